@@ -1,0 +1,95 @@
+#include "isa/access_pattern.hpp"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+namespace tn::isa {
+
+std::string_view mem_kind_name(MemKind m) {
+  switch (m) {
+    case MemKind::kHbm: return "hbm";
+    case MemKind::kSbuf: return "sbuf";
+    case MemKind::kPsum: return "psum";
+  }
+  return "?";
+}
+
+int64_t AccessPattern::free_size() const {
+  int64_t n = 1;
+  for (int i = 0; i < ndim; ++i) n *= dims[i].count;
+  return n;
+}
+
+bool AccessPattern::free_contiguous() const {
+  int64_t expected = 1;
+  for (int i = ndim - 1; i >= 0; --i) {
+    if (dims[i].count == 1) continue;
+    if (dims[i].stride != expected) return false;
+    expected *= dims[i].count;
+  }
+  return true;
+}
+
+std::pair<int64_t, int64_t> AccessPattern::free_extent() const {
+  int64_t lo = 0, hi = 0;
+  for (int i = 0; i < ndim; ++i) {
+    if (dims[i].count <= 0) return {0, -1};
+    const int64_t span = dims[i].stride * (dims[i].count - 1);
+    (span < 0 ? lo : hi) += span;
+  }
+  return {lo, hi};
+}
+
+static AccessPattern make_ap(MemKind mem, DType t, int64_t offset, std::initializer_list<ApDim> dims) {
+  if (dims.size() > kMaxFreeDims) throw std::invalid_argument("access pattern with more than 4 free dims");
+  AccessPattern ap;
+  ap.mem = mem;
+  ap.dtype = t;
+  ap.offset = offset;
+  ap.ndim = static_cast<uint8_t>(dims.size());
+  std::copy(dims.begin(), dims.end(), ap.dims.begin());
+  return ap;
+}
+
+AccessPattern sbuf_ap(DType t, int64_t byte_addr, int32_t start_partition, int32_t num_partitions,
+                      std::initializer_list<ApDim> dims) {
+  AccessPattern ap = make_ap(MemKind::kSbuf, t, byte_addr, dims);
+  ap.start_partition = start_partition;
+  ap.num_partitions = num_partitions;
+  return ap;
+}
+
+AccessPattern psum_ap(DType t, int64_t byte_addr, int32_t start_partition, int32_t num_partitions,
+                      std::initializer_list<ApDim> dims) {
+  AccessPattern ap = sbuf_ap(t, byte_addr, start_partition, num_partitions, dims);
+  ap.mem = MemKind::kPsum;
+  return ap;
+}
+
+AccessPattern hbm_ap(int32_t tensor, DType t, int64_t elem_offset, ApDim partition_dim,
+                     std::initializer_list<ApDim> dims) {
+  AccessPattern ap = make_ap(MemKind::kHbm, t, elem_offset, dims);
+  ap.tensor = tensor;
+  ap.num_partitions = static_cast<int32_t>(partition_dim.count);
+  ap.partition_stride = partition_dim.stride;
+  return ap;
+}
+
+std::string to_string(const AccessPattern& ap) {
+  std::ostringstream s;
+  if (ap.mem == MemKind::kHbm) {
+    s << "hbm:t" << ap.tensor << "+" << ap.offset << " " << dtype_name(ap.dtype) << " [[" << ap.partition_stride
+      << "," << ap.num_partitions << "]";
+  } else {
+    s << mem_kind_name(ap.mem) << "[" << ap.start_partition << ":" << ap.start_partition + ap.num_partitions
+      << "]@0x" << std::hex << ap.offset << std::dec << " " << dtype_name(ap.dtype) << " [";
+  }
+  for (int i = 0; i < ap.ndim; ++i) {
+    s << (i || ap.mem == MemKind::kHbm ? "," : "") << "[" << ap.dims[i].stride << "," << ap.dims[i].count << "]";
+  }
+  s << "]";
+  return s.str();
+}
+
+}  // namespace tn::isa

@@ -1,0 +1,64 @@
+// Operands: where an instruction reads or writes, as the hardware's access patterns (hardware.md §1.7,
+// §3 "Access patterns"): a partition range plus up to 4 free dimensions of [stride, count].
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "isa/dtype.hpp"
+
+namespace tn::isa {
+
+enum class MemKind : uint8_t { kHbm, kSbuf, kPsum };
+
+std::string_view mem_kind_name(MemKind m);
+
+struct ApDim {
+  int64_t stride = 0;  // in elements; 0 broadcasts, negative walks backwards
+  int64_t count = 1;
+  bool operator==(const ApDim&) const = default;
+};
+
+inline constexpr int kMaxFreeDims = 4;
+
+struct AccessPattern {
+  MemKind mem = MemKind::kSbuf;
+  int32_t tensor = -1;  // kHbm: index into Program::tensors
+  DType dtype = DType::kFloat32;
+  // kHbm: element offset into the tensor. kSbuf/kPsum: byte address inside every partition.
+  int64_t offset = 0;
+  // kSbuf/kPsum: the contiguous partitions [start_partition, start_partition + num_partitions).
+  // kHbm: the outer dimension, `num_partitions` rows `partition_stride` elements apart, so that
+  // an HBM pattern has the same [P, free...] shape as the on-chip side of a DMA.
+  int32_t start_partition = 0;
+  int32_t num_partitions = 1;
+  int64_t partition_stride = 0;
+  uint8_t ndim = 0;
+  std::array<ApDim, kMaxFreeDims> dims{};
+
+  bool operator==(const AccessPattern&) const = default;
+
+  bool on_chip() const { return mem != MemKind::kHbm; }
+  int64_t free_size() const;  // elements per partition
+  int64_t num_elements() const { return free_size() * num_partitions; }
+  int64_t bytes() const { return num_elements() * dtype_size(dtype); }
+  // The innermost stride in elements (1 if there are no free dimensions).
+  int64_t inner_stride() const { return ndim == 0 ? 1 : dims[ndim - 1].stride; }
+  // True when the free dimensions walk memory contiguously (row-major, stride-1 innermost).
+  bool free_contiguous() const;
+  // Lowest and highest element offsets (relative to `offset`) any free index touches.
+  std::pair<int64_t, int64_t> free_extent() const;
+};
+
+// Builders for the common shapes. `dims` are listed outermost first.
+AccessPattern sbuf_ap(DType t, int64_t byte_addr, int32_t start_partition, int32_t num_partitions,
+                      std::initializer_list<ApDim> dims);
+AccessPattern psum_ap(DType t, int64_t byte_addr, int32_t start_partition, int32_t num_partitions,
+                      std::initializer_list<ApDim> dims);
+AccessPattern hbm_ap(int32_t tensor, DType t, int64_t elem_offset, ApDim partition_dim,
+                     std::initializer_list<ApDim> dims);
+
+// Compact text such as `sbuf[0:128]@0x400 bf16 [[1,512]]` (free dims listed outermost first).
+std::string to_string(const AccessPattern& ap);
+
+}  // namespace tn::isa

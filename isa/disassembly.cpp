@@ -1,0 +1,78 @@
+#include "isa/disassembly.hpp"
+
+#include <iomanip>
+#include <sstream>
+
+namespace tn::isa {
+
+namespace {
+void print(std::ostream& s, const AccessPattern& ap) { s << to_string(ap); }
+void print(std::ostream& s, const OptionalAp& v) {
+  if (v.present) {
+    print(s, v.ap);
+  } else {
+    s << "none";
+  }
+}
+void print(std::ostream& s, const ScalarOperand& v) {
+  if (v.is_ap) {
+    print(s, v.ap);
+  } else {
+    s << v.imm;
+  }
+}
+void print(std::ostream& s, const Steps& v) {
+  s << "[" << v[0] << "," << v[1] << "," << v[2] << "," << v[3] << "]";
+}
+void print(std::ostream& s, bool v) { s << (v ? "true" : "false"); }
+void print(std::ostream& s, AluOp v) { s << name_of(v); }
+void print(std::ostream& s, ActFunc v) { s << name_of(v); }
+void print(std::ostream& s, CmpOp v) { s << name_of(v); }
+template <class T>
+void print(std::ostream& s, const T& v) {
+  s << v;
+}
+}  // namespace
+
+std::string disassemble(const Operation& op) {
+  std::ostringstream s;
+  s << std::setprecision(9);
+  std::visit(
+      [&](const auto& o) {
+        s << std::decay_t<decltype(o)>::kMnemonic;
+        const char* sep = " ";
+        std::decay_t<decltype(o)>::for_each_field(o, [&](const char* field, const auto& v) {
+          s << sep << field << "=";
+          print(s, v);
+          sep = ", ";
+        });
+      },
+      op);
+  return s.str();
+}
+
+void disassemble(const Program& p, std::ostream& out) {
+  out << "; kernel " << p.kernel << ", core " << p.core_id << ", " << p.num_instructions() << " instructions\n";
+  for (size_t i = 0; i < p.tensors.size(); ++i) {
+    const auto& t = p.tensors[i];
+    out << "; tensor t" << i << " " << t.name << " " << dtype_name(t.dtype) << " [";
+    for (size_t k = 0; k < t.shape.size(); ++k) out << (k ? "," : "") << t.shape[k];
+    out << "] " << tensor_kind_name(t.kind) << "\n";
+  }
+  for (const auto& s : p.streams) {
+    out << "\n" << s.name << ":  ; engine " << engine_name(s.engine) << ", completion semaphore S["
+        << s.completion_sem << "]\n";
+    for (size_t i = 0; i < s.instructions.size(); ++i) {
+      const auto& in = s.instructions[i];
+      out << "  " << std::setw(6) << i << "  ";
+      for (const auto& w : in.waits) {
+        out << "wait S[" << w.sem << "](" << p.semaphores[w.sem].name << ")>=" << w.at_least << "; ";
+      }
+      out << disassemble(in.op);
+      if (in.loc.line) out << "  ; " << in.loc.file << ":" << in.loc.line;
+      out << "\n";
+    }
+  }
+}
+
+}  // namespace tn::isa

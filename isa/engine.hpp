@@ -1,0 +1,29 @@
+// The NeuronCore's instruction-issuing units (hardware.md §1.2): four compute engines, the Sync engine
+// and the DMA queues. Each runs its own in-order instruction stream.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace tn::isa {
+
+enum class Engine : uint8_t { kPe, kAct, kDve, kPool, kSp, kDma };
+inline constexpr int kNumEngineKinds = 6;
+
+using EngineMask = uint8_t;
+constexpr EngineMask mask_of(Engine e) { return EngineMask(1u << static_cast<unsigned>(e)); }
+inline constexpr EngineMask kPe = mask_of(Engine::kPe);
+inline constexpr EngineMask kAct = mask_of(Engine::kAct);
+inline constexpr EngineMask kDve = mask_of(Engine::kDve);
+inline constexpr EngineMask kPool = mask_of(Engine::kPool);
+inline constexpr EngineMask kSp = mask_of(Engine::kSp);
+inline constexpr EngineMask kDma = mask_of(Engine::kDma);
+inline constexpr EngineMask kAnyEngine = kPe | kAct | kDve | kPool | kSp | kDma;
+
+// Short names as used in configs and JSON ("pe", "act", ...).
+std::string_view engine_name(Engine e);
+// Names the Neuron profiler gives the rows (peers-perfetto-profiler.md §3).
+std::string_view engine_profiler_name(Engine e);
+std::optional<Engine> engine_from_name(std::string_view s);
+
+}  // namespace tn::isa

@@ -1,0 +1,76 @@
+// A Program: what one NeuronCore runs. Per-engine instruction streams, the semaphores that order them,
+// and the HBM tensors they read and write (hardware.md §1.2: engines run independent streams and
+// synchronise through semaphores).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/operations.hpp"
+
+namespace tn::isa {
+
+// Where the kernel generator emitted an instruction: the line a validation error names.
+struct SourceLocation {
+  std::string file;
+  uint32_t line = 0;
+  bool operator==(const SourceLocation&) const = default;
+};
+
+// Block until semaphore `sem` holds at least `at_least`.
+struct SemCondition {
+  int32_t sem = 0;
+  int64_t at_least = 0;
+  bool operator==(const SemCondition&) const = default;
+};
+
+struct Instruction {
+  Operation op;
+  std::vector<SemCondition> waits;  // all must hold before the instruction starts
+  SourceLocation loc;
+  bool operator==(const Instruction&) const = default;
+};
+
+// One in-order instruction stream: a compute engine, the Sync engine, or a DMA queue. Every instruction
+// increments the stream's completion semaphore when it retires; retirement is in program order.
+struct Stream {
+  std::string name;  // e.g. "pe", "act", "qSyncIO0"
+  Engine engine = Engine::kPe;
+  int32_t completion_sem = -1;
+  std::vector<Instruction> instructions;
+  bool operator==(const Stream&) const = default;
+};
+
+struct Semaphore {
+  std::string name;
+  int64_t initial = 0;
+  bool operator==(const Semaphore&) const = default;
+};
+
+enum class TensorKind : uint8_t { kInput, kOutput, kInternal };
+
+// An HBM tensor. Tensors of the same name in the programs of several cores are the same memory.
+struct TensorDecl {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  std::vector<int64_t> shape;
+  TensorKind kind = TensorKind::kInput;
+  int64_t num_elements() const;
+  bool operator==(const TensorDecl&) const = default;
+};
+
+struct Program {
+  std::string kernel;
+  uint32_t core_id = 0;  // which NeuronCore of a multi-core launch this program is for
+  std::vector<TensorDecl> tensors;
+  std::vector<Semaphore> semaphores;
+  std::vector<Stream> streams;
+  bool operator==(const Program&) const = default;
+
+  size_t num_instructions() const;
+  int32_t find_tensor(std::string_view name) const;  // -1 if absent
+};
+
+std::string_view tensor_kind_name(TensorKind k);
+
+}  // namespace tn::isa

@@ -1,0 +1,273 @@
+#include "isa/program_json.hpp"
+
+#include <set>
+
+namespace tn::isa {
+
+using nlohmann::json;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw JsonFormatError(path + ": " + what);
+}
+
+const json& member(const json& j, const std::string& key, const std::string& path) {
+  if (!j.is_object()) fail(path, "expected an object");
+  auto it = j.find(key);
+  if (it == j.end()) fail(path, "missing key \"" + key + "\"");
+  return *it;
+}
+
+void reject_unknown_keys(const json& j, const std::set<std::string>& known, const std::string& path) {
+  for (const auto& [key, value] : j.items()) {
+    if (!known.count(key)) fail(path + "." + key, "unknown key");
+  }
+}
+
+template <class T>
+T number(const json& j, const std::string& path) {
+  if (!j.is_number()) fail(path, "expected a number");
+  if constexpr (std::is_integral_v<T>) {
+    if (!j.is_number_integer()) fail(path, "expected an integer");
+  }
+  return j.get<T>();
+}
+
+// ---- field codecs: one encode/decode pair per field type used in instructions.def ----------------
+
+json encode(bool v) { return v; }
+json encode(int32_t v) { return v; }
+json encode(int64_t v) { return v; }
+json encode(float v) { return v; }
+json encode(AluOp v) { return std::string(name_of(v)); }
+json encode(ActFunc v) { return std::string(name_of(v)); }
+json encode(CmpOp v) { return std::string(name_of(v)); }
+json encode(const Steps& v) { return json(std::vector<int64_t>(v.begin(), v.end())); }
+
+json encode(const AccessPattern& ap) {
+  json dims = json::array();
+  for (int i = 0; i < ap.ndim; ++i) dims.push_back({ap.dims[i].stride, ap.dims[i].count});
+  json j = {{"mem", mem_kind_name(ap.mem)}, {"dtype", dtype_name(ap.dtype)}, {"offset", ap.offset}, {"dims", dims}};
+  if (ap.mem == MemKind::kHbm) {
+    j["tensor"] = ap.tensor;
+    j["partition"] = {ap.partition_stride, ap.num_partitions};
+  } else {
+    j["partitions"] = {ap.start_partition, ap.num_partitions};
+  }
+  return j;
+}
+json encode(const OptionalAp& v) { return v.present ? encode(v.ap) : json(nullptr); }
+json encode(const ScalarOperand& v) { return v.is_ap ? encode(v.ap) : json(v.imm); }
+
+void decode(const json& j, const std::string& path, bool& v) {
+  if (!j.is_boolean()) fail(path, "expected true or false");
+  v = j.get<bool>();
+}
+void decode(const json& j, const std::string& path, int32_t& v) { v = number<int32_t>(j, path); }
+void decode(const json& j, const std::string& path, int64_t& v) { v = number<int64_t>(j, path); }
+void decode(const json& j, const std::string& path, float& v) { v = number<float>(j, path); }
+
+template <class Enum>
+void decode_enum(const json& j, const std::string& path, Enum& v, std::optional<Enum> (*parse)(std::string_view)) {
+  if (!j.is_string()) fail(path, "expected a name");
+  auto e = parse(j.get<std::string>());
+  if (!e) fail(path, "unknown name \"" + j.get<std::string>() + "\"");
+  v = *e;
+}
+void decode(const json& j, const std::string& path, AluOp& v) { decode_enum(j, path, v, alu_op_from_name); }
+void decode(const json& j, const std::string& path, ActFunc& v) { decode_enum(j, path, v, act_func_from_name); }
+void decode(const json& j, const std::string& path, CmpOp& v) { decode_enum(j, path, v, cmp_op_from_name); }
+void decode(const json& j, const std::string& path, Steps& v) {
+  if (!j.is_array() || j.size() != v.size()) fail(path, "expected an array of " + std::to_string(v.size()));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = number<int64_t>(j[i], path + "[" + std::to_string(i) + "]");
+}
+
+std::pair<int64_t, int64_t> pair_of(const json& j, const std::string& path) {
+  if (!j.is_array() || j.size() != 2) fail(path, "expected [a, b]");
+  return {number<int64_t>(j[0], path + "[0]"), number<int64_t>(j[1], path + "[1]")};
+}
+
+void decode(const json& j, const std::string& path, AccessPattern& ap) {
+  ap = AccessPattern{};
+  const std::string mem = member(j, "mem", path).get<std::string>();
+  if (mem == "hbm") {
+    ap.mem = MemKind::kHbm;
+    reject_unknown_keys(j, {"mem", "dtype", "offset", "dims", "tensor", "partition"}, path);
+    decode(member(j, "tensor", path), path + ".tensor", ap.tensor);
+    auto [stride, count] = pair_of(member(j, "partition", path), path + ".partition");
+    ap.partition_stride = stride;
+    ap.num_partitions = static_cast<int32_t>(count);
+  } else if (mem == "sbuf" || mem == "psum") {
+    ap.mem = mem == "sbuf" ? MemKind::kSbuf : MemKind::kPsum;
+    reject_unknown_keys(j, {"mem", "dtype", "offset", "dims", "partitions"}, path);
+    auto [start, count] = pair_of(member(j, "partitions", path), path + ".partitions");
+    ap.start_partition = static_cast<int32_t>(start);
+    ap.num_partitions = static_cast<int32_t>(count);
+  } else {
+    fail(path + ".mem", "expected \"hbm\", \"sbuf\" or \"psum\"");
+  }
+  const json& dt = member(j, "dtype", path);
+  auto dtype = dt.is_string() ? dtype_from_name(dt.get<std::string>()) : std::nullopt;
+  if (!dtype) fail(path + ".dtype", "unknown dtype");
+  ap.dtype = *dtype;
+  decode(member(j, "offset", path), path + ".offset", ap.offset);
+  const json& dims = member(j, "dims", path);
+  if (!dims.is_array() || dims.size() > kMaxFreeDims) fail(path + ".dims", "expected at most 4 [stride, count]");
+  ap.ndim = static_cast<uint8_t>(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) {
+    auto [stride, count] = pair_of(dims[i], path + ".dims[" + std::to_string(i) + "]");
+    ap.dims[i] = {stride, count};
+  }
+}
+void decode(const json& j, const std::string& path, OptionalAp& v) {
+  v = OptionalAp{};
+  if (j.is_null()) return;
+  v.present = true;
+  decode(j, path, v.ap);
+}
+void decode(const json& j, const std::string& path, ScalarOperand& v) {
+  v = ScalarOperand{};
+  if (j.is_number()) {
+    v.imm = j.get<float>();
+  } else {
+    v.is_ap = true;
+    decode(j, path, v.ap);
+  }
+}
+
+template <size_t I = 0>
+Operation decode_by_mnemonic(std::string_view name, const json& j, const std::string& path) {
+  if constexpr (I == kNumOpcodes) {
+    fail(path + ".op", "unknown instruction \"" + std::string(name) + "\"");
+  } else {
+    using Op = std::variant_alternative_t<I, Operation>;
+    if (Op::kMnemonic != name) return decode_by_mnemonic<I + 1>(name, j, path);
+    Op op;
+    std::set<std::string> known = {"op"};
+    Op::for_each_field(op, [&](const char* field, auto& value) {
+      known.insert(field);
+      decode(member(j, field, path), path + "." + field, value);
+    });
+    reject_unknown_keys(j, known, path);
+    return op;
+  }
+}
+
+}  // namespace
+
+json operation_to_json(const Operation& op) {
+  return std::visit(
+      [](const auto& o) {
+        json j = {{"op", std::decay_t<decltype(o)>::kMnemonic}};
+        std::decay_t<decltype(o)>::for_each_field(o, [&](const char* field, const auto& v) { j[field] = encode(v); });
+        return j;
+      },
+      op);
+}
+
+Operation operation_from_json(const json& j, const std::string& path) {
+  const json& op = member(j, "op", path);
+  if (!op.is_string()) fail(path + ".op", "expected a mnemonic");
+  return decode_by_mnemonic(op.get<std::string>(), j, path);
+}
+
+json program_to_json(const Program& p) {
+  json tensors = json::array();
+  for (const auto& t : p.tensors) {
+    tensors.push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape},
+                       {"kind", tensor_kind_name(t.kind)}});
+  }
+  json sems = json::array();
+  for (const auto& s : p.semaphores) sems.push_back({{"name", s.name}, {"initial", s.initial}});
+  json streams = json::array();
+  for (const auto& s : p.streams) {
+    json instrs = json::array();
+    for (const auto& in : s.instructions) {
+      json ji = operation_to_json(in.op);
+      if (!in.waits.empty()) {
+        json w = json::array();
+        for (const auto& c : in.waits) w.push_back({c.sem, c.at_least});
+        ji["waits"] = w;
+      }
+      if (in.loc.line) ji["loc"] = in.loc.file + ":" + std::to_string(in.loc.line);
+      instrs.push_back(std::move(ji));
+    }
+    streams.push_back({{"name", s.name}, {"engine", engine_name(s.engine)}, {"completion_sem", s.completion_sem},
+                       {"instructions", std::move(instrs)}});
+  }
+  return {{"format", "trnsim-program-1"}, {"kernel", p.kernel}, {"core_id", p.core_id}, {"tensors", tensors},
+          {"semaphores", sems}, {"streams", streams}};
+}
+
+Program program_from_json(const json& j) {
+  const std::string root = "$";
+  reject_unknown_keys(j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams"}, root);
+  if (member(j, "format", root) != "trnsim-program-1") fail("$.format", "expected \"trnsim-program-1\"");
+  Program p;
+  p.kernel = member(j, "kernel", root).get<std::string>();
+  p.core_id = number<uint32_t>(member(j, "core_id", root), "$.core_id");
+  const json& tensors = member(j, "tensors", root);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const std::string path = "$.tensors[" + std::to_string(i) + "]";
+    const json& t = tensors[i];
+    reject_unknown_keys(t, {"name", "dtype", "shape", "kind"}, path);
+    TensorDecl d;
+    d.name = member(t, "name", path).get<std::string>();
+    auto dt = dtype_from_name(member(t, "dtype", path).get<std::string>());
+    if (!dt) fail(path + ".dtype", "unknown dtype");
+    d.dtype = *dt;
+    d.shape = member(t, "shape", path).get<std::vector<int64_t>>();
+    const std::string kind = member(t, "kind", path).get<std::string>();
+    if (kind == "input") d.kind = TensorKind::kInput;
+    else if (kind == "output") d.kind = TensorKind::kOutput;
+    else if (kind == "internal") d.kind = TensorKind::kInternal;
+    else fail(path + ".kind", "expected input, output or internal");
+    p.tensors.push_back(std::move(d));
+  }
+  const json& sems = member(j, "semaphores", root);
+  for (size_t i = 0; i < sems.size(); ++i) {
+    const std::string path = "$.semaphores[" + std::to_string(i) + "]";
+    reject_unknown_keys(sems[i], {"name", "initial"}, path);
+    p.semaphores.push_back(
+        {member(sems[i], "name", path).get<std::string>(), number<int64_t>(member(sems[i], "initial", path), path)});
+  }
+  const json& streams = member(j, "streams", root);
+  for (size_t si = 0; si < streams.size(); ++si) {
+    const std::string path = "$.streams[" + std::to_string(si) + "]";
+    const json& s = streams[si];
+    reject_unknown_keys(s, {"name", "engine", "completion_sem", "instructions"}, path);
+    Stream st;
+    st.name = member(s, "name", path).get<std::string>();
+    auto e = engine_from_name(member(s, "engine", path).get<std::string>());
+    if (!e) fail(path + ".engine", "unknown engine");
+    st.engine = *e;
+    st.completion_sem = number<int32_t>(member(s, "completion_sem", path), path + ".completion_sem");
+    const json& instrs = member(s, "instructions", path);
+    for (size_t ii = 0; ii < instrs.size(); ++ii) {
+      const std::string ipath = path + ".instructions[" + std::to_string(ii) + "]";
+      json body = instrs[ii];
+      Instruction in;
+      if (auto w = body.find("waits"); w != body.end()) {
+        for (size_t k = 0; k < w->size(); ++k) {
+          auto [sem, v] = pair_of((*w)[k], ipath + ".waits[" + std::to_string(k) + "]");
+          in.waits.push_back({static_cast<int32_t>(sem), v});
+        }
+        body.erase("waits");
+      }
+      if (auto l = body.find("loc"); l != body.end()) {
+        const std::string loc = l->get<std::string>();
+        const size_t colon = loc.rfind(':');
+        if (colon == std::string::npos) fail(ipath + ".loc", "expected file:line");
+        in.loc = {loc.substr(0, colon), static_cast<uint32_t>(std::stoul(loc.substr(colon + 1)))};
+        body.erase("loc");
+      }
+      in.op = operation_from_json(body, ipath);
+      st.instructions.push_back(std::move(in));
+    }
+    p.streams.push_back(std::move(st));
+  }
+  return p;
+}
+
+}  // namespace tn::isa

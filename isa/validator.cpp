@@ -1,0 +1,266 @@
+#include "isa/validator.hpp"
+
+#include <sstream>
+
+#include "isa/operands.hpp"
+
+namespace tn::isa {
+
+std::string describe_instruction(const Program& p, size_t stream, size_t index) {
+  const Stream& s = p.streams[stream];
+  const Instruction& in = s.instructions[index];
+  std::string out = s.name + "[" + std::to_string(index) + "] " + std::string(mnemonic(in.op));
+  if (in.loc.line) out += " (" + in.loc.file + ":" + std::to_string(in.loc.line) + ")";
+  return out;
+}
+
+ValidationError::ValidationError(std::vector<ValidationIssue> issues)
+    : std::runtime_error([&] {
+        std::string msg = "program failed validation with " + std::to_string(issues.size()) + " issue(s):";
+        for (size_t i = 0; i < issues.size() && i < 20; ++i) msg += "\n  " + issues[i].to_string();
+        if (issues.size() > 20) msg += "\n  ...";
+        return msg;
+      }()),
+      m_issues(std::move(issues)) {}
+
+namespace {
+
+class Checker {
+ public:
+  Checker(const Program& p, const MemoryLimits& l) : m_program(p), m_limits(l) {}
+
+  std::vector<ValidationIssue> run() {
+    for (size_t s = 0; s < m_program.streams.size(); ++s) {
+      const Stream& st = m_program.streams[s];
+      if (st.completion_sem < 0 || st.completion_sem >= int(m_program.semaphores.size())) {
+        m_issues.push_back({st.name, "completion semaphore id out of range"});
+      }
+      m_last_stationary = nullptr;
+      for (size_t i = 0; i < st.instructions.size(); ++i) {
+        m_stream = s;
+        m_index = i;
+        check(st, st.instructions[i]);
+      }
+    }
+    return std::move(m_issues);
+  }
+
+ private:
+  void issue(const std::string& msg) {
+    m_issues.push_back({describe_instruction(m_program, m_stream, m_index), msg});
+  }
+
+  void check(const Stream& st, const Instruction& in) {
+    if (!(engines_of(in.op) & mask_of(st.engine))) {
+      issue("cannot run on the " + std::string(engine_name(st.engine)) + " engine");
+    }
+    for (const auto& w : in.waits) check_sem(w.sem, "wait");
+    const bool compute = st.engine != Engine::kDma;
+    for (const Operand& o : operands_of(in.op)) check_ap(o, st.engine, compute);
+    std::visit([&](const auto& op) { check_op(op); }, in.op);
+  }
+
+  void check_sem(int32_t sem, const char* what) {
+    if (sem < 0 || sem >= int(m_program.semaphores.size())) {
+      issue(std::string(what) + " names semaphore " + std::to_string(sem) + ", which does not exist");
+    }
+  }
+
+  void check_ap(const Operand& o, Engine engine, bool compute) {
+    const AccessPattern& ap = *o.ap;
+    const std::string name(o.field);
+    for (int d = 0; d < ap.ndim; ++d) {
+      if (ap.dims[d].count <= 0) return issue(name + ": free dim " + std::to_string(d) + " has count <= 0");
+    }
+    if (ap.num_partitions <= 0) return issue(name + ": partition count must be positive");
+    auto [lo, hi] = ap.free_extent();
+    if (ap.mem == MemKind::kHbm) {
+      if (compute) return issue(name + ": compute engines cannot access HBM; use a DMA");
+      if (ap.tensor < 0 || ap.tensor >= int(m_program.tensors.size())) {
+        return issue(name + ": HBM tensor " + std::to_string(ap.tensor) + " does not exist");
+      }
+      const TensorDecl& t = m_program.tensors[ap.tensor];
+      int64_t plo = 0, phi = ap.partition_stride * (ap.num_partitions - 1);
+      if (phi < 0) std::swap(plo, phi);
+      const int64_t first = ap.offset + plo + lo, last = ap.offset + phi + hi;
+      if (first < 0 || last >= t.num_elements()) {
+        issue(name + ": reads elements [" + std::to_string(first) + ", " + std::to_string(last) + "] of tensor '" +
+              t.name + "' which has " + std::to_string(t.num_elements()));
+      }
+      if (ap.dtype != t.dtype) {
+        issue(name + ": dtype " + std::string(dtype_name(ap.dtype)) + " differs from tensor '" + t.name + "' (" +
+              std::string(dtype_name(t.dtype)) + ")");
+      }
+      return;
+    }
+    if (ap.start_partition < 0 || ap.start_partition + ap.num_partitions > m_limits.num_partitions) {
+      issue(name + ": partitions [" + std::to_string(ap.start_partition) + ", " +
+            std::to_string(ap.start_partition + ap.num_partitions) + ") outside 0.." +
+            std::to_string(m_limits.num_partitions));
+    }
+    if (compute && !partition_window_ok(ap.start_partition, ap.num_partitions)) {
+      issue(name + ": " + std::to_string(ap.num_partitions) + " partitions may not start at partition " +
+            std::to_string(ap.start_partition) +
+            " (65-128 partitions start at 0; 33-64 at 0 or 64; 1-32 at 0, 32, 64 or 96; hardware.md §1.7)");
+    }
+    const int64_t size = dtype_size(ap.dtype);
+    const int64_t first = ap.offset + lo * size, end = ap.offset + (hi + 1) * size;
+    const bool psum = ap.mem == MemKind::kPsum;
+    const int64_t capacity = psum ? m_limits.psum_partition_bytes : m_limits.sbuf_partition_bytes;
+    if (first < 0 || end > capacity) {
+      issue(name + ": bytes [" + std::to_string(first) + ", " + std::to_string(end) + ") overflow the " +
+            std::to_string(capacity) + "-byte " + std::string(mem_kind_name(ap.mem)) + " partition");
+    }
+    if (psum && engine == Engine::kPool) issue(name + ": the GpSimd engine cannot access PSUM (hardware.md §1.6)");
+    if (psum && engine == Engine::kDma) issue(name + ": DMA moves HBM and SBUF data, not PSUM");
+  }
+
+  static bool partition_window_ok(int32_t start, int32_t count) {
+    if (count > 64) return start == 0;
+    if (count > 32) return start == 0 || start == 64;
+    return start % 32 == 0 || start + count <= (start / 32 + 1) * 32;
+  }
+
+  void expect(bool ok, const std::string& msg) {
+    if (!ok) issue(msg);
+  }
+  void expect_same_shape(const AccessPattern& a, const AccessPattern& b, const char* an, const char* bn) {
+    expect(a.num_partitions == b.num_partitions && a.free_size() == b.free_size(),
+           std::string(an) + " [" + std::to_string(a.num_partitions) + " x " + std::to_string(a.free_size()) +
+               "] and " + bn + " [" + std::to_string(b.num_partitions) + " x " + std::to_string(b.free_size()) +
+               "] differ in shape");
+  }
+  void expect_column(const AccessPattern& col, const AccessPattern& like, const char* name) {
+    expect(col.free_size() == 1 && col.num_partitions == like.num_partitions,
+           std::string(name) + " must be a [P,1] column over the same partitions");
+  }
+  void expect_column(const ScalarOperand& s, const AccessPattern& like, const char* name) {
+    if (s.is_ap) expect_column(s.ap, like, name);
+  }
+  void expect_mem(const AccessPattern& ap, MemKind m, const char* name) {
+    expect(ap.mem == m, std::string(name) + " must be in " + std::string(mem_kind_name(m)));
+  }
+
+  void check_op(const LoadStationary& op) {
+    expect_mem(op.stationary, MemKind::kSbuf, "stationary");
+    expect(op.stationary.free_size() <= m_limits.pe_max_stationary_free,
+           "stationary free size " + std::to_string(op.stationary.free_size()) + " exceeds " +
+               std::to_string(m_limits.pe_max_stationary_free));
+    m_last_stationary = &op.stationary;
+  }
+  void check_op(const MultiplyMoving& op) {
+    expect_mem(op.moving, MemKind::kSbuf, "moving");
+    expect_mem(op.dst, MemKind::kPsum, "dst");
+    expect(op.dst.dtype == DType::kFloat32, "matmul output in PSUM must be float32");
+    expect(op.moving.free_size() <= m_limits.pe_max_moving_free,
+           "moving free size " + std::to_string(op.moving.free_size()) + " exceeds " +
+               std::to_string(m_limits.pe_max_moving_free));
+    check_psum_bank(op.dst);
+    if (!m_last_stationary) return issue("no load_stationary precedes this multiply");
+    expect(m_last_stationary->num_partitions == op.moving.num_partitions,
+           "contraction mismatch: stationary has " + std::to_string(m_last_stationary->num_partitions) +
+               " partitions, moving " + std::to_string(op.moving.num_partitions));
+    expect(op.dst.num_partitions == m_last_stationary->free_size() && op.dst.free_size() == op.moving.free_size(),
+           "dst must be [stationary free, moving free]");
+  }
+  void check_op(const PeTranspose& op) {
+    expect_mem(op.src, MemKind::kSbuf, "src");
+    expect_mem(op.dst, MemKind::kPsum, "dst");
+    expect(op.src.free_size() <= 128, "transpose source free size must be <= 128");
+    expect(op.dst.num_partitions == op.src.free_size() && op.dst.free_size() == op.src.num_partitions,
+           "dst must be [src free, src partitions]");
+    expect(op.dst.dtype == op.src.dtype || op.dst.dtype == DType::kFloat32, "transpose keeps the dtype");
+    check_psum_bank(op.dst);
+  }
+  void check_psum_bank(const AccessPattern& dst) {
+    auto [lo, hi] = dst.free_extent();
+    const int64_t size = dtype_size(dst.dtype);
+    const int64_t first = dst.offset + lo * size, last = dst.offset + (hi + 1) * size - 1;
+    expect(first / m_limits.psum_bank_bytes == last / m_limits.psum_bank_bytes,
+           "PE output [" + std::to_string(first) + ", " + std::to_string(last + 1) + ") crosses a " +
+               std::to_string(m_limits.psum_bank_bytes) + "-byte PSUM bank boundary");
+  }
+  void check_op(const Activation& op) {
+    expect_same_shape(op.dst, op.src, "dst", "src");
+    expect_column(op.scale, op.src, "scale");
+    if (op.bias.present) expect_column(op.bias.ap, op.src, "bias");
+    if (op.accumulate.present) {
+      expect_column(op.accumulate.ap, op.src, "accumulate");
+      expect(op.accumulate.ap.dtype == DType::kFloat32, "accumulate must be float32");
+    }
+  }
+  void check_op(const TensorTensor& op) {
+    expect_same_shape(op.dst, op.a, "dst", "a");
+    expect_same_shape(op.dst, op.b, "dst", "b");
+    expect(!(op.a.mem == MemKind::kPsum && op.b.mem == MemKind::kPsum),
+           "both inputs cannot be in PSUM (hardware.md §3)");
+  }
+  void check_op(const TensorScalar& op) {
+    expect_same_shape(op.dst, op.src, "dst", "src");
+    expect_column(op.operand0, op.src, "operand0");
+    expect_column(op.operand1, op.src, "operand1");
+  }
+  void check_op(const ScalarTensorTensor& op) {
+    expect_same_shape(op.dst, op.src, "dst", "src");
+    expect_same_shape(op.dst, op.tensor, "dst", "tensor");
+    expect_column(op.operand0, op.src, "operand0");
+  }
+  void check_op(const TensorReduce& op) {
+    expect(op.axes >= 1 && op.axes <= std::max<int>(op.src.ndim, 1), "axes must be 1..ndim of src");
+    int64_t kept = 1;
+    for (int d = 0; d < op.src.ndim - op.axes; ++d) kept *= op.src.dims[d].count;
+    expect(op.dst.num_partitions == op.src.num_partitions && op.dst.free_size() == kept,
+           "dst must hold the " + std::to_string(kept) + " values per partition that remain after the reduce");
+    expect(op.op == AluOp::kAdd || op.op == AluOp::kMax || op.op == AluOp::kMin || op.op == AluOp::kMultiply ||
+               op.op == AluOp::kAbsMax,
+           "reduce op must be add, max, min, multiply or abs_max");
+  }
+  void check_op(const TensorCopy& op) { expect_same_shape(op.dst, op.src, "dst", "src"); }
+  void check_op(const Memset&) {}
+  void check_op(const Reciprocal& op) { expect_same_shape(op.dst, op.src, "dst", "src"); }
+  void check_op(const RangeSelect& op) {
+    expect_same_shape(op.dst, op.src, "dst", "src");
+    expect_column(op.bound0, op.src, "bound0");
+    expect_column(op.bound1, op.src, "bound1");
+    if (op.reduce_res.present) expect_column(op.reduce_res.ap, op.src, "reduce_res");
+  }
+  void check_op(const TensorScalarReduce& op) {
+    expect_same_shape(op.dst, op.src, "dst", "src");
+    expect_column(op.operand0, op.src, "operand0");
+    expect_column(op.reduce_res, op.src, "reduce_res");
+  }
+  void check_op(const Iota& op) { expect(op.dst.ndim <= kMaxFreeDims, "iota pattern has at most 4 dims"); }
+  void check_op(const AffineSelect& op) { expect_same_shape(op.dst, op.src, "dst", "src"); }
+  void check_op(const DmaCopy& op) {
+    expect(op.dst.num_elements() == op.src.num_elements(),
+           "dst has " + std::to_string(op.dst.num_elements()) + " elements, src " +
+               std::to_string(op.src.num_elements()));
+  }
+  void check_op(const DmaTranspose& op) {
+    expect(dtype_size(op.src.dtype) == 2 && op.dst.dtype == op.src.dtype,
+           "DMA transpose moves 2-byte dtypes without conversion (hardware.md §1.8)");
+    expect(op.dst.num_partitions == op.src.free_size() && op.dst.free_size() == op.src.num_partitions,
+           "dst must be [src free, src partitions]");
+  }
+  void check_op(const SemSignal& op) { check_sem(op.sem, "sem_signal"); }
+  void check_op(const SemWait& op) { check_sem(op.sem, "sem_wait"); }
+
+  const Program& m_program;
+  const MemoryLimits& m_limits;
+  std::vector<ValidationIssue> m_issues;
+  size_t m_stream = 0, m_index = 0;
+  const AccessPattern* m_last_stationary = nullptr;
+};
+
+}  // namespace
+
+std::vector<ValidationIssue> validate(const Program& program, const MemoryLimits& limits) {
+  return Checker(program, limits).run();
+}
+
+void validate_or_throw(const Program& program, const MemoryLimits& limits) {
+  auto issues = validate(program, limits);
+  if (!issues.empty()) throw ValidationError(std::move(issues));
+}
+
+}  // namespace tn::isa

@@ -1,0 +1,60 @@
+// The interface the simulator reports its timeline through. The simulator never writes trace files
+// itself: it calls a TraceSink (Perfetto protobuf, Chrome JSON, or nothing), in the spirit of
+// Ramulator 2's observer plugins (simulator-design-notes.md §1.1).
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace tn::trace {
+
+using TrackId = uint64_t;
+
+// One key/value annotation on a slice (shown in Perfetto's "Arguments" panel).
+struct Arg {
+  std::string_view key;
+  std::variant<int64_t, double, std::string_view> value;
+};
+
+// Timestamps are integer nanoseconds of simulated time. Slices on one track may be reported in any
+// order and may overlap: the sink spreads overlapping slices over lanes (sub-tracks sharing the name).
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+
+  // A process row group: one per NeuronCore. `name` e.g. "NC0".
+  virtual TrackId add_process(uint32_t pid, std::string_view name) = 0;
+  // A slice track under a process, ordered by `rank` (lower first), e.g. "Tensor", "qSyncIO0".
+  virtual TrackId add_slice_track(TrackId process, std::string_view name, int rank) = 0;
+  // A counter track under a process; `unit` is free text ("bytes", "count", "GB/s").
+  virtual TrackId add_counter_track(TrackId process, std::string_view name, std::string_view unit,
+                                    int rank) = 0;
+
+  // A complete slice [start_ns, end_ns]. `flow_ids` link slices (semaphore hand-offs): every id should
+  // appear on exactly two slices, the producer (earlier) and the consumer (later).
+  virtual void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+                     std::span<const Arg> args, std::span<const uint64_t> flow_ids = {}) = 0;
+  virtual void counter(TrackId track, uint64_t ts_ns, double value) = 0;
+
+  // Flushes and closes the output; no calls may follow.
+  virtual void finish() = 0;
+};
+
+// Discards everything: tracing costs nothing when it is off.
+class NullTraceSink final : public TraceSink {
+ public:
+  TrackId add_process(uint32_t, std::string_view) override { return ++m_next; }
+  TrackId add_slice_track(TrackId, std::string_view, int) override { return ++m_next; }
+  TrackId add_counter_track(TrackId, std::string_view, std::string_view, int) override { return ++m_next; }
+  void slice(TrackId, std::string_view, uint64_t, uint64_t, std::span<const Arg>,
+             std::span<const uint64_t>) override {}
+  void counter(TrackId, uint64_t, double) override {}
+  void finish() override {}
+
+ private:
+  TrackId m_next = 0;
+};
+
+}  // namespace tn::trace
