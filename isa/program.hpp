@@ -59,12 +59,32 @@ struct TensorDecl {
   bool operator==(const TensorDecl&) const = default;
 };
 
+// Identifies one instruction of a program.
+struct InstrRef {
+  int32_t stream = -1;
+  int32_t index = -1;
+  bool operator==(const InstrRef&) const = default;
+};
+
+// An on-chip buffer's lifetime as the builder allocated it: live from the first instruction that touches
+// it to the last one. The timing model turns these into the SBUF/PSUM occupancy counters.
+struct BufferLifetime {
+  std::string name;
+  MemKind mem = MemKind::kSbuf;
+  int64_t offset = 0;  // byte address inside each partition
+  int64_t bytes_per_partition = 0;
+  int32_t partitions = 0;
+  InstrRef first, last;
+  bool operator==(const BufferLifetime&) const = default;
+};
+
 struct Program {
   std::string kernel;
   uint32_t core_id = 0;  // which NeuronCore of a multi-core launch this program is for
   std::vector<TensorDecl> tensors;
   std::vector<Semaphore> semaphores;
   std::vector<Stream> streams;
+  std::vector<BufferLifetime> buffers;
   bool operator==(const Program&) const = default;
 
   size_t num_instructions() const;

@@ -196,13 +196,19 @@ json program_to_json(const Program& p) {
     streams.push_back({{"name", s.name}, {"engine", engine_name(s.engine)}, {"completion_sem", s.completion_sem},
                        {"instructions", std::move(instrs)}});
   }
+  json buffers = json::array();
+  for (const auto& b : p.buffers) {
+    buffers.push_back({{"name", b.name}, {"mem", mem_kind_name(b.mem)}, {"offset", b.offset},
+                       {"bytes_per_partition", b.bytes_per_partition}, {"partitions", b.partitions},
+                       {"first", {b.first.stream, b.first.index}}, {"last", {b.last.stream, b.last.index}}});
+  }
   return {{"format", "trnsim-program-1"}, {"kernel", p.kernel}, {"core_id", p.core_id}, {"tensors", tensors},
-          {"semaphores", sems}, {"streams", streams}};
+          {"semaphores", sems}, {"streams", streams}, {"buffers", buffers}};
 }
 
 Program program_from_json(const json& j) {
   const std::string root = "$";
-  reject_unknown_keys(j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams"}, root);
+  reject_unknown_keys(j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams", "buffers"}, root);
   if (member(j, "format", root) != "trnsim-program-1") fail("$.format", "expected \"trnsim-program-1\"");
   Program p;
   p.kernel = member(j, "kernel", root).get<std::string>();
@@ -266,6 +272,26 @@ Program program_from_json(const json& j) {
       st.instructions.push_back(std::move(in));
     }
     p.streams.push_back(std::move(st));
+  }
+  if (auto bs = j.find("buffers"); bs != j.end()) {
+    for (size_t i = 0; i < bs->size(); ++i) {
+      const std::string path = "$.buffers[" + std::to_string(i) + "]";
+      const json& b = (*bs)[i];
+      reject_unknown_keys(b, {"name", "mem", "offset", "bytes_per_partition", "partitions", "first", "last"}, path);
+      BufferLifetime bl;
+      bl.name = member(b, "name", path).get<std::string>();
+      const std::string mem = member(b, "mem", path).get<std::string>();
+      if (mem != "sbuf" && mem != "psum") fail(path + ".mem", "expected sbuf or psum");
+      bl.mem = mem == "sbuf" ? MemKind::kSbuf : MemKind::kPsum;
+      bl.offset = number<int64_t>(member(b, "offset", path), path + ".offset");
+      bl.bytes_per_partition = number<int64_t>(member(b, "bytes_per_partition", path), path + ".bytes_per_partition");
+      bl.partitions = number<int32_t>(member(b, "partitions", path), path + ".partitions");
+      auto [fs, fi] = pair_of(member(b, "first", path), path + ".first");
+      auto [ls, li] = pair_of(member(b, "last", path), path + ".last");
+      bl.first = {static_cast<int32_t>(fs), static_cast<int32_t>(fi)};
+      bl.last = {static_cast<int32_t>(ls), static_cast<int32_t>(li)};
+      p.buffers.push_back(std::move(bl));
+    }
   }
   return p;
 }
