@@ -237,8 +237,8 @@ class Checker {
                std::to_string(op.src.num_elements()));
   }
   void check_op(const DmaTranspose& op) {
-    expect(dtype_size(op.src.dtype) == 2 && op.dst.dtype == op.src.dtype,
-           "DMA transpose moves 2-byte dtypes without conversion (hardware.md §1.8)");
+    expect((dtype_size(op.src.dtype) == 2 || dtype_size(op.src.dtype) == 4) && op.dst.dtype == op.src.dtype,
+           "DMA transpose moves 2- or 4-byte dtypes without conversion (hardware.md §1.8)");
     expect(op.dst.num_partitions == op.src.free_size() && op.dst.free_size() == op.src.num_partitions,
            "dst must be [src free, src partitions]");
   }

@@ -1,0 +1,591 @@
+#include "kernels/attention_cte.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/builder/program_builder.hpp"
+
+namespace tn::kernels {
+
+using namespace isa;
+
+namespace {
+
+// Tiling constants of the real kernel (kernels.md §1.4).
+constexpr int64_t kQGroup = 128;
+constexpr int64_t kKTile = 512;
+constexpr int64_t kVTile = 128;
+constexpr int64_t kLargeTile = 2048;
+constexpr int64_t kKTilesPerLarge = kLargeTile / kKTile;
+constexpr int64_t kFlashThreshold = 10240;
+constexpr int64_t kSectionLength = 8192;
+constexpr int64_t kMinSeqlenForLnc2Sharding = 1024;
+constexpr int64_t kMaxBs = 512;
+constexpr int64_t kMaxSeqlen = 131072;
+// PSUM banks (kernels.md §1.5): MM1 tiles rotate over banks 0-3, MM2 accumulators over 4-7.
+constexpr int32_t kMm1FirstBank = 0;
+constexpr int32_t kMm2FirstBank = 4;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+[[noreturn]] void reject(const std::string& param, const std::string& rule) {
+  throw KernelParamError("attention_cte: " + param + ": " + rule);
+}
+
+// The HBM view [rows, cols] of a 3-D tensor's batch `b`: rows `row0..` of length `cols` each.
+AccessPattern hbm_rows(int32_t tensor, DType dt, int64_t batch_offset, int64_t row_stride, int64_t row0,
+                       int64_t rows, int64_t col0, int64_t cols) {
+  return hbm_ap(tensor, dt, batch_offset + row0 * row_stride + col0, {row_stride, rows}, {{1, cols}});
+}
+
+// Which batches and Q groups one core processes (kernels.md §1.8).
+struct Shard {
+  int64_t batch_begin = 0, batch_end = 0;  // whole batches
+  int64_t split_batch = -1;                // the odd remainder batch, Q-sharded, or -1
+  int64_t group_begin = 0, group_end = 0;  // groups of split_batch on this core
+};
+
+Shard shard_for(const AttentionCteParams& p, int32_t core) {
+  Shard s;
+  const int64_t groups = ceil_div(p.seqlen_q, kQGroup);
+  if (p.lnc == 1) {
+    s.batch_end = p.bs;
+    return s;
+  }
+  const int64_t per_core = p.bs / 2;
+  s.batch_begin = core * per_core;
+  s.batch_end = s.batch_begin + per_core;
+  if (p.bs % 2 == 1) {
+    if (p.seqlen_q >= kMinSeqlenForLnc2Sharding) {
+      // Causal work is lower-triangular, so core 0 takes more of the (cheaper) early groups.
+      const double f = p.causal ? 0.65 : 0.5;
+      const int64_t cut = static_cast<int64_t>(groups * f);
+      s.split_batch = p.bs - 1;
+      s.group_begin = core == 0 ? 0 : cut;
+      s.group_end = core == 0 ? cut : groups;
+    }
+    // Otherwise core 0 also runs the whole last batch (AttentionCteGenerator::generate).
+  }
+  return s;
+}
+
+class AttentionCteGenerator {
+ public:
+  AttentionCteGenerator(const AttentionCteParams& p, const MemoryLimits& limits, int32_t core)
+      : m_p(p), m_b("attention_cte", limits, static_cast<uint32_t>(core)), m_core(core) {
+    m_groups = ceil_div(p.seqlen_q, kQGroup);
+    m_in_bytes = dtype_size(p.dtype);
+    m_groups_per_load = std::min<int64_t>(m_in_bytes == 4 ? 4 : 8, m_groups);
+    const int64_t total_k = p.seqlen_kv;
+    m_section_len = total_k > kFlashThreshold ? kSectionLength : total_k;
+    m_num_sections = ceil_div(total_k, m_section_len);
+    m_q = m_b.hbm_tensor("q", p.dtype, attention_cte_q_shape(p), TensorKind::kInput);
+    m_k = m_b.hbm_tensor("k", p.dtype, attention_cte_k_shape(p), TensorKind::kInput);
+    m_v = m_b.hbm_tensor("v", p.dtype, attention_cte_v_shape(p), TensorKind::kInput);
+    m_out = m_b.hbm_tensor("out", p.dtype, attention_cte_out_shape(p), TensorKind::kOutput);
+    m_q_queue = m_b.dma_queue("qSyncIO0");
+    m_k_queue = m_b.dma_queue("qSyncIO1");
+    m_v_queue = m_b.dma_queue("qSyncIO2");
+    m_exp_queue = m_b.dma_queue("qScalarIO0");
+    m_out_queue = m_b.dma_queue("qSyncIO3");
+  }
+
+  Program generate() {
+    const Shard shard = shard_for(m_p, m_core);
+    for (int64_t b = shard.batch_begin; b < shard.batch_end; ++b) run_batch(b, 0, m_groups, false);
+    if (m_p.lnc == 2 && m_p.bs % 2 == 1 && m_p.seqlen_q < kMinSeqlenForLnc2Sharding && m_core == 0) {
+      run_batch(m_p.bs - 1, 0, m_groups, false);
+    }
+    if (shard.split_batch >= 0 && shard.group_begin < shard.group_end) {
+      run_batch(shard.split_batch, shard.group_begin, shard.group_end, true);
+    }
+    return m_b.finish();
+  }
+
+ private:
+  // ---- compute-skipping predicates (kernels.md §1.7) ----
+  bool causal_has(int64_t g, int64_t k_start, int64_t n = 1) const {
+    if (!m_p.causal) return true;
+    return g * kQGroup + kQGroup * n - 1 >= k_start;
+  }
+  int64_t section_start(int64_t s) const { return s * m_section_len; }
+  int64_t section_len(int64_t s) const { return std::min(m_section_len, m_p.seqlen_kv - section_start(s)); }
+  bool group_has_compute(int64_t g, int64_t s) const { return causal_has(g, section_start(s)); }
+  int64_t q_rows(int64_t g) const { return std::min(kQGroup, m_p.seqlen_q - g * kQGroup); }
+
+  // ---- per-batch state ----
+  struct SectionBuffers {
+    std::vector<Buffer> k, v;               // per K tile [d, 512] bf16 / per V tile [128, d] bf16
+    Buffer q[2];                            // [d, 128 * groups_per_load] bf16
+    Buffer q_raw[2];                        // same in the input dtype (non-bf16 transposed loads)
+    std::vector<Buffer> mm1_masked[2];      // [g%2][L] [128, 2048] fp32
+    std::vector<Buffer> exp;                // [L] [128, 2048] bf16
+    std::vector<Buffer> exp_tp[2];          // [g%2][L*4+j] [128, 512] bf16
+    Buffer partial_max[2], partial_sum[2];  // [128, nK] fp32
+    Buffer mm1_copy[2], mm1_select[2];      // [128, 512] fp32 (diagonal tiles)
+    Buffer section_max[2], section_sum[2], prev_max[2], corr[2];  // [128, 1] fp32
+    Buffer mm2[2], mm2_prev[2], mm2_acc[2], mm2_final[2];          // [128, d] (tp_out [d, 128])
+    Buffer bcast_tp[2];                                            // tp_out: [d, 128] fp32
+    Buffer q_unpacked;                                             // [128, d] input dtype
+  };
+
+  void run_batch(int64_t b, int64_t g_begin, int64_t g_end, bool q_sharded) {
+    m_batch = b;
+    m_kv_batch = b / (m_p.bs / m_p.bs_kv);
+    m_q_sharded = q_sharded;
+    const auto batch_mark = m_b.mark();
+    m_running_max = m_b.sbuf("mm1_running_max", DType::kFloat32, kQGroup, {m_groups});
+    m_running_sum = m_b.sbuf("exp_running_sum", DType::kFloat32, kQGroup, {m_groups});
+    m_recip = m_b.sbuf("exp_sum_reciprocal", DType::kFloat32, kQGroup, {m_groups});
+    for (int64_t s = 0; s < m_num_sections; ++s) {
+      const auto section_mark = m_b.mark();
+      m_section = s;
+      allocate_section(s);
+      load_kv(s);
+      pipeline_groups(g_begin, g_end);
+      m_b.release(section_mark);
+    }
+    m_b.release(batch_mark);
+  }
+
+  void allocate_section(int64_t s) {
+    const int64_t len = section_len(s);
+    const int64_t n_k = ceil_div(len, kKTile), n_v = ceil_div(len, kVTile), n_l = ceil_div(len, kLargeTile);
+    m_n_k = n_k;
+    SectionBuffers& B = m_buf;
+    B = SectionBuffers{};
+    const int32_t d = static_cast<int32_t>(m_p.d);
+    for (int64_t t = 0; t < n_k; ++t) B.k.push_back(m_b.sbuf("k_sb", DType::kBFloat16, d, {kKTile}, 32));
+    for (int64_t t = 0; t < n_v; ++t) B.v.push_back(m_b.sbuf("v_sb", DType::kBFloat16, kVTile, {m_p.d}));
+    for (int i = 0; i < 2; ++i) {
+      B.q[i] = m_b.sbuf("q_sb", DType::kBFloat16, d, {kQGroup * m_groups_per_load}, 32);
+      if (m_p.dtype != DType::kBFloat16 && m_p.tp_q) {
+        B.q_raw[i] = m_b.sbuf("q_sb_raw", m_p.dtype, d, {kQGroup * m_groups_per_load}, 32);
+      }
+      for (int64_t l = 0; l < n_l; ++l) {
+        B.mm1_masked[i].push_back(m_b.sbuf("mm1_masked", DType::kFloat32, kQGroup, {kLargeTile}));
+      }
+      for (int64_t t = 0; t < n_l * kKTilesPerLarge; ++t) {
+        B.exp_tp[i].push_back(m_b.sbuf("exp_tp_sb", DType::kBFloat16, kVTile, {kKTile}, 32));
+      }
+      B.partial_max[i] = m_b.sbuf("mm1_partial_max", DType::kFloat32, kQGroup, {n_k});
+      B.partial_sum[i] = m_b.sbuf("exp_partial_sum", DType::kFloat32, kQGroup, {n_k});
+      B.mm1_copy[i] = m_b.sbuf("mm1_copy_sb", DType::kFloat32, kQGroup, {kKTile});
+      B.mm1_select[i] = m_b.sbuf("mm1_affine_select_output", DType::kFloat32, kQGroup, {kKTile});
+      B.section_max[i] = m_b.sbuf("mm1_section_max", DType::kFloat32, kQGroup, {1});
+      B.section_sum[i] = m_b.sbuf("exp_section_sum", DType::kFloat32, kQGroup, {1});
+      B.prev_max[i] = m_b.sbuf("prev_mm1_running_max", DType::kFloat32, kQGroup, {1});
+      B.corr[i] = m_b.sbuf("flash_attn_correction_factor", DType::kFloat32, kQGroup, {1});
+      const int32_t rows = m_p.tp_out ? d : static_cast<int32_t>(kQGroup);
+      const int64_t cols = m_p.tp_out ? kQGroup : m_p.d;
+      B.mm2[i] = m_b.sbuf("mm2_sb", DType::kFloat32, rows, {cols});
+      B.mm2_prev[i] = m_b.sbuf("mm2_prev_output", DType::kFloat32, rows, {cols});
+      B.mm2_acc[i] = m_b.sbuf("mm2_accum_flash_attn", DType::kFloat32, rows, {cols});
+      B.mm2_final[i] = m_b.sbuf("mm2_final", m_p.dtype, rows, {cols});
+      if (m_p.tp_out) B.bcast_tp[i] = m_b.sbuf("tp_out_broadcast", DType::kFloat32, d, {kQGroup});
+    }
+    for (int64_t l = 0; l < n_l; ++l) B.exp.push_back(m_b.sbuf("exp_sb", DType::kBFloat16, kQGroup, {kLargeTile}));
+    if (m_q_sharded) B.q_unpacked = m_b.sbuf("q_unpacked", m_p.dtype, kQGroup, {m_p.d});
+  }
+
+  // ---- (a)/(b) K and V tiles of a section (kernels.md §1.6) ----
+  void load_kv(int64_t s) {
+    const int64_t k0 = section_start(s), len = section_len(s);
+    const int64_t skv = m_p.seqlen_kv, d = m_p.d;
+    const int64_t kv_base = m_kv_batch * skv * d;
+    for (int64_t t = 0; t < ceil_div(len, kKTile); ++t) {
+      const int64_t nf = std::min(kKTile, len - t * kKTile);
+      const int64_t col = k0 + t * kKTile;
+      AccessPattern dst = columns(partitions(m_buf.k[t].ap, 0, static_cast<int32_t>(d)), 0, nf);
+      if (!m_p.tp_k) {
+        // K is [d, S] in HBM: one strided copy, cast to bf16 by the DMA.
+        m_b.dma_copy(m_k_queue, dst, hbm_rows(m_k, m_p.dtype, kv_base, skv, 0, d, col, nf));
+      } else {
+        // K is [S, d]: transpose [nf, d] -> [d, nf] during the DMA.
+        AccessPattern src = hbm_rows(m_k, m_p.dtype, kv_base, d, col, nf, 0, d);
+        if (m_p.dtype == DType::kBFloat16) {
+          m_b.dma_transpose(m_k_queue, dst, src);
+        } else {
+          const auto mark = m_b.mark();
+          Buffer raw = m_b.sbuf("k_sb_raw", m_p.dtype, static_cast<int32_t>(d), {kKTile}, 32);
+          AccessPattern raw_ap = columns(raw.ap, 0, nf);
+          m_b.dma_transpose(m_k_queue, raw_ap, src);
+          m_b.tensor_copy(dst, raw_ap);
+          m_b.release(mark);
+        }
+      }
+    }
+    for (int64_t t = 0; t < ceil_div(len, kVTile); ++t) {
+      const int64_t np = std::min(kVTile, len - t * kVTile);
+      AccessPattern dst = partitions(m_buf.v[t].ap, 0, static_cast<int32_t>(np));
+      m_b.dma_copy(m_v_queue, dst, hbm_rows(m_v, m_p.dtype, kv_base, d, k0 + t * kVTile, np, 0, d));
+    }
+  }
+
+  // ---- (c) the Q-group software pipeline (kernels.md §1.6) ----
+  void pipeline_groups(int64_t s, int64_t e) {
+    const int64_t n = e - s;
+    if (n <= 0) return;
+    if (n == 1) {
+      load_q(s);
+      qk(s);
+      update_max(s);
+      exp_stage(s);
+      pv(s);
+      write_back(s);
+      return;
+    }
+    load_q(s);
+    qk(s);
+    update_max(s);
+    exp_stage(s);
+    load_q(s + 1);
+    qk(s + 1);
+    update_max(s + 1);
+    for (int64_t i = s; i < e - 2; ++i) {
+      load_q(i + 2);
+      exp_stage(i + 1);
+      // Fused PV(i) || QK(i+2), large tile by large tile, so PE alternates between the two.
+      for (int64_t l = 0; l < num_large_tiles(); ++l) {
+        pv_large_tile(i, l);
+        qk_large_tile(i + 2, l);
+      }
+      pv_finish(i);
+      write_back(i);
+      update_max(i + 2);
+    }
+    pv(e - 2);
+    write_back(e - 2);
+    exp_stage(e - 1);
+    pv(e - 1);
+    write_back(e - 1);
+  }
+
+  int64_t num_large_tiles() const { return ceil_div(section_len(m_section), kLargeTile); }
+  bool has_compute(int64_t g) const { return group_has_compute(g, m_section); }
+  int parity(int64_t g) const { return static_cast<int>(g % 2); }
+
+  // ---- LoadQ ----
+  void load_q(int64_t g) {
+    const int64_t d = m_p.d, sq = m_p.seqlen_q;
+    const int32_t di = static_cast<int32_t>(d);
+    if (m_q_sharded) {
+      // Unpacked load (LNC2 remainder batch): copy [rows, d], transpose on PE, copy to q_sb.
+      if (!has_compute(g)) return;
+      const int64_t rows = q_rows(g);
+      Buffer& qs = m_buf.q[parity(g)];
+      AccessPattern dst = columns(partitions(qs.ap, 0, di), 0, rows);
+      if (m_p.tp_q) {
+        AccessPattern raw = partitions(m_buf.q_unpacked.ap, 0, static_cast<int32_t>(rows));
+        m_b.dma_copy(m_q_queue, raw, hbm_rows(m_q, m_p.dtype, m_batch * sq * d, d, g * kQGroup, rows, 0, d));
+        Buffer tp = m_b.psum_at_bank("q_transpose_psum", 0, m_p.dtype == DType::kFloat32 ? DType::kFloat32 : m_p.dtype,
+                                     di, {kQGroup});
+        AccessPattern tp_ap = columns(tp.ap, 0, rows);
+        m_b.pe_transpose(tp_ap, raw);
+        m_b.tensor_copy(dst, tp_ap);
+      } else {
+        m_b.dma_copy(m_q_queue, dst, hbm_rows(m_q, m_p.dtype, m_batch * d * sq, sq, 0, d, g * kQGroup, rows));
+      }
+      return;
+    }
+    if (g % m_groups_per_load != 0) return;
+    const int64_t last_group = std::min(g + m_groups_per_load, m_groups) - 1;
+    bool any = false;
+    for (int64_t h = g; h <= last_group; ++h) any = any || has_compute(h);
+    if (!any) return;
+    const int64_t first_row = g * kQGroup;
+    const int64_t rows = std::min(sq, (last_group + 1) * kQGroup) - first_row;
+    Buffer& qs = m_buf.q[(g / m_groups_per_load) % 2];
+    AccessPattern dst = columns(partitions(qs.ap, 0, di), 0, rows);
+    if (!m_p.tp_q) {
+      m_b.dma_copy(m_q_queue, dst, hbm_rows(m_q, m_p.dtype, m_batch * d * sq, sq, 0, d, first_row, rows));
+      return;
+    }
+    AccessPattern src = hbm_rows(m_q, m_p.dtype, m_batch * sq * d, d, first_row, rows, 0, d);
+    if (m_p.dtype == DType::kBFloat16) {
+      m_b.dma_transpose(m_q_queue, dst, src);
+    } else {
+      AccessPattern raw = columns(partitions(m_buf.q_raw[(g / m_groups_per_load) % 2].ap, 0, di), 0, rows);
+      m_b.dma_transpose(m_q_queue, raw, src);
+      m_b.tensor_copy(dst, raw);
+    }
+  }
+
+  // Q^T columns of group g inside its q_sb: [d, rows].
+  AccessPattern q_group(int64_t g) const {
+    const int32_t di = static_cast<int32_t>(m_p.d);
+    if (m_q_sharded) return columns(partitions(m_buf.q[parity(g)].ap, 0, di), 0, q_rows(g));
+    const Buffer& qs = m_buf.q[(g / m_groups_per_load) % 2];
+    return columns(partitions(qs.ap, 0, di), (g % m_groups_per_load) * kQGroup, q_rows(g));
+  }
+
+  // ---- QK + max ----
+  void qk(int64_t g) {
+    if (!has_compute(g)) return;
+    for (int64_t l = 0; l < num_large_tiles(); ++l) qk_large_tile(g, l);
+  }
+
+  void qk_large_tile(int64_t g, int64_t l) {
+    if (!has_compute(g)) return;
+    const int64_t len = section_len(m_section);
+    const int32_t nq = static_cast<int32_t>(q_rows(g));
+    const int p = parity(g);
+    if (l == 0) m_b.memset(partitions(m_buf.partial_max[p].ap, 0, nq), kFmin);
+    for (int64_t j = 0; j < kKTilesPerLarge; ++j) {
+      const int64_t t = l * kKTilesPerLarge + j;
+      const int64_t local = t * kKTile;
+      if (local >= len) break;
+      const int64_t k_start = section_start(m_section) + local;
+      if (!causal_has(g, k_start)) continue;
+      const int64_t nf = std::min(kKTile, len - local);
+      Buffer psum = m_b.psum_at_bank("mm1_psum", kMm1FirstBank + static_cast<int32_t>(j), DType::kFloat32, kQGroup,
+                                     {kKTile});
+      AccessPattern scores = columns(partitions(psum.ap, 0, nq), 0, nf);
+      m_b.matmul(scores, q_group(g), columns(partitions(m_buf.k[t].ap, 0, static_cast<int32_t>(m_p.d)), 0, nf),
+                 false);
+      AccessPattern masked = columns(partitions(m_buf.mm1_masked[p][l].ap, 0, nq), j * kKTile, nf);
+      AccessPattern max_col = columns(partitions(m_buf.partial_max[p].ap, 0, nq), t, 1);
+      const bool diagonal = m_p.causal && g * kQGroup < k_start + kKTile;
+      AccessPattern src = scores;
+      if (diagonal) {
+        // POOL cannot read PSUM: copy out, then keep q >= k, i.e. (g*128 - k_start) + p - x >= 0.
+        AccessPattern copy = columns(partitions(m_buf.mm1_copy[p].ap, 0, nq), 0, nf);
+        AccessPattern selected = columns(partitions(m_buf.mm1_select[p].ap, 0, nq), 0, nf);
+        m_b.tensor_copy(copy, scores);
+        m_b.affine_select(selected, copy, g * kQGroup - k_start, 1, {-1, 0, 0, 0}, CmpOp::kGe, kFmin);
+        src = selected;
+      }
+      // Scale after masking: FMIN * scale stays hugely negative (kernels.md §1.6 numerics notes).
+      m_b.tensor_scalar_reduce(masked, src, AluOp::kMultiply, imm(static_cast<float>(m_p.scale)), AluOp::kMax,
+                               max_col);
+    }
+  }
+
+  // ---- UpdMax ----
+  void update_max(int64_t g) {
+    if (!has_compute(g)) return;
+    const int32_t nq = static_cast<int32_t>(q_rows(g));
+    const int p = parity(g);
+    AccessPattern section_max = partitions(m_buf.section_max[p].ap, 0, nq);
+    AccessPattern running = columns(partitions(m_running_max.ap, 0, nq), g, 1);
+    m_b.tensor_reduce(section_max, columns(partitions(m_buf.partial_max[p].ap, 0, nq), 0, m_n_k), AluOp::kMax,
+                      true);
+    if (m_num_sections == 1 || m_section == 0) {
+      m_b.tensor_copy(running, section_max);
+      return;
+    }
+    // Online softmax across sections: running holds -max; corr = exp(m_old - m_new).
+    AccessPattern prev = partitions(m_buf.prev_max[p].ap, 0, nq);
+    m_b.activation(prev, running, ActFunc::kCopy, imm(-1.0f));
+    m_b.tensor_tensor(running, running, section_max, AluOp::kMin);
+    m_b.activation(partitions(m_buf.corr[p].ap, 0, nq), prev, ActFunc::kExp, imm(1.0f), some(running));
+  }
+
+  // ---- Exp ----
+  void exp_stage(int64_t g) {
+    if (!has_compute(g)) return;
+    const int64_t len = section_len(m_section);
+    const int32_t nq = static_cast<int32_t>(q_rows(g));
+    const int p = parity(g);
+    m_b.memset(partitions(m_buf.partial_sum[p].ap, 0, nq), 0.0f);
+    AccessPattern bias = columns(partitions(m_running_max.ap, 0, nq), g, 1);
+    for (int64_t t = 0; t < m_n_k; ++t) {
+      const int64_t local = t * kKTile;
+      const int64_t k_start = section_start(m_section) + local;
+      if (!causal_has(g, k_start)) continue;
+      const int64_t nf = std::min(kKTile, len - local);
+      const int64_t l = t / kKTilesPerLarge, j = t % kKTilesPerLarge;
+      AccessPattern exp_tile = columns(partitions(m_buf.exp[l].ap, 0, nq), j * kKTile, nf);
+      m_b.activation(exp_tile, columns(partitions(m_buf.mm1_masked[p][l].ap, 0, nq), j * kKTile, nf),
+                     ActFunc::kExp, imm(1.0f), some(bias),
+                     some(columns(partitions(m_buf.partial_sum[p].ap, 0, nq), t, 1)));
+      // exp_tp[k_local, blk*128 + q] = exp[q, blk*128 + k_local]: [128 k, 128 q] blocks for MM2.
+      for (int64_t blk = 0; blk * kVTile < nf; ++blk) {
+        const int64_t kb = std::min(kVTile, nf - blk * kVTile);
+        AccessPattern src = columns(partitions(m_buf.exp[l].ap, 0, nq), j * kKTile + blk * kVTile, kb);
+        AccessPattern dst =
+            columns(partitions(m_buf.exp_tp[p][t].ap, 0, static_cast<int32_t>(kb)), blk * kVTile, nq);
+        m_b.dma_transpose(m_exp_queue, dst, src);
+      }
+    }
+  }
+
+  // ---- PV ----
+  void pv(int64_t g) {
+    for (int64_t l = 0; l < num_large_tiles(); ++l) pv_large_tile(g, l);
+    pv_finish(g);
+  }
+
+  void pv_large_tile(int64_t g, int64_t l) {
+    if (!has_compute(g)) return;
+    const int64_t len = section_len(m_section);
+    const int32_t nq = static_cast<int32_t>(q_rows(g));
+    const int32_t d = static_cast<int32_t>(m_p.d);
+    const int p = parity(g);
+    Buffer acc = m_p.tp_out ? m_b.psum_at_bank("mm2_psum", kMm2FirstBank + static_cast<int32_t>(l % 4),
+                                               DType::kFloat32, d, {kQGroup})
+                            : m_b.psum_at_bank("mm2_psum", kMm2FirstBank + static_cast<int32_t>(l % 4),
+                                               DType::kFloat32, kQGroup, {m_p.d});
+    AccessPattern acc_ap = m_p.tp_out ? columns(partitions(acc.ap, 0, d), 0, nq) : partitions(acc.ap, 0, nq);
+    bool first = true;
+    for (int64_t m = 0; m < kKTilesPerLarge; ++m) {
+      for (int64_t i = 0; i < kKTile / kVTile; ++i) {
+        const int64_t local = l * kLargeTile + m * kKTile + i * kVTile;
+        if (local >= len) break;
+        const int64_t k_start = section_start(m_section) + local;
+        if (!causal_has(g, k_start)) continue;
+        const int32_t np = static_cast<int32_t>(std::min(kVTile, len - local));
+        const int64_t t = l * kKTilesPerLarge + m;
+        AccessPattern probs = columns(partitions(m_buf.exp_tp[p][t].ap, 0, np), i * kVTile, nq);
+        AccessPattern values = partitions(m_buf.v[local / kVTile].ap, 0, np);
+        if (m_p.tp_out) {
+          m_b.matmul(acc_ap, values, probs, !first);  // psum[d, q] += V^T P^T
+        } else {
+          m_b.matmul(acc_ap, probs, values, !first);  // psum[q, d] += P V
+        }
+        first = false;
+      }
+    }
+    if (first) return;  // nothing ran in this large tile
+    // Accumulate the large tile into SBUF; its first 512 keys pass the predicate iff anything ran.
+    AccessPattern mm2 = m_p.tp_out ? columns(m_buf.mm2[p].ap, 0, nq) : partitions(m_buf.mm2[p].ap, 0, nq);
+    if (l == 0) {
+      m_b.tensor_copy(mm2, acc_ap);
+    } else {
+      m_b.tensor_tensor(mm2, mm2, acc_ap, AluOp::kAdd);
+    }
+  }
+
+  void pv_finish(int64_t) {}
+
+  // ---- WriteBack ----
+  bool last_with_compute(int64_t g) const {
+    return m_section + 1 >= m_num_sections || !group_has_compute(g, m_section + 1);
+  }
+
+  // dst = src scaled per query by `column` ([nq, 1]); with tp_out the query axis is the free axis, so the
+  // column is first transposed on PE through a zero-stride broadcast view [nq -> d rows] (kernels.md §1.6).
+  void scale_by_query(const AccessPattern& dst, const AccessPattern& src, const AccessPattern& column, int64_t g,
+                      AluOp combine_with_addend = AluOp::kBypass, const AccessPattern* addend = nullptr) {
+    const int32_t nq = static_cast<int32_t>(q_rows(g));
+    if (!m_p.tp_out) {
+      if (addend) {
+        m_b.scalar_tensor_tensor(dst, src, AluOp::kMultiply, isa::column(column), combine_with_addend, *addend);
+      } else {
+        m_b.activation(dst, src, ActFunc::kCopy, isa::column(column));
+      }
+      return;
+    }
+    const int32_t d = static_cast<int32_t>(m_p.d);
+    AccessPattern broadcast = reshape(column, 0, {{0, m_p.d}});
+    Buffer tp = m_b.psum_at_bank("tp_out_psum", parity(g) * 4 + 3, DType::kFloat32, d, {kQGroup});
+    AccessPattern tp_ap = columns(partitions(tp.ap, 0, d), 0, nq);
+    m_b.pe_transpose(tp_ap, broadcast);
+    AccessPattern bc = columns(m_buf.bcast_tp[parity(g)].ap, 0, nq);
+    m_b.tensor_copy(bc, tp_ap);
+    if (addend) {
+      m_b.tensor_tensor(dst, src, bc, AluOp::kMultiply);
+      m_b.tensor_tensor(dst, dst, *addend, combine_with_addend);
+    } else {
+      m_b.tensor_tensor(dst, src, bc, AluOp::kMultiply);
+    }
+  }
+
+  AccessPattern out_rows_ap(int64_t g) const {
+    const int64_t sq = m_p.seqlen_q, d = m_p.d, nq = q_rows(g);
+    if (m_p.tp_out) return hbm_rows(m_out, m_p.dtype, m_batch * d * sq, sq, 0, d, g * kQGroup, nq);
+    return hbm_rows(m_out, m_p.dtype, m_batch * sq * d, d, g * kQGroup, nq, 0, d);
+  }
+
+  AccessPattern tile(const Buffer& b, int64_t g) const {
+    const int32_t nq = static_cast<int32_t>(q_rows(g));
+    return m_p.tp_out ? columns(b.ap, 0, nq) : partitions(b.ap, 0, nq);
+  }
+
+  void write_back(int64_t g) {
+    if (!has_compute(g)) return;
+    const int32_t nq = static_cast<int32_t>(q_rows(g));
+    const int p = parity(g);
+    AccessPattern section_sum = partitions(m_buf.section_sum[p].ap, 0, nq);
+    m_b.tensor_reduce(section_sum, columns(partitions(m_buf.partial_sum[p].ap, 0, nq), 0, m_n_k), AluOp::kAdd);
+    AccessPattern running_sum = columns(partitions(m_running_sum.ap, 0, nq), g, 1);
+    AccessPattern recip = columns(partitions(m_recip.ap, 0, nq), g, 1);
+    AccessPattern mm2 = tile(m_buf.mm2[p], g);
+    const bool last = last_with_compute(g);
+    AccessPattern result = mm2;
+    if (m_section == 0) {
+      if (!last) m_b.tensor_copy(running_sum, section_sum);
+    } else {
+      AccessPattern corr = partitions(m_buf.corr[p].ap, 0, nq);
+      // running_sum = running_sum * corr + section_sum.
+      m_b.tensor_scalar(running_sum, running_sum, AluOp::kMultiply, column(corr), AluOp::kAdd, column(section_sum));
+      // The partial output round-trips through HBM in the output dtype (kernels.md §1.6).
+      AccessPattern prev = tile(m_buf.mm2_prev[p], g);
+      m_b.dma_copy(m_out_queue, prev, out_rows_ap(g));
+      result = tile(m_buf.mm2_acc[p], g);
+      scale_by_query(result, prev, corr, g, AluOp::kAdd, &mm2);
+    }
+    if (!last) {
+      m_b.dma_copy(m_out_queue, out_rows_ap(g), result);
+      return;
+    }
+    m_b.reciprocal(recip, m_section == 0 ? section_sum : running_sum);
+    AccessPattern final_tile = tile(m_buf.mm2_final[p], g);
+    scale_by_query(final_tile, result, recip, g);
+    m_b.dma_copy(m_out_queue, out_rows_ap(g), final_tile);
+  }
+
+  const AttentionCteParams& m_p;
+  ProgramBuilder m_b;
+  int32_t m_core;
+  int64_t m_groups = 0, m_in_bytes = 0, m_groups_per_load = 0, m_section_len = 0, m_num_sections = 0;
+  int32_t m_q = -1, m_k = -1, m_v = -1, m_out = -1;
+  int32_t m_q_queue = -1, m_k_queue = -1, m_v_queue = -1, m_exp_queue = -1, m_out_queue = -1;
+  int64_t m_batch = 0, m_kv_batch = 0, m_section = 0, m_n_k = 0;
+  bool m_q_sharded = false;
+  Buffer m_running_max, m_running_sum, m_recip;
+  SectionBuffers m_buf;
+};
+
+}  // namespace
+
+std::vector<int64_t> attention_cte_q_shape(const AttentionCteParams& p) {
+  return p.tp_q ? std::vector<int64_t>{p.bs, p.seqlen_q, p.d} : std::vector<int64_t>{p.bs, p.d, p.seqlen_q};
+}
+std::vector<int64_t> attention_cte_k_shape(const AttentionCteParams& p) {
+  return p.tp_k ? std::vector<int64_t>{p.bs_kv, p.seqlen_kv, p.d} : std::vector<int64_t>{p.bs_kv, p.d, p.seqlen_kv};
+}
+std::vector<int64_t> attention_cte_v_shape(const AttentionCteParams& p) { return {p.bs_kv, p.seqlen_kv, p.d}; }
+std::vector<int64_t> attention_cte_out_shape(const AttentionCteParams& p) {
+  return p.tp_out ? std::vector<int64_t>{p.bs, p.d, p.seqlen_q} : std::vector<int64_t>{p.bs, p.seqlen_q, p.d};
+}
+
+double attention_cte_model_flops(const AttentionCteParams& p) {
+  double pairs = 0;
+  for (int64_t i = 0; i < p.seqlen_q; ++i) pairs += p.causal ? std::min(i + 1, p.seqlen_kv) : p.seqlen_kv;
+  return 4.0 * static_cast<double>(p.d) * pairs * static_cast<double>(p.bs);
+}
+
+void check_attention_cte_params(const AttentionCteParams& p) {
+  if (p.bs <= 0 || p.bs > kMaxBs) reject("bs", "must be in 1.." + std::to_string(kMaxBs));
+  if (p.bs_kv <= 0 || p.bs % p.bs_kv != 0) reject("bs_kv", "must be positive and divide bs (GQA)");
+  if (p.seqlen_q <= 0 || p.seqlen_q > kMaxSeqlen) reject("seqlen_q", "must be in 1.." + std::to_string(kMaxSeqlen));
+  if (p.seqlen_kv <= 0 || p.seqlen_kv > kMaxSeqlen) {
+    reject("seqlen_kv", "must be in 1.." + std::to_string(kMaxSeqlen));
+  }
+  if (p.d <= 0 || p.d > 128) reject("d", "head dimension must be in 1..128");
+  if (p.dtype != DType::kBFloat16 && p.dtype != DType::kFloat16 && p.dtype != DType::kFloat32) {
+    reject("dtype", "must be bfloat16, float16 or float32");
+  }
+  if (!std::isfinite(p.scale)) reject("scale", "must be finite");
+  if (p.lnc != 1 && p.lnc != 2) reject("lnc", "must be 1 or 2");
+}
+
+std::vector<Program> build_attention_cte(const AttentionCteParams& p, const MemoryLimits& limits) {
+  check_attention_cte_params(p);
+  std::vector<Program> programs;
+  for (int32_t core = 0; core < p.lnc; ++core) programs.push_back(AttentionCteGenerator(p, limits, core).generate());
+  return programs;
+}
+
+}  // namespace tn::kernels

@@ -1,0 +1,48 @@
+// attention_cte (nkilib.core.attention.attention_cte): prefill attention, generated as per-engine
+// instruction streams with the real kernel's structure (kernels.md §1.4-§1.8): Q groups of 128, K tiles
+// of 512, V tiles of 128, large tiles of 2048, flash sections of 8K past 10K keys, online softmax,
+// static compute skipping, the three-stage software pipeline across Q groups, and LNC2 sharding.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "isa/program.hpp"
+#include "isa/validator.hpp"
+
+namespace tn::kernels {
+
+struct AttentionCteParams {
+  int64_t bs = 1, bs_kv = 1;
+  int64_t seqlen_q = 0, seqlen_kv = 0;
+  int64_t d = 0;
+  DType dtype = DType::kBFloat16;  // q, k, v and output dtype
+  double scale = 1.0;
+  bool causal = true;
+  bool tp_q = true, tp_k = false, tp_out = false;
+  int32_t lnc = 1;  // logical NeuronCore size: programs for 1 or 2 physical cores
+};
+
+// A parameter outside the kernel's constraints (kernels.md §1.3); the message names the parameter and rule.
+class KernelParamError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+void check_attention_cte_params(const AttentionCteParams& p);
+
+// One Program per physical core (lnc of them). HBM tensors: inputs "q", "k", "v"; output "out".
+std::vector<isa::Program> build_attention_cte(const AttentionCteParams& p, const isa::MemoryLimits& limits);
+
+// Shapes of the HBM tensors per the API doc's layouts (kernels.md §1.1).
+std::vector<int64_t> attention_cte_q_shape(const AttentionCteParams& p);
+std::vector<int64_t> attention_cte_k_shape(const AttentionCteParams& p);
+std::vector<int64_t> attention_cte_v_shape(const AttentionCteParams& p);
+std::vector<int64_t> attention_cte_out_shape(const AttentionCteParams& p);
+
+// Useful FLOPs of the two matmuls (QK^T and PV) over the (query, key) pairs the mask leaves visible:
+// 4 * d * visible_pairs per batch. This is the model_flops behind MFU; skipped tiles do not count.
+double attention_cte_model_flops(const AttentionCteParams& p);
+
+}  // namespace tn::kernels

@@ -1,0 +1,139 @@
+// The API kernels are written against, at the level of NKI's nisa.* tile operations. It allocates SBUF
+// and PSUM, puts each operation on its engine's stream, and inserts the semaphore waits that the
+// operations' reads and writes require: kernel code never writes synchronisation by hand. Each call
+// records the kernel source line that made it, for validation and run-time errors and the trace.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "isa/program.hpp"
+#include "isa/validator.hpp"
+#include "kernels/builder/dependency_tracker.hpp"
+
+namespace tn::kernels {
+
+using isa::AccessPattern;
+using isa::ApDim;
+using Loc = std::source_location;
+
+// An allocated on-chip buffer: `ap` covers all of it, [partitions, free dims...].
+struct Buffer {
+  AccessPattern ap;
+  int32_t id = -1;  // index into Program::buffers
+};
+
+// Thrown when a kernel asks for more SBUF/PSUM than exists; names the kernel line.
+class AllocationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ProgramBuilder {
+ public:
+  ProgramBuilder(std::string kernel, const isa::MemoryLimits& limits, uint32_t core_id = 0);
+
+  // ---- HBM tensors and DMA queues -------------------------------------------------------------------
+  int32_t hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape, isa::TensorKind kind);
+  // Returns the stream index of the named DMA queue, creating it on first use.
+  int32_t dma_queue(const std::string& name);
+
+  // ---- on-chip allocation (a stack: mark/release frees everything allocated after the mark) ----------
+  Buffer sbuf(const std::string& name, DType dtype, int32_t partitions, std::vector<int64_t> free_shape,
+              int64_t align_bytes = 4, Loc loc = Loc::current());
+  // PSUM buffers live in 2 KiB banks: a buffer never crosses a bank (hardware.md §1.7).
+  Buffer psum(const std::string& name, DType dtype, int32_t partitions, std::vector<int64_t> free_shape,
+              Loc loc = Loc::current());
+  // A buffer at a fixed PSUM bank, as the real kernel pins its accumulators (kernels.md §1.5).
+  Buffer psum_at_bank(const std::string& name, int32_t bank, DType dtype, int32_t partitions,
+                      std::vector<int64_t> free_shape, Loc loc = Loc::current());
+  struct Mark {
+    int64_t sbuf_top, psum_top;
+  };
+  Mark mark() const { return {m_sbuf_top, m_psum_top}; }
+  void release(const Mark& m) {
+    m_sbuf_top = m.sbuf_top;
+    m_psum_top = m.psum_top;
+  }
+  int64_t sbuf_high_water() const { return m_sbuf_high; }
+
+  // ---- PE -------------------------------------------------------------------------------------------
+  // nc_matmul: dst[M, N] (+)= stationary[K, M]^T @ moving[K, N], as load_stationary + multiply_moving.
+  void matmul(const AccessPattern& dst, const AccessPattern& stationary, const AccessPattern& moving,
+              bool accumulate, Loc loc = Loc::current());
+  void pe_transpose(const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
+
+  // ---- ACT ------------------------------------------------------------------------------------------
+  void activation(const AccessPattern& dst, const AccessPattern& src, isa::ActFunc func,
+                  isa::ScalarOperand scale = isa::imm(1.0f), isa::OptionalAp bias = {},
+                  isa::OptionalAp accumulate = {}, Loc loc = Loc::current());
+
+  // ---- DVE (some may run on POOL/ACT via `engine`) ----------------------------------------------------
+  void tensor_tensor(const AccessPattern& dst, const AccessPattern& a, const AccessPattern& b, isa::AluOp op,
+                     isa::Engine engine = isa::Engine::kDve, Loc loc = Loc::current());
+  void tensor_scalar(const AccessPattern& dst, const AccessPattern& src, isa::AluOp op0, isa::ScalarOperand s0,
+                     isa::AluOp op1 = isa::AluOp::kBypass, isa::ScalarOperand s1 = isa::imm(0.0f),
+                     bool reverse0 = false, bool reverse1 = false, isa::Engine engine = isa::Engine::kDve,
+                     Loc loc = Loc::current());
+  void scalar_tensor_tensor(const AccessPattern& dst, const AccessPattern& src, isa::AluOp op0,
+                            isa::ScalarOperand s0, isa::AluOp op1, const AccessPattern& tensor,
+                            Loc loc = Loc::current());
+  void tensor_reduce(const AccessPattern& dst, const AccessPattern& src, isa::AluOp op, bool negate = false,
+                     int32_t axes = -1, Loc loc = Loc::current());
+  void tensor_copy(const AccessPattern& dst, const AccessPattern& src, isa::Engine engine = isa::Engine::kDve,
+                   Loc loc = Loc::current());
+  void memset(const AccessPattern& dst, float value, isa::Engine engine = isa::Engine::kDve,
+              Loc loc = Loc::current());
+  void reciprocal(const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
+  void range_select(const AccessPattern& dst, const AccessPattern& src, isa::CmpOp cmp0,
+                    const AccessPattern& bound0, isa::CmpOp cmp1, const AccessPattern& bound1, float range_start,
+                    float fill, isa::OptionalAp reduce_res, Loc loc = Loc::current());
+  void tensor_scalar_reduce(const AccessPattern& dst, const AccessPattern& src, isa::AluOp op0,
+                            isa::ScalarOperand s0, isa::AluOp reduce_op, const AccessPattern& reduce_res,
+                            Loc loc = Loc::current());
+
+  // ---- POOL -----------------------------------------------------------------------------------------
+  void iota(const AccessPattern& dst, int64_t base, int64_t channel_multiplier, isa::Steps steps,
+            Loc loc = Loc::current());
+  void affine_select(const AccessPattern& dst, const AccessPattern& src, int64_t base,
+                     int64_t channel_multiplier, isa::Steps steps, isa::CmpOp cmp, float fill,
+                     Loc loc = Loc::current());
+
+  // ---- DMA ------------------------------------------------------------------------------------------
+  void dma_copy(int32_t queue, const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
+  void dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
+
+  // Appends an operation to the stream of `engine` (or a DMA queue index), with dependencies derived from
+  // its operands. Public so that tests and new kernels can emit any table row.
+  void emit(int32_t stream, isa::Operation op, const Loc& loc);
+  int32_t engine_stream(isa::Engine engine) const { return static_cast<int32_t>(engine); }
+
+  // Finishes the program (the builder must not be used afterwards).
+  isa::Program finish();
+
+ private:
+  Buffer allocate(isa::MemKind mem, const std::string& name, DType dtype, int32_t partitions,
+                  const std::vector<int64_t>& free_shape, int64_t addr, const Loc& loc);
+  void touch_buffers(const isa::Operation& op, isa::InstrRef at);
+
+  isa::Program m_program;
+  isa::MemoryLimits m_limits;
+  DependencyTracker m_deps;
+  std::vector<std::vector<int64_t>> m_waited;  // [stream][other stream] = highest completion count waited for
+  int64_t m_sbuf_top = 0, m_psum_top = 0, m_sbuf_high = 0;
+  // Live allocations by start address per memory, to attribute instructions to buffer lifetimes.
+  std::map<int64_t, int32_t> m_live[2];
+  std::vector<isa::InstrRef> m_dep_scratch;
+};
+
+// A row-major [partitions, free...] pattern over part of a buffer, e.g. columns [c0, c0+n) of a
+// [P, F] tile: `columns(buf.ap, c0, n)`.
+AccessPattern columns(const AccessPattern& ap, int64_t first, int64_t count);
+AccessPattern partitions(const AccessPattern& ap, int32_t first, int32_t count);
+// View with new free dims (element strides) starting at element `elem_offset` of the buffer.
+AccessPattern reshape(const AccessPattern& ap, int64_t elem_offset, std::initializer_list<ApDim> dims);
+AccessPattern with_dtype(const AccessPattern& ap, DType dtype);
+
+}  // namespace tn::kernels
