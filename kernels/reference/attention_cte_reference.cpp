@@ -1,0 +1,352 @@
+// float64 attention_cte reference (kernels.md §1.2 / §2.1). The header lists the decisions on ambiguities.
+//
+// Every mask of §1.2 is an interval constraint on the concatenated key index j (prior rows first, kv_pos[j] =
+// j-U), so the visible keys of a query row are one interval [lo, hi): only those columns are computed. The
+// summation order of each dot product (over d) and of P@V (over j, ascending) is fixed, so the result does
+// not depend on the blocking or the number of threads.
+#include "kernels/reference/attention_cte_reference.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tn::ref {
+namespace {
+
+constexpr int64_t kQueryBlock = 8;   // query rows sharing each K/V chunk load
+constexpr int64_t kKeyChunk = 256;   // QK: keys per chunk (a d x 256 K^T chunk stays cache resident)
+constexpr int64_t kValueChunk = 64;  // PV: value rows per chunk
+
+void require(bool ok, const std::string& msg) {
+  if (!ok) {
+    throw std::invalid_argument("attention_cte_reference: " + msg);
+  }
+}
+
+void require_tensor(const HostTensor* t, const std::string& name, const std::vector<int64_t>& expected) {
+  require(t != nullptr, name + " is required");
+  require(t->shape == expected,
+          name + " has shape " + shape_string(t->shape) + ", expected " + shape_string(expected));
+  require(static_cast<int64_t>(t->data.size()) == t->numel(),
+          name + " holds " + std::to_string(t->data.size()) + " values but its shape " +
+              shape_string(t->shape) + " needs " + std::to_string(t->numel()));
+}
+
+// A per-row column vector: (n, 1) as the kernel takes it, or plain (n).
+void require_column(const HostTensor* t, const std::string& name, int64_t n) {
+  require(t->shape == std::vector<int64_t>{n, 1} || t->shape == std::vector<int64_t>{n},
+          name + " has shape " + shape_string(t->shape) + ", expected (" + std::to_string(n) + ", 1)");
+  require(static_cast<int64_t>(t->data.size()) == n,
+          name + " holds " + std::to_string(t->data.size()) + " values, expected " + std::to_string(n));
+}
+
+// Flat offset of element (b, s, e) of a tensor that is (B, S, E) when seq_major, else (B, E, S).
+inline int64_t seq_d_offset(bool seq_major, int64_t b, int64_t S, int64_t E, int64_t s, int64_t e) {
+  return seq_major ? (b * S + s) * E + e : (b * E + e) * S + s;
+}
+
+// Values derived once from params + inputs after validation.
+struct Problem {
+  const AttentionCteRefParams& p;
+  const AttentionCteRefInputs& in;
+  int64_t used_prior = 0;  // U
+  int64_t num_keys = 0;    // T = U + Skv, the concatenated key axis
+  int64_t cp_off = 0;
+  int64_t gqa_group = 1;  // bs / bs_kv
+};
+
+Problem validate(const AttentionCteRefParams& p, const AttentionCteRefInputs& in) {
+  require(p.bs > 0 && p.bs_kv > 0, "bs and bs_kv must be positive");
+  require(p.bs % p.bs_kv == 0,
+          "bs (" + std::to_string(p.bs) + ") must be a multiple of bs_kv (" + std::to_string(p.bs_kv) + ")");
+  require(p.seqlen_q > 0 && p.seqlen_kv > 0 && p.d > 0, "need seqlen_q > 0, seqlen_kv > 0, d > 0");
+  require(p.sliding_window >= 0, "sliding_window must be >= 0");
+  require(p.seqlen_prior >= 0, "seqlen_prior must be >= 0");
+  require(p.global_cp_deg >= 1, "global_cp_deg must be >= 1 (1 = no CP)");
+
+  require_tensor(in.q, "q", p.tp_q ? std::vector{p.bs, p.seqlen_q, p.d} : std::vector{p.bs, p.d, p.seqlen_q});
+  require_tensor(in.k, "k",
+                 p.tp_k ? std::vector{p.bs_kv, p.seqlen_kv, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_kv});
+  require_tensor(in.v, "v", {p.bs_kv, p.seqlen_kv, p.d});
+
+  Problem pr{p, in};
+  pr.gqa_group = p.bs / p.bs_kv;
+
+  // Prefix caching: all three inputs together (§1.3), and U <= Sprior because the reference slices [:U].
+  const bool prefix = p.seqlen_prior > 0;
+  require(prefix == (in.k_prior != nullptr) && prefix == (in.v_prior != nullptr) &&
+              prefix == in.prior_used_len.has_value(),
+          "k_prior, v_prior and prior_used_len must be given exactly when seqlen_prior > 0");
+  if (prefix) {
+    require_tensor(
+        in.k_prior, "k_prior",
+        p.tp_k ? std::vector{p.bs_kv, p.seqlen_prior, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_prior});
+    require_tensor(in.v_prior, "v_prior", {p.bs_kv, p.seqlen_prior, p.d});
+    const int64_t u = *in.prior_used_len;
+    require(u >= 0 && u <= p.seqlen_prior, "prior_used_len (" + std::to_string(u) + ") must be in [0, " +
+                                               std::to_string(p.seqlen_prior) + "]");
+    pr.used_prior = u;
+  }
+  pr.num_keys = pr.used_prior + p.seqlen_kv;
+
+  require(p.global_cp_deg == 1 || in.cp_offset.has_value(), "global_cp_deg > 1 needs cp_offset");
+  pr.cp_off = in.cp_offset.value_or(0);
+
+  if (in.sink) {
+    require_column(in.sink, "sink", p.bs);
+  }
+  require((in.bound_min == nullptr) == (in.bound_max == nullptr), "bound_min and bound_max go together");
+  if (in.bound_min) {
+    require_column(in.bound_min, "bound_min", p.seqlen_q);
+    require_column(in.bound_max, "bound_max", p.seqlen_q);
+  }
+  if (p.cache_softmax) {
+    require(p.seqlen_q % kSoftmaxCacheRows == 0,
+            "cache_softmax needs seqlen_q % 128 == 0 (got " + std::to_string(p.seqlen_q) + ")");
+  }
+  return pr;
+}
+
+// One KV batch with prior rows [0, U) and active rows [U, T) concatenated (§2.1 step 2):
+// K^T as (d, T) so QK sweeps contiguous keys; V as (T, d) so PV sweeps contiguous head dims.
+struct KeysValues {
+  std::vector<double> k_t;
+  std::vector<double> v;
+};
+
+KeysValues gather_kv(const Problem& pr, int64_t b_kv) {
+  const auto& p = pr.p;
+  const int64_t u = pr.used_prior, t = pr.num_keys, d = p.d;
+  KeysValues kv{std::vector<double>(static_cast<size_t>(d * t)),
+                std::vector<double>(static_cast<size_t>(t * d))};
+  for (int64_t j = 0; j < t; ++j) {
+    const bool prior = j < u;
+    const HostTensor& k = prior ? *pr.in.k_prior : *pr.in.k;
+    const HostTensor& v = prior ? *pr.in.v_prior : *pr.in.v;
+    const int64_t seq = prior ? p.seqlen_prior : p.seqlen_kv;
+    const int64_t row = prior ? j : j - u;
+    for (int64_t e = 0; e < d; ++e) {
+      kv.k_t[e * t + j] = k.data[seq_d_offset(p.tp_k, b_kv, seq, d, row, e)];
+      kv.v[j * d + e] = v.data[seq_d_offset(true, b_kv, seq, d, row, e)];
+    }
+  }
+  return kv;
+}
+
+// First key index with j >= bound (packing keeps j >= bound_min). A NaN bound compares false: no mask.
+int64_t first_at_or_above(double bound, int64_t t) {
+  if (!(bound > 0)) {
+    return 0;
+  }
+  return bound >= static_cast<double>(t) ? t : static_cast<int64_t>(std::ceil(bound));
+}
+
+// One past the last key index satisfying j < bound (packing masks j >= bound_max). NaN masks nothing.
+int64_t end_below(double bound, int64_t t) {
+  if (!(bound < static_cast<double>(t))) {
+    return t;
+  }
+  return bound <= 0 ? 0 : static_cast<int64_t>(std::ceil(bound));
+}
+
+struct KeyRange {
+  int64_t lo = 0;
+  int64_t hi = 0;
+};
+
+// Visible keys of query row i (kernels.md §1.2 / §2.1 step 4), with kv_pos[j] = j - U:
+//   causal masks kv_pos[j] > q_pos            ->  j <= q_pos + U
+//   SWA (W > 0) masks kv_pos[j] <= q_pos - W  ->  j >= q_pos - W + U + 1
+//   packing masks j < bmin[i] or j >= bmax[i]
+// Prefix rows beyond U are not part of the key axis at all.
+KeyRange visible_keys(const Problem& pr, int64_t i) {
+  const auto& p = pr.p;
+  const int64_t q_pos = pr.cp_off + (p.cp_strided_q_slicing ? i * p.global_cp_deg : i);
+  KeyRange r{0, pr.num_keys};
+  if (p.causal) {
+    r.hi = std::min(r.hi, q_pos + pr.used_prior + 1);
+  }
+  if (p.sliding_window > 0) {
+    r.lo = std::max(r.lo, q_pos - p.sliding_window + pr.used_prior + 1);
+  }
+  if (pr.in.bound_min) {
+    r.lo = std::max(r.lo, first_at_or_above(pr.in.bound_min->data[i], pr.num_keys));
+    r.hi = std::min(r.hi, end_below(pr.in.bound_max->data[i], pr.num_keys));
+  }
+  r.hi = std::max(r.hi, r.lo);
+  return r;
+}
+
+// Scratch for one block of up to kQueryBlock query rows.
+struct BlockScratch {
+  std::vector<double> q;       // (kQueryBlock, d)
+  std::vector<double> scores;  // (kQueryBlock, T): scores, then exp(s - m) in place
+  std::vector<double> acc;     // (kQueryBlock, d): sum_j exp(s_j - m) v_j
+};
+
+void compute_block(const Problem& pr, const std::vector<KeysValues>& kvs, int64_t b, int64_t i0,
+                   AttentionCteRefOutputs& out, BlockScratch& s) {
+  const auto& p = pr.p;
+  const int64_t d = p.d, t = pr.num_keys, sq = p.seqlen_q;
+  const int64_t n = std::min(kQueryBlock, sq - i0);
+  const KeysValues& kv = kvs[b / pr.gqa_group];  // GQA: consecutive q batches share a kv batch (§1.2)
+
+  KeyRange range[kQueryBlock];
+  int64_t block_lo = t, block_hi = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    range[r] = visible_keys(pr, i0 + r);
+    if (range[r].hi > range[r].lo) {
+      block_lo = std::min(block_lo, range[r].lo);
+      block_hi = std::max(block_hi, range[r].hi);
+    }
+    for (int64_t e = 0; e < d; ++e) {
+      s.q[r * d + e] = pr.in.q->data[seq_d_offset(p.tp_q, b, sq, d, i0 + r, e)];
+    }
+    std::fill_n(s.scores.begin() + r * t + range[r].lo, range[r].hi - range[r].lo, 0.0);
+    std::fill_n(s.acc.begin() + r * d, d, 0.0);
+  }
+
+  // s_ij = q_i . k_j, accumulated over e in ascending order.
+  for (int64_t c0 = block_lo; c0 < block_hi; c0 += kKeyChunk) {
+    const int64_t c1 = std::min(c0 + kKeyChunk, block_hi);
+    for (int64_t e = 0; e < d; ++e) {
+      const double* k_row = kv.k_t.data() + e * t;
+      for (int64_t r = 0; r < n; ++r) {
+        const double qe = s.q[r * d + e];
+        double* sc = s.scores.data() + r * t;
+        const int64_t j1 = std::min(c1, range[r].hi);
+        for (int64_t j = std::max(c0, range[r].lo); j < j1; ++j) {
+          sc[j] += qe * k_row[j];
+        }
+      }
+    }
+  }
+
+  // Softmax statistics (§2.1 steps 5-8): the unscaled sink joins the max and the denominator only.
+  double sum[kQueryBlock];
+  double row_max[kQueryBlock];
+  for (int64_t r = 0; r < n; ++r) {
+    double* sc = s.scores.data() + r * t;
+    double m = -std::numeric_limits<double>::infinity();
+    for (int64_t j = range[r].lo; j < range[r].hi; ++j) {
+      sc[j] *= p.scale;
+      m = std::max(m, sc[j]);
+    }
+    const bool has_sink = pr.in.sink != nullptr;
+    const double sink = has_sink ? pr.in.sink->data[b] : 0.0;
+    if (has_sink) {
+      m = std::max(m, sink);
+    }
+    row_max[r] = m;
+    if (m == -std::numeric_limits<double>::infinity()) {
+      // Every logit is -inf: torch computes exp(-inf - (-inf)) = NaN (§1.2 "Fully masked rows").
+      sum[r] = std::numeric_limits<double>::quiet_NaN();
+      range[r].hi = range[r].lo;
+      continue;
+    }
+    double total = 0;
+    for (int64_t j = range[r].lo; j < range[r].hi; ++j) {
+      sc[j] = std::exp(sc[j] - m);
+      total += sc[j];
+    }
+    sum[r] = has_sink ? total + std::exp(sink - m) : total;
+  }
+
+  // acc_i = sum_j exp(s_ij - m_i) v_j, j ascending.
+  for (int64_t c0 = block_lo; c0 < block_hi; c0 += kValueChunk) {
+    const int64_t c1 = std::min(c0 + kValueChunk, block_hi);
+    for (int64_t r = 0; r < n; ++r) {
+      const double* w = s.scores.data() + r * t;
+      double* acc = s.acc.data() + r * d;
+      const int64_t j1 = std::min(c1, range[r].hi);
+      for (int64_t j = std::max(c0, range[r].lo); j < j1; ++j) {
+        const double* v_row = kv.v.data() + j * d;
+        const double wj = w[j];
+        for (int64_t e = 0; e < d; ++e) {
+          acc[e] += wj * v_row[e];
+        }
+      }
+    }
+  }
+
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t i = i0 + r;
+    for (int64_t e = 0; e < d; ++e) {
+      out.out.data[seq_d_offset(!p.tp_out, b, sq, d, i, e)] = s.acc[r * d + e] / sum[r];
+    }
+    if (p.cache_softmax) {
+      // (bs, Sq) -> (bs, G, 128) -> transpose(1, 2): element [b, p, g] is query g*128 + p (§2.1 step 8).
+      const int64_t groups = sq / kSoftmaxCacheRows;
+      const int64_t at = (b * kSoftmaxCacheRows + i % kSoftmaxCacheRows) * groups + i / kSoftmaxCacheRows;
+      out.neg_max->data[at] = -row_max[r];
+      out.sum_recip->data[at] = 1.0 / sum[r];
+    }
+  }
+}
+
+}  // namespace
+
+AttentionCteRefOutputs attention_cte_reference(const AttentionCteRefParams& params,
+                                               const AttentionCteRefInputs& inputs) {
+  const Problem pr = validate(params, inputs);
+  const auto& p = params;
+
+  AttentionCteRefOutputs out;
+  out.out =
+      HostTensor::zeros(p.tp_out ? std::vector{p.bs, p.d, p.seqlen_q} : std::vector{p.bs, p.seqlen_q, p.d});
+  if (p.cache_softmax) {
+    const std::vector<int64_t> stats_shape{p.bs, kSoftmaxCacheRows, p.seqlen_q / kSoftmaxCacheRows};
+    out.neg_max = HostTensor::zeros(stats_shape);
+    out.sum_recip = HostTensor::zeros(stats_shape);
+  }
+
+  std::vector<KeysValues> kvs;
+  kvs.reserve(static_cast<size_t>(p.bs_kv));
+  for (int64_t b = 0; b < p.bs_kv; ++b) {
+    kvs.push_back(gather_kv(pr, b));
+  }
+
+  // Work items are (batch, query block) writing disjoint outputs: only the item counter is shared.
+  const int64_t blocks_per_batch = (p.seqlen_q + kQueryBlock - 1) / kQueryBlock;
+  const int64_t items = p.bs * blocks_per_batch;
+  std::atomic<int64_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    try {
+      BlockScratch s{std::vector<double>(static_cast<size_t>(kQueryBlock * p.d)),
+                     std::vector<double>(static_cast<size_t>(kQueryBlock * pr.num_keys)),
+                     std::vector<double>(static_cast<size_t>(kQueryBlock * p.d))};
+      for (int64_t item = next++; item < items; item = next++) {
+        compute_block(pr, kvs, item / blocks_per_batch, (item % blocks_per_batch) * kQueryBlock, out, s);
+      }
+    } catch (...) {
+      std::lock_guard lock(error_mutex);
+      error = std::current_exception();
+      next = items;
+    }
+  };
+  const int64_t threads = std::clamp<int64_t>(static_cast<int64_t>(std::thread::hardware_concurrency()), 1,
+                                              std::max<int64_t>(items, 1));
+  std::vector<std::thread> pool;
+  for (int64_t w = 1; w < threads; ++w) {
+    pool.emplace_back(worker);
+  }
+  worker();
+  for (auto& th : pool) {
+    th.join();
+  }
+  if (error) {
+    std::rethrow_exception(error);
+  }
+  return out;
+}
+
+}  // namespace tn::ref

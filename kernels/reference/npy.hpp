@@ -1,0 +1,33 @@
+// NumPy .npy files (format 1.0) for HostTensor: how the CLI and the tests exchange tensors with NumPy.
+//
+// Writing converts the float64 data to the requested dtype. dtypes without a NumPy descr are widened to
+// '<f4': bfloat16 and float8 (e4m3, e5m2) tensors are written as float32 holding the values rounded to that
+// format (round to nearest even, overflow to inf, as sim/numerics does), so np.load gives exactly the values
+// the simulator sees. fp16 and the narrow floats round double -> fp32 -> target. Integer dtypes require every
+// value to be an exactly representable integer of that type (std::invalid_argument otherwise, no silent
+// saturation); int8 / uint8 are written as '|i1' / '|u1', NumPy's own spelling for 1-byte types.
+//
+// Reading accepts C-order little-endian '<f8', '<f4', '<f2', '<i8', '<i4', '<u4', '|i1', '|u1', '|b1' ('<' is
+// accepted in place of '|' for the 1-byte types) in format versions 1.0, 2.0 and 3.0. Fortran order,
+// big-endian data, other descrs, malformed headers and truncated (or over-long) data raise std::runtime_error
+// naming the file. int64 values beyond 2^53 lose precision in the float64 HostTensor.
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "isa/dtype.hpp"
+#include "kernels/reference/host_tensor.hpp"
+
+namespace tn::ref {
+
+// The descr written for a dtype ('<f4' for bf16 and fp8, see above).
+std::string npy_descr(DType dtype);
+
+void write_npy(const std::filesystem::path& path, const HostTensor& tensor, DType dtype);
+
+// Writes '<f8': the exact float64 contents.
+void write_npy(const std::filesystem::path& path, const HostTensor& tensor);
+
+HostTensor read_npy(const std::filesystem::path& path);
+
+}  // namespace tn::ref
