@@ -1,0 +1,290 @@
+#include "traces/perfetto_trace_writer.hpp"
+
+#include <algorithm>
+#include <ostream>
+#include <stdexcept>
+#include <type_traits>
+
+#include "traces/perfetto_fields.hpp"
+
+namespace tn::trace {
+
+namespace {
+
+// Staged packets are handed to the stream once this many bytes have accumulated.
+constexpr size_t kFlushBytes = 1u << 20;
+
+// Lanes of one logical track share this key so the UI merges them into one row; the key is unique
+// per logical track, so two distinct tracks that happen to share a name are not merged.
+std::string lane_merge_key(uint64_t logical_uuid) { return "tn-lanes-" + std::to_string(logical_uuid); }
+
+}  // namespace
+
+PerfettoTraceWriter::PerfettoTraceWriter(std::ostream& out) : m_out(&out) {}
+
+PerfettoTraceWriter::PerfettoTraceWriter(const std::filesystem::path& path)
+    : m_file(std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc)), m_out(m_file.get()) {
+  if (!*m_file) {
+    throw std::runtime_error("PerfettoTraceWriter: cannot open " + path.string());
+  }
+}
+
+PerfettoTraceWriter::~PerfettoTraceWriter() {
+  if (!m_finished) {
+    try {
+      finish();
+    } catch (...) {
+      // A destructor must not throw; callers who care about errors call finish() themselves.
+    }
+  }
+}
+
+void PerfettoTraceWriter::check_open(std::string_view call) const {
+  if (m_finished) {
+    throw std::logic_error("PerfettoTraceWriter::" + std::string(call) + " after finish()");
+  }
+}
+
+uint64_t PerfettoTraceWriter::intern(InternTable& table,
+                                     std::vector<std::pair<uint64_t, std::string_view>>& fresh,
+                                     std::string_view s) {
+  if (auto it = table.find(s); it != table.end()) {
+    return it->second;
+  }
+  if (table.size() >= kMaxInternedStrings) {
+    return 0;
+  }
+  const uint64_t iid = table.size() + 1;  // iids start at 1: 0 means "not interned"
+  auto [it, inserted] = table.emplace(std::string(s), iid);
+  fresh.emplace_back(iid, it->first);  // node keys are stable, so the view stays valid
+  return iid;
+}
+
+void PerfettoTraceWriter::begin_packet(bool uses_interned_ids) {
+  m_pw.begin_nested(pf::trace::kPacket);
+  m_pw.varint(pf::packet::kTrustedPacketSequenceId, kSequenceId);
+  uint32_t flags = 0;
+  if (m_first_packet) {
+    // §2(b) Interning: the first packet clears (starts) the sequence's incremental state.
+    flags = pf::packet::kSeqIncrementalStateCleared | pf::packet::kSeqNeedsIncrementalState;
+    m_first_packet = false;
+  } else if (uses_interned_ids) {
+    flags = pf::packet::kSeqNeedsIncrementalState;
+  }
+  if (flags != 0) {
+    m_pw.varint(pf::packet::kSequenceFlags, flags);
+  }
+}
+
+void PerfettoTraceWriter::end_packet() {
+  m_pw.end_nested();
+  if (m_pw.size() >= kFlushBytes) {
+    flush();
+  }
+}
+
+void PerfettoTraceWriter::flush() {
+  const std::string_view bytes = m_pw.data();
+  m_out->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  m_flushed_bytes += bytes.size();
+  m_pw.clear();
+}
+
+TrackId PerfettoTraceWriter::add_process(uint32_t pid, std::string_view name) {
+  check_open("add_process");
+  Track t;
+  t.kind = TrackKind::kProcess;
+  t.uuid = new_uuid();
+  t.name = name;
+  // A process track is a root: no parent_uuid (§2(b), perfetto #940).
+  begin_packet(false);
+  m_pw.begin_nested(pf::packet::kTrackDescriptor);
+  m_pw.varint(pf::track::kUuid, t.uuid);
+  m_pw.begin_nested(pf::track::kProcess);
+  m_pw.varint(pf::process::kPid, pid);
+  m_pw.bytes(pf::process::kProcessName, name);
+  m_pw.end_nested();
+  m_pw.varint(pf::track::kChildOrdering, pf::track::kChildOrderingExplicit);
+  m_pw.end_nested();
+  end_packet();
+  return m_tracks.add(std::move(t));
+}
+
+void PerfettoTraceWriter::write_slice_track_descriptor(const Track& t, uint64_t uuid) {
+  begin_packet(false);
+  m_pw.begin_nested(pf::packet::kTrackDescriptor);
+  m_pw.varint(pf::track::kUuid, uuid);
+  m_pw.varint(pf::track::kParentUuid, t.parent_uuid);
+  m_pw.bytes(pf::track::kName, t.name);
+  m_pw.int64(pf::track::kSiblingOrderRank, t.rank);
+  m_pw.varint(pf::track::kSiblingMergeBehavior, pf::track::kMergeBySiblingMergeKey);
+  m_pw.bytes(pf::track::kSiblingMergeKey, lane_merge_key(t.uuid));
+  m_pw.end_nested();
+  end_packet();
+}
+
+TrackId PerfettoTraceWriter::add_slice_track(TrackId process, std::string_view name, int rank) {
+  check_open("add_slice_track");
+  const Track& p = m_tracks.get(process, TrackKind::kProcess, "add_slice_track");
+  Track t;
+  t.kind = TrackKind::kSlice;
+  t.uuid = new_uuid();
+  t.parent_uuid = p.uuid;
+  t.rank = rank;
+  t.name = name;
+  t.lane_uuids.push_back(t.uuid);
+  write_slice_track_descriptor(t, t.uuid);
+  return m_tracks.add(std::move(t));
+}
+
+TrackId PerfettoTraceWriter::add_counter_track(TrackId process, std::string_view name, std::string_view unit,
+                                               int rank) {
+  check_open("add_counter_track");
+  const Track& p = m_tracks.get(process, TrackKind::kProcess, "add_counter_track");
+  Track t;
+  t.kind = TrackKind::kCounter;
+  t.uuid = new_uuid();
+  t.parent_uuid = p.uuid;
+  t.rank = rank;
+  t.name = name;
+  begin_packet(false);
+  m_pw.begin_nested(pf::packet::kTrackDescriptor);
+  m_pw.varint(pf::track::kUuid, t.uuid);
+  m_pw.varint(pf::track::kParentUuid, t.parent_uuid);
+  m_pw.bytes(pf::track::kName, name);
+  m_pw.begin_nested(pf::track::kCounter);  // present even when empty: it makes this a counter track
+  if (!unit.empty()) {
+    m_pw.bytes(pf::counter::kUnitName, unit);  // free text; the `unit` enum only knows ns/count/bytes
+  }
+  m_pw.end_nested();
+  m_pw.int64(pf::track::kSiblingOrderRank, rank);
+  // Counters with equal names stay separate rows: merging counter tracks makes no sense.
+  m_pw.varint(pf::track::kSiblingMergeBehavior, pf::track::kMergeNone);
+  m_pw.end_nested();
+  end_packet();
+  return m_tracks.add(std::move(t));
+}
+
+uint32_t PerfettoTraceWriter::lane_count(TrackId slice_track) const {
+  return m_tracks.get(slice_track, TrackKind::kSlice, "lane_count").lanes.lane_count();
+}
+
+void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+                                std::span<const Arg> args, std::span<const uint64_t> flow_ids) {
+  check_open("slice");
+  Track& t = m_tracks.get(track, TrackKind::kSlice, "slice");
+  end_ns = std::max(end_ns, start_ns);
+
+  const LaneAllocator::Placement lane = t.lanes.place(start_ns, end_ns);
+  if (lane.is_new && lane.lane > 0) {
+    const uint64_t uuid = new_uuid();
+    t.lane_uuids.push_back(uuid);
+    write_slice_track_descriptor(t, uuid);  // defined before its first event (§2(b))
+  }
+  const uint64_t track_uuid = t.lane_uuids[lane.lane];
+
+  m_fresh_event_names.clear();
+  m_fresh_annotation_names.clear();
+  m_arg_iids.clear();
+  const uint64_t name_iid = intern(m_event_names, m_fresh_event_names, name);
+  for (const Arg& a : args) {
+    m_arg_iids.push_back(intern(m_annotation_names, m_fresh_annotation_names, a.key));
+  }
+
+  // SLICE_BEGIN
+  begin_packet(true);
+  m_pw.varint(pf::packet::kTimestamp, start_ns);
+  if (!m_fresh_event_names.empty() || !m_fresh_annotation_names.empty()) {
+    m_pw.begin_nested(pf::packet::kInternedData);
+    for (const auto& [iid, s] : m_fresh_event_names) {
+      m_pw.begin_nested(pf::interned::kEventNames);
+      m_pw.varint(pf::interned::kEntryIid, iid);
+      m_pw.bytes(pf::interned::kEntryName, s);
+      m_pw.end_nested();
+    }
+    for (const auto& [iid, s] : m_fresh_annotation_names) {
+      m_pw.begin_nested(pf::interned::kDebugAnnotationNames);
+      m_pw.varint(pf::interned::kEntryIid, iid);
+      m_pw.bytes(pf::interned::kEntryName, s);
+      m_pw.end_nested();
+    }
+    m_pw.end_nested();
+  }
+  m_pw.begin_nested(pf::packet::kTrackEvent);
+  m_pw.varint(pf::event::kType, pf::event::kTypeSliceBegin);
+  m_pw.varint(pf::event::kTrackUuid, track_uuid);
+  if (name_iid != 0) {
+    m_pw.varint(pf::event::kNameIid, name_iid);
+  } else {
+    m_pw.bytes(pf::event::kName, name);
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    m_pw.begin_nested(pf::event::kDebugAnnotations);
+    if (m_arg_iids[i] != 0) {
+      m_pw.varint(pf::annotation::kNameIid, m_arg_iids[i]);
+    } else {
+      m_pw.bytes(pf::annotation::kName, args[i].key);
+    }
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, int64_t>) {
+            m_pw.int64(pf::annotation::kIntValue, v);
+          } else if constexpr (std::is_same_v<V, double>) {
+            m_pw.double_(pf::annotation::kDoubleValue, v);
+          } else {
+            m_pw.bytes(pf::annotation::kStringValue, v);  // inline: values are too varied to intern
+          }
+        },
+        args[i].value);
+    m_pw.end_nested();
+  }
+  for (const uint64_t id : flow_ids) {
+    // The second slice of a pair terminates the flow so the id may be reused, but only if it is also
+    // the later one: trace processor parses events in timestamp order and drops a terminating id it
+    // has not seen begin. An earlier second slice gets a plain flow_id; the FlowTracker then links
+    // the two when it reaches the later one (direction always comes from timestamps).
+    const std::optional<FlowEnd> first = m_flows.match(id, FlowEnd{start_ns});
+    const bool terminating = first && start_ns >= first->start_ns;
+    m_pw.fixed64(terminating ? pf::event::kTerminatingFlowIds : pf::event::kFlowIds, id);
+  }
+  m_pw.end_nested();
+  end_packet();
+
+  // SLICE_END: closes the most recent open slice of the lane, which is the one just begun.
+  begin_packet(false);
+  m_pw.varint(pf::packet::kTimestamp, end_ns);
+  m_pw.begin_nested(pf::packet::kTrackEvent);
+  m_pw.varint(pf::event::kType, pf::event::kTypeSliceEnd);
+  m_pw.varint(pf::event::kTrackUuid, track_uuid);
+  m_pw.end_nested();
+  end_packet();
+}
+
+void PerfettoTraceWriter::counter(TrackId track, uint64_t ts_ns, double value) {
+  check_open("counter");
+  const Track& t = m_tracks.get(track, TrackKind::kCounter, "counter");
+  begin_packet(false);
+  m_pw.varint(pf::packet::kTimestamp, ts_ns);
+  m_pw.begin_nested(pf::packet::kTrackEvent);
+  m_pw.varint(pf::event::kType, pf::event::kTypeCounter);
+  m_pw.varint(pf::event::kTrackUuid, t.uuid);
+  m_pw.double_(pf::event::kDoubleCounterValue, value);
+  m_pw.end_nested();
+  end_packet();
+}
+
+void PerfettoTraceWriter::finish() {
+  check_open("finish");
+  m_finished = true;
+  flush();
+  m_out->flush();
+  if (m_file) {
+    m_file->close();
+  }
+  if (m_out->fail()) {
+    throw std::runtime_error("PerfettoTraceWriter: writing the trace failed");
+  }
+}
+
+}  // namespace tn::trace

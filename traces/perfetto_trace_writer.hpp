@@ -1,0 +1,118 @@
+// TraceSink that writes native Perfetto protobuf (.pftrace) with our own encoder, the primary output
+// recommended in peers-perfetto-profiler.md §2(c). It streams: every TracePacket is framed as field 1
+// of Trace and handed to the stream as soon as it is encoded (through a ~1 MiB staging buffer), so
+// memory does not grow with trace length. Same calls in, same bytes out.
+//
+// Layout (§2(b) "Semantics that matter"):
+//  - one trusted_packet_sequence_id; the first packet sets SEQ_INCREMENTAL_STATE_CLEARED, and every
+//    packet that uses an interned id sets SEQ_NEEDS_INCREMENTAL_STATE;
+//  - a process is a root TrackDescriptor with a ProcessDescriptor and child_ordering = EXPLICIT; slice
+//    and counter tracks are its children, ordered by sibling_order_rank = the rank the caller gave;
+//  - a slice is a SLICE_BEGIN packet (interned name, debug annotations, flows) and a SLICE_END packet,
+//    both written at once; overlapping slices of one track go to lanes: extra sibling tracks with the
+//    same name, rank and sibling_merge_key, so the UI shows them as one merged row;
+//  - counters are counter tracks (CounterDescriptor.unit_name) fed TYPE_COUNTER events with
+//    double_counter_value; timestamps are plain ns on the default trace clock (no clock id).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "traces/flow_pairer.hpp"
+#include "traces/lane_allocator.hpp"
+#include "traces/protobuf_writer.hpp"
+#include "traces/trace_sink.hpp"
+#include "traces/track_registry.hpp"
+
+namespace tn::trace {
+
+class PerfettoTraceWriter final : public TraceSink {
+ public:
+  // Any non-zero value works; one sequence carries the whole trace.
+  static constexpr uint32_t kSequenceId = 1;
+  // Interning tables stop growing at this many entries; later new names are written inline, which
+  // keeps memory bounded if a caller puts unbounded data into names (put it in args instead).
+  static constexpr size_t kMaxInternedStrings = 1u << 16;
+
+  // Writes to `out`, which must outlive the writer. Nothing is written to it after finish().
+  explicit PerfettoTraceWriter(std::ostream& out);
+  // Creates (truncates) `path`; throws std::runtime_error if it cannot be opened.
+  explicit PerfettoTraceWriter(const std::filesystem::path& path);
+  ~PerfettoTraceWriter() override;  // finishes if finish() was not called (errors swallowed)
+
+  PerfettoTraceWriter(const PerfettoTraceWriter&) = delete;
+  PerfettoTraceWriter& operator=(const PerfettoTraceWriter&) = delete;
+
+  TrackId add_process(uint32_t pid, std::string_view name) override;
+  TrackId add_slice_track(TrackId process, std::string_view name, int rank) override;
+  TrackId add_counter_track(TrackId process, std::string_view name, std::string_view unit, int rank) override;
+  // Throws std::invalid_argument for a TrackId that is not a slice track. An end before the start is
+  // clamped to the start.
+  void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+             std::span<const Arg> args, std::span<const uint64_t> flow_ids = {}) override;
+  void counter(TrackId track, uint64_t ts_ns, double value) override;
+  // Flushes; throws std::runtime_error if the stream failed. Later calls throw std::logic_error.
+  void finish() override;
+
+  // Bytes produced so far (written or staged); lets callers warn about traces too big for the UI.
+  uint64_t bytes_written() const { return m_flushed_bytes + m_pw.size(); }
+  // Lanes a slice track has needed so far (1 until two of its slices overlap).
+  uint32_t lane_count(TrackId slice_track) const;
+
+ private:
+  struct Track {
+    TrackKind kind = TrackKind::kProcess;
+    uint64_t uuid = 0;         // the track's own uuid (lane 0 for slice tracks)
+    uint64_t parent_uuid = 0;  // process track, for slice/counter tracks
+    int rank = 0;
+    std::string name;
+    LaneAllocator lanes;
+    std::vector<uint64_t> lane_uuids;  // slice tracks: uuid per lane, [0] == uuid
+  };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using InternTable = std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>>;
+  struct FlowEnd {
+    uint64_t start_ns;
+  };
+
+  void check_open(std::string_view call) const;
+  // Track uuids are 1, 2, 3, ... in creation order (lanes included): deterministic, and small, since
+  // every event repeats its track_uuid as a varint. Traces are not meant to be merged by
+  // concatenation (the sequence id and interned ids would clash anyway).
+  uint64_t new_uuid() { return ++m_uuid_count; }
+  // Returns the iid of `s`, interning it (and queueing it for this packet's interned_data) on first
+  // use; 0 when the table is full and `s` must be written inline.
+  uint64_t intern(InternTable& table, std::vector<std::pair<uint64_t, std::string_view>>& fresh,
+                  std::string_view s);
+  void begin_packet(bool uses_interned_ids);
+  void end_packet();
+  void write_slice_track_descriptor(const Track& t, uint64_t uuid);
+  void flush();
+
+  std::unique_ptr<std::ofstream> m_file;
+  std::ostream* m_out;
+  ProtoWriter m_pw;
+  uint64_t m_flushed_bytes = 0;
+  bool m_first_packet = true;
+  bool m_finished = false;
+  uint64_t m_uuid_count = 0;
+  TrackRegistry<Track> m_tracks;
+  InternTable m_event_names;
+  InternTable m_annotation_names;
+  FlowPairer<FlowEnd> m_flows;
+  // Per-packet scratch, kept to avoid allocating per slice.
+  std::vector<std::pair<uint64_t, std::string_view>> m_fresh_event_names;
+  std::vector<std::pair<uint64_t, std::string_view>> m_fresh_annotation_names;
+  std::vector<uint64_t> m_arg_iids;
+};
+
+}  // namespace tn::trace

@@ -1,0 +1,361 @@
+#include <doctest/doctest.h>
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "traces/perfetto_trace_reader.hpp"
+#include "traces/perfetto_trace_writer.hpp"
+#include "traces/tests/scenario.hpp"
+
+namespace tn::trace {
+namespace {
+
+using testing::ExpectedSlice;
+
+std::string scenario_bytes() {
+  std::ostringstream out;
+  PerfettoTraceWriter w(out);
+  testing::write_scenario(w);
+  return out.str();
+}
+
+// A slice as the UI would see it: BEGIN matched with the following END of the same track uuid.
+struct SliceView {
+  ExpectedSlice slice;
+  const DecodedTrackEvent* begin = nullptr;
+};
+
+std::vector<SliceView> slices_of(const DecodedTrace& trace) {
+  std::map<uint64_t, DecodedTrackDescriptor> tracks;
+  std::map<uint64_t, std::string> process_names;
+  std::map<uint64_t, uint32_t> lane_of;             // track uuid -> index among its merge group
+  std::map<std::string, uint32_t> lanes_per_group;  // merge key -> lanes so far
+  std::vector<SliceView> out;
+  std::map<uint64_t, size_t> open;  // track uuid -> index into out
+  for (const DecodedPacket& p : trace.packets) {
+    if (const auto& d = p.track_descriptor) {
+      tracks[d->uuid] = *d;
+      if (d->has_process) {
+        process_names[d->uuid] = d->process_name;
+      } else {
+        lane_of[d->uuid] = lanes_per_group[d->sibling_merge_key]++;
+      }
+    }
+    if (const auto& e = p.track_event) {
+      const uint64_t uuid = e->track_uuid.value();
+      if (e->type == EventType::kSliceBegin) {
+        const DecodedTrackDescriptor& d = tracks.at(uuid);
+        open[uuid] = out.size();
+        out.push_back({{process_names.at(d.parent_uuid.value()), d.name, lane_of.at(uuid), e->name,
+                        p.timestamp.value(), 0},
+                       &*e});
+      } else if (e->type == EventType::kSliceEnd) {
+        out.at(open.at(uuid)).slice.end = p.timestamp.value();
+      }
+    }
+  }
+  return out;
+}
+
+const SliceView& find_slice(const std::vector<SliceView>& slices, std::string_view name) {
+  for (const SliceView& s : slices) {
+    if (s.slice.name == name) {
+      return s;
+    }
+  }
+  FAIL("no slice named " << name);
+  throw std::logic_error("unreachable");
+}
+
+TEST_CASE("PerfettoTraceWriter: the scenario decodes to valid, exact structure") {
+  const std::string bytes = scenario_bytes();
+  const DecodedTrace trace = decode_perfetto_trace(bytes);
+  CHECK(check_perfetto_trace(trace).empty());
+
+  SUBCASE("one sequence; the first packet clears incremental state") {
+    REQUIRE(!trace.packets.empty());
+    CHECK(trace.packets[0].sequence_flags == 3);
+    for (const DecodedPacket& p : trace.packets) {
+      CHECK(p.trusted_packet_sequence_id == PerfettoTraceWriter::kSequenceId);
+      CHECK(!p.timestamp_clock_id);
+      CHECK(!p.has_clock_snapshot);
+      if (p.index > 0 && p.track_event && p.track_event->type == EventType::kSliceBegin) {
+        CHECK(p.sequence_flags == 2);  // uses name_iid
+      }
+    }
+  }
+
+  SUBCASE("track descriptors: process roots, ranked children, lanes sharing name/rank/merge key") {
+    std::vector<DecodedTrackDescriptor> d;
+    for (const DecodedPacket& p : trace.packets) {
+      if (p.track_descriptor) {
+        d.push_back(*p.track_descriptor);
+      }
+    }
+    // 2 processes + 4 slice tracks + 2 counters + 2 extra lanes of qSyncIO0.
+    REQUIRE(d.size() == 10);
+    const uint64_t b = 0;  // uuids are 1, 2, ... in creation order
+    CHECK(d[0].uuid == b + 1);
+    CHECK(d[0].has_process);
+    CHECK(d[0].pid == 0);
+    CHECK(d[0].process_name == "NC0");
+    CHECK(!d[0].parent_uuid);
+    CHECK(d[0].child_ordering == 3);
+    CHECK(d[1].process_name == testing::kQuotedProcess);
+    CHECK(d[1].pid == 1);
+    CHECK(!d[1].parent_uuid);
+
+    CHECK(d[2].name == "qSyncIO0");
+    CHECK(d[2].parent_uuid == b + 1);
+    CHECK(d[2].sibling_order_rank == 10);
+    CHECK(d[2].sibling_merge_behavior == 3);
+    CHECK(d[2].sibling_merge_key == "tn-lanes-" + std::to_string(b + 3));
+    CHECK(!d[2].has_process);
+    CHECK(!d[2].is_counter);
+
+    CHECK(d[3].name == "Tensor");
+    CHECK(d[3].sibling_order_rank == 0);
+    CHECK(d[4].name == "HBM bytes");
+    CHECK(d[4].is_counter);
+    CHECK(d[4].counter_unit_name == "bytes");
+    CHECK(d[4].sibling_order_rank == 20);
+    CHECK(d[4].sibling_merge_behavior == 2);
+    CHECK(d[7].name == "pending DMA");
+    CHECK(d[7].is_counter);
+    CHECK(d[7].counter_unit_name.empty());
+    CHECK(d[7].parent_uuid == b + 2);
+
+    // Lanes are created on demand, right before their first slice.
+    for (size_t i : {8u, 9u}) {
+      CHECK(d[i].name == "qSyncIO0");
+      CHECK(d[i].parent_uuid == b + 1);
+      CHECK(d[i].sibling_order_rank == 10);
+      CHECK(d[i].sibling_merge_behavior == 3);
+      CHECK(d[i].sibling_merge_key == d[2].sibling_merge_key);
+    }
+  }
+
+  SUBCASE("slices: names, times, lanes, in call order") {
+    const std::vector<SliceView> got = slices_of(trace);
+    const std::vector<ExpectedSlice> want = testing::expected_scenario_slices();
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      CAPTURE(i);
+      CHECK(got[i].slice.process == want[i].process);
+      CHECK(got[i].slice.track == want[i].track);
+      CHECK(got[i].slice.lane == want[i].lane);
+      CHECK(got[i].slice.name == want[i].name);
+      CHECK(got[i].slice.start == want[i].start);
+      CHECK(got[i].slice.end == want[i].end);
+    }
+  }
+
+  SUBCASE("debug annotations keep names, types and values") {
+    const std::vector<SliceView> slices = slices_of(trace);
+    const auto& a = find_slice(slices, "MatMul").begin->annotations;
+    REQUIRE(a.size() == 3);
+    CHECK(a[0].name == "opcode_id");
+    CHECK(a[0].name_iid != 0);
+    CHECK(std::get<int64_t>(a[0].value) == -7);
+    CHECK(a[1].name == "util");
+    CHECK(std::get<double>(a[1].value) == 0.75);
+    CHECK(a[2].name == "src");
+    CHECK(std::get<std::string>(a[2].value) == "sbuf[0:128] \"p\"");
+    const auto& d = find_slice(slices, "dma").begin->annotations;
+    REQUIRE(d.size() == 2);
+    CHECK(d[0].name == "bytes");
+    CHECK(std::get<int64_t>(d[0].value) == 4096);
+    CHECK(std::get<std::string>(d[1].value) == "qSyncIO0");
+    CHECK(find_slice(slices, "Barrier").begin->annotations.empty());
+  }
+
+  SUBCASE("flows: the later slice of a pair terminates, an earlier second slice does not") {
+    const std::vector<SliceView> s = slices_of(trace);
+    using V = std::vector<uint64_t>;
+    const uint64_t f4 = 0xFFFFFFFFFFFFFFF0ULL;
+    CHECK(find_slice(s, "MatMul").begin->flow_ids == V{1});
+    CHECK(find_slice(s, testing::kOddSliceName).begin->terminating_flow_ids == V{1});
+    CHECK(find_slice(s, testing::kOddSliceName).begin->flow_ids.empty());
+    CHECK(find_slice(s, "Recv").begin->flow_ids == V{2});
+    CHECK(find_slice(s, "Send").begin->flow_ids == V{2});  // earlier than Recv: must not terminate
+    CHECK(find_slice(s, "Send").begin->terminating_flow_ids.empty());
+    CHECK(find_slice(s, "Send2").begin->flow_ids == V{3});
+    CHECK(find_slice(s, "Relay").begin->terminating_flow_ids == V{3});
+    CHECK(find_slice(s, "Relay").begin->flow_ids == V{f4});
+    CHECK(find_slice(s, "Recv2").begin->terminating_flow_ids == V{f4});
+  }
+
+  SUBCASE("counters") {
+    std::vector<std::pair<uint64_t, double>> hbm, pending;
+    for (const DecodedPacket& p : trace.packets) {
+      if (p.track_event && p.track_event->type == EventType::kCounter) {
+        const uint64_t uuid = *p.track_event->track_uuid;
+        auto& dst = uuid == 5 ? hbm : pending;  // "HBM bytes" is the 5th track created
+        CHECK(!p.track_event->counter_value);
+        dst.emplace_back(*p.timestamp, p.track_event->double_counter_value.value());
+      }
+    }
+    CHECK(hbm == std::vector<std::pair<uint64_t, double>>{{0, 0.0}, {100, 4096.0}, {200, 1.5e9}});
+    CHECK(pending == std::vector<std::pair<uint64_t, double>>{{0, 3.0}, {1000, 0.0}});
+  }
+
+  SUBCASE("names are interned once, in the packet that first uses them") {
+    std::map<std::string, int> event_defs, annotation_defs;
+    uint64_t next_iid = 1;
+    for (const DecodedPacket& p : trace.packets) {
+      for (const auto& e : p.interned_event_names) {
+        ++event_defs[e.value];
+        CHECK(e.iid == next_iid++);  // dense, in first-use order
+        REQUIRE(p.track_event);
+        CHECK(p.track_event->name_iid == e.iid);
+      }
+      for (const auto& e : p.interned_annotation_names) {
+        ++annotation_defs[e.value];
+      }
+    }
+    CHECK(event_defs.size() == 9);  // MatMul, Add.., Barrier, dma, Recv, Send, Send2, Relay, Recv2
+    for (const auto& [name, n] : event_defs) {
+      CHECK_MESSAGE(n == 1, name);
+    }
+    CHECK(annotation_defs ==
+          std::map<std::string, int>{{"bytes", 1}, {"opcode_id", 1}, {"queue", 1}, {"src", 1}, {"util", 1}});
+  }
+}
+
+TEST_CASE("PerfettoTraceWriter: summary lists rows in rank order with lanes merged") {
+  const TraceSummary s = summarize_perfetto_trace(decode_perfetto_trace(scenario_bytes()));
+  CAPTURE(s.to_string());
+  REQUIRE(s.processes.size() == 2);
+  const ProcessSummary& nc0 = s.processes[0];
+  CHECK(nc0.name == "NC0");
+  CHECK(nc0.track_names() == std::vector<std::string>{"Tensor", "Vector", "qSyncIO0", "HBM bytes"});
+  CHECK(nc0.find("Tensor")->slices == 4);
+  CHECK(nc0.find("Vector")->slices == 2);
+  CHECK(nc0.find("qSyncIO0")->slices == 5);
+  CHECK(nc0.find("qSyncIO0")->uuids.size() == 3);
+  CHECK(nc0.find("HBM bytes")->is_counter);
+  CHECK(nc0.find("HBM bytes")->counter_samples == 3);
+  const ProcessSummary* nc1 = s.find(testing::kQuotedProcess);
+  REQUIRE(nc1 != nullptr);
+  CHECK(nc1->pid == 1);
+  CHECK(nc1->track_names() == std::vector<std::string>{"Tensor", "pending DMA"});
+  CHECK(nc1->find("Tensor")->slices == 2);
+  CHECK(s.slices == 13);
+  CHECK(s.counter_samples == 5);
+  CHECK(s.flows == 4);
+}
+
+TEST_CASE("PerfettoTraceWriter: output is deterministic and the file constructor writes the same bytes") {
+  const std::string a = scenario_bytes();
+  const std::string b = scenario_bytes();
+  CHECK(a == b);
+
+  const auto path = std::filesystem::temp_directory_path() / "tn_trace_test_scenario.pftrace";
+  {
+    PerfettoTraceWriter w(path);
+    testing::write_scenario(w);
+    CHECK(w.bytes_written() == a.size());
+  }
+  std::ifstream in(path, std::ios::binary);
+  const std::string from_file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(from_file == a);
+  CHECK(check_perfetto_trace(read_perfetto_trace_file(path)).empty());
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("PerfettoTraceWriter: streams long traces instead of buffering them") {
+  std::ostringstream out;
+  PerfettoTraceWriter w(out);
+  const TrackId p = w.add_process(0, "NC0");
+  const TrackId t = w.add_slice_track(p, "Tensor", 0);
+  const TrackId c = w.add_counter_track(p, "util", "%", 1);
+  const std::array<Arg, 2> args{Arg{"pc", int64_t{0}}, Arg{"opcode", std::string_view("MatMul")}};
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    const auto ts = static_cast<uint64_t>(i) * 10;
+    w.slice(t, i % 2 ? "MatMul" : "Transpose", ts, ts + 10, args);
+    if (i % 100 == 0) {
+      w.counter(c, ts, i % 7);
+    }
+  }
+  // Everything but the last (< 1 MiB) staging chunk has reached the stream before finish().
+  const auto before = static_cast<uint64_t>(out.tellp());
+  CHECK(before > 0);
+  CHECK(w.bytes_written() - before < (1u << 20) + 1024);
+  w.finish();
+  const std::string bytes = out.str();
+  CHECK(bytes.size() == w.bytes_written());
+  // ~ 2 packets of tens of bytes per slice: names and keys are interned, not repeated.
+  CHECK(bytes.size() < static_cast<size_t>(n) * 80);
+  // The streaming checker and summarizer do not materialise the packets.
+  CHECK(check_perfetto_trace_bytes(bytes).empty());
+  const TraceSummary s = summarize_perfetto_trace_bytes(bytes);
+  CHECK(s.processes.at(0).find("Tensor")->slices == static_cast<size_t>(n));
+  CHECK(s.processes.at(0).find("util")->counter_samples == static_cast<size_t>(n / 100));
+  CHECK(s.processes.at(0).find("Tensor")->uuids.size() == 1);
+  CHECK(w.lane_count(t) == 1);
+}
+
+TEST_CASE("PerfettoTraceWriter: names beyond the interning cap are written inline") {
+  std::ostringstream out;
+  PerfettoTraceWriter w(out);
+  const TrackId p = w.add_process(0, "NC0");
+  const TrackId t = w.add_slice_track(p, "Tensor", 0);
+  const size_t n = PerfettoTraceWriter::kMaxInternedStrings + 3;
+  for (size_t i = 0; i < n; ++i) {
+    w.slice(t, "op" + std::to_string(i), i, i + 1, {});
+  }
+  w.finish();
+  const DecodedTrace trace = decode_perfetto_trace(out.str());
+  CHECK(check_perfetto_trace(trace).empty());
+  size_t inline_names = 0;
+  size_t i = 0;
+  size_t wrong_names = 0;
+  for (const DecodedPacket& pk : trace.packets) {
+    if (pk.track_event && pk.track_event->type == EventType::kSliceBegin) {
+      wrong_names += pk.track_event->name != "op" + std::to_string(i++);
+      inline_names += pk.track_event->name_iid == 0;
+    }
+  }
+  CHECK(i == n);
+  CHECK(wrong_names == 0);
+  CHECK(inline_names == 3);
+}
+
+TEST_CASE("PerfettoTraceWriter: misuse fails loudly") {
+  std::ostringstream out;
+  PerfettoTraceWriter w(out);
+  const TrackId p = w.add_process(0, "NC0");
+  const TrackId t = w.add_slice_track(p, "Tensor", 0);
+  const TrackId c = w.add_counter_track(p, "util", "", 1);
+  CHECK_THROWS_AS(w.add_slice_track(t, "x", 0), std::invalid_argument);  // parent is not a process
+  CHECK_THROWS_AS(w.slice(c, "x", 0, 1, {}), std::invalid_argument);
+  CHECK_THROWS_AS(w.counter(t, 0, 1.0), std::invalid_argument);
+  CHECK_THROWS_AS(w.slice(0, "x", 0, 1, {}), std::invalid_argument);
+  CHECK_THROWS_AS(w.slice(99, "x", 0, 1, {}), std::invalid_argument);
+  w.slice(t, "backwards", 50, 40, {});  // end before start: clamped to a zero-length slice
+  w.finish();
+  CHECK_THROWS_AS(w.slice(t, "late", 0, 1, {}), std::logic_error);
+  CHECK_THROWS_AS(w.finish(), std::logic_error);
+  const DecodedTrace trace = decode_perfetto_trace(out.str());
+  CHECK(check_perfetto_trace(trace).empty());
+  const DecodedPacket& end = trace.packets.back();
+  REQUIRE(end.track_event);
+  CHECK(end.track_event->type == EventType::kSliceEnd);
+  CHECK(end.timestamp == 50);
+}
+
+TEST_CASE("PerfettoTraceWriter: an empty trace is valid") {
+  std::ostringstream out;
+  PerfettoTraceWriter w(out);
+  w.finish();
+  CHECK(out.str().empty());
+  CHECK(check_perfetto_trace(decode_perfetto_trace(out.str())).empty());
+}
+
+}  // namespace
+}  // namespace tn::trace
