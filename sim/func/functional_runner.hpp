@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "isa/program.hpp"
+#include "isa/validator.hpp"
 #include "sim/func/hbm.hpp"
 
 namespace tn::sim {
@@ -14,7 +15,20 @@ struct FunctionalResult {
   uint64_t instructions_executed = 0;
 };
 
+// How the runner interleaves streams. A correctly synchronised program gives the same result under
+// every schedule; tests run several to show it.
+struct FunctionalOptions {
+  // 0: round-robin over programs and their streams in order, each stream running until it blocks.
+  // Otherwise a pseudo-random interleaving from this seed: every pass visits the streams in a shuffled
+  // order and runs each for 1-4 ready instructions.
+  uint64_t schedule_seed = 0;
+};
+
+// Program i runs on core i (its own CoreState and Semaphores); all share `hbm`, which must hold every
+// input tensor. Throws ExecutionError on a fault or a deadlock.
 FunctionalResult run_functional(const std::vector<const isa::Program*>& programs, Hbm& hbm,
                                 const isa::MemoryLimits& limits);
+FunctionalResult run_functional(const std::vector<const isa::Program*>& programs, Hbm& hbm,
+                                const isa::MemoryLimits& limits, const FunctionalOptions& options);
 
 }  // namespace tn::sim

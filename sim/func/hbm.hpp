@@ -30,9 +30,13 @@ class Hbm {
   bool contains(const std::string& name) const { return m_tensors.count(name) != 0; }
   // Stores host values (already in fp32) into a tensor, converting to its dtype; marks it written.
   void fill(const std::string& name, const std::vector<float>& values);
-  // Reads a tensor back as fp32.
+  // Reads a tensor back as fp32; elements nothing has stored read as NaN.
   std::vector<float> read(const std::string& name) const;
-  // Resolves a program's tensor indices to buffers, declaring missing ones.
+  // How many elements of a tensor nothing has stored (0 once an output is complete).
+  int64_t unwritten_elements(const std::string& name) const;
+  // Resolves a program's tensor indices to buffers, declaring missing output/internal ones (zero bytes,
+  // unwritten). Throws std::invalid_argument when an input is missing or an existing tensor's dtype or
+  // shape differs from the program's declaration.
   std::vector<HbmTensor*> bind(const isa::Program& program);
 
  private:

@@ -1,0 +1,13 @@
+#include "sim/func/core_state.hpp"
+
+namespace tn::sim {
+
+// Fresh SBUF/PSUM is all zero bytes with every written-flag clear: a read before any store is reported
+// by the executor rather than returning whatever the zeros decode to.
+OnChipMemory::OnChipMemory(int32_t partitions, int64_t bytes_per_partition)
+    : m_partitions(partitions),
+      m_row_bytes(bytes_per_partition),
+      m_bytes(static_cast<size_t>(partitions) * static_cast<size_t>(bytes_per_partition), std::byte{0}),
+      m_written(static_cast<size_t>(partitions) * static_cast<size_t>(bytes_per_partition), 0) {}
+
+}  // namespace tn::sim

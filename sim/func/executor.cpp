@@ -1,0 +1,89 @@
+#include "sim/func/executor.hpp"
+
+#include <cstring>
+#include <string>
+#include <variant>
+
+#include "isa/validator.hpp"
+
+namespace tn::sim {
+
+Executor::Executor(const isa::Program& program, CoreState& core, Hbm& hbm)
+    : m_program(program), m_core(core), m_tensors(hbm.bind(program)), m_io(core, m_tensors) {}
+
+void Executor::execute(size_t stream, size_t index) {
+  const isa::Instruction& in = m_program.streams.at(stream).instructions.at(index);
+  try {
+    std::visit([this](const auto& op) { run(op); }, in.op);
+  } catch (const InstructionFault& e) {
+    throw ExecutionError(isa::describe_instruction(m_program, stream, index) + ": " + e.what());
+  }
+}
+
+// Synchronisation has no memory effect; the runners count and wait (functional_runner.cpp, sim/sc).
+void Executor::run(const isa::SemSignal&) {}
+void Executor::run(const isa::SemWait&) {}
+
+}  // namespace tn::sim
+
+namespace tn::sim {
+
+namespace {
+
+// out[f * P + p] = in[p * F + f] for elements of Word's size.
+template <class Word>
+void transpose_words(const std::byte* in, std::byte* out, int64_t P, int64_t F) {
+  for (int64_t p = 0; p < P; ++p) {
+    for (int64_t f = 0; f < F; ++f) {
+      std::memcpy(out + (f * P + p) * sizeof(Word), in + (p * F + f) * sizeof(Word), sizeof(Word));
+    }
+  }
+}
+
+}  // namespace
+
+void Executor::copy_converting(const isa::AccessPattern& dst, const isa::AccessPattern& src) {
+  if (dst.num_elements() != src.num_elements()) {
+    throw InstructionFault("dst has " + std::to_string(dst.num_elements()) + " elements, src " +
+                           std::to_string(src.num_elements()));
+  }
+  if (dst.dtype == src.dtype) {
+    m_io.read_raw(src, "src", m_raw);
+    m_io.write_raw(dst, "dst", m_raw.data());
+  } else {
+    m_io.read(src, "src", m_in0);
+    m_io.write(dst, "dst", m_in0.data());
+  }
+}
+
+void Executor::transpose(const isa::AccessPattern& dst, const isa::AccessPattern& src) {
+  const int64_t P = src.num_partitions, F = src.free_size();
+  AccessWalker::require_shape(dst, "dst", F, P);
+  if (dst.dtype != src.dtype) {
+    m_io.read(src, "src", m_in0);
+    m_out.resize(m_in0.size());
+    for (int64_t p = 0; p < P; ++p) {
+      for (int64_t f = 0; f < F; ++f) {
+        m_out[f * P + p] = m_in0[p * F + f];
+      }
+    }
+    m_io.write(dst, "dst", m_out.data());
+    return;
+  }
+  m_io.read_raw(src, "src", m_raw);
+  m_raw_out.resize(m_raw.size());
+  switch (dtype_size(src.dtype)) {
+    case 1:
+      transpose_words<uint8_t>(m_raw.data(), m_raw_out.data(), P, F);
+      break;
+    case 2:
+      transpose_words<uint16_t>(m_raw.data(), m_raw_out.data(), P, F);
+      break;
+    default:
+      transpose_words<uint32_t>(m_raw.data(), m_raw_out.data(), P, F);
+      break;
+  }
+  m_io.write_raw(dst, "dst", m_raw_out.data());
+}
+
+}  // namespace tn::sim
