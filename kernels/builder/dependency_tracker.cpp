@@ -1,5 +1,6 @@
 #include "kernels/builder/dependency_tracker.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "isa/operands.hpp"
@@ -46,33 +47,42 @@ DependencyTracker::SpaceMap::iterator DependencyTracker::split(SpaceMap& m, int6
 void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
                                std::vector<isa::InstrRef>& deps) {
   const isa::InstrRef self{stream, index};
-  // Reads first, so that an instruction reading and writing one place (in-place ops) sees the old writer.
+  // First every dependency, against the state before this instruction: an instruction that reads and
+  // writes one place (in-place ops, overlapping DMA source and destination) depends on the old writer and
+  // the old readers, including an earlier reader of its own stream, and never on itself.
+  for (const Access& a : accesses) {
+    if (a.hi <= a.lo) continue;
+    SpaceMap& m = space(a.space);
+    auto first = split(m, a.lo);
+    auto last = split(m, a.hi);
+    for (auto it = first; it != last; ++it) {
+      const Segment& seg = it->second;
+      if (seg.writer.stream >= 0) deps.push_back(seg.writer);
+      if (a.is_write) deps.insert(deps.end(), seg.readers.begin(), seg.readers.end());
+    }
+  }
+  // Then the new history: reads first, so that a write of the same place supersedes them.
   for (int pass = 0; pass < 2; ++pass) {
     for (const Access& a : accesses) {
       if (a.is_write != (pass == 1) || a.hi <= a.lo) continue;
       SpaceMap& m = space(a.space);
       auto first = split(m, a.lo);
       auto last = split(m, a.hi);
-      for (auto it = first; it != last; ++it) {
-        Segment& seg = it->second;
-        if (seg.writer.stream >= 0) deps.push_back(seg.writer);
-        if (!a.is_write) {
-          bool found = false;
-          for (auto& r : seg.readers) {
-            if (r.stream == stream) {
-              r = self;
-              found = true;
-            }
-          }
-          if (!found) seg.readers.push_back(self);
-        } else {
-          for (const auto& r : seg.readers) deps.push_back(r);
-        }
-      }
       if (a.is_write) {
         // Everything in [lo, hi) now has the same history: one segment.
         first->second = Segment{a.hi, self, {}};
         m.erase(std::next(first), last);
+        continue;
+      }
+      for (auto it = first; it != last; ++it) {
+        auto& readers = it->second.readers;
+        auto r = std::find_if(readers.begin(), readers.end(),
+                              [&](const isa::InstrRef& x) { return x.stream == stream; });
+        if (r == readers.end()) {
+          readers.push_back(self);
+        } else {
+          *r = self;
+        }
       }
     }
   }

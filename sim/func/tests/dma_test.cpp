@@ -81,10 +81,16 @@ TEST_CASE("dma: dma_transpose moves raw 16-bit values to dst(f, p)") {
   b.exec(DmaTranspose{dst2, src});
   CHECK(b.get_raw(dst2) == test::bytes_of(std::vector<uint16_t>{0x3c00, 0x4000, 0x7e01, 0x4200, 0x0001,
                                                                 0xfc00, 0x8000, 0x7c00}));
+  // 4-byte dtypes transpose too (hardware.md §1.8); 1-byte ones do not.
   auto f32 = sbuf_ap(DType::kFloat32, 256, 0, 2, {{1, 2}});
   b.put(f32, {1, 2, 3, 4});
-  CHECK_THROWS_WITH_AS(b.exec(DmaTranspose{sbuf_ap(DType::kFloat32, 512, 0, 2, {{1, 2}}), f32}),
-                       doctest::Contains("DMA transpose moves a 2-byte dtype unchanged; src is float32"),
+  auto f32_dst = sbuf_ap(DType::kFloat32, 512, 0, 2, {{1, 2}});
+  b.exec(DmaTranspose{f32_dst, f32});
+  CHECK(b.get(f32_dst) == std::vector<float>{1, 3, 2, 4});
+  auto u8 = sbuf_ap(DType::kUInt8, 768, 0, 2, {{1, 2}});
+  b.put(u8, {1, 2, 3, 4});
+  CHECK_THROWS_WITH_AS(b.exec(DmaTranspose{sbuf_ap(DType::kUInt8, 800, 0, 2, {{1, 2}}), u8}),
+                       doctest::Contains("DMA transpose moves a 2- or 4-byte dtype unchanged; src is uint8"),
                        ExecutionError);
 }
 

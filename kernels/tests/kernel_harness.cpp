@@ -1,0 +1,55 @@
+#include "kernels/tests/kernel_harness.hpp"
+
+#include "kernels/reference/numpy_random.hpp"
+#include "sim/func/functional_runner.hpp"
+#include "sim/numerics/convert.hpp"
+
+namespace tn::kernels::test {
+
+ref::HostTensor rounded_to(ref::HostTensor t, DType dtype) {
+  for (double& x : t.data) x = num::round_to(dtype, static_cast<float>(x));
+  return t;
+}
+
+std::map<std::string, ref::HostTensor> seeded_inputs(const std::vector<HarnessTensor>& inputs, uint32_t seed) {
+  ref::NumpyLegacyRandom rng(seed);
+  std::map<std::string, ref::HostTensor> out;
+  for (const auto& t : inputs) {
+    ref::HostTensor h;
+    h.shape = t.shape;
+    h.data = rng.random_sample(static_cast<size_t>(ref::HostTensor::numel_of(t.shape)));
+    out[t.name] = rounded_to(std::move(h), t.dtype);
+  }
+  return out;
+}
+
+std::map<std::string, ref::HostTensor> run_functional(const std::vector<isa::Program>& programs,
+                                                      const std::map<std::string, ref::HostTensor>& inputs,
+                                                      const std::vector<HarnessTensor>& input_decls,
+                                                      const std::vector<HarnessTensor>& outputs,
+                                                      const isa::MemoryLimits& limits, uint64_t schedule_seed) {
+  sim::Hbm hbm;
+  std::vector<const isa::Program*> ptrs;
+  for (const auto& p : programs) {
+    isa::validate_or_throw(p, limits);
+    ptrs.push_back(&p);
+  }
+  for (const auto& t : input_decls) {
+    hbm.declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
+    const auto& h = inputs.at(t.name);
+    hbm.fill(t.name, std::vector<float>(h.data.begin(), h.data.end()));
+  }
+  sim::FunctionalOptions options;
+  options.schedule_seed = schedule_seed;
+  sim::run_functional(ptrs, hbm, limits, options);
+  std::map<std::string, ref::HostTensor> out;
+  for (const auto& t : outputs) {
+    ref::HostTensor h;
+    h.shape = t.shape;
+    for (float v : hbm.read(t.name)) h.data.push_back(v);
+    out[t.name] = std::move(h);
+  }
+  return out;
+}
+
+}  // namespace tn::kernels::test

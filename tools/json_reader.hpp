@@ -1,0 +1,48 @@
+// Strict reading of JSON configs: every error names the file and the JSON path ("$.params.d"), unknown
+// keys are errors (typo protection), and each accessor says what type it expected.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+namespace tn::cli {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A view of one JSON object inside a config file, remembering its path.
+class JsonObject {
+ public:
+  JsonObject(const nlohmann::json& j, std::string file, std::string path);
+
+  bool has(const std::string& key) const { return m_json.contains(key) && !m_json.at(key).is_null(); }
+  const nlohmann::json& raw(const std::string& key) const;
+  std::string path_of(const std::string& key) const { return m_path + "." + key; }
+
+  std::string get_string(const std::string& key, std::optional<std::string> fallback = std::nullopt) const;
+  int64_t get_int(const std::string& key, std::optional<int64_t> fallback = std::nullopt) const;
+  double get_number(const std::string& key, std::optional<double> fallback = std::nullopt) const;
+  bool get_bool(const std::string& key, std::optional<bool> fallback = std::nullopt) const;
+  JsonObject get_object(const std::string& key) const;
+
+  // Throws for any key not in `known`, naming its path.
+  void reject_unknown(const std::set<std::string>& known) const;
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const;
+
+  const nlohmann::json& json() const { return m_json; }
+  const std::string& file() const { return m_file; }
+  const std::string& path() const { return m_path; }
+
+ private:
+  const nlohmann::json& m_json;
+  std::string m_file, m_path;
+};
+
+// Parses a file, turning syntax errors into a ConfigError with the file name, line and column.
+nlohmann::json read_json_file(const std::string& file);
+
+}  // namespace tn::cli

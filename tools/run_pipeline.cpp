@@ -1,0 +1,357 @@
+#include "tools/run_pipeline.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+
+#include "isa/program_json.hpp"
+#include "isa/validator.hpp"
+#include "kernels/reference/max_all_close.hpp"
+#include "kernels/reference/npy.hpp"
+#include "sim/func/functional_runner.hpp"
+#include "sim/numerics/convert.hpp"
+#include "sim/sc/timed_run.hpp"
+#include "sim/timing/hw_config.hpp"
+#include "tools/kernel_catalog.hpp"
+#include "kernels/reference/numpy_random.hpp"
+#include "tools/run_config.hpp"
+#include "traces/chrome_json_trace_writer.hpp"
+#include "traces/perfetto_trace_writer.hpp"
+#include "traces/tee_trace_sink.hpp"
+
+namespace tn::cli {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Values as the hardware holds them: rounded to the tensor's dtype (via fp32, as the tests' casts do).
+ref::HostTensor rounded(ref::HostTensor t, DType dtype) {
+  for (double& x : t.data) x = num::round_to(dtype, static_cast<float>(x));
+  return t;
+}
+
+HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
+  HostTensors inputs;
+  ref::NumpyLegacyRandom rng(c.seed);
+  for (const auto& [name, path] : c.input_files) {
+    bool known = false;
+    for (const auto& t : k.inputs) known = known || t.name == name;
+    if (!known) throw ConfigError(c.file + ": $.inputs.files." + name + ": " + k.kernel + " has no input '" + name + "'");
+  }
+  for (const TensorInfo& t : k.inputs) {
+    ref::HostTensor h;
+    if (auto f = c.input_files.find(t.name); f != c.input_files.end()) {
+      h = ref::read_npy(f->second);
+      if (h.shape != t.shape) {
+        throw ConfigError(c.file + ": $.inputs.files." + t.name + ": " + f->second + " has shape " +
+                          ref::shape_string(h.shape) + ", expected " + ref::shape_string(t.shape));
+      }
+    } else {
+      h.shape = t.shape;
+      h.data = rng.random_sample(static_cast<size_t>(ref::HostTensor::numel_of(t.shape)));
+    }
+    inputs[t.name] = rounded(std::move(h), t.dtype);
+  }
+  return inputs;
+}
+
+std::vector<float> to_floats(const ref::HostTensor& t) { return std::vector<float>(t.data.begin(), t.data.end()); }
+
+ref::HostTensor read_back(const sim::Hbm& hbm, const TensorInfo& t) {
+  ref::HostTensor h;
+  h.shape = t.shape;
+  for (float v : hbm.read(t.name)) h.data.push_back(v);
+  return h;
+}
+
+uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string hex64(uint64_t v) {
+  std::ostringstream s;
+  s << std::hex << std::setw(16) << std::setfill('0') << v;
+  return s.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p);
+  out << text;
+  if (!out) throw std::runtime_error(p.string() + ": cannot write");
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : m_enabled(enabled && isatty(fileno(stderr))) {}
+  void update(double fraction) {
+    if (!m_enabled) return;
+    const int percent = static_cast<int>(fraction * 100);
+    if (percent == m_last) return;
+    m_last = percent;
+    const int filled = percent / 4;
+    std::fprintf(stderr, "\r  simulating [%s%s] %3d%%", std::string(filled, '#').c_str(),
+                 std::string(25 - filled, ' ').c_str(), percent);
+    if (percent >= 100) std::fprintf(stderr, "\n");
+  }
+  ~ProgressBar() {
+    if (m_enabled && m_last >= 0 && m_last < 100) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool m_enabled;
+  int m_last = -1;
+};
+
+json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, const timing::HwConfig& hw) {
+  json s;
+  const double total_ns = t.total_ps / 1000.0;
+  s["total_ns"] = total_ns;
+  json cores = json::array();
+  for (size_t c = 0; c < t.cores.size(); ++c) {
+    json engines = json::object();
+    for (const auto& st : t.cores[c].streams) {
+      engines[st.name] = {{"engine", isa::engine_name(st.engine)},
+                          {"busy_ns", st.busy_ps / 1000.0},
+                          {"busy_percent", t.total_ps ? 100.0 * st.busy_ps / t.total_ps : 0.0},
+                          {"instructions", st.instructions},
+                          {"semaphore_wait_ns", st.sem_wait_ps / 1000.0}};
+    }
+    cores.push_back({{"core", c}, {"engines", engines}});
+  }
+  s["cores"] = cores;
+  s["opcode_counts"] = t.opcode_counts;
+  const double peak = hw.peak_matmul_flops_per_s() * static_cast<double>(k.programs.size());
+  const double seconds = total_ns * 1e-9;
+  s["model_flops"] = k.model_flops;
+  s["matmul_flops"] = t.matmul_flops;
+  s["transpose_flops"] = t.transpose_flops;
+  s["peak_flops_per_s"] = peak;
+  s["mfu_percent"] = seconds > 0 ? 100.0 * k.model_flops / (seconds * peak) : 0.0;
+  s["hfu_percent"] = seconds > 0 ? 100.0 * t.matmul_flops / (seconds * peak) : 0.0;
+  s["hbm"] = {{"read_bytes", t.hbm_read_bytes},
+              {"write_bytes", t.hbm_write_bytes},
+              {"achieved_GBps", seconds > 0 ? (t.hbm_read_bytes + t.hbm_write_bytes) / seconds * 1e-9 : 0.0}};
+  s["dma_bytes"] = t.dma_bytes;
+  return s;
+}
+
+}  // namespace
+
+RunOutcome run_one(const RunRequest& request) {
+  const auto wall_start = Clock::now();
+  RunConfig config = load_run_config(request.config);
+  if (!request.mode_override.empty()) {
+    bool ok = false;
+    for (RunMode m : {RunMode::kFunctional, RunMode::kTiming, RunMode::kTimingOnly, RunMode::kBoth}) {
+      if (run_mode_name(m) == request.mode_override) {
+        config.mode = m;
+        ok = true;
+      }
+    }
+    if (!ok) throw ConfigError("--mode: expected functional, timing, timing_only or both");
+    if (config.mode == RunMode::kTimingOnly) config.check_numerics = false;
+  }
+  if (request.trace_json) config.trace_json = true;
+
+  timing::HwConfig hw;
+  try {
+    hw = timing::load_hw_config(config.hardware, config.hardware_overrides);
+  } catch (const std::exception& e) {
+    throw ConfigError(config.file + ": $.hardware: " + e.what());
+  }
+  const isa::MemoryLimits limits = hw.memory_limits();
+  KernelSetup k = setup_kernel(config.kernel, config.params(), limits);
+
+  RunOutcome outcome;
+  json& s = outcome.summary;
+  s["config"] = config.file;
+  s["description"] = config.description;
+  s["kernel"] = k.kernel;
+  s["params"] = k.params;
+  s["hardware"] = hw.to_json();
+  s["mode"] = run_mode_name(config.mode);
+  if (!k.failure.empty()) {
+    // The case expects the kernel to refuse these parameters, and it did.
+    s["expected_failure"] = k.failure;
+    outcome.passed = true;
+    outcome.headline = "expected failure: " + k.failure;
+    return outcome;
+  }
+  if (k.expect_failure) {
+    throw ConfigError(config.file + ": $.params.expect_failure: the case expects the kernel to reject these "
+                      "parameters, but it accepted them");
+  }
+
+  // Validate, and hash the programs: the same hash means the same instruction streams.
+  std::string program_text;
+  for (const auto& p : k.programs) {
+    isa::validate_or_throw(p, limits);
+    program_text += isa::program_to_json(p).dump();
+  }
+  s["program_hash"] = hex64(fnv1a(program_text));
+  size_t num_instructions = 0;
+  for (const auto& p : k.programs) num_instructions += p.num_instructions();
+  s["instructions"] = num_instructions;
+  s["cores"] = k.programs.size();
+
+  const fs::path out_dir = request.out_dir;
+  const bool write = !request.out_dir.empty();
+  if (write) {
+    fs::create_directories(out_dir / "inputs");
+    fs::create_directories(out_dir / "outputs");
+  }
+
+  HostTensors inputs = make_inputs(k, config);
+  sim::Hbm hbm;
+  for (const auto& p : k.programs) hbm.bind(p);
+  for (const TensorInfo& t : k.inputs) {
+    hbm.fill(t.name, to_floats(inputs.at(t.name)));
+    if (write) ref::write_npy(out_dir / "inputs" / (t.name + ".npy"), inputs.at(t.name), t.dtype);
+  }
+  std::vector<const isa::Program*> programs;
+  for (const auto& p : k.programs) programs.push_back(&p);
+
+  const auto sim_start = Clock::now();
+  sim::Hbm functional_hbm = hbm;
+  if (config.mode == RunMode::kFunctional || config.mode == RunMode::kBoth) {
+    sim::run_functional(programs, functional_hbm, limits);
+  }
+  if (config.mode != RunMode::kFunctional) {
+    std::vector<std::unique_ptr<trace::TraceSink>> sinks;
+    if (write && config.trace_perfetto) {
+      sinks.push_back(std::make_unique<trace::PerfettoTraceWriter>(out_dir / "trace.pftrace"));
+    }
+    if (write && config.trace_json) {
+      sinks.push_back(std::make_unique<trace::ChromeJsonTraceWriter>(out_dir / "trace.json"));
+    }
+    trace::TeeTraceSink sink(std::move(sinks));
+    ProgressBar bar(request.progress && num_instructions > 200000);
+    sc::TimedRunOptions options;
+    options.trace_flows = config.trace_flows;
+    options.execute_numerics = config.mode != RunMode::kTimingOnly;
+    options.progress = [&](double f) { bar.update(f); };
+    const sc::TimedRunResult t = sc::run_timed(programs, hbm, hw, sink, options);
+    sink.finish();
+    s["timing"] = timing_summary(t, k, hw);
+    s["total_ns"] = s["timing"]["total_ns"];
+    if (config.mode == RunMode::kBoth) {
+      // The invariant: the timing model runs the same semantics, so the bytes must be identical.
+      for (const TensorInfo& t2 : k.outputs) {
+        if (hbm.at(t2.name).bytes != functional_hbm.at(t2.name).bytes) {
+          throw std::runtime_error("output '" + t2.name +
+                                   "' differs between timing and functional mode: a race the semaphores do not "
+                                   "cover");
+        }
+      }
+      s["functional_equals_timing"] = true;
+    }
+  } else {
+    hbm = std::move(functional_hbm);
+  }
+  const double sim_s = std::chrono::duration<double>(Clock::now() - sim_start).count();
+
+  json numerics = {{"checked", false}, {"passed", nullptr}};
+  outcome.passed = true;
+  if (config.mode != RunMode::kTimingOnly) {
+    HostTensors outputs;
+    for (const TensorInfo& t : k.outputs) {
+      outputs[t.name] = read_back(hbm, t);
+      if (write) ref::write_npy(out_dir / "outputs" / (t.name + ".npy"), outputs[t.name], t.dtype);
+    }
+    if (config.check_numerics) {
+      HostTensors golden = k.reference(inputs);
+      numerics = {{"checked", true}, {"rtol", k.rtol}, {"atol", k.atol}, {"mode", "max"}};
+      bool all = true;
+      json per = json::object();
+      for (const TensorInfo& t : k.outputs) {
+        // The golden output is cast to the kernel's output dtype before comparing (kernels.md §2.1).
+        const auto r = ref::max_all_close(outputs.at(t.name), rounded(golden.at(t.name), t.dtype), k.rtol, k.atol);
+        per[t.name] = {{"passed", r.passed},
+                       {"max_abs_err", r.max_abs_err},
+                       {"max_rel_err", r.max_rel_err},
+                       {"mismatches", r.num_mismatches},
+                       {"elements", r.num_elements},
+                       {"detail", r.description}};
+        all = all && r.passed;
+      }
+      numerics["passed"] = all;
+      numerics["outputs"] = per;
+      outcome.passed = all;
+    }
+  }
+  s["numerics"] = numerics;
+  const double wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
+  s["wall_s"] = wall_s;
+  s["simulate_wall_s"] = sim_s;
+  s["instructions_per_s"] = sim_s > 0 ? num_instructions / sim_s : 0.0;
+  if (write) write_file(out_dir / "summary.json", s.dump(2) + "\n");
+
+  std::ostringstream h;
+  h << k.kernel;
+  if (s.contains("total_ns")) h << "  " << std::fixed << std::setprecision(1) << s["total_ns"].get<double>() / 1000 << " us";
+  if (numerics["checked"].get<bool>()) {
+    for (const auto& [name, r] : numerics["outputs"].items()) {
+      h << "  " << name << " max_abs_err=" << std::scientific << std::setprecision(2) << r["max_abs_err"].get<double>();
+    }
+  }
+  outcome.headline = h.str();
+  return outcome;
+}
+
+std::string summary_text(const json& s) {
+  std::ostringstream o;
+  o << std::fixed;
+  o << "trnsim: " << s["kernel"].get<std::string>() << " on " << s["hardware"].value("name", std::string("?")) << " ("
+    << s["cores"].get<size_t>() << " core" << (s["cores"].get<size_t>() > 1 ? "s" : "") << "), mode "
+    << s["mode"].get<std::string>() << "\n";
+  o << "  params       " << s["params"].dump() << "\n";
+  o << "  program      " << s["instructions"].get<size_t>() << " instructions, hash " << s["program_hash"].get<std::string>()
+    << "\n";
+  if (s.contains("timing")) {
+    const json& t = s["timing"];
+    o << std::setprecision(3) << "  time         " << t["total_ns"].get<double>() / 1000.0 << " us simulated\n";
+    o << std::setprecision(1) << "  MFU          " << t["mfu_percent"].get<double>() << " %  (model "
+      << t["model_flops"].get<double>() / 1e9 << " GFLOP; PE peak " << t["peak_flops_per_s"].get<double>() / 1e12
+      << " TFLOPS)\n";
+    o << "  HBM          " << std::setprecision(1) << (t["hbm"]["read_bytes"].get<double>() / 1048576.0) << " MiB read, "
+      << (t["hbm"]["write_bytes"].get<double>() / 1048576.0) << " MiB written, " << t["hbm"]["achieved_GBps"].get<double>()
+      << " GB/s\n";
+    for (const auto& core : t["cores"]) {
+      o << "  core " << core["core"].get<size_t>() << " busy   ";
+      int n = 0;
+      for (const auto& [name, e] : core["engines"].items()) {
+        if (e["instructions"].get<uint64_t>() == 0) continue;
+        o << (n++ % 5 == 0 && n > 1 ? "\n               " : "") << std::left << std::setw(11) << name << std::right
+          << std::setw(5) << std::setprecision(1) << e["busy_percent"].get<double>() << "%  ";
+      }
+      o << "\n";
+    }
+  }
+  const json& nm = s["numerics"];
+  if (nm["checked"].get<bool>()) {
+    o << "  numerics     " << (nm["passed"].get<bool>() ? "PASS" : "FAIL") << " (max-mode, rtol " << std::defaultfloat
+      << nm["rtol"].get<double>() << ", atol " << nm["atol"].get<double>() << ")\n";
+    for (const auto& [name, r] : nm["outputs"].items()) {
+      o << "    " << name << ": " << r["detail"].get<std::string>() << "\n";
+    }
+  } else {
+    o << "  numerics     not checked\n";
+  }
+  o << std::fixed << std::setprecision(2) << "  wall         " << s["wall_s"].get<double>() << " s ("
+    << std::setprecision(0) << s["instructions_per_s"].get<double>() << " instructions/s)\n";
+  return o.str();
+}
+
+}  // namespace tn::cli

@@ -1,0 +1,30 @@
+// `trnsim run`: one run config, end to end: build and validate the kernel's programs, draw or load its
+// inputs, simulate (functional, timing or both), write the outputs, check them against the float64
+// reference, and write summary.json and the trace.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace tn::cli {
+
+struct RunRequest {
+  std::string config;
+  std::string out_dir;  // empty: write nothing (trnsim check)
+  std::string mode_override;  // "", or a RunMode name
+  bool trace_json = false;    // also write trace.json
+  bool progress = true;       // progress bar on stderr for long runs (when stderr is a terminal)
+};
+
+struct RunOutcome {
+  nlohmann::json summary;
+  bool passed = false;  // numerics passed (or were not checked), or an expected failure happened
+  std::string headline;  // one line for `trnsim check`
+};
+
+// Throws ConfigError / ValidationError / ExecutionError / ... with a message naming what went wrong.
+RunOutcome run_one(const RunRequest& request);
+
+// The one-screen summary printed by `trnsim run`.
+std::string summary_text(const nlohmann::json& summary);
+
+}  // namespace tn::cli
