@@ -1,0 +1,308 @@
+#include "sim/sc/run_recorder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "isa/disassembly.hpp"
+#include "sim/sc/sync_conditions.hpp"
+#include "traces/tee_trace_sink.hpp"
+
+namespace tn::sc {
+
+namespace {
+
+bool on_matrix_row(const isa::Operation& op) {
+  return std::holds_alternative<isa::MultiplyMoving>(op) || std::holds_alternative<isa::PeTranspose>(op);
+}
+
+// A sink that keeps nothing: formatting slices for it would only cost time.
+bool discards_everything(trace::TraceSink& sink) {
+  if (dynamic_cast<trace::NullTraceSink*>(&sink)) {
+    return true;
+  }
+  const auto* tee = dynamic_cast<trace::TeeTraceSink*>(&sink);
+  return tee && tee->empty();
+}
+
+// Engine cycles since t = 0 at the engine's clock (the profiler's per-instruction cycle fields).
+int64_t cycle_at(uint64_t ps, double clock_mhz) {
+  return static_cast<int64_t>(std::llround(static_cast<long double>(ps) * clock_mhz / 1e6L));
+}
+
+}  // namespace
+
+RunRecorder::RunRecorder(const std::vector<const isa::Program*>& programs, const timing::HwConfig& hw,
+                         trace::TraceSink& sink, const TimedRunOptions& options)
+    : m_hw(hw),
+      m_sink(sink),
+      m_options(options),
+      m_tracing(!discards_everything(sink)),
+      m_flows(options.trace_flows),
+      m_cores(programs.size()) {
+  m_result.cores.resize(programs.size());
+  for (uint32_t ci = 0; ci < programs.size(); ++ci) {
+    Core& core = m_cores[ci];
+    core.program = programs[ci];
+    core.streams.resize(core.program->streams.size());
+    for (const isa::Semaphore& s : core.program->semaphores) {
+      core.sems.push_back(SemHistory{s.initial, true, {}});
+    }
+    for (const isa::Stream& st : core.program->streams) {
+      m_result.cores[ci].streams.push_back(StreamStats{st.name, st.engine, 0, 0, 0});
+      m_total_instructions += st.instructions.size();
+    }
+    if (m_flows) {
+      for (size_t s = 0; s < core.streams.size(); ++s) {
+        core.streams[s].held.resize(core.program->streams[s].instructions.size());
+      }
+    }
+    index_buffers(core);
+    create_tracks(ci, core);
+  }
+}
+
+void RunRecorder::create_tracks(uint32_t core_index, Core& core) {
+  const isa::Program& p = *core.program;
+  const trace::TrackId process = m_sink.add_process(core_index, "NC" + std::to_string(core_index));
+  int rank = 0;
+  const auto has = [&](isa::Engine e) {
+    return std::any_of(p.streams.begin(), p.streams.end(),
+                       [&](const isa::Stream& s) { return s.engine == e; });
+  };
+  std::array<trace::TrackId, isa::kNumEngineKinds> engine_track{};
+  trace::TrackId matrix = 0;
+  if (has(isa::Engine::kPe)) {
+    engine_track[int(isa::Engine::kPe)] = m_sink.add_slice_track(process, "Tensor", rank++);
+    matrix = m_sink.add_slice_track(process, "TensorMatrix", rank++);
+  }
+  for (isa::Engine e : {isa::Engine::kDve, isa::Engine::kAct, isa::Engine::kPool, isa::Engine::kSp}) {
+    if (has(e)) {
+      engine_track[int(e)] = m_sink.add_slice_track(process, isa::engine_profiler_name(e), rank++);
+    }
+  }
+  for (size_t s = 0; s < p.streams.size(); ++s) {
+    const isa::Stream& st = p.streams[s];
+    StreamInfo& info = core.streams[s];
+    if (st.engine == isa::Engine::kDma) {
+      info.track = m_sink.add_slice_track(process, st.name, rank++);
+    } else {
+      info.track = engine_track[int(st.engine)];
+      info.matrix_track = matrix;
+    }
+  }
+  core.sbuf_track = m_sink.add_counter_track(process, "SBUF used (bytes/partition)", "bytes", rank++);
+  core.psum_track = m_sink.add_counter_track(process, "PSUM used (bytes/partition)", "bytes", rank++);
+  core.hbm_track = m_sink.add_counter_track(process, "HBM bandwidth (GB/s)", "GB/s", rank++);
+  core.dma_track = m_sink.add_counter_track(process, "DMAs in flight", "count", rank++);
+}
+
+// A buffer is live from the start of its first instruction to the retirement of its last; both lists
+// are walked with a cursor because each stream starts and retires in program order.
+void RunRecorder::index_buffers(Core& core) {
+  const isa::Program& p = *core.program;
+  const auto valid = [&](const isa::InstrRef& r) {
+    return r.stream >= 0 && size_t(r.stream) < p.streams.size() && r.index >= 0 &&
+           size_t(r.index) < p.streams[r.stream].instructions.size();
+  };
+  for (uint32_t b = 0; b < p.buffers.size(); ++b) {
+    const isa::BufferLifetime& buf = p.buffers[b];
+    if (buf.mem == isa::MemKind::kHbm || !valid(buf.first) || !valid(buf.last)) {
+      continue;
+    }
+    core.streams[buf.first.stream].buffers_first.emplace_back(uint32_t(buf.first.index), b);
+    core.streams[buf.last.stream].buffers_last.emplace_back(uint32_t(buf.last.index), b);
+  }
+  for (StreamInfo& s : core.streams) {
+    std::sort(s.buffers_first.begin(), s.buffers_first.end());
+    std::sort(s.buffers_last.begin(), s.buffers_last.end());
+  }
+}
+
+void RunRecorder::buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list,
+                                 size_t& cursor, uint32_t index, uint64_t time_ps, double sign) {
+  for (; cursor < list.size() && list[cursor].first <= index; ++cursor) {
+    if (list[cursor].first != index) {
+      continue;
+    }
+    const isa::BufferLifetime& b = core.program->buffers[list[cursor].second];
+    (b.mem == isa::MemKind::kPsum ? core.psum : core.sbuf).add(time_ps, sign * double(b.bytes_per_partition));
+  }
+}
+
+// The retirement that made `c` true: the latest change that took the semaphore from below `at_least` to
+// at least it. With non-decreasing values that is the first change reaching it (binary search).
+std::optional<isa::InstrRef> RunRecorder::producer_of(const Core& core, const isa::SemCondition& c) const {
+  const SemHistory& h = core.sems[c.sem];
+  if (h.monotone) {
+    if (h.initial >= c.at_least) {
+      return std::nullopt;
+    }
+    auto it = std::lower_bound(h.changes.begin(), h.changes.end(), c.at_least,
+                               [](const auto& change, int64_t v) { return change.first < v; });
+    return it == h.changes.end() ? std::nullopt : std::optional(it->second);
+  }
+  for (size_t i = h.changes.size(); i-- > 0;) {
+    const int64_t before = i ? h.changes[i - 1].first : h.initial;
+    if (before < c.at_least && h.changes[i].first >= c.at_least) {
+      return h.changes[i].second;
+    }
+  }
+  return std::nullopt;
+}
+
+void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index, const InstructionTiming& t,
+                           const timing::InstructionCost& cost) {
+  Core& core = m_cores[core_index];
+  StreamInfo& info = core.streams[stream];
+  const isa::Instruction& in = core.program->streams[stream].instructions[index];
+
+  StreamStats& stats = m_result.cores[core_index].streams[stream];
+  ++stats.instructions;
+  stats.sem_wait_ps += t.sem_wait_ps;
+  if (t.end_ps > info.covered_until_ps) {
+    stats.busy_ps += t.end_ps - std::max(t.start_ps, info.covered_until_ps);
+    info.covered_until_ps = t.end_ps;
+  }
+  ++m_opcode_counts[in.op.index()];
+  m_opcode_names[in.op.index()] = isa::mnemonic(in.op);
+  ++m_result.instructions;
+  m_result.matmul_flops += cost.flops;
+  m_result.transpose_flops += cost.transpose_flops;
+  m_result.hbm_read_bytes += cost.read.hbm;
+  m_result.hbm_write_bytes += cost.written.hbm;
+  if (timing::is_dma_transfer(in.op)) {
+    m_result.dma_bytes += cost.dma.bytes;
+    core.dmas_in_flight.add(t.start_ps, 1.0);
+    core.dmas_in_flight.add(t.end_ps, -1.0);
+    const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm;
+    if (hbm_bytes > 0 && t.end_ps > t.data_start_ps) {
+      const double gbps = double(hbm_bytes) * 1000.0 / double(t.end_ps - t.data_start_ps);  // B/ns == GB/s
+      core.hbm_gbps.add(t.data_start_ps, gbps);
+      core.hbm_gbps.add(t.end_ps, -gbps);
+    }
+  }
+  buffer_changes(core, info.buffers_first, info.next_first, index, t.start_ps, +1.0);
+
+  if (m_flows) {
+    Slice& slice = info.held[index];
+    slice.timing = t;
+    std::vector<isa::InstrRef> producers;
+    for_each_condition(in, [&](const isa::SemCondition& c) {
+      const auto p = producer_of(core, c);
+      if (p && std::find(producers.begin(), producers.end(), *p) == producers.end()) {
+        producers.push_back(*p);
+        slice.flows.push_back(++m_flow_ids);
+        core.streams[p->stream].held[p->index].flows.push_back(m_flow_ids);
+      }
+    });
+  } else if (m_tracing) {
+    emit_slice(core_index, stream, index, t, cost, {});
+  }
+}
+
+void RunRecorder::on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer) {
+  SemHistory& h = m_cores[core].sems[sem];
+  if (value < (h.changes.empty() ? h.initial : h.changes.back().first)) {
+    h.monotone = false;
+  }
+  h.changes.emplace_back(value, producer);
+}
+
+void RunRecorder::on_retire(uint32_t core_index, uint32_t stream, uint32_t index, uint64_t now_ps) {
+  Core& core = m_cores[core_index];
+  StreamInfo& info = core.streams[stream];
+  buffer_changes(core, info.buffers_last, info.next_last, index, now_ps, -1.0);
+  ++m_retired;
+  if (m_options.progress && m_retired >= m_next_progress) {
+    m_options.progress(double(m_retired) / double(m_total_instructions));
+    m_next_progress = m_retired + std::max<uint64_t>(1, m_total_instructions / 100);
+  }
+}
+
+void RunRecorder::flush_counters(uint64_t before_ns) {
+  if (!m_tracing) {
+    return;
+  }
+  for (Core& c : m_cores) {
+    c.sbuf.flush_before(m_sink, c.sbuf_track, before_ns);
+    c.psum.flush_before(m_sink, c.psum_track, before_ns);
+    c.hbm_gbps.flush_before(m_sink, c.hbm_track, before_ns);
+    c.dmas_in_flight.flush_before(m_sink, c.dma_track, before_ns);
+  }
+}
+
+void RunRecorder::advance(uint64_t now_ps) { flush_counters(now_ps / 1000); }
+
+void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t index, const InstructionTiming& t,
+                             const timing::InstructionCost& cost, const std::vector<uint64_t>& flows) {
+  const Core& core = m_cores[core_index];
+  const isa::Stream& st = core.program->streams[stream];
+  const isa::Instruction& in = st.instructions[index];
+  const StreamInfo& info = core.streams[stream];
+  const std::string_view name = isa::mnemonic(in.op);
+  const bool dma = timing::is_dma_transfer(in.op);
+
+  std::string operands = isa::disassemble(in.op);
+  operands.erase(0, std::min(operands.size(), name.size() + 1));  // drop "mnemonic "
+  const std::string source = in.loc.line ? in.loc.file + ":" + std::to_string(in.loc.line) : in.loc.file;
+  // DMA queues have no clock: their "cycles" are nanoseconds, as in the profiler's DMA rows.
+  const double mhz = dma ? 1000.0 : m_hw.clock_mhz(st.engine);
+
+  std::vector<trace::Arg> args;
+  args.reserve(18);
+  args.push_back({"opcode", name});
+  args.push_back({"operands", std::string_view(operands)});
+  args.push_back({"bytes", int64_t(cost.read.total() + cost.written.total())});
+  args.push_back({"flops", cost.flops});
+  if (cost.transpose_flops > 0) {
+    args.push_back({"transpose_flops", cost.transpose_flops});
+  }
+  args.push_back({"start_cycle", cycle_at(t.start_ps, mhz)});
+  args.push_back({"end_cycle", cycle_at(t.end_ps, mhz)});
+  args.push_back({"sem_wait_ns", int64_t(t.sem_wait_ps / 1000)});
+  args.push_back({"source", std::string_view(source)});
+  args.push_back({"pc", int64_t(index)});
+  if (dma) {
+    args.push_back({"data_start_ns", int64_t(t.data_start_ps / 1000)});
+  }
+  const std::pair<const char*, uint64_t> bytes[] = {
+      {"hbm_read", cost.read.hbm},       {"hbm_write", cost.written.hbm}, {"sbuf_read", cost.read.sbuf},
+      {"sbuf_write", cost.written.sbuf}, {"psum_read", cost.read.psum},   {"psum_write", cost.written.psum}};
+  for (const auto& [key, n] : bytes) {
+    if (n > 0) {
+      args.push_back({key, int64_t(n)});
+    }
+  }
+  const trace::TrackId track =
+      st.engine == isa::Engine::kPe && on_matrix_row(in.op) ? info.matrix_track : info.track;
+  m_sink.slice(track, name, t.start_ps / 1000, t.end_ps / 1000, args, flows);
+}
+
+TimedRunResult RunRecorder::finish(uint64_t total_ps) {
+  flush_counters(UINT64_MAX);
+  if (m_flows && m_tracing) {
+    for (uint32_t c = 0; c < m_cores.size(); ++c) {
+      const isa::Program& p = *m_cores[c].program;
+      for (uint32_t s = 0; s < p.streams.size(); ++s) {
+        for (uint32_t i = 0; i < p.streams[s].instructions.size(); ++i) {
+          const Slice& slice = m_cores[c].streams[s].held[i];
+          const auto cost = timing::cost(p.streams[s].instructions[i].op, p.streams[s].engine, m_hw);
+          emit_slice(c, s, i, slice.timing, cost, slice.flows);
+        }
+      }
+    }
+  }
+  if (m_options.progress) {
+    m_options.progress(1.0);
+  }
+  for (size_t op = 0; op < isa::kNumOpcodes; ++op) {
+    if (m_opcode_counts[op] > 0) {
+      m_result.opcode_counts[std::string(m_opcode_names[op])] = m_opcode_counts[op];
+    }
+  }
+  m_result.total_ps = total_ps;
+  return m_result;
+}
+
+}  // namespace tn::sc

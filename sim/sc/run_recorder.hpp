@@ -1,0 +1,99 @@
+// Everything a timed run reports, kept apart from SystemC: summary statistics, the Perfetto timeline
+// (tracks, instruction slices with the profiler's fields, counters, semaphore flows). The SystemC layer
+// tells it when instructions start and retire; it never sees an event or a wait.
+//
+// Trace layout per core (peers-perfetto-profiler.md §3): process "NC<i>"; slice tracks "Tensor"
+// (load_stationary), "TensorMatrix" (multiply_moving, pe_transpose), "Vector", "Scalar", "GpSimd",
+// "Sync" for the engines that have a stream, then one track per DMA queue (its stream name); then the
+// counters "SBUF used (bytes/partition)", "PSUM used (bytes/partition)", "HBM bandwidth (GB/s)" and
+// "DMAs in flight".
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/sc/counter_timeline.hpp"
+#include "sim/sc/timed_run.hpp"
+#include "sim/timing/cost_model.hpp"
+
+namespace tn::sc {
+
+// When one instruction ran, in picoseconds.
+struct InstructionTiming {
+  uint64_t start_ps = 0;       // it began (a DMA: its issue)
+  uint64_t end_ps = 0;         // it finished (a DMA: its last byte moved)
+  uint64_t sem_wait_ps = 0;    // time it waited for its semaphores before starting
+  uint64_t data_start_ps = 0;  // DMA only: its first byte moved
+};
+
+class RunRecorder {
+ public:
+  RunRecorder(const std::vector<const isa::Program*>& programs, const timing::HwConfig& hw,
+              trace::TraceSink& sink, const TimedRunOptions& options);
+
+  // Instruction `index` of `stream` on `core` started; `cost` is its cost on the stream's engine. Called
+  // in program order per stream, while the semaphores still hold the values that let it start.
+  void on_start(uint32_t core, uint32_t stream, uint32_t index, const InstructionTiming& t,
+                const timing::InstructionCost& cost);
+  // Semaphore `sem` of `core` now holds `value` because `producer` retired (needed for flows only).
+  void on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer);
+  // The instruction retired at `now_ps`. Called in program order per stream.
+  void on_retire(uint32_t core, uint32_t stream, uint32_t index, uint64_t now_ps);
+  // Simulated time reached `now_ps`: counter samples before it are final.
+  void advance(uint64_t now_ps);
+  // Writes what was held back and returns the statistics. `total_ps` is the last retirement.
+  TimedRunResult finish(uint64_t total_ps);
+
+  bool tracks_semaphores() const { return m_flows; }
+
+ private:
+  struct Slice {
+    InstructionTiming timing;
+    std::vector<uint64_t> flows;
+  };
+  struct StreamInfo {
+    trace::TrackId track = 0;         // its engine's track (PE: "Tensor") or its own DMA queue track
+    trace::TrackId matrix_track = 0;  // PE only: "TensorMatrix"
+    uint64_t covered_until_ps = 0;    // busy time is the union of instruction intervals
+    std::vector<std::pair<uint32_t, uint32_t>> buffers_first;  // (instruction, buffer), by instruction
+    std::vector<std::pair<uint32_t, uint32_t>> buffers_last;
+    size_t next_first = 0, next_last = 0;
+    std::vector<Slice> held;  // trace_flows: slices written at finish()
+  };
+  struct SemHistory {
+    int64_t initial = 0;
+    bool monotone = true;
+    std::vector<std::pair<int64_t, isa::InstrRef>> changes;  // value after the change, who retired
+  };
+  struct Core {
+    const isa::Program* program = nullptr;
+    std::vector<StreamInfo> streams;
+    std::vector<SemHistory> sems;
+    CounterTimeline sbuf, psum, hbm_gbps, dmas_in_flight;
+    trace::TrackId sbuf_track = 0, psum_track = 0, hbm_track = 0, dma_track = 0;
+  };
+
+  void create_tracks(uint32_t core_index, Core& core);
+  void index_buffers(Core& core);
+  void buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list, size_t& cursor,
+                      uint32_t index, uint64_t time_ps, double sign);
+  std::optional<isa::InstrRef> producer_of(const Core& core, const isa::SemCondition& c) const;
+  void emit_slice(uint32_t core, uint32_t stream, uint32_t index, const InstructionTiming& t,
+                  const timing::InstructionCost& cost, const std::vector<uint64_t>& flows);
+  void flush_counters(uint64_t before_ns);
+
+  const timing::HwConfig& m_hw;
+  trace::TraceSink& m_sink;
+  TimedRunOptions m_options;
+  bool m_tracing;  // false for a sink that keeps nothing: skip formatting slices nobody reads
+  bool m_flows;
+  std::vector<Core> m_cores;
+  TimedRunResult m_result;  // opcode_counts is filled from the two arrays below at finish()
+  std::vector<uint64_t> m_opcode_counts = std::vector<uint64_t>(isa::kNumOpcodes, 0);
+  std::vector<std::string_view> m_opcode_names = std::vector<std::string_view>(isa::kNumOpcodes);
+  uint64_t m_flow_ids = 0;
+  uint64_t m_total_instructions = 0, m_retired = 0, m_next_progress = 0;
+};
+
+}  // namespace tn::sc

@@ -1,0 +1,427 @@
+// Timed runs of small hand-built programs on trn2. Each case runs in its own process (SystemC cannot
+// restart). Pinned times carry their arithmetic: cycles -> ps is round(cycles * 1e6 / MHz); DMA engines
+// move 23 B/ns each after a 1300 ns fixed latency; HBM stacks serve 725 B/ns.
+#include "sim/sc/timed_run.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+#include "sim/func/functional_runner.hpp"
+#include "sim/sc/tests/recording_sink.hpp"
+#include "sim/sc/tests/test_program.hpp"
+
+using namespace tn;
+using sc::testing::hbm2d;
+using sc::testing::psum2d;
+using sc::testing::RecordingSink;
+using sc::testing::sbuf2d;
+using sc::testing::TestProgram;
+
+namespace {
+
+const timing::HwConfig& trn2() {
+  static const timing::HwConfig hw = timing::load_hw_config("trn2");
+  return hw;
+}
+
+// Stationary w [128,128] bf16 at SBUF 0 and moving x [128,512] bf16 at SBUF 256, loaded by qSyncIO0;
+// then `pairs` load_stationary + multiply_moving pairs, the first LS waiting for both loads.
+TestProgram matmul_program(int pairs) {
+  TestProgram t;
+  const int32_t w = t.tensor("w", DType::kBFloat16, {128, 128}, isa::TensorKind::kInput);
+  const int32_t x = t.tensor("x", DType::kBFloat16, {128, 512}, isa::TensorKind::kInput);
+  const int32_t q = t.stream("qSyncIO0", isa::Engine::kDma);
+  const int32_t pe = t.stream("pe", isa::Engine::kPe);
+  t.emit(q, isa::DmaCopy{sbuf2d(DType::kBFloat16, 0, 128, 128), hbm2d(w, DType::kBFloat16, 128, 128)});
+  t.emit(q, isa::DmaCopy{sbuf2d(DType::kBFloat16, 256, 128, 512), hbm2d(x, DType::kBFloat16, 128, 512)});
+  for (int i = 0; i < pairs; ++i) {
+    std::vector<isa::SemCondition> waits;
+    if (i == 0) {
+      waits.push_back(t.after(q, 2));
+    }
+    t.emit(pe, isa::LoadStationary{sbuf2d(DType::kBFloat16, 0, 128, 128)}, waits);
+    t.emit(pe, isa::MultiplyMoving{psum2d(DType::kFloat32, 0, 128, 512),
+                                   sbuf2d(DType::kBFloat16, 256, 128, 512), false});
+  }
+  // SBUF: w 256 B and x 1024 B per partition, live from the loads to their last readers; PSUM: 2 KiB.
+  t.p.buffers.push_back({"w", isa::MemKind::kSbuf, 0, 256, 128, {q, 0}, {pe, 2 * pairs - 2}});
+  t.p.buffers.push_back({"x", isa::MemKind::kSbuf, 256, 1024, 128, {q, 1}, {pe, 2 * pairs - 1}});
+  t.p.buffers.push_back({"acc", isa::MemKind::kPsum, 0, 2048, 128, {pe, 1}, {pe, 2 * pairs - 1}});
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("timed run: 128x128x512 bf16 matmuls run PE-bound at 512 cycles each") {
+  TestProgram t = matmul_program(8);
+  sim::Hbm hbm;
+  sc::testing::fill_inputs(hbm, t.p);
+  RecordingSink sink;
+  const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, {});
+
+  // Loads, both issued at 0 (their 1300 ns latencies overlap):
+  //   w: 32 KiB over 16 engines = 2048 B each / 23 B/ns = 89.043 ns      -> done 1300000 + 89043 = 1389043 ps
+  //   x: 128 KiB = 8192 B per engine / 23 B/ns = 356.174 ns, after w     -> done 1389043 + 356174 = 1745217
+  //   ps
+  // PE: LS0 = ceil(128/4) = 32 cycles = 13333 ps -> [1745217, 1758550]; then MMs of max(512, 64) = 512
+  // cycles = 213333 ps back to back, each LS hidden under the previous MM:
+  //   total = 1758550 + 8 * 213333 = 3465214 ps
+  CHECK(r.total_ps == 3465214);
+  CHECK(r.instructions == 18);
+  CHECK(r.opcode_counts.at("multiply_moving") == 8);
+  CHECK(r.opcode_counts.at("load_stationary") == 8);
+  CHECK(r.opcode_counts.at("dma_copy") == 2);
+  CHECK(r.matmul_flops == 8 * 16777216.0);  // 2 * 128 * 128 * 512 per MM
+  CHECK(r.hbm_read_bytes == 32768 + 131072);
+  CHECK(r.dma_bytes == 32768 + 131072);
+  // MM phase: 8 MMs in 8 * 213333 ps: 16777216 FLOP / 213.333 ns = 78.64 TFLOPS, the stated per-core peak.
+  const double tflops = r.matmul_flops / double(r.total_ps - 1758550) * 1e12 / 1e12;
+  CHECK(tflops == doctest::Approx(78.64).epsilon(0.001));
+  const sc::StreamStats& pe = r.cores.at(0).streams.at(1);
+  CHECK(pe.name == "pe");
+  CHECK(pe.instructions == 16);
+  CHECK(pe.busy_ps == 3465214 - 1745217);  // busy from LS0's start to the last MM's end
+  CHECK(pe.sem_wait_ps == 1745217);        // LS0 waited for both loads
+  const sc::StreamStats& q = r.cores.at(0).streams.at(0);
+  CHECK(q.busy_ps == 1745217);  // a transfer in flight from 0 to the second load's end
+  CHECK(q.sem_wait_ps == 0);
+
+  // Trace layout: NC0, then Tensor, TensorMatrix, the DMA queue, then the four counters.
+  REQUIRE(sink.tracks.size() == 8);
+  CHECK(sink.tracks[0].name == "NC0");
+  const char* names[] = {"Tensor",
+                         "TensorMatrix",
+                         "qSyncIO0",
+                         "SBUF used (bytes/partition)",
+                         "PSUM used (bytes/partition)",
+                         "HBM bandwidth (GB/s)",
+                         "DMAs in flight"};
+  for (int i = 0; i < 7; ++i) {
+    CHECK(sink.tracks[i + 1].name == names[i]);
+    CHECK(sink.tracks[i + 1].parent == 1);
+    CHECK(sink.tracks[i + 1].rank == i);
+  }
+  CHECK(sink.slices_on("Tensor").size() == 8);
+  const auto mm = sink.slices_on("TensorMatrix");
+  REQUIRE(mm.size() == 8);
+  CHECK(mm[0]->name == "multiply_moving");
+  CHECK(mm[0]->start_ns == 1758);  // floor(1758550 / 1000)
+  CHECK(mm[0]->end_ns == 1971);    // floor(1971883 / 1000)
+  CHECK(mm[0]->arg_string("opcode") == "multiply_moving");
+  CHECK(mm[0]->arg_int("start_cycle") == 4221);  // round(1758550 ps * 2.4 GHz)
+  CHECK(mm[0]->arg_int("end_cycle") == 4733);    // round(1971883 ps * 2.4 GHz) = 4221 + 512
+  CHECK(mm[0]->arg_double("flops") == 16777216.0);
+  CHECK(mm[0]->arg_int("bytes") == 131072 + 262144);  // moving read + PSUM written
+  CHECK(mm[0]->arg_string("source") == "test.cpp:2");
+  CHECK(mm[0]->arg_int("pc") == 1);
+  CHECK(mm[0]->arg_int("sem_wait_ns") == 0);
+  CHECK(mm[0]->arg_string("operands").rfind("dst=psum[0:128]@0x0 float32", 0) == 0);
+  const auto ls = sink.slices_on("Tensor");
+  CHECK(ls[0]->arg_int("sem_wait_ns") == 1745);
+  CHECK(ls[1]->start_ns == 1758);  // LS1 starts with MM0
+  const auto dma = sink.slices_on("qSyncIO0");
+  REQUIRE(dma.size() == 2);
+  CHECK(dma[0]->start_ns == 0);
+  CHECK(dma[0]->end_ns == 1389);
+  CHECK(dma[0]->arg_int("data_start_ns") == 1300);
+  CHECK(dma[0]->arg_int("end_cycle") == 1389);  // DMA "cycles" are ns
+  CHECK(dma[1]->arg_int("data_start_ns") == 1389);
+
+  // Counters: both DMAs in flight from 0; one left at 1389 ns; none at 1745 ns.
+  CHECK(sink.samples_of("DMAs in flight") ==
+        std::vector<std::pair<uint64_t, double>>{{0, 2.0}, {1389, 1.0}, {1745, 0.0}});
+  // HBM: 32768 B over 89043 ps = 368.0 GB/s, then 131072 B over 356174 ps = 368.0 GB/s.
+  const auto hbm_bw = sink.samples_of("HBM bandwidth (GB/s)");
+  REQUIRE(hbm_bw.size() == 4);
+  CHECK(hbm_bw[0] == std::pair<uint64_t, double>{0, 0.0});
+  CHECK(hbm_bw[1].first == 1300);
+  CHECK(hbm_bw[1].second == doctest::Approx(32768.0 * 1000 / 89043));
+  CHECK(hbm_bw[2].first == 1389);  // first transfer ends as the second starts
+  CHECK(hbm_bw[2].second == doctest::Approx(131072.0 * 1000 / 356174));
+  CHECK(hbm_bw[3] == std::pair<uint64_t, double>{1745, 0.0});
+  // SBUF: w + x from the loads' issue; w freed when LS7 retires (after MM6: 1758550 + 7 * 213333 =
+  // 3251881 ps), x when MM7 retires (3465214 ps).
+  CHECK(sink.samples_of("SBUF used (bytes/partition)") ==
+        std::vector<std::pair<uint64_t, double>>{{0, 1280.0}, {3251, 1024.0}, {3465, 0.0}});
+  CHECK(sink.samples_of("PSUM used (bytes/partition)") ==
+        std::vector<std::pair<uint64_t, double>>{{0, 0.0}, {1758, 2048.0}, {3465, 0.0}});
+}
+
+TEST_CASE("timed run: one 32 KiB single-engine DMA") {
+  TestProgram t;
+  const int32_t x = t.tensor("x", DType::kFloat32, {1, 8192}, isa::TensorKind::kInput);
+  const int32_t q = t.stream("qSyncIO0", isa::Engine::kDma);
+  t.emit(q, isa::DmaCopy{sbuf2d(DType::kFloat32, 0, 1, 8192), hbm2d(x, DType::kFloat32, 1, 8192)});
+  sim::Hbm hbm;
+  sc::testing::fill_inputs(hbm, t.p);
+  trace::NullTraceSink sink;
+  const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, {});
+  // One row -> one engine: 1300 ns fixed latency + 32768 B / 23 B/ns (1424.696 ns) = 2724.696 ns.
+  CHECK(r.total_ps == 2724696);
+  CHECK(r.hbm_read_bytes == 32768);
+  CHECK(r.hbm_write_bytes == 0);
+  CHECK(r.dma_bytes == 32768);
+  CHECK(r.cores.at(0).streams.at(0).busy_ps == 2724696);
+}
+
+TEST_CASE("timed run: producer and consumer synchronised by semaphores") {
+  TestProgram t;
+  const int32_t x = t.tensor("x", DType::kFloat32, {128, 512}, isa::TensorKind::kInput);
+  const int32_t y = t.tensor("y", DType::kFloat32, {128, 512}, isa::TensorKind::kOutput);
+  const int32_t load = t.stream("qSyncIO0", isa::Engine::kDma);
+  const int32_t act = t.stream("act", isa::Engine::kAct);
+  const int32_t store = t.stream("qSyncIO1", isa::Engine::kDma);
+  t.emit(load, isa::DmaCopy{sbuf2d(DType::kFloat32, 0, 128, 512), hbm2d(x, DType::kFloat32, 128, 512)});
+  t.emit(act,
+         isa::Activation{sbuf2d(DType::kFloat32, 2048, 128, 512),
+                         sbuf2d(DType::kFloat32, 0, 128, 512),
+                         isa::ActFunc::kExp,
+                         isa::imm(0.5f),
+                         {},
+                         {}},
+         {t.after(load, 1)});
+  t.emit(store, isa::DmaCopy{hbm2d(y, DType::kFloat32, 128, 512), sbuf2d(DType::kFloat32, 2048, 128, 512)},
+         {t.after(act, 1)});
+  sim::Hbm hbm;
+  sc::testing::fill_inputs(hbm, t.p);
+  sim::Hbm reference = hbm;
+  sim::run_functional({&t.p}, reference, trn2().memory_limits());
+  trace::NullTraceSink sink;
+  const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, {});
+  // load: 256 KiB over 16 engines = 16384 B each / 23 B/ns = 712.348 ns -> 1300000 + 712348 = 2012348 ps
+  // act:  max(64, 512) + 60 = 572 cycles / 1.2 GHz = 476667 ps         -> 2012348 + 476667 = 2489015 ps
+  // store: issued then, 1300 ns + 712.348 ns                            -> 2489015 + 2012348 = 4501363 ps
+  CHECK(r.total_ps == 4501363);
+  const auto& s = r.cores.at(0).streams;
+  CHECK(s.at(1).sem_wait_ps == 2012348);
+  CHECK(s.at(1).busy_ps == 476667);
+  CHECK(s.at(2).sem_wait_ps == 2489015);
+  CHECK(r.hbm_read_bytes == 262144);
+  CHECK(r.hbm_write_bytes == 262144);
+  // Same numerics as the functional runner, bit for bit.
+  CHECK(hbm.at("y").bytes == reference.at("y").bytes);
+  CHECK(hbm.unwritten_elements("y") == 0);
+}
+
+TEST_CASE("timed run: outputs equal run_functional bit for bit") {
+  // DMA in -> matmul -> ACT exp of PSUM -> DVE add -> DMA out, over five streams.
+  TestProgram t;
+  const auto bf = DType::kBFloat16, f32 = DType::kFloat32;
+  const int32_t w = t.tensor("w", bf, {128, 128}, isa::TensorKind::kInput);
+  const int32_t x = t.tensor("x", bf, {128, 64}, isa::TensorKind::kInput);
+  const int32_t a = t.tensor("a", f32, {128, 64}, isa::TensorKind::kInput);
+  const int32_t out = t.tensor("out", f32, {128, 64}, isa::TensorKind::kOutput);
+  const int32_t q0 = t.stream("qSyncIO0", isa::Engine::kDma);
+  const int32_t pe = t.stream("pe", isa::Engine::kPe);
+  const int32_t act = t.stream("act", isa::Engine::kAct);
+  const int32_t dve = t.stream("dve", isa::Engine::kDve);
+  const int32_t q1 = t.stream("qSyncIO1", isa::Engine::kDma);
+  t.emit(q0, isa::DmaCopy{sbuf2d(bf, 0, 128, 128), hbm2d(w, bf, 128, 128)});
+  t.emit(q0, isa::DmaCopy{sbuf2d(bf, 256, 128, 64), hbm2d(x, bf, 128, 64)});
+  t.emit(q0, isa::DmaCopy{sbuf2d(f32, 512, 128, 64), hbm2d(a, f32, 128, 64)});
+  t.emit(pe, isa::LoadStationary{sbuf2d(bf, 0, 128, 128)}, {t.after(q0, 1)});
+  t.emit(pe, isa::MultiplyMoving{psum2d(f32, 0, 128, 64), sbuf2d(bf, 256, 128, 64), false}, {t.after(q0, 2)});
+  t.emit(
+      act,
+      isa::Activation{
+          sbuf2d(f32, 1024, 128, 64), psum2d(f32, 0, 128, 64), isa::ActFunc::kExp, isa::imm(0.01f), {}, {}},
+      {t.after(pe, 2)});
+  t.emit(dve,
+         isa::TensorTensor{sbuf2d(f32, 1536, 128, 64), sbuf2d(f32, 1024, 128, 64), sbuf2d(f32, 512, 128, 64),
+                           isa::AluOp::kAdd},
+         {t.after(act, 1), t.after(q0, 3)});
+  t.emit(q1, isa::DmaCopy{hbm2d(out, f32, 128, 64), sbuf2d(f32, 1536, 128, 64)}, {t.after(dve, 1)});
+
+  sim::Hbm timed;
+  sc::testing::fill_inputs(timed, t.p, 0.25f);
+  sim::Hbm functional = timed;
+  sim::run_functional({&t.p}, functional, trn2().memory_limits());
+  trace::NullTraceSink sink;
+  const sc::TimedRunResult r = sc::run_timed({&t.p}, timed, trn2(), sink, {});
+  CHECK(r.instructions == 8);
+  CHECK(timed.unwritten_elements("out") == 0);
+  const auto& got = timed.at("out").bytes;
+  const auto& want = functional.at("out").bytes;
+  REQUIRE(got.size() == want.size());
+  CHECK(std::memcmp(got.data(), want.data(), got.size()) == 0);
+}
+
+TEST_CASE("timed run: a deadlock names the blocked instructions and their semaphores") {
+  TestProgram t;
+  const int32_t never = t.sem("never");
+  const int32_t act = t.stream("act", isa::Engine::kAct);
+  const int32_t sp = t.stream("sp", isa::Engine::kSp);
+  t.emit(act, isa::SemSignal{never, 0});
+  t.emit(act, isa::SemSignal{never, 0}, {{never, 1}});
+  t.emit(sp, isa::SemWait{never, 2}, {t.after(act, 1)});
+  sim::Hbm hbm;
+  trace::NullTraceSink sink;
+  try {
+    sc::run_timed({&t.p}, hbm, trn2(), sink, {});
+    FAIL("expected a deadlock");
+  } catch (const sc::DeadlockError& e) {
+    CHECK(std::string(e.what()) ==
+          "deadlock at 0 ns: no stream can progress; blocked:"
+          "\n  act[1] sem_signal (test.cpp:2): waits for semaphore 'never' (0) is 0, needs >= 1"
+          "\n  sp[0] sem_wait (test.cpp:1): waits for semaphore 'never' (0) is 0, needs >= 2");
+  }
+}
+
+TEST_CASE("timed run: executor errors propagate as clean exceptions") {
+  TestProgram t;
+  const int32_t act = t.stream("act", isa::Engine::kAct);
+  t.emit(act, isa::Activation{sbuf2d(DType::kFloat32, 1024, 128, 8),
+                              sbuf2d(DType::kFloat32, 0, 128, 8),
+                              isa::ActFunc::kExp,
+                              isa::imm(1.0f),
+                              {},
+                              {}});
+  sim::Hbm hbm;
+  trace::NullTraceSink sink;
+  try {
+    sc::run_timed({&t.p}, hbm, trn2(), sink, {});
+    FAIL("expected an execution error");
+  } catch (const sim::ExecutionError& e) {
+    CHECK(std::string(e.what()).find("act[0] activation (test.cpp:1)") != std::string::npos);
+  }
+}
+
+TEST_CASE("timed run: callable once per process") {
+  TestProgram t;
+  const int32_t sp = t.stream("sp", isa::Engine::kSp);
+  t.emit(sp, isa::SemSignal{t.done_sem(sp), 1});
+  sim::Hbm hbm;
+  trace::NullTraceSink sink;
+  const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, {});
+  CHECK(r.total_ps == 0);  // sync instructions cost 0 cycles in the preset
+  CHECK(r.instructions == 1);
+  CHECK_THROWS_AS(sc::run_timed({&t.p}, hbm, trn2(), sink, {}), std::logic_error);
+}
+
+TEST_CASE("timed run: flows link each satisfied wait to the retirement that satisfied it") {
+  TestProgram t;
+  const int32_t x = t.tensor("x", DType::kFloat32, {128, 64}, isa::TensorKind::kInput);
+  const int32_t q = t.stream("qSyncIO0", isa::Engine::kDma);
+  const int32_t act = t.stream("act", isa::Engine::kAct);
+  const int32_t dve = t.stream("dve", isa::Engine::kDve);
+  t.emit(q, isa::DmaCopy{sbuf2d(DType::kFloat32, 0, 128, 64), hbm2d(x, DType::kFloat32, 128, 64)});
+  t.emit(act,
+         isa::Activation{sbuf2d(DType::kFloat32, 256, 128, 64),
+                         sbuf2d(DType::kFloat32, 0, 128, 64),
+                         isa::ActFunc::kCopy,
+                         isa::imm(1.0f),
+                         {},
+                         {}},
+         {t.after(q, 1)});
+  t.emit(act,
+         isa::Activation{sbuf2d(DType::kFloat32, 512, 128, 64),
+                         sbuf2d(DType::kFloat32, 0, 128, 64),
+                         isa::ActFunc::kExp,
+                         isa::imm(1.0f),
+                         {},
+                         {}},
+         {t.after(q, 1)});
+  // Needs the second activation (completion count 2) and the load.
+  t.emit(dve,
+         isa::TensorTensor{sbuf2d(DType::kFloat32, 768, 128, 64), sbuf2d(DType::kFloat32, 256, 128, 64),
+                           sbuf2d(DType::kFloat32, 512, 128, 64), isa::AluOp::kAdd},
+         {t.after(act, 2), t.after(q, 1)});
+  sim::Hbm hbm;
+  sc::testing::fill_inputs(hbm, t.p);
+  RecordingSink sink;
+  sc::TimedRunOptions options;
+  options.trace_flows = true;
+  std::vector<double> progress;
+  options.progress = [&](double f) { progress.push_back(f); };
+  sc::run_timed({&t.p}, hbm, trn2(), sink, options);
+
+  const auto load = sink.slices_on("qSyncIO0");
+  const auto acts = sink.slices_on("Scalar");
+  const auto adds = sink.slices_on("Vector");
+  REQUIRE(load.size() == 1);
+  REQUIRE(acts.size() == 2);
+  REQUIRE(adds.size() == 1);
+  // act[0] <- load, act[1] <- load, dve[0] <- act[1] and <- load: 4 flows, each on exactly two slices.
+  CHECK(load[0]->flows.size() == 3);
+  CHECK(acts[0]->flows.size() == 1);
+  CHECK(acts[1]->flows.size() == 2);
+  CHECK(adds[0]->flows.size() == 2);
+  const auto shared = [](const RecordingSink::Slice* a, const RecordingSink::Slice* b) {
+    int n = 0;
+    for (uint64_t id : a->flows) {
+      n += int(std::count(b->flows.begin(), b->flows.end(), id));
+    }
+    return n;
+  };
+  CHECK(shared(load[0], acts[0]) == 1);
+  CHECK(shared(load[0], acts[1]) == 1);
+  CHECK(shared(load[0], adds[0]) == 1);
+  CHECK(shared(acts[1], adds[0]) == 1);
+  CHECK(shared(acts[0], adds[0]) == 0);  // act[0] retired first; act[1]'s retirement made the count 2
+  REQUIRE_FALSE(progress.empty());
+  CHECK(progress.back() == 1.0);
+}
+
+TEST_CASE("timed run: two cores on one HBM stack share its bandwidth") {
+  // Each core loads its own 1 MiB (128 rows x 8 KiB): 65536 B per engine / 23 B/ns = 2849.391 ns.
+  // HBM: 1 MiB / 725 B/ns = 1446.312 ns per load; both cores sit on stack 0.
+  TestProgram t0, t1;
+  for (TestProgram* t : {&t0, &t1}) {
+    const std::string name = t == &t0 ? "x0" : "x1";
+    const int32_t x = t->tensor(name, DType::kFloat32, {128, 2048}, isa::TensorKind::kInput);
+    const int32_t q = t->stream("qSyncIO0", isa::Engine::kDma);
+    t->emit(q, isa::DmaCopy{sbuf2d(DType::kFloat32, 0, 128, 2048), hbm2d(x, DType::kFloat32, 128, 2048)});
+  }
+  t1.p.core_id = 1;
+  sim::Hbm hbm;
+  sc::testing::fill_inputs(hbm, t0.p);
+  sc::testing::fill_inputs(hbm, t1.p);
+  RecordingSink sink;
+  const sc::TimedRunResult r = sc::run_timed({&t0.p, &t1.p}, hbm, trn2(), sink, {});
+  // Core 0 (granted first): engine-bound, 1300 + 2849.391 ns. Core 1: its HBM share queues behind core
+  // 0's, 1300 + 2 x 1446.312 = 4192.624 ns, so two cores on a stack are HBM-bound.
+  CHECK(r.cores.at(0).streams.at(0).busy_ps == 1300000 + 2849391);
+  CHECK(r.cores.at(1).streams.at(0).busy_ps == 1300000 + 2 * 1446312);
+  CHECK(r.total_ps == 4192624);
+  CHECK(sink.tracks[0].name == "NC0");
+  CHECK(sink.track("NC1") != 0);
+}
+
+TEST_CASE("timed run: a missing input tensor is reported before anything runs") {
+  TestProgram t;
+  const int32_t x = t.tensor("x", DType::kFloat32, {1, 8}, isa::TensorKind::kInput);
+  const int32_t q = t.stream("qSyncIO0", isa::Engine::kDma);
+  t.emit(q, isa::DmaCopy{sbuf2d(DType::kFloat32, 0, 1, 8), hbm2d(x, DType::kFloat32, 1, 8)});
+  sim::Hbm hbm;  // x never declared
+  trace::NullTraceSink sink;
+  CHECK_THROWS_AS(sc::run_timed({&t.p}, hbm, trn2(), sink, {}), std::invalid_argument);
+}
+
+TEST_CASE("timed run: timing-only runs skip the numerics and keep the times") {
+  TestProgram t;
+  const int32_t x = t.tensor("x", DType::kFloat32, {128, 512}, isa::TensorKind::kInput);
+  const int32_t y = t.tensor("y", DType::kFloat32, {128, 512}, isa::TensorKind::kOutput);
+  const int32_t load = t.stream("qSyncIO0", isa::Engine::kDma);
+  const int32_t act = t.stream("act", isa::Engine::kAct);
+  const int32_t store = t.stream("qSyncIO1", isa::Engine::kDma);
+  t.emit(load, isa::DmaCopy{sbuf2d(DType::kFloat32, 0, 128, 512), hbm2d(x, DType::kFloat32, 128, 512)});
+  t.emit(act,
+         isa::Activation{sbuf2d(DType::kFloat32, 2048, 128, 512),
+                         sbuf2d(DType::kFloat32, 0, 128, 512),
+                         isa::ActFunc::kExp,
+                         isa::imm(0.5f),
+                         {},
+                         {}},
+         {t.after(load, 1)});
+  t.emit(store, isa::DmaCopy{hbm2d(y, DType::kFloat32, 128, 512), sbuf2d(DType::kFloat32, 2048, 128, 512)},
+         {t.after(act, 1)});
+  sim::Hbm hbm;
+  sc::testing::fill_inputs(hbm, t.p);
+  trace::NullTraceSink sink;
+  sc::TimedRunOptions options;
+  options.execute_numerics = false;
+  const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, options);
+  CHECK(r.total_ps == 4501363);  // as in "producer and consumer synchronised by semaphores"
+  CHECK(hbm.unwritten_elements("y") == 128 * 512);
+}

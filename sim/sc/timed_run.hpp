@@ -1,0 +1,76 @@
+// Runs programs in simulated time (SystemC underneath, not visible here): one thread per stream of
+// every core, one wait per instruction, numerics from the functional Executor at each instruction's
+// start (so outputs equal run_functional's bit for bit), costs from sim/timing, the timeline through a
+// TraceSink, and summary statistics back.
+//
+// Synchronisation mirrors run_functional exactly: an instruction starts only when all its waits hold
+// (sem_wait also waits for its own condition); instructions retire in program order per stream, and
+// at retirement the stream's completion semaphore gains 1 and a sem_signal adds its delta.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "isa/program.hpp"
+#include "sim/func/executor.hpp"
+#include "sim/func/hbm.hpp"
+#include "sim/timing/hw_config.hpp"
+#include "traces/trace_sink.hpp"
+
+namespace tn::sc {
+
+struct TimedRunOptions {
+  // One flow per satisfied wait, from the instruction whose retirement satisfied it to the waiter.
+  // Slices are then held in memory (~100 bytes per instruction) and written when the run ends,
+  // because a producer's slice must carry the ids of flows only later consumers reveal.
+  bool trace_flows = false;
+  // False skips the Executor (timing-only runs of shapes too big to emulate, simulator-design-notes.md
+  // §2.6): times are unchanged, HBM outputs are left unwritten.
+  bool execute_numerics = true;
+  // Called now and then with the fraction of instructions retired, and with 1.0 at the end.
+  std::function<void(double fraction)> progress;
+};
+
+struct StreamStats {
+  std::string name;
+  isa::Engine engine = isa::Engine::kPe;
+  uint64_t busy_ps = 0;  // time at least one of its instructions is in flight (start to end)
+  uint64_t instructions = 0;
+  uint64_t sem_wait_ps = 0;  // time instructions waited for their semaphores
+};
+
+struct CoreStats {
+  std::vector<StreamStats> streams;  // in program order
+};
+
+struct TimedRunResult {
+  uint64_t total_ps = 0;  // the last retirement
+  std::vector<CoreStats> cores;
+  std::map<std::string, uint64_t> opcode_counts;  // by mnemonic
+  double matmul_flops = 0, transpose_flops = 0;
+  uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;
+  uint64_t dma_bytes = 0;  // bytes moved by the DMA engines
+  uint64_t instructions = 0;
+};
+
+// No stream can progress and some have not finished. The message lists every blocked instruction and
+// the semaphores it waits for, with their values.
+class DeadlockError : public sim::ExecutionError {
+ public:
+  using sim::ExecutionError::ExecutionError;
+};
+
+// Program i runs on core i with its own CoreState, Semaphores and Executor; all share `hbm`, which must
+// hold every input tensor. Time is integer picoseconds; trace timestamps are floor(ps / 1000) ns.
+// run_timed does not call sink.finish(): the sink's owner does.
+//
+// Callable ONCE per process: the SystemC kernel cannot be restarted (simulator-design-notes.md §2.7).
+// A second call, or a call after anything else started SystemC, throws std::logic_error. Errors from
+// the Executor propagate as the Executor's exceptions (prefixed "core <i>: " with several cores);
+// deadlocks throw DeadlockError.
+TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, sim::Hbm& hbm,
+                         const timing::HwConfig& hw, trace::TraceSink& sink, const TimedRunOptions& options);
+
+}  // namespace tn::sc

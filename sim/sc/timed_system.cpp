@@ -1,0 +1,297 @@
+#include "sim/sc/timed_system.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "isa/validator.hpp"
+#include "sim/sc/sync_conditions.hpp"
+
+namespace tn::sc {
+
+namespace {
+
+uint64_t now_ps() { return sc_core::sc_time_stamp().value(); }  // run_timed checks the 1 ps resolution
+
+sc_core::sc_time ps(uint64_t v) { return sc_core::sc_time::from_value(v); }
+
+constexpr int kStreamStackBytes = 1 << 20;
+
+// Semaphore ids index Semaphores unchecked; reject bad ones before anything runs.
+void check_semaphore_ids(const isa::Program& p, const std::string& prefix) {
+  const auto bad = [&](int32_t sem) { return sem < 0 || sem >= int32_t(p.semaphores.size()); };
+  for (size_t s = 0; s < p.streams.size(); ++s) {
+    const isa::Stream& st = p.streams[s];
+    if (st.completion_sem >= int32_t(p.semaphores.size())) {
+      throw sim::ExecutionError(prefix + "stream " + st.name + ": completion semaphore " +
+                                std::to_string(st.completion_sem) + " does not exist");
+    }
+    for (size_t i = 0; i < st.instructions.size(); ++i) {
+      const isa::Instruction& in = st.instructions[i];
+      std::vector<int32_t> ids;
+      for_each_condition(in, [&](const isa::SemCondition& c) { ids.push_back(c.sem); });
+      if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
+        ids.push_back(sig->sem);
+      }
+      for (int32_t id : ids) {
+        if (bad(id)) {
+          throw sim::ExecutionError(prefix + isa::describe_instruction(p, s, i) + ": semaphore " +
+                                    std::to_string(id) + " does not exist");
+        }
+      }
+    }
+  }
+}
+
+// TensorE's own instructions (not the semaphore instructions its sequencer may also run).
+bool uses_pe_array(const isa::Operation& op) { return isa::engines_of(op) == isa::kPe; }
+
+}  // namespace
+
+TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwConfig& hw,
+                        timing::BandwidthServer& hbm_stack)
+    : program(p), state(hw.memory_limits()), sems(p), exec(p, state, hbm), dma(hw, hbm_stack) {
+  for (size_t s = 0; s < p.streams.size(); ++s) {
+    streams.push_back(std::make_unique<Stream>());
+  }
+}
+
+TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
+                         const std::vector<const isa::Program*>& programs, sim::Hbm& hbm,
+                         const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics)
+    : sc_core::sc_module(name),
+      m_hw(hw),
+      m_num_cores(programs.size()),
+      m_recorder(recorder),
+      m_execute_numerics(execute_numerics),
+      m_hbm_stacks(hw),
+      m_core_touched(programs.size()) {
+  for (uint32_t c = 0; c < programs.size(); ++c) {
+    check_semaphore_ids(*programs[c], core_prefix(c));
+  }
+  for (uint32_t c = 0; c < programs.size(); ++c) {
+    m_cores.push_back(std::make_unique<Core>(*programs[c], hbm, hw, m_hbm_stacks.stack_of(c)));
+  }
+  for (uint32_t c = 0; c < programs.size(); ++c) {
+    for (uint32_t s = 0; s < programs[c]->streams.size(); ++s) {
+      const std::string thread = "nc" + std::to_string(c) + "_s" + std::to_string(s);
+      // The Executor's numerics and the trace formatting run on the thread's own stack; SystemC's
+      // default coroutine stack is small, so give each stream room.
+      sc_core::sc_spawn_options options;
+      options.set_stack_size(kStreamStackBytes);
+      sc_core::sc_spawn([this, c, s] { run_stream(c, s); }, thread.c_str(), &options);
+    }
+  }
+  SC_METHOD(step);
+  sensitive << m_step_event;
+  dont_initialize();
+}
+
+std::string TimedSystem::core_prefix(uint32_t core) const {
+  return m_num_cores > 1 ? "core " + std::to_string(core) + ": " : "";
+}
+
+void TimedSystem::fail(std::exception_ptr e) {
+  // Keep the first error; every process returns at its next resumption and the simulation starves.
+  if (!m_error) {
+    m_error = e;
+  }
+}
+
+bool TimedSystem::can_start(const Core& c, const isa::Instruction& in) const {
+  bool ok = true;
+  for_each_condition(in, [&](const isa::SemCondition& cond) { ok = ok && c.sems.satisfied(cond); });
+  return ok;
+}
+
+void TimedSystem::post(const Due& d) {
+  m_due.push(d);
+  // Re-arm to the earliest entry; a pending later notification is overridden, an earlier one kept.
+  const uint64_t now = now_ps(), due = m_due.top().time_ps;
+  m_step_event.notify(ps(due > now ? due - now : 0));
+}
+
+void TimedSystem::sleep_until(uint32_t core, uint32_t stream, uint64_t time_ps) {
+  post(Due{time_ps, Kind::kWake, core, stream, 0});
+  sc_core::wait(m_cores[core]->streams[stream]->wake);
+}
+
+void TimedSystem::run_stream(uint32_t core, uint32_t stream) {
+  try {
+    const size_t n = m_cores[core]->program.streams[stream].instructions.size();
+    for (uint32_t i = 0; i < n && !m_error; ++i) {
+      run_instruction(core, stream, i);
+    }
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
+void TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t index) {
+  Core& c = *m_cores[core];
+  Stream& s = *c.streams[stream];
+  const isa::Stream& st = c.program.streams[stream];
+  const isa::Instruction& in = st.instructions[index];
+  s.at = index;
+
+  const uint64_t ready = now_ps();
+  while (!can_start(c, in)) {
+    s.blocked = true;  // the scheduler clears it and wakes us once the conditions hold
+    sc_core::wait(s.wake);
+    if (m_error) {
+      return;
+    }
+  }
+  const uint64_t issue = now_ps();
+  const timing::InstructionCost cost = timing::cost(in.op, st.engine, m_hw);
+  InstructionTiming t;
+  t.sem_wait_ps = issue - ready;
+  bool occupies_engine = false;
+  if (timing::is_dma_transfer(in.op)) {
+    // Pipelined: the queue issues and moves on; the scheduler times the transfer against the shared
+    // DMA engines and HBM stack in a deterministic order.
+    m_dma_requests.push_back(DmaRequest{core, stream, cost});
+    m_step_event.notify(sc_core::SC_ZERO_TIME);
+    sc_core::wait(s.wake);
+    if (m_error) {
+      return;
+    }
+    t.start_ps = s.grant.issue_ps;
+    t.data_start_ps = s.grant.data_start_ps;
+    t.end_ps = s.grant.data_end_ps;
+  } else if (st.engine == isa::Engine::kPe && uses_pe_array(in.op)) {
+    // LoadStationary overlaps the previous multiply (PeTimeline); the sequencer moves on at the start.
+    const timing::TimeInterval iv = std::holds_alternative<isa::LoadStationary>(in.op)
+                                        ? c.pe.load_stationary(issue, cost.duration_ps)
+                                        : c.pe.multiply(issue, cost.duration_ps);
+    if (iv.start_ps > issue) {
+      sleep_until(core, stream, iv.start_ps);
+      if (m_error) {
+        return;
+      }
+    }
+    t.start_ps = iv.start_ps;
+    t.end_ps = iv.end_ps;
+  } else {
+    t.start_ps = issue;
+    t.end_ps = issue + cost.duration_ps;
+    occupies_engine = true;
+  }
+
+  if (m_execute_numerics) {
+    try {
+      c.exec.execute(stream, index);
+    } catch (const sim::ExecutionError& e) {
+      throw sim::ExecutionError(core_prefix(core) + e.what());
+    }
+  }
+  m_recorder.on_start(core, stream, index, t, cost);
+  s.last_retire_ps = std::max(s.last_retire_ps, t.end_ps);  // retirement is in program order
+  post(Due{s.last_retire_ps, Kind::kRetire, core, stream, index});
+  if (occupies_engine && t.end_ps > now_ps()) {
+    sleep_until(core, stream, t.end_ps);
+  }
+}
+
+void TimedSystem::retire(const Due& d, uint64_t now) {
+  Core& c = *m_cores[d.core];
+  const isa::Stream& st = c.program.streams[d.stream];
+  const isa::Instruction& in = st.instructions[d.index];
+  const isa::InstrRef who{int32_t(d.stream), int32_t(d.index)};
+  const auto add = [&](int32_t sem, int64_t delta) {
+    c.sems.add(sem, delta);
+    if (m_recorder.tracks_semaphores()) {
+      m_recorder.on_semaphore(d.core, sem, c.sems.value(sem), who);
+    }
+  };
+  if (st.completion_sem >= 0) {
+    add(st.completion_sem, 1);
+  }
+  if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
+    add(sig->sem, sig->delta);
+  }
+  ++c.streams[d.stream]->retired;
+  m_end_ps = std::max(m_end_ps, now);
+  m_core_touched[d.core] = 1;
+  m_recorder.on_retire(d.core, d.stream, d.index, now);
+}
+
+void TimedSystem::step() {
+  if (m_error) {
+    return;
+  }
+  try {
+    const uint64_t now = now_ps();
+    while (!m_due.empty() && m_due.top().time_ps <= now) {
+      const Due d = m_due.top();
+      m_due.pop();
+      if (d.kind == Kind::kRetire) {
+        retire(d, now);
+      } else {
+        m_cores[d.core]->streams[d.stream]->wake.notify(sc_core::SC_ZERO_TIME);
+      }
+    }
+    if (!m_dma_requests.empty()) {
+      std::sort(m_dma_requests.begin(), m_dma_requests.end(), [](const DmaRequest& a, const DmaRequest& b) {
+        return std::tie(a.core, a.stream) < std::tie(b.core, b.stream);
+      });
+      for (const DmaRequest& r : m_dma_requests) {
+        Stream& s = *m_cores[r.core]->streams[r.stream];
+        s.grant = m_cores[r.core]->dma.issue(now, r.cost);
+        s.wake.notify(sc_core::SC_ZERO_TIME);
+      }
+      m_dma_requests.clear();
+    }
+    for (uint32_t ci = 0; ci < m_cores.size(); ++ci) {
+      if (!m_core_touched[ci]) {
+        continue;
+      }
+      m_core_touched[ci] = 0;
+      Core& c = *m_cores[ci];
+      for (uint32_t si = 0; si < c.streams.size(); ++si) {
+        Stream& s = *c.streams[si];
+        if (s.blocked && can_start(c, c.program.streams[si].instructions[s.at])) {
+          s.blocked = false;
+          s.wake.notify(sc_core::SC_ZERO_TIME);
+        }
+      }
+    }
+    m_recorder.advance(now);
+    if (!m_due.empty()) {
+      m_step_event.notify(ps(m_due.top().time_ps - now));
+    }
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
+void TimedSystem::check_finished() const {
+  std::string blocked;
+  for (uint32_t ci = 0; ci < m_cores.size(); ++ci) {
+    const Core& c = *m_cores[ci];
+    for (uint32_t si = 0; si < c.streams.size(); ++si) {
+      const Stream& s = *c.streams[si];
+      const isa::Stream& st = c.program.streams[si];
+      if (s.retired == st.instructions.size()) {
+        continue;
+      }
+      blocked += "\n  " + core_prefix(ci) + isa::describe_instruction(c.program, si, s.at) + ":";
+      const isa::Instruction& in = st.instructions[s.at];
+      const char* sep = " ";
+      for_each_condition(in, [&](const isa::SemCondition& w) {
+        if (c.sems.satisfied(w)) {
+          return;
+        }
+        blocked += std::string(sep) + "waits for semaphore '" + c.program.semaphores[w.sem].name + "' (" +
+                   std::to_string(w.sem) + ") is " + std::to_string(c.sems.value(w.sem)) +
+                   ", needs >= " + std::to_string(w.at_least);
+        sep = "; ";
+      });
+    }
+  }
+  if (!blocked.empty()) {
+    throw DeadlockError("deadlock at " + std::to_string(m_end_ps / 1000) +
+                        " ns: no stream can progress; blocked:" + blocked);
+  }
+}
+
+}  // namespace tn::sc

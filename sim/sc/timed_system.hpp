@@ -1,0 +1,106 @@
+// The SystemC model behind run_timed: one SC_THREAD per stream of every core, and one SC_METHOD, the
+// scheduler, that owns every change of shared state (simulator-design-notes.md §2.2, §2.5).
+//
+// A stream thread waits only on its own event. It starts an instruction when its semaphore conditions
+// hold, asks the pure cost model and resources (PeTimeline, DmaModel) when it runs, waits once, calls
+// the Executor at the instruction's start, and queues the retirement. The scheduler, re-armed to the
+// earliest queued time (an sc_event keeps only its earliest pending notification, which is exactly the
+// heap's top), then at each time step: retires instructions in (time, core, stream, index) order and
+// applies their semaphore updates, grants the DMA requests made since its last run in (core, stream)
+// order, and wakes the streams that may go on. Because every wake-up and every shared reservation goes
+// through it, results do not depend on the order SystemC happens to run simultaneous processes in.
+#pragma once
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn, for one thread per stream
+#endif
+#include <exception>
+#include <memory>
+#include <queue>
+#include <systemc>
+#include <tuple>
+#include <vector>
+
+#include "sim/func/core_state.hpp"
+#include "sim/func/executor.hpp"
+#include "sim/func/semaphores.hpp"
+#include "sim/sc/run_recorder.hpp"
+#include "sim/timing/dma_model.hpp"
+#include "sim/timing/pe_timeline.hpp"
+
+namespace tn::sc {
+
+class TimedSystem : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(TimedSystem);
+  // Binds every program's HBM tensors (before anything runs, so outputs one core writes exist for the
+  // others) and spawns the stream threads. Throws sim::ExecutionError for bad semaphore ids.
+  TimedSystem(const sc_core::sc_module_name& name, const std::vector<const isa::Program*>& programs,
+              sim::Hbm& hbm, const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics);
+
+  // The first exception a process raised; the run stops at it.
+  std::exception_ptr error() const { return m_error; }
+  // After sc_start() returned: throws DeadlockError if a stream did not finish.
+  void check_finished() const;
+  uint64_t end_ps() const { return m_end_ps; }
+
+ private:
+  struct Stream {
+    uint32_t at = 0;  // the instruction the thread is on
+    uint32_t retired = 0;
+    uint64_t last_retire_ps = 0;
+    bool blocked = false;  // waiting for semaphore conditions; the scheduler re-checks it
+    timing::DmaTiming grant;
+    sc_core::sc_event wake;
+  };
+  struct Core {
+    Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwConfig& hw,
+         timing::BandwidthServer& hbm_stack);
+    const isa::Program& program;
+    sim::CoreState state;
+    sim::Semaphores sems;
+    sim::Executor exec;
+    timing::PeTimeline pe;
+    timing::DmaModel dma;
+    std::vector<std::unique_ptr<Stream>> streams;
+  };
+  // Work the scheduler must do at a time: retire an instruction, or wake a stream whose engine is free.
+  enum class Kind : uint8_t { kRetire, kWake };
+  struct Due {
+    uint64_t time_ps;
+    Kind kind;
+    uint32_t core, stream, index;
+    bool operator>(const Due& o) const {
+      return std::tie(time_ps, kind, core, stream, index) >
+             std::tie(o.time_ps, o.kind, o.core, o.stream, o.index);
+    }
+  };
+  struct DmaRequest {
+    uint32_t core, stream;
+    timing::InstructionCost cost;
+  };
+
+  void run_stream(uint32_t core, uint32_t stream);
+  void run_instruction(uint32_t core, uint32_t stream, uint32_t index);
+  void sleep_until(uint32_t core, uint32_t stream, uint64_t time_ps);
+  void step();
+  void retire(const Due& d, uint64_t now_ps);
+  void post(const Due& d);
+  bool can_start(const Core& c, const isa::Instruction& in) const;
+  void fail(std::exception_ptr e);
+  std::string core_prefix(uint32_t core) const;
+
+  const timing::HwConfig& m_hw;
+  const size_t m_num_cores;
+  RunRecorder& m_recorder;
+  bool m_execute_numerics;
+  timing::HbmStacks m_hbm_stacks;
+  std::vector<std::unique_ptr<Core>> m_cores;
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_due;
+  std::vector<DmaRequest> m_dma_requests;
+  std::vector<uint8_t> m_core_touched;
+  sc_core::sc_event m_step_event;
+  std::exception_ptr m_error;
+  uint64_t m_end_ps = 0;
+};
+
+}  // namespace tn::sc

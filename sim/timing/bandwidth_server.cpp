@@ -1,0 +1,29 @@
+#include "sim/timing/bandwidth_server.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace tn::timing {
+
+BandwidthServer::BandwidthServer(double bytes_per_ns) : m_bytes_per_ns(bytes_per_ns) {
+  if (!(bytes_per_ns > 0)) {
+    throw std::invalid_argument("BandwidthServer: bandwidth must be positive");
+  }
+}
+
+uint64_t BandwidthServer::duration_ps(uint64_t bytes, double efficiency) const {
+  return static_cast<uint64_t>(
+      std::llround(static_cast<double>(bytes) * 1000.0 / (m_bytes_per_ns * efficiency)));
+}
+
+TimeInterval BandwidthServer::reserve(uint64_t now_ps, uint64_t bytes, double efficiency) {
+  const uint64_t start = std::max(now_ps, m_busy_until_ps);
+  const uint64_t d = duration_ps(bytes, efficiency);
+  m_busy_until_ps = start + d;
+  m_busy_ps += d;
+  m_bytes += bytes;
+  return {start, start + d};
+}
+
+}  // namespace tn::timing

@@ -1,0 +1,47 @@
+#include "sim/timing/dma_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tn::timing {
+
+BandwidthServer& HbmStacks::stack_of(uint32_t core) {
+  const size_t stack = core / static_cast<uint32_t>(m_hw.hbm_cores_per_stack);
+  while (m_stacks.size() <= stack) {
+    m_stacks.emplace_back(m_hw.hbm_bytes_per_ns_per_stack());
+  }
+  return m_stacks[stack];
+}
+
+DmaModel::DmaModel(const HwConfig& hw, BandwidthServer& hbm_stack)
+    : m_fixed_latency_ps(static_cast<uint64_t>(std::llround(hw.dma_fixed_latency_ns * 1000.0))),
+      m_engines(static_cast<size_t>(hw.dma_engines), BandwidthServer(hw.dma_bytes_per_ns_per_engine)),
+      m_hbm(hbm_stack) {}
+
+DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
+  const uint64_t ready = now_ps + m_fixed_latency_ps;
+  const uint64_t n_engines = m_engines.size();
+  const uint64_t rows = std::max<int32_t>(cost.dma.rows, 1);
+  const uint64_t used = std::min(rows, n_engines);
+  const uint64_t bytes = cost.dma.bytes;
+  uint64_t first = UINT64_MAX, last = ready;
+  uint64_t rows_before = 0;
+  for (uint64_t k = 0; k < used; ++k) {
+    // Engine k of this transfer takes rows k, k + E, k + 2E, ...; bytes split in proportion to rows.
+    const uint64_t my_rows = rows / n_engines + (k < rows % n_engines ? 1 : 0);
+    const uint64_t my_bytes = bytes * (rows_before + my_rows) / rows - bytes * rows_before / rows;
+    rows_before += my_rows;
+    const TimeInterval t =
+        m_engines[(m_next_engine + k) % n_engines].reserve(ready, my_bytes, cost.dma.efficiency);
+    first = std::min(first, t.start_ps);
+    last = std::max(last, t.end_ps);
+  }
+  m_next_engine = (m_next_engine + used) % n_engines;
+  // HBM serves the bytes as the engines move them, so its reservation starts with the first engine.
+  if (const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm; hbm_bytes > 0) {
+    last = std::max(last, m_hbm.reserve(first, hbm_bytes).end_ps);
+  }
+  return {now_ps, first, last};
+}
+
+}  // namespace tn::timing

@@ -1,0 +1,56 @@
+// DMA timing (hardware.md §1.8, §1.9). A transfer's rows (the source's outer partition dimension) are
+// dealt round-robin over the core's DMA engines (a 128-partition transfer gives each of 16 engines 8
+// rows); each engine is a busy-until server at the effective per-engine bandwidth, and the HBM side of
+// the transfer also goes through the core's HBM stack, shared by the cores on that stack. The ~1.3 us
+// fixed cost is a latency from issue to the data phase: it overlaps earlier transfers and does not
+// occupy the engines. The transfer completes when every engine's share and the HBM reservation are
+// done.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "sim/timing/bandwidth_server.hpp"
+#include "sim/timing/cost_model.hpp"
+
+namespace tn::timing {
+
+struct DmaTiming {
+  uint64_t issue_ps = 0;
+  uint64_t data_start_ps = 0;  // first byte moves (issue + fixed latency, or later if engines are busy)
+  uint64_t data_end_ps = 0;    // last byte moved: the transfer's completion
+};
+
+// The HBM stacks of the run: core c uses stack c / cores_per_stack (hardware.md §1.9: on Trn2 each
+// stack is shared by 2 physical cores), each at the chip bandwidth divided by the stack count.
+class HbmStacks {
+ public:
+  explicit HbmStacks(const HwConfig& hw) : m_hw(hw) {}
+  BandwidthServer& stack_of(uint32_t core);
+
+ private:
+  const HwConfig& m_hw;
+  std::deque<BandwidthServer> m_stacks;  // grown on demand; deque keeps references stable
+};
+
+// The DMA engines of one NeuronCore.
+class DmaModel {
+ public:
+  DmaModel(const HwConfig& hw, BandwidthServer& hbm_stack);
+
+  // Times the DMA instruction whose cost() is `cost`, issued at `now_ps`. Reservations are made in
+  // call order, so calls must come in a deterministic order (the SystemC layer sorts simultaneous ones).
+  DmaTiming issue(uint64_t now_ps, const InstructionCost& cost);
+
+  const BandwidthServer& engine(size_t i) const { return m_engines[i]; }
+  size_t num_engines() const { return m_engines.size(); }
+
+ private:
+  uint64_t m_fixed_latency_ps;
+  std::vector<BandwidthServer> m_engines;
+  BandwidthServer& m_hbm;
+  // Round-robin continues across transfers, so successive small transfers spread over the engines.
+  size_t m_next_engine = 0;
+};
+
+}  // namespace tn::timing
