@@ -66,7 +66,10 @@ void disassemble(const Program& p, std::ostream& out) {
       const auto& in = s.instructions[i];
       out << "  " << std::setw(6) << i << "  ";
       for (const auto& w : in.waits) {
-        out << "wait S[" << w.sem << "](" << p.semaphores[w.sem].name << ")>=" << w.at_least << "; ";
+        // Bounds-checked: listing a program is how one debugs an invalid one.
+        const bool known = w.sem >= 0 && static_cast<size_t>(w.sem) < p.semaphores.size();
+        out << "wait S[" << w.sem << "](" << (known ? p.semaphores[w.sem].name : "?") << ")>=" << w.at_least
+            << "; ";
       }
       out << disassemble(in.op);
       if (in.loc.line) out << "  ; " << in.loc.file << ":" << in.loc.line;

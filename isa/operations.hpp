@@ -21,11 +21,16 @@ using Steps = std::array<int64_t, kMaxFreeDims>;
 #define TN_DECLARE_FIELD_(type, name) type name{};
 #define TN_VISIT_FIELD(f) TN_VISIT_FIELD_ f
 #define TN_VISIT_FIELD_(type, name) visit(#name, self.name);
+#define TN_FIELD_NAME(f) TN_FIELD_NAME_ f
+#define TN_FIELD_NAME_(type, name) std::string_view(#name),
 
 #define TN_INSTR(Name, mnemonic, engines, ...)                            \
   struct Name {                                                           \
     static constexpr std::string_view kMnemonic = mnemonic;               \
     static constexpr EngineMask kEngines = engines;                       \
+    /* The field names in table order, for compile-time checks. */        \
+    static constexpr std::string_view kFieldNames[] = {                   \
+        TN_FOR_EACH(TN_FIELD_NAME, __VA_ARGS__)};                         \
     TN_FOR_EACH(TN_DECLARE_FIELD, __VA_ARGS__)                            \
     /* Calls visit(name, field) for every field, in table order. */       \
     template <class Self, class Visitor>                                  \

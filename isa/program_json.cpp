@@ -1,5 +1,7 @@
 #include "isa/program_json.hpp"
 
+#include <cmath>
+#include <limits>
 #include <set>
 
 namespace tn::isa {
@@ -7,6 +9,28 @@ namespace tn::isa {
 using nlohmann::json;
 
 namespace {
+
+// An instruction is one JSON object: its mnemonic under kOpcodeKey, its fields under their own names, and
+// optional "waits" and "loc". No field may be named like one of these reserved keys, or it would overwrite
+// the mnemonic (as the AluOp fields named "op" of tensor_tensor and tensor_reduce once did).
+constexpr std::string_view kOpcodeKey = "opcode";
+constexpr std::string_view kReservedKeys[] = {kOpcodeKey, "waits", "loc"};
+
+template <class Op>
+constexpr bool has_reserved_field_name() {
+  for (std::string_view field : Op::kFieldNames) {
+    for (std::string_view key : kReservedKeys) {
+      if (field == key) return true;
+    }
+  }
+  return false;
+}
+template <size_t... I>
+constexpr bool any_reserved_field_name(std::index_sequence<I...>) {
+  return (has_reserved_field_name<std::variant_alternative_t<I, Operation>>() || ...);
+}
+static_assert(!any_reserved_field_name(std::make_index_sequence<kNumOpcodes>{}),
+              "an instruction in isa/instructions.def has a field named like a reserved JSON key");
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw JsonFormatError(path + ": " + what);
@@ -20,18 +44,51 @@ const json& member(const json& j, const std::string& key, const std::string& pat
 }
 
 void reject_unknown_keys(const json& j, const std::set<std::string>& known, const std::string& path) {
+  if (!j.is_object()) fail(path, "expected an object");
   for (const auto& [key, value] : j.items()) {
     if (!known.count(key)) fail(path + "." + key, "unknown key");
   }
 }
 
+// A number of type T; an integer must be integral and fit T (no silent wrap-around or truncation).
 template <class T>
 T number(const json& j, const std::string& path) {
   if (!j.is_number()) fail(path, "expected a number");
   if constexpr (std::is_integral_v<T>) {
     if (!j.is_number_integer()) fail(path, "expected an integer");
+    using L = std::numeric_limits<T>;
+    if (j.is_number_unsigned()) {
+      if (j.get<uint64_t>() > static_cast<uint64_t>(L::max())) fail(path, "out of range");
+    } else {
+      const int64_t v = j.get<int64_t>();
+      if constexpr (std::is_signed_v<T>) {
+        if (v < L::min() || v > L::max()) fail(path, "out of range");
+      } else {
+        if (v < 0 || static_cast<uint64_t>(v) > L::max()) fail(path, "out of range");
+      }
+    }
+  } else {
+    const double v = j.get<double>();
+    if (std::isfinite(v) && std::abs(v) > static_cast<double>(std::numeric_limits<T>::max())) {
+      fail(path, "out of range");
+    }
   }
   return j.get<T>();
+}
+
+int32_t to_int32(int64_t v, const std::string& path) {
+  if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) fail(path, "out of range");
+  return static_cast<int32_t>(v);
+}
+
+std::string text(const json& j, const std::string& path) {
+  if (!j.is_string()) fail(path, "expected a string");
+  return j.get<std::string>();
+}
+
+const json& array(const json& j, const std::string& path) {
+  if (!j.is_array()) fail(path, "expected an array");
+  return j;
 }
 
 // ---- field codecs: one encode/decode pair per field type used in instructions.def ----------------
@@ -39,7 +96,20 @@ T number(const json& j, const std::string& path) {
 json encode(bool v) { return v; }
 json encode(int32_t v) { return v; }
 json encode(int64_t v) { return v; }
-json encode(float v) { return v; }
+// JSON has no infinities or NaN (nlohmann writes them as null): they are the strings "inf", "-inf", "nan".
+json encode(float v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+std::optional<float> non_finite(const json& j) {
+  if (!j.is_string()) return std::nullopt;
+  const std::string& s = j.get_ref<const std::string&>();
+  if (s == "inf") return std::numeric_limits<float>::infinity();
+  if (s == "-inf") return -std::numeric_limits<float>::infinity();
+  if (s == "nan") return std::numeric_limits<float>::quiet_NaN();
+  return std::nullopt;
+}
 json encode(AluOp v) { return std::string(name_of(v)); }
 json encode(ActFunc v) { return std::string(name_of(v)); }
 json encode(CmpOp v) { return std::string(name_of(v)); }
@@ -58,7 +128,7 @@ json encode(const AccessPattern& ap) {
   return j;
 }
 json encode(const OptionalAp& v) { return v.present ? encode(v.ap) : json(nullptr); }
-json encode(const ScalarOperand& v) { return v.is_ap ? encode(v.ap) : json(v.imm); }
+json encode(const ScalarOperand& v) { return v.is_ap ? encode(v.ap) : encode(v.imm); }
 
 void decode(const json& j, const std::string& path, bool& v) {
   if (!j.is_boolean()) fail(path, "expected true or false");
@@ -66,7 +136,10 @@ void decode(const json& j, const std::string& path, bool& v) {
 }
 void decode(const json& j, const std::string& path, int32_t& v) { v = number<int32_t>(j, path); }
 void decode(const json& j, const std::string& path, int64_t& v) { v = number<int64_t>(j, path); }
-void decode(const json& j, const std::string& path, float& v) { v = number<float>(j, path); }
+void decode(const json& j, const std::string& path, float& v) {
+  const auto special = non_finite(j);
+  v = special ? *special : number<float>(j, path);
+}
 
 template <class Enum>
 void decode_enum(const json& j, const std::string& path, Enum& v, std::optional<Enum> (*parse)(std::string_view)) {
@@ -88,22 +161,29 @@ std::pair<int64_t, int64_t> pair_of(const json& j, const std::string& path) {
   return {number<int64_t>(j[0], path + "[0]"), number<int64_t>(j[1], path + "[1]")};
 }
 
+// A pair of int32 values, e.g. a buffer lifetime's [stream, index].
+std::pair<int32_t, int32_t> int32_pair_of(const json& j, const std::string& path) {
+  auto [a, b] = pair_of(j, path);
+  return {to_int32(a, path + "[0]"), to_int32(b, path + "[1]")};
+}
+
 void decode(const json& j, const std::string& path, AccessPattern& ap) {
   ap = AccessPattern{};
-  const std::string mem = member(j, "mem", path).get<std::string>();
+  const json& mem_json = member(j, "mem", path);
+  const std::string mem = mem_json.is_string() ? mem_json.get<std::string>() : std::string();
   if (mem == "hbm") {
     ap.mem = MemKind::kHbm;
     reject_unknown_keys(j, {"mem", "dtype", "offset", "dims", "tensor", "partition"}, path);
     decode(member(j, "tensor", path), path + ".tensor", ap.tensor);
     auto [stride, count] = pair_of(member(j, "partition", path), path + ".partition");
     ap.partition_stride = stride;
-    ap.num_partitions = static_cast<int32_t>(count);
+    ap.num_partitions = to_int32(count, path + ".partition[1]");
   } else if (mem == "sbuf" || mem == "psum") {
     ap.mem = mem == "sbuf" ? MemKind::kSbuf : MemKind::kPsum;
     reject_unknown_keys(j, {"mem", "dtype", "offset", "dims", "partitions"}, path);
     auto [start, count] = pair_of(member(j, "partitions", path), path + ".partitions");
-    ap.start_partition = static_cast<int32_t>(start);
-    ap.num_partitions = static_cast<int32_t>(count);
+    ap.start_partition = to_int32(start, path + ".partitions[0]");
+    ap.num_partitions = to_int32(count, path + ".partitions[1]");
   } else {
     fail(path + ".mem", "expected \"hbm\", \"sbuf\" or \"psum\"");
   }
@@ -128,8 +208,8 @@ void decode(const json& j, const std::string& path, OptionalAp& v) {
 }
 void decode(const json& j, const std::string& path, ScalarOperand& v) {
   v = ScalarOperand{};
-  if (j.is_number()) {
-    v.imm = j.get<float>();
+  if (j.is_number() || non_finite(j)) {
+    decode(j, path, v.imm);
   } else {
     v.is_ap = true;
     decode(j, path, v.ap);
@@ -139,12 +219,12 @@ void decode(const json& j, const std::string& path, ScalarOperand& v) {
 template <size_t I = 0>
 Operation decode_by_mnemonic(std::string_view name, const json& j, const std::string& path) {
   if constexpr (I == kNumOpcodes) {
-    fail(path + ".op", "unknown instruction \"" + std::string(name) + "\"");
+    fail(path + "." + std::string(kOpcodeKey), "unknown instruction \"" + std::string(name) + "\"");
   } else {
     using Op = std::variant_alternative_t<I, Operation>;
     if (Op::kMnemonic != name) return decode_by_mnemonic<I + 1>(name, j, path);
     Op op;
-    std::set<std::string> known = {"op"};
+    std::set<std::string> known = {std::string(kOpcodeKey)};
     Op::for_each_field(op, [&](const char* field, auto& value) {
       known.insert(field);
       decode(member(j, field, path), path + "." + field, value);
@@ -154,12 +234,29 @@ Operation decode_by_mnemonic(std::string_view name, const json& j, const std::st
   }
 }
 
+// "file:line" (the file may itself contain colons); the line is a positive decimal number.
+SourceLocation parse_loc(const json& j, const std::string& path) {
+  if (!j.is_string()) fail(path, "expected file:line");
+  const std::string loc = j.get<std::string>();
+  const size_t colon = loc.rfind(':');
+  if (colon == std::string::npos || colon + 1 == loc.size() || loc.size() - colon > 11) {
+    fail(path, "expected file:line");
+  }
+  uint64_t line = 0;
+  for (size_t i = colon + 1; i < loc.size(); ++i) {
+    if (loc[i] < '0' || loc[i] > '9') fail(path, "expected file:line");
+    line = line * 10 + static_cast<uint64_t>(loc[i] - '0');
+  }
+  if (line == 0 || line > std::numeric_limits<uint32_t>::max()) fail(path, "expected file:line");
+  return {loc.substr(0, colon), static_cast<uint32_t>(line)};
+}
+
 }  // namespace
 
 json operation_to_json(const Operation& op) {
   return std::visit(
       [](const auto& o) {
-        json j = {{"op", std::decay_t<decltype(o)>::kMnemonic}};
+        json j = {{kOpcodeKey, std::decay_t<decltype(o)>::kMnemonic}};
         std::decay_t<decltype(o)>::for_each_field(o, [&](const char* field, const auto& v) { j[field] = encode(v); });
         return j;
       },
@@ -167,8 +264,8 @@ json operation_to_json(const Operation& op) {
 }
 
 Operation operation_from_json(const json& j, const std::string& path) {
-  const json& op = member(j, "op", path);
-  if (!op.is_string()) fail(path + ".op", "expected a mnemonic");
+  const json& op = member(j, std::string(kOpcodeKey), path);
+  if (!op.is_string()) fail(path + "." + std::string(kOpcodeKey), "expected a mnemonic");
   return decode_by_mnemonic(op.get<std::string>(), j, path);
 }
 
@@ -211,61 +308,65 @@ Program program_from_json(const json& j) {
   reject_unknown_keys(j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams", "buffers"}, root);
   if (member(j, "format", root) != "trnsim-program-1") fail("$.format", "expected \"trnsim-program-1\"");
   Program p;
-  p.kernel = member(j, "kernel", root).get<std::string>();
+  p.kernel = text(member(j, "kernel", root), "$.kernel");
   p.core_id = number<uint32_t>(member(j, "core_id", root), "$.core_id");
-  const json& tensors = member(j, "tensors", root);
+  const json& tensors = array(member(j, "tensors", root), "$.tensors");
   for (size_t i = 0; i < tensors.size(); ++i) {
     const std::string path = "$.tensors[" + std::to_string(i) + "]";
     const json& t = tensors[i];
     reject_unknown_keys(t, {"name", "dtype", "shape", "kind"}, path);
     TensorDecl d;
-    d.name = member(t, "name", path).get<std::string>();
-    auto dt = dtype_from_name(member(t, "dtype", path).get<std::string>());
+    d.name = text(member(t, "name", path), path + ".name");
+    const json& dtype = member(t, "dtype", path);
+    auto dt = dtype.is_string() ? dtype_from_name(dtype.get<std::string>()) : std::nullopt;
     if (!dt) fail(path + ".dtype", "unknown dtype");
     d.dtype = *dt;
-    d.shape = member(t, "shape", path).get<std::vector<int64_t>>();
-    const std::string kind = member(t, "kind", path).get<std::string>();
+    const json& shape = array(member(t, "shape", path), path + ".shape");
+    for (size_t k = 0; k < shape.size(); ++k) {
+      d.shape.push_back(number<int64_t>(shape[k], path + ".shape[" + std::to_string(k) + "]"));
+    }
+    const std::string kind = text(member(t, "kind", path), path + ".kind");
     if (kind == "input") d.kind = TensorKind::kInput;
     else if (kind == "output") d.kind = TensorKind::kOutput;
     else if (kind == "internal") d.kind = TensorKind::kInternal;
     else fail(path + ".kind", "expected input, output or internal");
     p.tensors.push_back(std::move(d));
   }
-  const json& sems = member(j, "semaphores", root);
+  const json& sems = array(member(j, "semaphores", root), "$.semaphores");
   for (size_t i = 0; i < sems.size(); ++i) {
     const std::string path = "$.semaphores[" + std::to_string(i) + "]";
     reject_unknown_keys(sems[i], {"name", "initial"}, path);
-    p.semaphores.push_back(
-        {member(sems[i], "name", path).get<std::string>(), number<int64_t>(member(sems[i], "initial", path), path)});
+    p.semaphores.push_back({text(member(sems[i], "name", path), path + ".name"),
+                            number<int64_t>(member(sems[i], "initial", path), path + ".initial")});
   }
-  const json& streams = member(j, "streams", root);
+  const json& streams = array(member(j, "streams", root), "$.streams");
   for (size_t si = 0; si < streams.size(); ++si) {
     const std::string path = "$.streams[" + std::to_string(si) + "]";
     const json& s = streams[si];
     reject_unknown_keys(s, {"name", "engine", "completion_sem", "instructions"}, path);
     Stream st;
-    st.name = member(s, "name", path).get<std::string>();
-    auto e = engine_from_name(member(s, "engine", path).get<std::string>());
+    st.name = text(member(s, "name", path), path + ".name");
+    auto e = engine_from_name(text(member(s, "engine", path), path + ".engine"));
     if (!e) fail(path + ".engine", "unknown engine");
     st.engine = *e;
     st.completion_sem = number<int32_t>(member(s, "completion_sem", path), path + ".completion_sem");
-    const json& instrs = member(s, "instructions", path);
+    const json& instrs = array(member(s, "instructions", path), path + ".instructions");
     for (size_t ii = 0; ii < instrs.size(); ++ii) {
       const std::string ipath = path + ".instructions[" + std::to_string(ii) + "]";
+      if (!instrs[ii].is_object()) fail(ipath, "expected an object");
       json body = instrs[ii];
       Instruction in;
       if (auto w = body.find("waits"); w != body.end()) {
-        for (size_t k = 0; k < w->size(); ++k) {
-          auto [sem, v] = pair_of((*w)[k], ipath + ".waits[" + std::to_string(k) + "]");
-          in.waits.push_back({static_cast<int32_t>(sem), v});
+        const json& waits = array(*w, ipath + ".waits");
+        for (size_t k = 0; k < waits.size(); ++k) {
+          const std::string wpath = ipath + ".waits[" + std::to_string(k) + "]";
+          auto [sem, v] = pair_of(waits[k], wpath);
+          in.waits.push_back({to_int32(sem, wpath + "[0]"), v});
         }
         body.erase("waits");
       }
       if (auto l = body.find("loc"); l != body.end()) {
-        const std::string loc = l->get<std::string>();
-        const size_t colon = loc.rfind(':');
-        if (colon == std::string::npos) fail(ipath + ".loc", "expected file:line");
-        in.loc = {loc.substr(0, colon), static_cast<uint32_t>(std::stoul(loc.substr(colon + 1)))};
+        in.loc = parse_loc(*l, ipath + ".loc");
         body.erase("loc");
       }
       in.op = operation_from_json(body, ipath);
@@ -274,22 +375,23 @@ Program program_from_json(const json& j) {
     p.streams.push_back(std::move(st));
   }
   if (auto bs = j.find("buffers"); bs != j.end()) {
+    array(*bs, "$.buffers");
     for (size_t i = 0; i < bs->size(); ++i) {
       const std::string path = "$.buffers[" + std::to_string(i) + "]";
       const json& b = (*bs)[i];
       reject_unknown_keys(b, {"name", "mem", "offset", "bytes_per_partition", "partitions", "first", "last"}, path);
       BufferLifetime bl;
-      bl.name = member(b, "name", path).get<std::string>();
-      const std::string mem = member(b, "mem", path).get<std::string>();
+      bl.name = text(member(b, "name", path), path + ".name");
+      const json& mem = member(b, "mem", path);
       if (mem != "sbuf" && mem != "psum") fail(path + ".mem", "expected sbuf or psum");
       bl.mem = mem == "sbuf" ? MemKind::kSbuf : MemKind::kPsum;
       bl.offset = number<int64_t>(member(b, "offset", path), path + ".offset");
       bl.bytes_per_partition = number<int64_t>(member(b, "bytes_per_partition", path), path + ".bytes_per_partition");
       bl.partitions = number<int32_t>(member(b, "partitions", path), path + ".partitions");
-      auto [fs, fi] = pair_of(member(b, "first", path), path + ".first");
-      auto [ls, li] = pair_of(member(b, "last", path), path + ".last");
-      bl.first = {static_cast<int32_t>(fs), static_cast<int32_t>(fi)};
-      bl.last = {static_cast<int32_t>(ls), static_cast<int32_t>(li)};
+      auto [fs, fi] = int32_pair_of(member(b, "first", path), path + ".first");
+      auto [ls, li] = int32_pair_of(member(b, "last", path), path + ".last");
+      bl.first = {fs, fi};
+      bl.last = {ls, li};
       p.buffers.push_back(std::move(bl));
     }
   }

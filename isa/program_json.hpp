@@ -1,5 +1,6 @@
 // Programs as JSON and back. Opcodes are written as mnemonics, never numbers, so that reordering the
 // instruction table never breaks a saved program. Errors name the JSON path of the bad value.
+// An instruction is {"opcode": mnemonic, field: value..., "waits": [[sem, at_least]...], "loc": "file:line"}.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <stdexcept>

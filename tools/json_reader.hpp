@@ -33,7 +33,7 @@ class JsonObject {
   void reject_unknown(const std::set<std::string>& known) const;
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
 
-  const nlohmann::json& json() const { return m_json; }
+  const nlohmann::json& raw_json() const { return m_json; }
   const std::string& file() const { return m_file; }
   const std::string& path() const { return m_path; }
 

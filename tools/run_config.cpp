@@ -33,7 +33,7 @@ RunConfig load_run_config(const std::string& file) {
       JsonObject h = root.get_object("hardware");
       h.reject_unknown({"preset", "overrides"});
       c.hardware = h.get_string("preset", "trn2");
-      if (h.has("overrides")) c.hardware_overrides = h.get_object("overrides").json();
+      if (h.has("overrides")) c.hardware_overrides = h.get_object("overrides").raw_json();
     }
   }
   if (root.has("inputs")) {
@@ -45,7 +45,7 @@ RunConfig load_run_config(const std::string& file) {
     if (in.has("files")) {
       JsonObject files = in.get_object("files");
       const auto base = std::filesystem::path(file).parent_path();
-      for (const auto& [name, value] : files.json().items()) {
+      for (const auto& [name, value] : files.raw_json().items()) {
         if (!value.is_string()) files.fail(name, "expected a path to a .npy file");
         const std::filesystem::path p(value.get<std::string>());
         c.input_files[name] = (p.is_absolute() ? p : base / p).string();

@@ -11,7 +11,7 @@
 #include <memory>
 #include <sstream>
 
-#include "isa/program_json.hpp"
+#include "isa/program_hash.hpp"
 #include "isa/validator.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/reference/npy.hpp"
@@ -73,17 +73,6 @@ ref::HostTensor read_back(const sim::Hbm& hbm, const TensorInfo& t) {
   h.shape = t.shape;
   for (float v : hbm.read(t.name)) h.data.push_back(v);
   return h;
-}
-
-uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-std::string hex64(uint64_t v) {
-  std::ostringstream s;
-  s << std::hex << std::setw(16) << std::setfill('0') << v;
-  return s.str();
 }
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -195,12 +184,8 @@ RunOutcome run_one(const RunRequest& request) {
   }
 
   // Validate, and hash the programs: the same hash means the same instruction streams.
-  std::string program_text;
-  for (const auto& p : k.programs) {
-    isa::validate_or_throw(p, limits);
-    program_text += isa::program_to_json(p).dump();
-  }
-  s["program_hash"] = hex64(fnv1a(program_text));
+  for (const auto& p : k.programs) isa::validate_or_throw(p, limits);
+  s["program_hash"] = isa::hash_hex(isa::programs_hash(k.programs));
   size_t num_instructions = 0;
   for (const auto& p : k.programs) num_instructions += p.num_instructions();
   s["instructions"] = num_instructions;
@@ -215,8 +200,8 @@ RunOutcome run_one(const RunRequest& request) {
 
   HostTensors inputs = make_inputs(k, config);
   sim::Hbm hbm;
-  for (const auto& p : k.programs) hbm.bind(p);
   for (const TensorInfo& t : k.inputs) {
+    hbm.declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
     hbm.fill(t.name, to_floats(inputs.at(t.name)));
     if (write) ref::write_npy(out_dir / "inputs" / (t.name + ".npy"), inputs.at(t.name), t.dtype);
   }

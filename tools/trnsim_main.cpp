@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -152,7 +153,18 @@ int cmd_disasm(const std::vector<std::string>& args) {
 
 }  // namespace
 
+// libsystemc expects the program to be sc_main, run by its own main() through sc_elab_and_sim
+// (simulator-design-notes.md §2.7; both declared in sysc/kernel/sc_externs.h). Our main() does the same,
+// after switching off SystemC's banner, which would otherwise land in the stdout summary.
+extern "C" int sc_elab_and_sim(int argc, char* argv[]);
+extern "C" int sc_main(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  return sc_elab_and_sim(argc, argv);
+}
+
+int sc_main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;

@@ -1,6 +1,9 @@
 #include "kernels/builder/program_builder.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <stdexcept>
+#include <string_view>
 
 #include "isa/operands.hpp"
 
@@ -10,12 +13,26 @@ using namespace isa;
 
 namespace {
 
+// The checkout's root as this file was compiled: __FILE__ ends in kThisFile.
+constexpr std::string_view kThisFile = "kernels/builder/program_builder.cpp";
+std::string_view project_root() {
+  const std::string_view f = __FILE__;
+  if (f.size() < kThisFile.size() || f.substr(f.size() - kThisFile.size()) != kThisFile) return {};
+  return f.substr(0, f.size() - kThisFile.size());
+}
+
 // "kernels/attention_cte.cpp" rather than a build-machine absolute path, so programs and traces are
-// byte-identical wherever the project is checked out.
+// byte-identical wherever the project is checked out. Paths inside the checkout just lose its root (so
+// "sim/func/tests/x.cpp" stays whole); other paths fall back to the last well-known top-level folder.
 std::string project_relative(const char* file) {
   std::string f(file);
-  for (const char* root : {"/kernels/", "/tests/", "/bench/", "/tools/"}) {
-    if (auto pos = f.rfind(root); pos != std::string::npos) return f.substr(pos + 1);
+  const std::string_view root = project_root();
+  if (!root.empty() && f.size() > root.size() && std::string_view(f).substr(0, root.size()) == root) {
+    return f.substr(root.size());
+  }
+  if (root.empty() && !f.empty() && f[0] != '/') return f;  // compiled with project-relative paths
+  for (const char* top : {"/kernels/", "/tests/", "/bench/", "/tools/", "/sim/", "/traces/", "/isa/"}) {
+    if (auto pos = f.rfind(top); pos != std::string::npos) return f.substr(pos + 1);
   }
   auto slash = f.rfind('/');
   return slash == std::string::npos ? f : f.substr(slash + 1);
@@ -70,15 +87,25 @@ int32_t ProgramBuilder::dma_queue(const std::string& name) {
   return static_cast<int32_t>(m_program.streams.size() - 1);
 }
 
-Buffer ProgramBuilder::allocate(MemKind mem, const std::string& name, DType dtype, int32_t partitions,
-                                const std::vector<int64_t>& free_shape, int64_t addr, const Loc& loc) {
+void ProgramBuilder::check_shape(const std::string& name, int32_t partitions, const std::vector<int64_t>& free_shape,
+                                 const Loc& loc) const {
   if (free_shape.empty() || free_shape.size() > kMaxFreeDims) {
     throw AllocationError(where(loc) + ": buffer '" + name + "' needs 1 to 4 free dimensions");
+  }
+  for (int64_t n : free_shape) {
+    if (n <= 0) {
+      throw AllocationError(where(loc) + ": buffer '" + name + "' has a free dimension of size " + std::to_string(n));
+    }
   }
   if (partitions <= 0 || partitions > m_limits.num_partitions) {
     throw AllocationError(where(loc) + ": buffer '" + name + "' asks for " + std::to_string(partitions) +
                           " partitions; there are " + std::to_string(m_limits.num_partitions));
   }
+}
+
+Buffer ProgramBuilder::allocate(MemKind mem, const std::string& name, DType dtype, int32_t partitions,
+                                const std::vector<int64_t>& free_shape, int64_t addr, const Loc& loc) {
+  check_shape(name, partitions, free_shape, loc);
   AccessPattern ap;
   ap.mem = mem;
   ap.dtype = dtype;
@@ -99,14 +126,21 @@ Buffer ProgramBuilder::allocate(MemKind mem, const std::string& name, DType dtyp
   const int32_t id = static_cast<int32_t>(m_program.buffers.size());
   m_program.buffers.push_back(life);
   auto& live = m_live[mem == MemKind::kSbuf ? 0 : 1];
-  // Buffers that started inside the new one's range were released: forget them.
-  live.erase(live.lower_bound(addr), live.lower_bound(addr + life.bytes_per_partition));
+  // Buffers overlapping the new one's range were released: forget them, including one that starts below
+  // `addr` (the new buffer may be more strictly aligned than the one it replaces).
+  auto first = live.lower_bound(addr);
+  if (first != live.begin()) {
+    const BufferLifetime& below = m_program.buffers[std::prev(first)->second];
+    if (below.offset + below.bytes_per_partition > addr) --first;
+  }
+  live.erase(first, live.lower_bound(addr + life.bytes_per_partition));
   live[addr] = id;
   return {ap, id};
 }
 
 Buffer ProgramBuilder::sbuf(const std::string& name, DType dtype, int32_t partitions,
                             std::vector<int64_t> free_shape, int64_t align_bytes, Loc loc) {
+  check_shape(name, partitions, free_shape, loc);  // before the stack top moves
   const int64_t bytes = product(free_shape) * dtype_size(dtype);
   const int64_t addr = align_up(m_sbuf_top, std::max<int64_t>(align_bytes, 1));
   if (addr + bytes > m_limits.sbuf_partition_bytes) {
@@ -121,6 +155,7 @@ Buffer ProgramBuilder::sbuf(const std::string& name, DType dtype, int32_t partit
 
 Buffer ProgramBuilder::psum(const std::string& name, DType dtype, int32_t partitions,
                             std::vector<int64_t> free_shape, Loc loc) {
+  check_shape(name, partitions, free_shape, loc);  // before the stack top moves
   const int64_t bytes = product(free_shape) * dtype_size(dtype);
   const int64_t bank = m_limits.psum_bank_bytes;
   if (bytes > bank) {
@@ -295,9 +330,12 @@ AccessPattern partitions(const AccessPattern& ap, int32_t first, int32_t count) 
 }
 
 AccessPattern reshape(const AccessPattern& ap, int64_t elem_offset, std::initializer_list<ApDim> dims) {
+  if (dims.size() > kMaxFreeDims) throw std::invalid_argument("reshape to more than 4 free dims");
   AccessPattern v = ap;
   v.offset += elem_offset * (ap.mem == MemKind::kHbm ? 1 : dtype_size(ap.dtype));
   v.ndim = static_cast<uint8_t>(dims.size());
+  // Unused dims back to their defaults, so that equal views compare equal (and survive a JSON round trip).
+  v.dims = {};
   std::copy(dims.begin(), dims.end(), v.dims.begin());
   return v;
 }

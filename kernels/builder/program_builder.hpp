@@ -117,6 +117,8 @@ class ProgramBuilder {
   Buffer allocate(isa::MemKind mem, const std::string& name, DType dtype, int32_t partitions,
                   const std::vector<int64_t>& free_shape, int64_t addr, const Loc& loc);
   void touch_buffers(const isa::Operation& op, isa::InstrRef at);
+  void check_shape(const std::string& name, int32_t partitions, const std::vector<int64_t>& free_shape,
+                   const Loc& loc) const;
 
   isa::Program m_program;
   isa::MemoryLimits m_limits;

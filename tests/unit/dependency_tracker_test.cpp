@@ -1,0 +1,232 @@
+// The builder's dependency tracker: RAW, WAW and WAR dependencies from byte/element intervals, checked
+// against hand-worked cases and against a brute-force per-byte model.
+#include "kernels/builder/dependency_tracker.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+namespace {
+
+using namespace tn;
+using namespace tn::kernels;
+using isa::InstrRef;
+
+constexpr int32_t kSbuf = 0, kPsum = 1;
+
+Access rd(int32_t space, int64_t lo, int64_t hi) { return {space, lo, hi, false}; }
+Access wr(int32_t space, int64_t lo, int64_t hi) { return {space, lo, hi, true}; }
+
+// Records an instruction and returns its dependencies, sorted and without duplicates.
+std::vector<std::pair<int32_t, int32_t>> deps_of(DependencyTracker& t, int32_t stream, int32_t index,
+                                                 const std::vector<Access>& accesses) {
+  std::vector<InstrRef> deps;
+  t.record(stream, index, accesses, deps);
+  std::set<std::pair<int32_t, int32_t>> unique;
+  for (const auto& d : deps)
+    unique.insert({d.stream, d.index});
+  return {unique.begin(), unique.end()};
+}
+
+using Deps = std::vector<std::pair<int32_t, int32_t>>;
+
+}  // namespace
+
+TEST_CASE("read after write depends on the writer only where the intervals overlap") {
+  DependencyTracker t;
+  CHECK(deps_of(t, 0, 0, {wr(kSbuf, 0, 100)}) == Deps{});
+  CHECK(deps_of(t, 1, 0, {rd(kSbuf, 50, 60)}) == Deps{{0, 0}});
+  CHECK(deps_of(t, 1, 1, {rd(kSbuf, 100, 200)}) == Deps{});
+  CHECK(deps_of(t, 1, 2, {rd(kSbuf, 99, 100)}) == Deps{{0, 0}});
+}
+
+TEST_CASE("write after write depends on the previous writer") {
+  DependencyTracker t;
+  deps_of(t, 0, 0, {wr(kSbuf, 0, 100)});
+  CHECK(deps_of(t, 1, 0, {wr(kSbuf, 90, 110)}) == Deps{{0, 0}});
+  CHECK(deps_of(t, 2, 0, {wr(kSbuf, 110, 120)}) == Deps{});
+  CHECK(deps_of(t, 2, 1, {wr(kSbuf, 0, 50)}) == Deps{{0, 0}});
+  // [90, 110) now belongs to (1, 0) alone.
+  CHECK(deps_of(t, 3, 0, {rd(kSbuf, 95, 105)}) == Deps{{1, 0}});
+}
+
+TEST_CASE("write after read depends on every reader since the last write") {
+  DependencyTracker t;
+  deps_of(t, 0, 0, {wr(kSbuf, 0, 100)});
+  deps_of(t, 1, 0, {rd(kSbuf, 0, 10)});
+  deps_of(t, 2, 0, {rd(kSbuf, 20, 30)});
+  deps_of(t, 3, 0, {rd(kSbuf, 200, 300)});
+  CHECK(deps_of(t, 4, 0, {wr(kSbuf, 5, 25)}) == Deps{{0, 0}, {1, 0}, {2, 0}});
+  // Readers before that write no longer matter for [5, 25); the reader of [0, 5) still does.
+  CHECK(deps_of(t, 5, 0, {wr(kSbuf, 0, 25)}) == Deps{{0, 0}, {1, 0}, {4, 0}});
+}
+
+TEST_CASE("only the latest reader of each stream is kept, as streams retire in order") {
+  DependencyTracker t;
+  deps_of(t, 1, 0, {rd(kSbuf, 0, 10)});
+  deps_of(t, 1, 1, {rd(kSbuf, 0, 10)});
+  deps_of(t, 2, 0, {rd(kSbuf, 0, 10)});
+  CHECK(deps_of(t, 0, 0, {wr(kSbuf, 0, 10)}) == Deps{{1, 1}, {2, 0}});
+}
+
+TEST_CASE("a reader of part of a range is remembered for that part only") {
+  DependencyTracker t;
+  deps_of(t, 1, 0, {rd(kSbuf, 40, 60)});
+  CHECK(deps_of(t, 0, 0, {wr(kSbuf, 0, 40)}) == Deps{});
+  CHECK(deps_of(t, 0, 1, {wr(kSbuf, 59, 100)}) == Deps{{1, 0}});
+}
+
+TEST_CASE("partial overlaps of several writers give exactly the writers touched") {
+  DependencyTracker t;
+  deps_of(t, 0, 0, {wr(kSbuf, 0, 100)});
+  deps_of(t, 1, 0, {wr(kSbuf, 50, 150)});
+  deps_of(t, 2, 0, {wr(kSbuf, 120, 130)});
+  CHECK(deps_of(t, 3, 0, {rd(kSbuf, 0, 200)}) == Deps{{0, 0}, {1, 0}, {2, 0}});
+  CHECK(deps_of(t, 3, 1, {rd(kSbuf, 10, 20)}) == Deps{{0, 0}});
+  CHECK(deps_of(t, 3, 2, {rd(kSbuf, 100, 120)}) == Deps{{1, 0}});
+  CHECK(deps_of(t, 3, 3, {rd(kSbuf, 125, 126)}) == Deps{{2, 0}});
+  CHECK(deps_of(t, 3, 4, {rd(kSbuf, 49, 51)}) == Deps{{0, 0}, {1, 0}});
+  CHECK(deps_of(t, 3, 5, {rd(kSbuf, 129, 131)}) == Deps{{1, 0}, {2, 0}});
+}
+
+TEST_CASE("different memories and different HBM tensors are independent") {
+  DependencyTracker t;
+  deps_of(t, 0, 0, {wr(kSbuf, 0, 100)});
+  deps_of(t, 1, 0, {wr(2, 0, 100)});  // HBM tensor 0
+  CHECK(deps_of(t, 2, 0, {rd(kPsum, 0, 100)}) == Deps{});
+  CHECK(deps_of(t, 2, 1, {rd(3, 0, 100)}) == Deps{});  // HBM tensor 1
+  CHECK(deps_of(t, 2, 2, {rd(2, 50, 51)}) == Deps{{1, 0}});
+  CHECK(deps_of(t, 2, 3, {wr(3, 0, 10)}) == Deps{{2, 1}});
+}
+
+TEST_CASE("empty intervals touch nothing") {
+  DependencyTracker t;
+  deps_of(t, 0, 0, {wr(kSbuf, 0, 100)});
+  CHECK(deps_of(t, 1, 0, {rd(kSbuf, 50, 50), wr(kSbuf, 60, 60)}) == Deps{});
+  CHECK(deps_of(t, 1, 1, {rd(kSbuf, 50, 51)}) == Deps{{0, 0}});
+}
+
+TEST_CASE("an in-place instruction depends on the previous writer, never on itself") {
+  DependencyTracker t;
+  deps_of(t, 0, 0, {wr(kSbuf, 0, 100)});
+  CHECK(deps_of(t, 1, 0, {rd(kSbuf, 0, 100), wr(kSbuf, 0, 100)}) == Deps{{0, 0}});
+  // Two written operands of one instruction that overlap.
+  CHECK(deps_of(t, 2, 0, {wr(kSbuf, 0, 60), wr(kSbuf, 40, 100)}) == Deps{{1, 0}});
+  CHECK(deps_of(t, 3, 0, {rd(kSbuf, 0, 100)}) == Deps{{2, 0}});
+}
+
+TEST_CASE("an instruction overwriting what it reads depends on earlier readers of its own stream") {
+  // DMA queues overlap transfers, so this WAR dependency matters even within one stream.
+  DependencyTracker t;
+  deps_of(t, 1, 0, {rd(kSbuf, 0, 100)});
+  CHECK(deps_of(t, 1, 1, {rd(kSbuf, 0, 100), wr(kSbuf, 0, 100)}) == Deps{{1, 0}});
+}
+
+TEST_CASE("many small writes merged by one large write leave a single writer") {
+  DependencyTracker t;
+  Deps all;
+  for (int32_t i = 0; i < 1000; ++i) {
+    CHECK(deps_of(t, 0, i, {wr(kSbuf, 4 * i, 4 * i + 4)}) == Deps{});
+    all.push_back({0, i});
+  }
+  CHECK(deps_of(t, 1, 0, {rd(kSbuf, 0, 4000)}) == all);
+  // The large write follows every small writer (WAW) and the reader (WAR)...
+  all.push_back({1, 0});
+  CHECK(deps_of(t, 2, 0, {wr(kSbuf, 0, 4000)}) == all);
+  // ...and afterwards stands alone for the whole range.
+  CHECK(deps_of(t, 3, 0, {rd(kSbuf, 0, 4000)}) == Deps{{2, 0}});
+  CHECK(deps_of(t, 3, 1, {rd(kSbuf, 1234, 1235)}) == Deps{{2, 0}});
+  CHECK(deps_of(t, 3, 2, {rd(kSbuf, 3999, 4001)}) == Deps{{2, 0}});
+  CHECK(deps_of(t, 3, 3, {rd(kSbuf, 4000, 5000)}) == Deps{});
+}
+
+TEST_CASE("random accesses give the same dependencies as a per-byte model") {
+  // The reference: per byte, its last writer and the latest reader of each stream since then.
+  struct ByteState {
+    InstrRef writer;
+    std::map<int32_t, int32_t> readers;  // stream -> index
+  };
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 20; ++round) {
+    DependencyTracker t;
+    std::map<int32_t, std::vector<ByteState>> model;  // space -> bytes
+    std::vector<int32_t> next_index(4, 0);
+    for (int step = 0; step < 300; ++step) {
+      const int32_t stream = static_cast<int32_t>(rng() % 4);
+      const int32_t index = next_index[stream]++;
+      std::vector<Access> accesses;
+      const int n = 1 + static_cast<int>(rng() % 3);
+      for (int k = 0; k < n; ++k) {
+        const int32_t space = static_cast<int32_t>(rng() % 3);
+        const int64_t lo = rng() % 64, len = rng() % 20;
+        accesses.push_back({space, lo, std::min<int64_t>(lo + len, 64), rng() % 2 == 0});
+      }
+      // Dependencies are on the state before the instruction; then its reads and writes take effect.
+      std::set<std::pair<int32_t, int32_t>> expected;
+      for (const Access& a : accesses) {
+        auto& bytes = model[a.space];
+        bytes.resize(64);
+        for (int64_t b = a.lo; b < a.hi; ++b) {
+          if (bytes[b].writer.stream >= 0)
+            expected.insert({bytes[b].writer.stream, bytes[b].writer.index});
+          if (a.is_write) {
+            for (auto [s, i] : bytes[b].readers)
+              expected.insert({s, i});
+          }
+        }
+      }
+      for (int pass = 0; pass < 2; ++pass) {
+        for (const Access& a : accesses) {
+          if (a.is_write != (pass == 1))
+            continue;
+          for (int64_t b = a.lo; b < a.hi; ++b) {
+            ByteState& st = model[a.space][b];
+            if (a.is_write) {
+              st = ByteState{{stream, index}, {}};
+            } else {
+              st.readers[stream] = index;
+            }
+          }
+        }
+      }
+      CAPTURE(round);
+      CAPTURE(step);
+      CHECK(deps_of(t, stream, index, accesses) == Deps(expected.begin(), expected.end()));
+    }
+  }
+}
+
+TEST_CASE("on-chip accesses become byte intervals over all partitions") {
+  const isa::AccessPattern ap = isa::sbuf_ap(DType::kBFloat16, 0x100, 32, 32, {{16, 4}, {1, 8}});
+  const auto acc = accesses_of(isa::TensorCopy{isa::psum_ap(DType::kFloat32, 64, 0, 1, {{-1, 4}}), ap});
+  REQUIRE(acc.size() == 2);
+  // dst walks backwards from byte 64: fp32 elements at 52..64.
+  CHECK(acc[0].space == kPsum);
+  CHECK(acc[0].lo == 52);
+  CHECK(acc[0].hi == 68);
+  CHECK(acc[0].is_write);
+  // src spans elements 0 .. 3*16+7 = 55, i.e. bytes 0x100 .. 0x100 + 112.
+  CHECK(acc[1].space == kSbuf);
+  CHECK(acc[1].lo == 0x100);
+  CHECK(acc[1].hi == 0x100 + 112);
+  CHECK(!acc[1].is_write);
+}
+
+TEST_CASE("HBM accesses become element intervals of their tensor, including the partition dimension") {
+  const auto fwd = accesses_of(isa::DmaCopy{isa::sbuf_ap(DType::kBFloat16, 0, 0, 4, {{1, 8}}),
+                                            isa::hbm_ap(3, DType::kBFloat16, 100, {64, 4}, {{1, 8}})});
+  REQUIRE(fwd.size() == 2);
+  CHECK(fwd[1].space == 2 + 3);
+  CHECK(fwd[1].lo == 100);
+  CHECK(fwd[1].hi == 100 + 3 * 64 + 8);
+  const auto back = accesses_of(isa::DmaCopy{isa::hbm_ap(0, DType::kFloat32, 1000, {-64, 4}, {{-1, 8}}),
+                                             isa::sbuf_ap(DType::kFloat32, 0, 0, 4, {{1, 8}})});
+  CHECK(back[0].space == 2);
+  CHECK(back[0].lo == 1000 - 3 * 64 - 7);
+  CHECK(back[0].hi == 1001);
+  CHECK(back[0].is_write);
+}

@@ -1,0 +1,93 @@
+// The human-readable listing of operations and programs.
+#include "isa/disassembly.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <string>
+
+namespace {
+
+using namespace tn;
+using namespace tn::isa;
+
+std::string listing(const Program& p) {
+  std::ostringstream s;
+  disassemble(p, s);
+  return s.str();
+}
+
+Program two_stream_program() {
+  Program p;
+  p.kernel = "demo";
+  p.core_id = 1;
+  p.tensors = {{"x", DType::kBFloat16, {128, 64}, TensorKind::kInput}};
+  p.semaphores = {{"Vector", 0}, {"qSyncIO0", 0}};
+  const AccessPattern x_sb = sbuf_ap(DType::kBFloat16, 0x400, 0, 128, {{1, 64}});
+  Stream dma{"qSyncIO0", Engine::kDma, 1, {}};
+  dma.instructions.push_back({DmaCopy{x_sb, hbm_ap(0, DType::kBFloat16, 0, {64, 128}, {{1, 64}})}, {}, {}});
+  Stream dve{"dve", Engine::kDve, 0, {}};
+  dve.instructions.push_back(
+      {TensorScalar{x_sb, x_sb, AluOp::kMultiply, imm(0.5f), false, AluOp::kBypass, imm(0.0f), false},
+       {{1, 1}},
+       {"kernels/demo.cpp", 42}});
+  p.streams = {dve, dma};
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("access patterns print partitions, address, dtype and free dims outermost first") {
+  CHECK(to_string(sbuf_ap(DType::kBFloat16, 0x400, 0, 128, {{1, 512}})) ==
+        "sbuf[0:128]@0x400 bfloat16 [[1,512]]");
+  CHECK(to_string(psum_ap(DType::kFloat32, 2048, 32, 32, {{8, 4}, {1, 8}})) ==
+        "psum[32:64]@0x800 float32 [[8,4],[1,8]]");
+  CHECK(to_string(hbm_ap(3, DType::kFloat16, 100, {64, 128}, {{1, 64}})) ==
+        "hbm:t3+100 float16 [[64,128],[1,64]]");
+  CHECK(to_string(sbuf_ap(DType::kInt32, 0, 5, 1, {})) == "sbuf[5:6]@0x0 int32 []");
+}
+
+TEST_CASE("an operation disassembles as mnemonic and field=value pairs in table order") {
+  const Operation op = SemWait{3, 17};
+  CHECK(disassemble(op) == "sem_wait sem=3, at_least=17");
+  const Operation mm = MultiplyMoving{psum_ap(DType::kFloat32, 0, 0, 128, {{1, 512}}),
+                                      sbuf_ap(DType::kBFloat16, 0, 0, 128, {{1, 512}}), true};
+  CHECK(disassemble(mm) ==
+        "multiply_moving dst=psum[0:128]@0x0 float32 [[1,512]], moving=sbuf[0:128]@0x0 bfloat16 [[1,512]], "
+        "accumulate=true");
+}
+
+TEST_CASE("operators, steps, absent operands and fill values print by name and value") {
+  AffineSelect sel;
+  sel.steps = {1, -2, 0, 0};
+  sel.cmp = CmpOp::kGe;
+  sel.fill = kFmin;
+  const std::string text = disassemble(sel);
+  CHECK(text.find("steps=[1,-2,0,0]") != std::string::npos);
+  CHECK(text.find("cmp=ge") != std::string::npos);
+  CHECK(text.find("fill=-3.40282347e+38") != std::string::npos);
+  Activation act;
+  act.func = ActFunc::kGeluTanhApprox;
+  const std::string a = disassemble(act);
+  CHECK(a.find("func=gelu_apprx_tanh") != std::string::npos);
+  CHECK(a.find("bias=none") != std::string::npos);
+  CHECK(a.find("scale=0") != std::string::npos);
+}
+
+TEST_CASE("a program listing shows tensors, streams, waits with semaphore names and source lines") {
+  const std::string text = listing(two_stream_program());
+  CHECK(text.find("; kernel demo, core 1, 2 instructions\n") == 0);
+  CHECK(text.find("; tensor t0 x bfloat16 [128,64] input\n") != std::string::npos);
+  CHECK(text.find("dve:  ; engine dve, completion semaphore S[0]\n") != std::string::npos);
+  CHECK(text.find("qSyncIO0:  ; engine dma, completion semaphore S[1]\n") != std::string::npos);
+  CHECK(text.find("wait S[1](qSyncIO0)>=1; tensor_scalar dst=") != std::string::npos);
+  CHECK(text.find("  ; kernels/demo.cpp:42\n") != std::string::npos);
+}
+
+TEST_CASE("a program listing survives waits on semaphores that do not exist") {
+  // Disassembly is how one debugs a bad program, so it must not depend on the program being valid.
+  Program p = two_stream_program();
+  p.streams[0].instructions[0].waits = {{7, 2}, {-1, 1}};
+  const std::string text = listing(p);
+  CHECK(text.find("wait S[7](?)>=2; wait S[-1](?)>=1; tensor_scalar") != std::string::npos);
+}

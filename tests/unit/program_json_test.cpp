@@ -1,0 +1,287 @@
+// Programs as JSON: whole-program round trips, and rejection of malformed input with the JSON path of the
+// bad value in the message.
+#include "isa/program_json.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace {
+
+using namespace tn;
+using namespace tn::isa;
+using nlohmann::json;
+
+// A small program using every part of the format.
+Program sample_program() {
+  Program p;
+  p.kernel = "sample";
+  p.core_id = 1;
+  p.tensors = {{"x", DType::kBFloat16, {4, 128, 64}, TensorKind::kInput},
+               {"y", DType::kFloat32, {128, 64}, TensorKind::kOutput},
+               {"scratch", DType::kUInt8, {7}, TensorKind::kInternal}};
+  p.semaphores = {{"Tensor", 0}, {"Scalar", 0}, {"qSyncIO0", 3}, {"user", -2}};
+  const AccessPattern x_sb = sbuf_ap(DType::kBFloat16, 0, 0, 128, {{1, 64}});
+  const AccessPattern y_sb = sbuf_ap(DType::kFloat32, 0x400, 0, 128, {{1, 64}});
+  Stream dma{"qSyncIO0", Engine::kDma, 2, {}};
+  dma.instructions.push_back(
+      {DmaCopy{x_sb, hbm_ap(0, DType::kBFloat16, 8192, {64, 128}, {{1, 64}})}, {}, {}});
+  dma.instructions.push_back({DmaCopy{hbm_ap(1, DType::kFloat32, 0, {64, 128}, {{1, 64}}), y_sb},
+                              {{1, 1}, {3, 5}},
+                              {"kernels/sample.cpp", 12}});
+  Stream act{"act", Engine::kAct, 1, {}};
+  act.instructions.push_back({Activation{y_sb, x_sb, ActFunc::kExp, imm(0.125f), {}, {}},
+                              {{2, 1}},
+                              {"kernels/dir:with:colons/sample.cpp", 7}});
+  act.instructions.push_back({SemSignal{3, 2}, {}, {"kernels/sample.cpp", 8}});
+  Stream pe{"pe", Engine::kPe, 0, {}};  // an empty stream
+  p.streams = {pe, act, dma};
+  p.buffers = {{"x_sb", MemKind::kSbuf, 0, 128, 128, {2, 0}, {1, 0}},
+               {"acc", MemKind::kPsum, 2048, 2048, 64, {0, 3}, {1, 9}}};
+  return p;
+}
+
+// The message of the JsonFormatError that parsing `j` throws; "no error" or a description of any other
+// exception otherwise, so that a CHECK on the message also checks the exception type.
+std::string error_of(const json& j) {
+  try {
+    program_from_json(j);
+  } catch (const JsonFormatError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("not a JsonFormatError: ") + e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("program JSON round trip is the identity") {
+  const Program p = sample_program();
+  const json j = program_to_json(p);
+  CHECK(program_from_json(j) == p);
+  CHECK(program_from_json(json::parse(j.dump(2))) == p);
+}
+
+TEST_CASE("an instruction with a field named op keeps both its mnemonic and the field") {
+  const Operation op =
+      TensorTensor{sbuf_ap(DType::kFloat32, 0, 0, 4, {{1, 8}}), sbuf_ap(DType::kFloat32, 32, 0, 4, {{1, 8}}),
+                   sbuf_ap(DType::kFloat32, 64, 0, 4, {{1, 8}}), AluOp::kMax};
+  const json j = operation_to_json(op);
+  CHECK(j.at("opcode") == "tensor_tensor");
+  CHECK(j.at("op") == "max");
+  CHECK(operation_from_json(j, "$") == op);
+}
+
+TEST_CASE("non-finite float fields survive a round trip through JSON text") {
+  // JSON has no inf or NaN; a memset to -inf is how a running max starts.
+  const float inf = std::numeric_limits<float>::infinity();
+  const AccessPattern col = sbuf_ap(DType::kFloat32, 0, 0, 128, {{1, 1}});
+  for (float v : {inf, -inf}) {
+    const Operation op = Memset{col, v};
+    CHECK(operation_from_json(json::parse(operation_to_json(op).dump()), "$") == op);
+    const Operation ts = TensorScalar{col, col, AluOp::kMax, imm(v), false, AluOp::kBypass, imm(-v), false};
+    CHECK(operation_from_json(json::parse(operation_to_json(ts).dump()), "$") == ts);
+  }
+  const Operation nan = Memset{col, std::numeric_limits<float>::quiet_NaN()};
+  CHECK(std::isnan(
+      std::get<Memset>(operation_from_json(json::parse(operation_to_json(nan).dump()), "$")).value));
+  CHECK(operation_to_json(Memset{col, -inf}).at("value") == "-inf");
+}
+
+TEST_CASE("program JSON writes opcodes as mnemonics and waits and locations inline") {
+  const json j = program_to_json(sample_program());
+  CHECK(j.at("format") == "trnsim-program-1");
+  const json& in = j.at("streams")[2].at("instructions")[1];
+  CHECK(in.at("opcode") == "dma_copy");
+  CHECK(in.at("waits") == json::array({{1, 1}, {3, 5}}));
+  CHECK(in.at("loc") == "kernels/sample.cpp:12");
+  CHECK(!j.at("streams")[2].at("instructions")[0].contains("waits"));
+  CHECK(!j.at("streams")[2].at("instructions")[0].contains("loc"));
+}
+
+TEST_CASE("a program without buffers is accepted") {
+  Program p = sample_program();
+  json j = program_to_json(p);
+  j.erase("buffers");
+  p.buffers.clear();
+  CHECK(program_from_json(j) == p);
+}
+
+TEST_CASE("unknown keys are rejected with their JSON path") {
+  json j = program_to_json(sample_program());
+  SUBCASE("in an instruction") {
+    j["streams"][2]["instructions"][1]["foo"] = 1;
+    CHECK(error_of(j) == "$.streams[2].instructions[1].foo: unknown key");
+  }
+  SUBCASE("at the top level") {
+    j["extra"] = true;
+    CHECK(error_of(j) == "$.extra: unknown key");
+  }
+  SUBCASE("in an access pattern") {
+    j["streams"][1]["instructions"][0]["src"]["tensor"] = 0;  // only HBM patterns name a tensor
+    CHECK(error_of(j) == "$.streams[1].instructions[0].src.tensor: unknown key");
+  }
+  SUBCASE("in a tensor, semaphore, stream and buffer") {
+    json t = j, s = j, st = j, b = j;
+    t["tensors"][2]["layout"] = "nchw";
+    s["semaphores"][3]["max"] = 1;
+    st["streams"][0]["priority"] = 1;
+    b["buffers"][1]["align"] = 4;
+    CHECK(error_of(t) == "$.tensors[2].layout: unknown key");
+    CHECK(error_of(s) == "$.semaphores[3].max: unknown key");
+    CHECK(error_of(st) == "$.streams[0].priority: unknown key");
+    CHECK(error_of(b) == "$.buffers[1].align: unknown key");
+  }
+}
+
+TEST_CASE("an unknown mnemonic is rejected with the path of its opcode key") {
+  json j = program_to_json(sample_program());
+  j["streams"][1]["instructions"][1]["opcode"] = "sem_frobnicate";
+  CHECK(error_of(j) == "$.streams[1].instructions[1].opcode: unknown instruction \"sem_frobnicate\"");
+  j["streams"][1]["instructions"][1]["opcode"] = 3;
+  CHECK(error_of(j) == "$.streams[1].instructions[1].opcode: expected a mnemonic");
+}
+
+TEST_CASE("values of the wrong type are rejected with their JSON path") {
+  const json good = program_to_json(sample_program());
+  json j = good;
+  SUBCASE("an integer field given a string") {
+    j["streams"][1]["instructions"][1]["sem"] = "three";
+    CHECK(error_of(j) == "$.streams[1].instructions[1].sem: expected a number");
+  }
+  SUBCASE("an integer field given a fraction") {
+    j["streams"][2]["instructions"][0]["dst"]["offset"] = 1.5;
+    CHECK(error_of(j) == "$.streams[2].instructions[0].dst.offset: expected an integer");
+  }
+  SUBCASE("an integer out of its field's range") {
+    j["streams"][1]["instructions"][1]["sem"] = int64_t{1} << 40;
+    CHECK(error_of(j) == "$.streams[1].instructions[1].sem: out of range");
+    json k = good;
+    k["core_id"] = -1;
+    CHECK(error_of(k) == "$.core_id: out of range");
+  }
+  SUBCASE("a boolean field given a number") {
+    json a = good;
+    a["streams"][1]["instructions"][0] = operation_to_json(TensorScalar{});
+    a["streams"][1]["instructions"][0]["reverse0"] = 1;
+    CHECK(error_of(a) == "$.streams[1].instructions[0].reverse0: expected true or false");
+  }
+  SUBCASE("an enum given an unknown name") {
+    j["streams"][1]["instructions"][0]["func"] = "exp2";
+    CHECK(error_of(j) == "$.streams[1].instructions[0].func: unknown name \"exp2\"");
+  }
+  SUBCASE("an access pattern given a string") {
+    j["streams"][1]["instructions"][0]["dst"] = "sbuf";
+    CHECK(error_of(j) == "$.streams[1].instructions[0].dst: expected an object");
+  }
+  SUBCASE("an access pattern's mem given a number") {
+    j["streams"][1]["instructions"][0]["dst"]["mem"] = 1;
+    CHECK(error_of(j) == "$.streams[1].instructions[0].dst.mem: expected \"hbm\", \"sbuf\" or \"psum\"");
+  }
+  SUBCASE("a dims entry that is not a pair") {
+    j["streams"][1]["instructions"][0]["dst"]["dims"][0] = json::array({1, 2, 3});
+    CHECK(error_of(j) == "$.streams[1].instructions[0].dst.dims[0]: expected [a, b]");
+  }
+  SUBCASE("the kernel name given a number") {
+    j["kernel"] = 5;
+    CHECK(error_of(j) == "$.kernel: expected a string");
+  }
+  SUBCASE("a tensor shape given a string") {
+    j["tensors"][0]["shape"] = "4x128";
+    CHECK(error_of(j) == "$.tensors[0].shape: expected an array");
+  }
+  SUBCASE("a tensor shape entry given a string") {
+    j["tensors"][0]["shape"][1] = "128";
+    CHECK(error_of(j) == "$.tensors[0].shape[1]: expected a number");
+  }
+  SUBCASE("a semaphore's initial value given a string") {
+    j["semaphores"][2]["initial"] = "3";
+    CHECK(error_of(j) == "$.semaphores[2].initial: expected a number");
+  }
+  SUBCASE("the stream list given an object") {
+    j["streams"] = json::object();
+    CHECK(error_of(j) == "$.streams: expected an array");
+  }
+  SUBCASE("waits given an object") {
+    j["streams"][2]["instructions"][1]["waits"] = json::object({{"sem", 1}});
+    CHECK(error_of(j) == "$.streams[2].instructions[1].waits: expected an array");
+  }
+  SUBCASE("a wait that is not a pair") {
+    j["streams"][2]["instructions"][1]["waits"][1] = 4;
+    CHECK(error_of(j) == "$.streams[2].instructions[1].waits[1]: expected [a, b]");
+  }
+  SUBCASE("a location without a line number") {
+    j["streams"][2]["instructions"][1]["loc"] = "kernels/sample.cpp";
+    CHECK(error_of(j) == "$.streams[2].instructions[1].loc: expected file:line");
+    j["streams"][2]["instructions"][1]["loc"] = "kernels/sample.cpp:twelve";
+    CHECK(error_of(j) == "$.streams[2].instructions[1].loc: expected file:line");
+    j["streams"][2]["instructions"][1]["loc"] = 12;
+    CHECK(error_of(j) == "$.streams[2].instructions[1].loc: expected file:line");
+  }
+  SUBCASE("a stream's engine given an unknown name") {
+    j["streams"][0]["engine"] = "tpu";
+    CHECK(error_of(j) == "$.streams[0].engine: unknown engine");
+  }
+  SUBCASE("a buffer in HBM") {
+    j["buffers"][0]["mem"] = "hbm";
+    CHECK(error_of(j) == "$.buffers[0].mem: expected sbuf or psum");
+  }
+  SUBCASE("the wrong format tag") {
+    j["format"] = "trnsim-program-2";
+    CHECK(error_of(j) == "$.format: expected \"trnsim-program-1\"");
+  }
+  SUBCASE("a program that is not an object") {
+    CHECK(error_of(json::array({1, 2})) == "$: expected an object");
+  }
+}
+
+TEST_CASE("missing keys are rejected with the path of the object that lacks them") {
+  json j = program_to_json(sample_program());
+  SUBCASE("an instruction field") {
+    j["streams"][2]["instructions"][1].erase("dst");
+    CHECK(error_of(j) == "$.streams[2].instructions[1]: missing key \"dst\"");
+  }
+  SUBCASE("the opcode key") {
+    j["streams"][1]["instructions"][0].erase("opcode");
+    CHECK(error_of(j) == "$.streams[1].instructions[0]: missing key \"opcode\"");
+  }
+  SUBCASE("an access pattern's partitions") {
+    j["streams"][1]["instructions"][0]["src"].erase("partitions");
+    CHECK(error_of(j) == "$.streams[1].instructions[0].src: missing key \"partitions\"");
+  }
+  SUBCASE("a stream's completion semaphore") {
+    j["streams"][0].erase("completion_sem");
+    CHECK(error_of(j) == "$.streams[0]: missing key \"completion_sem\"");
+  }
+  SUBCASE("the tensor list") {
+    j.erase("tensors");
+    CHECK(error_of(j) == "$: missing key \"tensors\"");
+  }
+}
+
+TEST_CASE("unknown dtypes are rejected with their JSON path") {
+  json j = program_to_json(sample_program());
+  SUBCASE("of a tensor") {
+    j["tensors"][1]["dtype"] = "float13";
+    CHECK(error_of(j) == "$.tensors[1].dtype: unknown dtype");
+  }
+  SUBCASE("of an access pattern") {
+    j["streams"][2]["instructions"][0]["src"]["dtype"] = "bfloat17";
+    CHECK(error_of(j) == "$.streams[2].instructions[0].src.dtype: unknown dtype");
+  }
+  SUBCASE("given as a number") {
+    j["tensors"][0]["dtype"] = 2;
+    CHECK(error_of(j) == "$.tensors[0].dtype: unknown dtype");
+  }
+}
+
+TEST_CASE("dtype aliases are accepted on input and written back canonically") {
+  json j = program_to_json(sample_program());
+  j["tensors"][0]["dtype"] = "bf16";
+  const Program p = program_from_json(j);
+  CHECK(p.tensors[0].dtype == DType::kBFloat16);
+  CHECK(program_to_json(p).at("tensors")[0].at("dtype") == "bfloat16");
+}

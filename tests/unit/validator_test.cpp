@@ -1,0 +1,430 @@
+// The static checks of isa::validate: one minimal violating program per rule, checking that the issue names
+// the instruction as `stream[index] mnemonic (file:line)` and says what is wrong; and clean programs.
+#include "isa/validator.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace tn;
+using namespace tn::isa;
+
+const MemoryLimits kLimits{};
+constexpr uint32_t kLine = 42;
+const char* const kFile = "kernels/unit.cpp";
+
+// A program of one stream per engine kind (named after the engine) and one DMA queue "q0", with an
+// HBM tensor "t" of 128 x 1024 bf16.
+Program empty_program() {
+  Program p;
+  p.kernel = "unit";
+  p.tensors = {{"t", DType::kBFloat16, {128, 1024}, TensorKind::kInput}};
+  for (Engine e : {Engine::kPe, Engine::kAct, Engine::kDve, Engine::kPool, Engine::kSp, Engine::kDma}) {
+    const int32_t sem = static_cast<int32_t>(p.semaphores.size());
+    const std::string name = e == Engine::kDma ? "q0" : std::string(engine_name(e));
+    p.semaphores.push_back({name, 0});
+    p.streams.push_back({name, e, sem, {}});
+  }
+  return p;
+}
+
+int32_t stream_of(Engine e) { return static_cast<int32_t>(e); }
+
+void add(Program& p, Engine e, Operation op, std::vector<SemCondition> waits = {}) {
+  auto& s = p.streams[stream_of(e)].instructions;
+  s.push_back({std::move(op), std::move(waits), {kFile, kLine + static_cast<uint32_t>(s.size())}});
+}
+
+Program one(Engine e, Operation op) {
+  Program p = empty_program();
+  add(p, e, std::move(op));
+  return p;
+}
+
+std::string issues_text(const Program& p) {
+  std::string out;
+  for (const auto& i : validate(p, kLimits))
+    out += i.to_string() + "\n";
+  return out;
+}
+
+// Checks that validating `p` gives exactly one issue, at `where`, whose message contains `what`.
+void check_single_issue(const Program& p, const std::string& where, const std::string& what) {
+  const auto issues = validate(p, kLimits);
+  INFO(issues_text(p));
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].where == where);
+  CHECK(issues[0].message.find(what) != std::string::npos);
+}
+
+AccessPattern sb(int32_t start, int32_t count, int64_t free = 64, int64_t addr = 0,
+                 DType t = DType::kBFloat16) {
+  return sbuf_ap(t, addr, start, count, {{1, free}});
+}
+AccessPattern ps(int32_t start, int32_t count, int64_t free = 64, int64_t addr = 0) {
+  return psum_ap(DType::kFloat32, addr, start, count, {{1, free}});
+}
+AccessPattern hbm(int64_t offset, int32_t rows, int64_t cols, DType t = DType::kBFloat16) {
+  return hbm_ap(0, t, offset, {1024, rows}, {{1, cols}});
+}
+
+// A correct little program: load, matmul, evacuate PSUM, store, with the waits a builder would emit.
+Program clean_program() {
+  Program p = empty_program();
+  p.tensors.push_back({"out", DType::kFloat32, {128, 512}, TensorKind::kOutput});
+  const AccessPattern x = sb(0, 128, 512), w = sb(0, 128, 128, 2048),
+                      y = sb(0, 128, 512, 4096, DType::kFloat32);
+  add(p, Engine::kDma, DmaCopy{x, hbm(0, 128, 512)});
+  add(p, Engine::kDma, DmaCopy{w, hbm(512, 128, 128)});
+  add(p, Engine::kPe, LoadStationary{w}, {{5, 2}});
+  add(p, Engine::kPe, MultiplyMoving{ps(0, 128, 512), x, false});
+  add(p, Engine::kAct, Activation{y, ps(0, 128, 512), ActFunc::kCopy, imm(1.0f), {}, {}}, {{0, 2}});
+  add(p, Engine::kDma, DmaCopy{hbm_ap(1, DType::kFloat32, 0, {512, 128}, {{1, 512}}), y}, {{1, 1}});
+  add(p, Engine::kSp, SemSignal{4, 1});
+  add(p, Engine::kPool, SemWait{4, 1});
+  add(p, Engine::kPool, Iota{sb(32, 32, 16, 8192, DType::kInt32), 0, 1, {1, 0, 0, 0}});
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("a correct program validates clean") {
+  const Program p = clean_program();
+  INFO(issues_text(p));
+  CHECK(validate(p, kLimits).empty());
+  CHECK_NOTHROW(validate_or_throw(p, kLimits));
+}
+
+TEST_CASE("issues name the instruction as stream[index] mnemonic (file:line)") {
+  Program p = empty_program();
+  add(p, Engine::kDve, Memset{sb(0, 1), 0.0f});
+  add(p, Engine::kDve, Activation{sb(0, 1), sb(0, 1), ActFunc::kExp, {}, {}, {}});
+  CHECK(describe_instruction(p, stream_of(Engine::kDve), 1) == "dve[1] activation (kernels/unit.cpp:43)");
+  p.streams[stream_of(Engine::kDve)].instructions[1].loc = {};
+  CHECK(describe_instruction(p, stream_of(Engine::kDve), 1) == "dve[1] activation");
+}
+
+TEST_CASE("validate_or_throw lists every issue") {
+  Program p = empty_program();
+  add(p, Engine::kPe, Activation{sb(0, 1), sb(0, 1), ActFunc::kExp, {}, {}, {}});
+  add(p, Engine::kDve, SemSignal{99, 1});
+  try {
+    validate_or_throw(p, kLimits);
+    FAIL("expected a ValidationError");
+  } catch (const ValidationError& e) {
+    REQUIRE(e.issues().size() == 2);
+    const std::string what = e.what();
+    CHECK(what.find("2 issue(s)") != std::string::npos);
+    CHECK(what.find("pe[0] activation (kernels/unit.cpp:42): cannot run on the pe engine") !=
+          std::string::npos);
+    CHECK(what.find("dve[0] sem_signal (kernels/unit.cpp:42): sem_signal names semaphore 99") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("HBM accesses outside the tensor are rejected") {
+  // t is 128 x 1024: rows 100..131 run past the end.
+  check_single_issue(one(Engine::kDma, DmaCopy{sb(0, 32), hbm(100 * 1024, 32, 64)}),
+                     "q0[0] dma_copy (kernels/unit.cpp:42)",
+                     "src: reads elements [102400, 134207] of tensor 't'");
+  check_single_issue(one(Engine::kDma, DmaCopy{sb(0, 1, 2), hbm(-1, 1, 2)}),
+                     "q0[0] dma_copy (kernels/unit.cpp:42)", "of tensor 't' which has 131072");
+  CHECK(validate(one(Engine::kDma, DmaCopy{sb(0, 128, 1024), hbm(0, 128, 1024)}), kLimits).empty());
+}
+
+TEST_CASE("HBM accesses to a tensor that does not exist or with another dtype are rejected") {
+  AccessPattern src = hbm(0, 1, 8);
+  src.tensor = 3;
+  check_single_issue(one(Engine::kDma, DmaCopy{sb(0, 1, 8), src}), "q0[0] dma_copy (kernels/unit.cpp:42)",
+                     "src: HBM tensor 3 does not exist");
+  check_single_issue(one(Engine::kDma, DmaCopy{sb(0, 1, 8), hbm(0, 1, 8, DType::kFloat16)}),
+                     "q0[0] dma_copy (kernels/unit.cpp:42)",
+                     "dtype float16 differs from tensor 't' (bfloat16)");
+}
+
+TEST_CASE("SBUF accesses past the per-partition size are rejected") {
+  const int64_t end = kLimits.sbuf_partition_bytes;
+  // 64 bf16 elements = 128 bytes ending exactly at the end of the partition: fine; one element more is not.
+  CHECK(validate(one(Engine::kDve, Memset{sb(0, 128, 64, end - 128), 1.0f}), kLimits).empty());
+  check_single_issue(one(Engine::kDve, Memset{sb(0, 128, 65, end - 128), 1.0f}),
+                     "dve[0] memset (kernels/unit.cpp:42)",
+                     "dst: bytes [229248, 229378) overflow the 229376-byte sbuf partition");
+  check_single_issue(one(Engine::kDve, Memset{sb(0, 128, 4, -2), 1.0f}),
+                     "dve[0] memset (kernels/unit.cpp:42)", "overflow the 229376-byte sbuf partition");
+}
+
+TEST_CASE("negative strides are checked at their lowest address") {
+  // Walks backwards from byte 6: elements at 6, 4, 2, 0, -2.
+  const AccessPattern back = sbuf_ap(DType::kBFloat16, 6, 0, 1, {{-1, 5}});
+  check_single_issue(one(Engine::kDve, Memset{back, 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+                     "bytes [-2, 8)");
+}
+
+TEST_CASE("PSUM accesses past the per-partition size are rejected") {
+  check_single_issue(one(Engine::kDve, Memset{ps(0, 128, 8, kLimits.psum_partition_bytes - 16), 1.0f}),
+                     "dve[0] memset (kernels/unit.cpp:42)", "overflow the 16384-byte psum partition");
+}
+
+TEST_CASE("a matmul output crossing a PSUM bank is rejected") {
+  Program p = empty_program();
+  add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
+  add(p, Engine::kPe, MultiplyMoving{ps(0, 128, 512, 1024), sb(0, 128, 512), false});
+  check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)",
+                     "PE output [1024, 3072) crosses a 2048-byte PSUM bank boundary");
+  // The same output at the start of bank 1 is fine.
+  std::get<MultiplyMoving>(p.streams[0].instructions[1].op).dst = ps(0, 128, 512, 2048);
+  CHECK(validate(p, kLimits).empty());
+}
+
+TEST_CASE("a PE transpose output crossing a PSUM bank is rejected") {
+  check_single_issue(one(Engine::kPe, PeTranspose{ps(0, 64, 128, 1792), sb(0, 128, 64, 0, DType::kFloat32)}),
+                     "pe[0] pe_transpose (kernels/unit.cpp:42)", "crosses a 2048-byte PSUM bank boundary");
+}
+
+TEST_CASE("partition windows follow hardware.md 1.7") {
+  struct Window {
+    int32_t start, count;
+    bool legal;
+  };
+  const Window windows[] = {
+      {0, 128, true},  {0, 65, true},   {0, 64, true},   {64, 64, true},  {64, 33, true},  {0, 32, true},
+      {32, 32, true},  {64, 32, true},  {96, 32, true},  {96, 1, true},   {0, 1, true},    {32, 16, true},
+      {32, 40, false}, {1, 100, false}, {32, 65, false}, {32, 33, false}, {80, 33, false}, {16, 64, false},
+      {1, 1, false},   {8, 16, false},  {48, 16, false}, {100, 4, false}, {127, 1, false}, {0, 129, false},
+  };
+  for (const Window& w : windows) {
+    CAPTURE(w.start);
+    CAPTURE(w.count);
+    const Program p = one(Engine::kAct, TensorCopy{sb(w.start, w.count), sb(w.start, w.count, 64, 1024)});
+    const auto issues = validate(p, kLimits);
+    INFO(issues_text(p));
+    if (w.legal) {
+      CHECK(issues.empty());
+    } else {
+      // dst and src both violate the rule.
+      REQUIRE(issues.size() == 2);
+      CHECK(issues[0].where == "act[0] tensor_copy (kernels/unit.cpp:42)");
+      CHECK(issues[0].message.rfind("dst: ", 0) == 0);
+      CHECK(issues[1].message.rfind("src: ", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("a partition window violation names the window") {
+  const Program p = one(Engine::kDve, Memset{sb(32, 40), 0.0f});
+  check_single_issue(p, "dve[0] memset (kernels/unit.cpp:42)",
+                     "dst: 40 partitions may not start at partition 32");
+  check_single_issue(one(Engine::kDve, Memset{sb(1, 100), 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+                     "100 partitions may not start at partition 1");
+}
+
+TEST_CASE("partitions outside the 128 are rejected") {
+  check_single_issue(one(Engine::kDma, DmaCopy{sb(120, 16), hbm(0, 16, 64)}),
+                     "q0[0] dma_copy (kernels/unit.cpp:42)", "dst: partitions [120, 136) outside 0..128");
+}
+
+TEST_CASE("DMA queues are not bound by the partition window rule") {
+  CHECK(validate(one(Engine::kDma, DmaCopy{sb(1, 100), hbm(0, 100, 64)}), kLimits).empty());
+}
+
+TEST_CASE("an instruction on an engine that cannot run it is rejected") {
+  check_single_issue(one(Engine::kPe, Activation{sb(0, 1), sb(0, 1), ActFunc::kExp, {}, {}, {}}),
+                     "pe[0] activation (kernels/unit.cpp:42)", "cannot run on the pe engine");
+  check_single_issue(one(Engine::kAct, Iota{sb(0, 1, 64, 0, DType::kInt32), 0, 0, {}}),
+                     "act[0] iota (kernels/unit.cpp:42)", "cannot run on the act engine");
+  check_single_issue(one(Engine::kDve, DmaCopy{sb(0, 1), sb(0, 1, 64, 256)}),
+                     "dve[0] dma_copy (kernels/unit.cpp:42)", "cannot run on the dve engine");
+  // tensor_copy may run on ACT, DVE and POOL.
+  for (Engine e : {Engine::kAct, Engine::kDve, Engine::kPool}) {
+    CHECK(validate(one(e, TensorCopy{sb(0, 1), sb(0, 1, 64, 256)}), kLimits).empty());
+  }
+}
+
+TEST_CASE("GpSimd touching PSUM is rejected") {
+  check_single_issue(one(Engine::kPool, TensorCopy{sb(0, 32), ps(0, 32)}),
+                     "pool[0] tensor_copy (kernels/unit.cpp:42)",
+                     "src: the GpSimd engine cannot access PSUM");
+  CHECK(validate(one(Engine::kDve, TensorCopy{sb(0, 32), ps(0, 32)}), kLimits).empty());
+}
+
+TEST_CASE("DMA touching PSUM is rejected") {
+  check_single_issue(one(Engine::kDma, DmaCopy{hbm_ap(0, DType::kBFloat16, 0, {1024, 1}, {{1, 64}}),
+                                               psum_ap(DType::kBFloat16, 0, 0, 1, {{1, 64}})}),
+                     "q0[0] dma_copy (kernels/unit.cpp:42)", "src: DMA moves HBM and SBUF data, not PSUM");
+}
+
+TEST_CASE("a compute engine touching HBM is rejected") {
+  check_single_issue(one(Engine::kDve, TensorCopy{sb(0, 1), hbm(0, 1, 64)}),
+                     "dve[0] tensor_copy (kernels/unit.cpp:42)",
+                     "src: compute engines cannot access HBM; use a DMA");
+}
+
+TEST_CASE("a matmul whose shapes do not chain is rejected") {
+  SUBCASE("contraction over different partition counts") {
+    Program p = empty_program();
+    add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
+    add(p, Engine::kPe, MultiplyMoving{ps(0, 128, 512), sb(0, 64, 512), false});
+    check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)",
+                       "contraction mismatch: stationary has 128 partitions, moving 64");
+  }
+  SUBCASE("output partitions other than the stationary free size") {
+    Program p = empty_program();
+    add(p, Engine::kPe, LoadStationary{sb(0, 128, 64)});
+    add(p, Engine::kPe, MultiplyMoving{ps(0, 128, 512), sb(0, 128, 512), false});
+    check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)",
+                       "dst must be [stationary free, moving free]");
+  }
+  SUBCASE("the shape check uses the latest load_stationary") {
+    Program p = empty_program();
+    add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
+    add(p, Engine::kPe, LoadStationary{sb(0, 128, 64)});
+    add(p, Engine::kPe, MultiplyMoving{ps(0, 64, 512), sb(0, 128, 512), false});
+    CHECK(validate(p, kLimits).empty());
+  }
+}
+
+TEST_CASE("a multiply without a preceding load_stationary is rejected") {
+  check_single_issue(one(Engine::kPe, MultiplyMoving{ps(0, 128, 512), sb(0, 128, 512), false}),
+                     "pe[0] multiply_moving (kernels/unit.cpp:42)",
+                     "no load_stationary precedes this multiply");
+  // A load_stationary on another stream does not count.
+  Program p = empty_program();
+  add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
+  p.streams.push_back({"pe2", Engine::kPe, 0, {}});
+  p.streams.back().instructions.push_back(
+      {MultiplyMoving{ps(0, 128, 512), sb(0, 128, 512), false}, {}, {kFile, kLine}});
+  check_single_issue(p, "pe2[0] multiply_moving (kernels/unit.cpp:42)",
+                     "no load_stationary precedes this multiply");
+}
+
+TEST_CASE("a moving free size above 512 is rejected") {
+  Program p = empty_program();
+  add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
+  add(p, Engine::kPe,
+      MultiplyMoving{psum_ap(DType::kFloat32, 0, 0, 128, {{1, 513}}), sb(0, 128, 513), false});
+  const auto issues = validate(p, kLimits);
+  INFO(issues_text(p));
+  // 513 fp32 values also cannot fit one PSUM bank.
+  REQUIRE(issues.size() == 2);
+  CHECK(issues[0].where == "pe[1] multiply_moving (kernels/unit.cpp:43)");
+  CHECK(issues[0].message == "moving free size 513 exceeds 512");
+  CHECK(issues[1].message.find("crosses a 2048-byte PSUM bank boundary") != std::string::npos);
+}
+
+TEST_CASE("a stationary free size above 128 is rejected") {
+  check_single_issue(one(Engine::kPe, LoadStationary{sb(0, 128, 129)}),
+                     "pe[0] load_stationary (kernels/unit.cpp:42)", "stationary free size 129 exceeds 128");
+}
+
+TEST_CASE("matmul operands in the wrong memory are rejected") {
+  check_single_issue(one(Engine::kPe, LoadStationary{ps(0, 128, 128)}),
+                     "pe[0] load_stationary (kernels/unit.cpp:42)", "stationary must be in sbuf");
+  Program p = empty_program();
+  add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
+  add(p, Engine::kPe, MultiplyMoving{sb(0, 128, 512, 0, DType::kFloat32), sb(0, 128, 512), false});
+  check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)", "dst must be in psum");
+}
+
+TEST_CASE("semaphore ids out of range are rejected") {
+  const size_t n = empty_program().semaphores.size();
+  SUBCASE("in a wait") {
+    Program p = empty_program();
+    add(p, Engine::kAct, TensorCopy{sb(0, 1), sb(0, 1, 64, 256)}, {{static_cast<int32_t>(n), 1}});
+    check_single_issue(p, "act[0] tensor_copy (kernels/unit.cpp:42)",
+                       "wait names semaphore 6, which does not exist");
+  }
+  SUBCASE("in a negative wait") {
+    Program p = empty_program();
+    add(p, Engine::kSp, SemSignal{0, 1}, {{-1, 1}});
+    check_single_issue(p, "sp[0] sem_signal (kernels/unit.cpp:42)",
+                       "wait names semaphore -1, which does not exist");
+  }
+  SUBCASE("in sem_signal and sem_wait") {
+    check_single_issue(one(Engine::kSp, SemSignal{static_cast<int32_t>(n) + 3, 1}),
+                       "sp[0] sem_signal (kernels/unit.cpp:42)",
+                       "sem_signal names semaphore 9, which does not exist");
+    check_single_issue(one(Engine::kPool, SemWait{-2, 1}), "pool[0] sem_wait (kernels/unit.cpp:42)",
+                       "sem_wait names semaphore -2, which does not exist");
+  }
+  SUBCASE("as a stream's completion semaphore") {
+    Program p = empty_program();
+    p.streams[1].completion_sem = static_cast<int32_t>(n);
+    const auto issues = validate(p, kLimits);
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].where == "act");
+    CHECK(issues[0].message == "completion semaphore id out of range");
+  }
+}
+
+TEST_CASE("a DMA moving different element counts is rejected") {
+  check_single_issue(one(Engine::kDma, DmaCopy{sb(0, 128, 512), hbm(0, 128, 256)}),
+                     "q0[0] dma_copy (kernels/unit.cpp:42)", "dst has 65536 elements, src 32768");
+  // Different shapes with equal counts are a legal reshaping copy.
+  CHECK(validate(one(Engine::kDma, DmaCopy{sb(0, 64, 512), hbm(0, 128, 256)}), kLimits).empty());
+}
+
+TEST_CASE("a DMA transpose of a 1-byte dtype is rejected") {
+  Program p = empty_program();
+  p.tensors[0].dtype = DType::kFloat8E4M3;
+  add(p, Engine::kDma,
+      DmaTranspose{sb(0, 64, 32, 0, DType::kFloat8E4M3), hbm(0, 32, 64, DType::kFloat8E4M3)});
+  check_single_issue(p, "q0[0] dma_transpose (kernels/unit.cpp:42)",
+                     "DMA transpose moves 2- or 4-byte dtypes");
+  // The same transpose in bf16 is fine.
+  CHECK(validate(one(Engine::kDma, DmaTranspose{sb(0, 64, 32), hbm(0, 32, 64)}), kLimits).empty());
+}
+
+TEST_CASE("a DMA transpose must swap the shape") {
+  check_single_issue(one(Engine::kDma, DmaTranspose{sb(0, 32, 64), hbm(0, 32, 64)}),
+                     "q0[0] dma_transpose (kernels/unit.cpp:42)", "dst must be [src free, src partitions]");
+}
+
+TEST_CASE("elementwise operands of different shapes are rejected") {
+  check_single_issue(
+      one(Engine::kDve, TensorTensor{sb(0, 64, 32), sb(0, 64, 32, 256), sb(0, 64, 16, 512), AluOp::kAdd}),
+      "dve[0] tensor_tensor (kernels/unit.cpp:42)", "dst [64 x 32] and b [64 x 16] differ in shape");
+}
+
+TEST_CASE("tensor_tensor with both inputs in PSUM is rejected") {
+  check_single_issue(
+      one(Engine::kDve, TensorTensor{sb(0, 64, 32), ps(0, 64, 32), ps(0, 64, 32, 128), AluOp::kAdd}),
+      "dve[0] tensor_tensor (kernels/unit.cpp:42)", "both inputs cannot be in PSUM");
+}
+
+TEST_CASE("per-partition scalar operands must be [P,1] columns") {
+  const Program p =
+      one(Engine::kDve, TensorScalar{sb(0, 64), sb(0, 64, 64, 256), AluOp::kAdd, column(sb(0, 64, 2, 512)),
+                                     false, AluOp::kBypass, imm(0), false});
+  check_single_issue(p, "dve[0] tensor_scalar (kernels/unit.cpp:42)",
+                     "operand0 must be a [P,1] column over the same partitions");
+}
+
+TEST_CASE("non-positive counts are rejected") {
+  check_single_issue(one(Engine::kDve, Memset{sb(0, 1, 0), 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+                     "dst: free dim 0 has count <= 0");
+  check_single_issue(one(Engine::kDve, Memset{sb(0, 0), 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+                     "dst: partition count must be positive");
+}
+
+TEST_CASE("access patterns with more than 4 free dims are rejected without reading past the dims") {
+  AccessPattern ap = sb(0, 1);
+  ap.ndim = 5;
+  check_single_issue(one(Engine::kDve, Memset{ap, 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+                     "dst: more than 4 free dimensions");
+}
+
+TEST_CASE("tensor_reduce must keep the outer dims") {
+  const AccessPattern src = sbuf_ap(DType::kFloat32, 0, 0, 64, {{8, 4}, {1, 8}});
+  CHECK(validate(one(Engine::kDve, TensorReduce{sb(0, 64, 4, 512), src, AluOp::kMax, 1, false}), kLimits)
+            .empty());
+  CHECK(validate(one(Engine::kDve, TensorReduce{sb(0, 64, 1, 512), src, AluOp::kMax, 2, false}), kLimits)
+            .empty());
+  check_single_issue(one(Engine::kDve, TensorReduce{sb(0, 64, 1, 512), src, AluOp::kMax, 1, false}),
+                     "dve[0] tensor_reduce (kernels/unit.cpp:42)",
+                     "dst must hold the 4 values per partition");
+  check_single_issue(one(Engine::kDve, TensorReduce{sb(0, 64, 4, 512), src, AluOp::kDivide, 1, false}),
+                     "dve[0] tensor_reduce (kernels/unit.cpp:42)", "reduce op must be");
+}

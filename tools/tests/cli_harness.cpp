@@ -1,0 +1,48 @@
+#include "tools/tests/cli_harness.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace tn::cli::test {
+
+namespace fs = std::filesystem;
+
+fs::path scratch_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("trnsim_cli_test_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+CommandResult trnsim(const std::string& args) {
+  static int counter = 0;
+  const fs::path out = fs::temp_directory_path() / ("trnsim_cli_stdout_" + std::to_string(getpid()) + "_" +
+                                                    std::to_string(counter));
+  const fs::path err = fs::temp_directory_path() / ("trnsim_cli_stderr_" + std::to_string(getpid()) + "_" +
+                                                    std::to_string(counter++));
+  const std::string cmd = std::string(TRNSIM_EXE) + " " + args + " >" + out.string() + " 2>" + err.string();
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  r.out = read_text(out);
+  r.err = read_text(err);
+  fs::remove(out);
+  fs::remove(err);
+  return r;
+}
+
+}  // namespace tn::cli::test

@@ -1,0 +1,204 @@
+// `trnsim run` end to end: the files it writes, what they hold, and that runs are deterministic.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "kernels/reference/npy.hpp"
+#include "tools/tests/cli_harness.hpp"
+#include "traces/perfetto_trace_reader.hpp"
+
+namespace tn::cli::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const char* kSmallCausal = R"({
+  "description": "small causal bf16 run for the CLI tests",
+  "kernel": "attention_cte",
+  "params": {"bs": 2, "bs_kv": 1, "seqlen_q": 256, "seqlen_kv": 640, "d": 64, "dtype": "bfloat16",
+             "scale": 0.125, "causal": true},
+  "mode": "both",
+  "trace": {"json": true, "flows": true}
+})";
+
+struct RunDir {
+  fs::path dir, out;
+  CommandResult result;
+};
+
+RunDir run_config(const std::string& name, const std::string& config, const std::string& extra = "") {
+  RunDir r;
+  r.dir = scratch_dir(name);
+  r.out = r.dir / "out";
+  write_text(r.dir / "config.json", config);
+  r.result = trnsim("run " + (r.dir / "config.json").string() + " --out " + r.out.string() + " " + extra);
+  return r;
+}
+
+const trace::DecodedAnnotation* annotation(const trace::DecodedTrackEvent& e, const std::string& name) {
+  for (const auto& a : e.annotations) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+TEST_CASE("cli: run writes summary, inputs, outputs and traces, and the numerics pass") {
+  const RunDir r = run_config("run_files", kSmallCausal);
+  INFO(r.result.err);
+  REQUIRE(r.result.exit_code == 0);
+  CHECK(r.result.out.find("numerics     PASS") != std::string::npos);
+  for (const char* f : {"summary.json", "trace.pftrace", "trace.json", "inputs/q.npy", "inputs/k.npy",
+                        "inputs/v.npy", "outputs/out.npy"}) {
+    CAPTURE(f);
+    CHECK(fs::exists(r.out / f));
+  }
+  const json s = json::parse(read_text(r.out / "summary.json"));
+  CHECK(s["kernel"] == "attention_cte");
+  CHECK(s["params"]["seqlen_kv"] == 640);
+  CHECK(s["hardware"]["name"] == "trn2");
+  CHECK(s["total_ns"].get<double>() > 0);
+  for (const char* key : {"wall_s", "instructions", "instructions_per_s", "program_hash"}) {
+    CAPTURE(key);
+    CHECK(s.contains(key));
+  }
+  const json& t = s["timing"];
+  for (const char* key : {"mfu_percent", "model_flops", "opcode_counts", "hbm", "cores"}) {
+    CAPTURE(key);
+    CHECK(t.contains(key));
+  }
+  CHECK(t["hbm"]["read_bytes"].get<double>() > 0);
+  CHECK(t["hbm"]["achieved_GBps"].get<double>() > 0);
+  CHECK(t["opcode_counts"]["multiply_moving"].get<int>() > 0);
+  const json& pe = t["cores"][0]["engines"]["pe"];
+  CHECK(pe["busy_ns"].get<double>() > 0);
+  CHECK(pe["busy_percent"].get<double>() > 0);
+  CHECK(pe["busy_percent"].get<double>() <= 100);
+  CHECK(s["functional_equals_timing"] == true);
+  CHECK(s["numerics"]["checked"] == true);
+  CHECK(s["numerics"]["passed"] == true);
+  CHECK(s["numerics"]["outputs"]["out"]["max_abs_err"].get<double>() < 0.02);
+
+  const ref::HostTensor out = ref::read_npy(r.out / "outputs/out.npy");
+  CHECK(out.shape == std::vector<int64_t>{2, 256, 64});
+  const ref::HostTensor q = ref::read_npy(r.out / "inputs/q.npy");
+  CHECK(q.shape == std::vector<int64_t>{2, 256, 64});
+  // np.random.seed(0); np.random.random_sample() = 0.5488135039273248, rounded to bf16.
+  CHECK(q.data[0] == doctest::Approx(0.546875));
+  CHECK(json::parse(read_text(r.out / "trace.json")).contains("traceEvents"));
+}
+
+TEST_CASE("cli: the Perfetto trace decodes, passes the checker and has the profiler's rows and fields") {
+  const RunDir r = run_config("run_trace", kSmallCausal);
+  REQUIRE(r.result.exit_code == 0);
+  const trace::DecodedTrace decoded = trace::read_perfetto_trace_file(r.out / "trace.pftrace");
+  const auto problems = trace::check_perfetto_trace(decoded);
+  for (const auto& p : problems) FAIL_CHECK(p);
+  const trace::TraceSummary summary = trace::summarize_perfetto_trace(decoded);
+  INFO(summary.to_string());
+  const trace::ProcessSummary* nc0 = summary.find("NC0");
+  REQUIRE(nc0);
+  for (const char* track : {"Tensor", "TensorMatrix", "Vector", "Scalar", "GpSimd", "qSyncIO0", "qSyncIO1",
+                            "qSyncIO2", "qSyncIO3", "qScalarIO0"}) {
+    CAPTURE(track);
+    const trace::TrackSummary* t = nc0->find(track);
+    REQUIRE(t);
+    CHECK(t->slices > 0);
+  }
+  const auto names = nc0->track_names();
+  CHECK(std::find(names.begin(), names.end(), "Tensor") < std::find(names.begin(), names.end(), "qSyncIO0"));
+  for (const char* counter : {"SBUF used (bytes/partition)", "PSUM used (bytes/partition)", "HBM bandwidth (GB/s)",
+                              "DMAs in flight"}) {
+    CAPTURE(counter);
+    const trace::TrackSummary* t = nc0->find(counter);
+    REQUIRE(t);
+    CHECK(t->is_counter);
+    CHECK(t->counter_samples > 0);
+  }
+  CHECK(summary.flows > 0);
+  // One multiply_moving slice, with the fields the Neuron profiler shows per instruction.
+  bool found = false;
+  for (const auto& packet : decoded.packets) {
+    if (!packet.track_event || packet.track_event->name != "multiply_moving") continue;
+    const auto& e = *packet.track_event;
+    for (const char* field : {"opcode", "operands", "bytes", "flops", "start_cycle", "end_cycle", "sem_wait_ns",
+                              "source", "pc"}) {
+      CAPTURE(field);
+      CHECK(annotation(e, field));
+    }
+    const auto* source = annotation(e, "source");
+    REQUIRE(source);
+    CHECK(std::get<std::string>(source->value).rfind("kernels/attention_cte.cpp:", 0) == 0);
+    found = true;
+    break;
+  }
+  CHECK(found);
+}
+
+TEST_CASE("cli: the same config gives byte-identical traces and outputs, and summaries equal but for wall time") {
+  const RunDir a = run_config("determinism_a", kSmallCausal);
+  const RunDir b = run_config("determinism_b", kSmallCausal);
+  REQUIRE(a.result.exit_code == 0);
+  REQUIRE(b.result.exit_code == 0);
+  CHECK(read_text(a.out / "trace.pftrace") == read_text(b.out / "trace.pftrace"));
+  CHECK(read_text(a.out / "trace.json") == read_text(b.out / "trace.json"));
+  CHECK(read_text(a.out / "outputs/out.npy") == read_text(b.out / "outputs/out.npy"));
+  json sa = json::parse(read_text(a.out / "summary.json")), sb = json::parse(read_text(b.out / "summary.json"));
+  for (json* s : {&sa, &sb}) {
+    for (const char* wall : {"wall_s", "simulate_wall_s", "instructions_per_s", "config"}) s->erase(wall);
+  }
+  CHECK(sa == sb);
+}
+
+TEST_CASE("cli: LNC2 runs two NeuronCores and the trace shows both") {
+  const RunDir r = run_config("lnc2", R"({"kernel": "attention_cte",
+    "params": {"bs": 3, "seqlen_q": 1024, "seqlen_kv": 512, "d": 32, "dtype": "bfloat16", "scale": 0.125,
+               "causal": true, "lnc": 2}, "mode": "both"})");
+  INFO(r.result.err);
+  REQUIRE(r.result.exit_code == 0);
+  const auto summary = trace::summarize_perfetto_trace(trace::read_perfetto_trace_file(r.out / "trace.pftrace"));
+  REQUIRE(summary.find("NC0"));
+  REQUIRE(summary.find("NC1"));
+  CHECK(summary.find("NC1")->find("TensorMatrix")->slices > 0);
+  const json s = json::parse(read_text(r.out / "summary.json"));
+  CHECK(s["cores"] == 2);
+  CHECK(s["numerics"]["passed"] == true);
+}
+
+TEST_CASE("cli: timing_only runs skip numerics but keep the timeline") {
+  const RunDir r = run_config("timing_only", kSmallCausal, "--mode timing_only");
+  REQUIRE(r.result.exit_code == 0);
+  const json s = json::parse(read_text(r.out / "summary.json"));
+  CHECK(s["numerics"]["checked"] == false);
+  CHECK(s["total_ns"].get<double>() > 0);
+  CHECK_FALSE(fs::exists(r.out / "outputs/out.npy"));
+}
+
+TEST_CASE("cli: inputs from .npy files replace the seeded ones") {
+  const RunDir first = run_config("npy_inputs_a", kSmallCausal);
+  REQUIRE(first.result.exit_code == 0);
+  // Feed the first run's inputs back in, with a different seed: same output bytes.
+  const std::string cfg = std::string(R"({"kernel": "attention_cte",
+    "params": {"bs": 2, "bs_kv": 1, "seqlen_q": 256, "seqlen_kv": 640, "d": 64, "dtype": "bfloat16", "scale": 0.125},
+    "inputs": {"seed": 7, "files": {"q": ")") + (first.out / "inputs/q.npy").string() + R"(", "k": ")" +
+                          (first.out / "inputs/k.npy").string() + R"(", "v": ")" + (first.out / "inputs/v.npy").string() +
+                          R"("}}, "mode": "functional"})";
+  const RunDir second = run_config("npy_inputs_b", cfg);
+  INFO(second.result.err);
+  REQUIRE(second.result.exit_code == 0);
+  CHECK(read_text(first.out / "outputs/out.npy") == read_text(second.out / "outputs/out.npy"));
+}
+
+TEST_CASE("cli: disasm lists every stream with waits and kernel source lines") {
+  const fs::path dir = scratch_dir("disasm");
+  write_text(dir / "c.json", kSmallCausal);
+  const CommandResult r = trnsim("disasm " + (dir / "c.json").string());
+  REQUIRE(r.exit_code == 0);
+  for (const char* text : {"pe:", "act:", "dve:", "qSyncIO0:", "multiply_moving", "wait S[", "kernels/attention_cte.cpp:"}) {
+    CAPTURE(text);
+    CHECK(r.out.find(text) != std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tn::cli::test
