@@ -1,5 +1,6 @@
 #include "tools/run_pipeline.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -281,6 +282,9 @@ RunOutcome run_one(const RunRequest& request) {
   s["wall_s"] = wall_s;
   s["simulate_wall_s"] = sim_s;
   s["instructions_per_s"] = sim_s > 0 ? num_instructions / sim_s : 0.0;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  s["peak_rss_mb"] = usage.ru_maxrss / 1024.0;  // Linux reports kilobytes
   if (write) write_file(out_dir / "summary.json", s.dump(2) + "\n");
 
   std::ostringstream h;
@@ -335,7 +339,8 @@ std::string summary_text(const json& s) {
     o << "  numerics     not checked\n";
   }
   o << std::fixed << std::setprecision(2) << "  wall         " << s["wall_s"].get<double>() << " s ("
-    << std::setprecision(0) << s["instructions_per_s"].get<double>() << " instructions/s)\n";
+    << std::setprecision(0) << s["instructions_per_s"].get<double>() << " instructions/s, peak "
+    << s["peak_rss_mb"].get<double>() << " MiB)\n";
   return o.str();
 }
 
