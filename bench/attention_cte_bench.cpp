@@ -23,7 +23,8 @@ json run(const fs::path& dir, const std::string& name, const json& config) {
   const fs::path cfg = dir / (name + ".json");
   std::ofstream(cfg) << config.dump(2);
   const fs::path out = dir / name;
-  const std::string cmd = std::string(TRNSIM_EXE) + " run " + cfg.string() + " --out " + out.string() + " >/dev/null";
+  const std::string cmd =
+      std::string(TRNSIM_EXE) + " run " + cfg.string() + " --out " + out.string() + " >/dev/null";
   const int status = std::system(cmd.c_str());
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::cerr << "bench: " << cmd << " failed\n";
@@ -36,8 +37,13 @@ json run(const fs::path& dir, const std::string& name, const json& config) {
 json attention(int64_t seqlen, const std::string& mode) {
   return {{"kernel", "attention_cte"},
           {"params",
-           {{"bs", 1}, {"seqlen_q", seqlen}, {"seqlen_kv", seqlen}, {"d", 128}, {"dtype", "bfloat16"},
-            {"scale", 0.08838834764831845}, {"causal", true}}},
+           {{"bs", 1},
+            {"seqlen_q", seqlen},
+            {"seqlen_kv", seqlen},
+            {"d", 128},
+            {"dtype", "bfloat16"},
+            {"scale", 0.08838834764831845},
+            {"causal", true}}},
           {"mode", mode},
           {"check_numerics", false}};
 }
@@ -48,18 +54,20 @@ int main(int argc, char** argv) {
   std::vector<int64_t> seqlens = {2048, 8192, 32768};
   if (argc > 1) {
     seqlens.clear();
-    for (int i = 1; i < argc; ++i) seqlens.push_back(std::stoll(argv[i]));
+    for (int i = 1; i < argc; ++i)
+      seqlens.push_back(std::stoll(argv[i]));
   }
   const fs::path dir = fs::temp_directory_path() / "trnsim_bench";
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::printf("%-34s %12s %14s %10s %10s %12s %9s\n", "case", "instructions", "simulated_us", "MFU_%", "wall_s",
-              "instr_per_s", "peak_MiB");
+  std::printf("%-34s %12s %14s %10s %10s %12s %9s\n", "case", "instructions", "simulated_us", "MFU_%",
+              "wall_s", "instr_per_s", "peak_MiB");
   auto row = [](const std::string& name, const json& s) {
     std::printf("%-34s %12lld %14.1f %10.1f %10.2f %12.0f %9.0f\n", name.c_str(),
-                static_cast<long long>(s["instructions"].get<int64_t>()), s["total_ns"].get<double>() / 1000.0,
-                s["timing"]["mfu_percent"].get<double>(), s["wall_s"].get<double>(),
-                s["instructions_per_s"].get<double>(), s["peak_rss_mb"].get<double>());
+                static_cast<long long>(s["instructions"].get<int64_t>()),
+                s["total_ns"].get<double>() / 1000.0, s["timing"]["mfu_percent"].get<double>(),
+                s["wall_s"].get<double>(), s["instructions_per_s"].get<double>(),
+                s["peak_rss_mb"].get<double>());
     std::fflush(stdout);
   };
   for (int64_t s : seqlens) {
@@ -70,9 +78,10 @@ int main(int argc, char** argv) {
     const std::string n = std::to_string(s / 1024) + "K";
     row("attention_cte causal " + n + " with numerics", run(dir, "n" + n, attention(s, "timing")));
   }
-  row("matmul 1024x1024x4096 bf16", run(dir, "matmul", {{"kernel", "matmul"},
-                                                         {"params", {{"m", 1024}, {"k", 1024}, {"n", 4096}}},
-                                                         {"mode", "timing"},
-                                                         {"check_numerics", false}}));
+  row("matmul 1024x1024x4096 bf16", run(dir, "matmul",
+                                        {{"kernel", "matmul"},
+                                         {"params", {{"m", 1024}, {"k", 1024}, {"n", 4096}}},
+                                         {"mode", "timing"},
+                                         {"check_numerics", false}}));
   return 0;
 }

@@ -8,24 +8,30 @@ namespace tn::isa {
 
 std::string_view mem_kind_name(MemKind m) {
   switch (m) {
-    case MemKind::kHbm: return "hbm";
-    case MemKind::kSbuf: return "sbuf";
-    case MemKind::kPsum: return "psum";
+    case MemKind::kHbm:
+      return "hbm";
+    case MemKind::kSbuf:
+      return "sbuf";
+    case MemKind::kPsum:
+      return "psum";
   }
   return "?";
 }
 
 int64_t AccessPattern::free_size() const {
   int64_t n = 1;
-  for (int i = 0; i < ndim; ++i) n *= dims[i].count;
+  for (int i = 0; i < ndim; ++i)
+    n *= dims[i].count;
   return n;
 }
 
 bool AccessPattern::free_contiguous() const {
   int64_t expected = 1;
   for (int i = ndim - 1; i >= 0; --i) {
-    if (dims[i].count == 1) continue;
-    if (dims[i].stride != expected) return false;
+    if (dims[i].count == 1)
+      continue;
+    if (dims[i].stride != expected)
+      return false;
     expected *= dims[i].count;
   }
   return true;
@@ -34,7 +40,8 @@ bool AccessPattern::free_contiguous() const {
 std::pair<int64_t, int64_t> AccessPattern::free_extent() const {
   int64_t lo = 0, hi = 0;
   for (int i = 0; i < ndim; ++i) {
-    if (dims[i].count <= 0) return {0, -1};
+    if (dims[i].count <= 0)
+      return {0, -1};
     const int64_t span = dims[i].stride * (dims[i].count - 1);
     (span < 0 ? lo : hi) += span;
   }
@@ -42,7 +49,8 @@ std::pair<int64_t, int64_t> AccessPattern::free_extent() const {
 }
 
 static AccessPattern make_ap(MemKind mem, DType t, int64_t offset, std::initializer_list<ApDim> dims) {
-  if (dims.size() > kMaxFreeDims) throw std::invalid_argument("access pattern with more than 4 free dims");
+  if (dims.size() > kMaxFreeDims)
+    throw std::invalid_argument("access pattern with more than 4 free dims");
   AccessPattern ap;
   ap.mem = mem;
   ap.dtype = t;
@@ -79,14 +87,15 @@ AccessPattern hbm_ap(int32_t tensor, DType t, int64_t elem_offset, ApDim partiti
 std::string to_string(const AccessPattern& ap) {
   std::ostringstream s;
   if (ap.mem == MemKind::kHbm) {
-    s << "hbm:t" << ap.tensor << "+" << ap.offset << " " << dtype_name(ap.dtype) << " [[" << ap.partition_stride
-      << "," << ap.num_partitions << "]";
+    s << "hbm:t" << ap.tensor << "+" << ap.offset << " " << dtype_name(ap.dtype) << " [["
+      << ap.partition_stride << "," << ap.num_partitions << "]";
   } else {
     s << mem_kind_name(ap.mem) << "[" << ap.start_partition << ":" << ap.start_partition + ap.num_partitions
       << "]@0x" << std::hex << ap.offset << std::dec << " " << dtype_name(ap.dtype) << " [";
   }
   for (int i = 0; i < ap.ndim; ++i) {
-    s << (i || ap.mem == MemKind::kHbm ? "," : "") << "[" << ap.dims[i].stride << "," << ap.dims[i].count << "]";
+    s << (i || ap.mem == MemKind::kHbm ? "," : "") << "[" << ap.dims[i].stride << "," << ap.dims[i].count
+      << "]";
   }
   s << "]";
   return s.str();

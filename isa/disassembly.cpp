@@ -52,15 +52,18 @@ std::string disassemble(const Operation& op) {
 }
 
 void disassemble(const Program& p, std::ostream& out) {
-  out << "; kernel " << p.kernel << ", core " << p.core_id << ", " << p.num_instructions() << " instructions\n";
+  out << "; kernel " << p.kernel << ", core " << p.core_id << ", " << p.num_instructions()
+      << " instructions\n";
   for (size_t i = 0; i < p.tensors.size(); ++i) {
     const auto& t = p.tensors[i];
     out << "; tensor t" << i << " " << t.name << " " << dtype_name(t.dtype) << " [";
-    for (size_t k = 0; k < t.shape.size(); ++k) out << (k ? "," : "") << t.shape[k];
+    for (size_t k = 0; k < t.shape.size(); ++k)
+      out << (k ? "," : "") << t.shape[k];
     out << "] " << tensor_kind_name(t.kind) << "\n";
   }
   for (const auto& s : p.streams) {
-    out << "\n" << s.name << ":  ; engine " << engine_name(s.engine) << ", completion semaphore S["
+    out << "\n"
+        << s.name << ":  ; engine " << engine_name(s.engine) << ", completion semaphore S["
         << s.completion_sem << "]\n";
     for (size_t i = 0; i < s.instructions.size(); ++i) {
       const auto& in = s.instructions[i];
@@ -72,7 +75,8 @@ void disassemble(const Program& p, std::ostream& out) {
             << "; ";
       }
       out << disassemble(in.op);
-      if (in.loc.line) out << "  ; " << in.loc.file << ":" << in.loc.line;
+      if (in.loc.line)
+        out << "  ; " << in.loc.file << ":" << in.loc.line;
       out << "\n";
     }
   }

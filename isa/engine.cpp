@@ -19,7 +19,8 @@ std::string_view engine_profiler_name(Engine e) { return kEngineNames[static_cas
 
 std::optional<Engine> engine_from_name(std::string_view s) {
   for (const auto& n : kEngineNames) {
-    if (n.short_name == s) return n.engine;
+    if (n.short_name == s)
+      return n.engine;
   }
   return std::nullopt;
 }

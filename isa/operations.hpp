@@ -24,20 +24,19 @@ using Steps = std::array<int64_t, kMaxFreeDims>;
 #define TN_FIELD_NAME(f) TN_FIELD_NAME_ f
 #define TN_FIELD_NAME_(type, name) std::string_view(#name),
 
-#define TN_INSTR(Name, mnemonic, engines, ...)                            \
-  struct Name {                                                           \
-    static constexpr std::string_view kMnemonic = mnemonic;               \
-    static constexpr EngineMask kEngines = engines;                       \
-    /* The field names in table order, for compile-time checks. */        \
-    static constexpr std::string_view kFieldNames[] = {                   \
-        TN_FOR_EACH(TN_FIELD_NAME, __VA_ARGS__)};                         \
-    TN_FOR_EACH(TN_DECLARE_FIELD, __VA_ARGS__)                            \
-    /* Calls visit(name, field) for every field, in table order. */       \
-    template <class Self, class Visitor>                                  \
-    static void for_each_field(Self& self, Visitor&& visit) {             \
-      TN_FOR_EACH(TN_VISIT_FIELD, __VA_ARGS__)                            \
-    }                                                                     \
-    bool operator==(const Name&) const = default;                         \
+#define TN_INSTR(Name, mnemonic, engines, ...)                                                   \
+  struct Name {                                                                                  \
+    static constexpr std::string_view kMnemonic = mnemonic;                                      \
+    static constexpr EngineMask kEngines = engines;                                              \
+    /* The field names in table order, for compile-time checks. */                               \
+    static constexpr std::string_view kFieldNames[] = {TN_FOR_EACH(TN_FIELD_NAME, __VA_ARGS__)}; \
+    TN_FOR_EACH(TN_DECLARE_FIELD, __VA_ARGS__)                                                   \
+    /* Calls visit(name, field) for every field, in table order. */                              \
+    template <class Self, class Visitor>                                                         \
+    static void for_each_field(Self& self, Visitor&& visit) {                                    \
+      TN_FOR_EACH(TN_VISIT_FIELD, __VA_ARGS__)                                                   \
+    }                                                                                            \
+    bool operator==(const Name&) const = default;                                                \
   };
 #include "isa/instructions.def"
 #undef TN_INSTR

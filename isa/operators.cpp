@@ -8,7 +8,8 @@ namespace {
 template <class Enum, size_t N>
 std::optional<Enum> lookup(const std::array<std::string_view, N>& names, std::string_view s) {
   for (size_t i = 0; i < N; ++i) {
-    if (names[i] == s) return static_cast<Enum>(i);
+    if (names[i] == s)
+      return static_cast<Enum>(i);
   }
   return std::nullopt;
 }

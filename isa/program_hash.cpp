@@ -8,7 +8,8 @@ namespace tn::isa {
 
 namespace {
 uint64_t fnv1a(std::string_view s, uint64_t h) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  for (unsigned char c : s)
+    h = (h ^ c) * 1099511628211ull;
   return h;
 }
 }  // namespace
@@ -18,13 +19,15 @@ uint64_t program_hash(const Program& p, uint64_t h) {
   for (const auto& t : p.tensors) {
     h = fnv1a(t.name, h);
     h = fnv1a(dtype_name(t.dtype), h);
-    for (int64_t e : t.shape) h = fnv1a(std::to_string(e), h);
+    for (int64_t e : t.shape)
+      h = fnv1a(std::to_string(e), h);
   }
   for (const auto& s : p.streams) {
     h = fnv1a(s.name, h);
     for (const auto& in : s.instructions) {
       h = fnv1a(operation_to_json(in.op).dump(), h);
-      for (const auto& w : in.waits) h = fnv1a(std::to_string(w.sem) + ">=" + std::to_string(w.at_least), h);
+      for (const auto& w : in.waits)
+        h = fnv1a(std::to_string(w.sem) + ">=" + std::to_string(w.at_least), h);
     }
   }
   return h;
@@ -32,7 +35,8 @@ uint64_t program_hash(const Program& p, uint64_t h) {
 
 uint64_t programs_hash(const std::vector<Program>& programs) {
   uint64_t h = 1469598103934665603ull;
-  for (const auto& p : programs) h = program_hash(p, h);
+  for (const auto& p : programs)
+    h = program_hash(p, h);
   return h;
 }
 

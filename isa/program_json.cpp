@@ -20,7 +20,8 @@ template <class Op>
 constexpr bool has_reserved_field_name() {
   for (std::string_view field : Op::kFieldNames) {
     for (std::string_view key : kReservedKeys) {
-      if (field == key) return true;
+      if (field == key)
+        return true;
     }
   }
   return false;
@@ -37,34 +38,43 @@ static_assert(!any_reserved_field_name(std::make_index_sequence<kNumOpcodes>{}),
 }
 
 const json& member(const json& j, const std::string& key, const std::string& path) {
-  if (!j.is_object()) fail(path, "expected an object");
+  if (!j.is_object())
+    fail(path, "expected an object");
   auto it = j.find(key);
-  if (it == j.end()) fail(path, "missing key \"" + key + "\"");
+  if (it == j.end())
+    fail(path, "missing key \"" + key + "\"");
   return *it;
 }
 
 void reject_unknown_keys(const json& j, const std::set<std::string>& known, const std::string& path) {
-  if (!j.is_object()) fail(path, "expected an object");
+  if (!j.is_object())
+    fail(path, "expected an object");
   for (const auto& [key, value] : j.items()) {
-    if (!known.count(key)) fail(path + "." + key, "unknown key");
+    if (!known.count(key))
+      fail(path + "." + key, "unknown key");
   }
 }
 
 // A number of type T; an integer must be integral and fit T (no silent wrap-around or truncation).
 template <class T>
 T number(const json& j, const std::string& path) {
-  if (!j.is_number()) fail(path, "expected a number");
+  if (!j.is_number())
+    fail(path, "expected a number");
   if constexpr (std::is_integral_v<T>) {
-    if (!j.is_number_integer()) fail(path, "expected an integer");
+    if (!j.is_number_integer())
+      fail(path, "expected an integer");
     using L = std::numeric_limits<T>;
     if (j.is_number_unsigned()) {
-      if (j.get<uint64_t>() > static_cast<uint64_t>(L::max())) fail(path, "out of range");
+      if (j.get<uint64_t>() > static_cast<uint64_t>(L::max()))
+        fail(path, "out of range");
     } else {
       const int64_t v = j.get<int64_t>();
       if constexpr (std::is_signed_v<T>) {
-        if (v < L::min() || v > L::max()) fail(path, "out of range");
+        if (v < L::min() || v > L::max())
+          fail(path, "out of range");
       } else {
-        if (v < 0 || static_cast<uint64_t>(v) > L::max()) fail(path, "out of range");
+        if (v < 0 || static_cast<uint64_t>(v) > L::max())
+          fail(path, "out of range");
       }
     }
   } else {
@@ -77,17 +87,20 @@ T number(const json& j, const std::string& path) {
 }
 
 int32_t to_int32(int64_t v, const std::string& path) {
-  if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) fail(path, "out of range");
+  if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
+    fail(path, "out of range");
   return static_cast<int32_t>(v);
 }
 
 std::string text(const json& j, const std::string& path) {
-  if (!j.is_string()) fail(path, "expected a string");
+  if (!j.is_string())
+    fail(path, "expected a string");
   return j.get<std::string>();
 }
 
 const json& array(const json& j, const std::string& path) {
-  if (!j.is_array()) fail(path, "expected an array");
+  if (!j.is_array())
+    fail(path, "expected an array");
   return j;
 }
 
@@ -98,16 +111,22 @@ json encode(int32_t v) { return v; }
 json encode(int64_t v) { return v; }
 // JSON has no infinities or NaN (nlohmann writes them as null): they are the strings "inf", "-inf", "nan".
 json encode(float v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (std::isnan(v))
+    return "nan";
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
   return v;
 }
 std::optional<float> non_finite(const json& j) {
-  if (!j.is_string()) return std::nullopt;
+  if (!j.is_string())
+    return std::nullopt;
   const std::string& s = j.get_ref<const std::string&>();
-  if (s == "inf") return std::numeric_limits<float>::infinity();
-  if (s == "-inf") return -std::numeric_limits<float>::infinity();
-  if (s == "nan") return std::numeric_limits<float>::quiet_NaN();
+  if (s == "inf")
+    return std::numeric_limits<float>::infinity();
+  if (s == "-inf")
+    return -std::numeric_limits<float>::infinity();
+  if (s == "nan")
+    return std::numeric_limits<float>::quiet_NaN();
   return std::nullopt;
 }
 json encode(AluOp v) { return std::string(name_of(v)); }
@@ -117,8 +136,10 @@ json encode(const Steps& v) { return json(std::vector<int64_t>(v.begin(), v.end(
 
 json encode(const AccessPattern& ap) {
   json dims = json::array();
-  for (int i = 0; i < ap.ndim; ++i) dims.push_back({ap.dims[i].stride, ap.dims[i].count});
-  json j = {{"mem", mem_kind_name(ap.mem)}, {"dtype", dtype_name(ap.dtype)}, {"offset", ap.offset}, {"dims", dims}};
+  for (int i = 0; i < ap.ndim; ++i)
+    dims.push_back({ap.dims[i].stride, ap.dims[i].count});
+  json j = {
+      {"mem", mem_kind_name(ap.mem)}, {"dtype", dtype_name(ap.dtype)}, {"offset", ap.offset}, {"dims", dims}};
   if (ap.mem == MemKind::kHbm) {
     j["tensor"] = ap.tensor;
     j["partition"] = {ap.partition_stride, ap.num_partitions};
@@ -131,7 +152,8 @@ json encode(const OptionalAp& v) { return v.present ? encode(v.ap) : json(nullpt
 json encode(const ScalarOperand& v) { return v.is_ap ? encode(v.ap) : encode(v.imm); }
 
 void decode(const json& j, const std::string& path, bool& v) {
-  if (!j.is_boolean()) fail(path, "expected true or false");
+  if (!j.is_boolean())
+    fail(path, "expected true or false");
   v = j.get<bool>();
 }
 void decode(const json& j, const std::string& path, int32_t& v) { v = number<int32_t>(j, path); }
@@ -142,22 +164,30 @@ void decode(const json& j, const std::string& path, float& v) {
 }
 
 template <class Enum>
-void decode_enum(const json& j, const std::string& path, Enum& v, std::optional<Enum> (*parse)(std::string_view)) {
-  if (!j.is_string()) fail(path, "expected a name");
+void decode_enum(const json& j, const std::string& path, Enum& v,
+                 std::optional<Enum> (*parse)(std::string_view)) {
+  if (!j.is_string())
+    fail(path, "expected a name");
   auto e = parse(j.get<std::string>());
-  if (!e) fail(path, "unknown name \"" + j.get<std::string>() + "\"");
+  if (!e)
+    fail(path, "unknown name \"" + j.get<std::string>() + "\"");
   v = *e;
 }
 void decode(const json& j, const std::string& path, AluOp& v) { decode_enum(j, path, v, alu_op_from_name); }
-void decode(const json& j, const std::string& path, ActFunc& v) { decode_enum(j, path, v, act_func_from_name); }
+void decode(const json& j, const std::string& path, ActFunc& v) {
+  decode_enum(j, path, v, act_func_from_name);
+}
 void decode(const json& j, const std::string& path, CmpOp& v) { decode_enum(j, path, v, cmp_op_from_name); }
 void decode(const json& j, const std::string& path, Steps& v) {
-  if (!j.is_array() || j.size() != v.size()) fail(path, "expected an array of " + std::to_string(v.size()));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = number<int64_t>(j[i], path + "[" + std::to_string(i) + "]");
+  if (!j.is_array() || j.size() != v.size())
+    fail(path, "expected an array of " + std::to_string(v.size()));
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = number<int64_t>(j[i], path + "[" + std::to_string(i) + "]");
 }
 
 std::pair<int64_t, int64_t> pair_of(const json& j, const std::string& path) {
-  if (!j.is_array() || j.size() != 2) fail(path, "expected [a, b]");
+  if (!j.is_array() || j.size() != 2)
+    fail(path, "expected [a, b]");
   return {number<int64_t>(j[0], path + "[0]"), number<int64_t>(j[1], path + "[1]")};
 }
 
@@ -189,11 +219,13 @@ void decode(const json& j, const std::string& path, AccessPattern& ap) {
   }
   const json& dt = member(j, "dtype", path);
   auto dtype = dt.is_string() ? dtype_from_name(dt.get<std::string>()) : std::nullopt;
-  if (!dtype) fail(path + ".dtype", "unknown dtype");
+  if (!dtype)
+    fail(path + ".dtype", "unknown dtype");
   ap.dtype = *dtype;
   decode(member(j, "offset", path), path + ".offset", ap.offset);
   const json& dims = member(j, "dims", path);
-  if (!dims.is_array() || dims.size() > kMaxFreeDims) fail(path + ".dims", "expected at most 4 [stride, count]");
+  if (!dims.is_array() || dims.size() > kMaxFreeDims)
+    fail(path + ".dims", "expected at most 4 [stride, count]");
   ap.ndim = static_cast<uint8_t>(dims.size());
   for (size_t i = 0; i < dims.size(); ++i) {
     auto [stride, count] = pair_of(dims[i], path + ".dims[" + std::to_string(i) + "]");
@@ -202,7 +234,8 @@ void decode(const json& j, const std::string& path, AccessPattern& ap) {
 }
 void decode(const json& j, const std::string& path, OptionalAp& v) {
   v = OptionalAp{};
-  if (j.is_null()) return;
+  if (j.is_null())
+    return;
   v.present = true;
   decode(j, path, v.ap);
 }
@@ -222,7 +255,8 @@ Operation decode_by_mnemonic(std::string_view name, const json& j, const std::st
     fail(path + "." + std::string(kOpcodeKey), "unknown instruction \"" + std::string(name) + "\"");
   } else {
     using Op = std::variant_alternative_t<I, Operation>;
-    if (Op::kMnemonic != name) return decode_by_mnemonic<I + 1>(name, j, path);
+    if (Op::kMnemonic != name)
+      return decode_by_mnemonic<I + 1>(name, j, path);
     Op op;
     std::set<std::string> known = {std::string(kOpcodeKey)};
     Op::for_each_field(op, [&](const char* field, auto& value) {
@@ -236,7 +270,8 @@ Operation decode_by_mnemonic(std::string_view name, const json& j, const std::st
 
 // "file:line" (the file may itself contain colons); the line is a positive decimal number.
 SourceLocation parse_loc(const json& j, const std::string& path) {
-  if (!j.is_string()) fail(path, "expected file:line");
+  if (!j.is_string())
+    fail(path, "expected file:line");
   const std::string loc = j.get<std::string>();
   const size_t colon = loc.rfind(':');
   if (colon == std::string::npos || colon + 1 == loc.size() || loc.size() - colon > 11) {
@@ -244,10 +279,12 @@ SourceLocation parse_loc(const json& j, const std::string& path) {
   }
   uint64_t line = 0;
   for (size_t i = colon + 1; i < loc.size(); ++i) {
-    if (loc[i] < '0' || loc[i] > '9') fail(path, "expected file:line");
+    if (loc[i] < '0' || loc[i] > '9')
+      fail(path, "expected file:line");
     line = line * 10 + static_cast<uint64_t>(loc[i] - '0');
   }
-  if (line == 0 || line > std::numeric_limits<uint32_t>::max()) fail(path, "expected file:line");
+  if (line == 0 || line > std::numeric_limits<uint32_t>::max())
+    fail(path, "expected file:line");
   return {loc.substr(0, colon), static_cast<uint32_t>(line)};
 }
 
@@ -257,7 +294,8 @@ json operation_to_json(const Operation& op) {
   return std::visit(
       [](const auto& o) {
         json j = {{kOpcodeKey, std::decay_t<decltype(o)>::kMnemonic}};
-        std::decay_t<decltype(o)>::for_each_field(o, [&](const char* field, const auto& v) { j[field] = encode(v); });
+        std::decay_t<decltype(o)>::for_each_field(
+            o, [&](const char* field, const auto& v) { j[field] = encode(v); });
         return j;
       },
       op);
@@ -265,18 +303,22 @@ json operation_to_json(const Operation& op) {
 
 Operation operation_from_json(const json& j, const std::string& path) {
   const json& op = member(j, std::string(kOpcodeKey), path);
-  if (!op.is_string()) fail(path + "." + std::string(kOpcodeKey), "expected a mnemonic");
+  if (!op.is_string())
+    fail(path + "." + std::string(kOpcodeKey), "expected a mnemonic");
   return decode_by_mnemonic(op.get<std::string>(), j, path);
 }
 
 json program_to_json(const Program& p) {
   json tensors = json::array();
   for (const auto& t : p.tensors) {
-    tensors.push_back({{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape},
+    tensors.push_back({{"name", t.name},
+                       {"dtype", dtype_name(t.dtype)},
+                       {"shape", t.shape},
                        {"kind", tensor_kind_name(t.kind)}});
   }
   json sems = json::array();
-  for (const auto& s : p.semaphores) sems.push_back({{"name", s.name}, {"initial", s.initial}});
+  for (const auto& s : p.semaphores)
+    sems.push_back({{"name", s.name}, {"initial", s.initial}});
   json streams = json::array();
   for (const auto& s : p.streams) {
     json instrs = json::array();
@@ -284,29 +326,39 @@ json program_to_json(const Program& p) {
       json ji = operation_to_json(in.op);
       if (!in.waits.empty()) {
         json w = json::array();
-        for (const auto& c : in.waits) w.push_back({c.sem, c.at_least});
+        for (const auto& c : in.waits)
+          w.push_back({c.sem, c.at_least});
         ji["waits"] = w;
       }
-      if (in.loc.line) ji["loc"] = in.loc.file + ":" + std::to_string(in.loc.line);
+      if (in.loc.line)
+        ji["loc"] = in.loc.file + ":" + std::to_string(in.loc.line);
       instrs.push_back(std::move(ji));
     }
-    streams.push_back({{"name", s.name}, {"engine", engine_name(s.engine)}, {"completion_sem", s.completion_sem},
+    streams.push_back({{"name", s.name},
+                       {"engine", engine_name(s.engine)},
+                       {"completion_sem", s.completion_sem},
                        {"instructions", std::move(instrs)}});
   }
   json buffers = json::array();
   for (const auto& b : p.buffers) {
-    buffers.push_back({{"name", b.name}, {"mem", mem_kind_name(b.mem)}, {"offset", b.offset},
-                       {"bytes_per_partition", b.bytes_per_partition}, {"partitions", b.partitions},
-                       {"first", {b.first.stream, b.first.index}}, {"last", {b.last.stream, b.last.index}}});
+    buffers.push_back({{"name", b.name},
+                       {"mem", mem_kind_name(b.mem)},
+                       {"offset", b.offset},
+                       {"bytes_per_partition", b.bytes_per_partition},
+                       {"partitions", b.partitions},
+                       {"first", {b.first.stream, b.first.index}},
+                       {"last", {b.last.stream, b.last.index}}});
   }
   return {{"format", "trnsim-program-1"}, {"kernel", p.kernel}, {"core_id", p.core_id}, {"tensors", tensors},
-          {"semaphores", sems}, {"streams", streams}, {"buffers", buffers}};
+          {"semaphores", sems},           {"streams", streams}, {"buffers", buffers}};
 }
 
 Program program_from_json(const json& j) {
   const std::string root = "$";
-  reject_unknown_keys(j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams", "buffers"}, root);
-  if (member(j, "format", root) != "trnsim-program-1") fail("$.format", "expected \"trnsim-program-1\"");
+  reject_unknown_keys(j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams", "buffers"},
+                      root);
+  if (member(j, "format", root) != "trnsim-program-1")
+    fail("$.format", "expected \"trnsim-program-1\"");
   Program p;
   p.kernel = text(member(j, "kernel", root), "$.kernel");
   p.core_id = number<uint32_t>(member(j, "core_id", root), "$.core_id");
@@ -319,17 +371,22 @@ Program program_from_json(const json& j) {
     d.name = text(member(t, "name", path), path + ".name");
     const json& dtype = member(t, "dtype", path);
     auto dt = dtype.is_string() ? dtype_from_name(dtype.get<std::string>()) : std::nullopt;
-    if (!dt) fail(path + ".dtype", "unknown dtype");
+    if (!dt)
+      fail(path + ".dtype", "unknown dtype");
     d.dtype = *dt;
     const json& shape = array(member(t, "shape", path), path + ".shape");
     for (size_t k = 0; k < shape.size(); ++k) {
       d.shape.push_back(number<int64_t>(shape[k], path + ".shape[" + std::to_string(k) + "]"));
     }
     const std::string kind = text(member(t, "kind", path), path + ".kind");
-    if (kind == "input") d.kind = TensorKind::kInput;
-    else if (kind == "output") d.kind = TensorKind::kOutput;
-    else if (kind == "internal") d.kind = TensorKind::kInternal;
-    else fail(path + ".kind", "expected input, output or internal");
+    if (kind == "input")
+      d.kind = TensorKind::kInput;
+    else if (kind == "output")
+      d.kind = TensorKind::kOutput;
+    else if (kind == "internal")
+      d.kind = TensorKind::kInternal;
+    else
+      fail(path + ".kind", "expected input, output or internal");
     p.tensors.push_back(std::move(d));
   }
   const json& sems = array(member(j, "semaphores", root), "$.semaphores");
@@ -347,13 +404,15 @@ Program program_from_json(const json& j) {
     Stream st;
     st.name = text(member(s, "name", path), path + ".name");
     auto e = engine_from_name(text(member(s, "engine", path), path + ".engine"));
-    if (!e) fail(path + ".engine", "unknown engine");
+    if (!e)
+      fail(path + ".engine", "unknown engine");
     st.engine = *e;
     st.completion_sem = number<int32_t>(member(s, "completion_sem", path), path + ".completion_sem");
     const json& instrs = array(member(s, "instructions", path), path + ".instructions");
     for (size_t ii = 0; ii < instrs.size(); ++ii) {
       const std::string ipath = path + ".instructions[" + std::to_string(ii) + "]";
-      if (!instrs[ii].is_object()) fail(ipath, "expected an object");
+      if (!instrs[ii].is_object())
+        fail(ipath, "expected an object");
       json body = instrs[ii];
       Instruction in;
       if (auto w = body.find("waits"); w != body.end()) {
@@ -379,14 +438,17 @@ Program program_from_json(const json& j) {
     for (size_t i = 0; i < bs->size(); ++i) {
       const std::string path = "$.buffers[" + std::to_string(i) + "]";
       const json& b = (*bs)[i];
-      reject_unknown_keys(b, {"name", "mem", "offset", "bytes_per_partition", "partitions", "first", "last"}, path);
+      reject_unknown_keys(b, {"name", "mem", "offset", "bytes_per_partition", "partitions", "first", "last"},
+                          path);
       BufferLifetime bl;
       bl.name = text(member(b, "name", path), path + ".name");
       const json& mem = member(b, "mem", path);
-      if (mem != "sbuf" && mem != "psum") fail(path + ".mem", "expected sbuf or psum");
+      if (mem != "sbuf" && mem != "psum")
+        fail(path + ".mem", "expected sbuf or psum");
       bl.mem = mem == "sbuf" ? MemKind::kSbuf : MemKind::kPsum;
       bl.offset = number<int64_t>(member(b, "offset", path), path + ".offset");
-      bl.bytes_per_partition = number<int64_t>(member(b, "bytes_per_partition", path), path + ".bytes_per_partition");
+      bl.bytes_per_partition =
+          number<int64_t>(member(b, "bytes_per_partition", path), path + ".bytes_per_partition");
       bl.partitions = number<int32_t>(member(b, "partitions", path), path + ".partitions");
       auto [fs, fi] = int32_pair_of(member(b, "first", path), path + ".first");
       auto [ls, li] = int32_pair_of(member(b, "last", path), path + ".last");

@@ -10,15 +10,18 @@ std::string describe_instruction(const Program& p, size_t stream, size_t index) 
   const Stream& s = p.streams[stream];
   const Instruction& in = s.instructions[index];
   std::string out = s.name + "[" + std::to_string(index) + "] " + std::string(mnemonic(in.op));
-  if (in.loc.line) out += " (" + in.loc.file + ":" + std::to_string(in.loc.line) + ")";
+  if (in.loc.line)
+    out += " (" + in.loc.file + ":" + std::to_string(in.loc.line) + ")";
   return out;
 }
 
 ValidationError::ValidationError(std::vector<ValidationIssue> issues)
     : std::runtime_error([&] {
         std::string msg = "program failed validation with " + std::to_string(issues.size()) + " issue(s):";
-        for (size_t i = 0; i < issues.size() && i < 20; ++i) msg += "\n  " + issues[i].to_string();
-        if (issues.size() > 20) msg += "\n  ...";
+        for (size_t i = 0; i < issues.size() && i < 20; ++i)
+          msg += "\n  " + issues[i].to_string();
+        if (issues.size() > 20)
+          msg += "\n  ...";
         return msg;
       }()),
       m_issues(std::move(issues)) {}
@@ -54,9 +57,11 @@ class Checker {
     if (!(engines_of(in.op) & mask_of(st.engine))) {
       issue("cannot run on the " + std::string(engine_name(st.engine)) + " engine");
     }
-    for (const auto& w : in.waits) check_sem(w.sem, "wait");
+    for (const auto& w : in.waits)
+      check_sem(w.sem, "wait");
     const bool compute = st.engine != Engine::kDma;
-    for (const Operand& o : operands_of(in.op)) check_ap(o, st.engine, compute);
+    for (const Operand& o : operands_of(in.op))
+      check_ap(o, st.engine, compute);
     std::visit([&](const auto& op) { check_op(op); }, in.op);
   }
 
@@ -70,28 +75,33 @@ class Checker {
     const AccessPattern& ap = *o.ap;
     const std::string name(o.field);
     // Before anything reads dims[]: a hand-made or corrupt pattern may claim more than it has.
-    if (ap.ndim > kMaxFreeDims) return issue(name + ": more than 4 free dimensions");
+    if (ap.ndim > kMaxFreeDims)
+      return issue(name + ": more than 4 free dimensions");
     for (int d = 0; d < ap.ndim; ++d) {
-      if (ap.dims[d].count <= 0) return issue(name + ": free dim " + std::to_string(d) + " has count <= 0");
+      if (ap.dims[d].count <= 0)
+        return issue(name + ": free dim " + std::to_string(d) + " has count <= 0");
     }
-    if (ap.num_partitions <= 0) return issue(name + ": partition count must be positive");
+    if (ap.num_partitions <= 0)
+      return issue(name + ": partition count must be positive");
     auto [lo, hi] = ap.free_extent();
     if (ap.mem == MemKind::kHbm) {
-      if (compute) return issue(name + ": compute engines cannot access HBM; use a DMA");
+      if (compute)
+        return issue(name + ": compute engines cannot access HBM; use a DMA");
       if (ap.tensor < 0 || ap.tensor >= int(m_program.tensors.size())) {
         return issue(name + ": HBM tensor " + std::to_string(ap.tensor) + " does not exist");
       }
       const TensorDecl& t = m_program.tensors[ap.tensor];
       int64_t plo = 0, phi = ap.partition_stride * (ap.num_partitions - 1);
-      if (phi < 0) std::swap(plo, phi);
+      if (phi < 0)
+        std::swap(plo, phi);
       const int64_t first = ap.offset + plo + lo, last = ap.offset + phi + hi;
       if (first < 0 || last >= t.num_elements()) {
-        issue(name + ": reads elements [" + std::to_string(first) + ", " + std::to_string(last) + "] of tensor '" +
-              t.name + "' which has " + std::to_string(t.num_elements()));
+        issue(name + ": reads elements [" + std::to_string(first) + ", " + std::to_string(last) +
+              "] of tensor '" + t.name + "' which has " + std::to_string(t.num_elements()));
       }
       if (ap.dtype != t.dtype) {
-        issue(name + ": dtype " + std::string(dtype_name(ap.dtype)) + " differs from tensor '" + t.name + "' (" +
-              std::string(dtype_name(t.dtype)) + ")");
+        issue(name + ": dtype " + std::string(dtype_name(ap.dtype)) + " differs from tensor '" + t.name +
+              "' (" + std::string(dtype_name(t.dtype)) + ")");
       }
       return;
     }
@@ -113,32 +123,38 @@ class Checker {
       issue(name + ": bytes [" + std::to_string(first) + ", " + std::to_string(end) + ") overflow the " +
             std::to_string(capacity) + "-byte " + std::string(mem_kind_name(ap.mem)) + " partition");
     }
-    if (psum && engine == Engine::kPool) issue(name + ": the GpSimd engine cannot access PSUM (hardware.md §1.6)");
-    if (psum && engine == Engine::kDma) issue(name + ": DMA moves HBM and SBUF data, not PSUM");
+    if (psum && engine == Engine::kPool)
+      issue(name + ": the GpSimd engine cannot access PSUM (hardware.md §1.6)");
+    if (psum && engine == Engine::kDma)
+      issue(name + ": DMA moves HBM and SBUF data, not PSUM");
   }
 
   // hardware.md §1.7: 65-128 partitions start at 0; 33-64 at 0 or 64; 1-32 at 0, 32, 64 or 96.
   static bool partition_window_ok(int32_t start, int32_t count) {
-    if (count > 64) return start == 0;
-    if (count > 32) return start == 0 || start == 64;
+    if (count > 64)
+      return start == 0;
+    if (count > 32)
+      return start == 0 || start == 64;
     return start % 32 == 0;
   }
 
   void expect(bool ok, const std::string& msg) {
-    if (!ok) issue(msg);
+    if (!ok)
+      issue(msg);
   }
   void expect_same_shape(const AccessPattern& a, const AccessPattern& b, const char* an, const char* bn) {
     expect(a.num_partitions == b.num_partitions && a.free_size() == b.free_size(),
            std::string(an) + " [" + std::to_string(a.num_partitions) + " x " + std::to_string(a.free_size()) +
-               "] and " + bn + " [" + std::to_string(b.num_partitions) + " x " + std::to_string(b.free_size()) +
-               "] differ in shape");
+               "] and " + bn + " [" + std::to_string(b.num_partitions) + " x " +
+               std::to_string(b.free_size()) + "] differ in shape");
   }
   void expect_column(const AccessPattern& col, const AccessPattern& like, const char* name) {
     expect(col.free_size() == 1 && col.num_partitions == like.num_partitions,
            std::string(name) + " must be a [P,1] column over the same partitions");
   }
   void expect_column(const ScalarOperand& s, const AccessPattern& like, const char* name) {
-    if (s.is_ap) expect_column(s.ap, like, name);
+    if (s.is_ap)
+      expect_column(s.ap, like, name);
   }
   void expect_mem(const AccessPattern& ap, MemKind m, const char* name) {
     expect(ap.mem == m, std::string(name) + " must be in " + std::string(mem_kind_name(m)));
@@ -159,11 +175,13 @@ class Checker {
            "moving free size " + std::to_string(op.moving.free_size()) + " exceeds " +
                std::to_string(m_limits.pe_max_moving_free));
     check_psum_bank(op.dst);
-    if (!m_last_stationary) return issue("no load_stationary precedes this multiply");
+    if (!m_last_stationary)
+      return issue("no load_stationary precedes this multiply");
     expect(m_last_stationary->num_partitions == op.moving.num_partitions,
            "contraction mismatch: stationary has " + std::to_string(m_last_stationary->num_partitions) +
                " partitions, moving " + std::to_string(op.moving.num_partitions));
-    expect(op.dst.num_partitions == m_last_stationary->free_size() && op.dst.free_size() == op.moving.free_size(),
+    expect(op.dst.num_partitions == m_last_stationary->free_size() &&
+               op.dst.free_size() == op.moving.free_size(),
            "dst must be [stationary free, moving free]");
   }
   void check_op(const PeTranspose& op) {
@@ -186,7 +204,8 @@ class Checker {
   void check_op(const Activation& op) {
     expect_same_shape(op.dst, op.src, "dst", "src");
     expect_column(op.scale, op.src, "scale");
-    if (op.bias.present) expect_column(op.bias.ap, op.src, "bias");
+    if (op.bias.present)
+      expect_column(op.bias.ap, op.src, "bias");
     if (op.accumulate.present) {
       expect_column(op.accumulate.ap, op.src, "accumulate");
       expect(op.accumulate.ap.dtype == DType::kFloat32, "accumulate must be float32");
@@ -211,11 +230,13 @@ class Checker {
   void check_op(const TensorReduce& op) {
     expect(op.axes >= 1 && op.axes <= std::max<int>(op.src.ndim, 1), "axes must be 1..ndim of src");
     int64_t kept = 1;
-    for (int d = 0; d < op.src.ndim - op.axes; ++d) kept *= op.src.dims[d].count;
-    expect(op.dst.num_partitions == op.src.num_partitions && op.dst.free_size() == kept,
-           "dst must hold the " + std::to_string(kept) + " values per partition that remain after the reduce");
-    expect(op.op == AluOp::kAdd || op.op == AluOp::kMax || op.op == AluOp::kMin || op.op == AluOp::kMultiply ||
-               op.op == AluOp::kAbsMax,
+    for (int d = 0; d < op.src.ndim - op.axes; ++d)
+      kept *= op.src.dims[d].count;
+    expect(
+        op.dst.num_partitions == op.src.num_partitions && op.dst.free_size() == kept,
+        "dst must hold the " + std::to_string(kept) + " values per partition that remain after the reduce");
+    expect(op.op == AluOp::kAdd || op.op == AluOp::kMax || op.op == AluOp::kMin ||
+               op.op == AluOp::kMultiply || op.op == AluOp::kAbsMax,
            "reduce op must be add, max, min, multiply or abs_max");
   }
   void check_op(const TensorCopy& op) { expect_same_shape(op.dst, op.src, "dst", "src"); }
@@ -225,7 +246,8 @@ class Checker {
     expect_same_shape(op.dst, op.src, "dst", "src");
     expect_column(op.bound0, op.src, "bound0");
     expect_column(op.bound1, op.src, "bound1");
-    if (op.reduce_res.present) expect_column(op.reduce_res.ap, op.src, "reduce_res");
+    if (op.reduce_res.present)
+      expect_column(op.reduce_res.ap, op.src, "reduce_res");
   }
   void check_op(const TensorScalarReduce& op) {
     expect_same_shape(op.dst, op.src, "dst", "src");
@@ -263,7 +285,8 @@ std::vector<ValidationIssue> validate(const Program& program, const MemoryLimits
 
 void validate_or_throw(const Program& program, const MemoryLimits& limits) {
   auto issues = validate(program, limits);
-  if (!issues.empty()) throw ValidationError(std::move(issues));
+  if (!issues.empty())
+    throw ValidationError(std::move(issues));
 }
 
 }  // namespace tn::isa

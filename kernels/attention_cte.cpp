@@ -92,7 +92,8 @@ class AttentionCteGenerator {
 
   Program generate() {
     const Shard shard = shard_for(m_p, m_core);
-    for (int64_t b = shard.batch_begin; b < shard.batch_end; ++b) run_batch(b, 0, m_groups, false);
+    for (int64_t b = shard.batch_begin; b < shard.batch_end; ++b)
+      run_batch(b, 0, m_groups, false);
     if (m_p.lnc == 2 && m_p.bs % 2 == 1 && m_p.seqlen_q < kMinSeqlenForLnc2Sharding && m_core == 0) {
       run_batch(m_p.bs - 1, 0, m_groups, false);
     }
@@ -105,7 +106,8 @@ class AttentionCteGenerator {
  private:
   // ---- compute-skipping predicates (kernels.md §1.7) ----
   bool causal_has(int64_t g, int64_t k_start, int64_t n = 1) const {
-    if (!m_p.causal) return true;
+    if (!m_p.causal)
+      return true;
     return g * kQGroup + kQGroup * n - 1 >= k_start;
   }
   int64_t section_start(int64_t s) const { return s * m_section_len; }
@@ -124,9 +126,9 @@ class AttentionCteGenerator {
     Buffer partial_max[2], partial_sum[2];  // [128, nK] fp32
     Buffer mm1_copy[2], mm1_select[2];      // [128, 512] fp32 (diagonal tiles)
     Buffer section_max[2], section_sum[2], prev_max[2], corr[2];  // [128, 1] fp32
-    Buffer mm2[2], mm2_prev[2], mm2_acc[2], mm2_final[2];          // [128, d] (tp_out [d, 128])
-    Buffer bcast_tp[2];                                            // tp_out: [d, 128] fp32
-    Buffer q_unpacked;                                             // [128, d] input dtype
+    Buffer mm2[2], mm2_prev[2], mm2_acc[2], mm2_final[2];         // [128, d] (tp_out [d, 128])
+    Buffer bcast_tp[2];                                           // tp_out: [d, 128] fp32
+    Buffer q_unpacked;                                            // [128, d] input dtype
   };
 
   void run_batch(int64_t b, int64_t g_begin, int64_t g_end, bool q_sharded) {
@@ -155,8 +157,10 @@ class AttentionCteGenerator {
     SectionBuffers& B = m_buf;
     B = SectionBuffers{};
     const int32_t d = static_cast<int32_t>(m_p.d);
-    for (int64_t t = 0; t < n_k; ++t) B.k.push_back(m_b.sbuf("k_sb", DType::kBFloat16, d, {kKTile}, 32));
-    for (int64_t t = 0; t < n_v; ++t) B.v.push_back(m_b.sbuf("v_sb", DType::kBFloat16, kVTile, {m_p.d}));
+    for (int64_t t = 0; t < n_k; ++t)
+      B.k.push_back(m_b.sbuf("k_sb", DType::kBFloat16, d, {kKTile}, 32));
+    for (int64_t t = 0; t < n_v; ++t)
+      B.v.push_back(m_b.sbuf("v_sb", DType::kBFloat16, kVTile, {m_p.d}));
     for (int i = 0; i < 2; ++i) {
       B.q[i] = m_b.sbuf("q_sb", DType::kBFloat16, d, {kQGroup * m_groups_per_load}, 32);
       if (m_p.dtype != DType::kBFloat16 && m_p.tp_q) {
@@ -182,10 +186,13 @@ class AttentionCteGenerator {
       B.mm2_prev[i] = m_b.sbuf("mm2_prev_output", DType::kFloat32, rows, {cols});
       B.mm2_acc[i] = m_b.sbuf("mm2_accum_flash_attn", DType::kFloat32, rows, {cols});
       B.mm2_final[i] = m_b.sbuf("mm2_final", m_p.dtype, rows, {cols});
-      if (m_p.tp_out) B.bcast_tp[i] = m_b.sbuf("tp_out_broadcast", DType::kFloat32, d, {kQGroup});
+      if (m_p.tp_out)
+        B.bcast_tp[i] = m_b.sbuf("tp_out_broadcast", DType::kFloat32, d, {kQGroup});
     }
-    for (int64_t l = 0; l < n_l; ++l) B.exp.push_back(m_b.sbuf("exp_sb", DType::kBFloat16, kQGroup, {kLargeTile}));
-    if (m_q_sharded) B.q_unpacked = m_b.sbuf("q_unpacked", m_p.dtype, kQGroup, {m_p.d});
+    for (int64_t l = 0; l < n_l; ++l)
+      B.exp.push_back(m_b.sbuf("exp_sb", DType::kBFloat16, kQGroup, {kLargeTile}));
+    if (m_q_sharded)
+      B.q_unpacked = m_b.sbuf("q_unpacked", m_p.dtype, kQGroup, {m_p.d});
   }
 
   // ---- (a)/(b) K and V tiles of a section (kernels.md §1.6) ----
@@ -225,7 +232,8 @@ class AttentionCteGenerator {
   // ---- (c) the Q-group software pipeline (kernels.md §1.6) ----
   void pipeline_groups(int64_t s, int64_t e) {
     const int64_t n = e - s;
-    if (n <= 0) return;
+    if (n <= 0)
+      return;
     if (n == 1) {
       load_q(s);
       qk(s);
@@ -271,15 +279,16 @@ class AttentionCteGenerator {
     const int32_t di = static_cast<int32_t>(d);
     if (m_q_sharded) {
       // Unpacked load (LNC2 remainder batch): copy [rows, d], transpose on PE, copy to q_sb.
-      if (!has_compute(g)) return;
+      if (!has_compute(g))
+        return;
       const int64_t rows = q_rows(g);
       Buffer& qs = m_buf.q[parity(g)];
       AccessPattern dst = columns(partitions(qs.ap, 0, di), 0, rows);
       if (m_p.tp_q) {
         AccessPattern raw = partitions(m_buf.q_unpacked.ap, 0, static_cast<int32_t>(rows));
         m_b.dma_copy(m_q_queue, raw, hbm_rows(m_q, m_p.dtype, m_batch * sq * d, d, g * kQGroup, rows, 0, d));
-        Buffer tp = m_b.psum_at_bank("q_transpose_psum", 0, m_p.dtype == DType::kFloat32 ? DType::kFloat32 : m_p.dtype,
-                                     di, {kQGroup});
+        Buffer tp = m_b.psum_at_bank(
+            "q_transpose_psum", 0, m_p.dtype == DType::kFloat32 ? DType::kFloat32 : m_p.dtype, di, {kQGroup});
         AccessPattern tp_ap = columns(tp.ap, 0, rows);
         m_b.pe_transpose(tp_ap, raw);
         m_b.tensor_copy(dst, tp_ap);
@@ -288,11 +297,14 @@ class AttentionCteGenerator {
       }
       return;
     }
-    if (g % m_groups_per_load != 0) return;
+    if (g % m_groups_per_load != 0)
+      return;
     const int64_t last_group = std::min(g + m_groups_per_load, m_groups) - 1;
     bool any = false;
-    for (int64_t h = g; h <= last_group; ++h) any = any || has_compute(h);
-    if (!any) return;
+    for (int64_t h = g; h <= last_group; ++h)
+      any = any || has_compute(h);
+    if (!any)
+      return;
     const int64_t first_row = g * kQGroup;
     const int64_t rows = std::min(sq, (last_group + 1) * kQGroup) - first_row;
     Buffer& qs = m_buf.q[(g / m_groups_per_load) % 2];
@@ -314,35 +326,42 @@ class AttentionCteGenerator {
   // Q^T columns of group g inside its q_sb: [d, rows].
   AccessPattern q_group(int64_t g) const {
     const int32_t di = static_cast<int32_t>(m_p.d);
-    if (m_q_sharded) return columns(partitions(m_buf.q[parity(g)].ap, 0, di), 0, q_rows(g));
+    if (m_q_sharded)
+      return columns(partitions(m_buf.q[parity(g)].ap, 0, di), 0, q_rows(g));
     const Buffer& qs = m_buf.q[(g / m_groups_per_load) % 2];
     return columns(partitions(qs.ap, 0, di), (g % m_groups_per_load) * kQGroup, q_rows(g));
   }
 
   // ---- QK + max ----
   void qk(int64_t g) {
-    if (!has_compute(g)) return;
-    for (int64_t l = 0; l < num_large_tiles(); ++l) qk_large_tile(g, l);
+    if (!has_compute(g))
+      return;
+    for (int64_t l = 0; l < num_large_tiles(); ++l)
+      qk_large_tile(g, l);
   }
 
   void qk_large_tile(int64_t g, int64_t l) {
-    if (!has_compute(g)) return;
+    if (!has_compute(g))
+      return;
     const int64_t len = section_len(m_section);
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int p = parity(g);
-    if (l == 0) m_b.memset(partitions(m_buf.partial_max[p].ap, 0, nq), kFmin);
+    if (l == 0)
+      m_b.memset(partitions(m_buf.partial_max[p].ap, 0, nq), kFmin);
     for (int64_t j = 0; j < kKTilesPerLarge; ++j) {
       const int64_t t = l * kKTilesPerLarge + j;
       const int64_t local = t * kKTile;
-      if (local >= len) break;
+      if (local >= len)
+        break;
       const int64_t k_start = section_start(m_section) + local;
-      if (!causal_has(g, k_start)) continue;
+      if (!causal_has(g, k_start))
+        continue;
       const int64_t nf = std::min(kKTile, len - local);
-      Buffer psum = m_b.psum_at_bank("mm1_psum", kMm1FirstBank + static_cast<int32_t>(j), DType::kFloat32, kQGroup,
-                                     {kKTile});
+      Buffer psum = m_b.psum_at_bank("mm1_psum", kMm1FirstBank + static_cast<int32_t>(j), DType::kFloat32,
+                                     kQGroup, {kKTile});
       AccessPattern scores = columns(partitions(psum.ap, 0, nq), 0, nf);
-      m_b.matmul(scores, q_group(g), columns(partitions(m_buf.k[t].ap, 0, static_cast<int32_t>(m_p.d)), 0, nf),
-                 false);
+      m_b.matmul(scores, q_group(g),
+                 columns(partitions(m_buf.k[t].ap, 0, static_cast<int32_t>(m_p.d)), 0, nf), false);
       AccessPattern masked = columns(partitions(m_buf.mm1_masked[p][l].ap, 0, nq), j * kKTile, nf);
       AccessPattern max_col = columns(partitions(m_buf.partial_max[p].ap, 0, nq), t, 1);
       const bool diagonal = m_p.causal && g * kQGroup < k_start + kKTile;
@@ -363,7 +382,8 @@ class AttentionCteGenerator {
 
   // ---- UpdMax ----
   void update_max(int64_t g) {
-    if (!has_compute(g)) return;
+    if (!has_compute(g))
+      return;
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int p = parity(g);
     AccessPattern section_max = partitions(m_buf.section_max[p].ap, 0, nq);
@@ -383,7 +403,8 @@ class AttentionCteGenerator {
 
   // ---- Exp ----
   void exp_stage(int64_t g) {
-    if (!has_compute(g)) return;
+    if (!has_compute(g))
+      return;
     const int64_t len = section_len(m_section);
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int p = parity(g);
@@ -392,7 +413,8 @@ class AttentionCteGenerator {
     for (int64_t t = 0; t < m_n_k; ++t) {
       const int64_t local = t * kKTile;
       const int64_t k_start = section_start(m_section) + local;
-      if (!causal_has(g, k_start)) continue;
+      if (!causal_has(g, k_start))
+        continue;
       const int64_t nf = std::min(kKTile, len - local);
       const int64_t l = t / kKTilesPerLarge, j = t % kKTilesPerLarge;
       AccessPattern exp_tile = columns(partitions(m_buf.exp[l].ap, 0, nq), j * kKTile, nf);
@@ -412,12 +434,14 @@ class AttentionCteGenerator {
 
   // ---- PV ----
   void pv(int64_t g) {
-    for (int64_t l = 0; l < num_large_tiles(); ++l) pv_large_tile(g, l);
+    for (int64_t l = 0; l < num_large_tiles(); ++l)
+      pv_large_tile(g, l);
     pv_finish(g);
   }
 
   void pv_large_tile(int64_t g, int64_t l) {
-    if (!has_compute(g)) return;
+    if (!has_compute(g))
+      return;
     const int64_t len = section_len(m_section);
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int32_t d = static_cast<int32_t>(m_p.d);
@@ -431,9 +455,11 @@ class AttentionCteGenerator {
     for (int64_t m = 0; m < kKTilesPerLarge; ++m) {
       for (int64_t i = 0; i < kKTile / kVTile; ++i) {
         const int64_t local = l * kLargeTile + m * kKTile + i * kVTile;
-        if (local >= len) break;
+        if (local >= len)
+          break;
         const int64_t k_start = section_start(m_section) + local;
-        if (!causal_has(g, k_start)) continue;
+        if (!causal_has(g, k_start))
+          continue;
         const int32_t np = static_cast<int32_t>(std::min(kVTile, len - local));
         const int64_t t = l * kKTilesPerLarge + m;
         AccessPattern probs = columns(partitions(m_buf.exp_tp[p][t].ap, 0, np), i * kVTile, nq);
@@ -446,7 +472,8 @@ class AttentionCteGenerator {
         first = false;
       }
     }
-    if (first) return;  // nothing ran in this large tile
+    if (first)
+      return;  // nothing ran in this large tile
     // Accumulate the large tile into SBUF; its first 512 keys pass the predicate iff anything ran.
     AccessPattern mm2 = m_p.tp_out ? columns(m_buf.mm2[p].ap, 0, nq) : partitions(m_buf.mm2[p].ap, 0, nq);
     if (l == 0) {
@@ -465,12 +492,14 @@ class AttentionCteGenerator {
 
   // dst = src scaled per query by `column` ([nq, 1]); with tp_out the query axis is the free axis, so the
   // column is first transposed on PE through a zero-stride broadcast view [nq -> d rows] (kernels.md §1.6).
-  void scale_by_query(const AccessPattern& dst, const AccessPattern& src, const AccessPattern& column, int64_t g,
-                      AluOp combine_with_addend = AluOp::kBypass, const AccessPattern* addend = nullptr) {
+  void scale_by_query(const AccessPattern& dst, const AccessPattern& src, const AccessPattern& column,
+                      int64_t g, AluOp combine_with_addend = AluOp::kBypass,
+                      const AccessPattern* addend = nullptr) {
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     if (!m_p.tp_out) {
       if (addend) {
-        m_b.scalar_tensor_tensor(dst, src, AluOp::kMultiply, isa::column(column), combine_with_addend, *addend);
+        m_b.scalar_tensor_tensor(dst, src, AluOp::kMultiply, isa::column(column), combine_with_addend,
+                                 *addend);
       } else {
         m_b.activation(dst, src, ActFunc::kCopy, isa::column(column));
       }
@@ -493,7 +522,8 @@ class AttentionCteGenerator {
 
   AccessPattern out_rows_ap(int64_t g) const {
     const int64_t sq = m_p.seqlen_q, d = m_p.d, nq = q_rows(g);
-    if (m_p.tp_out) return hbm_rows(m_out, m_p.dtype, m_batch * d * sq, sq, 0, d, g * kQGroup, nq);
+    if (m_p.tp_out)
+      return hbm_rows(m_out, m_p.dtype, m_batch * d * sq, sq, 0, d, g * kQGroup, nq);
     return hbm_rows(m_out, m_p.dtype, m_batch * sq * d, d, g * kQGroup, nq, 0, d);
   }
 
@@ -503,22 +533,26 @@ class AttentionCteGenerator {
   }
 
   void write_back(int64_t g) {
-    if (!has_compute(g)) return;
+    if (!has_compute(g))
+      return;
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int p = parity(g);
     AccessPattern section_sum = partitions(m_buf.section_sum[p].ap, 0, nq);
-    m_b.tensor_reduce(section_sum, columns(partitions(m_buf.partial_sum[p].ap, 0, nq), 0, m_n_k), AluOp::kAdd);
+    m_b.tensor_reduce(section_sum, columns(partitions(m_buf.partial_sum[p].ap, 0, nq), 0, m_n_k),
+                      AluOp::kAdd);
     AccessPattern running_sum = columns(partitions(m_running_sum.ap, 0, nq), g, 1);
     AccessPattern recip = columns(partitions(m_recip.ap, 0, nq), g, 1);
     AccessPattern mm2 = tile(m_buf.mm2[p], g);
     const bool last = last_with_compute(g);
     AccessPattern result = mm2;
     if (m_section == 0) {
-      if (!last) m_b.tensor_copy(running_sum, section_sum);
+      if (!last)
+        m_b.tensor_copy(running_sum, section_sum);
     } else {
       AccessPattern corr = partitions(m_buf.corr[p].ap, 0, nq);
       // running_sum = running_sum * corr + section_sum.
-      m_b.tensor_scalar(running_sum, running_sum, AluOp::kMultiply, column(corr), AluOp::kAdd, column(section_sum));
+      m_b.tensor_scalar(running_sum, running_sum, AluOp::kMultiply, column(corr), AluOp::kAdd,
+                        column(section_sum));
       // The partial output round-trips through HBM in the output dtype (kernels.md §1.6).
       AccessPattern prev = tile(m_buf.mm2_prev[p], g);
       m_b.dma_copy(m_out_queue, prev, out_rows_ap(g));
@@ -553,38 +587,49 @@ std::vector<int64_t> attention_cte_q_shape(const AttentionCteParams& p) {
   return p.tp_q ? std::vector<int64_t>{p.bs, p.seqlen_q, p.d} : std::vector<int64_t>{p.bs, p.d, p.seqlen_q};
 }
 std::vector<int64_t> attention_cte_k_shape(const AttentionCteParams& p) {
-  return p.tp_k ? std::vector<int64_t>{p.bs_kv, p.seqlen_kv, p.d} : std::vector<int64_t>{p.bs_kv, p.d, p.seqlen_kv};
+  return p.tp_k ? std::vector<int64_t>{p.bs_kv, p.seqlen_kv, p.d}
+                : std::vector<int64_t>{p.bs_kv, p.d, p.seqlen_kv};
 }
-std::vector<int64_t> attention_cte_v_shape(const AttentionCteParams& p) { return {p.bs_kv, p.seqlen_kv, p.d}; }
+std::vector<int64_t> attention_cte_v_shape(const AttentionCteParams& p) {
+  return {p.bs_kv, p.seqlen_kv, p.d};
+}
 std::vector<int64_t> attention_cte_out_shape(const AttentionCteParams& p) {
   return p.tp_out ? std::vector<int64_t>{p.bs, p.d, p.seqlen_q} : std::vector<int64_t>{p.bs, p.seqlen_q, p.d};
 }
 
 double attention_cte_model_flops(const AttentionCteParams& p) {
   double pairs = 0;
-  for (int64_t i = 0; i < p.seqlen_q; ++i) pairs += p.causal ? std::min(i + 1, p.seqlen_kv) : p.seqlen_kv;
+  for (int64_t i = 0; i < p.seqlen_q; ++i)
+    pairs += p.causal ? std::min(i + 1, p.seqlen_kv) : p.seqlen_kv;
   return 4.0 * static_cast<double>(p.d) * pairs * static_cast<double>(p.bs);
 }
 
 void check_attention_cte_params(const AttentionCteParams& p) {
-  if (p.bs <= 0 || p.bs > kMaxBs) reject("bs", "must be in 1.." + std::to_string(kMaxBs));
-  if (p.bs_kv <= 0 || p.bs % p.bs_kv != 0) reject("bs_kv", "must be positive and divide bs (GQA)");
-  if (p.seqlen_q <= 0 || p.seqlen_q > kMaxSeqlen) reject("seqlen_q", "must be in 1.." + std::to_string(kMaxSeqlen));
+  if (p.bs <= 0 || p.bs > kMaxBs)
+    reject("bs", "must be in 1.." + std::to_string(kMaxBs));
+  if (p.bs_kv <= 0 || p.bs % p.bs_kv != 0)
+    reject("bs_kv", "must be positive and divide bs (GQA)");
+  if (p.seqlen_q <= 0 || p.seqlen_q > kMaxSeqlen)
+    reject("seqlen_q", "must be in 1.." + std::to_string(kMaxSeqlen));
   if (p.seqlen_kv <= 0 || p.seqlen_kv > kMaxSeqlen) {
     reject("seqlen_kv", "must be in 1.." + std::to_string(kMaxSeqlen));
   }
-  if (p.d <= 0 || p.d > 128) reject("d", "head dimension must be in 1..128");
+  if (p.d <= 0 || p.d > 128)
+    reject("d", "head dimension must be in 1..128");
   if (p.dtype != DType::kBFloat16 && p.dtype != DType::kFloat16 && p.dtype != DType::kFloat32) {
     reject("dtype", "must be bfloat16, float16 or float32");
   }
-  if (!std::isfinite(p.scale)) reject("scale", "must be finite");
-  if (p.lnc != 1 && p.lnc != 2) reject("lnc", "must be 1 or 2");
+  if (!std::isfinite(p.scale))
+    reject("scale", "must be finite");
+  if (p.lnc != 1 && p.lnc != 2)
+    reject("lnc", "must be 1 or 2");
 }
 
 std::vector<Program> build_attention_cte(const AttentionCteParams& p, const MemoryLimits& limits) {
   check_attention_cte_params(p);
   std::vector<Program> programs;
-  for (int32_t core = 0; core < p.lnc; ++core) programs.push_back(AttentionCteGenerator(p, limits, core).generate());
+  for (int32_t core = 0; core < p.lnc; ++core)
+    programs.push_back(AttentionCteGenerator(p, limits, core).generate());
   return programs;
 }
 

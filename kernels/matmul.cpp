@@ -14,18 +14,22 @@ void check_matmul_params(const MatmulParams& p, const MemoryLimits& limits) {
   auto reject = [](const std::string& param, const std::string& rule) {
     throw KernelParamError("matmul: " + param + ": " + rule);
   };
-  if (p.m <= 0 || p.m % kTileM) reject("m", "must be a positive multiple of 128");
-  if (p.k <= 0 || p.k % kTileK) reject("k", "must be a positive multiple of 128");
-  if (p.n <= 0 || p.n % kTileN) reject("n", "must be a positive multiple of 512");
+  if (p.m <= 0 || p.m % kTileM)
+    reject("m", "must be a positive multiple of 128");
+  if (p.k <= 0 || p.k % kTileK)
+    reject("k", "must be a positive multiple of 128");
+  if (p.n <= 0 || p.n % kTileN)
+    reject("n", "must be a positive multiple of 512");
   if (p.dtype != DType::kBFloat16 && p.dtype != DType::kFloat16 && p.dtype != DType::kFloat32) {
     reject("dtype", "must be bfloat16, float16 or float32");
   }
   // A^T resident plus two B blocks and two output tiles per partition.
-  const int64_t bytes = (p.k / kTileK) * p.m * dtype_size(p.dtype) + 2 * (p.k / kTileK) * kTileN * dtype_size(p.dtype) +
-                        2 * kTileN * 4;
+  const int64_t bytes = (p.k / kTileK) * p.m * dtype_size(p.dtype) +
+                        2 * (p.k / kTileK) * kTileN * dtype_size(p.dtype) + 2 * kTileN * 4;
   if (bytes > limits.sbuf_partition_bytes) {
     reject("m, k", "A^T (" + std::to_string(p.k) + " x " + std::to_string(p.m) +
-                       ") must stay resident in SBUF: needs " + std::to_string(bytes) + " bytes per partition");
+                       ") must stay resident in SBUF: needs " + std::to_string(bytes) +
+                       " bytes per partition");
   }
 }
 
@@ -46,7 +50,8 @@ Program build_matmul(const MatmulParams& p, const MemoryLimits& limits) {
     b.dma_copy(load_queue, reshape(a_sb.ap, i * p.m, {{1, p.m}}),
                hbm_ap(a_t, p.dtype, i * kTileK * p.m, {p.m, kTileK}, {{1, p.m}}));
   }
-  Buffer b_sb[2] = {b.sbuf("b_sb", p.dtype, kTileK, {kt, kTileN}), b.sbuf("b_sb", p.dtype, kTileK, {kt, kTileN})};
+  Buffer b_sb[2] = {b.sbuf("b_sb", p.dtype, kTileK, {kt, kTileN}),
+                    b.sbuf("b_sb", p.dtype, kTileK, {kt, kTileN})};
   Buffer c_sb[2] = {b.sbuf("c_sb", DType::kFloat32, kTileM, {kTileN}),
                     b.sbuf("c_sb", DType::kFloat32, kTileM, {kTileN})};
   int64_t tile_count = 0;
@@ -58,7 +63,8 @@ Program build_matmul(const MatmulParams& p, const MemoryLimits& limits) {
     }
     for (int64_t mt = 0; mt < p.m / kTileM; ++mt, ++tile_count) {
       // Rotate over all 8 PSUM banks so PE never waits for the copy-out of the previous tile.
-      Buffer acc = b.psum_at_bank("c_psum", static_cast<int32_t>(tile_count % 8), DType::kFloat32, kTileM, {kTileN});
+      Buffer acc =
+          b.psum_at_bank("c_psum", static_cast<int32_t>(tile_count % 8), DType::kFloat32, kTileM, {kTileN});
       for (int64_t i = 0; i < kt; ++i) {
         b.matmul(acc.ap, reshape(a_sb.ap, i * p.m + mt * kTileM, {{1, kTileM}}),
                  reshape(bt.ap, i * kTileN, {{1, kTileN}}), i > 0);
@@ -70,7 +76,8 @@ Program build_matmul(const MatmulParams& p, const MemoryLimits& limits) {
       } else {
         b.activation(ct.ap, acc.ap, ActFunc::kCopy);
       }
-      b.dma_copy(store_queue, hbm_ap(c, DType::kFloat32, mt * kTileM * p.n + nb * kTileN, {p.n, kTileM}, {{1, kTileN}}),
+      b.dma_copy(store_queue,
+                 hbm_ap(c, DType::kFloat32, mt * kTileM * p.n + nb * kTileN, {p.n, kTileM}, {{1, kTileN}}),
                  ct.ap);
     }
   }

@@ -13,7 +13,7 @@
 namespace tn::kernels {
 
 struct MatmulParams {
-  int64_t m = 0, k = 0, n = 0;    // multiples of 128, 128 and 512
+  int64_t m = 0, k = 0, n = 0;     // multiples of 128, 128 and 512
   DType dtype = DType::kBFloat16;  // a_t and b; c is float32
 };
 

@@ -9,7 +9,8 @@ using nlohmann::json;
 
 JsonObject::JsonObject(const json& j, std::string file, std::string path)
     : m_json(j), m_file(std::move(file)), m_path(std::move(path)) {
-  if (!j.is_object()) throw ConfigError(m_file + ": " + m_path + ": expected an object");
+  if (!j.is_object())
+    throw ConfigError(m_file + ": " + m_path + ": expected an object");
 }
 
 void JsonObject::fail(const std::string& key, const std::string& what) const {
@@ -17,27 +18,32 @@ void JsonObject::fail(const std::string& key, const std::string& what) const {
 }
 
 const json& JsonObject::raw(const std::string& key) const {
-  if (!m_json.contains(key)) fail(key, "missing");
+  if (!m_json.contains(key))
+    fail(key, "missing");
   return m_json.at(key);
 }
 
 std::string JsonObject::get_string(const std::string& key, std::optional<std::string> fallback) const {
   if (!has(key)) {
-    if (fallback) return *fallback;
+    if (fallback)
+      return *fallback;
     fail(key, "missing (expected a string)");
   }
   const json& v = m_json.at(key);
-  if (!v.is_string()) fail(key, "expected a string, got " + v.dump());
+  if (!v.is_string())
+    fail(key, "expected a string, got " + v.dump());
   return v.get<std::string>();
 }
 
 int64_t JsonObject::get_int(const std::string& key, std::optional<int64_t> fallback) const {
   if (!has(key)) {
-    if (fallback) return *fallback;
+    if (fallback)
+      return *fallback;
     fail(key, "missing (expected an integer)");
   }
   const json& v = m_json.at(key);
-  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_integer())
+    return v.get<int64_t>();
   if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>()))) {
     return static_cast<int64_t>(v.get<double>());
   }
@@ -46,27 +52,32 @@ int64_t JsonObject::get_int(const std::string& key, std::optional<int64_t> fallb
 
 double JsonObject::get_number(const std::string& key, std::optional<double> fallback) const {
   if (!has(key)) {
-    if (fallback) return *fallback;
+    if (fallback)
+      return *fallback;
     fail(key, "missing (expected a number)");
   }
   const json& v = m_json.at(key);
-  if (!v.is_number()) fail(key, "expected a number, got " + v.dump());
+  if (!v.is_number())
+    fail(key, "expected a number, got " + v.dump());
   return v.get<double>();
 }
 
 bool JsonObject::get_bool(const std::string& key, std::optional<bool> fallback) const {
   if (!has(key)) {
-    if (fallback) return *fallback;
+    if (fallback)
+      return *fallback;
     fail(key, "missing (expected true or false)");
   }
   const json& v = m_json.at(key);
-  if (!v.is_boolean()) fail(key, "expected true or false, got " + v.dump());
+  if (!v.is_boolean())
+    fail(key, "expected true or false, got " + v.dump());
   return v.get<bool>();
 }
 
 JsonObject JsonObject::get_object(const std::string& key) const {
   const json& v = raw(key);
-  if (!v.is_object()) fail(key, "expected an object");
+  if (!v.is_object())
+    fail(key, "expected an object");
   return JsonObject(v, m_file, path_of(key));
 }
 
@@ -74,7 +85,8 @@ void JsonObject::reject_unknown(const std::set<std::string>& known) const {
   for (const auto& [key, value] : m_json.items()) {
     if (!known.count(key)) {
       std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      for (const auto& k : known)
+        list += (list.empty() ? "" : ", ") + k;
       fail(key, "unknown key (expected one of: " + list + ")");
     }
   }
@@ -82,7 +94,8 @@ void JsonObject::reject_unknown(const std::set<std::string>& known) const {
 
 json read_json_file(const std::string& file) {
   std::ifstream in(file);
-  if (!in) throw ConfigError(file + ": cannot open");
+  if (!in)
+    throw ConfigError(file + ": cannot open");
   std::stringstream buf;
   buf << in.rdbuf();
   try {

@@ -1,8 +1,8 @@
 #include "tools/kernel_catalog.hpp"
 
 #include "kernels/attention_cte.hpp"
+#include "kernels/attention_cte_reference_params.hpp"
 #include "kernels/matmul.hpp"
-#include "kernels/reference/attention_cte_reference.hpp"
 #include "kernels/reference/max_all_close.hpp"
 
 namespace tn::cli {
@@ -10,37 +10,75 @@ namespace tn::cli {
 namespace {
 
 DType read_dtype(const JsonObject& params, const std::string& key, DType fallback) {
-  if (!params.has(key)) return fallback;
+  if (!params.has(key))
+    return fallback;
   auto dt = dtype_from_name(params.get_string(key));
-  if (!dt) params.fail(key, "unknown dtype \"" + params.get_string(key) + "\"");
+  if (!dt)
+    params.fail(key, "unknown dtype \"" + params.get_string(key) + "\"");
   return *dt;
 }
 
 // ---- attention_cte ---------------------------------------------------------------------------------
 
 // Field names of attention_cte_cases.json. The metadata fields are accepted so a case runs by pasting.
-const std::set<std::string> kAttentionKeys = {
-    "test", "idx", "lnc", "bs", "bs_kv", "gqa_group", "seqlen_q", "seqlen_kv", "d", "dtype", "scale", "causal",
-    "sliding_window", "prior_len", "prior_used_len", "sink", "cp_degree", "cp_rank_id", "cp_strided_q_slicing",
-    "cp_offset", "tp_q", "tp_k", "tp_out", "cache_softmax", "n_packed_sequences", "expect_failure", "validated",
-    "num_kv_sections", "kv_len_loaded_incl_prior_pad", "softmax_dtype", "mm_out_dtype"};
+const std::set<std::string> kAttentionKeys = {"test",
+                                              "idx",
+                                              "lnc",
+                                              "bs",
+                                              "bs_kv",
+                                              "gqa_group",
+                                              "seqlen_q",
+                                              "seqlen_kv",
+                                              "d",
+                                              "dtype",
+                                              "scale",
+                                              "causal",
+                                              "sliding_window",
+                                              "prior_len",
+                                              "prior_used_len",
+                                              "sink",
+                                              "cp_degree",
+                                              "cp_rank_id",
+                                              "cp_strided_q_slicing",
+                                              "cp_offset",
+                                              "tp_q",
+                                              "tp_k",
+                                              "tp_out",
+                                              "cache_softmax",
+                                              "n_packed_sequences",
+                                              "expect_failure",
+                                              "validated",
+                                              "num_kv_sections",
+                                              "kv_len_loaded_incl_prior_pad",
+                                              "softmax_dtype",
+                                              "mm_out_dtype"};
 
 // Features of the real kernel that trnsim's attention_cte does not generate yet: refuse them loudly
 // rather than silently computing something else.
 void reject_unsupported_attention_features(const JsonObject& p) {
   auto unsupported = [&](const std::string& key, const std::string& feature) {
-    p.fail(key, feature + " is not supported yet by trnsim's attention_cte (supported today: causal/non-causal, "
-                          "scale, GQA, tp_q/tp_k/tp_out, bf16/fp16/fp32, flash sections, LNC1/LNC2)");
+    p.fail(key, feature +
+                    " is not supported yet by trnsim's attention_cte (supported today: causal/non-causal, "
+                    "scale, GQA, tp_q/tp_k/tp_out, bf16/fp16/fp32, flash sections, LNC1/LNC2)");
   };
-  if (p.get_int("sliding_window", 0) != 0) unsupported("sliding_window", "sliding-window attention");
-  if (p.has("prior_len") && p.get_int("prior_len") != 0) unsupported("prior_len", "prefix caching");
-  if (p.has("prior_used_len")) unsupported("prior_used_len", "prefix caching");
-  if (p.get_bool("sink", false)) unsupported("sink", "sink tokens");
-  if (p.has("cp_degree") && p.get_int("cp_degree") > 1) unsupported("cp_degree", "context parallelism");
-  if (p.has("cp_offset")) unsupported("cp_offset", "context parallelism");
-  if (p.has("cp_rank_id")) unsupported("cp_rank_id", "context parallelism");
-  if (p.get_bool("cache_softmax", false)) unsupported("cache_softmax", "softmax caching");
-  if (p.has("n_packed_sequences")) unsupported("n_packed_sequences", "sequence packing");
+  if (p.get_int("sliding_window", 0) != 0)
+    unsupported("sliding_window", "sliding-window attention");
+  if (p.has("prior_len") && p.get_int("prior_len") != 0)
+    unsupported("prior_len", "prefix caching");
+  if (p.has("prior_used_len"))
+    unsupported("prior_used_len", "prefix caching");
+  if (p.get_bool("sink", false))
+    unsupported("sink", "sink tokens");
+  if (p.has("cp_degree") && p.get_int("cp_degree") > 1)
+    unsupported("cp_degree", "context parallelism");
+  if (p.has("cp_offset"))
+    unsupported("cp_offset", "context parallelism");
+  if (p.has("cp_rank_id"))
+    unsupported("cp_rank_id", "context parallelism");
+  if (p.get_bool("cache_softmax", false))
+    unsupported("cache_softmax", "softmax caching");
+  if (p.has("n_packed_sequences"))
+    unsupported("n_packed_sequences", "sequence packing");
   if (p.has("softmax_dtype") && read_dtype(p, "softmax_dtype", DType::kFloat32) != DType::kFloat32) {
     unsupported("softmax_dtype", "a softmax_dtype other than float32");
   }
@@ -83,15 +121,24 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
   KernelSetup s;
   s.kernel = "attention_cte";
   s.expect_failure = p.get_bool("expect_failure", false);
-  s.params = {{"bs", a.bs},         {"bs_kv", a.bs_kv},   {"seqlen_q", a.seqlen_q},
-              {"seqlen_kv", a.seqlen_kv}, {"d", a.d},   {"dtype", dtype_name(a.dtype)},
-              {"scale", a.scale},   {"causal", a.causal}, {"tp_q", a.tp_q},
-              {"tp_k", a.tp_k},     {"tp_out", a.tp_out}, {"lnc", a.lnc},
+  s.params = {{"bs", a.bs},
+              {"bs_kv", a.bs_kv},
+              {"seqlen_q", a.seqlen_q},
+              {"seqlen_kv", a.seqlen_kv},
+              {"d", a.d},
+              {"dtype", dtype_name(a.dtype)},
+              {"scale", a.scale},
+              {"causal", a.causal},
+              {"tp_q", a.tp_q},
+              {"tp_k", a.tp_k},
+              {"tp_out", a.tp_out},
+              {"lnc", a.lnc},
               {"num_kv_sections", attention_sections(a.seqlen_kv)}};
   try {
     s.programs = kernels::build_attention_cte(a, limits);
   } catch (const kernels::KernelParamError& e) {
-    if (!s.expect_failure) throw ConfigError(p.file() + ": " + p.path() + ": " + e.what());
+    if (!s.expect_failure)
+      throw ConfigError(p.file() + ": " + p.path() + ": " + e.what());
     s.failure = e.what();
     return s;
   }
@@ -103,17 +150,7 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
   s.rtol = ref::kAttentionCteRtol;  // the kernel's own test tolerances (kernels.md §2.2)
   s.atol = ref::kAttentionCteAtol;
   s.reference = [a](const HostTensors& in) {
-    ref::AttentionCteRefParams rp;
-    rp.bs = a.bs;
-    rp.bs_kv = a.bs_kv;
-    rp.seqlen_q = a.seqlen_q;
-    rp.seqlen_kv = a.seqlen_kv;
-    rp.d = a.d;
-    rp.scale = a.scale;
-    rp.causal = a.causal;
-    rp.tp_q = a.tp_q;
-    rp.tp_k = a.tp_k;
-    rp.tp_out = a.tp_out;
+    const ref::AttentionCteRefParams rp = kernels::reference_params(a);
     ref::AttentionCteRefInputs ri;
     ri.q = &in.at("q");
     ri.k = &in.at("k");
@@ -157,7 +194,8 @@ KernelSetup setup_matmul(const JsonObject& p, const isa::MemoryLimits& limits) {
         const double aki = a[k * m.m + i];
         double* row = c.data.data() + i * m.n;
         const double* brow = b.data() + k * m.n;
-        for (int64_t j = 0; j < m.n; ++j) row[j] += aki * brow[j];
+        for (int64_t j = 0; j < m.n; ++j)
+          row[j] += aki * brow[j];
       }
     }
     HostTensors out;
@@ -171,11 +209,15 @@ KernelSetup setup_matmul(const JsonObject& p, const isa::MemoryLimits& limits) {
 
 std::vector<std::string> kernel_names() { return {"attention_cte", "matmul"}; }
 
-KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, const isa::MemoryLimits& limits) {
-  if (kernel == "attention_cte") return setup_attention_cte(params, limits);
-  if (kernel == "matmul") return setup_matmul(params, limits);
+KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
+                         const isa::MemoryLimits& limits) {
+  if (kernel == "attention_cte")
+    return setup_attention_cte(params, limits);
+  if (kernel == "matmul")
+    return setup_matmul(params, limits);
   std::string names;
-  for (const auto& n : kernel_names()) names += (names.empty() ? "" : ", ") + n;
+  for (const auto& n : kernel_names())
+    names += (names.empty() ? "" : ", ") + n;
   throw ConfigError(params.file() + ": $.kernel: unknown kernel \"" + kernel + "\" (known: " + names + ")");
 }
 

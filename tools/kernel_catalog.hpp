@@ -27,7 +27,7 @@ struct KernelSetup {
   std::string kernel;
   nlohmann::json params;  // as resolved (defaults filled in)
   bool expect_failure = false;
-  std::string failure;  // when the kernel rejected the parameters: why
+  std::string failure;                 // when the kernel rejected the parameters: why
   std::vector<isa::Program> programs;  // one per NeuronCore
   std::vector<TensorInfo> inputs;      // in the order random inputs are drawn (kernels.md §2.2)
   std::vector<TensorInfo> outputs;
@@ -42,6 +42,7 @@ std::vector<std::string> kernel_names();
 // Reads `params` (a JSON object at `params.path()`) for `kernel` and builds everything. Bad keys or
 // values throw ConfigError naming the JSON path; parameters the kernel rejects throw ConfigError too,
 // unless the params say expect_failure, in which case `failure` holds the reason.
-KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, const isa::MemoryLimits& limits);
+KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
+                         const isa::MemoryLimits& limits);
 
 }  // namespace tn::cli

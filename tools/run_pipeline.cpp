@@ -16,12 +16,12 @@
 #include "isa/validator.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/reference/npy.hpp"
+#include "kernels/reference/numpy_random.hpp"
 #include "sim/func/functional_runner.hpp"
 #include "sim/numerics/convert.hpp"
 #include "sim/sc/timed_run.hpp"
 #include "sim/timing/hw_config.hpp"
 #include "tools/kernel_catalog.hpp"
-#include "kernels/reference/numpy_random.hpp"
 #include "tools/run_config.hpp"
 #include "traces/chrome_json_trace_writer.hpp"
 #include "traces/perfetto_trace_writer.hpp"
@@ -38,7 +38,8 @@ using Clock = std::chrono::steady_clock;
 
 // Values as the hardware holds them: rounded to the tensor's dtype (via fp32, as the tests' casts do).
 ref::HostTensor rounded(ref::HostTensor t, DType dtype) {
-  for (double& x : t.data) x = num::round_to(dtype, static_cast<float>(x));
+  for (double& x : t.data)
+    x = num::round_to(dtype, static_cast<float>(x));
   return t;
 }
 
@@ -47,8 +48,11 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
   ref::NumpyLegacyRandom rng(c.seed);
   for (const auto& [name, path] : c.input_files) {
     bool known = false;
-    for (const auto& t : k.inputs) known = known || t.name == name;
-    if (!known) throw ConfigError(c.file + ": $.inputs.files." + name + ": " + k.kernel + " has no input '" + name + "'");
+    for (const auto& t : k.inputs)
+      known = known || t.name == name;
+    if (!known)
+      throw ConfigError(c.file + ": $.inputs.files." + name + ": " + k.kernel + " has no input '" + name +
+                        "'");
   }
   for (const TensorInfo& t : k.inputs) {
     ref::HostTensor h;
@@ -67,36 +71,44 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
   return inputs;
 }
 
-std::vector<float> to_floats(const ref::HostTensor& t) { return std::vector<float>(t.data.begin(), t.data.end()); }
+std::vector<float> to_floats(const ref::HostTensor& t) {
+  return std::vector<float>(t.data.begin(), t.data.end());
+}
 
 ref::HostTensor read_back(const sim::Hbm& hbm, const TensorInfo& t) {
   ref::HostTensor h;
   h.shape = t.shape;
-  for (float v : hbm.read(t.name)) h.data.push_back(v);
+  for (float v : hbm.read(t.name))
+    h.data.push_back(v);
   return h;
 }
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p);
   out << text;
-  if (!out) throw std::runtime_error(p.string() + ": cannot write");
+  if (!out)
+    throw std::runtime_error(p.string() + ": cannot write");
 }
 
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled) : m_enabled(enabled && isatty(fileno(stderr))) {}
   void update(double fraction) {
-    if (!m_enabled) return;
+    if (!m_enabled)
+      return;
     const int percent = static_cast<int>(fraction * 100);
-    if (percent == m_last) return;
+    if (percent == m_last)
+      return;
     m_last = percent;
     const int filled = percent / 4;
     std::fprintf(stderr, "\r  simulating [%s%s] %3d%%", std::string(filled, '#').c_str(),
                  std::string(25 - filled, ' ').c_str(), percent);
-    if (percent >= 100) std::fprintf(stderr, "\n");
+    if (percent >= 100)
+      std::fprintf(stderr, "\n");
   }
   ~ProgressBar() {
-    if (m_enabled && m_last >= 0 && m_last < 100) std::fprintf(stderr, "\n");
+    if (m_enabled && m_last >= 0 && m_last < 100)
+      std::fprintf(stderr, "\n");
   }
 
  private:
@@ -150,10 +162,13 @@ RunOutcome run_one(const RunRequest& request) {
         ok = true;
       }
     }
-    if (!ok) throw ConfigError("--mode: expected functional, timing, timing_only or both");
-    if (config.mode == RunMode::kTimingOnly) config.check_numerics = false;
+    if (!ok)
+      throw ConfigError("--mode: expected functional, timing, timing_only or both");
+    if (config.mode == RunMode::kTimingOnly)
+      config.check_numerics = false;
   }
-  if (request.trace_json) config.trace_json = true;
+  if (request.trace_json)
+    config.trace_json = true;
 
   timing::HwConfig hw;
   try {
@@ -180,15 +195,18 @@ RunOutcome run_one(const RunRequest& request) {
     return outcome;
   }
   if (k.expect_failure) {
-    throw ConfigError(config.file + ": $.params.expect_failure: the case expects the kernel to reject these "
+    throw ConfigError(config.file +
+                      ": $.params.expect_failure: the case expects the kernel to reject these "
                       "parameters, but it accepted them");
   }
 
   // Validate, and hash the programs: the same hash means the same instruction streams.
-  for (const auto& p : k.programs) isa::validate_or_throw(p, limits);
+  for (const auto& p : k.programs)
+    isa::validate_or_throw(p, limits);
   s["program_hash"] = isa::hash_hex(isa::programs_hash(k.programs));
   size_t num_instructions = 0;
-  for (const auto& p : k.programs) num_instructions += p.num_instructions();
+  for (const auto& p : k.programs)
+    num_instructions += p.num_instructions();
   s["instructions"] = num_instructions;
   s["cores"] = k.programs.size();
 
@@ -204,10 +222,12 @@ RunOutcome run_one(const RunRequest& request) {
   for (const TensorInfo& t : k.inputs) {
     hbm.declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
     hbm.fill(t.name, to_floats(inputs.at(t.name)));
-    if (write) ref::write_npy(out_dir / "inputs" / (t.name + ".npy"), inputs.at(t.name), t.dtype);
+    if (write)
+      ref::write_npy(out_dir / "inputs" / (t.name + ".npy"), inputs.at(t.name), t.dtype);
   }
   std::vector<const isa::Program*> programs;
-  for (const auto& p : k.programs) programs.push_back(&p);
+  for (const auto& p : k.programs)
+    programs.push_back(&p);
 
   const auto sim_start = Clock::now();
   sim::Hbm functional_hbm = hbm;
@@ -236,9 +256,10 @@ RunOutcome run_one(const RunRequest& request) {
       // The invariant: the timing model runs the same semantics, so the bytes must be identical.
       for (const TensorInfo& t2 : k.outputs) {
         if (hbm.at(t2.name).bytes != functional_hbm.at(t2.name).bytes) {
-          throw std::runtime_error("output '" + t2.name +
-                                   "' differs between timing and functional mode: a race the semaphores do not "
-                                   "cover");
+          throw std::runtime_error(
+              "output '" + t2.name +
+              "' differs between timing and functional mode: a race the semaphores do not "
+              "cover");
         }
       }
       s["functional_equals_timing"] = true;
@@ -254,7 +275,8 @@ RunOutcome run_one(const RunRequest& request) {
     HostTensors outputs;
     for (const TensorInfo& t : k.outputs) {
       outputs[t.name] = read_back(hbm, t);
-      if (write) ref::write_npy(out_dir / "outputs" / (t.name + ".npy"), outputs[t.name], t.dtype);
+      if (write)
+        ref::write_npy(out_dir / "outputs" / (t.name + ".npy"), outputs[t.name], t.dtype);
     }
     if (config.check_numerics) {
       HostTensors golden = k.reference(inputs);
@@ -263,13 +285,11 @@ RunOutcome run_one(const RunRequest& request) {
       json per = json::object();
       for (const TensorInfo& t : k.outputs) {
         // The golden output is cast to the kernel's output dtype before comparing (kernels.md §2.1).
-        const auto r = ref::max_all_close(outputs.at(t.name), rounded(golden.at(t.name), t.dtype), k.rtol, k.atol);
-        per[t.name] = {{"passed", r.passed},
-                       {"max_abs_err", r.max_abs_err},
-                       {"max_rel_err", r.max_rel_err},
-                       {"mismatches", r.num_mismatches},
-                       {"elements", r.num_elements},
-                       {"detail", r.description}};
+        const auto r =
+            ref::max_all_close(outputs.at(t.name), rounded(golden.at(t.name), t.dtype), k.rtol, k.atol);
+        per[t.name] = {{"passed", r.passed},           {"max_abs_err", r.max_abs_err},
+                       {"max_rel_err", r.max_rel_err}, {"mismatches", r.num_mismatches},
+                       {"elements", r.num_elements},   {"detail", r.description}};
         all = all && r.passed;
       }
       numerics["passed"] = all;
@@ -285,14 +305,17 @@ RunOutcome run_one(const RunRequest& request) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   s["peak_rss_mb"] = usage.ru_maxrss / 1024.0;  // Linux reports kilobytes
-  if (write) write_file(out_dir / "summary.json", s.dump(2) + "\n");
+  if (write)
+    write_file(out_dir / "summary.json", s.dump(2) + "\n");
 
   std::ostringstream h;
   h << k.kernel;
-  if (s.contains("total_ns")) h << "  " << std::fixed << std::setprecision(1) << s["total_ns"].get<double>() / 1000 << " us";
+  if (s.contains("total_ns"))
+    h << "  " << std::fixed << std::setprecision(1) << s["total_ns"].get<double>() / 1000 << " us";
   if (numerics["checked"].get<bool>()) {
     for (const auto& [name, r] : numerics["outputs"].items()) {
-      h << "  " << name << " max_abs_err=" << std::scientific << std::setprecision(2) << r["max_abs_err"].get<double>();
+      h << "  " << name << " max_abs_err=" << std::scientific << std::setprecision(2)
+        << r["max_abs_err"].get<double>();
     }
   }
   outcome.headline = h.str();
@@ -302,36 +325,38 @@ RunOutcome run_one(const RunRequest& request) {
 std::string summary_text(const json& s) {
   std::ostringstream o;
   o << std::fixed;
-  o << "trnsim: " << s["kernel"].get<std::string>() << " on " << s["hardware"].value("name", std::string("?")) << " ("
-    << s["cores"].get<size_t>() << " core" << (s["cores"].get<size_t>() > 1 ? "s" : "") << "), mode "
+  o << "trnsim: " << s["kernel"].get<std::string>() << " on " << s["hardware"].value("name", std::string("?"))
+    << " (" << s["cores"].get<size_t>() << " core" << (s["cores"].get<size_t>() > 1 ? "s" : "") << "), mode "
     << s["mode"].get<std::string>() << "\n";
   o << "  params       " << s["params"].dump() << "\n";
-  o << "  program      " << s["instructions"].get<size_t>() << " instructions, hash " << s["program_hash"].get<std::string>()
-    << "\n";
+  o << "  program      " << s["instructions"].get<size_t>() << " instructions, hash "
+    << s["program_hash"].get<std::string>() << "\n";
   if (s.contains("timing")) {
     const json& t = s["timing"];
-    o << std::setprecision(3) << "  time         " << t["total_ns"].get<double>() / 1000.0 << " us simulated\n";
+    o << std::setprecision(3) << "  time         " << t["total_ns"].get<double>() / 1000.0
+      << " us simulated\n";
     o << std::setprecision(1) << "  MFU          " << t["mfu_percent"].get<double>() << " %  (model "
-      << t["model_flops"].get<double>() / 1e9 << " GFLOP; PE peak " << t["peak_flops_per_s"].get<double>() / 1e12
-      << " TFLOPS)\n";
-    o << "  HBM          " << std::setprecision(1) << (t["hbm"]["read_bytes"].get<double>() / 1048576.0) << " MiB read, "
-      << (t["hbm"]["write_bytes"].get<double>() / 1048576.0) << " MiB written, " << t["hbm"]["achieved_GBps"].get<double>()
-      << " GB/s\n";
+      << t["model_flops"].get<double>() / 1e9 << " GFLOP; PE peak "
+      << t["peak_flops_per_s"].get<double>() / 1e12 << " TFLOPS)\n";
+    o << "  HBM          " << std::setprecision(1) << (t["hbm"]["read_bytes"].get<double>() / 1048576.0)
+      << " MiB read, " << (t["hbm"]["write_bytes"].get<double>() / 1048576.0) << " MiB written, "
+      << t["hbm"]["achieved_GBps"].get<double>() << " GB/s\n";
     for (const auto& core : t["cores"]) {
       o << "  core " << core["core"].get<size_t>() << " busy   ";
       int n = 0;
       for (const auto& [name, e] : core["engines"].items()) {
-        if (e["instructions"].get<uint64_t>() == 0) continue;
-        o << (n++ % 5 == 0 && n > 1 ? "\n               " : "") << std::left << std::setw(11) << name << std::right
-          << std::setw(5) << std::setprecision(1) << e["busy_percent"].get<double>() << "%  ";
+        if (e["instructions"].get<uint64_t>() == 0)
+          continue;
+        o << (n++ % 5 == 0 && n > 1 ? "\n               " : "") << std::left << std::setw(11) << name
+          << std::right << std::setw(5) << std::setprecision(1) << e["busy_percent"].get<double>() << "%  ";
       }
       o << "\n";
     }
   }
   const json& nm = s["numerics"];
   if (nm["checked"].get<bool>()) {
-    o << "  numerics     " << (nm["passed"].get<bool>() ? "PASS" : "FAIL") << " (max-mode, rtol " << std::defaultfloat
-      << nm["rtol"].get<double>() << ", atol " << nm["atol"].get<double>() << ")\n";
+    o << "  numerics     " << (nm["passed"].get<bool>() ? "PASS" : "FAIL") << " (max-mode, rtol "
+      << std::defaultfloat << nm["rtol"].get<double>() << ", atol " << nm["atol"].get<double>() << ")\n";
     for (const auto& [name, r] : nm["outputs"].items()) {
       o << "    " << name << ": " << r["detail"].get<std::string>() << "\n";
     }

@@ -9,7 +9,7 @@ namespace tn::cli {
 
 struct RunRequest {
   std::string config;
-  std::string out_dir;  // empty: write nothing (trnsim check)
+  std::string out_dir;        // empty: write nothing (trnsim check)
   std::string mode_override;  // "", or a RunMode name
   bool trace_json = false;    // also write trace.json
   bool progress = true;       // progress bar on stderr for long runs (when stderr is a terminal)
@@ -17,7 +17,7 @@ struct RunRequest {
 
 struct RunOutcome {
   nlohmann::json summary;
-  bool passed = false;  // numerics passed (or were not checked), or an expected failure happened
+  bool passed = false;   // numerics passed (or were not checked), or an expected failure happened
   std::string headline;  // one line for `trnsim check`
 };
 

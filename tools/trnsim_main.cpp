@@ -61,7 +61,8 @@ std::vector<std::string> collect_configs(const std::vector<std::string>& paths) 
     if (fs::is_directory(p)) {
       std::vector<std::string> found;
       for (const auto& e : fs::recursive_directory_iterator(p)) {
-        if (e.is_regular_file() && e.path().extension() == ".json") found.push_back(e.path().string());
+        if (e.is_regular_file() && e.path().extension() == ".json")
+          found.push_back(e.path().string());
       }
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
@@ -78,10 +79,12 @@ std::vector<std::string> collect_configs(const std::vector<std::string>& paths) 
 // notes.md §2.7), so each timed run gets a fresh one. The child reports one line through a pipe.
 std::pair<int, std::string> run_in_child(const std::string& config) {
   int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  if (pipe(fds) != 0)
+    throw std::runtime_error("pipe failed");
   std::fflush(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid < 0)
+    throw std::runtime_error("fork failed");
   if (pid == 0) {
     close(fds[0]);
     int code = 0;
@@ -93,7 +96,8 @@ std::pair<int, std::string> run_in_child(const std::string& config) {
       const cli::RunOutcome o = cli::run_one(req);
       code = o.passed ? 0 : 1;
       line = o.headline;
-      if (!o.passed) line += "  numerics FAIL: " + o.summary["numerics"].dump();
+      if (!o.passed)
+        line += "  numerics FAIL: " + o.summary["numerics"].dump();
     } catch (const std::exception& e) {
       code = 2;
       line = e.what();
@@ -107,16 +111,19 @@ std::pair<int, std::string> run_in_child(const std::string& config) {
   std::string line;
   char buf[4096];
   ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) line.append(buf, static_cast<size_t>(n));
+  while ((n = read(fds[0], buf, sizeof buf)) > 0)
+    line.append(buf, static_cast<size_t>(n));
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) return {3, "crashed with signal " + std::to_string(WTERMSIG(status))};
+  if (WIFSIGNALED(status))
+    return {3, "crashed with signal " + std::to_string(WTERMSIG(status))};
   return {WEXITSTATUS(status), line};
 }
 
 int cmd_check(const std::vector<std::string>& args) {
-  if (args.empty()) throw cli::ConfigError("check: give one or more config files or folders");
+  if (args.empty())
+    throw cli::ConfigError("check: give one or more config files or folders");
   const auto configs = collect_configs(args);
   int passed = 0, failed = 0;
   for (const auto& c : configs) {
@@ -172,9 +179,12 @@ int sc_main(int argc, char** argv) {
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {
-    if (command == "run") return cmd_run(args);
-    if (command == "check") return cmd_check(args);
-    if (command == "disasm") return cmd_disasm(args);
+    if (command == "run")
+      return cmd_run(args);
+    if (command == "check")
+      return cmd_check(args);
+    if (command == "disasm")
+      return cmd_disasm(args);
     std::cerr << "trnsim: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const po::error& e) {

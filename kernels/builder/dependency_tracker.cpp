@@ -14,31 +14,36 @@ Access access_of(const isa::AccessPattern& ap, bool is_write) {
   auto [lo, hi] = ap.free_extent();
   if (ap.mem == isa::MemKind::kHbm) {
     int64_t plo = 0, phi = ap.partition_stride * (ap.num_partitions - 1);
-    if (phi < 0) std::swap(plo, phi);
+    if (phi < 0)
+      std::swap(plo, phi);
     return {2 + ap.tensor, ap.offset + plo + lo, ap.offset + phi + hi + 1, is_write};
   }
   const int64_t size = dtype_size(ap.dtype);
-  return {ap.mem == isa::MemKind::kSbuf ? 0 : 1, ap.offset + lo * size, ap.offset + (hi + 1) * size, is_write};
+  return {ap.mem == isa::MemKind::kSbuf ? 0 : 1, ap.offset + lo * size, ap.offset + (hi + 1) * size,
+          is_write};
 }
 }  // namespace
 
 std::vector<Access> accesses_of(const isa::Operation& op) {
   std::vector<Access> out;
-  for (const auto& o : isa::operands_of(op)) out.push_back(access_of(*o.ap, o.is_write));
+  for (const auto& o : isa::operands_of(op))
+    out.push_back(access_of(*o.ap, o.is_write));
   // A PSUM accumulation reads what it adds to: that is covered by its write (WAW on the last writer).
   return out;
 }
 
 DependencyTracker::SpaceMap& DependencyTracker::space(int32_t id) {
   auto [it, inserted] = m_spaces.try_emplace(id);
-  if (inserted) it->second.emplace(0, Segment{kUnbounded, {}, {}});
+  if (inserted)
+    it->second.emplace(0, Segment{kUnbounded, {}, {}});
   return it->second;
 }
 
 DependencyTracker::SpaceMap::iterator DependencyTracker::split(SpaceMap& m, int64_t at) {
   auto it = m.upper_bound(at);
   --it;  // the segment containing `at` (the map always covers [0, kUnbounded))
-  if (it->first == at) return it;
+  if (it->first == at)
+    return it;
   Segment tail = it->second;
   it->second.end = at;
   return m.emplace_hint(std::next(it), at, std::move(tail));
@@ -51,20 +56,24 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
   // writes one place (in-place ops, overlapping DMA source and destination) depends on the old writer and
   // the old readers, including an earlier reader of its own stream, and never on itself.
   for (const Access& a : accesses) {
-    if (a.hi <= a.lo) continue;
+    if (a.hi <= a.lo)
+      continue;
     SpaceMap& m = space(a.space);
     auto first = split(m, a.lo);
     auto last = split(m, a.hi);
     for (auto it = first; it != last; ++it) {
       const Segment& seg = it->second;
-      if (seg.writer.stream >= 0) deps.push_back(seg.writer);
-      if (a.is_write) deps.insert(deps.end(), seg.readers.begin(), seg.readers.end());
+      if (seg.writer.stream >= 0)
+        deps.push_back(seg.writer);
+      if (a.is_write)
+        deps.insert(deps.end(), seg.readers.begin(), seg.readers.end());
     }
   }
   // Then the new history: reads first, so that a write of the same place supersedes them.
   for (int pass = 0; pass < 2; ++pass) {
     for (const Access& a : accesses) {
-      if (a.is_write != (pass == 1) || a.hi <= a.lo) continue;
+      if (a.is_write != (pass == 1) || a.hi <= a.lo)
+        continue;
       SpaceMap& m = space(a.space);
       auto first = split(m, a.lo);
       auto last = split(m, a.hi);

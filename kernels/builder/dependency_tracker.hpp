@@ -12,7 +12,7 @@
 namespace tn::kernels {
 
 struct Access {
-  int32_t space;  // 0 = SBUF, 1 = PSUM, 2 + t = HBM tensor t
+  int32_t space;   // 0 = SBUF, 1 = PSUM, 2 + t = HBM tensor t
   int64_t lo, hi;  // [lo, hi)
   bool is_write;
 };
@@ -23,12 +23,13 @@ class DependencyTracker {
 
   // Records instruction (stream, index) doing `accesses`; appends to `deps` the (stream, index) of every
   // earlier instruction it depends on (possibly with duplicates).
-  void record(int32_t stream, int32_t index, const std::vector<Access>& accesses, std::vector<isa::InstrRef>& deps);
+  void record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
+              std::vector<isa::InstrRef>& deps);
 
  private:
   struct Segment {
     int64_t end = 0;
-    isa::InstrRef writer;              // stream -1: never written
+    isa::InstrRef writer;                // stream -1: never written
     std::vector<isa::InstrRef> readers;  // latest reader per stream since the last write
   };
   using SpaceMap = std::map<int64_t, Segment>;  // start -> segment covering [start, end)

@@ -17,7 +17,8 @@ namespace {
 constexpr std::string_view kThisFile = "kernels/builder/program_builder.cpp";
 std::string_view project_root() {
   const std::string_view f = __FILE__;
-  if (f.size() < kThisFile.size() || f.substr(f.size() - kThisFile.size()) != kThisFile) return {};
+  if (f.size() < kThisFile.size() || f.substr(f.size() - kThisFile.size()) != kThisFile)
+    return {};
   return f.substr(0, f.size() - kThisFile.size());
 }
 
@@ -30,9 +31,11 @@ std::string project_relative(const char* file) {
   if (!root.empty() && f.size() > root.size() && std::string_view(f).substr(0, root.size()) == root) {
     return f.substr(root.size());
   }
-  if (root.empty() && !f.empty() && f[0] != '/') return f;  // compiled with project-relative paths
+  if (root.empty() && !f.empty() && f[0] != '/')
+    return f;  // compiled with project-relative paths
   for (const char* top : {"/kernels/", "/tests/", "/bench/", "/tools/", "/sim/", "/traces/", "/isa/"}) {
-    if (auto pos = f.rfind(top); pos != std::string::npos) return f.substr(pos + 1);
+    if (auto pos = f.rfind(top); pos != std::string::npos)
+      return f.substr(pos + 1);
   }
   auto slash = f.rfind('/');
   return slash == std::string::npos ? f : f.substr(slash + 1);
@@ -49,7 +52,8 @@ int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
 int64_t product(const std::vector<int64_t>& v) {
   int64_t n = 1;
-  for (int64_t x : v) n *= x;
+  for (int64_t x : v)
+    n *= x;
   return n;
 }
 
@@ -70,31 +74,35 @@ ProgramBuilder::ProgramBuilder(std::string kernel, const MemoryLimits& limits, u
 
 int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape,
                                    TensorKind kind) {
-  if (m_program.find_tensor(name) >= 0) throw std::invalid_argument("HBM tensor '" + name + "' declared twice");
+  if (m_program.find_tensor(name) >= 0)
+    throw std::invalid_argument("HBM tensor '" + name + "' declared twice");
   m_program.tensors.push_back({name, dtype, std::move(shape), kind});
   return static_cast<int32_t>(m_program.tensors.size() - 1);
 }
 
 int32_t ProgramBuilder::dma_queue(const std::string& name) {
   for (size_t i = 0; i < m_program.streams.size(); ++i) {
-    if (m_program.streams[i].name == name) return static_cast<int32_t>(i);
+    if (m_program.streams[i].name == name)
+      return static_cast<int32_t>(i);
   }
   const int32_t sem = static_cast<int32_t>(m_program.semaphores.size());
   m_program.semaphores.push_back({name, 0});
   m_program.streams.push_back({name, Engine::kDma, sem, {}});
-  for (auto& row : m_waited) row.push_back(0);
+  for (auto& row : m_waited)
+    row.push_back(0);
   m_waited.emplace_back(m_program.streams.size(), 0);
   return static_cast<int32_t>(m_program.streams.size() - 1);
 }
 
-void ProgramBuilder::check_shape(const std::string& name, int32_t partitions, const std::vector<int64_t>& free_shape,
-                                 const Loc& loc) const {
+void ProgramBuilder::check_shape(const std::string& name, int32_t partitions,
+                                 const std::vector<int64_t>& free_shape, const Loc& loc) const {
   if (free_shape.empty() || free_shape.size() > kMaxFreeDims) {
     throw AllocationError(where(loc) + ": buffer '" + name + "' needs 1 to 4 free dimensions");
   }
   for (int64_t n : free_shape) {
     if (n <= 0) {
-      throw AllocationError(where(loc) + ": buffer '" + name + "' has a free dimension of size " + std::to_string(n));
+      throw AllocationError(where(loc) + ": buffer '" + name + "' has a free dimension of size " +
+                            std::to_string(n));
     }
   }
   if (partitions <= 0 || partitions > m_limits.num_partitions) {
@@ -131,7 +139,8 @@ Buffer ProgramBuilder::allocate(MemKind mem, const std::string& name, DType dtyp
   auto first = live.lower_bound(addr);
   if (first != live.begin()) {
     const BufferLifetime& below = m_program.buffers[std::prev(first)->second];
-    if (below.offset + below.bytes_per_partition > addr) --first;
+    if (below.offset + below.bytes_per_partition > addr)
+      --first;
   }
   live.erase(first, live.lower_bound(addr + life.bytes_per_partition));
   live[addr] = id;
@@ -163,7 +172,8 @@ Buffer ProgramBuilder::psum(const std::string& name, DType dtype, int32_t partit
                           " bytes per partition exceeds a " + std::to_string(bank) + "-byte bank");
   }
   int64_t addr = align_up(m_psum_top, 4);
-  if (addr / bank != (addr + bytes - 1) / bank) addr = align_up(addr, bank);
+  if (addr / bank != (addr + bytes - 1) / bank)
+    addr = align_up(addr, bank);
   if (addr + bytes > m_limits.psum_partition_bytes) {
     throw AllocationError(where(loc) + ": PSUM overflow allocating '" + name + "'");
   }
@@ -176,24 +186,29 @@ Buffer ProgramBuilder::psum_at_bank(const std::string& name, int32_t bank, DType
   const int64_t bytes = product(free_shape) * dtype_size(dtype);
   const int64_t banks = m_limits.psum_partition_bytes / m_limits.psum_bank_bytes;
   if (bank < 0 || bank >= banks || bytes > m_limits.psum_bank_bytes) {
-    throw AllocationError(where(loc) + ": PSUM buffer '" + name + "' does not fit bank " + std::to_string(bank));
+    throw AllocationError(where(loc) + ": PSUM buffer '" + name + "' does not fit bank " +
+                          std::to_string(bank));
   }
   return allocate(MemKind::kPsum, name, dtype, partitions, free_shape, bank * m_limits.psum_bank_bytes, loc);
 }
 
 void ProgramBuilder::touch_buffers(const Operation& op, InstrRef at) {
   for (const auto& o : operands_of(op)) {
-    if (o.ap->mem == MemKind::kHbm) continue;
+    if (o.ap->mem == MemKind::kHbm)
+      continue;
     auto& live = m_live[o.ap->mem == MemKind::kSbuf ? 0 : 1];
     auto [lo, hi] = o.ap->free_extent();
     const int64_t size = dtype_size(o.ap->dtype);
     const int64_t first = o.ap->offset + lo * size, end = o.ap->offset + (hi + 1) * size;
     auto it = live.upper_bound(first);
-    if (it != live.begin()) --it;
+    if (it != live.begin())
+      --it;
     for (; it != live.end() && it->first < end; ++it) {
       BufferLifetime& b = m_program.buffers[it->second];
-      if (b.offset + b.bytes_per_partition <= first) continue;
-      if (b.first.stream < 0) b.first = at;
+      if (b.offset + b.bytes_per_partition <= first)
+        continue;
+      if (b.first.stream < 0)
+        b.first = at;
       b.last = at;
     }
   }
@@ -209,7 +224,8 @@ void ProgramBuilder::emit(int32_t stream, Operation op, const Loc& loc) {
   for (const InstrRef& d : m_dep_scratch) {
     // In-order compute engines see their own earlier results; DMA queues overlap transfers, so a DMA
     // that depends on an earlier one of its own queue must wait for it to complete.
-    if (d.stream == stream && st.engine != Engine::kDma) continue;
+    if (d.stream == stream && st.engine != Engine::kDma)
+      continue;
     need[d.stream] = std::max<int64_t>(need[d.stream], d.index + 1);
   }
   Instruction in;
@@ -225,8 +241,8 @@ void ProgramBuilder::emit(int32_t stream, Operation op, const Loc& loc) {
   st.instructions.push_back(std::move(in));
 }
 
-void ProgramBuilder::matmul(const AccessPattern& dst, const AccessPattern& stationary, const AccessPattern& moving,
-                            bool accumulate, Loc loc) {
+void ProgramBuilder::matmul(const AccessPattern& dst, const AccessPattern& stationary,
+                            const AccessPattern& moving, bool accumulate, Loc loc) {
   emit(engine_stream(Engine::kPe), LoadStationary{stationary}, loc);
   emit(engine_stream(Engine::kPe), MultiplyMoving{dst, moving, accumulate}, loc);
 }
@@ -235,19 +251,19 @@ void ProgramBuilder::pe_transpose(const AccessPattern& dst, const AccessPattern&
   emit(engine_stream(Engine::kPe), PeTranspose{dst, src}, loc);
 }
 
-void ProgramBuilder::activation(const AccessPattern& dst, const AccessPattern& src, ActFunc func, ScalarOperand scale,
-                                OptionalAp bias, OptionalAp accumulate, Loc loc) {
+void ProgramBuilder::activation(const AccessPattern& dst, const AccessPattern& src, ActFunc func,
+                                ScalarOperand scale, OptionalAp bias, OptionalAp accumulate, Loc loc) {
   emit(engine_stream(Engine::kAct), Activation{dst, src, func, scale, bias, accumulate}, loc);
 }
 
-void ProgramBuilder::tensor_tensor(const AccessPattern& dst, const AccessPattern& a, const AccessPattern& b, AluOp op,
-                                   Engine engine, Loc loc) {
+void ProgramBuilder::tensor_tensor(const AccessPattern& dst, const AccessPattern& a, const AccessPattern& b,
+                                   AluOp op, Engine engine, Loc loc) {
   emit(engine_stream(engine), TensorTensor{dst, a, b, op}, loc);
 }
 
-void ProgramBuilder::tensor_scalar(const AccessPattern& dst, const AccessPattern& src, AluOp op0, ScalarOperand s0,
-                                   AluOp op1, ScalarOperand s1, bool reverse0, bool reverse1, Engine engine,
-                                   Loc loc) {
+void ProgramBuilder::tensor_scalar(const AccessPattern& dst, const AccessPattern& src, AluOp op0,
+                                   ScalarOperand s0, AluOp op1, ScalarOperand s1, bool reverse0,
+                                   bool reverse1, Engine engine, Loc loc) {
   emit(engine_stream(engine), TensorScalar{dst, src, op0, s0, reverse0, op1, s1, reverse1}, loc);
 }
 
@@ -258,8 +274,8 @@ void ProgramBuilder::scalar_tensor_tensor(const AccessPattern& dst, const Access
 
 void ProgramBuilder::tensor_reduce(const AccessPattern& dst, const AccessPattern& src, AluOp op, bool negate,
                                    int32_t axes, Loc loc) {
-  emit(engine_stream(Engine::kDve), TensorReduce{dst, src, op, axes < 0 ? std::max<int32_t>(src.ndim, 1) : axes, negate},
-       loc);
+  emit(engine_stream(Engine::kDve),
+       TensorReduce{dst, src, op, axes < 0 ? std::max<int32_t>(src.ndim, 1) : axes, negate}, loc);
 }
 
 void ProgramBuilder::tensor_copy(const AccessPattern& dst, const AccessPattern& src, Engine engine, Loc loc) {
@@ -277,8 +293,8 @@ void ProgramBuilder::reciprocal(const AccessPattern& dst, const AccessPattern& s
 void ProgramBuilder::range_select(const AccessPattern& dst, const AccessPattern& src, CmpOp cmp0,
                                   const AccessPattern& bound0, CmpOp cmp1, const AccessPattern& bound1,
                                   float range_start, float fill, OptionalAp reduce_res, Loc loc) {
-  emit(engine_stream(Engine::kDve), RangeSelect{dst, src, cmp0, bound0, cmp1, bound1, range_start, fill, reduce_res},
-       loc);
+  emit(engine_stream(Engine::kDve),
+       RangeSelect{dst, src, cmp0, bound0, cmp1, bound1, range_start, fill, reduce_res}, loc);
 }
 
 void ProgramBuilder::tensor_scalar_reduce(const AccessPattern& dst, const AccessPattern& src, AluOp op0,
@@ -287,7 +303,8 @@ void ProgramBuilder::tensor_scalar_reduce(const AccessPattern& dst, const Access
   emit(engine_stream(Engine::kDve), TensorScalarReduce{dst, src, op0, s0, reduce_op, reduce_res}, loc);
 }
 
-void ProgramBuilder::iota(const AccessPattern& dst, int64_t base, int64_t channel_multiplier, Steps steps, Loc loc) {
+void ProgramBuilder::iota(const AccessPattern& dst, int64_t base, int64_t channel_multiplier, Steps steps,
+                          Loc loc) {
   emit(engine_stream(Engine::kPool), Iota{dst, base, channel_multiplier, steps}, loc);
 }
 
@@ -300,7 +317,8 @@ void ProgramBuilder::dma_copy(int32_t queue, const AccessPattern& dst, const Acc
   emit(queue, DmaCopy{dst, src}, loc);
 }
 
-void ProgramBuilder::dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src, Loc loc) {
+void ProgramBuilder::dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
+                                   Loc loc) {
   emit(queue, DmaTranspose{dst, src}, loc);
 }
 
@@ -330,7 +348,8 @@ AccessPattern partitions(const AccessPattern& ap, int32_t first, int32_t count) 
 }
 
 AccessPattern reshape(const AccessPattern& ap, int64_t elem_offset, std::initializer_list<ApDim> dims) {
-  if (dims.size() > kMaxFreeDims) throw std::invalid_argument("reshape to more than 4 free dims");
+  if (dims.size() > kMaxFreeDims)
+    throw std::invalid_argument("reshape to more than 4 free dims");
   AccessPattern v = ap;
   v.offset += elem_offset * (ap.mem == MemKind::kHbm ? 1 : dtype_size(ap.dtype));
   v.ndim = static_cast<uint8_t>(dims.size());

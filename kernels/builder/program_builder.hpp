@@ -73,10 +73,10 @@ class ProgramBuilder {
   // ---- DVE (some may run on POOL/ACT via `engine`) ----------------------------------------------------
   void tensor_tensor(const AccessPattern& dst, const AccessPattern& a, const AccessPattern& b, isa::AluOp op,
                      isa::Engine engine = isa::Engine::kDve, Loc loc = Loc::current());
-  void tensor_scalar(const AccessPattern& dst, const AccessPattern& src, isa::AluOp op0, isa::ScalarOperand s0,
-                     isa::AluOp op1 = isa::AluOp::kBypass, isa::ScalarOperand s1 = isa::imm(0.0f),
-                     bool reverse0 = false, bool reverse1 = false, isa::Engine engine = isa::Engine::kDve,
-                     Loc loc = Loc::current());
+  void tensor_scalar(const AccessPattern& dst, const AccessPattern& src, isa::AluOp op0,
+                     isa::ScalarOperand s0, isa::AluOp op1 = isa::AluOp::kBypass,
+                     isa::ScalarOperand s1 = isa::imm(0.0f), bool reverse0 = false, bool reverse1 = false,
+                     isa::Engine engine = isa::Engine::kDve, Loc loc = Loc::current());
   void scalar_tensor_tensor(const AccessPattern& dst, const AccessPattern& src, isa::AluOp op0,
                             isa::ScalarOperand s0, isa::AluOp op1, const AccessPattern& tensor,
                             Loc loc = Loc::current());
@@ -88,8 +88,8 @@ class ProgramBuilder {
               Loc loc = Loc::current());
   void reciprocal(const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
   void range_select(const AccessPattern& dst, const AccessPattern& src, isa::CmpOp cmp0,
-                    const AccessPattern& bound0, isa::CmpOp cmp1, const AccessPattern& bound1, float range_start,
-                    float fill, isa::OptionalAp reduce_res, Loc loc = Loc::current());
+                    const AccessPattern& bound0, isa::CmpOp cmp1, const AccessPattern& bound1,
+                    float range_start, float fill, isa::OptionalAp reduce_res, Loc loc = Loc::current());
   void tensor_scalar_reduce(const AccessPattern& dst, const AccessPattern& src, isa::AluOp op0,
                             isa::ScalarOperand s0, isa::AluOp reduce_op, const AccessPattern& reduce_res,
                             Loc loc = Loc::current());
@@ -103,7 +103,8 @@ class ProgramBuilder {
 
   // ---- DMA ------------------------------------------------------------------------------------------
   void dma_copy(int32_t queue, const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
-  void dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
+  void dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
+                     Loc loc = Loc::current());
 
   // Appends an operation to the stream of `engine` (or a DMA queue index), with dependencies derived from
   // its operands. Public so that tests and new kernels can emit any table row.

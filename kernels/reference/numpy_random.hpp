@@ -19,7 +19,8 @@ class NumpyLegacyRandom {
   }
   std::vector<double> random_sample(size_t n) {
     std::vector<double> v(n);
-    for (auto& x : v) x = random_sample();
+    for (auto& x : v)
+      x = random_sample();
     return v;
   }
 

@@ -5,8 +5,7 @@
 
 #include <cmath>
 
-#include "kernels/attention_cte.hpp"
-#include "kernels/reference/attention_cte_reference.hpp"
+#include "kernels/attention_cte_reference_params.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/tests/kernel_harness.hpp"
 
@@ -28,17 +27,7 @@ Run run_attention(const AttentionCteParams& p, uint64_t schedule_seed = 0) {
   const std::vector<HarnessTensor> out = {{"out", p.dtype, attention_cte_out_shape(p)}};
   auto inputs = test::seeded_inputs(in);
   auto got = test::run_functional(build_attention_cte(p, kTrn2), inputs, in, out, kTrn2, schedule_seed);
-  ref::AttentionCteRefParams rp;
-  rp.bs = p.bs;
-  rp.bs_kv = p.bs_kv;
-  rp.seqlen_q = p.seqlen_q;
-  rp.seqlen_kv = p.seqlen_kv;
-  rp.d = p.d;
-  rp.scale = p.scale;
-  rp.causal = p.causal;
-  rp.tp_q = p.tp_q;
-  rp.tp_k = p.tp_k;
-  rp.tp_out = p.tp_out;
+  const ref::AttentionCteRefParams rp = reference_params(p);
   ref::AttentionCteRefInputs ri;
   ri.q = &inputs.at("q");
   ri.k = &inputs.at("k");
@@ -53,8 +42,8 @@ void check_close(const AttentionCteParams& p) {
   CHECK(cmp.passed);
 }
 
-AttentionCteParams params(int64_t bs, int64_t bs_kv, int64_t sq, int64_t skv, int64_t d, DType dt, bool causal,
-                          double scale) {
+AttentionCteParams params(int64_t bs, int64_t bs_kv, int64_t sq, int64_t skv, int64_t d, DType dt,
+                          bool causal, double scale) {
   AttentionCteParams p;
   p.bs = bs;
   p.bs_kv = bs_kv;
@@ -86,8 +75,8 @@ TEST_CASE("attention_cte: causal with more keys than queries and more queries th
 
 TEST_CASE("attention_cte: every tp_q / tp_k / tp_out combination") {
   for (int mask = 0; mask < 8; ++mask) {
-    AttentionCteParams p = params(2, 1, 200, 384, 32, mask % 2 ? DType::kFloat16 : DType::kBFloat16, mask % 3 == 0,
-                                  0.25);
+    AttentionCteParams p =
+        params(2, 1, 200, 384, 32, mask % 2 ? DType::kFloat16 : DType::kBFloat16, mask % 3 == 0, 0.25);
     p.tp_q = mask & 1;
     p.tp_k = mask & 2;
     p.tp_out = mask & 4;
@@ -129,7 +118,8 @@ TEST_CASE("attention_cte: LNC2 result equals LNC1 bit for bit") {
   CHECK(one.actual.data == two.actual.data);
 }
 
-TEST_CASE("attention_cte: any interleaving of the engines gives identical bits (semaphores cover every hazard)") {
+TEST_CASE(
+    "attention_cte: any interleaving of the engines gives identical bits (semaphores cover every hazard)") {
   const AttentionCteParams p = params(2, 1, 384, 1536, 64, DType::kBFloat16, true, 0.125);
   const Run base = run_attention(p);
   for (uint64_t seed = 1; seed <= 3; ++seed) {

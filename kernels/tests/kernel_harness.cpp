@@ -7,11 +7,13 @@
 namespace tn::kernels::test {
 
 ref::HostTensor rounded_to(ref::HostTensor t, DType dtype) {
-  for (double& x : t.data) x = num::round_to(dtype, static_cast<float>(x));
+  for (double& x : t.data)
+    x = num::round_to(dtype, static_cast<float>(x));
   return t;
 }
 
-std::map<std::string, ref::HostTensor> seeded_inputs(const std::vector<HarnessTensor>& inputs, uint32_t seed) {
+std::map<std::string, ref::HostTensor> seeded_inputs(const std::vector<HarnessTensor>& inputs,
+                                                     uint32_t seed) {
   ref::NumpyLegacyRandom rng(seed);
   std::map<std::string, ref::HostTensor> out;
   for (const auto& t : inputs) {
@@ -27,7 +29,8 @@ std::map<std::string, ref::HostTensor> run_functional(const std::vector<isa::Pro
                                                       const std::map<std::string, ref::HostTensor>& inputs,
                                                       const std::vector<HarnessTensor>& input_decls,
                                                       const std::vector<HarnessTensor>& outputs,
-                                                      const isa::MemoryLimits& limits, uint64_t schedule_seed) {
+                                                      const isa::MemoryLimits& limits,
+                                                      uint64_t schedule_seed) {
   sim::Hbm hbm;
   std::vector<const isa::Program*> ptrs;
   for (const auto& p : programs) {
@@ -46,7 +49,8 @@ std::map<std::string, ref::HostTensor> run_functional(const std::vector<isa::Pro
   for (const auto& t : outputs) {
     ref::HostTensor h;
     h.shape = t.shape;
-    for (float v : hbm.read(t.name)) h.data.push_back(v);
+    for (float v : hbm.read(t.name))
+      h.data.push_back(v);
     out[t.name] = std::move(h);
   }
   return out;

@@ -18,7 +18,8 @@ struct HarnessTensor {
 };
 
 // Inputs drawn in order from np.random.seed(seed) uniform [0, 1), rounded to their dtypes.
-std::map<std::string, ref::HostTensor> seeded_inputs(const std::vector<HarnessTensor>& inputs, uint32_t seed = 0);
+std::map<std::string, ref::HostTensor> seeded_inputs(const std::vector<HarnessTensor>& inputs,
+                                                     uint32_t seed = 0);
 
 // Validates the programs, runs them functionally (all cores share HBM) and reads back `outputs`.
 std::map<std::string, ref::HostTensor> run_functional(const std::vector<isa::Program>& programs,

@@ -28,9 +28,11 @@ TEST_CASE("cli errors: malformed JSON names the line and column") {
 }
 
 TEST_CASE("cli errors: unknown keys name their JSON path") {
-  expect_error("unknown_top", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "mdoe": "both"})",
+  expect_error("unknown_top",
+               R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "mdoe": "both"})",
                "$.mdoe: unknown key");
-  expect_error("unknown_param", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "causl": true}})",
+  expect_error("unknown_param",
+               R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "causl": true}})",
                "$.params.causl: unknown key");
   expect_error("unknown_hw_override",
                R"({"kernel": "attention_cte", "params": {)" + kParams +
@@ -39,27 +41,37 @@ TEST_CASE("cli errors: unknown keys name their JSON path") {
 }
 
 TEST_CASE("cli errors: wrong types and unknown names") {
-  expect_error("bad_type", R"({"kernel": "attention_cte", "params": {"bs": "one", "seqlen_q": 256, "seqlen_kv": 256, "d": 64}})",
-               "$.params.bs: expected an integer");
-  expect_error("bad_dtype", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "dtype": "float64"}})",
+  expect_error(
+      "bad_type",
+      R"({"kernel": "attention_cte", "params": {"bs": "one", "seqlen_q": 256, "seqlen_kv": 256, "d": 64}})",
+      "$.params.bs: expected an integer");
+  expect_error("bad_dtype",
+               R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "dtype": "float64"}})",
                "$.params.dtype: unknown dtype");
-  expect_error("bad_kernel", R"({"kernel": "attention_tkg", "params": {}})", "unknown kernel \"attention_tkg\"");
-  expect_error("bad_preset", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "hardware": "trn9"})",
-               "trn9");
+  expect_error("bad_kernel", R"({"kernel": "attention_tkg", "params": {}})",
+               "unknown kernel \"attention_tkg\"");
+  expect_error("bad_preset",
+               R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "hardware": "trn9"})", "trn9");
   expect_error("bad_mode", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "mode": "fast"})",
                "$.mode: expected");
 }
 
 TEST_CASE("cli errors: shapes outside the kernel's constraints name the parameter and rule") {
-  expect_error("big_d", R"({"kernel": "attention_cte", "params": {"seqlen_q": 256, "seqlen_kv": 256, "d": 129}})",
+  expect_error("big_d",
+               R"({"kernel": "attention_cte", "params": {"seqlen_q": 256, "seqlen_kv": 256, "d": 129}})",
                "d: head dimension must be in 1..128");
-  expect_error("gqa", R"({"kernel": "attention_cte", "params": {"bs": 3, "bs_kv": 2, "seqlen_q": 256, "seqlen_kv": 256, "d": 64}})",
-               "bs_kv: must be positive and divide bs");
-  expect_error("gqa_group", R"({"kernel": "attention_cte", "params": {"bs": 4, "bs_kv": 2, "gqa_group": 3, "seqlen_q": 256, "seqlen_kv": 256, "d": 64}})",
-               "$.params.gqa_group: must equal bs / bs_kv");
+  expect_error(
+      "gqa",
+      R"({"kernel": "attention_cte", "params": {"bs": 3, "bs_kv": 2, "seqlen_q": 256, "seqlen_kv": 256, "d": 64}})",
+      "bs_kv: must be positive and divide bs");
+  expect_error(
+      "gqa_group",
+      R"({"kernel": "attention_cte", "params": {"bs": 4, "bs_kv": 2, "gqa_group": 3, "seqlen_q": 256, "seqlen_kv": 256, "d": 64}})",
+      "$.params.gqa_group: must equal bs / bs_kv");
   expect_error("matmul_shape", R"({"kernel": "matmul", "params": {"m": 100, "k": 128, "n": 512}})",
                "m: must be a positive multiple of 128");
-  expect_error("sections", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "num_kv_sections": 2}})",
+  expect_error("sections",
+               R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "num_kv_sections": 2}})",
                "$.params.num_kv_sections");
 }
 
@@ -73,27 +85,34 @@ TEST_CASE("cli errors: features not generated yet are refused, never silently ig
 TEST_CASE("cli errors: an input file of the wrong shape or missing") {
   const fs::path dir = scratch_dir("bad_npy");
   expect_error("missing_npy",
-               R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "inputs": {"files": {"q": "/nonexistent/q.npy"}}})",
+               R"({"kernel": "attention_cte", "params": {)" + kParams +
+                   R"(}, "inputs": {"files": {"q": "/nonexistent/q.npy"}}})",
                "/nonexistent/q.npy");
-  expect_error("unknown_input",
-               R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "inputs": {"files": {"x": "x.npy"}}})",
-               "$.inputs.files.x");
+  expect_error(
+      "unknown_input",
+      R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "inputs": {"files": {"x": "x.npy"}}})",
+      "$.inputs.files.x");
 }
 
-TEST_CASE("cli errors: a hardware override that shrinks SBUF below the kernel's needs names the kernel line") {
-  expect_error("sbuf_overflow",
-               R"({"kernel": "attention_cte", "params": {)" + kParams +
-                   R"(}, "hardware": {"preset": "trn2", "overrides": {"sbuf": {"bytes_per_partition": 4096}}}})",
-               "SBUF overflow allocating");
+TEST_CASE(
+    "cli errors: a hardware override that shrinks SBUF below the kernel's needs names the kernel line") {
+  expect_error(
+      "sbuf_overflow",
+      R"({"kernel": "attention_cte", "params": {)" + kParams +
+          R"(}, "hardware": {"preset": "trn2", "overrides": {"sbuf": {"bytes_per_partition": 4096}}}})",
+      "SBUF overflow allocating");
 }
 
 TEST_CASE("cli check: one line per config, a closing count, and a non-zero exit on failure") {
   const fs::path dir = scratch_dir("check");
   fs::create_directories(dir / "cfgs");
-  write_text(dir / "cfgs/a_good.json", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "mode": "functional"})");
-  write_text(dir / "cfgs/b_bad.json", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "d": 0}})");
-  write_text(dir / "cfgs/c_expected_failure.json",
-             R"({"kernel": "attention_cte", "params": {"seqlen_q": 256, "seqlen_kv": 256, "d": 200, "expect_failure": true}})");
+  write_text(dir / "cfgs/a_good.json",
+             R"({"kernel": "attention_cte", "params": {)" + kParams + R"(}, "mode": "functional"})");
+  write_text(dir / "cfgs/b_bad.json",
+             R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "d": 0}})");
+  write_text(
+      dir / "cfgs/c_expected_failure.json",
+      R"({"kernel": "attention_cte", "params": {"seqlen_q": 256, "seqlen_kv": 256, "d": 200, "expect_failure": true}})");
   const CommandResult r = trnsim("check " + (dir / "cfgs").string());
   INFO(r.out);
   CHECK(r.exit_code == 1);

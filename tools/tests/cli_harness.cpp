@@ -17,9 +17,7 @@ fs::path scratch_dir(const std::string& name) {
   return dir;
 }
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -30,10 +28,10 @@ std::string read_text(const fs::path& path) {
 
 CommandResult trnsim(const std::string& args) {
   static int counter = 0;
-  const fs::path out = fs::temp_directory_path() / ("trnsim_cli_stdout_" + std::to_string(getpid()) + "_" +
-                                                    std::to_string(counter));
-  const fs::path err = fs::temp_directory_path() / ("trnsim_cli_stderr_" + std::to_string(getpid()) + "_" +
-                                                    std::to_string(counter++));
+  const fs::path out = fs::temp_directory_path() /
+                       ("trnsim_cli_stdout_" + std::to_string(getpid()) + "_" + std::to_string(counter));
+  const fs::path err = fs::temp_directory_path() /
+                       ("trnsim_cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
   const std::string cmd = std::string(TRNSIM_EXE) + " " + args + " >" + out.string() + " 2>" + err.string();
   const int status = std::system(cmd.c_str());
   CommandResult r;

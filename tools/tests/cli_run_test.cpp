@@ -38,7 +38,8 @@ RunDir run_config(const std::string& name, const std::string& config, const std:
 
 const trace::DecodedAnnotation* annotation(const trace::DecodedTrackEvent& e, const std::string& name) {
   for (const auto& a : e.annotations) {
-    if (a.name == name) return &a;
+    if (a.name == name)
+      return &a;
   }
   return nullptr;
 }
@@ -93,7 +94,8 @@ TEST_CASE("cli: the Perfetto trace decodes, passes the checker and has the profi
   REQUIRE(r.result.exit_code == 0);
   const trace::DecodedTrace decoded = trace::read_perfetto_trace_file(r.out / "trace.pftrace");
   const auto problems = trace::check_perfetto_trace(decoded);
-  for (const auto& p : problems) FAIL_CHECK(p);
+  for (const auto& p : problems)
+    FAIL_CHECK(p);
   const trace::TraceSummary summary = trace::summarize_perfetto_trace(decoded);
   INFO(summary.to_string());
   const trace::ProcessSummary* nc0 = summary.find("NC0");
@@ -107,8 +109,8 @@ TEST_CASE("cli: the Perfetto trace decodes, passes the checker and has the profi
   }
   const auto names = nc0->track_names();
   CHECK(std::find(names.begin(), names.end(), "Tensor") < std::find(names.begin(), names.end(), "qSyncIO0"));
-  for (const char* counter : {"SBUF used (bytes/partition)", "PSUM used (bytes/partition)", "HBM bandwidth (GB/s)",
-                              "DMAs in flight"}) {
+  for (const char* counter : {"SBUF used (bytes/partition)", "PSUM used (bytes/partition)",
+                              "HBM bandwidth (GB/s)", "DMAs in flight"}) {
     CAPTURE(counter);
     const trace::TrackSummary* t = nc0->find(counter);
     REQUIRE(t);
@@ -119,10 +121,11 @@ TEST_CASE("cli: the Perfetto trace decodes, passes the checker and has the profi
   // One multiply_moving slice, with the fields the Neuron profiler shows per instruction.
   bool found = false;
   for (const auto& packet : decoded.packets) {
-    if (!packet.track_event || packet.track_event->name != "multiply_moving") continue;
+    if (!packet.track_event || packet.track_event->name != "multiply_moving")
+      continue;
     const auto& e = *packet.track_event;
-    for (const char* field : {"opcode", "operands", "bytes", "flops", "start_cycle", "end_cycle", "sem_wait_ns",
-                              "source", "pc"}) {
+    for (const char* field : {"opcode", "operands", "bytes", "flops", "start_cycle", "end_cycle",
+                              "sem_wait_ns", "source", "pc"}) {
       CAPTURE(field);
       CHECK(annotation(e, field));
     }
@@ -135,7 +138,8 @@ TEST_CASE("cli: the Perfetto trace decodes, passes the checker and has the profi
   CHECK(found);
 }
 
-TEST_CASE("cli: the same config gives byte-identical traces and outputs, and summaries equal but for wall time") {
+TEST_CASE(
+    "cli: the same config gives byte-identical traces and outputs, and summaries equal but for wall time") {
   const RunDir a = run_config("determinism_a", kSmallCausal);
   const RunDir b = run_config("determinism_b", kSmallCausal);
   REQUIRE(a.result.exit_code == 0);
@@ -143,9 +147,11 @@ TEST_CASE("cli: the same config gives byte-identical traces and outputs, and sum
   CHECK(read_text(a.out / "trace.pftrace") == read_text(b.out / "trace.pftrace"));
   CHECK(read_text(a.out / "trace.json") == read_text(b.out / "trace.json"));
   CHECK(read_text(a.out / "outputs/out.npy") == read_text(b.out / "outputs/out.npy"));
-  json sa = json::parse(read_text(a.out / "summary.json")), sb = json::parse(read_text(b.out / "summary.json"));
+  json sa = json::parse(read_text(a.out / "summary.json")),
+       sb = json::parse(read_text(b.out / "summary.json"));
   for (json* s : {&sa, &sb}) {
-    for (const char* wall : {"wall_s", "simulate_wall_s", "instructions_per_s", "config"}) s->erase(wall);
+    for (const char* wall : {"wall_s", "simulate_wall_s", "instructions_per_s", "peak_rss_mb", "config"})
+      s->erase(wall);
   }
   CHECK(sa == sb);
 }
@@ -156,7 +162,8 @@ TEST_CASE("cli: LNC2 runs two NeuronCores and the trace shows both") {
                "causal": true, "lnc": 2}, "mode": "both"})");
   INFO(r.result.err);
   REQUIRE(r.result.exit_code == 0);
-  const auto summary = trace::summarize_perfetto_trace(trace::read_perfetto_trace_file(r.out / "trace.pftrace"));
+  const auto summary =
+      trace::summarize_perfetto_trace(trace::read_perfetto_trace_file(r.out / "trace.pftrace"));
   REQUIRE(summary.find("NC0"));
   REQUIRE(summary.find("NC1"));
   CHECK(summary.find("NC1")->find("TensorMatrix")->slices > 0);
@@ -180,9 +187,10 @@ TEST_CASE("cli: inputs from .npy files replace the seeded ones") {
   // Feed the first run's inputs back in, with a different seed: same output bytes.
   const std::string cfg = std::string(R"({"kernel": "attention_cte",
     "params": {"bs": 2, "bs_kv": 1, "seqlen_q": 256, "seqlen_kv": 640, "d": 64, "dtype": "bfloat16", "scale": 0.125},
-    "inputs": {"seed": 7, "files": {"q": ")") + (first.out / "inputs/q.npy").string() + R"(", "k": ")" +
-                          (first.out / "inputs/k.npy").string() + R"(", "v": ")" + (first.out / "inputs/v.npy").string() +
-                          R"("}}, "mode": "functional"})";
+    "inputs": {"seed": 7, "files": {"q": ")") +
+                          (first.out / "inputs/q.npy").string() + R"(", "k": ")" +
+                          (first.out / "inputs/k.npy").string() + R"(", "v": ")" +
+                          (first.out / "inputs/v.npy").string() + R"("}}, "mode": "functional"})";
   const RunDir second = run_config("npy_inputs_b", cfg);
   INFO(second.result.err);
   REQUIRE(second.result.exit_code == 0);
@@ -194,7 +202,8 @@ TEST_CASE("cli: disasm lists every stream with waits and kernel source lines") {
   write_text(dir / "c.json", kSmallCausal);
   const CommandResult r = trnsim("disasm " + (dir / "c.json").string());
   REQUIRE(r.exit_code == 0);
-  for (const char* text : {"pe:", "act:", "dve:", "qSyncIO0:", "multiply_moving", "wait S[", "kernels/attention_cte.cpp:"}) {
+  for (const char* text :
+       {"pe:", "act:", "dve:", "qSyncIO0:", "multiply_moving", "wait S[", "kernels/attention_cte.cpp:"}) {
     CAPTURE(text);
     CHECK(r.out.find(text) != std::string::npos);
   }
