@@ -176,10 +176,11 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
     core.dmas_in_flight.add(t.start_ps, 1.0);
     core.dmas_in_flight.add(t.end_ps, -1.0);
     const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm;
-    if (hbm_bytes > 0 && t.end_ps > t.data_start_ps) {
-      const double gbps = double(hbm_bytes) * 1000.0 / double(t.end_ps - t.data_start_ps);  // B/ns == GB/s
+    if (hbm_bytes > 0 && t.data_end_ps > t.data_start_ps) {
+      // Over the window the bytes actually moved, not the transfer's fixed-cost floor.
+      const double gbps = double(hbm_bytes) * 1000.0 / double(t.data_end_ps - t.data_start_ps);  // GB/s
       core.hbm_gbps.add(t.data_start_ps, gbps);
-      core.hbm_gbps.add(t.end_ps, -gbps);
+      core.hbm_gbps.add(t.data_end_ps, -gbps);
     }
   }
   buffer_changes(core, info.buffers_first, info.next_first, index, t.start_ps, +1.0);
@@ -265,6 +266,7 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   args.push_back({"pc", int64_t(index)});
   if (dma) {
     args.push_back({"data_start_ns", int64_t(t.data_start_ps / 1000)});
+    args.push_back({"data_end_ns", int64_t(t.data_end_ps / 1000)});
   }
   const std::pair<const char*, uint64_t> bytes[] = {
       {"hbm_read", cost.read.hbm},       {"hbm_write", cost.written.hbm}, {"sbuf_read", cost.read.sbuf},

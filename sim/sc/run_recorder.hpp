@@ -22,9 +22,10 @@ namespace tn::sc {
 // When one instruction ran, in picoseconds.
 struct InstructionTiming {
   uint64_t start_ps = 0;       // it began (a DMA: its issue)
-  uint64_t end_ps = 0;         // it finished (a DMA: its last byte moved)
+  uint64_t end_ps = 0;         // it finished (a DMA: completed, no earlier than issue + fixed cost)
   uint64_t sem_wait_ps = 0;    // time it waited for its semaphores before starting
   uint64_t data_start_ps = 0;  // DMA only: its first byte moved
+  uint64_t data_end_ps = 0;    // DMA only: its last byte moved
 };
 
 class RunRecorder {

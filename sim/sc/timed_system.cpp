@@ -157,7 +157,8 @@ void TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t index
     }
     t.start_ps = s.grant.issue_ps;
     t.data_start_ps = s.grant.data_start_ps;
-    t.end_ps = s.grant.data_end_ps;
+    t.data_end_ps = s.grant.data_end_ps;
+    t.end_ps = s.grant.complete_ps;
   } else if (st.engine == isa::Engine::kPe && uses_pe_array(in.op)) {
     // LoadStationary overlaps the previous multiply (PeTimeline); the sequencer moves on at the start.
     const timing::TimeInterval iv = std::holds_alternative<isa::LoadStationary>(in.op)

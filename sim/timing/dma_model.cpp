@@ -19,12 +19,14 @@ DmaModel::DmaModel(const HwConfig& hw, BandwidthServer& hbm_stack)
       m_hbm(hbm_stack) {}
 
 DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
-  const uint64_t ready = now_ps + m_fixed_latency_ps;
+  // Data can move as soon as the transfer is issued; the fixed cost (descriptor setup, synchronisation,
+  // semaphore write) runs alongside and sets the shortest possible issue-to-completion time.
+  const uint64_t ready = now_ps;
   const uint64_t n_engines = m_engines.size();
   const uint64_t rows = std::max<int32_t>(cost.dma.rows, 1);
   const uint64_t used = std::min(rows, n_engines);
   const uint64_t bytes = cost.dma.bytes;
-  uint64_t first = UINT64_MAX, last = ready;
+  uint64_t first = UINT64_MAX, last = now_ps;
   uint64_t rows_before = 0;
   for (uint64_t k = 0; k < used; ++k) {
     // Engine k of this transfer takes rows k, k + E, k + 2E, ...; bytes split in proportion to rows.
@@ -41,7 +43,7 @@ DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
   if (const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm; hbm_bytes > 0) {
     last = std::max(last, m_hbm.reserve(first, hbm_bytes).end_ps);
   }
-  return {now_ps, first, last};
+  return {now_ps, first, last, std::max(last, now_ps + m_fixed_latency_ps)};
 }
 
 }  // namespace tn::timing
