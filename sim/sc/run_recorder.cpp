@@ -64,7 +64,8 @@ RunRecorder::RunRecorder(const std::vector<const isa::Program*>& programs, const
 
 void RunRecorder::create_tracks(uint32_t core_index, Core& core) {
   const isa::Program& p = *core.program;
-  const trace::TrackId process = m_sink.add_process(core_index, "NC" + std::to_string(core_index));
+  // pid 0 is the idle (swapper) process to Perfetto, so NeuronCore i is pid i + 1.
+  const trace::TrackId process = m_sink.add_process(core_index + 1, "NC" + std::to_string(core_index));
   int rank = 0;
   const auto has = [&](isa::Engine e) {
     return std::any_of(p.streams.begin(), p.streams.end(),
