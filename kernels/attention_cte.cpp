@@ -597,6 +597,36 @@ std::vector<int64_t> attention_cte_out_shape(const AttentionCteParams& p) {
   return p.tp_out ? std::vector<int64_t>{p.bs, p.d, p.seqlen_q} : std::vector<int64_t>{p.bs, p.seqlen_q, p.d};
 }
 
+std::vector<KernelTensor> attention_cte_inputs(const AttentionCteParams& p) {
+  std::vector<KernelTensor> t = {{"q", p.dtype, attention_cte_q_shape(p)},
+                                 {"k", p.dtype, attention_cte_k_shape(p)},
+                                 {"v", p.dtype, attention_cte_v_shape(p)}};
+  if (p.has_prior()) {
+    t.push_back({"k_prior", p.dtype,
+                 p.tp_k ? std::vector<int64_t>{p.bs_kv, p.seqlen_prior, p.d}
+                        : std::vector<int64_t>{p.bs_kv, p.d, p.seqlen_prior}});
+    t.push_back({"v_prior", p.dtype, {p.bs_kv, p.seqlen_prior, p.d}});
+    t.push_back({"prior_used_len", DType::kInt32, {1}});
+  }
+  if (p.sink) t.push_back({"sink", DType::kFloat32, {p.bs, 1}});
+  if (p.has_cp()) t.push_back({"cp_offset", DType::kInt32, {1, 1}});
+  if (p.sequence_packing) {
+    t.push_back({"bound_min", DType::kFloat32, {p.seqlen_q, 1}});
+    t.push_back({"bound_max", DType::kFloat32, {p.seqlen_q, 1}});
+  }
+  return t;
+}
+
+std::vector<KernelTensor> attention_cte_outputs(const AttentionCteParams& p) {
+  std::vector<KernelTensor> t = {{"out", p.dtype, attention_cte_out_shape(p)}};
+  if (p.cache_softmax) {
+    const int64_t groups = (p.seqlen_q + 127) / 128;
+    t.push_back({"out_neg_max", p.softmax_dtype, {p.bs, 128, groups}});
+    t.push_back({"out_sum_recip", p.softmax_dtype, {p.bs, 128, groups}});
+  }
+  return t;
+}
+
 double attention_cte_model_flops(const AttentionCteParams& p) {
   double pairs = 0;
   for (int64_t i = 0; i < p.seqlen_q; ++i)

@@ -22,7 +22,36 @@ struct AttentionCteParams {
   bool causal = true;
   bool tp_q = true, tp_k = false, tp_out = false;
   int32_t lnc = 1;  // logical NeuronCore size: programs for 1 or 2 physical cores
+
+  int64_t sliding_window = 0;  // W > 0: key j hidden from query i when kv_pos[j] <= q_pos[i] - W
+  // Prefix caching: k_prior / v_prior hold seqlen_prior rows; the runtime input prior_used_len (1,) says
+  // how many are used. 0 = no prefix caching.
+  int64_t seqlen_prior = 0;
+  bool sink = false;  // runtime input sink (bs, 1) fp32: an extra logit per batch row
+  // Context parallelism: global_cp_deg > 1 with the runtime input cp_offset (1, 1).
+  int64_t global_cp_deg = 1;
+  bool cp_strided_q_slicing = false;
+  bool cache_softmax = false;  // also return out_neg_max and out_sum_recip, (bs, 128, ceil(Sq/128))
+  DType softmax_dtype = DType::kFloat32;
+  DType mm_out_dtype = DType::kFloat32;
+  bool sequence_packing = false;  // runtime inputs bound_min / bound_max (Sq, 1) fp32
+
+  bool has_prior() const { return seqlen_prior > 0; }
+  bool has_cp() const { return global_cp_deg > 1; }
 };
+
+// An HBM tensor the kernel takes or returns.
+struct KernelTensor {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+};
+
+// The kernel's arguments in the order the NKI tests draw random inputs (kernels.md §2.2: q, k, v, then
+// k_prior, v_prior), followed by the runtime values (prior_used_len, sink, cp_offset, bound_min,
+// bound_max) that are present; and its results (out, then out_neg_max and out_sum_recip).
+std::vector<KernelTensor> attention_cte_inputs(const AttentionCteParams& p);
+std::vector<KernelTensor> attention_cte_outputs(const AttentionCteParams& p);
 
 // A parameter outside the kernel's constraints (kernels.md §1.3); the message names the parameter and rule.
 class KernelParamError : public std::invalid_argument {
@@ -32,7 +61,7 @@ class KernelParamError : public std::invalid_argument {
 
 void check_attention_cte_params(const AttentionCteParams& p);
 
-// One Program per physical core (lnc of them). HBM tensors: inputs "q", "k", "v"; output "out".
+// One Program per physical core (lnc of them), over the HBM tensors of attention_cte_inputs/outputs.
 std::vector<isa::Program> build_attention_cte(const AttentionCteParams& p, const isa::MemoryLimits& limits);
 
 // Shapes of the HBM tensors per the API doc's layouts (kernels.md §1.1).
