@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "kernels/builder/program_builder.hpp"
 
@@ -22,11 +23,13 @@ constexpr int64_t kSectionLength = 8192;
 constexpr int64_t kMinSeqlenForLnc2Sharding = 1024;
 constexpr int64_t kMaxBs = 512;
 constexpr int64_t kMaxSeqlen = 131072;
+constexpr int64_t kMaxCpDegree = 32;
 // PSUM banks (kernels.md §1.5): MM1 tiles rotate over banks 0-3, MM2 accumulators over 4-7.
 constexpr int32_t kMm1FirstBank = 0;
 constexpr int32_t kMm2FirstBank = 4;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t align_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
 [[noreturn]] void reject(const std::string& param, const std::string& rule) {
   throw KernelParamError("attention_cte: " + param + ": " + rule);
@@ -37,6 +40,37 @@ AccessPattern hbm_rows(int32_t tensor, DType dt, int64_t batch_offset, int64_t r
                        int64_t rows, int64_t col0, int64_t cols) {
   return hbm_ap(tensor, dt, batch_offset + row0 * row_stride + col0, {row_stride, rows}, {{1, cols}});
 }
+
+// One HBM element read by all 128 partitions (a zero-stride partition dimension): how runtime scalars
+// (cp_offset, prior_used_len, sink) reach every lane. The DMA converts them to fp32 on the way.
+AccessPattern hbm_broadcast(int32_t tensor, DType dt, int64_t element) {
+  return hbm_ap(tensor, dt, element, {0, kQGroup}, {{1, 1}});
+}
+
+// Derived tiling parameters (kernels.md §1.4, _compute_tile_parameters).
+struct Derived {
+  bool is_causal = false;         // static compute skipping and static masks; off for contiguous CP
+  bool dynamic_sel_mask = false;  // active tiles masked by range_select from runtime bounds
+  bool strided = false;           // strided CP
+  int64_t cp_deg = 1;
+  int64_t prior_pad = 0;  // prior rows rounded up to 512: every K tile is all prior or all active
+  int64_t total_k = 0;
+  int64_t section_len = 0, num_sections = 0;
+
+  explicit Derived(const AttentionCteParams& p) {
+    strided = p.has_cp() && p.cp_strided_q_slicing;
+    cp_deg = p.has_cp() ? p.global_cp_deg : 1;
+    is_causal = p.causal && !(p.has_cp() && !strided);
+    dynamic_sel_mask = p.has_cp() || p.sequence_packing || (p.sliding_window > 0 && p.sliding_window <= 128);
+    prior_pad = align_up(p.seqlen_prior, kKTile);
+    // The real kernel loads only a window of K at a runtime offset for contiguous CP with a sliding window
+    // (kernels.md §1.4 seqlen_k_active_updated); trnsim loads all of K there, which gives the same
+    // numbers with more DMA traffic, until DMAs with runtime offsets exist.
+    total_k = prior_pad + p.seqlen_kv;
+    section_len = total_k > kFlashThreshold ? kSectionLength : total_k;
+    num_sections = ceil_div(total_k, section_len);
+  }
+};
 
 // Which batches and Q groups one core processes (kernels.md §1.8).
 struct Shard {
@@ -55,34 +89,42 @@ Shard shard_for(const AttentionCteParams& p, int32_t core) {
   const int64_t per_core = p.bs / 2;
   s.batch_begin = core * per_core;
   s.batch_end = s.batch_begin + per_core;
-  if (p.bs % 2 == 1) {
-    if (p.seqlen_q >= kMinSeqlenForLnc2Sharding) {
-      // Causal work is lower-triangular, so core 0 takes more of the (cheaper) early groups.
-      const double f = p.causal ? 0.65 : 0.5;
-      const int64_t cut = static_cast<int64_t>(groups * f);
-      s.split_batch = p.bs - 1;
-      s.group_begin = core == 0 ? 0 : cut;
-      s.group_end = core == 0 ? cut : groups;
+  if (p.bs % 2 == 1 && p.seqlen_q >= kMinSeqlenForLnc2Sharding) {
+    // Causal work is lower-triangular, so core 0 takes more of the (cheaper) early groups; prior keys
+    // are visible to every query, which pulls the split back toward one half.
+    double f = p.causal && p.sliding_window == 0 && (!p.has_cp() || p.cp_strided_q_slicing) ? 0.65 : 0.5;
+    if (p.has_prior() && f == 0.65) {
+      f = (0.65 * p.seqlen_kv + 0.5 * p.seqlen_prior) / static_cast<double>(p.seqlen_kv + p.seqlen_prior);
     }
-    // Otherwise core 0 also runs the whole last batch (AttentionCteGenerator::generate).
+    const int64_t cut = static_cast<int64_t>(groups * f);
+    s.split_batch = p.bs - 1;
+    s.group_begin = core == 0 ? 0 : cut;
+    s.group_end = core == 0 ? cut : groups;
   }
+  // Otherwise core 0 also runs the whole last batch (AttentionCteGenerator::generate).
   return s;
 }
+
+// A 512-column K tile of a section: prior or active, and where it starts in its own coordinates.
+struct KTile {
+  bool exists = false;  // false past the end of the prior or active keys (zero-length pad tiles)
+  bool prior = false;
+  int64_t local_start = 0;  // key index within k_prior or k
+  int64_t width = 0;        // keys in the tile (<= 512)
+};
 
 class AttentionCteGenerator {
  public:
   AttentionCteGenerator(const AttentionCteParams& p, const MemoryLimits& limits, int32_t core)
-      : m_p(p), m_b("attention_cte", limits, static_cast<uint32_t>(core)), m_core(core) {
+      : m_p(p), m_dv(p), m_b("attention_cte", limits, static_cast<uint32_t>(core)), m_core(core) {
     m_groups = ceil_div(p.seqlen_q, kQGroup);
-    m_in_bytes = dtype_size(p.dtype);
-    m_groups_per_load = std::min<int64_t>(m_in_bytes == 4 ? 4 : 8, m_groups);
-    const int64_t total_k = p.seqlen_kv;
-    m_section_len = total_k > kFlashThreshold ? kSectionLength : total_k;
-    m_num_sections = ceil_div(total_k, m_section_len);
-    m_q = m_b.hbm_tensor("q", p.dtype, attention_cte_q_shape(p), TensorKind::kInput);
-    m_k = m_b.hbm_tensor("k", p.dtype, attention_cte_k_shape(p), TensorKind::kInput);
-    m_v = m_b.hbm_tensor("v", p.dtype, attention_cte_v_shape(p), TensorKind::kInput);
-    m_out = m_b.hbm_tensor("out", p.dtype, attention_cte_out_shape(p), TensorKind::kOutput);
+    m_groups_per_load = std::min<int64_t>(dtype_size(p.dtype) == 4 ? 4 : 8, m_groups);
+    for (const KernelTensor& t : attention_cte_inputs(p)) {
+      m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
+    }
+    for (const KernelTensor& t : attention_cte_outputs(p)) {
+      m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
+    }
     m_q_queue = m_b.dma_queue("qSyncIO0");
     m_k_queue = m_b.dma_queue("qSyncIO1");
     m_v_queue = m_b.dma_queue("qSyncIO2");
@@ -104,16 +146,60 @@ class AttentionCteGenerator {
   }
 
  private:
-  // ---- compute-skipping predicates (kernels.md §1.7) ----
-  bool causal_has(int64_t g, int64_t k_start, int64_t n = 1) const {
-    if (!m_p.causal)
-      return true;
-    return g * kQGroup + kQGroup * n - 1 >= k_start;
+  int32_t tensor(const char* name) const { return m_tensor.at(name); }
+
+  // ---- positions and compute-skipping predicates (kernels.md §1.7) ----
+  // The largest query position group g can hold (n groups from g), worst case over CP ranks if strided.
+  int64_t max_q(int64_t g, int64_t n = 1) const {
+    const int64_t q = g * kQGroup + kQGroup * n - 1;
+    return m_dv.strided ? q * m_dv.cp_deg + m_dv.cp_deg - 1 : q;
   }
-  int64_t section_start(int64_t s) const { return s * m_section_len; }
-  int64_t section_len(int64_t s) const { return std::min(m_section_len, m_p.seqlen_kv - section_start(s)); }
-  bool group_has_compute(int64_t g, int64_t s) const { return causal_has(g, section_start(s)); }
+  int64_t min_q(int64_t g) const { return m_dv.strided ? g * kQGroup * m_dv.cp_deg : g * kQGroup; }
+  bool causal_has(int64_t g, int64_t k_start, int64_t n = 1) const {
+    return !m_dv.is_causal || max_q(g, n) >= k_start;
+  }
+  bool swa_has(int64_t g, int64_t k_start, int64_t tile) const {
+    return !m_dv.is_causal || m_p.sliding_window == 0 || min_q(g) < k_start + tile - 1 + m_p.sliding_window;
+  }
+  // Whether a tile of `width` keys at `k_start` (active coordinates) needs computing for group g.
+  bool tile_has(int64_t g, const KTile& t, int64_t width) const {
+    if (!t.exists)
+      return false;
+    if (t.prior)
+      return true;
+    return causal_has(g, t.local_start) && swa_has(g, t.local_start, width);
+  }
+
+  int64_t section_start(int64_t s) const { return s * m_dv.section_len; }
+  int64_t section_len(int64_t s) const { return std::min(m_dv.section_len, m_dv.total_k - section_start(s)); }
+  bool section_has_prior(int64_t s) const { return section_start(s) < m_dv.prior_pad; }
+  // Group-level skipping, not applied to sections with prior tiles (kernels.md §1.7).
+  bool group_has_compute(int64_t g, int64_t s) const {
+    if (section_has_prior(s))
+      return true;
+    return causal_has(g, section_start(s) - m_dv.prior_pad);
+  }
   int64_t q_rows(int64_t g) const { return std::min(kQGroup, m_p.seqlen_q - g * kQGroup); }
+
+  // The K tile covering section-local columns [local, local + 512).
+  KTile k_tile(int64_t local) const {
+    KTile t;
+    const int64_t global = section_start(m_section) + local;
+    t.prior = global < m_dv.prior_pad;
+    t.local_start = t.prior ? global : global - m_dv.prior_pad;
+    const int64_t len = t.prior ? m_p.seqlen_prior : m_p.seqlen_kv;
+    t.width = std::min(kKTile, len - t.local_start);
+    t.exists = local < section_len(m_section) && t.width > 0;
+    return t;
+  }
+  // The same for a 128-row V tile.
+  KTile v_tile(int64_t local) const {
+    KTile t = k_tile(local);
+    const int64_t len = t.prior ? m_p.seqlen_prior : m_p.seqlen_kv;
+    t.width = std::min(kVTile, len - t.local_start);
+    t.exists = local < section_len(m_section) && t.width > 0;
+    return t;
+  }
 
   // ---- per-batch state ----
   struct SectionBuffers {
@@ -122,9 +208,9 @@ class AttentionCteGenerator {
     Buffer q_raw[2];                        // same in the input dtype (non-bf16 transposed loads)
     std::vector<Buffer> mm1_masked[2];      // [g%2][L] [128, 2048] fp32
     std::vector<Buffer> exp;                // [L] [128, 2048] bf16
-    std::vector<Buffer> exp_tp[2];          // [g%2][L*4+j] [128, 512] bf16
-    Buffer partial_max[2], partial_sum[2];  // [128, nK] fp32
-    Buffer mm1_copy[2], mm1_select[2];      // [128, 512] fp32 (diagonal tiles)
+    std::vector<Buffer> exp_tp[2];          // [g%2][K tile] [128, 512] bf16
+    Buffer partial_max[2], partial_sum[2];  // [128, nK (+1 for the sink)] fp32
+    Buffer mm1_copy[2], mm1_select[2];      // [128, 512] fp32 (statically masked tiles)
     Buffer section_max[2], section_sum[2], prev_max[2], corr[2];  // [128, 1] fp32
     Buffer mm2[2], mm2_prev[2], mm2_acc[2], mm2_final[2];         // [128, d] (tp_out [d, 128])
     Buffer bcast_tp[2];                                           // tp_out: [d, 128] fp32
@@ -139,7 +225,14 @@ class AttentionCteGenerator {
     m_running_max = m_b.sbuf("mm1_running_max", DType::kFloat32, kQGroup, {m_groups});
     m_running_sum = m_b.sbuf("exp_running_sum", DType::kFloat32, kQGroup, {m_groups});
     m_recip = m_b.sbuf("exp_sum_reciprocal", DType::kFloat32, kQGroup, {m_groups});
-    for (int64_t s = 0; s < m_num_sections; ++s) {
+    m_zero = m_b.sbuf("zero_bias", DType::kFloat32, kQGroup, {1});
+    m_b.memset(m_zero.ap, 0.0f);
+    if (m_p.sink) {
+      m_sink = m_b.sbuf("sink_sb", DType::kFloat32, kQGroup, {1});
+      m_b.dma_copy(m_q_queue, m_sink.ap, hbm_broadcast(tensor("sink"), DType::kFloat32, b));
+    }
+    setup_bounds();
+    for (int64_t s = 0; s < m_dv.num_sections; ++s) {
       const auto section_mark = m_b.mark();
       m_section = s;
       allocate_section(s);
@@ -147,8 +240,86 @@ class AttentionCteGenerator {
       pipeline_groups(g_begin, g_end);
       m_b.release(section_mark);
     }
+    if (m_p.cache_softmax)
+      write_softmax_stats(g_begin, g_end);
     m_b.release(batch_mark);
   }
+
+  // ---- runtime mask bounds (kernels.md §1.6 setup step 3): built on the engines from runtime values ----
+  // For query row p of group g, the visible keys are those with index idx (in the tile's own coordinates)
+  // satisfying lbs[p,g] <= idx (op1) ubs[p,g]; prior keys use lbs_prior / ubs_prior.
+  void setup_bounds() {
+    const bool need_active = m_dv.dynamic_sel_mask;
+    const bool need_prior = m_p.has_prior();
+    const int64_t w = m_p.sliding_window;
+    m_have_lbs = false;
+    if (!need_active && !need_prior)
+      return;
+    const int64_t G = m_groups;
+    if (need_active || w > 0) {
+      // ubs = the query's position: g*128 + p (contiguous), (g*128 + p) * D (strided), or Skv when
+      // packing without causality bounds nothing but the keys.
+      m_ubs = m_b.sbuf("range_sel_ubs", DType::kFloat32, kQGroup, {G});
+      if (m_p.sequence_packing && !m_p.causal) {
+        m_b.iota(m_ubs.ap, m_p.seqlen_kv, 0, {0, 0, 0, 0});
+      } else if (m_dv.strided) {
+        m_b.iota(m_ubs.ap, 0, m_dv.cp_deg, {m_dv.cp_deg * kQGroup, 0, 0, 0});
+      } else {
+        m_b.iota(m_ubs.ap, 0, 1, {kQGroup, 0, 0, 0});
+      }
+      if (m_p.has_cp()) {
+        Buffer cp = m_b.sbuf("cp_offset_sb", DType::kFloat32, kQGroup, {1});
+        m_b.dma_copy(m_q_queue, cp.ap, hbm_broadcast(tensor("cp_offset"), DType::kInt32, 0));
+        m_b.tensor_scalar(m_ubs.ap, m_ubs.ap, AluOp::kAdd, column(cp.ap));
+      }
+    }
+    if (m_p.sequence_packing) {
+      m_lbs = m_b.sbuf("range_sel_lbs", DType::kFloat32, kQGroup, {G});
+      Buffer bmax = m_b.sbuf("bound_max_sb", DType::kFloat32, kQGroup, {G});
+      load_per_query(tensor("bound_min"), m_lbs.ap);
+      load_per_query(tensor("bound_max"), bmax.ap);
+      m_b.tensor_tensor(m_ubs.ap, m_ubs.ap, bmax.ap, AluOp::kMin);
+      m_have_lbs = true;
+    }
+    if (w > 0) {
+      if (!m_have_lbs)
+        m_lbs = m_b.sbuf("range_sel_lbs", DType::kFloat32, kQGroup, {G});
+      if (m_p.sequence_packing) {
+        // lbs = max(ubs - (W - 1), bound_min)
+        m_b.scalar_tensor_tensor(m_lbs.ap, m_ubs.ap, AluOp::kAdd, imm(static_cast<float>(1 - w)), AluOp::kMax,
+                                 m_lbs.ap);
+      } else {
+        m_b.tensor_scalar(m_lbs.ap, m_ubs.ap, AluOp::kAdd, imm(static_cast<float>(1 - w)));
+      }
+      m_have_lbs = true;
+    }
+    if (need_prior) {
+      // Prior row x (x < U) sits at position x - U: visible iff x < U and, with SWA, x >= lbs + U.
+      Buffer u = m_b.sbuf("prior_used_len_sb", DType::kFloat32, kQGroup, {1});
+      m_b.dma_copy(m_q_queue, u.ap, hbm_broadcast(tensor("prior_used_len"), DType::kInt32, 0));
+      m_ubs_prior = m_b.sbuf("range_sel_ubs_prior", DType::kFloat32, kQGroup, {G});
+      m_b.tensor_scalar(m_ubs_prior.ap, reshape(m_zero.ap, 0, {{0, G}}), AluOp::kAdd, column(u.ap));
+      if (w > 0) {
+        m_lbs_prior = m_b.sbuf("range_sel_lbs_prior", DType::kFloat32, kQGroup, {G});
+        m_b.tensor_scalar(m_lbs_prior.ap, m_lbs.ap, AluOp::kAdd, column(u.ap));
+      }
+    }
+  }
+
+  // dst[p, g] = src[g*128 + p] for a per-query (Sq, 1) tensor: whole groups in one DMA, the rest in another.
+  void load_per_query(int32_t t, const AccessPattern& dst) {
+    const int64_t full = m_p.seqlen_q / kQGroup, rest = m_p.seqlen_q % kQGroup;
+    if (full > 0) {
+      m_b.dma_copy(m_q_queue, columns(dst, 0, full),
+                   hbm_ap(t, DType::kFloat32, 0, {1, kQGroup}, {{kQGroup, full}}));
+    }
+    if (rest > 0) {
+      m_b.dma_copy(m_q_queue, columns(partitions(dst, 0, static_cast<int32_t>(rest)), full, 1),
+                   hbm_ap(t, DType::kFloat32, full * kQGroup, {1, rest}, {{1, 1}}));
+    }
+  }
+
+  int64_t stat_columns() const { return m_n_k + (m_p.sink ? 1 : 0); }
 
   void allocate_section(int64_t s) {
     const int64_t len = section_len(s);
@@ -172,8 +343,8 @@ class AttentionCteGenerator {
       for (int64_t t = 0; t < n_l * kKTilesPerLarge; ++t) {
         B.exp_tp[i].push_back(m_b.sbuf("exp_tp_sb", DType::kBFloat16, kVTile, {kKTile}, 32));
       }
-      B.partial_max[i] = m_b.sbuf("mm1_partial_max", DType::kFloat32, kQGroup, {n_k});
-      B.partial_sum[i] = m_b.sbuf("exp_partial_sum", DType::kFloat32, kQGroup, {n_k});
+      B.partial_max[i] = m_b.sbuf("mm1_partial_max", DType::kFloat32, kQGroup, {stat_columns()});
+      B.partial_sum[i] = m_b.sbuf("exp_partial_sum", DType::kFloat32, kQGroup, {stat_columns()});
       B.mm1_copy[i] = m_b.sbuf("mm1_copy_sb", DType::kFloat32, kQGroup, {kKTile});
       B.mm1_select[i] = m_b.sbuf("mm1_affine_select_output", DType::kFloat32, kQGroup, {kKTile});
       B.section_max[i] = m_b.sbuf("mm1_section_max", DType::kFloat32, kQGroup, {1});
@@ -195,21 +366,25 @@ class AttentionCteGenerator {
       B.q_unpacked = m_b.sbuf("q_unpacked", m_p.dtype, kQGroup, {m_p.d});
   }
 
-  // ---- (a)/(b) K and V tiles of a section (kernels.md §1.6) ----
+  // ---- (a)/(b) K and V tiles of a section (kernels.md §1.6); prior tiles come from k_prior/v_prior ----
   void load_kv(int64_t s) {
-    const int64_t k0 = section_start(s), len = section_len(s);
-    const int64_t skv = m_p.seqlen_kv, d = m_p.d;
-    const int64_t kv_base = m_kv_batch * skv * d;
+    const int64_t len = section_len(s), d = m_p.d;
     for (int64_t t = 0; t < ceil_div(len, kKTile); ++t) {
-      const int64_t nf = std::min(kKTile, len - t * kKTile);
-      const int64_t col = k0 + t * kKTile;
+      const KTile kt = k_tile(t * kKTile);
+      if (!kt.exists)
+        continue;  // zero-length tiles in the prior's pad
+      const int64_t rows_total = kt.prior ? m_p.seqlen_prior : m_p.seqlen_kv;
+      const int32_t kt_tensor = tensor(kt.prior ? "k_prior" : "k");
+      const int64_t kv_base = m_kv_batch * rows_total * d;
+      const int64_t nf = kt.width;
       AccessPattern dst = columns(partitions(m_buf.k[t].ap, 0, static_cast<int32_t>(d)), 0, nf);
       if (!m_p.tp_k) {
         // K is [d, S] in HBM: one strided copy, cast to bf16 by the DMA.
-        m_b.dma_copy(m_k_queue, dst, hbm_rows(m_k, m_p.dtype, kv_base, skv, 0, d, col, nf));
+        m_b.dma_copy(m_k_queue, dst,
+                     hbm_rows(kt_tensor, m_p.dtype, kv_base, rows_total, 0, d, kt.local_start, nf));
       } else {
         // K is [S, d]: transpose [nf, d] -> [d, nf] during the DMA.
-        AccessPattern src = hbm_rows(m_k, m_p.dtype, kv_base, d, col, nf, 0, d);
+        AccessPattern src = hbm_rows(kt_tensor, m_p.dtype, kv_base, d, kt.local_start, nf, 0, d);
         if (m_p.dtype == DType::kBFloat16) {
           m_b.dma_transpose(m_k_queue, dst, src);
         } else {
@@ -223,9 +398,14 @@ class AttentionCteGenerator {
       }
     }
     for (int64_t t = 0; t < ceil_div(len, kVTile); ++t) {
-      const int64_t np = std::min(kVTile, len - t * kVTile);
-      AccessPattern dst = partitions(m_buf.v[t].ap, 0, static_cast<int32_t>(np));
-      m_b.dma_copy(m_v_queue, dst, hbm_rows(m_v, m_p.dtype, kv_base, d, k0 + t * kVTile, np, 0, d));
+      const KTile vt = v_tile(t * kVTile);
+      if (!vt.exists)
+        continue;
+      const int64_t rows_total = vt.prior ? m_p.seqlen_prior : m_p.seqlen_kv;
+      AccessPattern dst = partitions(m_buf.v[t].ap, 0, static_cast<int32_t>(vt.width));
+      m_b.dma_copy(m_v_queue, dst,
+                   hbm_rows(tensor(vt.prior ? "v_prior" : "v"), m_p.dtype, m_kv_batch * rows_total * d, d,
+                            vt.local_start, vt.width, 0, d));
     }
   }
 
@@ -277,6 +457,7 @@ class AttentionCteGenerator {
   void load_q(int64_t g) {
     const int64_t d = m_p.d, sq = m_p.seqlen_q;
     const int32_t di = static_cast<int32_t>(d);
+    const int32_t q = tensor("q");
     if (m_q_sharded) {
       // Unpacked load (LNC2 remainder batch): copy [rows, d], transpose on PE, copy to q_sb.
       if (!has_compute(g))
@@ -286,14 +467,13 @@ class AttentionCteGenerator {
       AccessPattern dst = columns(partitions(qs.ap, 0, di), 0, rows);
       if (m_p.tp_q) {
         AccessPattern raw = partitions(m_buf.q_unpacked.ap, 0, static_cast<int32_t>(rows));
-        m_b.dma_copy(m_q_queue, raw, hbm_rows(m_q, m_p.dtype, m_batch * sq * d, d, g * kQGroup, rows, 0, d));
-        Buffer tp = m_b.psum_at_bank(
-            "q_transpose_psum", 0, m_p.dtype == DType::kFloat32 ? DType::kFloat32 : m_p.dtype, di, {kQGroup});
+        m_b.dma_copy(m_q_queue, raw, hbm_rows(q, m_p.dtype, m_batch * sq * d, d, g * kQGroup, rows, 0, d));
+        Buffer tp = m_b.psum_at_bank("q_transpose_psum", 0, m_p.dtype, di, {kQGroup});
         AccessPattern tp_ap = columns(tp.ap, 0, rows);
         m_b.pe_transpose(tp_ap, raw);
         m_b.tensor_copy(dst, tp_ap);
       } else {
-        m_b.dma_copy(m_q_queue, dst, hbm_rows(m_q, m_p.dtype, m_batch * d * sq, sq, 0, d, g * kQGroup, rows));
+        m_b.dma_copy(m_q_queue, dst, hbm_rows(q, m_p.dtype, m_batch * d * sq, sq, 0, d, g * kQGroup, rows));
       }
       return;
     }
@@ -310,10 +490,10 @@ class AttentionCteGenerator {
     Buffer& qs = m_buf.q[(g / m_groups_per_load) % 2];
     AccessPattern dst = columns(partitions(qs.ap, 0, di), 0, rows);
     if (!m_p.tp_q) {
-      m_b.dma_copy(m_q_queue, dst, hbm_rows(m_q, m_p.dtype, m_batch * d * sq, sq, 0, d, first_row, rows));
+      m_b.dma_copy(m_q_queue, dst, hbm_rows(q, m_p.dtype, m_batch * d * sq, sq, 0, d, first_row, rows));
       return;
     }
-    AccessPattern src = hbm_rows(m_q, m_p.dtype, m_batch * sq * d, d, first_row, rows, 0, d);
+    AccessPattern src = hbm_rows(q, m_p.dtype, m_batch * sq * d, d, first_row, rows, 0, d);
     if (m_p.dtype == DType::kBFloat16) {
       m_b.dma_transpose(m_q_queue, dst, src);
     } else {
@@ -343,20 +523,16 @@ class AttentionCteGenerator {
   void qk_large_tile(int64_t g, int64_t l) {
     if (!has_compute(g))
       return;
-    const int64_t len = section_len(m_section);
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int p = parity(g);
     if (l == 0)
       m_b.memset(partitions(m_buf.partial_max[p].ap, 0, nq), kFmin);
     for (int64_t j = 0; j < kKTilesPerLarge; ++j) {
       const int64_t t = l * kKTilesPerLarge + j;
-      const int64_t local = t * kKTile;
-      if (local >= len)
-        break;
-      const int64_t k_start = section_start(m_section) + local;
-      if (!causal_has(g, k_start))
+      const KTile kt = k_tile(t * kKTile);
+      if (!tile_has(g, kt, kKTile))
         continue;
-      const int64_t nf = std::min(kKTile, len - local);
+      const int64_t nf = kt.width;
       Buffer psum = m_b.psum_at_bank("mm1_psum", kMm1FirstBank + static_cast<int32_t>(j), DType::kFloat32,
                                      kQGroup, {kKTile});
       AccessPattern scores = columns(partitions(psum.ap, 0, nq), 0, nf);
@@ -364,20 +540,58 @@ class AttentionCteGenerator {
                  columns(partitions(m_buf.k[t].ap, 0, static_cast<int32_t>(m_p.d)), 0, nf), false);
       AccessPattern masked = columns(partitions(m_buf.mm1_masked[p][l].ap, 0, nq), j * kKTile, nf);
       AccessPattern max_col = columns(partitions(m_buf.partial_max[p].ap, 0, nq), t, 1);
-      const bool diagonal = m_p.causal && g * kQGroup < k_start + kKTile;
-      AccessPattern src = scores;
-      if (diagonal) {
-        // POOL cannot read PSUM: copy out, then keep q >= k, i.e. (g*128 - k_start) + p - x >= 0.
-        AccessPattern copy = columns(partitions(m_buf.mm1_copy[p].ap, 0, nq), 0, nf);
-        AccessPattern selected = columns(partitions(m_buf.mm1_select[p].ap, 0, nq), 0, nf);
-        m_b.tensor_copy(copy, scores);
-        m_b.affine_select(selected, copy, g * kQGroup - k_start, 1, {-1, 0, 0, 0}, CmpOp::kGe, kFmin);
-        src = selected;
-      }
-      // Scale after masking: FMIN * scale stays hugely negative (kernels.md §1.6 numerics notes).
-      m_b.tensor_scalar_reduce(masked, src, AluOp::kMultiply, imm(static_cast<float>(m_p.scale)), AluOp::kMax,
-                               max_col);
+      mask_and_max(g, kt, scores, masked, max_col);
     }
+  }
+
+  // Masks one score tile into `masked` and max-reduces it into `max_col`, the one of three ways the real
+  // kernel picks (kernels.md §1.6 "Masking").
+  void mask_and_max(int64_t g, const KTile& kt, const AccessPattern& scores, const AccessPattern& masked,
+                    const AccessPattern& max_col) {
+    const int32_t nq = scores.num_partitions;
+    const int64_t w = m_p.sliding_window;
+    auto col = [&](const Buffer& b) { return columns(partitions(b.ap, 0, nq), g, 1); };
+    if (kt.prior || m_dv.dynamic_sel_mask) {
+      // Dynamic: range_select straight from PSUM against the runtime bounds; scale is 1 (asserted).
+      const AccessPattern zero = partitions(m_zero.ap, 0, nq);
+      AccessPattern lower = zero, upper;
+      CmpOp upper_cmp = CmpOp::kLe;
+      if (kt.prior) {
+        if (w > 0)
+          lower = col(m_lbs_prior);
+        upper = col(m_ubs_prior);
+        upper_cmp = CmpOp::kLt;
+      } else {
+        if (m_have_lbs)
+          lower = col(m_lbs);
+        upper = col(m_ubs);
+        if (m_p.sequence_packing && !m_p.causal)
+          upper_cmp = CmpOp::kLt;
+      }
+      m_b.range_select(masked, scores, CmpOp::kGe, lower, upper_cmp, upper,
+                       static_cast<float>(kt.local_start), kFmin, some(max_col));
+      return;
+    }
+    const int64_t k_start = kt.local_start;
+    const bool diagonal = m_dv.is_causal && (w > 0 || g * kQGroup < k_start + kKTile);
+    AccessPattern src = scores;
+    if (diagonal) {
+      // POOL cannot read PSUM: copy out, then keep q >= k, i.e. (g*128 - k_start) + p - x >= 0, and with
+      // a window also k >= q - W + 1, i.e. (k_start + W - 1 - g*128) - p + x >= 0.
+      const int p = parity(g);
+      AccessPattern copy = columns(partitions(m_buf.mm1_copy[p].ap, 0, nq), 0, scores.free_size());
+      AccessPattern selected = columns(partitions(m_buf.mm1_select[p].ap, 0, nq), 0, scores.free_size());
+      m_b.tensor_copy(copy, scores);
+      m_b.affine_select(selected, copy, g * kQGroup - k_start, 1, {-1, 0, 0, 0}, CmpOp::kGe, kFmin);
+      if (w > 0) {
+        m_b.affine_select(selected, selected, k_start + w - 1 - g * kQGroup, -1, {1, 0, 0, 0}, CmpOp::kGe,
+                          kFmin);
+      }
+      src = selected;
+    }
+    // Scale after masking: FMIN * scale stays hugely negative (kernels.md §1.6 numerics notes).
+    m_b.tensor_scalar_reduce(masked, src, AluOp::kMultiply, imm(static_cast<float>(m_p.scale)), AluOp::kMax,
+                             max_col);
   }
 
   // ---- UpdMax ----
@@ -386,11 +600,15 @@ class AttentionCteGenerator {
       return;
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int p = parity(g);
+    if (m_p.sink && m_section == 0) {
+      // The sink joins the row max as one more column (kernels.md §1.6 UpdMax).
+      m_b.tensor_copy(columns(partitions(m_buf.partial_max[p].ap, 0, nq), m_n_k, 1),
+                      partitions(m_sink.ap, 0, nq));
+    }
     AccessPattern section_max = partitions(m_buf.section_max[p].ap, 0, nq);
     AccessPattern running = columns(partitions(m_running_max.ap, 0, nq), g, 1);
-    m_b.tensor_reduce(section_max, columns(partitions(m_buf.partial_max[p].ap, 0, nq), 0, m_n_k), AluOp::kMax,
-                      true);
-    if (m_num_sections == 1 || m_section == 0) {
+    m_b.tensor_reduce(section_max, partitions(m_buf.partial_max[p].ap, 0, nq), AluOp::kMax, true);
+    if (m_dv.num_sections == 1 || m_section == 0) {
       m_b.tensor_copy(running, section_max);
       return;
     }
@@ -405,17 +623,15 @@ class AttentionCteGenerator {
   void exp_stage(int64_t g) {
     if (!has_compute(g))
       return;
-    const int64_t len = section_len(m_section);
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int p = parity(g);
     m_b.memset(partitions(m_buf.partial_sum[p].ap, 0, nq), 0.0f);
     AccessPattern bias = columns(partitions(m_running_max.ap, 0, nq), g, 1);
     for (int64_t t = 0; t < m_n_k; ++t) {
-      const int64_t local = t * kKTile;
-      const int64_t k_start = section_start(m_section) + local;
-      if (!causal_has(g, k_start))
+      const KTile kt = k_tile(t * kKTile);
+      if (!tile_has(g, kt, kKTile))
         continue;
-      const int64_t nf = std::min(kKTile, len - local);
+      const int64_t nf = kt.width;
       const int64_t l = t / kKTilesPerLarge, j = t % kKTilesPerLarge;
       AccessPattern exp_tile = columns(partitions(m_buf.exp[l].ap, 0, nq), j * kKTile, nf);
       m_b.activation(exp_tile, columns(partitions(m_buf.mm1_masked[p][l].ap, 0, nq), j * kKTile, nf),
@@ -430,6 +646,11 @@ class AttentionCteGenerator {
         m_b.dma_transpose(m_exp_queue, dst, src);
       }
     }
+    if (m_p.sink && m_section == 0) {
+      // The sink's exp(sink - max) enlarges the denominator only (kernels.md §1.2).
+      m_b.activation(columns(partitions(m_buf.partial_sum[p].ap, 0, nq), m_n_k, 1),
+                     partitions(m_sink.ap, 0, nq), ActFunc::kExp, imm(1.0f), some(bias));
+    }
   }
 
   // ---- PV ----
@@ -442,10 +663,11 @@ class AttentionCteGenerator {
   void pv_large_tile(int64_t g, int64_t l) {
     if (!has_compute(g))
       return;
-    const int64_t len = section_len(m_section);
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int32_t d = static_cast<int32_t>(m_p.d);
     const int p = parity(g);
+    if (l == 0)
+      m_mm2_written[p] = false;
     Buffer acc = m_p.tp_out ? m_b.psum_at_bank("mm2_psum", kMm2FirstBank + static_cast<int32_t>(l % 4),
                                                DType::kFloat32, d, {kQGroup})
                             : m_b.psum_at_bank("mm2_psum", kMm2FirstBank + static_cast<int32_t>(l % 4),
@@ -455,12 +677,10 @@ class AttentionCteGenerator {
     for (int64_t m = 0; m < kKTilesPerLarge; ++m) {
       for (int64_t i = 0; i < kKTile / kVTile; ++i) {
         const int64_t local = l * kLargeTile + m * kKTile + i * kVTile;
-        if (local >= len)
-          break;
-        const int64_t k_start = section_start(m_section) + local;
-        if (!causal_has(g, k_start))
+        const KTile vt = v_tile(local);
+        if (!tile_has(g, vt, kVTile))
           continue;
-        const int32_t np = static_cast<int32_t>(std::min(kVTile, len - local));
+        const int32_t np = static_cast<int32_t>(vt.width);
         const int64_t t = l * kKTilesPerLarge + m;
         AccessPattern probs = columns(partitions(m_buf.exp_tp[p][t].ap, 0, np), i * kVTile, nq);
         AccessPattern values = partitions(m_buf.v[local / kVTile].ap, 0, np);
@@ -474,20 +694,26 @@ class AttentionCteGenerator {
     }
     if (first)
       return;  // nothing ran in this large tile
-    // Accumulate the large tile into SBUF; its first 512 keys pass the predicate iff anything ran.
-    AccessPattern mm2 = m_p.tp_out ? columns(m_buf.mm2[p].ap, 0, nq) : partitions(m_buf.mm2[p].ap, 0, nq);
-    if (l == 0) {
+    // Accumulate the large tile into SBUF: the first that ran copies, later ones add.
+    AccessPattern mm2 = tile(m_buf.mm2[p], g);
+    if (!m_mm2_written[p]) {
       m_b.tensor_copy(mm2, acc_ap);
+      m_mm2_written[p] = true;
     } else {
       m_b.tensor_tensor(mm2, mm2, acc_ap, AluOp::kAdd);
     }
   }
 
-  void pv_finish(int64_t) {}
+  // A sliding window can leave a group with nothing to accumulate in a section: its partial output is 0
+  // (the real kernel's explicit SWA memset, kernels.md §1.6).
+  void pv_finish(int64_t g) {
+    if (has_compute(g) && !m_mm2_written[parity(g)])
+      m_b.memset(tile(m_buf.mm2[parity(g)], g), 0.0f);
+  }
 
   // ---- WriteBack ----
   bool last_with_compute(int64_t g) const {
-    return m_section + 1 >= m_num_sections || !group_has_compute(g, m_section + 1);
+    return m_section + 1 >= m_dv.num_sections || !group_has_compute(g, m_section + 1);
   }
 
   // dst = src scaled per query by `column` ([nq, 1]); with tp_out the query axis is the free axis, so the
@@ -512,19 +738,17 @@ class AttentionCteGenerator {
     m_b.pe_transpose(tp_ap, broadcast);
     AccessPattern bc = columns(m_buf.bcast_tp[parity(g)].ap, 0, nq);
     m_b.tensor_copy(bc, tp_ap);
-    if (addend) {
-      m_b.tensor_tensor(dst, src, bc, AluOp::kMultiply);
+    m_b.tensor_tensor(dst, src, bc, AluOp::kMultiply);
+    if (addend)
       m_b.tensor_tensor(dst, dst, *addend, combine_with_addend);
-    } else {
-      m_b.tensor_tensor(dst, src, bc, AluOp::kMultiply);
-    }
   }
 
   AccessPattern out_rows_ap(int64_t g) const {
     const int64_t sq = m_p.seqlen_q, d = m_p.d, nq = q_rows(g);
+    const int32_t out = tensor("out");
     if (m_p.tp_out)
-      return hbm_rows(m_out, m_p.dtype, m_batch * d * sq, sq, 0, d, g * kQGroup, nq);
-    return hbm_rows(m_out, m_p.dtype, m_batch * sq * d, d, g * kQGroup, nq, 0, d);
+      return hbm_rows(out, m_p.dtype, m_batch * d * sq, sq, 0, d, g * kQGroup, nq);
+    return hbm_rows(out, m_p.dtype, m_batch * sq * d, d, g * kQGroup, nq, 0, d);
   }
 
   AccessPattern tile(const Buffer& b, int64_t g) const {
@@ -538,8 +762,7 @@ class AttentionCteGenerator {
     const int32_t nq = static_cast<int32_t>(q_rows(g));
     const int p = parity(g);
     AccessPattern section_sum = partitions(m_buf.section_sum[p].ap, 0, nq);
-    m_b.tensor_reduce(section_sum, columns(partitions(m_buf.partial_sum[p].ap, 0, nq), 0, m_n_k),
-                      AluOp::kAdd);
+    m_b.tensor_reduce(section_sum, partitions(m_buf.partial_sum[p].ap, 0, nq), AluOp::kAdd);
     AccessPattern running_sum = columns(partitions(m_running_sum.ap, 0, nq), g, 1);
     AccessPattern recip = columns(partitions(m_recip.ap, 0, nq), g, 1);
     AccessPattern mm2 = tile(m_buf.mm2[p], g);
@@ -569,15 +792,33 @@ class AttentionCteGenerator {
     m_b.dma_copy(m_out_queue, out_rows_ap(g), final_tile);
   }
 
+  // ---- cache_softmax (kernels.md §1.6 (d)): the running -max and 1/sum of this core's groups ----
+  void write_softmax_stats(int64_t g_begin, int64_t g_end) {
+    if (g_end <= g_begin)
+      return;
+    const int64_t n = g_end - g_begin;
+    const int64_t base = m_batch * kQGroup * m_groups + g_begin;  // element [b, 0, g_begin] of (bs, 128, G)
+    m_b.dma_copy(m_out_queue,
+                 hbm_ap(tensor("out_neg_max"), m_p.softmax_dtype, base, {m_groups, kQGroup}, {{1, n}}),
+                 columns(m_running_max.ap, g_begin, n));
+    m_b.dma_copy(m_out_queue,
+                 hbm_ap(tensor("out_sum_recip"), m_p.softmax_dtype, base, {m_groups, kQGroup}, {{1, n}}),
+                 columns(m_recip.ap, g_begin, n));
+  }
+
   const AttentionCteParams& m_p;
+  const Derived m_dv;
   ProgramBuilder m_b;
   int32_t m_core;
-  int64_t m_groups = 0, m_in_bytes = 0, m_groups_per_load = 0, m_section_len = 0, m_num_sections = 0;
-  int32_t m_q = -1, m_k = -1, m_v = -1, m_out = -1;
+  int64_t m_groups = 0, m_groups_per_load = 0;
+  std::map<std::string, int32_t> m_tensor;
   int32_t m_q_queue = -1, m_k_queue = -1, m_v_queue = -1, m_exp_queue = -1, m_out_queue = -1;
   int64_t m_batch = 0, m_kv_batch = 0, m_section = 0, m_n_k = 0;
   bool m_q_sharded = false;
-  Buffer m_running_max, m_running_sum, m_recip;
+  bool m_have_lbs = false;
+  bool m_mm2_written[2] = {false, false};
+  Buffer m_running_max, m_running_sum, m_recip, m_zero, m_sink;
+  Buffer m_lbs, m_ubs, m_lbs_prior, m_ubs_prior;
   SectionBuffers m_buf;
 };
 
@@ -608,8 +849,10 @@ std::vector<KernelTensor> attention_cte_inputs(const AttentionCteParams& p) {
     t.push_back({"v_prior", p.dtype, {p.bs_kv, p.seqlen_prior, p.d}});
     t.push_back({"prior_used_len", DType::kInt32, {1}});
   }
-  if (p.sink) t.push_back({"sink", DType::kFloat32, {p.bs, 1}});
-  if (p.has_cp()) t.push_back({"cp_offset", DType::kInt32, {1, 1}});
+  if (p.sink)
+    t.push_back({"sink", DType::kFloat32, {p.bs, 1}});
+  if (p.has_cp())
+    t.push_back({"cp_offset", DType::kInt32, {1, 1}});
   if (p.sequence_packing) {
     t.push_back({"bound_min", DType::kFloat32, {p.seqlen_q, 1}});
     t.push_back({"bound_max", DType::kFloat32, {p.seqlen_q, 1}});
@@ -635,6 +878,7 @@ double attention_cte_model_flops(const AttentionCteParams& p) {
 }
 
 void check_attention_cte_params(const AttentionCteParams& p) {
+  // The kernel's own assertions (kernels.md §1.3), each named by parameter and rule.
   if (p.bs <= 0 || p.bs > kMaxBs)
     reject("bs", "must be in 1.." + std::to_string(kMaxBs));
   if (p.bs_kv <= 0 || p.bs % p.bs_kv != 0)
@@ -643,6 +887,9 @@ void check_attention_cte_params(const AttentionCteParams& p) {
     reject("seqlen_q", "must be in 1.." + std::to_string(kMaxSeqlen));
   if (p.seqlen_kv <= 0 || p.seqlen_kv > kMaxSeqlen) {
     reject("seqlen_kv", "must be in 1.." + std::to_string(kMaxSeqlen));
+  }
+  if (p.seqlen_prior < 0 || p.seqlen_kv + p.seqlen_prior > kMaxSeqlen) {
+    reject("prior_len", "seqlen_kv + prior length must be at most " + std::to_string(kMaxSeqlen));
   }
   if (p.d <= 0 || p.d > 128)
     reject("d", "head dimension must be in 1..128");
@@ -653,6 +900,37 @@ void check_attention_cte_params(const AttentionCteParams& p) {
     reject("scale", "must be finite");
   if (p.lnc != 1 && p.lnc != 2)
     reject("lnc", "must be 1 or 2");
+  if (p.sliding_window < 0 || p.sliding_window > kMaxSeqlen) {
+    reject("sliding_window", "must be in 0.." + std::to_string(kMaxSeqlen));
+  }
+  if (p.sliding_window > 0 && !p.causal)
+    reject("sliding_window", "requires causal masking");
+  if (p.global_cp_deg < 1 || p.global_cp_deg > kMaxCpDegree) {
+    reject("cp_degree", "global_cp_deg must be in 1.." + std::to_string(kMaxCpDegree));
+  }
+  if (p.has_cp() && !p.causal)
+    reject("cp_degree", "context parallelism requires causal masking");
+  if (p.cp_strided_q_slicing && !p.has_cp())
+    reject("cp_strided_q_slicing", "needs global_cp_deg > 1");
+  const bool needs_unit_scale = p.sliding_window > 0 || p.has_prior() || p.has_cp() || p.sequence_packing;
+  if (needs_unit_scale && p.scale != 1.0) {
+    reject("scale",
+           "must be 1.0 with sliding window, prefix caching, context parallelism or sequence packing "
+           "(their masks use range_select, which has no multiply: pre-scale Q instead)");
+  }
+  if (p.cache_softmax && p.seqlen_q % 128 != 0)
+    reject("cache_softmax", "requires seqlen_q % 128 == 0");
+  if (p.sequence_packing && p.has_prior())
+    reject("n_packed_sequences", "sequence packing excludes prefix caching");
+  if (p.sequence_packing && p.has_cp())
+    reject("n_packed_sequences", "sequence packing excludes context parallelism");
+  if (p.softmax_dtype != DType::kFloat32 && p.softmax_dtype != DType::kBFloat16 &&
+      p.softmax_dtype != DType::kFloat16) {
+    reject("softmax_dtype", "must be float32, bfloat16 or float16");
+  }
+  if (p.mm_out_dtype != DType::kFloat32) {
+    reject("mm_out_dtype", "bfloat16 PSUM output needs NeuronCore-v4 (trn3); trn2 accumulates in float32");
+  }
 }
 
 std::vector<Program> build_attention_cte(const AttentionCteParams& p, const MemoryLimits& limits) {
