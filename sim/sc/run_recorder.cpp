@@ -166,6 +166,7 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
     info.covered_until_ps = t.end_ps;
   }
   ++m_opcode_counts[in.op.index()];
+  m_opcode_busy_ps[in.op.index()] += t.end_ps - t.start_ps;
   m_opcode_names[in.op.index()] = isa::mnemonic(in.op);
   ++m_result.instructions;
   m_result.matmul_flops += cost.flops;
@@ -302,6 +303,7 @@ TimedRunResult RunRecorder::finish(uint64_t total_ps) {
   for (size_t op = 0; op < isa::kNumOpcodes; ++op) {
     if (m_opcode_counts[op] > 0) {
       m_result.opcode_counts[std::string(m_opcode_names[op])] = m_opcode_counts[op];
+      m_result.opcode_busy_ps[std::string(m_opcode_names[op])] = m_opcode_busy_ps[op];
     }
   }
   m_result.total_ps = total_ps;

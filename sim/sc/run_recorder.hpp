@@ -92,6 +92,7 @@ class RunRecorder {
   std::vector<Core> m_cores;
   TimedRunResult m_result;  // opcode_counts is filled from the two arrays below at finish()
   std::vector<uint64_t> m_opcode_counts = std::vector<uint64_t>(isa::kNumOpcodes, 0);
+  std::vector<uint64_t> m_opcode_busy_ps = std::vector<uint64_t>(isa::kNumOpcodes, 0);
   std::vector<std::string_view> m_opcode_names = std::vector<std::string_view>(isa::kNumOpcodes);
   uint64_t m_flow_ids = 0;
   uint64_t m_total_instructions = 0, m_retired = 0, m_next_progress = 0;

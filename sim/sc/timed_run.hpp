@@ -49,6 +49,9 @@ struct TimedRunResult {
   uint64_t total_ps = 0;  // the last retirement
   std::vector<CoreStats> cores;
   std::map<std::string, uint64_t> opcode_counts;  // by mnemonic
+  // Summed start-to-end time of each opcode's instructions (the profiler's OpcodeSummary time; a DMA's
+  // counts from issue to completion, so overlapping transfers add up past the wall time).
+  std::map<std::string, uint64_t> opcode_busy_ps;
   double matmul_flops = 0, transpose_flops = 0;
   uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;
   uint64_t dma_bytes = 0;  // bytes moved by the DMA engines
