@@ -350,3 +350,17 @@ AttentionCteRefOutputs attention_cte_reference(const AttentionCteRefParams& para
 }
 
 }  // namespace tn::ref
+
+namespace tn::ref {
+
+int64_t attention_cte_visible_pairs(const AttentionCteRefParams& params, const AttentionCteRefInputs& inputs) {
+  const Problem pr = validate(params, inputs);
+  int64_t pairs = 0;
+  for (int64_t i = 0; i < params.seqlen_q; ++i) {
+    const KeyRange r = visible_keys(pr, i);
+    pairs += r.hi - r.lo;
+  }
+  return pairs * params.bs;
+}
+
+}  // namespace tn::ref

@@ -77,4 +77,8 @@ inline constexpr int64_t kSoftmaxCacheRows = 128;
 AttentionCteRefOutputs attention_cte_reference(const AttentionCteRefParams& params,
                                                const AttentionCteRefInputs& inputs);
 
+// The (query, key) pairs the masks leave visible, summed over the batch (the sink column excluded): the
+// work a perfect kernel would do, 4 * d FLOPs each for QK^T and PV. The basis of model FLOPs and MFU.
+int64_t attention_cte_visible_pairs(const AttentionCteRefParams& params, const AttentionCteRefInputs& inputs);
+
 }  // namespace tn::ref
