@@ -3,7 +3,8 @@
 // mode with numerics (wall time), plus the matmul calibration case, and prints one table. Each run is a
 // separate process, so the peak memory figure is that run's alone.
 //   attention_cte_bench [SEQLEN...]             the causal bf16 sweep (default 2048 8192 32768) and matmul
-//   attention_cte_bench --cases CASES.json [--all]  attention_cte_cases.json rows too large for numerics in CI
+//   attention_cte_bench --cases CASES.json [--all]  attention_cte_cases.json rows too large for numerics in
+//   CI
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -66,17 +67,22 @@ int run_cases(const fs::path& dir, const std::string& cases_path, bool all) {
               "simulated_us", "MFU_%", "wall_s", "instr_per_s", "peak_MiB");
   std::set<std::string> families;
   for (const json& c : cases) {
-    const auto num = [&](const char* k) { return c.contains(k) && c[k].is_number() ? c[k].get<double>() : 0.0; };
+    const auto num = [&](const char* k) {
+      return c.contains(k) && c[k].is_number() ? c[k].get<double>() : 0.0;
+    };
     const double work = num("bs") * num("seqlen_q") * (num("seqlen_kv") + num("prior_len"));
-    if (c.value("expect_failure", false) || work <= double(1 << 24)) continue;
+    if (c.value("expect_failure", false) || work <= double(1 << 24))
+      continue;
     const std::string family = c["test"].get<std::string>();
-    if (!all && !families.insert(family).second) continue;
+    if (!all && !families.insert(family).second)
+      continue;
     const std::string name = family + "_" + std::to_string(c["idx"].get<int>());
     const json s = run(dir, name, {{"kernel", "attention_cte"}, {"params", c}, {"mode", "timing_only"}});
     std::printf("%-44s %12lld %14.1f %10.1f %10.2f %12.0f %9.0f\n", name.c_str(),
-                static_cast<long long>(s["instructions"].get<int64_t>()), s["total_ns"].get<double>() / 1000.0,
-                s["timing"]["mfu_percent"].get<double>(), s["wall_s"].get<double>(),
-                s["instructions_per_s"].get<double>(), s["peak_rss_mb"].get<double>());
+                static_cast<long long>(s["instructions"].get<int64_t>()),
+                s["total_ns"].get<double>() / 1000.0, s["timing"]["mfu_percent"].get<double>(),
+                s["wall_s"].get<double>(), s["instructions_per_s"].get<double>(),
+                s["peak_rss_mb"].get<double>());
     std::fflush(stdout);
   }
   return 0;

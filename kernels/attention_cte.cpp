@@ -870,13 +870,6 @@ std::vector<KernelTensor> attention_cte_outputs(const AttentionCteParams& p) {
   return t;
 }
 
-double attention_cte_model_flops(const AttentionCteParams& p) {
-  double pairs = 0;
-  for (int64_t i = 0; i < p.seqlen_q; ++i)
-    pairs += p.causal ? std::min(i + 1, p.seqlen_kv) : p.seqlen_kv;
-  return 4.0 * static_cast<double>(p.d) * pairs * static_cast<double>(p.bs);
-}
-
 void check_attention_cte_params(const AttentionCteParams& p) {
   // The kernel's own assertions (kernels.md §1.3), each named by parameter and rule.
   if (p.bs <= 0 || p.bs > kMaxBs)

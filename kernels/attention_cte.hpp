@@ -70,8 +70,4 @@ std::vector<int64_t> attention_cte_k_shape(const AttentionCteParams& p);
 std::vector<int64_t> attention_cte_v_shape(const AttentionCteParams& p);
 std::vector<int64_t> attention_cte_out_shape(const AttentionCteParams& p);
 
-// Useful FLOPs of the two matmuls (QK^T and PV) over the (query, key) pairs the mask leaves visible:
-// 4 * d * visible_pairs per batch. This is the model_flops behind MFU; skipped tiles do not count.
-double attention_cte_model_flops(const AttentionCteParams& p);
-
 }  // namespace tn::kernels

@@ -18,6 +18,14 @@ inline ref::AttentionCteRefParams reference_params(const AttentionCteParams& p) 
   r.tp_q = p.tp_q;
   r.tp_k = p.tp_k;
   r.tp_out = p.tp_out;
+  r.sliding_window = p.sliding_window;
+  r.cache_softmax = p.cache_softmax;
+  r.global_cp_deg = p.global_cp_deg;
+  r.cp_strided_q_slicing = p.cp_strided_q_slicing;
+  r.seqlen_prior = p.seqlen_prior;
+  // Not reference parameters: the runtime values (prior_used_len, cp_offset, sink, bound_min/bound_max) are
+  // inputs (AttentionCteRefInputs); softmax_dtype only casts the statistics (the caller rounds each output to
+  // its dtype); mm_out_dtype is a kernel-internal precision the float64 reference has no use for.
   return r;
 }
 

@@ -1,9 +1,16 @@
 #include "tools/kernel_catalog.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <tuple>
+
 #include "kernels/attention_cte.hpp"
 #include "kernels/attention_cte_reference_params.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/reference/max_all_close.hpp"
+#include "kernels/reference/numpy_random.hpp"
 
 namespace tn::cli {
 
@@ -53,41 +60,76 @@ const std::set<std::string> kAttentionKeys = {"test",
                                               "softmax_dtype",
                                               "mm_out_dtype"};
 
-// Features of the real kernel that trnsim's attention_cte does not generate yet: refuse them loudly
-// rather than silently computing something else.
-void reject_unsupported_attention_features(const JsonObject& p) {
-  auto unsupported = [&](const std::string& key, const std::string& feature) {
-    p.fail(key, feature +
-                    " is not supported yet by trnsim's attention_cte (supported today: causal/non-causal, "
-                    "scale, GQA, tp_q/tp_k/tp_out, bf16/fp16/fp32, flash sections, LNC1/LNC2)");
-  };
-  if (p.get_int("sliding_window", 0) != 0)
-    unsupported("sliding_window", "sliding-window attention");
-  if (p.has("prior_len") && p.get_int("prior_len") != 0)
-    unsupported("prior_len", "prefix caching");
-  if (p.has("prior_used_len"))
-    unsupported("prior_used_len", "prefix caching");
-  if (p.get_bool("sink", false))
-    unsupported("sink", "sink tokens");
-  if (p.has("cp_degree") && p.get_int("cp_degree") > 1)
-    unsupported("cp_degree", "context parallelism");
-  if (p.has("cp_offset"))
-    unsupported("cp_offset", "context parallelism");
-  if (p.has("cp_rank_id"))
-    unsupported("cp_rank_id", "context parallelism");
-  if (p.get_bool("cache_softmax", false))
-    unsupported("cache_softmax", "softmax caching");
-  if (p.has("n_packed_sequences"))
-    unsupported("n_packed_sequences", "sequence packing");
-  if (p.has("softmax_dtype") && read_dtype(p, "softmax_dtype", DType::kFloat32) != DType::kFloat32) {
-    unsupported("softmax_dtype", "a softmax_dtype other than float32");
-  }
-  if (p.has("mm_out_dtype") && read_dtype(p, "mm_out_dtype", DType::kFloat32) != DType::kFloat32) {
-    p.fail("mm_out_dtype", "must be float32 on trn2 (bfloat16 needs NeuronCore-v4, kernels.md §1.3)");
-  }
+// Flash sections and K length loaded including the prior pad (kernels.md §1.4; the derivation behind the
+// cases' num_kv_sections and kv_len_loaded_incl_prior_pad, checked against all 230 cases).
+struct AttentionKvLayout {
+  int64_t kv_len_loaded = 0;
+  int64_t sections = 1;
+};
+
+AttentionKvLayout attention_kv_layout(const kernels::AttentionCteParams& a) {
+  auto align512 = [](int64_t x) { return (x + 511) / 512 * 512; };
+  int64_t active = a.seqlen_kv;
+  if (a.has_cp() && !a.cp_strided_q_slicing && a.sliding_window > 0)
+    active = std::min(a.seqlen_kv, align512(std::min(a.seqlen_kv, a.seqlen_q + a.sliding_window - 1)));
+  AttentionKvLayout l;
+  l.kv_len_loaded = align512(a.seqlen_prior) + active;
+  l.sections = l.kv_len_loaded > 10240 ? (l.kv_len_loaded + 8191) / 8192 : 1;
+  return l;
 }
 
-int64_t attention_sections(int64_t total_k) { return total_k > 10240 ? (total_k + 8191) / 8192 : 1; }
+// The JSON key behind a parameter name in the kernel's KernelParamError ("attention_cte: NAME: rule").
+std::string attention_json_key(const std::string& kernel_param) {
+  static const std::map<std::string, std::string> renamed = {{"seqlen_prior", "prior_len"},
+                                                             {"k_prior", "prior_len"},
+                                                             {"v_prior", "prior_len"},
+                                                             {"global_cp_deg", "cp_degree"},
+                                                             {"sequence_packing", "n_packed_sequences"},
+                                                             {"bound_min", "n_packed_sequences"},
+                                                             {"bound_max", "n_packed_sequences"}};
+  if (auto it = renamed.find(kernel_param); it != renamed.end())
+    return it->second;
+  return kAttentionKeys.count(kernel_param) ? kernel_param : "";
+}
+
+// The kernel's own rejection, as a ConfigError pointing at the parameter's JSON path when it names one.
+ConfigError attention_param_error(const JsonObject& p, const std::string& what) {
+  const std::string prefix = "attention_cte: ";
+  std::string key;
+  if (what.rfind(prefix, 0) == 0) {
+    const size_t colon = what.find(':', prefix.size());
+    if (colon != std::string::npos)
+      key = attention_json_key(what.substr(prefix.size(), colon - prefix.size()));
+  }
+  return ConfigError(p.file() + ": " + (key.empty() ? p.path() : p.path_of(key)) + ": " + what);
+}
+
+// The reference's view of a run's inputs. Runtime scalars come from the input tensors, so an
+// `inputs.files` override reaches the reference too.
+ref::AttentionCteRefInputs attention_reference_inputs(const HostTensors& in) {
+  auto input = [&](const std::string& name) -> const ref::HostTensor* {
+    const auto it = in.find(name);
+    return it == in.end() ? nullptr : &it->second;
+  };
+  auto scalar = [&](const std::string& name) -> std::optional<int64_t> {
+    const ref::HostTensor* t = input(name);
+    if (t == nullptr || t->data.empty())
+      return std::nullopt;
+    return static_cast<int64_t>(std::llround(t->data[0]));
+  };
+  ref::AttentionCteRefInputs ri;
+  ri.q = input("q");
+  ri.k = input("k");
+  ri.v = input("v");
+  ri.k_prior = input("k_prior");
+  ri.v_prior = input("v_prior");
+  ri.prior_used_len = scalar("prior_used_len");
+  ri.sink = input("sink");
+  ri.cp_offset = scalar("cp_offset");
+  ri.bound_min = input("bound_min");
+  ri.bound_max = input("bound_max");
+  return ri;
+}
 
 KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& limits) {
   p.reject_unknown(kAttentionKeys);
@@ -107,15 +149,86 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
   if (p.has("gqa_group") && a.bs_kv > 0 && p.get_int("gqa_group") * a.bs_kv != a.bs) {
     p.fail("gqa_group", "must equal bs / bs_kv = " + std::to_string(a.bs) + " / " + std::to_string(a.bs_kv));
   }
-  if (p.has("cp_strided_q_slicing") && p.get_bool("cp_strided_q_slicing") &&
-      !(p.has("cp_degree") && p.get_int("cp_degree") > 1)) {
-    p.fail("cp_strided_q_slicing", "only meaningful with cp_degree > 1");
+  // The features (kernels.md §1.1-§1.2). What combinations are legal is the kernel's business
+  // (check_attention_cte_params); here only what the CLI itself needs to turn a case into tensors.
+  a.sliding_window = p.get_int("sliding_window", 0);
+  a.sink = p.get_bool("sink", false);
+  a.cache_softmax = p.get_bool("cache_softmax", false);
+  a.softmax_dtype = read_dtype(p, "softmax_dtype", DType::kFloat32);
+  a.mm_out_dtype = read_dtype(p, "mm_out_dtype", DType::kFloat32);
+
+  // Prefix caching: prior_len rows of k_prior / v_prior, of which the runtime prior_used_len are used.
+  a.seqlen_prior = p.get_int("prior_len", 0);
+  std::optional<int64_t> prior_used_len;
+  if (a.seqlen_prior != 0) {
+    prior_used_len = p.get_int("prior_used_len", a.seqlen_prior);  // default: the whole prior is used
+    if (a.seqlen_prior > 0 && (*prior_used_len < 0 || *prior_used_len > a.seqlen_prior)) {
+      p.fail("prior_used_len", "the runtime prior length " + std::to_string(*prior_used_len) +
+                                   " must be in 0..prior_len (" + std::to_string(a.seqlen_prior) + ")");
+    }
+  } else if (p.has("prior_used_len") && p.get_int("prior_used_len") != 0) {
+    p.fail("prior_used_len", "needs prior_len > 0 (the k_prior / v_prior length)");
   }
-  reject_unsupported_attention_features(p);
-  if (p.has("num_kv_sections") && p.get_int("num_kv_sections") != attention_sections(a.seqlen_kv)) {
+
+  // Context parallelism: cp_degree null or 1 = none. The runtime cp_offset is given, or derived from the
+  // rank (kernels.md §1.2, §2.2): strided -> rank, contiguous -> rank * seqlen_q.
+  a.global_cp_deg = p.get_int("cp_degree", 1);
+  a.cp_strided_q_slicing = p.get_bool("cp_strided_q_slicing", false);
+  std::optional<int64_t> cp_offset;
+  if (a.global_cp_deg > 1) {
+    std::optional<int64_t> derived;
+    if (p.has("cp_rank_id")) {
+      const int64_t rank = p.get_int("cp_rank_id");
+      if (rank < 0 || rank >= a.global_cp_deg)
+        p.fail("cp_rank_id", "must be in 0..cp_degree-1 = " + std::to_string(a.global_cp_deg - 1));
+      derived = a.cp_strided_q_slicing ? rank : rank * a.seqlen_q;
+    }
+    if (p.has("cp_offset")) {
+      cp_offset = p.get_int("cp_offset");
+      if (derived && *derived != *cp_offset) {
+        p.fail("cp_offset", std::to_string(*cp_offset) + " disagrees with cp_rank_id " +
+                                std::to_string(p.get_int("cp_rank_id")) +
+                                (a.cp_strided_q_slicing ? " (strided: cp_offset = rank = "
+                                                        : " (contiguous: cp_offset = rank * seqlen_q = ") +
+                                std::to_string(*derived) + "); give one of them, or both consistent");
+      }
+    } else if (derived) {
+      cp_offset = derived;
+    } else {
+      p.fail("cp_offset", "missing: context parallelism (cp_degree " + std::to_string(a.global_cp_deg) +
+                              ") needs the runtime cp_offset or a cp_rank_id to derive it from");
+    }
+  } else if (a.global_cp_deg == 1) {
+    // One rank (the cases' cp_degree 1 rows): q positions are 0..Sq-1, strided or not (q_pos = i * 1), and
+    // anything else cannot reach the kernel, which has no cp_offset input then. So this is no CP at all.
+    a.cp_strided_q_slicing = false;
+    if (p.has("cp_rank_id") && p.get_int("cp_rank_id") != 0)
+      p.fail("cp_rank_id", "must be 0 (or null) without context parallelism (cp_degree null or 1)");
+    if (p.has("cp_offset") && p.get_int("cp_offset") != 0)
+      p.fail("cp_offset", "must be 0 (or null) without context parallelism (cp_degree null or 1)");
+  }
+
+  // Sequence packing: n packed sequences -> bound_min / bound_max (attention_packing_bounds).
+  int64_t n_packed = 0;
+  if (p.has("n_packed_sequences")) {
+    n_packed = p.get_int("n_packed_sequences");
+    if (n_packed < 1)
+      p.fail("n_packed_sequences", "must be >= 1 (or null for no sequence packing)");
+    a.sequence_packing = true;
+  }
+
+  const AttentionKvLayout layout = attention_kv_layout(a);
+  if (p.has("num_kv_sections") && p.get_int("num_kv_sections") != layout.sections) {
     p.fail("num_kv_sections", "the case says " + std::to_string(p.get_int("num_kv_sections")) +
                                   " flash sections; attention_cte derives " +
-                                  std::to_string(attention_sections(a.seqlen_kv)) + " (kernels.md §1.4)");
+                                  std::to_string(layout.sections) + " (kernels.md §1.4)");
+  }
+  if (p.has("kv_len_loaded_incl_prior_pad") &&
+      p.get_int("kv_len_loaded_incl_prior_pad") != layout.kv_len_loaded) {
+    p.fail("kv_len_loaded_incl_prior_pad",
+           "the case says " + std::to_string(p.get_int("kv_len_loaded_incl_prior_pad")) +
+               "; attention_cte derives " + std::to_string(layout.kv_len_loaded) +
+               " (kernels.md §1.4: align512(prior_len) + active K length)");
   }
 
   KernelSetup s;
@@ -133,30 +246,71 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
               {"tp_k", a.tp_k},
               {"tp_out", a.tp_out},
               {"lnc", a.lnc},
-              {"num_kv_sections", attention_sections(a.seqlen_kv)}};
+              {"sliding_window", a.sliding_window},
+              {"prior_len", a.seqlen_prior},
+              {"prior_used_len", prior_used_len ? nlohmann::json(*prior_used_len) : nlohmann::json()},
+              {"sink", a.sink},
+              {"cp_degree", a.global_cp_deg},
+              {"cp_strided_q_slicing", a.cp_strided_q_slicing},
+              {"cp_offset", cp_offset ? nlohmann::json(*cp_offset) : nlohmann::json()},
+              {"cache_softmax", a.cache_softmax},
+              {"softmax_dtype", dtype_name(a.softmax_dtype)},
+              {"mm_out_dtype", dtype_name(a.mm_out_dtype)},
+              {"n_packed_sequences", n_packed ? nlohmann::json(n_packed) : nlohmann::json()},
+              {"num_kv_sections", layout.sections},
+              {"kv_len_loaded_incl_prior_pad", layout.kv_len_loaded}};
   try {
     s.programs = kernels::build_attention_cte(a, limits);
   } catch (const kernels::KernelParamError& e) {
     if (!s.expect_failure)
-      throw ConfigError(p.file() + ": " + p.path() + ": " + e.what());
+      throw attention_param_error(p, e.what());
     s.failure = e.what();
     return s;
   }
-  s.inputs = {{"q", a.dtype, kernels::attention_cte_q_shape(a)},
-              {"k", a.dtype, kernels::attention_cte_k_shape(a)},
-              {"v", a.dtype, kernels::attention_cte_v_shape(a)}};
-  s.outputs = {{"out", a.dtype, kernels::attention_cte_out_shape(a)}};
-  s.model_flops = kernels::attention_cte_model_flops(a);
-  s.rtol = ref::kAttentionCteRtol;  // the kernel's own test tolerances (kernels.md §2.2)
+
+  // The HBM tensors, in the kernel's order (= the NKI tests' draw order). Runtime values reach the kernel
+  // only through these tensors, so one program serves every value.
+  std::vector<double> bound_min, bound_max;
+  if (a.sequence_packing)
+    std::tie(bound_min, bound_max) = attention_packing_bounds(a.seqlen_q, n_packed);
+  for (const kernels::KernelTensor& t : kernels::attention_cte_inputs(a)) {
+    TensorInfo info{t.name, t.dtype, t.shape};
+    if (t.name == "sink") {
+      info.fill = InputFill::kUniform;  // np.random.uniform(15, 25, size=(bs, 1)), fp32 (kernels.md §2.2)
+      info.low = 15;
+      info.high = 25;
+    } else if (t.name == "prior_used_len") {
+      info.fill = InputFill::kValues;
+      info.values = {static_cast<double>(prior_used_len.value_or(0))};
+    } else if (t.name == "cp_offset") {
+      info.fill = InputFill::kValues;
+      info.values = {static_cast<double>(cp_offset.value_or(0))};
+    } else if (t.name == "bound_min" || t.name == "bound_max") {
+      info.fill = InputFill::kValues;
+      info.values = t.name == "bound_min" ? bound_min : bound_max;
+    }
+    s.inputs.push_back(std::move(info));
+  }
+  for (const kernels::KernelTensor& t : kernels::attention_cte_outputs(a))
+    s.outputs.push_back({t.name, t.dtype, t.shape});
+  // QK^T and PV over the pairs the masks leave visible, with this run's runtime values.
+  s.model_flops = [a](const HostTensors& in) {
+    return 4.0 * static_cast<double>(a.d) *
+           static_cast<double>(ref::attention_cte_visible_pairs(kernels::reference_params(a),
+                                                                attention_reference_inputs(in)));
+  };
+  s.rtol = ref::kAttentionCteRtol;  // the kernel's own test tolerances, for every output (kernels.md §2.2)
   s.atol = ref::kAttentionCteAtol;
   s.reference = [a](const HostTensors& in) {
     const ref::AttentionCteRefParams rp = kernels::reference_params(a);
-    ref::AttentionCteRefInputs ri;
-    ri.q = &in.at("q");
-    ri.k = &in.at("k");
-    ri.v = &in.at("v");
+    const ref::AttentionCteRefInputs ri = attention_reference_inputs(in);
+    ref::AttentionCteRefOutputs r = ref::attention_cte_reference(rp, ri);
     HostTensors out;
-    out["out"] = ref::attention_cte_reference(rp, ri).out;
+    out["out"] = std::move(r.out);  // cast to the kernel's dtype by the caller (kernels.md §2.1 step 9)
+    if (r.neg_max)
+      out["out_neg_max"] = std::move(*r.neg_max);  // cast to softmax_dtype by the caller (§2.1 step 8)
+    if (r.sum_recip)
+      out["out_sum_recip"] = std::move(*r.sum_recip);
     return out;
   };
   return s;
@@ -181,7 +335,7 @@ KernelSetup setup_matmul(const JsonObject& p, const isa::MemoryLimits& limits) {
   }
   s.inputs = {{"a_t", m.dtype, {m.k, m.m}}, {"b", m.dtype, {m.k, m.n}}};
   s.outputs = {{"c", DType::kFloat32, {m.m, m.n}}};
-  s.model_flops = 2.0 * m.m * m.n * m.k;
+  s.model_flops = [m](const HostTensors&) { return 2.0 * m.m * m.n * m.k; };
   // fp32 accumulation of K products of exact bf16 pairs: relative error far below 1e-4 for K <= 16K.
   s.rtol = 1e-4;
   s.atol = 1e-5;
@@ -206,6 +360,36 @@ KernelSetup setup_matmul(const JsonObject& p, const isa::MemoryLimits& limits) {
 }
 
 }  // namespace
+
+std::pair<std::vector<double>, std::vector<double>> attention_packing_bounds(int64_t seqlen_q, int64_t n) {
+  if (seqlen_q < 0 || n < 1)
+    throw std::invalid_argument("attention_packing_bounds: need seqlen_q >= 0 and n >= 1");
+  ref::NumpyLegacyRandom rs(42);
+  std::vector<double> pts = rs.random_sample(static_cast<size_t>(n - 1));
+  std::sort(pts.begin(), pts.end());
+  const double sq = static_cast<double>(seqlen_q);
+  std::vector<int64_t> lens;
+  int64_t used = 0;
+  double prev = 0;
+  for (double pt : pts) {
+    const auto len = static_cast<int64_t>(std::nearbyint((pt - prev) * sq));  // np.round: half to even
+    lens.push_back(len);
+    used += len;
+    prev = pt;
+  }
+  lens.push_back(seqlen_q - used);  // the last segment absorbs the remainder
+  std::vector<double> lo(static_cast<size_t>(seqlen_q)), hi(static_cast<size_t>(seqlen_q));
+  int64_t start = 0;
+  for (int64_t len : lens) {
+    const int64_t begin = std::min(start, seqlen_q), end = std::clamp(start + len, begin, seqlen_q);
+    for (int64_t i = begin; i < end; ++i) {
+      lo[static_cast<size_t>(i)] = static_cast<double>(begin);
+      hi[static_cast<size_t>(i)] = static_cast<double>(end);
+    }
+    start = end;
+  }
+  return {lo, hi};
+}
 
 std::vector<std::string> kernel_names() { return {"attention_cte", "matmul"}; }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "isa/program.hpp"
@@ -15,10 +16,25 @@
 
 namespace tn::cli {
 
+// How a seeded run fills an input that no `inputs.files` entry overrides. Tensors are filled in the
+// kernel's input order from ONE NumPy legacy generator seeded with `inputs.seed` (kernels.md §2.2).
+enum class InputFill {
+  kRandomSample,  // np.random.random_sample(shape): uniform [0, 1), one draw per element
+  kUniform,  // np.random.uniform(low, high, shape) = low + (high - low) * random_sample(), same generator
+  kValues,   // `values` as given, no draw (runtime parameters, sequence-packing bounds)
+};
+
 struct TensorInfo {
+  TensorInfo() = default;
+  TensorInfo(std::string name_, DType dtype_, std::vector<int64_t> shape_)
+      : name(std::move(name_)), dtype(dtype_), shape(std::move(shape_)) {}
+
   std::string name;
-  DType dtype;
+  DType dtype = DType::kFloat32;
   std::vector<int64_t> shape;
+  InputFill fill = InputFill::kRandomSample;  // inputs only
+  double low = 0, high = 1;                   // kUniform
+  std::vector<double> values;                 // kValues: numel(shape) values, row-major
 };
 
 using HostTensors = std::map<std::string, ref::HostTensor>;
@@ -31,13 +47,26 @@ struct KernelSetup {
   std::vector<isa::Program> programs;  // one per NeuronCore
   std::vector<TensorInfo> inputs;      // in the order random inputs are drawn (kernels.md §2.2)
   std::vector<TensorInfo> outputs;
-  double model_flops = 0;
+  // The useful FLOPs of a run (the basis of MFU), which may depend on runtime inputs such as masks.
+  std::function<double(const HostTensors& inputs)> model_flops;
   double rtol = 0, atol = 0;
   // Expected outputs in float64 from the inputs' values (already rounded to their dtypes).
   std::function<HostTensors(const HostTensors& inputs)> reference;
 };
 
 std::vector<std::string> kernel_names();
+
+// attention_cte's sequence-packing bounds for `n` packed sequences over seqlen_q rows (kernels.md §2.2,
+// test_attention_cte_seq_pack_unit), as this CLI generates them, in NumPy terms:
+//   rs = np.random.RandomState(42)        # its own generator: the q/k/v/sink draws are not disturbed
+//   pts = np.sort(rs.rand(n - 1))         # partition points in [0, 1)
+//   lens = np.diff([0, *pts, 1]) * Sq     # segment lengths
+//   lens[:-1] = np.round(lens[:-1])       # round half to even; the last segment absorbs the remainder:
+//   lens[-1] = Sq - lens[:-1].sum()       # (segment ends are clamped to Sq should rounding overshoot)
+//   start = cumsum([0, *lens[:-1]]); bound_min[i] = start[s], bound_max[i] = start[s] + lens[s] for the
+//   segment s holding row i.
+// Returns {bound_min, bound_max}, each seqlen_q values (stored as fp32 (Sq, 1)).
+std::pair<std::vector<double>, std::vector<double>> attention_packing_bounds(int64_t seqlen_q, int64_t n);
 
 // Reads `params` (a JSON object at `params.path()`) for `kernel` and builds everything. Bad keys or
 // values throw ConfigError naming the JSON path; parameters the kernel rejects throw ConfigError too,

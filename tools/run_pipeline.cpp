@@ -63,8 +63,26 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
                           ref::shape_string(h.shape) + ", expected " + ref::shape_string(t.shape));
       }
     } else {
+      // Seeded: one generator across the inputs in the kernel's order (kernels.md §2.2); fixed values
+      // (runtime parameters, packing bounds) draw nothing.
       h.shape = t.shape;
-      h.data = rng.random_sample(static_cast<size_t>(ref::HostTensor::numel_of(t.shape)));
+      const auto n = static_cast<size_t>(ref::HostTensor::numel_of(t.shape));
+      switch (t.fill) {
+        case InputFill::kRandomSample:
+          h.data = rng.random_sample(n);
+          break;
+        case InputFill::kUniform:
+          h.data = rng.random_sample(n);
+          for (double& x : h.data)
+            x = t.low + (t.high - t.low) * x;  // np.random.uniform(low, high, shape)
+          break;
+        case InputFill::kValues:
+          if (t.values.size() != n)
+            throw std::logic_error("input '" + t.name + "': " + std::to_string(t.values.size()) +
+                                   " fixed values for shape " + ref::shape_string(t.shape));
+          h.data = t.values;
+          break;
+      }
     }
     inputs[t.name] = rounded(std::move(h), t.dtype);
   }
@@ -116,7 +134,8 @@ class ProgressBar {
   int m_last = -1;
 };
 
-json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, const timing::HwConfig& hw) {
+json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, double model_flops,
+                    const timing::HwConfig& hw) {
   json s;
   const double total_ns = t.total_ps / 1000.0;
   s["total_ns"] = total_ns;
@@ -134,13 +153,18 @@ json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, const tim
   }
   s["cores"] = cores;
   s["opcode_counts"] = t.opcode_counts;
+  json opcodes = json::object();
+  for (const auto& [name, count] : t.opcode_counts) {
+    opcodes[name] = {{"count", count}, {"time_ns", t.opcode_busy_ps.at(name) / 1000.0}};
+  }
+  s["opcodes"] = opcodes;
   const double peak = hw.peak_matmul_flops_per_s() * static_cast<double>(k.programs.size());
   const double seconds = total_ns * 1e-9;
-  s["model_flops"] = k.model_flops;
+  s["model_flops"] = model_flops;
   s["matmul_flops"] = t.matmul_flops;
   s["transpose_flops"] = t.transpose_flops;
   s["peak_flops_per_s"] = peak;
-  s["mfu_percent"] = seconds > 0 ? 100.0 * k.model_flops / (seconds * peak) : 0.0;
+  s["mfu_percent"] = seconds > 0 ? 100.0 * model_flops / (seconds * peak) : 0.0;
   s["hfu_percent"] = seconds > 0 ? 100.0 * t.matmul_flops / (seconds * peak) : 0.0;
   s["hbm"] = {{"read_bytes", t.hbm_read_bytes},
               {"write_bytes", t.hbm_write_bytes},
@@ -250,7 +274,7 @@ RunOutcome run_one(const RunRequest& request) {
     options.progress = [&](double f) { bar.update(f); };
     const sc::TimedRunResult t = sc::run_timed(programs, hbm, hw, sink, options);
     sink.finish();
-    s["timing"] = timing_summary(t, k, hw);
+    s["timing"] = timing_summary(t, k, k.model_flops(inputs), hw);
     s["total_ns"] = s["timing"]["total_ns"];
     if (config.mode == RunMode::kBoth) {
       // The invariant: the timing model runs the same semantics, so the bytes must be identical.

@@ -75,13 +75,6 @@ TEST_CASE("cli errors: shapes outside the kernel's constraints name the paramete
                "$.params.num_kv_sections");
 }
 
-TEST_CASE("cli errors: features not generated yet are refused, never silently ignored") {
-  expect_error("swa", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "sliding_window": 64}})",
-               "$.params.sliding_window: sliding-window attention is not supported yet");
-  expect_error("sink", R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "sink": true}})",
-               "$.params.sink: sink tokens is not supported yet");
-}
-
 TEST_CASE("cli errors: an input file of the wrong shape or missing") {
   const fs::path dir = scratch_dir("bad_npy");
   expect_error("missing_npy",
