@@ -28,6 +28,14 @@ void print(std::ostream& s, bool v) { s << (v ? "true" : "false"); }
 void print(std::ostream& s, AluOp v) { s << name_of(v); }
 void print(std::ostream& s, ActFunc v) { s << name_of(v); }
 void print(std::ostream& s, CmpOp v) { s << name_of(v); }
+void print(std::ostream& s, BranchCond v) { s << name_of(v); }
+void print(std::ostream& s, const RegOrImm& v) {
+  if (v.is_reg) {
+    s << "r" << v.value;
+  } else {
+    s << v.value;
+  }
+}
 template <class T>
 void print(std::ostream& s, const T& v) {
   s << v;
@@ -71,8 +79,10 @@ void disassemble(const Program& p, std::ostream& out) {
       for (const auto& w : in.waits) {
         // Bounds-checked: listing a program is how one debugs an invalid one.
         const bool known = w.sem >= 0 && static_cast<size_t>(w.sem) < p.semaphores.size();
-        out << "wait S[" << w.sem << "](" << (known ? p.semaphores[w.sem].name : "?") << ")>=" << w.at_least
-            << "; ";
+        out << "wait S[" << w.sem << "](" << (known ? p.semaphores[w.sem].name : "?") << ")>=" << w.at_least;
+        if (w.consume)
+          out << " consume " << w.consume;
+        out << "; ";
       }
       out << disassemble(in.op);
       if (in.loc.line)

@@ -17,10 +17,14 @@ struct SourceLocation {
   bool operator==(const SourceLocation&) const = default;
 };
 
-// Block until semaphore `sem` holds at least `at_least`.
+// Block until semaphore `sem` holds at least `at_least`. With consume > 0 the instruction, at the moment
+// it starts, atomically with the wait subtracts `consume` from the semaphore: a counting semaphore, for
+// loops whose iteration counts are only known at run time (producer signals +1 per iteration, consumer
+// waits at_least 1 consume 1).
 struct SemCondition {
   int32_t sem = 0;
   int64_t at_least = 0;
+  int64_t consume = 0;
   bool operator==(const SemCondition&) const = default;
 };
 
@@ -31,8 +35,10 @@ struct Instruction {
   bool operator==(const Instruction&) const = default;
 };
 
-// One in-order instruction stream: a compute engine, the Sync engine, or a DMA queue. Every instruction
-// increments the stream's completion semaphore when it retires; retirement is in program order.
+// One in-order instruction stream: a compute engine, the Sync engine, or a DMA queue. It runs from
+// instruction 0, following branches, until it passes its last instruction. Every EXECUTED instruction
+// increments the stream's completion semaphore by 1 when it retires (an instruction in a loop counts once
+// per execution); retirement is in execution order.
 struct Stream {
   std::string name;  // e.g. "pe", "act", "qSyncIO0"
   Engine engine = Engine::kPe;

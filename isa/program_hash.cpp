@@ -26,8 +26,12 @@ uint64_t program_hash(const Program& p, uint64_t h) {
     h = fnv1a(s.name, h);
     for (const auto& in : s.instructions) {
       h = fnv1a(operation_to_json(in.op).dump(), h);
-      for (const auto& w : in.waits)
+      for (const auto& w : in.waits) {
+        // A plain wait hashes as before consume existed, so existing program hashes are unchanged.
         h = fnv1a(std::to_string(w.sem) + ">=" + std::to_string(w.at_least), h);
+        if (w.consume)
+          h = fnv1a("-" + std::to_string(w.consume), h);
+      }
     }
   }
   return h;

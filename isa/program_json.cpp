@@ -132,6 +132,9 @@ std::optional<float> non_finite(const json& j) {
 json encode(AluOp v) { return std::string(name_of(v)); }
 json encode(ActFunc v) { return std::string(name_of(v)); }
 json encode(CmpOp v) { return std::string(name_of(v)); }
+json encode(BranchCond v) { return std::string(name_of(v)); }
+// A register is {"reg": id}; an immediate is a plain integer.
+json encode(const RegOrImm& v) { return v.is_reg ? json{{"reg", v.value}} : json(v.value); }
 json encode(const Steps& v) { return json(std::vector<int64_t>(v.begin(), v.end())); }
 
 json encode(const AccessPattern& ap) {
@@ -178,6 +181,19 @@ void decode(const json& j, const std::string& path, ActFunc& v) {
   decode_enum(j, path, v, act_func_from_name);
 }
 void decode(const json& j, const std::string& path, CmpOp& v) { decode_enum(j, path, v, cmp_op_from_name); }
+void decode(const json& j, const std::string& path, BranchCond& v) {
+  decode_enum(j, path, v, branch_cond_from_name);
+}
+void decode(const json& j, const std::string& path, RegOrImm& v) {
+  v = RegOrImm{};
+  if (j.is_object()) {
+    reject_unknown_keys(j, {"reg"}, path);
+    v.is_reg = true;
+    decode(member(j, "reg", path), path + ".reg", v.value);
+  } else {
+    decode(j, path, v.value);
+  }
+}
 void decode(const json& j, const std::string& path, Steps& v) {
   if (!j.is_array() || j.size() != v.size())
     fail(path, "expected an array of " + std::to_string(v.size()));
@@ -326,8 +342,10 @@ json program_to_json(const Program& p) {
       json ji = operation_to_json(in.op);
       if (!in.waits.empty()) {
         json w = json::array();
-        for (const auto& c : in.waits)
-          w.push_back({c.sem, c.at_least});
+        for (const auto& c : in.waits) {
+          // [sem, at_least], or [sem, at_least, consume] for a consuming (counting-semaphore) wait.
+          w.push_back(c.consume ? json{c.sem, c.at_least, c.consume} : json{c.sem, c.at_least});
+        }
         ji["waits"] = w;
       }
       if (in.loc.line)
@@ -419,8 +437,18 @@ Program program_from_json(const json& j) {
         const json& waits = array(*w, ipath + ".waits");
         for (size_t k = 0; k < waits.size(); ++k) {
           const std::string wpath = ipath + ".waits[" + std::to_string(k) + "]";
-          auto [sem, v] = pair_of(waits[k], wpath);
-          in.waits.push_back({to_int32(sem, wpath + "[0]"), v});
+          const json& wj = waits[k];
+          if (!wj.is_array() || (wj.size() != 2 && wj.size() != 3))
+            fail(wpath, "expected [sem, at_least] or [sem, at_least, consume]");
+          const int64_t sem = number<int64_t>(wj[0], wpath + "[0]");
+          const int64_t v = number<int64_t>(wj[1], wpath + "[1]");
+          int64_t consume = 0;
+          if (wj.size() == 3) {
+            consume = number<int64_t>(wj[2], wpath + "[2]");
+            if (consume <= 0)
+              fail(wpath + "[2]", "consume must be positive (omit it for a plain wait)");
+          }
+          in.waits.push_back({to_int32(sem, wpath + "[0]"), v, consume});
         }
         body.erase("waits");
       }

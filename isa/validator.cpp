@@ -39,6 +39,7 @@ class Checker {
         m_issues.push_back({st.name, "completion semaphore id out of range"});
       }
       m_last_stationary = nullptr;
+      m_stream_length = st.instructions.size();
       for (size_t i = 0; i < st.instructions.size(); ++i) {
         m_stream = s;
         m_index = i;
@@ -57,8 +58,17 @@ class Checker {
     if (!(engines_of(in.op) & mask_of(st.engine))) {
       issue("cannot run on the " + std::string(engine_name(st.engine)) + " engine");
     }
-    for (const auto& w : in.waits)
+    for (size_t k = 0; k < in.waits.size(); ++k) {
+      const SemCondition& w = in.waits[k];
       check_sem(w.sem, "wait");
+      if (w.consume < 0)
+        issue("wait on semaphore " + std::to_string(w.sem) + " has a negative consume");
+      for (size_t o = 0; o < k; ++o) {
+        if (in.waits[o].sem == w.sem && (w.consume > 0 || in.waits[o].consume > 0))
+          issue("a consuming wait on semaphore " + std::to_string(w.sem) +
+                " cannot be combined with another wait on it in one instruction");
+      }
+    }
     const bool compute = st.engine != Engine::kDma;
     for (const Operand& o : operands_of(in.op))
       check_ap(o, st.engine, compute);
@@ -267,13 +277,61 @@ class Checker {
     expect(op.dst.num_partitions == op.src.free_size() && op.dst.free_size() == op.src.num_partitions,
            "dst must be [src free, src partitions]");
   }
+  void check_op(const DmaGather& op) {
+    expect_mem(op.src, MemKind::kHbm, "src");
+    expect(op.dst.mem == MemKind::kSbuf || op.dst.mem == MemKind::kHbm, "dst must be in sbuf or hbm");
+    expect(op.dst.num_partitions == op.src.num_partitions && op.dst.free_size() == op.src.free_size(),
+           "dst [" + std::to_string(op.dst.num_partitions) + " x " + std::to_string(op.dst.free_size()) +
+               "] must have src's shape [" + std::to_string(op.src.num_partitions) + " x " +
+               std::to_string(op.src.free_size()) + "] (row r of dst receives row r of src)");
+    expect_mem(op.index, MemKind::kSbuf, "index");
+    expect(op.index.dtype == DType::kInt32 || op.index.dtype == DType::kUInt32,
+           "index must be int32 or uint32");
+    expect(op.index.free_size() == 1 &&
+               (op.index.num_partitions == op.src.num_partitions || op.index.num_partitions == 1),
+           "index must be an [n,1] column with n = src's " + std::to_string(op.src.num_partitions) +
+               " rows, or a [1,1] scalar");
+    expect(op.bound >= 0 && op.bound <= (int64_t{1} << 32), "bound must be in 0..2^32");
+  }
+  void check_reg(int32_t reg, const char* field) {
+    expect(reg >= 0 && reg < kNumRegisters, std::string(field) + ": register " + std::to_string(reg) +
+                                                " does not exist (0.." + std::to_string(kNumRegisters - 1) +
+                                                ")");
+  }
+  void check_op(const RegLoad& op) {
+    check_reg(op.dst_reg, "dst_reg");
+    expect_mem(op.src, MemKind::kSbuf, "src");
+    expect(op.src.dtype == DType::kInt32 || op.src.dtype == DType::kUInt32, "src must be int32 or uint32");
+    expect(op.src.num_partitions == 1 && op.src.free_size() == 1, "src must be a [1,1] element");
+  }
+  void check_op(const RegSet& op) { check_reg(op.dst_reg, "dst_reg"); }
+  void check_op(const RegOp& op) {
+    check_reg(op.dst_reg, "dst_reg");
+    check_reg(op.a_reg, "a_reg");
+    if (op.b.is_reg)
+      check_reg(op.b.value, "b");
+    expect(is_register_alu_op(op.op),
+           "reg_op supports add, subtract, multiply, shift_left, shift_right, "
+           "bitwise_and, bitwise_or, bitwise_xor, min and max, not " +
+               std::string(name_of(op.op)));
+  }
+  void check_op(const Branch& op) {
+    check_reg(op.reg, "reg");
+    expect(op.target >= 0 && size_t(op.target) <= m_stream_length,
+           "branch target " + std::to_string(op.target) + " outside 0.." + std::to_string(m_stream_length) +
+               " (the stream's length means its end)");
+  }
+  void check_op(const RegCheck& op) {
+    check_reg(op.reg, "reg");
+    expect(op.min <= op.max, "reg_check range is empty (min > max)");
+  }
   void check_op(const SemSignal& op) { check_sem(op.sem, "sem_signal"); }
   void check_op(const SemWait& op) { check_sem(op.sem, "sem_wait"); }
 
   const Program& m_program;
   const MemoryLimits& m_limits;
   std::vector<ValidationIssue> m_issues;
-  size_t m_stream = 0, m_index = 0;
+  size_t m_stream = 0, m_index = 0, m_stream_length = 0;
   const AccessPattern* m_last_stationary = nullptr;
 };
 

@@ -9,15 +9,39 @@
 namespace tn::sim {
 
 Executor::Executor(const isa::Program& program, CoreState& core, Hbm& hbm)
-    : m_program(program), m_core(core), m_tensors(hbm.bind(program)), m_io(core, m_tensors) {}
+    : m_program(program),
+      m_core(core),
+      m_tensors(hbm.bind(program)),
+      m_io(core, m_tensors),
+      m_regs(program.streams.size()) {
+  for (auto& r : m_regs) {
+    r.fill(0);
+  }
+}
 
-void Executor::execute(size_t stream, size_t index) {
+bool is_sequencer_control(const isa::Operation& op) {
+  return std::holds_alternative<isa::RegLoad>(op) || std::holds_alternative<isa::RegSet>(op) ||
+         std::holds_alternative<isa::RegOp>(op) || std::holds_alternative<isa::Branch>(op) ||
+         std::holds_alternative<isa::RegCheck>(op);
+}
+
+size_t Executor::execute(size_t stream, size_t index, bool numerics) {
   const isa::Instruction& in = m_program.streams.at(stream).instructions.at(index);
+  m_stream = stream;
+  m_next = index + 1;
   try {
-    std::visit([this](const auto& op) { run(op); }, in.op);
+    if (!numerics && std::holds_alternative<isa::RegLoad>(in.op)) {
+      throw InstructionFault(
+          "reg_load reads a runtime value from SBUF, which a run without numerics (timing_only) does not "
+          "compute; run with numerics");
+    }
+    if (numerics || is_sequencer_control(in.op)) {
+      std::visit([this](const auto& op) { run(op); }, in.op);
+    }
   } catch (const InstructionFault& e) {
     throw ExecutionError(isa::describe_instruction(m_program, stream, index) + ": " + e.what());
   }
+  return m_next;
 }
 
 // Synchronisation has no memory effect; the runners count and wait (functional_runner.cpp, sim/sc).

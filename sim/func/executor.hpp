@@ -1,6 +1,7 @@
 // The semantics of every instruction, timeless. The functional runner and the SystemC timing model both
 // call Executor::execute, which is why their outputs are bit-identical.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -25,11 +26,21 @@ class Executor {
   // `hbm` must already hold the program's input tensors; outputs and internal tensors are declared.
   Executor(const isa::Program& program, CoreState& core, Hbm& hbm);
 
-  // Applies instruction `index` of stream `stream` to memory. Synchronisation instructions (sem_signal,
-  // sem_wait) have no memory effect: the runners implement them.
-  void execute(size_t stream, size_t index);
+  // Applies instruction `index` of stream `stream` to memory and the stream's registers, and returns
+  // the index of the stream's next instruction (index + 1, or a taken branch's target; the stream's
+  // length means it has ended). Synchronisation instructions (sem_signal, sem_wait) have no memory
+  // effect: the runners implement them.
+  //
+  // numerics = false (timing-only runs) applies only the sequencer instructions (registers, branches,
+  // reg_check), so control flow is followed exactly; data instructions are skipped, and reg_load, whose
+  // value would come from SBUF nothing computed, is an ExecutionError.
+  size_t execute(size_t stream, size_t index, bool numerics = true);
 
   const isa::Program& program() const { return m_program; }
+  // Register `reg` of stream `stream` (all zero before the run).
+  int32_t register_value(size_t stream, int32_t reg) const { return m_regs.at(stream).at(size_t(reg)); }
+  // The index values the last dma_gather executed read, as signed int32 ("7,3,-1"), for the trace.
+  const std::string& last_gather_indices() const { return m_gather_indices; }
 
  private:
   // One overload per row of isa/instructions.def, listed by hand so that a new row without semantics
@@ -51,8 +62,17 @@ class Executor {
   void run(const isa::AffineSelect& op);
   void run(const isa::DmaCopy& op);
   void run(const isa::DmaTranspose& op);
+  void run(const isa::DmaGather& op);
   void run(const isa::SemSignal& op);
   void run(const isa::SemWait& op);
+  void run(const isa::RegLoad& op);  // exec_control.cpp
+  void run(const isa::RegSet& op);
+  void run(const isa::RegOp& op);
+  void run(const isa::Branch& op);
+  void run(const isa::RegCheck& op);
+
+  // The current stream's register `reg`, faulting on an id outside 0..63 (programs may be unvalidated).
+  int32_t& reg(int32_t id, const char* field);
 
   // Shared by tensor_copy and dma_copy: raw bytes when the dtypes match (bit-exact, NaN payloads
   // included), else src -> fp32 -> dst.
@@ -72,6 +92,13 @@ class Executor {
   std::vector<float> m_in0, m_in1, m_out, m_col0, m_col1, m_col2;
   std::vector<std::byte> m_raw, m_raw_out;
   std::vector<int64_t> m_affine;
+  // Sequencer registers, per stream; the stream and next index of the instruction being executed.
+  std::vector<std::array<int32_t, isa::kNumRegisters>> m_regs;
+  size_t m_stream = 0, m_next = 0;
+  std::string m_gather_indices;
 };
+
+// Instructions the sequencer itself runs (registers and control flow; hardware.md §1.2).
+bool is_sequencer_control(const isa::Operation& op);
 
 }  // namespace tn::sim

@@ -78,6 +78,11 @@ bool ready(const Core& c, const isa::Instruction& in) {
   return !w || c.sems.value(w->sem) >= w->at_least;
 }
 
+// Whether the stream has run past its last instruction.
+bool finished(const Core& c, size_t stream) {
+  return c.next[stream] >= c.program.streams[stream].instructions.size();
+}
+
 // Retirement (isa/program.hpp): the stream's completion semaphore counts the instruction; sem_signal
 // also adds its delta.
 void retire(Core& c, const isa::Stream& st, const isa::Instruction& in) {
@@ -138,7 +143,6 @@ FunctionalResult run_functional(const std::vector<const isa::Program*>& programs
                                 const isa::MemoryLimits& limits, const FunctionalOptions& options) {
   std::vector<std::unique_ptr<Core>> cores;
   std::vector<StreamRef> streams;
-  uint64_t remaining = 0;
   // Every program binds its tensors before any runs, so outputs one core writes exist for the others.
   for (size_t c = 0; c < programs.size(); ++c) {
     check_semaphore_ids(*programs[c], core_prefix(programs.size(), c));
@@ -146,13 +150,20 @@ FunctionalResult run_functional(const std::vector<const isa::Program*>& programs
     for (size_t s = 0; s < programs[c]->streams.size(); ++s) {
       streams.push_back({c, s});
     }
-    remaining += programs[c]->num_instructions();
   }
+  const auto all_finished = [&] {
+    for (const StreamRef& r : streams) {
+      if (!finished(*cores[r.core], r.stream)) {
+        return false;
+      }
+    }
+    return true;
+  };
 
   std::mt19937_64 rng(options.schedule_seed);
   const bool shuffled = options.schedule_seed != 0;
   FunctionalResult result;
-  while (remaining > 0) {
+  while (!all_finished()) {
     if (shuffled) {
       std::shuffle(streams.begin(), streams.end(), rng);
     }
@@ -167,20 +178,27 @@ FunctionalResult run_functional(const std::vector<const isa::Program*>& programs
         if (!ready(c, in)) {
           break;
         }
+        if (result.instructions_executed + progressed >= options.max_instructions) {
+          throw ExecutionError(core_prefix(cores.size(), r.core) +
+                               isa::describe_instruction(c.program, r.stream, next) +
+                               ": instruction budget exhausted: " + std::to_string(options.max_instructions) +
+                               " instructions executed (a loop that never ends?)");
+        }
+        c.sems.consume(in.waits);
+        size_t after = 0;
         try {
-          c.exec.execute(r.stream, next);
+          after = c.exec.execute(r.stream, next);
         } catch (const ExecutionError& e) {
           throw ExecutionError(core_prefix(cores.size(), r.core) + e.what());
         }
         retire(c, st, in);
-        ++next;
+        next = after;
         ++progressed;
       }
     }
     if (progressed == 0) {
       report_deadlock(cores);
     }
-    remaining -= progressed;
     result.instructions_executed += progressed;
   }
   return result;

@@ -1,6 +1,7 @@
 // Runs the programs of one or more NeuronCores without time: round-robin over every stream, executing an
-// instruction as soon as its semaphore waits hold and retiring it at once. Reports a deadlock (no stream
-// can progress before all are done) naming every blocked instruction and the semaphore it waits for.
+// instruction as soon as its semaphore waits hold (consuming waits then take their count at once) and
+// retiring it at once. Each stream follows its branches from instruction 0 to its end. Reports a deadlock (no
+// stream can progress before all are done) naming every blocked instruction and the semaphore it waits for.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -22,6 +23,10 @@ struct FunctionalOptions {
   // Otherwise a pseudo-random interleaving from this seed: every pass visits the streams in a shuffled
   // order and runs each for 1-4 ready instructions.
   uint64_t schedule_seed = 0;
+  // The most instructions all streams together may execute (loops execute instructions many times); a
+  // run that exceeds it (a loop that never ends) stops with an ExecutionError naming the stream and
+  // instruction it was at.
+  uint64_t max_instructions = uint64_t{1} << 31;
 };
 
 // Program i runs on core i (its own CoreState and Semaphores); all share `hbm`, which must hold every

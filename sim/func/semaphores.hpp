@@ -23,6 +23,27 @@ class Semaphores {
     }
     return true;
   }
+  // The consuming waits' decrements, applied when the instruction starts, atomically with the check
+  // that its waits hold (isa::SemCondition::consume). Calls on_change(sem) after each change.
+  template <class OnChange>
+  void consume(const std::vector<isa::SemCondition>& cs, OnChange&& on_change) {
+    for (const auto& c : cs) {
+      if (c.consume > 0) {
+        m_values[c.sem] -= c.consume;
+        on_change(c.sem);
+      }
+    }
+  }
+  void consume(const std::vector<isa::SemCondition>& cs) {
+    consume(cs, [](int32_t) {});
+  }
+  static bool consumes(const std::vector<isa::SemCondition>& cs) {
+    for (const auto& c : cs) {
+      if (c.consume > 0)
+        return true;
+    }
+    return false;
+  }
 
  private:
   std::vector<int64_t> m_values;

@@ -52,11 +52,6 @@ RunRecorder::RunRecorder(const std::vector<const isa::Program*>& programs, const
       m_result.cores[ci].streams.push_back(StreamStats{st.name, st.engine, 0, 0, 0});
       m_total_instructions += st.instructions.size();
     }
-    if (m_flows) {
-      for (size_t s = 0; s < core.streams.size(); ++s) {
-        core.streams[s].held.resize(core.program->streams[s].instructions.size());
-      }
-    }
     index_buffers(core);
     create_tracks(ci, core);
   }
@@ -98,8 +93,10 @@ void RunRecorder::create_tracks(uint32_t core_index, Core& core) {
   core.dma_track = m_sink.add_counter_track(process, "DMAs in flight", "count", rank++);
 }
 
-// A buffer is live from the start of its first instruction to the retirement of its last; both lists
-// are walked with a cursor because each stream starts and retires in program order.
+// A buffer is live from the start of its first instruction to the retirement of its last. With loops
+// either may execute many times: the buffer turns live at an execution of its first instruction while
+// dead, and dead at an execution of its last while live (a builder should name instructions outside a
+// loop when a buffer lives across its iterations).
 void RunRecorder::index_buffers(Core& core) {
   const isa::Program& p = *core.program;
   const auto valid = [&](const isa::InstrRef& r) {
@@ -118,22 +115,28 @@ void RunRecorder::index_buffers(Core& core) {
     std::sort(s.buffers_first.begin(), s.buffers_first.end());
     std::sort(s.buffers_last.begin(), s.buffers_last.end());
   }
+  core.buffer_live.assign(p.buffers.size(), 0);
 }
 
 void RunRecorder::buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list,
-                                 size_t& cursor, uint32_t index, uint64_t time_ps, double sign) {
-  for (; cursor < list.size() && list[cursor].first <= index; ++cursor) {
-    if (list[cursor].first != index) {
+                                 uint32_t index, uint64_t time_ps, bool live) {
+  auto it = std::lower_bound(list.begin(), list.end(), std::pair<uint32_t, uint32_t>(index, 0));
+  for (; it != list.end() && it->first == index; ++it) {
+    uint8_t& state = core.buffer_live[it->second];
+    if (bool(state) == live) {
       continue;
     }
-    const isa::BufferLifetime& b = core.program->buffers[list[cursor].second];
-    (b.mem == isa::MemKind::kPsum ? core.psum : core.sbuf).add(time_ps, sign * double(b.bytes_per_partition));
+    state = live;
+    const isa::BufferLifetime& b = core.program->buffers[it->second];
+    const double bytes = double(b.bytes_per_partition);
+    (b.mem == isa::MemKind::kPsum ? core.psum : core.sbuf).add(time_ps, live ? bytes : -bytes);
   }
 }
 
 // The retirement that made `c` true: the latest change that took the semaphore from below `at_least` to
 // at least it. With non-decreasing values that is the first change reaching it (binary search).
-std::optional<isa::InstrRef> RunRecorder::producer_of(const Core& core, const isa::SemCondition& c) const {
+std::optional<RunRecorder::ExecRef> RunRecorder::producer_of(const Core& core,
+                                                             const isa::SemCondition& c) const {
   const SemHistory& h = core.sems[c.sem];
   if (h.monotone) {
     if (h.initial >= c.at_least) {
@@ -185,18 +188,18 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
       core.hbm_gbps.add(t.data_end_ps, -gbps);
     }
   }
-  buffer_changes(core, info.buffers_first, info.next_first, index, t.start_ps, +1.0);
+  buffer_changes(core, info.buffers_first, index, t.start_ps, true);
 
   if (m_flows) {
-    Slice& slice = info.held[index];
-    slice.timing = t;
-    std::vector<isa::InstrRef> producers;
+    info.held.push_back(Slice{index, t, {}});
+    Slice& slice = info.held.back();
+    std::vector<ExecRef> producers;
     for_each_condition(in, [&](const isa::SemCondition& c) {
       const auto p = producer_of(core, c);
       if (p && std::find(producers.begin(), producers.end(), *p) == producers.end()) {
         producers.push_back(*p);
         slice.flows.push_back(++m_flow_ids);
-        core.streams[p->stream].held[p->index].flows.push_back(m_flow_ids);
+        core.streams[p->stream].held[p->seq].flows.push_back(m_flow_ids);
       }
     });
   } else if (m_tracing) {
@@ -204,21 +207,23 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   }
 }
 
-void RunRecorder::on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer) {
+void RunRecorder::on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer,
+                               uint64_t seq) {
   SemHistory& h = m_cores[core].sems[sem];
   if (value < (h.changes.empty() ? h.initial : h.changes.back().first)) {
     h.monotone = false;
   }
-  h.changes.emplace_back(value, producer);
+  h.changes.emplace_back(value, ExecRef{producer.stream, seq});
 }
 
 void RunRecorder::on_retire(uint32_t core_index, uint32_t stream, uint32_t index, uint64_t now_ps) {
   Core& core = m_cores[core_index];
   StreamInfo& info = core.streams[stream];
-  buffer_changes(core, info.buffers_last, info.next_last, index, now_ps, -1.0);
+  buffer_changes(core, info.buffers_last, index, now_ps, false);
   ++m_retired;
   if (m_options.progress && m_retired >= m_next_progress) {
-    m_options.progress(double(m_retired) / double(m_total_instructions));
+    m_options.progress(
+        std::min(0.999, double(m_retired) / double(std::max<uint64_t>(1, m_total_instructions))));
     m_next_progress = m_retired + std::max<uint64_t>(1, m_total_instructions / 100);
   }
 }
@@ -253,7 +258,7 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   const double mhz = dma ? 1000.0 : m_hw.clock_mhz(st.engine);
 
   std::vector<trace::Arg> args;
-  args.reserve(18);
+  args.reserve(20);
   args.push_back({"opcode", name});
   args.push_back({"operands", std::string_view(operands)});
   args.push_back({"bytes", int64_t(cost.read.total() + cost.written.total())});
@@ -269,6 +274,9 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   if (dma) {
     args.push_back({"data_start_ns", int64_t(t.data_start_ps / 1000)});
     args.push_back({"data_end_ns", int64_t(t.data_end_ps / 1000)});
+  }
+  if (!t.indices.empty()) {
+    args.push_back({"indices", std::string_view(t.indices)});
   }
   const std::pair<const char*, uint64_t> bytes[] = {
       {"hbm_read", cost.read.hbm},       {"hbm_write", cost.written.hbm}, {"sbuf_read", cost.read.sbuf},
@@ -289,10 +297,10 @@ TimedRunResult RunRecorder::finish(uint64_t total_ps) {
     for (uint32_t c = 0; c < m_cores.size(); ++c) {
       const isa::Program& p = *m_cores[c].program;
       for (uint32_t s = 0; s < p.streams.size(); ++s) {
-        for (uint32_t i = 0; i < p.streams[s].instructions.size(); ++i) {
-          const Slice& slice = m_cores[c].streams[s].held[i];
-          const auto cost = timing::cost(p.streams[s].instructions[i].op, p.streams[s].engine, m_hw);
-          emit_slice(c, s, i, slice.timing, cost, slice.flows);
+        for (const Slice& slice : m_cores[c].streams[s].held) {
+          const auto cost =
+              timing::cost(p.streams[s].instructions[slice.index].op, p.streams[s].engine, m_hw);
+          emit_slice(c, s, slice.index, slice.timing, cost, slice.flows);
         }
       }
     }

@@ -26,6 +26,7 @@ struct InstructionTiming {
   uint64_t sem_wait_ps = 0;    // time it waited for its semaphores before starting
   uint64_t data_start_ps = 0;  // DMA only: its first byte moved
   uint64_t data_end_ps = 0;    // DMA only: its last byte moved
+  std::string indices;         // dma_gather with numerics: the index values it read ("7,3,-1")
 };
 
 class RunRecorder {
@@ -34,12 +35,14 @@ class RunRecorder {
               trace::TraceSink& sink, const TimedRunOptions& options);
 
   // Instruction `index` of `stream` on `core` started; `cost` is its cost on the stream's engine. Called
-  // in program order per stream, while the semaphores still hold the values that let it start.
+  // in execution order per stream (an index may repeat: loops), while the semaphores still hold the
+  // values that let it start (after any consuming wait took its count).
   void on_start(uint32_t core, uint32_t stream, uint32_t index, const InstructionTiming& t,
                 const timing::InstructionCost& cost);
-  // Semaphore `sem` of `core` now holds `value` because `producer` retired (needed for flows only).
-  void on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer);
-  // The instruction retired at `now_ps`. Called in program order per stream.
+  // Semaphore `sem` of `core` now holds `value` because `producer` retired (or, a decrease, started with
+  // a consuming wait); `seq` is that execution's number in its stream (needed for flows only).
+  void on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer, uint64_t seq);
+  // The instruction retired at `now_ps`. Called in execution order per stream.
   void on_retire(uint32_t core, uint32_t stream, uint32_t index, uint64_t now_ps);
   // Simulated time reached `now_ps`: counter samples before it are final.
   void advance(uint64_t now_ps);
@@ -50,8 +53,15 @@ class RunRecorder {
 
  private:
   struct Slice {
+    uint32_t index = 0;
     InstructionTiming timing;
     std::vector<uint64_t> flows;
+  };
+  // One execution of an instruction: its stream and its sequence number there.
+  struct ExecRef {
+    int32_t stream = 0;
+    uint64_t seq = 0;
+    bool operator==(const ExecRef&) const = default;
   };
   struct StreamInfo {
     trace::TrackId track = 0;         // its engine's track (PE: "Tensor") or its own DMA queue track
@@ -59,27 +69,27 @@ class RunRecorder {
     uint64_t covered_until_ps = 0;    // busy time is the union of instruction intervals
     std::vector<std::pair<uint32_t, uint32_t>> buffers_first;  // (instruction, buffer), by instruction
     std::vector<std::pair<uint32_t, uint32_t>> buffers_last;
-    size_t next_first = 0, next_last = 0;
-    std::vector<Slice> held;  // trace_flows: slices written at finish()
+    std::vector<Slice> held;  // trace_flows: slices in execution order, written at finish()
   };
   struct SemHistory {
     int64_t initial = 0;
     bool monotone = true;
-    std::vector<std::pair<int64_t, isa::InstrRef>> changes;  // value after the change, who retired
+    std::vector<std::pair<int64_t, ExecRef>> changes;  // value after the change, who retired
   };
   struct Core {
     const isa::Program* program = nullptr;
     std::vector<StreamInfo> streams;
     std::vector<SemHistory> sems;
+    std::vector<uint8_t> buffer_live;  // per buffer: between an execution of its first and of its last
     CounterTimeline sbuf, psum, hbm_gbps, dmas_in_flight;
     trace::TrackId sbuf_track = 0, psum_track = 0, hbm_track = 0, dma_track = 0;
   };
 
   void create_tracks(uint32_t core_index, Core& core);
   void index_buffers(Core& core);
-  void buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list, size_t& cursor,
-                      uint32_t index, uint64_t time_ps, double sign);
-  std::optional<isa::InstrRef> producer_of(const Core& core, const isa::SemCondition& c) const;
+  void buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list, uint32_t index,
+                      uint64_t time_ps, bool live);
+  std::optional<ExecRef> producer_of(const Core& core, const isa::SemCondition& c) const;
   void emit_slice(uint32_t core, uint32_t stream, uint32_t index, const InstructionTiming& t,
                   const timing::InstructionCost& cost, const std::vector<uint64_t>& flows);
   void flush_counters(uint64_t before_ns);

@@ -24,7 +24,8 @@ TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, sim::
   RunRecorder recorder(programs, hw, sink, options);
   // Never destroyed: SystemC keeps pointers to its processes and events until the process exits, and the
   // kernel cannot run again anyway.
-  auto* system = new TimedSystem("trnsim", programs, hbm, hw, recorder, options.execute_numerics);
+  auto* system = new TimedSystem("trnsim", programs, hbm, hw, recorder, options.execute_numerics,
+                                 options.max_instructions);
   try {
     sc_core::sc_start();
   } catch (const sc_core::sc_report& r) {

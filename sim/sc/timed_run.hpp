@@ -4,8 +4,10 @@
 // TraceSink, and summary statistics back.
 //
 // Synchronisation mirrors run_functional exactly: an instruction starts only when all its waits hold
-// (sem_wait also waits for its own condition); instructions retire in program order per stream, and
-// at retirement the stream's completion semaphore gains 1 and a sem_signal adds its delta.
+// (sem_wait also waits for its own condition), and a consuming wait takes its count as it starts;
+// streams follow their branches (the Executor decides the next instruction, in timing-only runs too);
+// executed instructions retire in execution order per stream, and at retirement the stream's completion
+// semaphore gains 1 and a sem_signal adds its delta.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -29,7 +31,12 @@ struct TimedRunOptions {
   // False skips the Executor (timing-only runs of shapes too big to emulate, simulator-design-notes.md
   // §2.6): times are unchanged, HBM outputs are left unwritten.
   bool execute_numerics = true;
-  // Called now and then with the fraction of instructions retired, and with 1.0 at the end.
+  // The most instructions all streams together may execute (loops execute instructions many times); a
+  // run that exceeds it (a loop that never ends) stops with an ExecutionError naming the stream and
+  // instruction it was at. Same meaning as FunctionalOptions::max_instructions.
+  uint64_t max_instructions = uint64_t{1} << 31;
+  // Called now and then with the fraction of the program's instructions retired (a loop may retire more
+  // than the static count: the fraction is capped below 1 until the end), and with 1.0 at the end.
   std::function<void(double fraction)> progress;
 };
 

@@ -16,6 +16,8 @@ sc_core::sc_time ps(uint64_t v) { return sc_core::sc_time::from_value(v); }
 
 constexpr int kStreamStackBytes = 1 << 20;
 
+constexpr uint32_t kControlRunBeforeYield = 1024;
+
 // Semaphore ids index Semaphores unchecked; reject bad ones before anything runs.
 void check_semaphore_ids(const isa::Program& p, const std::string& prefix) {
   const auto bad = [&](int32_t sem) { return sem < 0 || sem >= int32_t(p.semaphores.size()); };
@@ -57,12 +59,14 @@ TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwCo
 
 TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
                          const std::vector<const isa::Program*>& programs, sim::Hbm& hbm,
-                         const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics)
+                         const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics,
+                         uint64_t max_instructions)
     : sc_core::sc_module(name),
       m_hw(hw),
       m_num_cores(programs.size()),
       m_recorder(recorder),
       m_execute_numerics(execute_numerics),
+      m_max_instructions(max_instructions),
       m_hbm_stacks(hw),
       m_core_touched(programs.size()) {
   for (uint32_t c = 0; c < programs.size(); ++c) {
@@ -111,36 +115,59 @@ void TimedSystem::post(const Due& d) {
 }
 
 void TimedSystem::sleep_until(uint32_t core, uint32_t stream, uint64_t time_ps) {
-  post(Due{time_ps, Kind::kWake, core, stream, 0});
+  post(Due{time_ps, Kind::kWake, core, stream, 0, 0});
   sc_core::wait(m_cores[core]->streams[stream]->wake);
 }
 
 void TimedSystem::run_stream(uint32_t core, uint32_t stream) {
   try {
     const size_t n = m_cores[core]->program.streams[stream].instructions.size();
-    for (uint32_t i = 0; i < n && !m_error; ++i) {
-      run_instruction(core, stream, i);
+    uint32_t pc = 0;
+    while (pc < n && !m_error) {
+      pc = run_instruction(core, stream, pc);
+    }
+    if (!m_error) {
+      m_cores[core]->streams[stream]->finished = true;
     }
   } catch (...) {
     fail(std::current_exception());
   }
 }
 
-void TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t index) {
+uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t index) {
   Core& c = *m_cores[core];
   Stream& s = *c.streams[stream];
   const isa::Stream& st = c.program.streams[stream];
   const isa::Instruction& in = st.instructions[index];
   s.at = index;
+  if (m_executed >= m_max_instructions) {
+    throw sim::ExecutionError(core_prefix(core) + isa::describe_instruction(c.program, stream, index) +
+                              ": instruction budget exhausted: " + std::to_string(m_max_instructions) +
+                              " instructions executed (a loop that never ends?)");
+  }
 
   const uint64_t ready = now_ps();
-  while (!can_start(c, in)) {
-    s.blocked = true;  // the scheduler clears it and wakes us once the conditions hold
-    sc_core::wait(s.wake);
-    if (m_error) {
-      return;
+  // A consuming wait changes a semaphore, so which of several waiting streams gets a count must not
+  // depend on the order SystemC runs them in: those instructions always start through the scheduler,
+  // which grants in (core, stream) order. Other instructions start at once when their conditions hold
+  // (semaphores change only in the scheduler, so that check is order-independent too).
+  const bool consumes = sim::Semaphores::consumes(in.waits);
+  if (consumes || !can_start(c, in)) {
+    s.granted = false;
+    s.blocked = true;  // the scheduler clears it, grants and wakes us once the conditions hold
+    if (consumes) {
+      m_core_touched[core] = 1;
+      m_step_event.notify(sc_core::SC_ZERO_TIME);
+    }
+    while (!s.granted) {
+      sc_core::wait(s.wake);
+      if (m_error) {
+        return index;
+      }
     }
   }
+  ++m_executed;
+  const uint64_t seq = s.executed++;
   const uint64_t issue = now_ps();
   const timing::InstructionCost cost = timing::cost(in.op, st.engine, m_hw);
   InstructionTiming t;
@@ -153,7 +180,7 @@ void TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t index
     m_step_event.notify(sc_core::SC_ZERO_TIME);
     sc_core::wait(s.wake);
     if (m_error) {
-      return;
+      return index;
     }
     t.start_ps = s.grant.issue_ps;
     t.data_start_ps = s.grant.data_start_ps;
@@ -167,7 +194,7 @@ void TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t index
     if (iv.start_ps > issue) {
       sleep_until(core, stream, iv.start_ps);
       if (m_error) {
-        return;
+        return index;
       }
     }
     t.start_ps = iv.start_ps;
@@ -178,19 +205,44 @@ void TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t index
     occupies_engine = true;
   }
 
-  if (m_execute_numerics) {
-    try {
-      c.exec.execute(stream, index);
-    } catch (const sim::ExecutionError& e) {
-      throw sim::ExecutionError(core_prefix(core) + e.what());
-    }
+  // Numerics at the start; without them only the sequencer instructions run, so branches are followed.
+  uint32_t next = index + 1;
+  try {
+    next = uint32_t(c.exec.execute(stream, index, m_execute_numerics));
+  } catch (const sim::ExecutionError& e) {
+    throw sim::ExecutionError(core_prefix(core) + e.what());
+  }
+  if (m_execute_numerics && std::holds_alternative<isa::DmaGather>(in.op)) {
+    t.indices = c.exec.last_gather_indices();
   }
   m_recorder.on_start(core, stream, index, t, cost);
-  s.last_retire_ps = std::max(s.last_retire_ps, t.end_ps);  // retirement is in program order
-  post(Due{s.last_retire_ps, Kind::kRetire, core, stream, index});
+  s.last_retire_ps = std::max(s.last_retire_ps, t.end_ps);  // retirement is in execution order
+  post(Due{s.last_retire_ps, Kind::kRetire, core, stream, seq, index});
   if (occupies_engine && t.end_ps > now_ps()) {
+    s.control_run = 0;
     sleep_until(core, stream, t.end_ps);
+  } else if (sim::is_sequencer_control(in.op) && ++s.control_run >= kControlRunBeforeYield) {
+    // A loop of zero-time sequencer instructions never waits: yield now and then so the scheduler
+    // retires what it queued (memory stays bounded) while the instruction budget counts on.
+    s.control_run = 0;
+    sc_core::wait(sc_core::SC_ZERO_TIME);
   }
+  return next;
+}
+
+void TimedSystem::grant(uint32_t core, uint32_t stream) {
+  Core& c = *m_cores[core];
+  Stream& s = *c.streams[stream];
+  const isa::Instruction& in = c.program.streams[stream].instructions[s.at];
+  const isa::InstrRef who{int32_t(stream), int32_t(s.at)};
+  c.sems.consume(in.waits, [&](int32_t sem) {
+    if (m_recorder.tracks_semaphores()) {
+      m_recorder.on_semaphore(core, sem, c.sems.value(sem), who, s.executed);
+    }
+  });
+  s.blocked = false;
+  s.granted = true;
+  s.wake.notify(sc_core::SC_ZERO_TIME);
 }
 
 void TimedSystem::retire(const Due& d, uint64_t now) {
@@ -201,7 +253,7 @@ void TimedSystem::retire(const Due& d, uint64_t now) {
   const auto add = [&](int32_t sem, int64_t delta) {
     c.sems.add(sem, delta);
     if (m_recorder.tracks_semaphores()) {
-      m_recorder.on_semaphore(d.core, sem, c.sems.value(sem), who);
+      m_recorder.on_semaphore(d.core, sem, c.sems.value(sem), who, d.seq);
     }
   };
   if (st.completion_sem >= 0) {
@@ -250,9 +302,9 @@ void TimedSystem::step() {
       Core& c = *m_cores[ci];
       for (uint32_t si = 0; si < c.streams.size(); ++si) {
         Stream& s = *c.streams[si];
+        // In (core, stream) order: with consuming waits, the first waiter takes the count.
         if (s.blocked && can_start(c, c.program.streams[si].instructions[s.at])) {
-          s.blocked = false;
-          s.wake.notify(sc_core::SC_ZERO_TIME);
+          grant(ci, si);
         }
       }
     }
@@ -272,7 +324,7 @@ void TimedSystem::check_finished() const {
     for (uint32_t si = 0; si < c.streams.size(); ++si) {
       const Stream& s = *c.streams[si];
       const isa::Stream& st = c.program.streams[si];
-      if (s.retired == st.instructions.size()) {
+      if (s.finished && s.retired == s.executed) {
         continue;
       }
       blocked += "\n  " + core_prefix(ci) + isa::describe_instruction(c.program, si, s.at) + ":";

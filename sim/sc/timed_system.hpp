@@ -35,7 +35,8 @@ class TimedSystem : public sc_core::sc_module {
   // Binds every program's HBM tensors (before anything runs, so outputs one core writes exist for the
   // others) and spawns the stream threads. Throws sim::ExecutionError for bad semaphore ids.
   TimedSystem(const sc_core::sc_module_name& name, const std::vector<const isa::Program*>& programs,
-              sim::Hbm& hbm, const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics);
+              sim::Hbm& hbm, const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics,
+              uint64_t max_instructions);
 
   // The first exception a process raised; the run stops at it.
   std::exception_ptr error() const { return m_error; }
@@ -45,10 +46,14 @@ class TimedSystem : public sc_core::sc_module {
 
  private:
   struct Stream {
-    uint32_t at = 0;  // the instruction the thread is on
-    uint32_t retired = 0;
+    uint32_t at = 0;        // the instruction the thread is on (its program counter)
+    uint64_t executed = 0;  // instructions started so far: each one's sequence number in the stream
+    uint64_t retired = 0;
     uint64_t last_retire_ps = 0;
-    bool blocked = false;  // waiting for semaphore conditions; the scheduler re-checks it
+    bool finished = false;     // ran past its last instruction
+    bool blocked = false;      // waiting for semaphore conditions; the scheduler re-checks it
+    uint32_t control_run = 0;  // zero-time sequencer instructions run since the thread last yielded
+    bool granted = false;      // the scheduler found the conditions true (and took any consume) for `at`
     timing::DmaTiming grant;
     sc_core::sc_event wake;
   };
@@ -65,13 +70,17 @@ class TimedSystem : public sc_core::sc_module {
   };
   // Work the scheduler must do at a time: retire an instruction, or wake a stream whose engine is free.
   enum class Kind : uint8_t { kRetire, kWake };
+  // `seq` orders retirements of one stream in execution order (an instruction in a loop has one index
+  // but many executions).
   struct Due {
     uint64_t time_ps;
     Kind kind;
-    uint32_t core, stream, index;
+    uint32_t core, stream;
+    uint64_t seq;
+    uint32_t index;
     bool operator>(const Due& o) const {
-      return std::tie(time_ps, kind, core, stream, index) >
-             std::tie(o.time_ps, o.kind, o.core, o.stream, o.index);
+      return std::tie(time_ps, kind, core, stream, seq) >
+             std::tie(o.time_ps, o.kind, o.core, o.stream, o.seq);
     }
   };
   struct DmaRequest {
@@ -80,7 +89,10 @@ class TimedSystem : public sc_core::sc_module {
   };
 
   void run_stream(uint32_t core, uint32_t stream);
-  void run_instruction(uint32_t core, uint32_t stream, uint32_t index);
+  // Runs instruction `index` and returns the stream's next instruction index.
+  uint32_t run_instruction(uint32_t core, uint32_t stream, uint32_t index);
+  // The scheduler lets a blocked stream start: takes its consuming waits' counts, wakes it.
+  void grant(uint32_t core, uint32_t stream);
   void sleep_until(uint32_t core, uint32_t stream, uint64_t time_ps);
   void step();
   void retire(const Due& d, uint64_t now_ps);
@@ -93,6 +105,8 @@ class TimedSystem : public sc_core::sc_module {
   const size_t m_num_cores;
   RunRecorder& m_recorder;
   bool m_execute_numerics;
+  uint64_t m_max_instructions;
+  uint64_t m_executed = 0;  // instructions started, all cores and streams
   timing::HbmStacks m_hbm_stacks;
   std::vector<std::unique_ptr<Core>> m_cores;
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_due;

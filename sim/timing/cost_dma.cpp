@@ -28,4 +28,11 @@ InstructionCost cost_of(const isa::DmaTranspose& op, const CostContext& c) {
                                                    : c.hw.dma_transpose_efficiency_on_chip);
 }
 
+// An indirect DMA is timed like dma_copy from its static shape: every row is charged, including rows an
+// out-of-bounds index skips at run time (the cost model is a pure function of the instruction and does
+// not see runtime values). The index tile's SBUF read is counted with the operand bytes.
+InstructionCost cost_of(const isa::DmaGather& op, const CostContext&) {
+  return transfer(op.dst, op.src, 1.0);
+}
+
 }  // namespace tn::timing::rules

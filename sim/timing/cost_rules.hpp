@@ -35,8 +35,14 @@ InstructionCost cost_of(const isa::Iota& op, const CostContext& c);  // cost_poo
 InstructionCost cost_of(const isa::AffineSelect& op, const CostContext& c);
 InstructionCost cost_of(const isa::DmaCopy& op, const CostContext& c);  // cost_dma.cpp
 InstructionCost cost_of(const isa::DmaTranspose& op, const CostContext& c);
+InstructionCost cost_of(const isa::DmaGather& op, const CostContext& c);
 InstructionCost cost_of(const isa::SemSignal& op, const CostContext& c);  // cost_sync.cpp
 InstructionCost cost_of(const isa::SemWait& op, const CostContext& c);
+InstructionCost cost_of(const isa::RegLoad& op, const CostContext& c);
+InstructionCost cost_of(const isa::RegSet& op, const CostContext& c);
+InstructionCost cost_of(const isa::RegOp& op, const CostContext& c);
+InstructionCost cost_of(const isa::Branch& op, const CostContext& c);
+InstructionCost cost_of(const isa::RegCheck& op, const CostContext& c);
 
 // ScalarE streaming one input (hardware.md §1.5, §3): max(MIN_II, ceil(n * stride / speedup)) plus the
 // static access-setup overhead (§1.7, §4.1). cost_act.cpp.

@@ -43,6 +43,7 @@ namespace tn::timing {
   X(pool, startup_cycles, int64_t, "cycles", kNonNegative)             \
   X(sp, clock_mhz, double, "MHz", kPositive)                           \
   X(sp, sync_instruction_cycles, int64_t, "cycles", kNonNegative)      \
+  X(sp, sequencer_instruction_cycles, int64_t, "cycles", kNonNegative) \
   X(dma, engines, int64_t, "count", kPositive)                         \
   X(dma, bytes_per_ns_per_engine, double, "B/ns", kPositive)           \
   X(dma, fixed_latency_ns, double, "ns", kNonNegative)                 \

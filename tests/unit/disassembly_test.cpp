@@ -91,3 +91,14 @@ TEST_CASE("a program listing survives waits on semaphores that do not exist") {
   const std::string text = listing(p);
   CHECK(text.find("wait S[7](?)>=2; wait S[-1](?)>=1; tensor_scalar") != std::string::npos);
 }
+
+TEST_CASE("sequencer instructions and consuming waits disassemble readably") {
+  CHECK(disassemble(RegOp{1, 2, AluOp::kAdd, reg_operand(3)}) == "reg_op dst_reg=1, a_reg=2, op=add, b=r3");
+  CHECK(disassemble(RegOp{1, 2, AluOp::kMultiply, imm_operand(-4)}) ==
+        "reg_op dst_reg=1, a_reg=2, op=multiply, b=-4");
+  CHECK(disassemble(Branch{0, BranchCond::kGt, 5, 0}) == "branch target=0, cond=gt, reg=5, imm=0");
+  CHECK(disassemble(RegCheck{5, 0, 100}) == "reg_check reg=5, min=0, max=100");
+  Program p = two_stream_program();
+  p.streams[0].instructions[0].waits = {{1, 1, 1}};
+  CHECK(listing(p).find("wait S[1](qSyncIO0)>=1 consume 1; tensor_scalar") != std::string::npos);
+}

@@ -68,6 +68,8 @@ struct Populate {
   void operator()(const char*, AluOp& v) { v = static_cast<AluOp>(1 + n++ % 20); }
   void operator()(const char*, ActFunc& v) { v = static_cast<ActFunc>(1 + n++ % 18); }
   void operator()(const char*, CmpOp& v) { v = static_cast<CmpOp>(1 + n++ % 5); }
+  void operator()(const char*, BranchCond& v) { v = static_cast<BranchCond>(1 + n++ % 6); }
+  void operator()(const char*, RegOrImm& v) { v = reg_operand(3 + n++ % 60); }
   void operator()(const char*, Steps& v) {
     v = {n, -n, 2 * n, 3};
     ++n;

@@ -211,7 +211,18 @@ TEST_CASE("values of the wrong type are rejected with their JSON path") {
   }
   SUBCASE("a wait that is not a pair") {
     j["streams"][2]["instructions"][1]["waits"][1] = 4;
-    CHECK(error_of(j) == "$.streams[2].instructions[1].waits[1]: expected [a, b]");
+    CHECK(error_of(j) ==
+          "$.streams[2].instructions[1].waits[1]: expected [sem, at_least] or [sem, at_least, consume]");
+  }
+  SUBCASE("a wait with four entries") {
+    j["streams"][2]["instructions"][1]["waits"][1] = json::array({1, 2, 3, 4});
+    CHECK(error_of(j) ==
+          "$.streams[2].instructions[1].waits[1]: expected [sem, at_least] or [sem, at_least, consume]");
+  }
+  SUBCASE("a consuming wait with consume 0") {
+    j["streams"][2]["instructions"][1]["waits"][1] = json::array({1, 2, 0});
+    CHECK(error_of(j) ==
+          "$.streams[2].instructions[1].waits[1][2]: consume must be positive (omit it for a plain wait)");
   }
   SUBCASE("a location without a line number") {
     j["streams"][2]["instructions"][1]["loc"] = "kernels/sample.cpp";
@@ -284,4 +295,32 @@ TEST_CASE("dtype aliases are accepted on input and written back canonically") {
   const Program p = program_from_json(j);
   CHECK(p.tensors[0].dtype == DType::kBFloat16);
   CHECK(program_to_json(p).at("tensors")[0].at("dtype") == "bfloat16");
+}
+
+TEST_CASE("a consuming wait is written as [sem, at_least, consume] and round-trips") {
+  Program p = sample_program();
+  p.streams[2].instructions[1].waits = {{1, 1, 1}, {3, 5}};
+  const json j = program_to_json(p);
+  CHECK(j.at("streams")[2].at("instructions")[1].at("waits") == json::array({{1, 1, 1}, {3, 5}}));
+  CHECK(program_from_json(json::parse(j.dump())) == p);
+}
+
+TEST_CASE("sequencer instructions round-trip: registers as {\"reg\": id}, immediates as integers") {
+  const Operation op = RegOp{5, 6, AluOp::kShiftRight, reg_operand(7)};
+  const json j = operation_to_json(op);
+  CHECK(j.at("b") == json{{"reg", 7}});
+  CHECK(operation_from_json(j, "$") == op);
+  const Operation imm_op = RegOp{5, 6, AluOp::kAdd, imm_operand(-3)};
+  CHECK(operation_to_json(imm_op).at("b") == -3);
+  CHECK(operation_from_json(operation_to_json(imm_op), "$") == imm_op);
+  const Operation br = Branch{4, BranchCond::kLt, 2, 10};
+  CHECK(operation_to_json(br).at("cond") == "lt");
+  CHECK(operation_from_json(operation_to_json(br), "$") == br);
+  json bad = operation_to_json(op);
+  bad["b"] = json{{"register", 7}};
+  CHECK_THROWS_WITH_AS(operation_from_json(bad, "$"), "$.b.register: unknown key", JsonFormatError);
+  json bad_cond = operation_to_json(br);
+  bad_cond["cond"] = "sometimes";
+  CHECK_THROWS_WITH_AS(operation_from_json(bad_cond, "$"), "$.cond: unknown name \"sometimes\"",
+                       JsonFormatError);
 }

@@ -428,3 +428,89 @@ TEST_CASE("tensor_reduce must keep the outer dims") {
   check_single_issue(one(Engine::kDve, TensorReduce{sb(0, 64, 4, 512), src, AluOp::kDivide, 1, false}),
                      "dve[0] tensor_reduce (kernels/unit.cpp:42)", "reduce op must be");
 }
+
+TEST_CASE("sequencer instructions with valid registers and targets validate clean") {
+  Program p = empty_program();
+  add(p, Engine::kAct, RegLoad{0, sb(0, 1, 1, 0, DType::kInt32)});
+  add(p, Engine::kAct, RegLoad{1, sb(0, 1, 1, 4, DType::kUInt32)});
+  add(p, Engine::kAct, RegSet{63, -7});
+  add(p, Engine::kAct, RegOp{2, 0, AluOp::kShiftLeft, imm_operand(3)});
+  add(p, Engine::kAct, RegCheck{2, 0, 1024});
+  add(p, Engine::kAct, Branch{0, BranchCond::kNe, 2, 0});
+  add(p, Engine::kAct, Branch{7, BranchCond::kAlways, 0, 0});  // target == length: the end
+  add(p, Engine::kDma, RegSet{0, 1});
+  INFO(issues_text(p));
+  CHECK(validate(p, kLimits).empty());
+}
+
+TEST_CASE("register ids outside 0..63 are rejected") {
+  check_single_issue(one(Engine::kAct, RegSet{64, 0}), "act[0] reg_set (kernels/unit.cpp:42)",
+                     "dst_reg: register 64 does not exist (0..63)");
+  check_single_issue(one(Engine::kAct, RegOp{0, -1, AluOp::kAdd, imm_operand(1)}),
+                     "act[0] reg_op (kernels/unit.cpp:42)", "a_reg: register -1 does not exist");
+  check_single_issue(one(Engine::kAct, RegOp{0, 1, AluOp::kAdd, reg_operand(99)}),
+                     "act[0] reg_op (kernels/unit.cpp:42)", "b: register 99 does not exist");
+  check_single_issue(one(Engine::kAct, Branch{0, BranchCond::kEq, 70, 0}),
+                     "act[0] branch (kernels/unit.cpp:42)", "reg: register 70 does not exist");
+  check_single_issue(one(Engine::kAct, RegCheck{64, 0, 1}), "act[0] reg_check (kernels/unit.cpp:42)",
+                     "reg: register 64 does not exist");
+}
+
+TEST_CASE("reg_op accepts only the integer ALU ops") {
+  check_single_issue(one(Engine::kAct, RegOp{0, 1, AluOp::kDivide, imm_operand(2)}),
+                     "act[0] reg_op (kernels/unit.cpp:42)", "not divide");
+}
+
+TEST_CASE("branch targets outside 0..stream length are rejected") {
+  check_single_issue(one(Engine::kPool, Branch{2, BranchCond::kAlways, 0, 0}),
+                     "pool[0] branch (kernels/unit.cpp:42)", "branch target 2 outside 0..1");
+  check_single_issue(one(Engine::kPool, Branch{-1, BranchCond::kAlways, 0, 0}),
+                     "pool[0] branch (kernels/unit.cpp:42)", "branch target -1 outside 0..1");
+}
+
+TEST_CASE("reg_check with an empty range is rejected") {
+  check_single_issue(one(Engine::kSp, RegCheck{0, 5, 4}), "sp[0] reg_check (kernels/unit.cpp:42)",
+                     "range is empty");
+}
+
+TEST_CASE("reg_load needs a [1,1] int32 or uint32 element in SBUF") {
+  check_single_issue(one(Engine::kAct, RegLoad{0, sb(0, 1, 1, 0, DType::kFloat32)}),
+                     "act[0] reg_load (kernels/unit.cpp:42)", "src must be int32 or uint32");
+  check_single_issue(one(Engine::kAct, RegLoad{0, sb(0, 1, 2, 0, DType::kInt32)}),
+                     "act[0] reg_load (kernels/unit.cpp:42)", "src must be a [1,1] element");
+  check_single_issue(one(Engine::kAct, RegLoad{0, psum_ap(DType::kInt32, 0, 0, 1, {{1, 1}})}),
+                     "act[0] reg_load (kernels/unit.cpp:42)", "src must be in sbuf");
+}
+
+TEST_CASE("dma_gather checks its index, memories and shapes") {
+  const AccessPattern col = sb(0, 4, 1, 0, DType::kInt32);
+  const AccessPattern dst = sb(0, 4, 64, 64);
+  const AccessPattern src = hbm_ap(0, DType::kBFloat16, 0, {0, 4}, {{1, 64}});
+  Program ok = one(Engine::kDma, DmaGather{dst, src, col, 1024, 128});
+  INFO(issues_text(ok));
+  CHECK(validate(ok, kLimits).empty());
+  CHECK(validate(one(Engine::kDma, DmaGather{dst, src, sb(0, 1, 1, 0, DType::kUInt32), 1024, 128}), kLimits)
+            .empty());
+  const std::string where = "q0[0] dma_gather (kernels/unit.cpp:42)";
+  check_single_issue(one(Engine::kDma, DmaGather{dst, src, sb(0, 4, 1, 0, DType::kFloat32), 1024, 128}),
+                     where, "index must be int32 or uint32");
+  check_single_issue(one(Engine::kDma, DmaGather{dst, src, sb(0, 3, 1, 0, DType::kInt32), 1024, 128}), where,
+                     "index must be an [n,1] column with n = src's 4 rows, or a [1,1] scalar");
+  check_single_issue(one(Engine::kDma, DmaGather{dst, dst, col, 1024, 128}), where, "src must be in hbm");
+  check_single_issue(one(Engine::kDma, DmaGather{sb(0, 4, 32, 64), src, col, 1024, 128}), where,
+                     "must have src's shape");
+  check_single_issue(one(Engine::kDma, DmaGather{dst, src, col, 1024, -1}), where,
+                     "bound must be in 0..2^32");
+}
+
+TEST_CASE("consuming waits: negative consume and a consume combined with another wait are rejected") {
+  Program p = empty_program();
+  add(p, Engine::kAct, RegSet{0, 1}, {{0, 1, -1}});
+  check_single_issue(p, "act[0] reg_set (kernels/unit.cpp:42)", "negative consume");
+  Program q = empty_program();
+  add(q, Engine::kAct, RegSet{0, 1}, {{0, 1, 1}, {0, 2}});
+  check_single_issue(q, "act[0] reg_set (kernels/unit.cpp:42)", "cannot be combined");
+  Program ok = empty_program();
+  add(ok, Engine::kAct, RegSet{0, 1}, {{0, 1, 1}, {2, 2}});
+  CHECK(validate(ok, kLimits).empty());
+}

@@ -264,3 +264,38 @@ TEST_CASE("cost: an engine that cannot run the instruction is an error") {
   CHECK_THROWS_WITH(cost(isa::LoadStationary{}, Engine::kAct, trn2()),
                     "load_stationary cannot run on the act engine");
 }
+
+TEST_CASE("cost: sequencer instructions take sp.sequencer_instruction_cycles of the stream's clock") {
+  const isa::Operation ops[] = {isa::RegLoad{0, sbuf(DType::kInt32, 1, 1)}, isa::RegSet{0, 1},
+                                isa::RegOp{0, 0, isa::AluOp::kAdd, isa::imm_operand(1)},
+                                isa::Branch{0, isa::BranchCond::kAlways, 0, 0}, isa::RegCheck{0, 0, 1}};
+  CHECK(trn2().sp_sequencer_instruction_cycles == 0);  // not published: a calibration parameter
+  timing::HwConfig hw = timing::load_hw_config("trn2", {{"sp", {{"sequencer_instruction_cycles", 12}}}});
+  for (const isa::Operation& op : ops) {
+    INFO(isa::mnemonic(op));
+    CHECK(cost(op, Engine::kAct, trn2()).duration_ps == 0);
+    CHECK(cost(op, Engine::kAct, hw).cycles == 12);
+    CHECK(cost(op, Engine::kAct, hw).duration_ps == 10000);  // 12 ACT cycles / 1.2 GHz = 10 ns
+    CHECK(cost(op, Engine::kDve, hw).duration_ps == 12500);  // 12 DVE cycles / 0.96 GHz = 12.5 ns
+    CHECK(cost(op, Engine::kDma, hw).duration_ps == 10000);  // DMA queues count SyncE cycles (1.2 GHz)
+    CHECK(!timing::is_dma_transfer(op));
+  }
+  CHECK(cost(ops[0], Engine::kAct, hw).read.sbuf == 4);  // reg_load reads its 4-byte element
+  for (const char* preset : {"trn1", "trn3"}) {
+    CHECK(timing::load_hw_config(preset).sp_sequencer_instruction_cycles == 0);
+  }
+}
+
+TEST_CASE("cost: dma_gather is timed like dma_copy from its static shape, skipped rows included") {
+  isa::DmaGather g{sbuf(DType::kBFloat16, 16, 128),
+                   isa::hbm_ap(0, DType::kBFloat16, 0, ApDim{0, 16}, {ApDim{1, 128}}),
+                   sbuf(DType::kInt32, 16, 1), 128, 100};
+  auto c = cost(g, Engine::kDma, trn2());
+  CHECK(timing::is_dma_transfer(g));
+  CHECK(c.dma.rows == 16);
+  CHECK(c.dma.bytes == 4096);  // 16 rows x 128 bf16
+  CHECK(c.dma.efficiency == 1.0);
+  CHECK(c.read.hbm == 4096);
+  CHECK(c.read.sbuf == 64);  // the 16 int32 indices
+  CHECK(c.written.sbuf == 4096);
+}
