@@ -11,6 +11,7 @@
 #include "kernels/matmul.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/reference/numpy_random.hpp"
+#include "kernels/segmented/floor_ceil.hpp"
 
 namespace tn::cli {
 
@@ -391,7 +392,48 @@ std::pair<std::vector<double>, std::vector<double>> attention_packing_bounds(int
   return {lo, hi};
 }
 
-std::vector<std::string> kernel_names() { return {"attention_cte", "matmul"}; }
+// ---- floor_nisa_kernel / ceil_nisa_kernel (attention_segmented_cte's helpers, kernels.md §3.2) -----------
+
+KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const isa::MemoryLimits& limits) {
+  p.reject_unknown({"p_size", "f_size", "low", "high"});
+  kernels::RoundingKernelParams r;
+  r.p_size = static_cast<int32_t>(p.get_int("p_size"));
+  r.f_size = p.get_int("f_size");
+  KernelSetup s;
+  s.kernel = kernel;
+  const bool floor = kernel == "floor_nisa_kernel";
+  try {
+    s.programs.push_back(floor ? kernels::build_floor_nisa_kernel(r, limits)
+                               : kernels::build_ceil_nisa_kernel(r, limits));
+  } catch (const kernels::KernelParamError& e) {
+    throw ConfigError(p.file() + ": " + p.path() + ": " + e.what());
+  }
+  // Values spanning negatives, fractions and exact halves, where truncation and rounding differ.
+  TensorInfo x("x", DType::kFloat32, {r.p_size, r.f_size});
+  x.fill = InputFill::kUniform;
+  x.low = p.get_number("low", -1000.0);
+  x.high = p.get_number("high", 1000.0);
+  if (!(x.low < x.high) || std::max(std::abs(x.low), std::abs(x.high)) > 16777216.0) {
+    p.fail("low", "need low < high within +-2^24 (fp32 integers are exact there)");
+  }
+  s.params = {{"p_size", r.p_size}, {"f_size", r.f_size}, {"low", x.low}, {"high", x.high}};
+  s.inputs = {x};
+  s.outputs = {{"out", DType::kInt32, {r.p_size, r.f_size}}};
+  s.model_flops = [](const HostTensors&) { return 0.0; };
+  s.rtol = 0;  // integer results: exact
+  s.atol = 0;
+  s.reference = [floor](const HostTensors& in) {
+    ref::HostTensor out = in.at("x");
+    for (double& v : out.data)
+      v = floor ? std::floor(v) : std::ceil(v);
+    return HostTensors{{"out", std::move(out)}};
+  };
+  return s;
+}
+
+std::vector<std::string> kernel_names() {
+  return {"attention_cte", "matmul", "floor_nisa_kernel", "ceil_nisa_kernel"};
+}
 
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
                          const isa::MemoryLimits& limits) {
@@ -399,6 +441,8 @@ KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
     return setup_attention_cte(params, limits);
   if (kernel == "matmul")
     return setup_matmul(params, limits);
+  if (kernel == "floor_nisa_kernel" || kernel == "ceil_nisa_kernel")
+    return setup_rounding(kernel, params, limits);
   std::string names;
   for (const auto& n : kernel_names())
     names += (names.empty() ? "" : ", ") + n;
