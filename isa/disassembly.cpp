@@ -75,7 +75,7 @@ void disassemble(const Program& p, std::ostream& out) {
         << s.completion_sem << "]\n";
     for (size_t i = 0; i < s.instructions.size(); ++i) {
       const auto& in = s.instructions[i];
-      out << "  " << std::setw(6) << i << "  ";
+      out << "  " << std::setw(6) << i << (in.counts ? "  " : " ~");  // ~: in a runtime loop, not counted
       for (const auto& w : in.waits) {
         // Bounds-checked: listing a program is how one debugs an invalid one.
         const bool known = w.sem >= 0 && static_cast<size_t>(w.sem) < p.semaphores.size();

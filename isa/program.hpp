@@ -32,6 +32,10 @@ struct Instruction {
   Operation op;
   std::vector<SemCondition> waits;  // all must hold before the instruction starts
   SourceLocation loc;
+  // False for instructions inside a loop whose trip count is known only at run time: they do not advance
+  // their stream's completion semaphore, so completion counts outside such loops stay static and waits on
+  // them can be computed when the program is built (the builder synchronises loop bodies explicitly).
+  bool counts = true;
   bool operator==(const Instruction&) const = default;
 };
 

@@ -32,6 +32,8 @@ uint64_t program_hash(const Program& p, uint64_t h) {
         if (w.consume)
           h = fnv1a("-" + std::to_string(w.consume), h);
       }
+      if (!in.counts)
+        h = fnv1a("uncounted", h);
     }
   }
   return h;

@@ -14,7 +14,7 @@ namespace {
 // optional "waits" and "loc". No field may be named like one of these reserved keys, or it would overwrite
 // the mnemonic (as the AluOp fields named "op" of tensor_tensor and tensor_reduce once did).
 constexpr std::string_view kOpcodeKey = "opcode";
-constexpr std::string_view kReservedKeys[] = {kOpcodeKey, "waits", "loc"};
+constexpr std::string_view kReservedKeys[] = {kOpcodeKey, "waits", "loc", "counts"};
 
 template <class Op>
 constexpr bool has_reserved_field_name() {
@@ -350,6 +350,8 @@ json program_to_json(const Program& p) {
       }
       if (in.loc.line)
         ji["loc"] = in.loc.file + ":" + std::to_string(in.loc.line);
+      if (!in.counts)
+        ji["counts"] = false;
       instrs.push_back(std::move(ji));
     }
     streams.push_back({{"name", s.name},
@@ -455,6 +457,12 @@ Program program_from_json(const json& j) {
       if (auto l = body.find("loc"); l != body.end()) {
         in.loc = parse_loc(*l, ipath + ".loc");
         body.erase("loc");
+      }
+      if (auto c = body.find("counts"); c != body.end()) {
+        if (!c->is_boolean())
+          fail(ipath + ".counts", "expected true or false");
+        in.counts = c->get<bool>();
+        body.erase("counts");
       }
       in.op = operation_from_json(body, ipath);
       st.instructions.push_back(std::move(in));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 
@@ -70,6 +71,8 @@ ProgramBuilder::ProgramBuilder(std::string kernel, const MemoryLimits& limits, u
     m_program.streams.push_back({std::string(engine_name(e)), e, sem, {}});
   }
   m_waited.assign(m_program.streams.size(), std::vector<int64_t>(m_program.streams.size(), 0));
+  m_count_after.assign(m_program.streams.size(), {});
+  m_counted.assign(m_program.streams.size(), 0);
 }
 
 int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape,
@@ -91,6 +94,8 @@ int32_t ProgramBuilder::dma_queue(const std::string& name) {
   for (auto& row : m_waited)
     row.push_back(0);
   m_waited.emplace_back(m_program.streams.size(), 0);
+  m_count_after.emplace_back();
+  m_counted.push_back(0);
   return static_cast<int32_t>(m_program.streams.size() - 1);
 }
 
@@ -214,31 +219,176 @@ void ProgramBuilder::touch_buffers(const Operation& op, InstrRef at) {
   }
 }
 
-void ProgramBuilder::emit(int32_t stream, Operation op, const Loc& loc) {
-  Stream& st = m_program.streams.at(stream);
-  const int32_t index = static_cast<int32_t>(st.instructions.size());
-  m_dep_scratch.clear();
-  m_deps.record(stream, index, accesses_of(op), m_dep_scratch);
+namespace {
+// Loop-body instructions are tracked under these indices until the loop is laid out: far above any real
+// index, so they never collide with instructions emitted later.
+constexpr int32_t kProvisionalBase = 1 << 30;
+// The register each stream counts its runtime loop in.
+constexpr int32_t kLoopRegister = 63;
+}  // namespace
+
+std::optional<SemCondition> ProgramBuilder::condition_for(InstrRef producer, int32_t consumer_stream) const {
+  if (producer.index >= kProvisionalBase)
+    producer = m_loop_exit.at({producer.stream, producer.index});
+  // In-order compute engines see their own earlier results; DMA queues overlap transfers, so a DMA that
+  // depends on an earlier one of its own queue must wait for it to complete.
+  if (producer.stream == consumer_stream && m_program.streams[consumer_stream].engine != Engine::kDma) {
+    return std::nullopt;
+  }
+  return SemCondition{m_program.streams[producer.stream].completion_sem,
+                      m_count_after[producer.stream][producer.index], 0};
+}
+
+void ProgramBuilder::add_waits(int32_t stream, Instruction& in, const std::vector<InstrRef>& deps) {
   // Per producing stream, the highest completion count this instruction needs.
   std::vector<int64_t> need(m_program.streams.size(), 0);
-  for (const InstrRef& d : m_dep_scratch) {
-    // In-order compute engines see their own earlier results; DMA queues overlap transfers, so a DMA
-    // that depends on an earlier one of its own queue must wait for it to complete.
-    if (d.stream == stream && st.engine != Engine::kDma)
-      continue;
-    need[d.stream] = std::max<int64_t>(need[d.stream], d.index + 1);
+  for (const InstrRef& d : deps) {
+    if (auto c = condition_for(d, stream)) {
+      const int32_t producer = d.stream;
+      need[producer] = std::max(need[producer], c->at_least);
+    }
   }
-  Instruction in;
-  in.op = std::move(op);
-  in.loc = to_source_location(loc);
   for (size_t s = 0; s < need.size(); ++s) {
     if (need[s] > m_waited[stream][s]) {
       in.waits.push_back({m_program.streams[s].completion_sem, need[s]});
       m_waited[stream][s] = need[s];
     }
   }
+}
+
+int32_t ProgramBuilder::append(int32_t stream, Operation op, SourceLocation loc,
+                               const std::vector<InstrRef>& extra) {
+  Stream& st = m_program.streams.at(stream);
+  const int32_t index = static_cast<int32_t>(st.instructions.size());
+  m_dep_scratch.clear();
+  m_deps.record(stream, index, accesses_of(op), m_dep_scratch);
+  m_dep_scratch.insert(m_dep_scratch.end(), extra.begin(), extra.end());
+  Instruction in;
+  in.op = std::move(op);
+  in.loc = std::move(loc);
+  add_waits(stream, in, m_dep_scratch);
   touch_buffers(in.op, {stream, index});
   st.instructions.push_back(std::move(in));
+  m_count_after[stream].push_back(++m_counted[stream]);
+  return index;
+}
+
+void ProgramBuilder::emit(int32_t stream, Operation op, const Loc& loc) {
+  if (m_loop) {
+    m_program.streams.at(stream);  // range check now, not at layout time
+    m_loop->push_back({stream, std::move(op), to_source_location(loc)});
+    return;
+  }
+  append(stream, std::move(op), to_source_location(loc), {});
+}
+
+void ProgramBuilder::dynamic_loop(const AccessPattern& trip_count, int64_t max_trips,
+                                  const std::function<void()>& body, Loc loc) {
+  if (m_loop)
+    throw std::logic_error(where(loc) + ": runtime loops do not nest");
+  if (max_trips < 0 || max_trips > INT32_MAX) {
+    throw std::invalid_argument(where(loc) + ": max_trips must be in 0..2^31-1");
+  }
+  std::vector<LoopItem> items;
+  m_loop = &items;
+  body();
+  m_loop = nullptr;
+  if (items.empty())
+    return;
+  const SourceLocation sloc = to_source_location(loc);
+  const size_t n = items.size();
+  const int32_t base = kProvisionalBase + m_next_provisional;
+  m_next_provisional += static_cast<int32_t>(n);
+  std::vector<int32_t> streams;
+  for (const auto& it : items)
+    streams.push_back(it.stream);
+  std::sort(streams.begin(), streams.end());
+  streams.erase(std::unique(streams.begin(), streams.end()), streams.end());
+
+  // Entry on every stream of the loop: load and check the trip count (counted instructions).
+  std::map<int32_t, int32_t> entry;
+  for (int32_t s : streams) {
+    entry[s] = append(s, RegLoad{kLoopRegister, trip_count}, sloc, {});
+    append(s, RegCheck{kLoopRegister, 0, static_cast<int32_t>(max_trips)}, sloc, {});
+  }
+
+  // Dependencies: pass 1 finds those within an iteration and those on earlier instructions; pass 2
+  // replays the body to find those carried from one iteration into the next.
+  const auto item_of = [&](const InstrRef& r) -> std::optional<size_t> {
+    if (r.index >= base && r.index < base + static_cast<int32_t>(n))
+      return static_cast<size_t>(r.index - base);
+    return std::nullopt;
+  };
+  std::map<int32_t, std::vector<InstrRef>> outside;  // per stream: producers before the loop
+  std::set<std::pair<size_t, size_t>> same_iteration, carried;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < n; ++i) {
+      m_dep_scratch.clear();
+      m_deps.record(items[i].stream, base + static_cast<int32_t>(i), accesses_of(items[i].op), m_dep_scratch);
+      for (const InstrRef& d : m_dep_scratch) {
+        const auto j = item_of(d);
+        if (!j) {
+          if (pass == 0)
+            outside[items[i].stream].push_back(d);
+          continue;
+        }
+        if (*j == i)
+          continue;
+        const bool same_stream = items[*j].stream == items[i].stream;
+        if (same_stream && m_program.streams[items[i].stream].engine != Engine::kDma)
+          continue;
+        (*j < i ? same_iteration : carried).insert({*j, i});
+      }
+    }
+  }
+  for (int32_t s : streams)
+    add_waits(s, m_program.streams[s].instructions[entry[s]], outside[s]);
+
+  // One semaphore per dependency inside the loop: the producer signals after itself, the consumer's wait
+  // consumes. Carried dependencies start at 1, so the first iteration does not wait.
+  std::vector<std::vector<int32_t>> signals_after(n);
+  std::vector<std::vector<SemCondition>> consume(n);
+  for (const auto* edges : {&same_iteration, &carried}) {
+    for (const auto& [from, to] : *edges) {
+      const int32_t sem = static_cast<int32_t>(m_program.semaphores.size());
+      m_program.semaphores.push_back({"loop " + items[from].loc.file + ":" +
+                                          std::to_string(items[from].loc.line) + " -> " +
+                                          std::to_string(items[to].loc.line),
+                                      edges == &carried ? 1 : 0});
+      signals_after[from].push_back(sem);
+      consume[to].push_back({sem, 1, 1});
+    }
+  }
+
+  // Lay out each stream's loop: head branch, body (with signals), decrement, back-branch; then the exit
+  // marker, a counted instruction that consumers after the loop wait for.
+  for (int32_t s : streams) {
+    Stream& st = m_program.streams[s];
+    auto push_uncounted = [&](Instruction in) {
+      in.counts = false;
+      st.instructions.push_back(std::move(in));
+      m_count_after[s].push_back(m_counted[s]);
+      return static_cast<int32_t>(st.instructions.size() - 1);
+    };
+    const int32_t head = push_uncounted({Branch{0, BranchCond::kLe, kLoopRegister, 0}, {}, sloc});
+    for (size_t i = 0; i < n; ++i) {
+      if (items[i].stream != s)
+        continue;
+      Instruction in{items[i].op, consume[i], items[i].loc};
+      const int32_t index = push_uncounted(std::move(in));
+      touch_buffers(st.instructions[index].op, {s, index});
+      for (int32_t sem : signals_after[i])
+        push_uncounted({SemSignal{sem, 1}, {}, items[i].loc});
+    }
+    push_uncounted({RegOp{kLoopRegister, kLoopRegister, AluOp::kSubtract, RegOrImm{false, 1}}, {}, sloc});
+    push_uncounted({Branch{head, BranchCond::kAlways, kLoopRegister, 0}, {}, sloc});
+    std::get<Branch>(st.instructions[head].op).target = static_cast<int32_t>(st.instructions.size());
+    const int32_t exit = append(s, RegSet{kLoopRegister, 0}, sloc, {});
+    for (size_t i = 0; i < n; ++i) {
+      if (items[i].stream == s)
+        m_loop_exit[{s, base + static_cast<int32_t>(i)}] = InstrRef{s, exit};
+    }
+  }
 }
 
 void ProgramBuilder::matmul(const AccessPattern& dst, const AccessPattern& stationary,

@@ -4,7 +4,9 @@
 // records the kernel source line that made it, for validation and run-time errors and the trace.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <source_location>
 #include <string>
 #include <vector>
@@ -106,6 +108,19 @@ class ProgramBuilder {
   void dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
                      Loc loc = Loc::current());
 
+  // ---- runtime loops ---------------------------------------------------------------------------------
+  // Emits `body` as a loop that runs N times, N read when the program runs from `trip_count` (an SBUF
+  // [1,1] int32) and checked to lie in [0, max_trips] (reg_check stops the run otherwise). Every stream
+  // the body uses runs its own copy of the loop (reg_load, reg_check, branch ... back-branch). The body's
+  // instructions do not advance completion semaphores (Instruction::counts), so waits outside loops stay
+  // static; inside, each cross-stream dependency gets its own semaphore, signalled after the producer and
+  // consumed by the consumer's wait, with an initial count of 1 for dependencies carried from one
+  // iteration to the next (found by replaying the body's accesses). Waits on producers before the loop
+  // are hoisted to each stream's loop entry; consumers after the loop wait for that stream's loop exit.
+  // The same program therefore serves every trip count, including 0. Loops do not nest.
+  void dynamic_loop(const AccessPattern& trip_count, int64_t max_trips, const std::function<void()>& body,
+                    Loc loc = Loc::current());
+
   // Appends an operation to the stream of `engine` (or a DMA queue index), with dependencies derived from
   // its operands. Public so that tests and new kernels can emit any table row.
   void emit(int32_t stream, isa::Operation op, const Loc& loc);
@@ -115,6 +130,19 @@ class ProgramBuilder {
   isa::Program finish();
 
  private:
+  struct LoopItem {
+    int32_t stream;
+    isa::Operation op;
+    isa::SourceLocation loc;
+  };
+  // Appends a counted instruction; `extra` are dependencies besides those of its operands.
+  int32_t append(int32_t stream, isa::Operation op, isa::SourceLocation loc,
+                 const std::vector<isa::InstrRef>& extra);
+  // The completion-semaphore condition that guarantees `producer` retired, or none if `consumer_stream`
+  // needs no wait for it (its own in-order stream).
+  std::optional<isa::SemCondition> condition_for(isa::InstrRef producer, int32_t consumer_stream) const;
+  void add_waits(int32_t stream, isa::Instruction& in, const std::vector<isa::InstrRef>& deps);
+
   Buffer allocate(isa::MemKind mem, const std::string& name, DType dtype, int32_t partitions,
                   const std::vector<int64_t>& free_shape, int64_t addr, const Loc& loc);
   void touch_buffers(const isa::Operation& op, isa::InstrRef at);
@@ -129,6 +157,13 @@ class ProgramBuilder {
   // Live allocations by start address per memory, to attribute instructions to buffer lifetimes.
   std::map<int64_t, int32_t> m_live[2];
   std::vector<isa::InstrRef> m_dep_scratch;
+  // Per stream and instruction: the completion-semaphore value once it has retired.
+  std::vector<std::vector<int64_t>> m_count_after;
+  std::vector<int64_t> m_counted;
+  // Runtime loops: the body being recorded, and where each recorded instruction's stream leaves its loop.
+  std::vector<LoopItem>* m_loop = nullptr;
+  int32_t m_next_provisional = 0;
+  std::map<std::pair<int32_t, int32_t>, isa::InstrRef> m_loop_exit;
 };
 
 // A row-major [partitions, free...] pattern over part of a buffer, e.g. columns [c0, c0+n) of a

@@ -83,10 +83,11 @@ bool finished(const Core& c, size_t stream) {
   return c.next[stream] >= c.program.streams[stream].instructions.size();
 }
 
-// Retirement (isa/program.hpp): the stream's completion semaphore counts the instruction; sem_signal
+// Retirement (isa/program.hpp): the stream's completion semaphore counts the instruction (unless it is
+// marked not to, inside a runtime loop); sem_signal
 // also adds its delta.
 void retire(Core& c, const isa::Stream& st, const isa::Instruction& in) {
-  if (st.completion_sem >= 0) {
+  if (st.completion_sem >= 0 && in.counts) {
     c.sems.add(st.completion_sem, 1);
   }
   if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {

@@ -256,7 +256,7 @@ void TimedSystem::retire(const Due& d, uint64_t now) {
       m_recorder.on_semaphore(d.core, sem, c.sems.value(sem), who, d.seq);
     }
   };
-  if (st.completion_sem >= 0) {
+  if (st.completion_sem >= 0 && in.counts) {
     add(st.completion_sem, 1);
   }
   if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
