@@ -7,22 +7,19 @@
 #include "kernels/reference/attention_cte_reference.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <limits>
-#include <mutex>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "kernels/reference/attention_block.hpp"
 
 namespace tn::ref {
 namespace {
 
-constexpr int64_t kQueryBlock = 8;   // query rows sharing each K/V chunk load
-constexpr int64_t kKeyChunk = 256;   // QK: keys per chunk (a d x 256 K^T chunk stays cache resident)
-constexpr int64_t kValueChunk = 64;  // PV: value rows per chunk
+using detail::BlockScratch;
+using detail::KeyRange;
+using detail::kQueryBlock;
 
 void require(bool ok, const std::string& msg) {
   if (!ok) {
@@ -156,11 +153,6 @@ int64_t end_below(double bound, int64_t t) {
   return bound <= 0 ? 0 : static_cast<int64_t>(std::ceil(bound));
 }
 
-struct KeyRange {
-  int64_t lo = 0;
-  int64_t hi = 0;
-};
-
 // Visible keys of query row i (kernels.md §1.2 / §2.1 step 4), with kv_pos[j] = j - U:
 //   causal masks kv_pos[j] > q_pos            ->  j <= q_pos + U
 //   SWA (W > 0) masks kv_pos[j] <= q_pos - W  ->  j >= q_pos - W + U + 1
@@ -184,102 +176,32 @@ KeyRange visible_keys(const Problem& pr, int64_t i) {
   return r;
 }
 
-// Scratch for one block of up to kQueryBlock query rows.
-struct BlockScratch {
-  std::vector<double> q;       // (kQueryBlock, d)
-  std::vector<double> scores;  // (kQueryBlock, T): scores, then exp(s - m) in place
-  std::vector<double> acc;     // (kQueryBlock, d): sum_j exp(s_j - m) v_j
-};
-
 void compute_block(const Problem& pr, const std::vector<KeysValues>& kvs, int64_t b, int64_t i0,
                    AttentionCteRefOutputs& out, BlockScratch& s) {
   const auto& p = pr.p;
-  const int64_t d = p.d, t = pr.num_keys, sq = p.seqlen_q;
+  const int64_t d = p.d, sq = p.seqlen_q;
   const int64_t n = std::min(kQueryBlock, sq - i0);
   const KeysValues& kv = kvs[b / pr.gqa_group];  // GQA: consecutive q batches share a kv batch (§1.2)
 
   KeyRange range[kQueryBlock];
-  int64_t block_lo = t, block_hi = 0;
   for (int64_t r = 0; r < n; ++r) {
     range[r] = visible_keys(pr, i0 + r);
-    if (range[r].hi > range[r].lo) {
-      block_lo = std::min(block_lo, range[r].lo);
-      block_hi = std::max(block_hi, range[r].hi);
-    }
     for (int64_t e = 0; e < d; ++e) {
       s.q[r * d + e] = pr.in.q->data[seq_d_offset(p.tp_q, b, sq, d, i0 + r, e)];
     }
-    std::fill_n(s.scores.begin() + r * t + range[r].lo, range[r].hi - range[r].lo, 0.0);
-    std::fill_n(s.acc.begin() + r * d, d, 0.0);
   }
 
-  // s_ij = q_i . k_j, accumulated over e in ascending order.
-  for (int64_t c0 = block_lo; c0 < block_hi; c0 += kKeyChunk) {
-    const int64_t c1 = std::min(c0 + kKeyChunk, block_hi);
-    for (int64_t e = 0; e < d; ++e) {
-      const double* k_row = kv.k_t.data() + e * t;
-      for (int64_t r = 0; r < n; ++r) {
-        const double qe = s.q[r * d + e];
-        double* sc = s.scores.data() + r * t;
-        const int64_t j1 = std::min(c1, range[r].hi);
-        for (int64_t j = std::max(c0, range[r].lo); j < j1; ++j) {
-          sc[j] += qe * k_row[j];
-        }
-      }
-    }
-  }
-
-  // Softmax statistics (§2.1 steps 5-8): the unscaled sink joins the max and the denominator only.
+  // Softmax (§2.1 steps 5-8): the unscaled sink joins the max and the denominator only; a fully masked
+  // row gives NaN (§1.2 "Fully masked rows").
   double sum[kQueryBlock];
   double row_max[kQueryBlock];
-  for (int64_t r = 0; r < n; ++r) {
-    double* sc = s.scores.data() + r * t;
-    double m = -std::numeric_limits<double>::infinity();
-    for (int64_t j = range[r].lo; j < range[r].hi; ++j) {
-      sc[j] *= p.scale;
-      m = std::max(m, sc[j]);
-    }
-    const bool has_sink = pr.in.sink != nullptr;
-    const double sink = has_sink ? pr.in.sink->data[b] : 0.0;
-    if (has_sink) {
-      m = std::max(m, sink);
-    }
-    row_max[r] = m;
-    if (m == -std::numeric_limits<double>::infinity()) {
-      // Every logit is -inf: torch computes exp(-inf - (-inf)) = NaN (§1.2 "Fully masked rows").
-      sum[r] = std::numeric_limits<double>::quiet_NaN();
-      range[r].hi = range[r].lo;
-      continue;
-    }
-    double total = 0;
-    for (int64_t j = range[r].lo; j < range[r].hi; ++j) {
-      sc[j] = std::exp(sc[j] - m);
-      total += sc[j];
-    }
-    sum[r] = has_sink ? total + std::exp(sink - m) : total;
-  }
-
-  // acc_i = sum_j exp(s_ij - m_i) v_j, j ascending.
-  for (int64_t c0 = block_lo; c0 < block_hi; c0 += kValueChunk) {
-    const int64_t c1 = std::min(c0 + kValueChunk, block_hi);
-    for (int64_t r = 0; r < n; ++r) {
-      const double* w = s.scores.data() + r * t;
-      double* acc = s.acc.data() + r * d;
-      const int64_t j1 = std::min(c1, range[r].hi);
-      for (int64_t j = std::max(c0, range[r].lo); j < j1; ++j) {
-        const double* v_row = kv.v.data() + j * d;
-        const double wj = w[j];
-        for (int64_t e = 0; e < d; ++e) {
-          acc[e] += wj * v_row[e];
-        }
-      }
-    }
-  }
+  detail::attend_block({kv.k_t.data(), kv.v.data(), d, pr.num_keys}, n, range, p.scale,
+                       pr.in.sink ? &pr.in.sink->data[b] : nullptr, s, row_max, sum);
 
   for (int64_t r = 0; r < n; ++r) {
     const int64_t i = i0 + r;
     for (int64_t e = 0; e < d; ++e) {
-      out.out.data[seq_d_offset(!p.tp_out, b, sq, d, i, e)] = s.acc[r * d + e] / sum[r];
+      out.out.data[seq_d_offset(!p.tp_out, b, sq, d, i, e)] = s.acc[r * d + e];
     }
     if (p.cache_softmax) {
       // (bs, Sq) -> (bs, G, 128) -> transpose(1, 2): element [b, p, g] is query g*128 + p (§2.1 step 8).
@@ -313,39 +235,11 @@ AttentionCteRefOutputs attention_cte_reference(const AttentionCteRefParams& para
     kvs.push_back(gather_kv(pr, b));
   }
 
-  // Work items are (batch, query block) writing disjoint outputs: only the item counter is shared.
+  // Work items are (batch, query block) writing disjoint outputs.
   const int64_t blocks_per_batch = (p.seqlen_q + kQueryBlock - 1) / kQueryBlock;
-  const int64_t items = p.bs * blocks_per_batch;
-  std::atomic<int64_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&] {
-    try {
-      BlockScratch s{std::vector<double>(static_cast<size_t>(kQueryBlock * p.d)),
-                     std::vector<double>(static_cast<size_t>(kQueryBlock * pr.num_keys)),
-                     std::vector<double>(static_cast<size_t>(kQueryBlock * p.d))};
-      for (int64_t item = next++; item < items; item = next++) {
-        compute_block(pr, kvs, item / blocks_per_batch, (item % blocks_per_batch) * kQueryBlock, out, s);
-      }
-    } catch (...) {
-      std::lock_guard lock(error_mutex);
-      error = std::current_exception();
-      next = items;
-    }
-  };
-  const int64_t threads = std::clamp<int64_t>(static_cast<int64_t>(std::thread::hardware_concurrency()), 1,
-                                              std::max<int64_t>(items, 1));
-  std::vector<std::thread> pool;
-  for (int64_t w = 1; w < threads; ++w) {
-    pool.emplace_back(worker);
-  }
-  worker();
-  for (auto& th : pool) {
-    th.join();
-  }
-  if (error) {
-    std::rethrow_exception(error);
-  }
+  detail::parallel_for(p.bs * blocks_per_batch, p.d, pr.num_keys, [&](int64_t item, BlockScratch& s) {
+    compute_block(pr, kvs, item / blocks_per_batch, (item % blocks_per_batch) * kQueryBlock, out, s);
+  });
   return out;
 }
 
@@ -353,7 +247,8 @@ AttentionCteRefOutputs attention_cte_reference(const AttentionCteRefParams& para
 
 namespace tn::ref {
 
-int64_t attention_cte_visible_pairs(const AttentionCteRefParams& params, const AttentionCteRefInputs& inputs) {
+int64_t attention_cte_visible_pairs(const AttentionCteRefParams& params,
+                                    const AttentionCteRefInputs& inputs) {
   const Problem pr = validate(params, inputs);
   int64_t pairs = 0;
   for (int64_t i = 0; i < params.seqlen_q; ++i) {

@@ -1,0 +1,61 @@
+// Shared float64 core of the attention references (attention_cte_reference.cpp,
+// attention_segmented_cte_reference.cpp): softmax(scale * Q K^T [+ sink]) V for one block of query rows
+// over per-row key intervals, plus the thread helper that spreads blocks over cores.
+//
+// Each reference keeps its own semantics (validation, layouts, gathering K/V, masks -> visible key ranges,
+// output placement); this file only does the arithmetic, in a fixed summation order (dot products over d
+// ascending, P@V over keys ascending), so results do not depend on blocking or thread count.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace tn::ref::detail {
+
+constexpr int64_t kQueryBlock = 8;   // query rows sharing each K/V chunk load
+constexpr int64_t kKeyChunk = 256;   // QK: keys per chunk (a d x 256 K^T chunk stays cache resident)
+constexpr int64_t kValueChunk = 64;  // PV: value rows per chunk
+
+// Visible keys [lo, hi) of one query row on the gathered key axis [0, T). Empty when hi <= lo.
+struct KeyRange {
+  int64_t lo = 0;
+  int64_t hi = 0;
+};
+
+// Per-thread scratch for one block of up to kQueryBlock query rows over T keys.
+struct BlockScratch {
+  BlockScratch(int64_t d, int64_t num_keys);
+  std::vector<double> q;       // (kQueryBlock, d): the caller loads the block's query rows here
+  std::vector<double> scores;  // (kQueryBlock, T): scores, then exp(s - m) in place
+  std::vector<double> acc;     // (kQueryBlock, d): sum_j exp(s_j - m) v_j, then the normalised output rows
+};
+
+// The gathered keys and values of one KV head: K^T as (d, T) so QK sweeps contiguous keys, V as (T, d) so
+// PV sweeps contiguous head dims.
+struct KeysValuesView {
+  const double* k_t = nullptr;
+  const double* v = nullptr;
+  int64_t d = 0;
+  int64_t num_keys = 0;  // T
+};
+
+// Attention for n <= kQueryBlock query rows whose values are in s.q (row r at s.q[r * d]).
+//   range[r]  visible keys of row r (hi < lo is treated as empty);
+//   scale     applied to q . k (not to the sink);
+//   sink      optional unscaled sink logit shared by the rows (nullptr = none): it joins the row max and
+//             the softmax denominator only.
+// On return, for r in [0, n): s.acc[r * d + e] = out[r][e] (normalised), row_max[r] = m (max over visible
+// scaled scores and the sink), row_sum[r] = sum_j exp(s_j - m) [+ exp(sink - m)]. A row with nothing
+// visible and no sink has m = -inf, row_sum = NaN and an all-NaN output row (torch's softmax of an all
+// -inf row).
+void attend_block(const KeysValuesView& kv, int64_t n, const KeyRange* range, double scale,
+                  const double* sink, BlockScratch& s, double* row_max, double* row_sum);
+
+// Runs body(item, scratch) for item in [0, items) over up to hardware_concurrency threads, each with its own
+// BlockScratch(d, num_keys); items are handed out in order through an atomic counter. Rethrows the first
+// error (the remaining items are skipped).
+void parallel_for(int64_t items, int64_t d, int64_t num_keys,
+                  const std::function<void(int64_t item, BlockScratch& s)>& body);
+
+}  // namespace tn::ref::detail
