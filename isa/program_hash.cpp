@@ -29,8 +29,10 @@ uint64_t program_hash(const Program& p, uint64_t h) {
       for (const auto& w : in.waits) {
         // A plain wait hashes as before consume existed, so existing program hashes are unchanged.
         h = fnv1a(std::to_string(w.sem) + ">=" + std::to_string(w.at_least), h);
-        if (w.consume)
-          h = fnv1a("-" + std::to_string(w.consume), h);
+        if (w.consume) {
+          // FNV-1a over consecutive pieces equals it over their concatenation "-<consume>".
+          h = fnv1a(std::to_string(w.consume), fnv1a("-", h));
+        }
       }
       if (!in.counts)
         h = fnv1a("uncounted", h);
