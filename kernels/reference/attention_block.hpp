@@ -58,4 +58,9 @@ void attend_block(const KeysValuesView& kv, int64_t n, const KeyRange* range, do
 void parallel_for(int64_t items, int64_t d, int64_t num_keys,
                   const std::function<void(int64_t item, BlockScratch& s)>& body);
 
+// Flat offset of element (b, s, e) of a tensor that is (B, S, E) when seq_major, else (B, E, S).
+inline int64_t seq_d_offset(bool seq_major, int64_t b, int64_t S, int64_t E, int64_t s, int64_t e) {
+  return seq_major ? (b * S + s) * E + e : (b * E + e) * S + s;
+}
+
 }  // namespace tn::ref::detail

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/reference/attention_block.hpp"
+#include "kernels/reference/input_checks.hpp"
 
 namespace tn::ref {
 namespace {
@@ -20,34 +21,9 @@ namespace {
 using detail::BlockScratch;
 using detail::KeyRange;
 using detail::kQueryBlock;
+using detail::seq_d_offset;
 
-void require(bool ok, const std::string& msg) {
-  if (!ok) {
-    throw std::invalid_argument("attention_cte_reference: " + msg);
-  }
-}
-
-void require_tensor(const HostTensor* t, const std::string& name, const std::vector<int64_t>& expected) {
-  require(t != nullptr, name + " is required");
-  require(t->shape == expected,
-          name + " has shape " + shape_string(t->shape) + ", expected " + shape_string(expected));
-  require(static_cast<int64_t>(t->data.size()) == t->numel(),
-          name + " holds " + std::to_string(t->data.size()) + " values but its shape " +
-              shape_string(t->shape) + " needs " + std::to_string(t->numel()));
-}
-
-// A per-row column vector: (n, 1) as the kernel takes it, or plain (n).
-void require_column(const HostTensor* t, const std::string& name, int64_t n) {
-  require(t->shape == std::vector<int64_t>{n, 1} || t->shape == std::vector<int64_t>{n},
-          name + " has shape " + shape_string(t->shape) + ", expected (" + std::to_string(n) + ", 1)");
-  require(static_cast<int64_t>(t->data.size()) == n,
-          name + " holds " + std::to_string(t->data.size()) + " values, expected " + std::to_string(n));
-}
-
-// Flat offset of element (b, s, e) of a tensor that is (B, S, E) when seq_major, else (B, E, S).
-inline int64_t seq_d_offset(bool seq_major, int64_t b, int64_t S, int64_t E, int64_t s, int64_t e) {
-  return seq_major ? (b * S + s) * E + e : (b * E + e) * S + s;
-}
+const detail::InputChecks check("attention_cte_reference");
 
 // Values derived once from params + inputs after validation.
 struct Problem {
@@ -60,53 +36,55 @@ struct Problem {
 };
 
 Problem validate(const AttentionCteRefParams& p, const AttentionCteRefInputs& in) {
-  require(p.bs > 0 && p.bs_kv > 0, "bs and bs_kv must be positive");
-  require(p.bs % p.bs_kv == 0,
-          "bs (" + std::to_string(p.bs) + ") must be a multiple of bs_kv (" + std::to_string(p.bs_kv) + ")");
-  require(p.seqlen_q > 0 && p.seqlen_kv > 0 && p.d > 0, "need seqlen_q > 0, seqlen_kv > 0, d > 0");
-  require(p.sliding_window >= 0, "sliding_window must be >= 0");
-  require(p.seqlen_prior >= 0, "seqlen_prior must be >= 0");
-  require(p.global_cp_deg >= 1, "global_cp_deg must be >= 1 (1 = no CP)");
+  check.require(p.bs > 0 && p.bs_kv > 0, "bs and bs_kv must be positive");
+  check.require(p.bs % p.bs_kv == 0, "bs (" + std::to_string(p.bs) + ") must be a multiple of bs_kv (" +
+                                         std::to_string(p.bs_kv) + ")");
+  check.require(p.seqlen_q > 0 && p.seqlen_kv > 0 && p.d > 0, "need seqlen_q > 0, seqlen_kv > 0, d > 0");
+  check.require(p.sliding_window >= 0, "sliding_window must be >= 0");
+  check.require(p.seqlen_prior >= 0, "seqlen_prior must be >= 0");
+  check.require(p.global_cp_deg >= 1, "global_cp_deg must be >= 1 (1 = no CP)");
 
-  require_tensor(in.q, "q", p.tp_q ? std::vector{p.bs, p.seqlen_q, p.d} : std::vector{p.bs, p.d, p.seqlen_q});
-  require_tensor(in.k, "k",
-                 p.tp_k ? std::vector{p.bs_kv, p.seqlen_kv, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_kv});
-  require_tensor(in.v, "v", {p.bs_kv, p.seqlen_kv, p.d});
+  check.tensor(in.q, "q", p.tp_q ? std::vector{p.bs, p.seqlen_q, p.d} : std::vector{p.bs, p.d, p.seqlen_q});
+  check.tensor(in.k, "k",
+               p.tp_k ? std::vector{p.bs_kv, p.seqlen_kv, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_kv});
+  check.tensor(in.v, "v", {p.bs_kv, p.seqlen_kv, p.d});
 
   Problem pr{p, in};
   pr.gqa_group = p.bs / p.bs_kv;
 
   // Prefix caching: all three inputs together (§1.3), and U <= Sprior because the reference slices [:U].
   const bool prefix = p.seqlen_prior > 0;
-  require(prefix == (in.k_prior != nullptr) && prefix == (in.v_prior != nullptr) &&
-              prefix == in.prior_used_len.has_value(),
-          "k_prior, v_prior and prior_used_len must be given exactly when seqlen_prior > 0");
+  check.require(prefix == (in.k_prior != nullptr) && prefix == (in.v_prior != nullptr) &&
+                    prefix == in.prior_used_len.has_value(),
+                "k_prior, v_prior and prior_used_len must be given exactly when seqlen_prior > 0");
   if (prefix) {
-    require_tensor(
+    check.tensor(
         in.k_prior, "k_prior",
         p.tp_k ? std::vector{p.bs_kv, p.seqlen_prior, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_prior});
-    require_tensor(in.v_prior, "v_prior", {p.bs_kv, p.seqlen_prior, p.d});
+    check.tensor(in.v_prior, "v_prior", {p.bs_kv, p.seqlen_prior, p.d});
     const int64_t u = *in.prior_used_len;
-    require(u >= 0 && u <= p.seqlen_prior, "prior_used_len (" + std::to_string(u) + ") must be in [0, " +
-                                               std::to_string(p.seqlen_prior) + "]");
+    check.require(
+        u >= 0 && u <= p.seqlen_prior,
+        "prior_used_len (" + std::to_string(u) + ") must be in [0, " + std::to_string(p.seqlen_prior) + "]");
     pr.used_prior = u;
   }
   pr.num_keys = pr.used_prior + p.seqlen_kv;
 
-  require(p.global_cp_deg == 1 || in.cp_offset.has_value(), "global_cp_deg > 1 needs cp_offset");
+  check.require(p.global_cp_deg == 1 || in.cp_offset.has_value(), "global_cp_deg > 1 needs cp_offset");
   pr.cp_off = in.cp_offset.value_or(0);
 
   if (in.sink) {
-    require_column(in.sink, "sink", p.bs);
+    check.column(in.sink, "sink", p.bs);
   }
-  require((in.bound_min == nullptr) == (in.bound_max == nullptr), "bound_min and bound_max go together");
+  check.require((in.bound_min == nullptr) == (in.bound_max == nullptr),
+                "bound_min and bound_max go together");
   if (in.bound_min) {
-    require_column(in.bound_min, "bound_min", p.seqlen_q);
-    require_column(in.bound_max, "bound_max", p.seqlen_q);
+    check.column(in.bound_min, "bound_min", p.seqlen_q);
+    check.column(in.bound_max, "bound_max", p.seqlen_q);
   }
   if (p.cache_softmax) {
-    require(p.seqlen_q % kSoftmaxCacheRows == 0,
-            "cache_softmax needs seqlen_q % 128 == 0 (got " + std::to_string(p.seqlen_q) + ")");
+    check.require(p.seqlen_q % kSoftmaxCacheRows == 0,
+                  "cache_softmax needs seqlen_q % 128 == 0 (got " + std::to_string(p.seqlen_q) + ")");
   }
   return pr;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/reference/attention_block.hpp"
+#include "kernels/reference/input_checks.hpp"
 
 namespace tn::ref {
 namespace {
@@ -22,32 +23,9 @@ namespace {
 using detail::BlockScratch;
 using detail::KeyRange;
 using detail::kQueryBlock;
+using detail::seq_d_offset;
 
-void require(bool ok, const std::string& msg) {
-  if (!ok) {
-    throw std::invalid_argument("attention_segmented_cte_reference: " + msg);
-  }
-}
-
-void require_tensor(const HostTensor* t, const std::string& name, const std::vector<int64_t>& expected) {
-  require(t != nullptr, name + " is required");
-  require(t->shape == expected,
-          name + " has shape " + shape_string(t->shape) + ", expected " + shape_string(expected));
-  require(static_cast<int64_t>(t->data.size()) == t->numel(),
-          name + " holds " + std::to_string(t->data.size()) + " values but its shape " +
-              shape_string(t->shape) + " needs " + std::to_string(t->numel()));
-}
-
-void require_data_size(const HostTensor* t, const std::string& name) {
-  require(static_cast<int64_t>(t->data.size()) == t->numel(),
-          name + " holds " + std::to_string(t->data.size()) + " values but its shape " +
-              shape_string(t->shape) + " needs " + std::to_string(t->numel()));
-}
-
-// Flat offset of element (b, s, e) of a tensor that is (B, S, E) when seq_major, else (B, E, S).
-inline int64_t seq_d_offset(bool seq_major, int64_t b, int64_t S, int64_t E, int64_t s, int64_t e) {
-  return seq_major ? (b * S + s) * E + e : (b * E + e) * S + s;
-}
+const detail::InputChecks check("attention_segmented_cte_reference");
 
 // Values derived once from params + inputs after validation.
 struct Problem {
@@ -62,20 +40,20 @@ struct Problem {
 };
 
 Problem validate(const SegmentedCteRefParams& p, const SegmentedCteRefInputs& in) {
-  require(p.batch > 0 && p.num_q_heads > 0 && p.num_kv_heads > 0,
-          "batch, num_q_heads and num_kv_heads must be positive");
-  require(p.seqlen_q > 0 && p.d > 0 && p.block_size > 0, "need seqlen_q > 0, d > 0, block_size > 0");
-  require(p.sliding_window >= 0, "sliding_window must be >= 0 (0 = none)");
-  require(!(p.kvp_offset.has_value() && p.sliding_window > 0),
-          "kvp_offset with sliding_window > 0 is unspecified (the KV-parallel variant has no SWA)");
-  require(p.seqlen_q % p.block_size == 0, "seqlen_q (" + std::to_string(p.seqlen_q) +
-                                              ") must be a multiple of block_size (" +
-                                              std::to_string(p.block_size) + ")");
+  check.require(p.batch > 0 && p.num_q_heads > 0 && p.num_kv_heads > 0,
+                "batch, num_q_heads and num_kv_heads must be positive");
+  check.require(p.seqlen_q > 0 && p.d > 0 && p.block_size > 0, "need seqlen_q > 0, d > 0, block_size > 0");
+  check.require(p.sliding_window >= 0, "sliding_window must be >= 0 (0 = none)");
+  check.require(!(p.kvp_offset.has_value() && p.sliding_window > 0),
+                "kvp_offset with sliding_window > 0 is unspecified (the KV-parallel variant has no SWA)");
+  check.require(p.seqlen_q % p.block_size == 0, "seqlen_q (" + std::to_string(p.seqlen_q) +
+                                                    ") must be a multiple of block_size (" +
+                                                    std::to_string(p.block_size) + ")");
   const int64_t P = in.prior_tokens;
-  require(P >= 0, "prior_tokens must be >= 0 (got " + std::to_string(P) + ")");
-  require(P % p.block_size == 0, "prior_tokens (" + std::to_string(P) +
-                                     ") must be a multiple of block_size (" + std::to_string(p.block_size) +
-                                     ")");
+  check.require(P >= 0, "prior_tokens must be >= 0 (got " + std::to_string(P) + ")");
+  check.require(P % p.block_size == 0, "prior_tokens (" + std::to_string(P) +
+                                           ") must be a multiple of block_size (" +
+                                           std::to_string(p.block_size) + ")");
 
   Problem pr{p, in};
   pr.bs_q = p.batch * p.num_q_heads;
@@ -83,54 +61,53 @@ Problem validate(const SegmentedCteRefParams& p, const SegmentedCteRefInputs& in
   pr.num_keys = P + p.seqlen_q;
   pr.used_blocks = pr.num_keys / p.block_size;
 
-  require_tensor(in.q, "q",
-                 p.tp_q ? std::vector{pr.bs_q, p.seqlen_q, p.d} : std::vector{pr.bs_q, p.d, p.seqlen_q});
+  check.tensor(in.q, "q",
+               p.tp_q ? std::vector{pr.bs_q, p.seqlen_q, p.d} : std::vector{pr.bs_q, p.d, p.seqlen_q});
 
   // The caches fix num_blocks; everything else about their shape is implied by the params.
-  require(in.v_cache != nullptr, "v_cache is required");
-  require(in.v_cache->shape.size() == 4, "v_cache has shape " + shape_string(in.v_cache->shape) +
-                                             ", expected (num_blocks, n_kv, block_size, d)");
+  check.require(in.v_cache != nullptr, "v_cache is required");
+  check.require(in.v_cache->shape.size() == 4, "v_cache has shape " + shape_string(in.v_cache->shape) +
+                                                   ", expected (num_blocks, n_kv, block_size, d)");
   pr.num_blocks = in.v_cache->shape[0];
-  require(pr.num_blocks > 0, "the caches need at least one block");
-  require_tensor(in.v_cache, "v_cache", {pr.num_blocks, p.num_kv_heads, p.block_size, p.d});
-  require(in.k_cache != nullptr, "k_cache is required");
+  check.require(pr.num_blocks > 0, "the caches need at least one block");
+  check.tensor(in.v_cache, "v_cache", {pr.num_blocks, p.num_kv_heads, p.block_size, p.d});
+  check.require(in.k_cache != nullptr, "k_cache is required");
   if (p.k_pre_transposed) {
-    require_tensor(in.k_cache, "k_cache (k_pre_transposed)",
-                   {pr.num_blocks * p.num_kv_heads, p.d, p.block_size});
+    check.tensor(in.k_cache, "k_cache (k_pre_transposed)",
+                 {pr.num_blocks * p.num_kv_heads, p.d, p.block_size});
   } else {
-    require_tensor(in.k_cache, "k_cache", {pr.num_blocks, p.num_kv_heads, p.block_size, p.d});
+    check.tensor(in.k_cache, "k_cache", {pr.num_blocks, p.num_kv_heads, p.block_size, p.d});
   }
 
-  require(in.block_tables != nullptr, "block_tables is required");
-  require(in.block_tables->shape.size() == 2 && in.block_tables->shape[0] == p.batch,
-          "block_tables has shape " + shape_string(in.block_tables->shape) + ", expected (" +
-              std::to_string(p.batch) + ", max_blocks)");
-  require_data_size(in.block_tables, "block_tables");
+  check.require(in.block_tables != nullptr, "block_tables is required");
+  check.require(in.block_tables->shape.size() == 2 && in.block_tables->shape[0] == p.batch,
+                "block_tables has shape " + shape_string(in.block_tables->shape) + ", expected (" +
+                    std::to_string(p.batch) + ", max_blocks)");
+  check.data_size(in.block_tables, "block_tables");
   const int64_t width = in.block_tables->shape[1];
-  require(width >= pr.used_blocks, "block_tables has " + std::to_string(width) +
-                                       " columns but (prior_tokens + seqlen_q) / block_size = (" +
-                                       std::to_string(P) + " + " + std::to_string(p.seqlen_q) + ") / " +
-                                       std::to_string(p.block_size) + " = " + std::to_string(pr.used_blocks) +
-                                       " entries are used");
+  check.require(width >= pr.used_blocks, "block_tables has " + std::to_string(width) +
+                                             " columns but (prior_tokens + seqlen_q) / block_size = (" +
+                                             std::to_string(P) + " + " + std::to_string(p.seqlen_q) + ") / " +
+                                             std::to_string(p.block_size) + " = " +
+                                             std::to_string(pr.used_blocks) + " entries are used");
   pr.blocks.resize(static_cast<size_t>(p.batch * pr.used_blocks));
   for (int64_t b = 0; b < p.batch; ++b) {
     for (int64_t i = 0; i < pr.used_blocks; ++i) {
       const double v = in.block_tables->data[static_cast<size_t>(b * width + i)];
       const std::string where = "block_tables[" + std::to_string(b) + ", " + std::to_string(i) + "]";
-      require(v != -1.0, where + " is -1 inside the used range (the first " + std::to_string(pr.used_blocks) +
-                             " entries); -1 padding is only allowed beyond it");
-      require(std::isfinite(v) && v == std::floor(v) && v >= 0 && v < static_cast<double>(pr.num_blocks),
-              where + " = " + std::to_string(v) + " is not a block index in [0, " +
-                  std::to_string(pr.num_blocks) + ")");
+      check.require(v != -1.0, where + " is -1 inside the used range (the first " +
+                                   std::to_string(pr.used_blocks) +
+                                   " entries); -1 padding is only allowed beyond it");
+      check.require(
+          std::isfinite(v) && v == std::floor(v) && v >= 0 && v < static_cast<double>(pr.num_blocks),
+          where + " = " + std::to_string(v) + " is not a block index in [0, " +
+              std::to_string(pr.num_blocks) + ")");
       pr.blocks[static_cast<size_t>(b * pr.used_blocks + i)] = static_cast<int64_t>(v);
     }
   }
 
   if (in.sink) {
-    require(
-        in.sink->shape == std::vector<int64_t>{pr.bs_q, 1} || in.sink->shape == std::vector<int64_t>{pr.bs_q},
-        "sink has shape " + shape_string(in.sink->shape) + ", expected (" + std::to_string(pr.bs_q) + ", 1)");
-    require_data_size(in.sink, "sink");
+    check.column(in.sink, "sink", pr.bs_q);
   }
   return pr;
 }
