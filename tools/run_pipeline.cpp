@@ -10,10 +10,12 @@
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "isa/program_hash.hpp"
 #include "isa/validator.hpp"
+#include "kernels/reference/dtype_rounding.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/reference/npy.hpp"
 #include "kernels/reference/numpy_random.hpp"
@@ -35,13 +37,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Values as the hardware holds them: rounded to the tensor's dtype (via fp32, as the tests' casts do).
-ref::HostTensor rounded(ref::HostTensor t, DType dtype) {
-  for (double& x : t.data)
-    x = num::round_to(dtype, static_cast<float>(x));
-  return t;
-}
 
 HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
   HostTensors inputs;
@@ -84,7 +79,7 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
           break;
       }
     }
-    inputs[t.name] = rounded(std::move(h), t.dtype);
+    inputs[t.name] = ref::rounded_to(std::move(h), t.dtype);
   }
   return inputs;
 }
@@ -254,9 +249,13 @@ RunOutcome run_one(const RunRequest& request) {
     programs.push_back(&p);
 
   const auto sim_start = Clock::now();
-  sim::Hbm functional_hbm = hbm;
-  if (config.mode == RunMode::kFunctional || config.mode == RunMode::kBoth) {
-    sim::run_functional(programs, functional_hbm, limits);
+  // Only `both` keeps a second memory image: the functional run's, to compare with the timed run's.
+  std::optional<sim::Hbm> functional_hbm;
+  if (config.mode == RunMode::kFunctional) {
+    sim::run_functional(programs, hbm, limits);
+  } else if (config.mode == RunMode::kBoth) {
+    functional_hbm = hbm;
+    sim::run_functional(programs, *functional_hbm, limits);
   }
   if (config.mode != RunMode::kFunctional) {
     std::vector<std::unique_ptr<trace::TraceSink>> sinks;
@@ -279,7 +278,7 @@ RunOutcome run_one(const RunRequest& request) {
     if (config.mode == RunMode::kBoth) {
       // The invariant: the timing model runs the same semantics, so the bytes must be identical.
       for (const TensorInfo& t2 : k.outputs) {
-        if (hbm.at(t2.name).bytes != functional_hbm.at(t2.name).bytes) {
+        if (hbm.at(t2.name).bytes != functional_hbm->at(t2.name).bytes) {
           throw std::runtime_error(
               "output '" + t2.name +
               "' differs between timing and functional mode: a race the semaphores do not "
@@ -288,8 +287,6 @@ RunOutcome run_one(const RunRequest& request) {
       }
       s["functional_equals_timing"] = true;
     }
-  } else {
-    hbm = std::move(functional_hbm);
   }
   const double sim_s = std::chrono::duration<double>(Clock::now() - sim_start).count();
 
@@ -309,8 +306,8 @@ RunOutcome run_one(const RunRequest& request) {
       json per = json::object();
       for (const TensorInfo& t : k.outputs) {
         // The golden output is cast to the kernel's output dtype before comparing (kernels.md §2.1).
-        const auto r =
-            ref::max_all_close(outputs.at(t.name), rounded(golden.at(t.name), t.dtype), k.rtol, k.atol);
+        const auto r = ref::max_all_close(outputs.at(t.name), ref::rounded_to(golden.at(t.name), t.dtype),
+                                          k.rtol, k.atol);
         per[t.name] = {{"passed", r.passed},           {"max_abs_err", r.max_abs_err},
                        {"max_rel_err", r.max_rel_err}, {"mismatches", r.num_mismatches},
                        {"elements", r.num_elements},   {"detail", r.description}};

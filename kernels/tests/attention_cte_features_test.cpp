@@ -8,6 +8,7 @@
 
 #include "isa/program_hash.hpp"
 #include "kernels/attention_cte_reference_params.hpp"
+#include "kernels/reference/dtype_rounding.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/tests/kernel_harness.hpp"
 
@@ -103,12 +104,12 @@ Checked run_checked(const AttentionCteParams& p, const Runtime& rt,
     ri.bound_max = &bmax;
   }
   const ref::AttentionCteRefOutputs golden = ref::attention_cte_reference(rp, ri);
-  c.results.push_back(ref::max_all_close(c.actual.at("out"), test::rounded_to(golden.out, p.dtype)));
+  c.results.push_back(ref::max_all_close(c.actual.at("out"), ref::rounded_to(golden.out, p.dtype)));
   if (p.cache_softmax) {
     c.results.push_back(
-        ref::max_all_close(c.actual.at("out_neg_max"), test::rounded_to(*golden.neg_max, p.softmax_dtype)));
+        ref::max_all_close(c.actual.at("out_neg_max"), ref::rounded_to(*golden.neg_max, p.softmax_dtype)));
     c.results.push_back(ref::max_all_close(c.actual.at("out_sum_recip"),
-                                           test::rounded_to(*golden.sum_recip, p.softmax_dtype)));
+                                           ref::rounded_to(*golden.sum_recip, p.softmax_dtype)));
   }
   return c;
 }

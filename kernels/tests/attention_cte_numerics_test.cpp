@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "kernels/attention_cte_reference_params.hpp"
+#include "kernels/reference/dtype_rounding.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/tests/kernel_harness.hpp"
 
@@ -32,7 +33,7 @@ Run run_attention(const AttentionCteParams& p, uint64_t schedule_seed = 0) {
   ri.q = &inputs.at("q");
   ri.k = &inputs.at("k");
   ri.v = &inputs.at("v");
-  return {got.at("out"), test::rounded_to(ref::attention_cte_reference(rp, ri).out, p.dtype)};
+  return {got.at("out"), ref::rounded_to(ref::attention_cte_reference(rp, ri).out, p.dtype)};
 }
 
 void check_close(const AttentionCteParams& p) {

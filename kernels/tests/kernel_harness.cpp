@@ -1,16 +1,10 @@
 #include "kernels/tests/kernel_harness.hpp"
 
+#include "kernels/reference/dtype_rounding.hpp"
 #include "kernels/reference/numpy_random.hpp"
 #include "sim/func/functional_runner.hpp"
-#include "sim/numerics/convert.hpp"
 
 namespace tn::kernels::test {
-
-ref::HostTensor rounded_to(ref::HostTensor t, DType dtype) {
-  for (double& x : t.data)
-    x = num::round_to(dtype, static_cast<float>(x));
-  return t;
-}
 
 std::map<std::string, ref::HostTensor> seeded_inputs(const std::vector<HarnessTensor>& inputs,
                                                      uint32_t seed) {
@@ -20,7 +14,7 @@ std::map<std::string, ref::HostTensor> seeded_inputs(const std::vector<HarnessTe
     ref::HostTensor h;
     h.shape = t.shape;
     h.data = rng.random_sample(static_cast<size_t>(ref::HostTensor::numel_of(t.shape)));
-    out[t.name] = rounded_to(std::move(h), t.dtype);
+    out[t.name] = ref::rounded_to(std::move(h), t.dtype);
   }
   return out;
 }

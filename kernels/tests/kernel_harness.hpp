@@ -29,6 +29,4 @@ std::map<std::string, ref::HostTensor> run_functional(const std::vector<isa::Pro
                                                       const isa::MemoryLimits& limits,
                                                       uint64_t schedule_seed = 0);
 
-ref::HostTensor rounded_to(ref::HostTensor t, DType dtype);
-
 }  // namespace tn::kernels::test

@@ -1,0 +1,11 @@
+// Host values as the hardware holds them: each rounded to a dtype (through fp32, as the NKI tests' casts
+// do). Used for inputs before they reach kernel and reference, and for golden outputs before comparing.
+#pragma once
+#include "isa/dtype.hpp"
+#include "kernels/reference/host_tensor.hpp"
+
+namespace tn::ref {
+
+HostTensor rounded_to(HostTensor t, DType dtype);
+
+}  // namespace tn::ref
