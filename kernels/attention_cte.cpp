@@ -53,22 +53,14 @@ struct Derived {
   bool dynamic_sel_mask = false;  // active tiles masked by range_select from runtime bounds
   bool strided = false;           // strided CP
   int64_t cp_deg = 1;
-  int64_t prior_pad = 0;  // prior rows rounded up to 512: every K tile is all prior or all active
-  int64_t total_k = 0;
-  int64_t section_len = 0, num_sections = 0;
+  AttentionCteKvLayout kv;  // trnsim loads all active keys (see attention_cte_kv_layout)
 
   explicit Derived(const AttentionCteParams& p) {
     strided = p.has_cp() && p.cp_strided_q_slicing;
     cp_deg = p.has_cp() ? p.global_cp_deg : 1;
     is_causal = p.causal && !(p.has_cp() && !strided);
     dynamic_sel_mask = p.has_cp() || p.sequence_packing || (p.sliding_window > 0 && p.sliding_window <= 128);
-    prior_pad = align_up(p.seqlen_prior, kKTile);
-    // The real kernel loads only a window of K at a runtime offset for contiguous CP with a sliding window
-    // (kernels.md §1.4 seqlen_k_active_updated); trnsim loads all of K there, which gives the same
-    // numbers with more DMA traffic, until DMAs with runtime offsets exist.
-    total_k = prior_pad + p.seqlen_kv;
-    section_len = total_k > kFlashThreshold ? kSectionLength : total_k;
-    num_sections = ceil_div(total_k, section_len);
+    kv = attention_cte_kv_layout(p, /*windowed=*/false);
   }
 };
 
@@ -170,14 +162,16 @@ class AttentionCteGenerator {
     return causal_has(g, t.local_start) && swa_has(g, t.local_start, width);
   }
 
-  int64_t section_start(int64_t s) const { return s * m_dv.section_len; }
-  int64_t section_len(int64_t s) const { return std::min(m_dv.section_len, m_dv.total_k - section_start(s)); }
-  bool section_has_prior(int64_t s) const { return section_start(s) < m_dv.prior_pad; }
+  int64_t section_start(int64_t s) const { return s * m_dv.kv.section_len; }
+  int64_t section_len(int64_t s) const {
+    return std::min(m_dv.kv.section_len, m_dv.kv.total - section_start(s));
+  }
+  bool section_has_prior(int64_t s) const { return section_start(s) < m_dv.kv.prior_pad; }
   // Group-level skipping, not applied to sections with prior tiles (kernels.md §1.7).
   bool group_has_compute(int64_t g, int64_t s) const {
     if (section_has_prior(s))
       return true;
-    return causal_has(g, section_start(s) - m_dv.prior_pad);
+    return causal_has(g, section_start(s) - m_dv.kv.prior_pad);
   }
   int64_t q_rows(int64_t g) const { return std::min(kQGroup, m_p.seqlen_q - g * kQGroup); }
 
@@ -185,8 +179,8 @@ class AttentionCteGenerator {
   KTile k_tile(int64_t local) const {
     KTile t;
     const int64_t global = section_start(m_section) + local;
-    t.prior = global < m_dv.prior_pad;
-    t.local_start = t.prior ? global : global - m_dv.prior_pad;
+    t.prior = global < m_dv.kv.prior_pad;
+    t.local_start = t.prior ? global : global - m_dv.kv.prior_pad;
     const int64_t len = t.prior ? m_p.seqlen_prior : m_p.seqlen_kv;
     t.width = std::min(kKTile, len - t.local_start);
     t.exists = local < section_len(m_section) && t.width > 0;
@@ -232,7 +226,7 @@ class AttentionCteGenerator {
       m_b.dma_copy(m_q_queue, m_sink.ap, hbm_broadcast(tensor("sink"), DType::kFloat32, b));
     }
     setup_bounds();
-    for (int64_t s = 0; s < m_dv.num_sections; ++s) {
+    for (int64_t s = 0; s < m_dv.kv.num_sections; ++s) {
       const auto section_mark = m_b.mark();
       m_section = s;
       allocate_section(s);
@@ -608,7 +602,7 @@ class AttentionCteGenerator {
     AccessPattern section_max = partitions(m_buf.section_max[p].ap, 0, nq);
     AccessPattern running = columns(partitions(m_running_max.ap, 0, nq), g, 1);
     m_b.tensor_reduce(section_max, partitions(m_buf.partial_max[p].ap, 0, nq), AluOp::kMax, true);
-    if (m_dv.num_sections == 1 || m_section == 0) {
+    if (m_dv.kv.num_sections == 1 || m_section == 0) {
       m_b.tensor_copy(running, section_max);
       return;
     }
@@ -713,7 +707,7 @@ class AttentionCteGenerator {
 
   // ---- WriteBack ----
   bool last_with_compute(int64_t g) const {
-    return m_section + 1 >= m_dv.num_sections || !group_has_compute(g, m_section + 1);
+    return m_section + 1 >= m_dv.kv.num_sections || !group_has_compute(g, m_section + 1);
   }
 
   // dst = src scaled per query by `column` ([nq, 1]); with tp_out the query axis is the free axis, so the
@@ -836,6 +830,20 @@ std::vector<int64_t> attention_cte_v_shape(const AttentionCteParams& p) {
 }
 std::vector<int64_t> attention_cte_out_shape(const AttentionCteParams& p) {
   return p.tp_out ? std::vector<int64_t>{p.bs, p.d, p.seqlen_q} : std::vector<int64_t>{p.bs, p.seqlen_q, p.d};
+}
+
+AttentionCteKvLayout attention_cte_kv_layout(const AttentionCteParams& p, bool windowed) {
+  AttentionCteKvLayout l;
+  l.prior_pad = align_up(p.seqlen_prior, kKTile);
+  l.active = p.seqlen_kv;
+  if (windowed && p.has_cp() && !p.cp_strided_q_slicing && p.sliding_window > 0) {
+    l.active =
+        std::min(p.seqlen_kv, align_up(std::min(p.seqlen_kv, p.seqlen_q + p.sliding_window - 1), kKTile));
+  }
+  l.total = l.prior_pad + l.active;
+  l.section_len = l.total > kFlashThreshold ? kSectionLength : l.total;
+  l.num_sections = ceil_div(l.total, l.section_len);
+  return l;
 }
 
 std::vector<KernelTensor> attention_cte_inputs(const AttentionCteParams& p) {

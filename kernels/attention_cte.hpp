@@ -40,6 +40,19 @@ struct AttentionCteParams {
   bool has_cp() const { return global_cp_deg > 1; }
 };
 
+// The key axis the kernel loads (kernels.md §1.4): the prior rows padded to 512, then the active keys,
+// split into 8K flash sections past 10K keys. For contiguous CP with a sliding window the real kernel loads
+// only a window of the active keys (seqlen_k_active_updated); trnsim loads all of them there (same numbers,
+// more traffic), which `windowed = false` describes.
+struct AttentionCteKvLayout {
+  int64_t prior_pad = 0;     // prior rows rounded up to 512: every K tile is all prior or all active
+  int64_t active = 0;        // active keys loaded
+  int64_t total = 0;         // prior_pad + active (the cases' kv_len_loaded_incl_prior_pad)
+  int64_t section_len = 0;   // 8192 past the flash threshold, else total
+  int64_t num_sections = 0;  // the cases' num_kv_sections
+};
+AttentionCteKvLayout attention_cte_kv_layout(const AttentionCteParams& p, bool windowed = true);
+
 // An HBM tensor the kernel takes or returns.
 struct KernelTensor {
   std::string name;

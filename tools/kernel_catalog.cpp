@@ -61,24 +61,6 @@ const std::set<std::string> kAttentionKeys = {"test",
                                               "softmax_dtype",
                                               "mm_out_dtype"};
 
-// Flash sections and K length loaded including the prior pad (kernels.md §1.4; the derivation behind the
-// cases' num_kv_sections and kv_len_loaded_incl_prior_pad, checked against all 230 cases).
-struct AttentionKvLayout {
-  int64_t kv_len_loaded = 0;
-  int64_t sections = 1;
-};
-
-AttentionKvLayout attention_kv_layout(const kernels::AttentionCteParams& a) {
-  auto align512 = [](int64_t x) { return (x + 511) / 512 * 512; };
-  int64_t active = a.seqlen_kv;
-  if (a.has_cp() && !a.cp_strided_q_slicing && a.sliding_window > 0)
-    active = std::min(a.seqlen_kv, align512(std::min(a.seqlen_kv, a.seqlen_q + a.sliding_window - 1)));
-  AttentionKvLayout l;
-  l.kv_len_loaded = align512(a.seqlen_prior) + active;
-  l.sections = l.kv_len_loaded > 10240 ? (l.kv_len_loaded + 8191) / 8192 : 1;
-  return l;
-}
-
 // The JSON key behind a parameter name in the kernel's KernelParamError ("attention_cte: NAME: rule").
 std::string attention_json_key(const std::string& kernel_param) {
   static const std::map<std::string, std::string> renamed = {{"seqlen_prior", "prior_len"},
@@ -218,18 +200,18 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
     a.sequence_packing = true;
   }
 
-  const AttentionKvLayout layout = attention_kv_layout(a);
-  if (p.has("num_kv_sections") && p.get_int("num_kv_sections") != layout.sections) {
+  // The derivation behind the cases' metadata, checked against all 230 cases.
+  const kernels::AttentionCteKvLayout layout = kernels::attention_cte_kv_layout(a);
+  if (p.has("num_kv_sections") && p.get_int("num_kv_sections") != layout.num_sections) {
     p.fail("num_kv_sections", "the case says " + std::to_string(p.get_int("num_kv_sections")) +
                                   " flash sections; attention_cte derives " +
-                                  std::to_string(layout.sections) + " (kernels.md §1.4)");
+                                  std::to_string(layout.num_sections) + " (kernels.md §1.4)");
   }
-  if (p.has("kv_len_loaded_incl_prior_pad") &&
-      p.get_int("kv_len_loaded_incl_prior_pad") != layout.kv_len_loaded) {
-    p.fail("kv_len_loaded_incl_prior_pad",
-           "the case says " + std::to_string(p.get_int("kv_len_loaded_incl_prior_pad")) +
-               "; attention_cte derives " + std::to_string(layout.kv_len_loaded) +
-               " (kernels.md §1.4: align512(prior_len) + active K length)");
+  if (p.has("kv_len_loaded_incl_prior_pad") && p.get_int("kv_len_loaded_incl_prior_pad") != layout.total) {
+    p.fail("kv_len_loaded_incl_prior_pad", "the case says " +
+                                               std::to_string(p.get_int("kv_len_loaded_incl_prior_pad")) +
+                                               "; attention_cte derives " + std::to_string(layout.total) +
+                                               " (kernels.md §1.4: align512(prior_len) + active K length)");
   }
 
   KernelSetup s;
@@ -258,8 +240,8 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
               {"softmax_dtype", dtype_name(a.softmax_dtype)},
               {"mm_out_dtype", dtype_name(a.mm_out_dtype)},
               {"n_packed_sequences", n_packed ? nlohmann::json(n_packed) : nlohmann::json()},
-              {"num_kv_sections", layout.sections},
-              {"kv_len_loaded_incl_prior_pad", layout.kv_len_loaded}};
+              {"num_kv_sections", layout.num_sections},
+              {"kv_len_loaded_incl_prior_pad", layout.total}};
   try {
     s.programs = kernels::build_attention_cte(a, limits);
   } catch (const kernels::KernelParamError& e) {
