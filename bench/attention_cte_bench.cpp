@@ -38,6 +38,20 @@ json run(const fs::path& dir, const std::string& name, const json& config) {
   return json::parse(in);
 }
 
+// One table row of a run's summary, `width` characters for the case name.
+void print_row(int width, const std::string& name, const json& s) {
+  std::printf("%-*s %12lld %14.1f %10.1f %10.2f %12.0f %9.0f\n", width, name.c_str(),
+              static_cast<long long>(s["instructions"].get<int64_t>()), s["total_ns"].get<double>() / 1000.0,
+              s["timing"]["mfu_percent"].get<double>(), s["wall_s"].get<double>(),
+              s["instructions_per_s"].get<double>(), s["peak_rss_mb"].get<double>());
+  std::fflush(stdout);
+}
+
+void print_header(int width, const char* first) {
+  std::printf("%-*s %12s %14s %10s %10s %12s %9s\n", width, first, "instructions", "simulated_us", "MFU_%",
+              "wall_s", "instr_per_s", "peak_MiB");
+}
+
 json attention(int64_t seqlen, const std::string& mode) {
   return {{"kernel", "attention_cte"},
           {"params",
@@ -63,8 +77,7 @@ int run_cases(const fs::path& dir, const std::string& cases_path, bool all) {
     return 1;
   }
   const json cases = json::parse(in);
-  std::printf("%-44s %12s %14s %10s %10s %12s %9s\n", "case (original shape, timing only)", "instructions",
-              "simulated_us", "MFU_%", "wall_s", "instr_per_s", "peak_MiB");
+  print_header(44, "case (original shape, timing only)");
   std::set<std::string> families;
   for (const json& c : cases) {
     const auto num = [&](const char* k) {
@@ -78,12 +91,7 @@ int run_cases(const fs::path& dir, const std::string& cases_path, bool all) {
       continue;
     const std::string name = family + "_" + std::to_string(c["idx"].get<int>());
     const json s = run(dir, name, {{"kernel", "attention_cte"}, {"params", c}, {"mode", "timing_only"}});
-    std::printf("%-44s %12lld %14.1f %10.1f %10.2f %12.0f %9.0f\n", name.c_str(),
-                static_cast<long long>(s["instructions"].get<int64_t>()),
-                s["total_ns"].get<double>() / 1000.0, s["timing"]["mfu_percent"].get<double>(),
-                s["wall_s"].get<double>(), s["instructions_per_s"].get<double>(),
-                s["peak_rss_mb"].get<double>());
-    std::fflush(stdout);
+    print_row(44, name, s);
   }
   return 0;
 }
@@ -103,16 +111,9 @@ int main(int argc, char** argv) {
   }
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::printf("%-34s %12s %14s %10s %10s %12s %9s\n", "case", "instructions", "simulated_us", "MFU_%",
-              "wall_s", "instr_per_s", "peak_MiB");
-  auto row = [](const std::string& name, const json& s) {
-    std::printf("%-34s %12lld %14.1f %10.1f %10.2f %12.0f %9.0f\n", name.c_str(),
-                static_cast<long long>(s["instructions"].get<int64_t>()),
-                s["total_ns"].get<double>() / 1000.0, s["timing"]["mfu_percent"].get<double>(),
-                s["wall_s"].get<double>(), s["instructions_per_s"].get<double>(),
-                s["peak_rss_mb"].get<double>());
-    std::fflush(stdout);
-  };
+  print_header(34, "case");
+  const auto row = [](const std::string& name, const json& s) { print_row(34, name, s); };
+
   for (int64_t s : seqlens) {
     const std::string n = std::to_string(s / 1024) + "K";
     row("attention_cte causal " + n + " timing_only", run(dir, "t" + n, attention(s, "timing_only")));

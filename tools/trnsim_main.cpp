@@ -33,17 +33,23 @@ constexpr const char* kUsage =
     "  disasm CONFIG.json [--json]\n"
     "      print the kernel's instruction streams (or the program JSON)\n";
 
-int cmd_run(const std::vector<std::string>& args) {
-  po::options_description opts("run options");
-  opts.add_options()("out", po::value<std::string>()->required(), "output folder")(
-      "mode", po::value<std::string>()->default_value(""), "override the config's mode")(
-      "trace-json", po::bool_switch(), "also write trace.json (Chrome JSON; for small runs)")(
-      "config", po::value<std::string>()->required(), "run config");
+// Parses `args` as `CONFIG [options]`: `opts` plus the positional run config.
+po::variables_map parse_with_config(const std::vector<std::string>& args, po::options_description& opts) {
+  opts.add_options()("config", po::value<std::string>()->required(), "run config");
   po::positional_options_description pos;
   pos.add("config", 1);
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
   po::notify(vm);
+  return vm;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  po::options_description opts("run options");
+  opts.add_options()("out", po::value<std::string>()->required(), "output folder")(
+      "mode", po::value<std::string>()->default_value(""), "override the config's mode")(
+      "trace-json", po::bool_switch(), "also write trace.json (Chrome JSON; for small runs)");
+  const po::variables_map vm = parse_with_config(args, opts);
   cli::RunRequest req;
   req.config = vm["config"].as<std::string>();
   req.out_dir = vm["out"].as<std::string>();
@@ -138,13 +144,8 @@ int cmd_check(const std::vector<std::string>& args) {
 
 int cmd_disasm(const std::vector<std::string>& args) {
   po::options_description opts("disasm options");
-  opts.add_options()("json", po::bool_switch(), "print the program JSON instead")(
-      "config", po::value<std::string>()->required(), "run config");
-  po::positional_options_description pos;
-  pos.add("config", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
+  opts.add_options()("json", po::bool_switch(), "print the program JSON instead");
+  const po::variables_map vm = parse_with_config(args, opts);
   const cli::RunConfig config = cli::load_run_config(vm["config"].as<std::string>());
   const timing::HwConfig hw = timing::load_hw_config(config.hardware, config.hardware_overrides);
   const cli::KernelSetup k = cli::setup_kernel(config.kernel, config.params(), hw.memory_limits());
