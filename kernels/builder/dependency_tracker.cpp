@@ -10,24 +10,43 @@ namespace tn::kernels {
 namespace {
 constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max() / 4;
 
-Access access_of(const isa::AccessPattern& ap, bool is_write) {
+constexpr int32_t kGroups = 128 / kPartitionGroup;
+
+void add_accesses(const isa::AccessPattern& ap, bool is_write, std::vector<Access>& out) {
   auto [lo, hi] = ap.free_extent();
   if (ap.mem == isa::MemKind::kHbm) {
     int64_t plo = 0, phi = ap.partition_stride * (ap.num_partitions - 1);
     if (phi < 0)
       std::swap(plo, phi);
-    return {2 + ap.tensor, ap.offset + plo + lo, ap.offset + phi + hi + 1, is_write};
+    out.push_back({ap.tensor, ap.offset + plo + lo, ap.offset + phi + hi + 1, is_write});
+    return;
   }
   const int64_t size = dtype_size(ap.dtype);
-  return {ap.mem == isa::MemKind::kSbuf ? 0 : 1, ap.offset + lo * size, ap.offset + (hi + 1) * size,
-          is_write};
+  const int32_t first = std::clamp(ap.start_partition / kPartitionGroup, 0, kGroups - 1);
+  const int32_t last =
+      std::clamp((ap.start_partition + std::max(ap.num_partitions, 1) - 1) / kPartitionGroup, 0, kGroups - 1);
+  for (int32_t g = first; g <= last; ++g)
+    out.push_back({on_chip_space(ap.mem, g), ap.offset + lo * size, ap.offset + (hi + 1) * size, is_write});
 }
 }  // namespace
+
+int32_t on_chip_space(isa::MemKind mem, int32_t group) {
+  return -1 - (mem == isa::MemKind::kSbuf ? 0 : kGroups) - group;
+}
 
 std::vector<Access> accesses_of(const isa::Operation& op) {
   std::vector<Access> out;
   for (const auto& o : isa::operands_of(op))
-    out.push_back(access_of(*o.ap, o.is_write));
+    add_accesses(*o.ap, o.is_write, out);
+  if (const auto* gather = std::get_if<isa::DmaGather>(&op)) {
+    // The runtime index decides which rows are read: any part of the source tensor may be.
+    for (Access& a : out) {
+      if (!a.is_write && a.space == gather->src.tensor && gather->src.mem == isa::MemKind::kHbm) {
+        a.lo = 0;
+        a.hi = kUnbounded;
+      }
+    }
+  }
   // A PSUM accumulation reads what it adds to: that is covered by its write (WAW on the last writer).
   return out;
 }

@@ -1,7 +1,9 @@
 // Finds the instructions a new instruction must wait for, from the memory it reads and writes: the last
-// writer of anything it reads (RAW) or writes (WAW), and every reader since (WAR). Memory is tracked as
-// byte intervals per on-chip memory (all partitions together, conservatively) and element intervals per
-// HBM tensor; adjacent intervals with the same history are merged so the map stays small.
+// writer of anything it reads (RAW) or writes (WAW), and every reader since (WAR). On-chip memory is
+// tracked as byte intervals per group of kPartitionGroup partitions (an access to some partitions of a
+// group conservatively counts for the whole group), so that writes to disjoint partition ranges of one tile
+// (gathered KV blocks of 16 rows, say) do not wait for each other; HBM as element intervals per tensor.
+// Adjacent intervals with the same history are merged so the maps stay small.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -11,8 +13,10 @@
 
 namespace tn::kernels {
 
+inline constexpr int32_t kPartitionGroup = 16;
+
 struct Access {
-  int32_t space;   // 0 = SBUF, 1 = PSUM, 2 + t = HBM tensor t
+  int32_t space;   // HBM tensor t: t >= 0; on-chip: negative, one per memory and partition group
   int64_t lo, hi;  // [lo, hi)
   bool is_write;
 };
@@ -42,5 +46,7 @@ class DependencyTracker {
 };
 
 std::vector<Access> accesses_of(const isa::Operation& op);
+// The space of partition group `group` (partitions group * kPartitionGroup ...) of SBUF or PSUM.
+int32_t on_chip_space(isa::MemKind mem, int32_t group);
 
 }  // namespace tn::kernels

@@ -223,8 +223,6 @@ namespace {
 // Loop-body instructions are tracked under these indices until the loop is laid out: far above any real
 // index, so they never collide with instructions emitted later.
 constexpr int32_t kProvisionalBase = 1 << 30;
-// The register each stream counts its runtime loop in.
-constexpr int32_t kLoopRegister = 63;
 }  // namespace
 
 std::optional<SemCondition> ProgramBuilder::condition_for(InstrRef producer, int32_t consumer_stream) const {
@@ -470,6 +468,11 @@ void ProgramBuilder::dma_copy(int32_t queue, const AccessPattern& dst, const Acc
 void ProgramBuilder::dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
                                    Loc loc) {
   emit(queue, DmaTranspose{dst, src}, loc);
+}
+
+void ProgramBuilder::dma_gather(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
+                                const AccessPattern& index, int64_t index_scale, int64_t bound, Loc loc) {
+  emit(queue, DmaGather{dst, src, index, index_scale, bound}, loc);
 }
 
 Program ProgramBuilder::finish() {

@@ -107,6 +107,11 @@ class ProgramBuilder {
   void dma_copy(int32_t queue, const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
   void dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
                      Loc loc = Loc::current());
+  // Indirect DMA (isa/instructions.def DmaGather): rows of `src` addressed by the runtime `index`
+  // (column or [1,1] scalar in SBUF); rows whose index is >= bound are skipped. Its source counts as a
+  // read of the whole HBM tensor, since the rows it reads are only known at run time.
+  void dma_gather(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
+                  const AccessPattern& index, int64_t index_scale, int64_t bound, Loc loc = Loc::current());
 
   // ---- runtime loops ---------------------------------------------------------------------------------
   // Emits `body` as a loop that runs N times, N read when the program runs from `trip_count` (an SBUF

@@ -200,32 +200,58 @@ TEST_CASE("random accesses give the same dependencies as a per-byte model") {
   }
 }
 
-TEST_CASE("on-chip accesses become byte intervals over all partitions") {
+TEST_CASE("on-chip accesses become byte intervals per group of 16 partitions") {
   const isa::AccessPattern ap = isa::sbuf_ap(DType::kBFloat16, 0x100, 32, 32, {{16, 4}, {1, 8}});
   const auto acc = accesses_of(isa::TensorCopy{isa::psum_ap(DType::kFloat32, 64, 0, 1, {{-1, 4}}), ap});
-  REQUIRE(acc.size() == 2);
-  // dst walks backwards from byte 64: fp32 elements at 52..64.
-  CHECK(acc[0].space == kPsum);
+  REQUIRE(acc.size() == 3);
+  // dst (partition 0, group 0) walks backwards from byte 64: fp32 elements at 52..64.
+  CHECK(acc[0].space == on_chip_space(isa::MemKind::kPsum, 0));
   CHECK(acc[0].lo == 52);
   CHECK(acc[0].hi == 68);
   CHECK(acc[0].is_write);
-  // src spans elements 0 .. 3*16+7 = 55, i.e. bytes 0x100 .. 0x100 + 112.
-  CHECK(acc[1].space == kSbuf);
-  CHECK(acc[1].lo == 0x100);
-  CHECK(acc[1].hi == 0x100 + 112);
-  CHECK(!acc[1].is_write);
+  // src (partitions 32..63: groups 2 and 3) spans elements 0 .. 3*16+7 = 55, i.e. bytes 0x100 .. 0x100 + 112.
+  for (int i = 1; i <= 2; ++i) {
+    CHECK(acc[i].space == on_chip_space(isa::MemKind::kSbuf, i + 1));
+    CHECK(acc[i].lo == 0x100);
+    CHECK(acc[i].hi == 0x100 + 112);
+    CHECK(!acc[i].is_write);
+  }
+  // An access inside one group counts for that group only; SBUF and PSUM groups are distinct spaces.
+  const auto one = accesses_of(isa::Memset{isa::sbuf_ap(DType::kFloat32, 0, 20, 8, {{1, 4}}), 0.0f});
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].space == on_chip_space(isa::MemKind::kSbuf, 1));
+  CHECK(on_chip_space(isa::MemKind::kSbuf, 7) != on_chip_space(isa::MemKind::kPsum, 0));
+}
+
+TEST_CASE("writes to disjoint partition groups of one tile do not wait for each other") {
+  // Two 16-row gathers into one [128, 64] tile (KV blocks of 16 keys), then a reader of all rows.
+  auto rows = [](int32_t first) { return isa::sbuf_ap(DType::kBFloat16, 0, first, 16, {{1, 64}}); };
+  DependencyTracker t;
+  std::vector<InstrRef> deps;
+  t.record(5, 0, accesses_of(isa::Memset{rows(0), 0.0f}), deps);
+  CHECK(deps.empty());
+  t.record(6, 0, accesses_of(isa::Memset{rows(16), 0.0f}), deps);
+  CHECK(deps.empty());
+  t.record(2, 0,
+           accesses_of(isa::TensorCopy{isa::sbuf_ap(DType::kBFloat16, 4096, 0, 32, {{1, 64}}),
+                                       isa::sbuf_ap(DType::kBFloat16, 0, 0, 32, {{1, 64}})}),
+           deps);
+  std::set<std::pair<int32_t, int32_t>> got;
+  for (const auto& d : deps)
+    got.insert({d.stream, d.index});
+  CHECK(got == std::set<std::pair<int32_t, int32_t>>{{5, 0}, {6, 0}});
 }
 
 TEST_CASE("HBM accesses become element intervals of their tensor, including the partition dimension") {
   const auto fwd = accesses_of(isa::DmaCopy{isa::sbuf_ap(DType::kBFloat16, 0, 0, 4, {{1, 8}}),
                                             isa::hbm_ap(3, DType::kBFloat16, 100, {64, 4}, {{1, 8}})});
   REQUIRE(fwd.size() == 2);
-  CHECK(fwd[1].space == 2 + 3);
+  CHECK(fwd[1].space == 3);
   CHECK(fwd[1].lo == 100);
   CHECK(fwd[1].hi == 100 + 3 * 64 + 8);
   const auto back = accesses_of(isa::DmaCopy{isa::hbm_ap(0, DType::kFloat32, 1000, {-64, 4}, {{-1, 8}}),
                                              isa::sbuf_ap(DType::kFloat32, 0, 0, 4, {{1, 8}})});
-  CHECK(back[0].space == 2);
+  CHECK(back[0].space == 0);
   CHECK(back[0].lo == 1000 - 3 * 64 - 7);
   CHECK(back[0].hi == 1001);
   CHECK(back[0].is_write);
