@@ -9,25 +9,27 @@
 
 namespace tn::isa {
 
-#define TN_ALU_OPS(X)                                                                                  \
-  X(kBypass, "bypass")                                                                                 \
-  X(kAdd, "add")                                                                                       \
-  X(kSubtract, "subtract")                                                                             \
-  X(kMultiply, "multiply")                                                                             \
-  X(kDivide, "divide") X(kMax, "max") X(kMin, "min") X(kIsEqual, "is_equal") X(kNotEqual, "not_equal") \
-      X(kIsGt, "is_gt") X(kIsGe, "is_ge") X(kIsLt, "is_lt") X(kIsLe, "is_le") X(kAbsMax, "abs_max")    \
-          X(kPow, "pow") X(kBitwiseAnd, "bitwise_and") X(kBitwiseOr, "bitwise_or")                     \
-              X(kBitwiseXor, "bitwise_xor") X(kShiftLeft, "shift_left") X(kShiftRight, "shift_right")  \
-                  X(kLogicalAnd, "logical_and") X(kLogicalOr, "logical_or") X(kLogicalXor, "logical_xor")
+#define TN_ALU_OPS(X)                                                                                 \
+  X(kBypass, "bypass")                                                                                \
+  X(kAdd, "add")                                                                                      \
+  X(kSubtract, "subtract")                                                                            \
+  X(kMultiply, "multiply")                                                                            \
+  X(kDivide, "divide")                                                                                \
+  X(kMax, "max") X(kMin, "min") X(kIsEqual, "is_equal") X(kNotEqual, "not_equal") X(kIsGt, "is_gt")   \
+      X(kIsGe, "is_ge") X(kIsLt, "is_lt") X(kIsLe, "is_le") X(kAbsMax, "abs_max") X(kPow, "pow")      \
+          X(kBitwiseAnd, "bitwise_and") X(kBitwiseOr, "bitwise_or") X(kBitwiseXor, "bitwise_xor")     \
+              X(kShiftLeft, "shift_left") X(kShiftRight, "shift_right") X(kLogicalAnd, "logical_and") \
+                  X(kLogicalOr, "logical_or") X(kLogicalXor, "logical_xor")
 
-#define TN_ACT_FUNCS(X)                                                                                  \
-  X(kCopy, "copy")                                                                                       \
-  X(kExp, "exp")                                                                                         \
-  X(kLog, "log")                                                                                         \
-  X(kReciprocal, "reciprocal") X(kSquare, "square") X(kSqrt, "sqrt") X(kRsqrt, "rsqrt") X(kRelu, "relu") \
-      X(kSigmoid, "sigmoid") X(kTanh, "tanh") X(kGelu, "gelu") X(kGeluTanhApprox, "gelu_apprx_tanh")     \
-          X(kSilu, "silu") X(kSoftplus, "softplus") X(kErf, "erf") X(kAbs, "abs") X(kSign, "sign")       \
-              X(kSin, "sin") X(kArctan, "arctan")
+#define TN_ACT_FUNCS(X)                                                                            \
+  X(kCopy, "copy")                                                                                 \
+  X(kExp, "exp")                                                                                   \
+  X(kLog, "log")                                                                                   \
+  X(kReciprocal, "reciprocal")                                                                     \
+  X(kSquare, "square") X(kSqrt, "sqrt") X(kRsqrt, "rsqrt") X(kRelu, "relu") X(kSigmoid, "sigmoid") \
+      X(kTanh, "tanh") X(kGelu, "gelu") X(kGeluTanhApprox, "gelu_apprx_tanh") X(kSilu, "silu")     \
+          X(kSoftplus, "softplus") X(kErf, "erf") X(kAbs, "abs") X(kSign, "sign") X(kSin, "sin")   \
+              X(kArctan, "arctan")
 
 #define TN_CMP_OPS(X) X(kEq, "eq") X(kNe, "ne") X(kGt, "gt") X(kGe, "ge") X(kLt, "lt") X(kLe, "le")
 
@@ -53,6 +55,9 @@ std::optional<BranchCond> branch_cond_from_name(std::string_view s);
 
 // Sequencer registers per stream (hardware.md §1.2: "Each sequencer has 64 x 32-bit registers").
 inline constexpr int32_t kNumRegisters = 64;
+// The register runtime loops count in (ProgramBuilder::dynamic_loop): a reg_load into it enters a loop with
+// that many trips, which the run summary reports.
+inline constexpr int32_t kLoopRegister = 63;
 
 // The second operand of reg_op: a register of the stream, or an int32 immediate.
 struct RegOrImm {

@@ -12,10 +12,9 @@
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/reference/numpy_random.hpp"
 #include "kernels/segmented/floor_ceil.hpp"
+#include "tools/catalog_entries.hpp"
 
 namespace tn::cli {
-
-namespace {
 
 DType read_dtype(const JsonObject& params, const std::string& key, DType fallback) {
   if (!params.has(key))
@@ -25,6 +24,25 @@ DType read_dtype(const JsonObject& params, const std::string& key, DType fallbac
     params.fail(key, "unknown dtype \"" + params.get_string(key) + "\"");
   return *dt;
 }
+
+ConfigError kernel_param_error(const JsonObject& p, const std::string& what, const std::string& prefix,
+                               const std::function<std::string(const std::string&)>& json_key) {
+  std::string key;
+  if (what.rfind(prefix, 0) == 0) {
+    const size_t colon = what.find(':', prefix.size());
+    if (colon != std::string::npos)
+      key = json_key(what.substr(prefix.size(), colon - prefix.size()));
+  }
+  return ConfigError(p.file() + ": " + (key.empty() ? p.path() : p.path_of(key)) + ": " + what);
+}
+
+ConfigError kernel_param_error(const JsonObject& p, const std::string& what, const std::string& prefix,
+                               const std::set<std::string>& keys) {
+  return kernel_param_error(p, what, prefix,
+                            [&](const std::string& k) { return keys.count(k) ? k : std::string(); });
+}
+
+namespace {
 
 // ---- attention_cte ---------------------------------------------------------------------------------
 
@@ -73,18 +91,6 @@ std::string attention_json_key(const std::string& kernel_param) {
   if (auto it = renamed.find(kernel_param); it != renamed.end())
     return it->second;
   return kAttentionKeys.count(kernel_param) ? kernel_param : "";
-}
-
-// The kernel's own rejection, as a ConfigError pointing at the parameter's JSON path when it names one.
-ConfigError attention_param_error(const JsonObject& p, const std::string& what) {
-  const std::string prefix = "attention_cte: ";
-  std::string key;
-  if (what.rfind(prefix, 0) == 0) {
-    const size_t colon = what.find(':', prefix.size());
-    if (colon != std::string::npos)
-      key = attention_json_key(what.substr(prefix.size(), colon - prefix.size()));
-  }
-  return ConfigError(p.file() + ": " + (key.empty() ? p.path() : p.path_of(key)) + ": " + what);
 }
 
 // The reference's view of a run's inputs. Runtime scalars come from the input tensors, so an
@@ -246,7 +252,7 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
     s.programs = kernels::build_attention_cte(a, limits);
   } catch (const kernels::KernelParamError& e) {
     if (!s.expect_failure)
-      throw attention_param_error(p, e.what());
+      throw kernel_param_error(p, e.what(), "attention_cte: ", attention_json_key);
     s.failure = e.what();
     return s;
   }
@@ -414,13 +420,15 @@ KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const
 }
 
 std::vector<std::string> kernel_names() {
-  return {"attention_cte", "matmul", "floor_nisa_kernel", "ceil_nisa_kernel"};
+  return {"attention_cte", "attention_segmented_cte", "matmul", "floor_nisa_kernel", "ceil_nisa_kernel"};
 }
 
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
                          const isa::MemoryLimits& limits) {
   if (kernel == "attention_cte")
     return setup_attention_cte(params, limits);
+  if (kernel == "attention_segmented_cte")
+    return setup_attention_segmented_cte(params, limits);
   if (kernel == "matmul")
     return setup_matmul(params, limits);
   if (kernel == "floor_nisa_kernel" || kernel == "ceil_nisa_kernel")

@@ -153,6 +153,16 @@ json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, double mo
     opcodes[name] = {{"count", count}, {"time_ns", t.opcode_busy_ps.at(name) / 1000.0}};
   }
   s["opcodes"] = opcodes;
+  // Runtime loops: how often the runtime values made each one run (the same program for every value).
+  json loops = json::array();
+  for (const sc::LoopStats& l : t.loops) {
+    loops.push_back({{"core", l.core},
+                     {"source", l.source},
+                     {"entries", l.entries},
+                     {"trips", l.trips},
+                     {"max_trips", l.max_trips}});
+  }
+  s["loops"] = loops;
   const double peak = hw.peak_matmul_flops_per_s() * static_cast<double>(k.programs.size());
   const double seconds = total_ns * 1e-9;
   s["model_flops"] = model_flops;
@@ -372,6 +382,11 @@ std::string summary_text(const json& s) {
           << std::right << std::setw(5) << std::setprecision(1) << e["busy_percent"].get<double>() << "%  ";
       }
       o << "\n";
+    }
+    for (const auto& l : t["loops"]) {
+      o << "  loop         core " << l["core"].get<uint32_t>() << " " << l["source"].get<std::string>()
+        << ": " << l["trips"].get<uint64_t>() << " trips in " << l["entries"].get<uint64_t>()
+        << " entries (at most " << l["max_trips"].get<int32_t>() << ")\n";
     }
   }
   const json& nm = s["numerics"];

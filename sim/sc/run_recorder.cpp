@@ -155,6 +155,19 @@ std::optional<RunRecorder::ExecRef> RunRecorder::producer_of(const Core& core,
   return std::nullopt;
 }
 
+void RunRecorder::count_loop(uint32_t core, uint32_t stream, const isa::SourceLocation& loc, int32_t trips) {
+  const std::string source = loc.file + ":" + std::to_string(loc.line);
+  auto [it, first] = m_loop_index.try_emplace({core, source}, stream, m_result.loops.size());
+  if (first)
+    m_result.loops.push_back({core, source, 0, 0, 0});
+  if (it->second.first != stream)
+    return;  // the loop's other streams run the same trips
+  LoopStats& l = m_result.loops[it->second.second];
+  ++l.entries;
+  l.trips += static_cast<uint64_t>(std::max(trips, 0));
+  l.max_trips = std::max(l.max_trips, trips);
+}
+
 void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index, const InstructionTiming& t,
                            const timing::InstructionCost& cost) {
   Core& core = m_cores[core_index];
@@ -163,6 +176,8 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
 
   StreamStats& stats = m_result.cores[core_index].streams[stream];
   ++stats.instructions;
+  if (t.loop_trips)
+    count_loop(core_index, stream, in.loc, *t.loop_trips);
   stats.sem_wait_ps += t.sem_wait_ps;
   if (t.end_ps > info.covered_until_ps) {
     stats.busy_ps += t.end_ps - std::max(t.start_ps, info.covered_until_ps);

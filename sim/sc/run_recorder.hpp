@@ -9,6 +9,7 @@
 // "DMAs in flight".
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,12 +22,13 @@ namespace tn::sc {
 
 // When one instruction ran, in picoseconds.
 struct InstructionTiming {
-  uint64_t start_ps = 0;       // it began (a DMA: its issue)
-  uint64_t end_ps = 0;         // it finished (a DMA: completed, no earlier than issue + fixed cost)
-  uint64_t sem_wait_ps = 0;    // time it waited for its semaphores before starting
-  uint64_t data_start_ps = 0;  // DMA only: its first byte moved
-  uint64_t data_end_ps = 0;    // DMA only: its last byte moved
-  std::string indices;         // dma_gather with numerics: the index values it read ("7,3,-1")
+  uint64_t start_ps = 0;              // it began (a DMA: its issue)
+  uint64_t end_ps = 0;                // it finished (a DMA: completed, no earlier than issue + fixed cost)
+  uint64_t sem_wait_ps = 0;           // time it waited for its semaphores before starting
+  uint64_t data_start_ps = 0;         // DMA only: its first byte moved
+  uint64_t data_end_ps = 0;           // DMA only: its last byte moved
+  std::string indices;                // dma_gather with numerics: the index values it read ("7,3,-1")
+  std::optional<int32_t> loop_trips;  // a reg_load entering a runtime loop, with numerics: its trip count
 };
 
 class RunRecorder {
@@ -93,6 +95,7 @@ class RunRecorder {
   void emit_slice(uint32_t core, uint32_t stream, uint32_t index, const InstructionTiming& t,
                   const timing::InstructionCost& cost, const std::vector<uint64_t>& flows);
   void flush_counters(uint64_t before_ns);
+  void count_loop(uint32_t core, uint32_t stream, const isa::SourceLocation& loc, int32_t trips);
 
   const timing::HwConfig& m_hw;
   trace::TraceSink& m_sink;
@@ -100,6 +103,8 @@ class RunRecorder {
   bool m_tracing;  // false for a sink that keeps nothing: skip formatting slices nobody reads
   bool m_flows;
   std::vector<Core> m_cores;
+  // Loops by (core, source line): the stream that counts them and their index in m_result.loops.
+  std::map<std::pair<uint32_t, std::string>, std::pair<uint32_t, size_t>> m_loop_index;
   TimedRunResult m_result;  // opcode_counts is filled from the two arrays below at finish()
   std::vector<uint64_t> m_opcode_counts = std::vector<uint64_t>(isa::kNumOpcodes, 0);
   std::vector<uint64_t> m_opcode_busy_ps = std::vector<uint64_t>(isa::kNumOpcodes, 0);

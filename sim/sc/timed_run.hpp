@@ -52,8 +52,18 @@ struct CoreStats {
   std::vector<StreamStats> streams;  // in program order
 };
 
+// A runtime loop (ProgramBuilder::dynamic_loop) of one core, named by the kernel source line that emitted it,
+// as counted on the first stream that runs it (every stream of a loop runs the same trips).
+struct LoopStats {
+  uint32_t core = 0;
+  std::string source;  // "kernels/x.cpp:123"
+  uint64_t entries = 0, trips = 0;
+  int32_t max_trips = 0;  // the most trips of one entry
+};
+
 struct TimedRunResult {
-  uint64_t total_ps = 0;  // the last retirement
+  std::vector<LoopStats> loops;  // in order of first entry
+  uint64_t total_ps = 0;         // the last retirement
   std::vector<CoreStats> cores;
   std::map<std::string, uint64_t> opcode_counts;  // by mnemonic
   // Summed start-to-end time of each opcode's instructions (the profiler's OpcodeSummary time; a DMA's

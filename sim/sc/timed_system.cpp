@@ -215,6 +215,9 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   if (m_execute_numerics && std::holds_alternative<isa::DmaGather>(in.op)) {
     t.indices = c.exec.last_gather_indices();
   }
+  if (const auto* load = std::get_if<isa::RegLoad>(&in.op); load && load->dst_reg == isa::kLoopRegister) {
+    t.loop_trips = c.exec.register_value(stream, isa::kLoopRegister);
+  }
   m_recorder.on_start(core, stream, index, t, cost);
   s.last_retire_ps = std::max(s.last_retire_ps, t.end_ps);  // retirement is in execution order
   post(Due{s.last_retire_ps, Kind::kRetire, core, stream, seq, index});

@@ -1,0 +1,506 @@
+#include "kernels/attention_segmented_cte.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <map>
+
+#include "kernels/builder/program_builder.hpp"
+#include "kernels/segmented/floor_ceil.hpp"
+#include "kernels/segmented/kv_cache_loader.hpp"
+
+namespace tn::kernels {
+
+using namespace isa;
+
+namespace {
+
+// Tiling constants of the real kernel (kernels.md §1.4, §3.2): Q groups of 128, K tiles of 512 keys,
+// V tiles of 128 keys.
+constexpr int64_t kQGroup = 128;
+constexpr int64_t kKTile = 512;
+constexpr int64_t kVTile = 128;
+constexpr int64_t kQLoadRows = 512;  // Q rows per transposing load
+// PSUM banks (2 KiB each, hardware.md §1.7): score tiles rotate over 0-3, the P.V accumulators of the
+// two group parities use 4-5, the tp_out transpose 6; load_kv_cache's K transposes use 7.
+constexpr int32_t kScoreBanks = 4;
+constexpr int32_t kPvFirstBank = 4;
+constexpr int32_t kTpOutBank = 6;
+// Runtime values travel through fp32 on the engines: exact below 2^24 (hardware.md §3).
+constexpr int64_t kMaxExactInt = int64_t{1} << 24;
+// Registers of the guard instructions (loops use isa's loop register, 63).
+constexpr int32_t kRegPrior = 0, kRegScratch = 1;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+[[noreturn]] void reject(const std::string& param, const std::string& rule) {
+  throw KernelParamError("attention_segmented_cte: " + param + ": " + rule);
+}
+
+// [rows, cols] of a 3-D HBM tensor: rows row0.. of `row_stride` elements from `base`.
+AccessPattern hbm_rows(int32_t tensor, DType dt, int64_t base, int64_t row_stride, int64_t row0, int64_t rows,
+                       int64_t col0, int64_t cols) {
+  return hbm_ap(tensor, dt, base + row0 * row_stride + col0, {row_stride, rows}, {{1, cols}});
+}
+
+// Element `element` of an HBM tensor read by all 128 partitions (a zero partition stride).
+AccessPattern hbm_broadcast(int32_t tensor, DType dt, int64_t element) {
+  return hbm_ap(tensor, dt, element, {0, kQGroup}, {{1, 1}});
+}
+
+AccessPattern first_element(const Buffer& b) { return columns(partitions(b.ap, 0, 1), 0, 1); }
+
+// Which keys of a pass a query sees (kernels.md §3.1, §3.3).
+enum class PassKind {
+  kActive,   // the Sq active keys, causal (key i visible to query j iff i <= j), plus the sink
+  kPartial,  // a prior segment of which only the first `partial` keys are prior tokens
+  kFull,     // a whole prior segment: every key visible
+};
+
+class SegmentedGenerator {
+ public:
+  SegmentedGenerator(const AttentionSegmentedCteParams& p, const MemoryLimits& limits)
+      : m_p(p), m_b("attention_segmented_cte", limits) {
+    m_groups = p.seqlen_q / kQGroup;
+    m_blocks_per_seg = p.prior_seg_size / p.block_size;
+    m_max_keys = std::max(p.prior_seg_size, p.seqlen_q);
+    for (const KernelTensor& t : attention_segmented_cte_inputs(p))
+      m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
+    for (const KernelTensor& t : attention_segmented_cte_outputs(p))
+      m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
+    // Private HBM (kernels.md §3.3): the block table padded so that every segment's read stays inside its
+    // row, and the unnormalised output of two heads (so one head's normalisation overlaps the next).
+    m_table_width = (p.max_blocks / m_blocks_per_seg + 1) * m_blocks_per_seg;
+    m_tensor["block_tables_padded"] =
+        m_b.hbm_tensor("block_tables_padded", DType::kInt32, {p.batch, m_table_width}, TensorKind::kInternal);
+    m_tensor["o_accumulator"] =
+        m_b.hbm_tensor("o_accumulator", DType::kFloat32, {2, p.seqlen_q, p.d}, TensorKind::kInternal);
+    m_q_queue = m_b.dma_queue("qSyncIO0");
+    m_queues.k = {m_b.dma_queue("qSyncIO1"), m_b.dma_queue("qGpSimdIO0")};
+    m_queues.v = {m_b.dma_queue("qSyncIO2"), m_b.dma_queue("qGpSimdIO1")};
+    m_queues.index = m_b.dma_queue("qGpSimdIO2");
+    m_exp_queue = m_b.dma_queue("qScalarIO0");
+    m_out_queue = m_b.dma_queue("qSyncIO3");
+  }
+
+  Program generate() {
+    pad_block_table();
+    allocate();
+    runtime_values();
+    for (int64_t bq = 0; bq < m_p.bs_q(); ++bq)
+      run_head(bq);
+    return m_b.finish();
+  }
+
+ private:
+  int32_t tensor(const char* name) const { return m_tensor.at(name); }
+
+  // -1 beyond each row's max_blocks entries: speculative reads of a partial segment's missing blocks are
+  // skipped by the gathers rather than leaving the row (upstream pads with zeros, kernels.md §3.1).
+  void pad_block_table() {
+    const auto mark = m_b.mark();
+    for (int64_t r0 = 0; r0 < m_p.batch; r0 += kQGroup) {
+      const int64_t rows = std::min(kQGroup, m_p.batch - r0);
+      const int32_t ri = static_cast<int32_t>(rows);
+      Buffer t = m_b.sbuf("block_tables_sb", DType::kInt32, ri, {m_table_width});
+      m_b.memset(t.ap, -1.0f);
+      m_b.dma_copy(
+          m_q_queue, columns(t.ap, 0, m_p.max_blocks),
+          hbm_rows(tensor("block_tables"), DType::kInt32, 0, m_p.max_blocks, r0, rows, 0, m_p.max_blocks));
+      m_b.dma_copy(m_q_queue,
+                   hbm_rows(tensor("block_tables_padded"), DType::kInt32, 0, m_table_width, r0, rows, 0,
+                            m_table_width),
+                   t.ap);
+    }
+    m_b.release(mark);
+  }
+
+  void allocate() {
+    const int32_t d = static_cast<int32_t>(m_p.d);
+    const DType kv = m_p.kv_dtype;
+    // Skipped blocks keep the tiles' previous contents, so the tiles start as zeros (kernels.md §3.2).
+    for (int64_t t = 0; t < ceil_div(m_max_keys, kKTile); ++t) {
+      m_tiles.k.push_back(m_b.sbuf("k_sb", kv, d, {kKTile}, 32));
+      m_b.memset(m_tiles.k.back().ap, 0.0f);
+    }
+    for (int64_t t = 0; t < ceil_div(m_max_keys, kVTile); ++t) {
+      m_tiles.v.push_back(m_b.sbuf("v_sb", kv, kVTile, {m_p.d}));
+      m_b.memset(m_tiles.v.back().ap, 0.0f, Engine::kPool);
+    }
+    if (!m_p.k_pre_transposed) {
+      m_tiles.k_staging = m_b.sbuf("k_staging_sb", kv, kVTile, {m_p.d});
+      m_b.memset(m_tiles.k_staging.ap, 0.0f, Engine::kPool);
+    }
+    m_tiles.index = m_b.sbuf("block_index_sb", DType::kInt32, 1,
+                             {std::max(m_blocks_per_seg, m_p.seqlen_q / m_p.block_size)});
+    m_q = m_b.sbuf("q_sb", DType::kBFloat16, d, {m_p.seqlen_q}, 32);
+    const int64_t stat_cols = ceil_div(m_max_keys, kKTile) + 1;  // + the sink column
+    for (int i = 0; i < 2; ++i) {
+      m_scores[i] = m_b.sbuf("mm1_masked", DType::kFloat32, kQGroup, {m_max_keys});
+      m_exp[i] = m_b.sbuf("exp_sb", DType::kBFloat16, kQGroup, {m_max_keys});
+      m_exp_tp[i] =
+          m_b.sbuf("exp_tp_sb", DType::kBFloat16, kVTile, {ceil_div(m_max_keys, kVTile) * kQGroup}, 32);
+      m_tile_max[i] = m_b.sbuf("mm1_partial_max", DType::kFloat32, kQGroup, {stat_cols});
+      m_tile_sum[i] = m_b.sbuf("exp_partial_sum", DType::kFloat32, kQGroup, {stat_cols});
+      m_pass_max[i] = m_b.sbuf("mm1_pass_neg_max", DType::kFloat32, kQGroup, {1});
+      m_pass_sum[i] = m_b.sbuf("exp_pass_sum", DType::kFloat32, kQGroup, {1});
+      m_prev_max[i] = m_b.sbuf("prev_running_max", DType::kFloat32, kQGroup, {1});
+      m_corr[i] = m_b.sbuf("flash_attn_correction_factor", DType::kFloat32, kQGroup, {1});
+      m_o[i] = m_b.sbuf("o_sb", DType::kFloat32, kQGroup, {m_p.d});
+      m_final[i] = m_b.sbuf("o_final", m_p.dtype, kQGroup, {m_p.d});
+      if (m_p.tp_out)
+        m_final_tp[i] = m_b.sbuf("o_final_tp", m_p.dtype, d, {kQGroup});
+    }
+    m_running_max = m_b.sbuf("mm1_running_neg_max", DType::kFloat32, kQGroup, {m_groups});
+    m_running_sum = m_b.sbuf("exp_running_sum", DType::kFloat32, kQGroup, {m_groups});
+    m_recip = m_b.sbuf("exp_sum_reciprocal", DType::kFloat32, kQGroup, {m_groups});
+  }
+
+  // ---- the runtime values of §3.3 "Per call", on every partition, and the guards on P ----
+  void runtime_values() {
+    const int64_t bs = m_p.block_size, seg = m_p.prior_seg_size;
+    Buffer p_int = m_b.sbuf("prior_tokens_sb", DType::kInt32, kQGroup, {1});
+    m_b.dma_copy(m_q_queue, p_int.ap, hbm_broadcast(tensor("prior_tokens"), DType::kInt32, 0));
+    // P must lie within the block table and be a multiple of block_size (the kernel's contract, §3.1):
+    // otherwise the run stops here, naming this instruction and the value.
+    const int32_t dve = m_b.engine_stream(Engine::kDve);
+    m_b.emit(dve, RegLoad{kRegPrior, first_element(p_int)}, Loc::current());
+    m_b.emit(dve, RegCheck{kRegPrior, 0, static_cast<int32_t>(m_p.max_prior_tokens())}, Loc::current());
+    m_b.emit(dve,
+             RegOp{kRegScratch, kRegPrior, AluOp::kBitwiseAnd, RegOrImm{false, static_cast<int32_t>(bs - 1)}},
+             Loc::current());
+    m_b.emit(dve, RegCheck{kRegScratch, 0, 0}, Loc::current());  // P % block_size == 0
+
+    Buffer p_f = m_b.sbuf("prior_tokens_f", DType::kFloat32, kQGroup, {1});
+    m_b.tensor_copy(p_f.ap, p_int.ap);
+    // nfull = floor(P * (1 / seg)) with the floor helper, as the kernel computes it (§3.3).
+    Buffer ratio = m_b.sbuf("prior_segments_f", DType::kFloat32, kQGroup, {1});
+    m_b.tensor_scalar(ratio.ap, p_f.ap, AluOp::kMultiply,
+                      imm(static_cast<float>(1.0 / static_cast<double>(seg))));
+    m_nfull = m_b.sbuf("num_full_segments", DType::kInt32, kQGroup, {1});
+    floor_nisa(m_b, m_nfull.ap, ratio.ap);
+    // partial = P - nfull * seg; its guard catches an fp32 reciprocal that rounded nfull the wrong way.
+    m_partial = m_b.sbuf("partial_tokens", DType::kFloat32, kQGroup, {1});
+    m_b.scalar_tensor_tensor(m_partial.ap, m_nfull.ap, AluOp::kMultiply, imm(static_cast<float>(-seg)),
+                             AluOp::kAdd, p_f.ap);
+    Buffer partial_int = m_b.sbuf("partial_tokens_int", DType::kInt32, 1, {1});
+    m_b.tensor_copy(partial_int.ap, first_element(m_partial));
+    m_b.emit(dve, RegLoad{kRegScratch, partial_int.ap}, Loc::current());
+    m_b.emit(dve, RegCheck{kRegScratch, 0, static_cast<int32_t>(seg - 1)}, Loc::current());
+    m_is_partial = m_b.sbuf("is_partial", DType::kInt32, 1, {1});
+    m_b.tensor_scalar(m_is_partial.ap, first_element(m_partial), AluOp::kIsGt, imm(0.0f));
+    // The active blocks start at P / block_size (a shift: block_size is a power of two).
+    m_active_blk = m_b.sbuf("active_blk", DType::kInt32, 1, {1});
+    m_b.tensor_scalar(m_active_blk.ap, first_element(p_int), AluOp::kShiftRight,
+                      imm(static_cast<float>(std::countr_zero(static_cast<uint64_t>(bs)))));
+    m_prior_blk = m_b.sbuf("prior_blk", DType::kInt32, 1, {1});
+
+    // Mask bounds: key x of the active pass is visible to row p of group g iff x <= g*128 + p.
+    m_zero = m_b.sbuf("zero_bias", DType::kFloat32, kQGroup, {1});
+    m_b.memset(m_zero.ap, 0.0f);
+    m_causal_bound = m_b.sbuf("range_sel_ubs", DType::kFloat32, kQGroup, {m_groups});
+    m_b.iota(m_causal_bound.ap, 0, 1, {kQGroup, 0, 0, 0});
+    if (m_p.sink)
+      m_sink = m_b.sbuf("sink_sb", DType::kFloat32, kQGroup, {1});
+    if (m_p.kv_scales) {
+      m_k_scale = m_b.sbuf("k_scale_sb", DType::kFloat32, kQGroup, {1});
+      m_v_scale = m_b.sbuf("v_scale_sb", DType::kFloat32, kQGroup, {1});
+      m_b.dma_copy(m_q_queue, m_k_scale.ap,
+                   hbm_ap(tensor("k_scale"), DType::kFloat32, 0, {1, kQGroup}, {{1, 1}}));
+      m_b.dma_copy(m_q_queue, m_v_scale.ap,
+                   hbm_ap(tensor("v_scale"), DType::kFloat32, 0, {1, kQGroup}, {{1, 1}}));
+    }
+  }
+
+  KvCacheLayout cache_layout() const {
+    KvCacheLayout L;
+    L.k_cache = tensor("k_cache");
+    L.v_cache = tensor("v_cache");
+    L.block_table = tensor("block_tables_padded");
+    L.table_width = m_table_width;
+    L.kv_dtype = m_p.kv_dtype;
+    L.num_blocks = m_p.num_blocks;
+    L.num_kv_heads = m_p.num_kv_heads;
+    L.block_size = m_p.block_size;
+    L.d = m_p.d;
+    L.k_pre_transposed = m_p.k_pre_transposed;
+    return L;
+  }
+
+  // ---- one Q head (kernels.md §3.3 "Per Q head") ----
+  void run_head(int64_t bq) {
+    const int64_t b = bq / m_p.num_q_heads;
+    const int64_t h = (bq % m_p.num_q_heads) * m_p.num_kv_heads / m_p.num_q_heads;
+    m_slot = bq % 2;
+    load_q(bq);
+    if (m_p.sink)
+      m_b.dma_copy(m_q_queue, m_sink.ap, hbm_broadcast(tensor("sink"), DType::kFloat32, bq));
+    const KvCacheLayout L = cache_layout();
+    const AccessPattern prior_blk = m_prior_blk.ap;
+
+    load_kv_cache(m_b, L, m_tiles, m_queues, b, h, m_active_blk.ap, m_p.seqlen_q / m_p.block_size);
+    attention_pass(PassKind::kActive, m_p.seqlen_q);
+
+    // prior_blk = nfull * blocks_per_seg: the partial segment's first block.
+    m_b.tensor_scalar(prior_blk, first_element(m_nfull), AluOp::kMultiply,
+                      imm(static_cast<float>(m_blocks_per_seg)));
+    m_b.dynamic_loop(m_is_partial.ap, 1, [&] {
+      load_kv_cache(m_b, L, m_tiles, m_queues, b, h, prior_blk, m_blocks_per_seg);
+      attention_pass(PassKind::kPartial, m_p.prior_seg_size);
+    });
+    // The full segments, newest first.
+    m_b.dynamic_loop(first_element(m_nfull), m_p.max_prior_tokens() / m_p.prior_seg_size, [&] {
+      m_b.tensor_scalar(prior_blk, prior_blk, AluOp::kSubtract, imm(static_cast<float>(m_blocks_per_seg)));
+      load_kv_cache(m_b, L, m_tiles, m_queues, b, h, prior_blk, m_blocks_per_seg);
+      attention_pass(PassKind::kFull, m_p.prior_seg_size);
+    });
+    normalise(bq);
+  }
+
+  // Q^T [d, Sq] in bf16, scaled per head-dim row by k_scale (the kernel's delayed K dequant, §3.1).
+  void load_q(int64_t bq) {
+    const int64_t sq = m_p.seqlen_q, d = m_p.d;
+    const int32_t di = static_cast<int32_t>(d);
+    const AccessPattern q_t = partitions(m_q.ap, 0, di);
+    if (m_p.tp_q) {
+      for (int64_t r0 = 0; r0 < sq; r0 += kQLoadRows) {
+        const int64_t rows = std::min(kQLoadRows, sq - r0);
+        m_b.dma_transpose(m_q_queue, columns(q_t, r0, rows),
+                          hbm_rows(tensor("q"), m_p.dtype, bq * sq * d, d, r0, rows, 0, d));
+      }
+    } else {
+      m_b.dma_copy(m_q_queue, q_t, hbm_rows(tensor("q"), m_p.dtype, bq * d * sq, sq, 0, d, 0, sq));
+    }
+    if (m_p.kv_scales)
+      m_b.tensor_scalar(q_t, q_t, AluOp::kMultiply, column(partitions(m_k_scale.ap, 0, di)));
+  }
+
+  AccessPattern accumulator_rows(int64_t g) const {
+    return hbm_rows(tensor("o_accumulator"), DType::kFloat32, m_slot * m_p.seqlen_q * m_p.d, m_p.d,
+                    g * kQGroup, kQGroup, 0, m_p.d);
+  }
+
+  // ---- one pass over `keys` keys in the K/V tiles, merged into the running softmax state ----
+  void attention_pass(PassKind kind, int64_t keys) {
+    for (int64_t g = 0; g < m_groups; ++g)
+      attention_group(kind, keys, g);
+  }
+
+  void attention_group(PassKind kind, int64_t keys, int64_t g) {
+    const int p = static_cast<int>(g % 2);
+    const int32_t d = static_cast<int32_t>(m_p.d);
+    const bool active = kind == PassKind::kActive;
+    const int64_t q_last = g * kQGroup + kQGroup - 1;  // the group's last query position (active pass)
+    // Causal compute skipping: the active pass stops at the group's diagonal.
+    const int64_t visible_keys = active ? std::min(keys, q_last + 1) : keys;
+    const int64_t n_tiles = ceil_div(visible_keys, kKTile);
+    const AccessPattern q_group = columns(partitions(m_q.ap, 0, d), g * kQGroup, kQGroup);
+
+    // QK^T, masked, scaled, with each tile's row max.
+    for (int64_t t = 0; t < n_tiles; ++t) {
+      const int64_t k0 = t * kKTile, w = std::min(kKTile, visible_keys - k0);
+      Buffer psum = m_b.psum_at_bank("mm1_psum", static_cast<int32_t>(t % kScoreBanks), DType::kFloat32,
+                                     kQGroup, {kKTile});
+      const AccessPattern scores = columns(psum.ap, 0, w);
+      m_b.matmul(scores, q_group, columns(partitions(m_tiles.k[t].ap, 0, d), 0, w), false);
+      const AccessPattern masked = columns(m_scores[p].ap, k0, w);
+      const AccessPattern tile_max = columns(m_tile_max[p].ap, t, 1);
+      const bool diagonal = active && k0 + w - 1 > g * kQGroup;
+      AccessPattern src = scores;
+      if (diagonal || kind == PassKind::kPartial) {
+        // Keys outside [0, bound] (active: the query's position) or [0, partial) (partial) get the most
+        // negative float, before scaling so that it stays hugely negative (kernels.md §1.6).
+        const AccessPattern bound = active ? columns(m_causal_bound.ap, g, 1) : m_partial.ap;
+        m_b.range_select(masked, scores, CmpOp::kGe, m_zero.ap, active ? CmpOp::kLe : CmpOp::kLt, bound,
+                         static_cast<float>(k0), kFmin, {});
+        src = masked;
+      }
+      m_b.tensor_scalar_reduce(masked, src, AluOp::kMultiply, imm(static_cast<float>(m_p.scale)), AluOp::kMax,
+                               tile_max);
+    }
+    const bool sink = active && m_p.sink;
+    const int64_t stat_cols = n_tiles + (sink ? 1 : 0);
+    if (sink)  // the sink joins the row max as one more column (kernels.md §1.2)
+      m_b.tensor_copy(columns(m_tile_max[p].ap, n_tiles, 1), m_sink.ap);
+
+    // Online softmax: running holds -max; corr = exp(m_old - m_new) rescales what earlier passes summed.
+    const AccessPattern pass_max = m_pass_max[p].ap;
+    const AccessPattern running = columns(m_running_max.ap, g, 1);
+    m_b.tensor_reduce(pass_max, columns(m_tile_max[p].ap, 0, stat_cols), AluOp::kMax, true);
+    if (active) {
+      m_b.tensor_copy(running, pass_max);
+    } else {
+      m_b.activation(m_prev_max[p].ap, running, ActFunc::kCopy, imm(-1.0f));
+      m_b.tensor_tensor(running, running, pass_max, AluOp::kMin);
+      m_b.activation(m_corr[p].ap, m_prev_max[p].ap, ActFunc::kExp, imm(1.0f), some(running));
+    }
+
+    // exp(s - max) with per-tile row sums; the transposed blocks feed P.V.
+    for (int64_t t = 0; t < n_tiles; ++t) {
+      const int64_t k0 = t * kKTile, w = std::min(kKTile, visible_keys - k0);
+      m_b.activation(columns(m_exp[p].ap, k0, w), columns(m_scores[p].ap, k0, w), ActFunc::kExp, imm(1.0f),
+                     some(running), some(columns(m_tile_sum[p].ap, t, 1)));
+    }
+    if (sink) {
+      m_b.activation(columns(m_tile_sum[p].ap, n_tiles, 1), m_sink.ap, ActFunc::kExp, imm(1.0f),
+                     some(running));
+    }
+    const int64_t n_blocks = ceil_div(visible_keys, kVTile);
+    for (int64_t v = 0; v < n_blocks; ++v) {
+      const int64_t rows = std::min(kVTile, visible_keys - v * kVTile);
+      m_b.dma_transpose(
+          m_exp_queue,
+          columns(partitions(m_exp_tp[p].ap, 0, static_cast<int32_t>(rows)), v * kQGroup, kQGroup),
+          columns(m_exp[p].ap, v * kVTile, rows));
+    }
+    Buffer pv = m_b.psum_at_bank("mm2_psum", kPvFirstBank + p, DType::kFloat32, kQGroup, {m_p.d});
+    for (int64_t v = 0; v < n_blocks; ++v) {
+      const int32_t rows = static_cast<int32_t>(std::min(kVTile, visible_keys - v * kVTile));
+      m_b.matmul(pv.ap, columns(partitions(m_exp_tp[p].ap, 0, rows), v * kQGroup, kQGroup),
+                 partitions(m_tiles.v[v].ap, 0, rows), v > 0);
+    }
+
+    // The running sum and the unnormalised output (in private HBM between passes).
+    const AccessPattern pass_sum = m_pass_sum[p].ap;
+    const AccessPattern running_sum = columns(m_running_sum.ap, g, 1);
+    m_b.tensor_reduce(pass_sum, columns(m_tile_sum[p].ap, 0, stat_cols), AluOp::kAdd);
+    const AccessPattern o = m_o[p].ap;
+    if (active) {
+      m_b.tensor_copy(running_sum, pass_sum);
+      m_b.tensor_copy(o, pv.ap, Engine::kAct);
+    } else {
+      m_b.tensor_scalar(running_sum, running_sum, AluOp::kMultiply, column(m_corr[p].ap), AluOp::kAdd,
+                        column(pass_sum));
+      m_b.dma_copy(m_out_queue, o, accumulator_rows(g));
+      m_b.scalar_tensor_tensor(o, o, AluOp::kMultiply, column(m_corr[p].ap), AluOp::kAdd, pv.ap);
+    }
+    m_b.dma_copy(m_out_queue, accumulator_rows(g), o);
+  }
+
+  // ---- §3.3 step 8: out = o / sum [* v_scale], in the q dtype, transposed for tp_out ----
+  void normalise(int64_t bq) {
+    const int64_t sq = m_p.seqlen_q, d = m_p.d;
+    const int32_t di = static_cast<int32_t>(d);
+    m_b.reciprocal(m_recip.ap, m_running_sum.ap);
+    for (int64_t g = 0; g < m_groups; ++g) {
+      const int p = static_cast<int>(g % 2);
+      m_b.dma_copy(m_out_queue, m_o[p].ap, accumulator_rows(g));
+      const AccessPattern recip = columns(m_recip.ap, g, 1);
+      if (m_p.kv_scales) {
+        m_b.tensor_scalar(m_final[p].ap, m_o[p].ap, AluOp::kMultiply, column(recip), AluOp::kMultiply,
+                          column(m_v_scale.ap));
+      } else {
+        m_b.tensor_scalar(m_final[p].ap, m_o[p].ap, AluOp::kMultiply, column(recip));
+      }
+      if (!m_p.tp_out) {
+        m_b.dma_copy(m_out_queue,
+                     hbm_rows(tensor("out"), m_p.dtype, bq * sq * d, d, g * kQGroup, kQGroup, 0, d),
+                     m_final[p].ap);
+        continue;
+      }
+      Buffer tp = m_b.psum_at_bank("tp_out_psum", kTpOutBank, m_p.dtype, di, {kQGroup});
+      m_b.pe_transpose(tp.ap, m_final[p].ap);
+      m_b.tensor_copy(m_final_tp[p].ap, tp.ap, Engine::kAct);
+      m_b.dma_copy(m_out_queue,
+                   hbm_rows(tensor("out"), m_p.dtype, bq * d * sq, sq, 0, d, g * kQGroup, kQGroup),
+                   m_final_tp[p].ap);
+    }
+  }
+
+  const AttentionSegmentedCteParams& m_p;
+  ProgramBuilder m_b;
+  int64_t m_groups = 0, m_blocks_per_seg = 0, m_max_keys = 0, m_table_width = 0;
+  int64_t m_slot = 0;
+  std::map<std::string, int32_t> m_tensor;
+  int32_t m_q_queue = -1, m_exp_queue = -1, m_out_queue = -1;
+  KvCacheQueues m_queues;
+  KvCacheTiles m_tiles;
+  Buffer m_q, m_scores[2], m_exp[2], m_exp_tp[2], m_tile_max[2], m_tile_sum[2], m_pass_max[2], m_pass_sum[2];
+  Buffer m_prev_max[2], m_corr[2], m_o[2], m_final[2], m_final_tp[2];
+  Buffer m_running_max, m_running_sum, m_recip;
+  Buffer m_nfull, m_partial, m_is_partial, m_active_blk, m_prior_blk;
+  Buffer m_zero, m_causal_bound, m_sink, m_k_scale, m_v_scale;
+};
+
+bool is_power_of_two(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
+
+}  // namespace
+
+std::vector<KernelTensor> attention_segmented_cte_inputs(const AttentionSegmentedCteParams& p) {
+  const int64_t bsq = p.bs_q(), n_kv = p.num_kv_heads, bs = p.block_size, d = p.d;
+  std::vector<KernelTensor> t = {
+      {"q", p.dtype,
+       p.tp_q ? std::vector<int64_t>{bsq, p.seqlen_q, d} : std::vector<int64_t>{bsq, d, p.seqlen_q}},
+      {"k_cache", p.kv_dtype,
+       p.k_pre_transposed ? std::vector<int64_t>{p.num_blocks * n_kv, d, bs}
+                          : std::vector<int64_t>{p.num_blocks, n_kv, bs, d}},
+      {"v_cache", p.kv_dtype, {p.num_blocks, n_kv, bs, d}},
+      {"block_tables", DType::kInt32, {p.batch, p.max_blocks}},
+      {"prior_tokens", DType::kInt32, {1, 1}}};
+  if (p.sink)
+    t.push_back({"sink", DType::kFloat32, {bsq, 1}});
+  if (p.kv_scales) {
+    t.push_back({"k_scale", DType::kFloat32, {128, 1}});
+    t.push_back({"v_scale", DType::kFloat32, {128, 1}});
+  }
+  return t;
+}
+
+std::vector<KernelTensor> attention_segmented_cte_outputs(const AttentionSegmentedCteParams& p) {
+  return {{"out", p.dtype,
+           p.tp_out ? std::vector<int64_t>{p.bs_q(), p.d, p.seqlen_q}
+                    : std::vector<int64_t>{p.bs_q(), p.seqlen_q, p.d}}};
+}
+
+void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p) {
+  // The kernel's constraints (kernels.md §3.1), each named by parameter and rule.
+  if (p.batch < 1)
+    reject("batch", "must be positive");
+  if (p.num_kv_heads < 1)
+    reject("num_kv_heads", "must be positive");
+  if (p.num_q_heads < 1 || p.num_q_heads % p.num_kv_heads != 0)
+    reject("num_q_heads", "must be a positive multiple of num_kv_heads (grouped KV heads)");
+  if (p.seqlen_q <= 0 || p.seqlen_q % kQGroup != 0)
+    reject("seqlen_q", "must be a positive multiple of 128");
+  if (p.d < 1 || p.d > 128) {
+    reject("d",
+           "must be in 1..128 (the d > 128 tiling of newer upstream versions is not generated by trnsim "
+           "yet)");
+  }
+  if (!is_power_of_two(p.block_size))
+    reject("block_size", "must be a power of two (the block offset is a right shift by log2(block_size))");
+  if (kKTile % p.block_size != 0)
+    reject("block_size", "the K tile (512) must be a multiple of block_size");
+  if (p.seqlen_q % p.block_size != 0)
+    reject("seqlen_q", "must be a multiple of block_size");
+  if (p.prior_seg_size <= 0 || p.prior_seg_size % p.block_size != 0)
+    reject("prior_seg_size", "must be a positive multiple of block_size");
+  if (p.num_blocks < 1)
+    reject("num_blocks", "the cache must hold at least one block");
+  if (p.max_blocks < 1 || p.max_blocks * p.block_size < p.seqlen_q)
+    reject("max_blocks", "the block table must hold at least the seqlen_q active tokens' blocks");
+  if (p.max_blocks * p.block_size > kMaxExactInt)
+    reject("max_blocks", "max_blocks * block_size must stay below 2^24 (runtime values travel in fp32)");
+  if (p.dtype != DType::kBFloat16)
+    reject("dtype", "q and the output must be bfloat16");
+  if (p.kv_dtype != DType::kBFloat16 && p.kv_dtype != DType::kFloat8E4M3 && p.kv_dtype != DType::kFloat8E5M2)
+    reject("kv_dtype", "the caches must be bfloat16, float8_e4m3 or float8_e5m2");
+  if (!(p.scale > 0) || !std::isfinite(p.scale))
+    reject("scale", "must be positive and finite (masked scores are filled with -FLT_MAX before scaling)");
+  if (p.sliding_window != 0)
+    reject("sliding_window", "the SWA path (kernels.md §3.4) is not generated by trnsim yet");
+  if (p.kvp_offset)
+    reject("kvp_offset", "the KV-parallel mode is not generated by trnsim yet");
+  if (p.lnc != 1)
+    reject("lnc", "LNC2 sharding (kernels.md §3.3) is not generated by trnsim yet; use 1");
+  if (p.bs_q() > 4096)
+    reject("batch", "batch * num_q_heads must be at most 4096 (one program unrolls every head)");
+}
+
+std::vector<Program> build_attention_segmented_cte(const AttentionSegmentedCteParams& p,
+                                                   const MemoryLimits& limits) {
+  check_attention_segmented_cte_params(p);
+  return {SegmentedGenerator(p, limits).generate()};
+}
+
+}  // namespace tn::kernels

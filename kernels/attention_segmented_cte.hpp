@@ -1,0 +1,62 @@
+// attention_segmented_cte (nkilib.core.attention, seed API doc 001; kernels.md §3): prefill attention
+// over a paged KV cache. The P prior tokens (a runtime value) sit in cache blocks listed by the block
+// table; the Sq active tokens' K/V follow them in the same table. One program serves every P: the number
+// of prior segments the kernel visits is a runtime loop trip count computed on the engines (§3.3):
+//   nfull = floor(P / prior_seg_size), partial = P - nfull * prior_seg_size, per Q head:
+//   1. the active pass: causal attention over the Sq active keys (and the sink), unnormalised output to a
+//      private HBM accumulator, running max and sum in SBUF;
+//   2. a loop of trip count (partial > 0): the partial prior segment, keys past `partial` masked;
+//   3. a loop of trip count nfull: the full prior segments, newest first, each merged by online softmax
+//      (the accumulator round-trips through HBM);
+//   4. normalisation (and v_scale), written in the q dtype, transposed for tp_out.
+// Differences from the real kernel (README "Known differences"): the partial segment is merged by the same
+// online-softmax step as the full segments instead of a separate pass and HBM reduce (§3.5), with the same
+// visiting order and the same math; K blocks are transposed on PE per 128 keys instead of by the DGE's
+// transposing gather; Q groups run one after another without the attention_cte software pipeline.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "isa/program.hpp"
+#include "isa/validator.hpp"
+#include "kernels/attention_cte.hpp"
+
+namespace tn::kernels {
+
+struct AttentionSegmentedCteParams {
+  int64_t batch = 1;  // sequences; bs_q = batch * num_q_heads Q heads
+  int64_t num_q_heads = 1;
+  int64_t num_kv_heads = 1;
+  int64_t seqlen_q = 0;  // active tokens per sequence
+  int64_t d = 0;
+  int64_t block_size = 0;
+  int64_t prior_seg_size = 0;
+  int64_t num_blocks = 0;             // blocks in the cache
+  int64_t max_blocks = 0;             // block_tables columns: P + Sq <= max_blocks * block_size
+  DType dtype = DType::kBFloat16;     // q and out
+  DType kv_dtype = DType::kBFloat16;  // the caches (bf16, or fp8 e4m3 / e5m2 with kv_scales)
+  double scale = 1.0;
+  bool tp_q = true, tp_out = false;
+  bool sink = false;              // runtime input sink (bs_q, 1) fp32
+  bool k_pre_transposed = false;  // k_cache (num_blocks * n_kv, d, block_size)
+  bool kv_scales = false;         // runtime inputs k_scale, v_scale (128, 1) fp32
+  int64_t sliding_window = 0;     // not generated yet (rejected)
+  bool kvp_offset = false;        // not generated yet (rejected)
+  int32_t lnc = 1;                // 2 not generated yet (rejected)
+
+  int64_t bs_q() const { return batch * num_q_heads; }
+  // The largest P the block table can describe.
+  int64_t max_prior_tokens() const { return max_blocks * block_size - seqlen_q; }
+};
+
+// Inputs in the order the NKI tests draw them (q, k_cache, v_cache), then block_tables, prior_tokens and
+// the optional sink, k_scale, v_scale; the output `out`.
+std::vector<KernelTensor> attention_segmented_cte_inputs(const AttentionSegmentedCteParams& p);
+std::vector<KernelTensor> attention_segmented_cte_outputs(const AttentionSegmentedCteParams& p);
+
+void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p);
+
+std::vector<isa::Program> build_attention_segmented_cte(const AttentionSegmentedCteParams& p,
+                                                        const isa::MemoryLimits& limits);
+
+}  // namespace tn::kernels

@@ -1,0 +1,204 @@
+// attention_segmented_cte against the float64 reference of kernels.md §3.1: one program per shape, run
+// with several runtime prior_tokens values over a shuffled, -1-padded block table; the runtime guards on
+// prior_tokens and block indices; the kernel's parameter constraints.
+#include "kernels/attention_segmented_cte.hpp"
+
+#include <doctest/doctest.h>
+
+#include <numeric>
+#include <string>
+
+#include "kernels/reference/attention_segmented_cte_reference.hpp"
+#include "kernels/reference/max_all_close.hpp"
+#include "kernels/tests/kernel_harness.hpp"
+#include "sim/func/executor.hpp"
+
+namespace tn::kernels {
+namespace {
+
+const isa::MemoryLimits kTrn2;
+
+// 2 sequences, 2 Q heads per KV head (GQA 2:1 over 2 KV heads), block_size 16, segments of 64 keys: a
+// program small enough to run several times per test.
+AttentionSegmentedCteParams small_params() {
+  AttentionSegmentedCteParams p;
+  p.batch = 2;
+  p.num_q_heads = 4;
+  p.num_kv_heads = 2;
+  p.seqlen_q = 128;
+  p.d = 32;
+  p.block_size = 16;
+  p.prior_seg_size = 64;
+  p.max_blocks = 24;  // P up to 24 * 16 - 128 = 256
+  p.num_blocks = 2 * 24 + 5;
+  p.scale = 0.25;
+  return p;
+}
+
+std::vector<test::HarnessTensor> decls(const std::vector<KernelTensor>& ts) {
+  std::vector<test::HarnessTensor> out;
+  for (const auto& t : ts)
+    out.push_back({t.name, t.dtype, t.shape});
+  return out;
+}
+
+// Random q / caches; each sequence's blocks are a scattered, reversed run of cache blocks; the entries past
+// the (P + Sq) / block_size used ones are -1, which the partial segment's speculative reads must skip.
+std::map<std::string, ref::HostTensor> inputs_for(const AttentionSegmentedCteParams& p, int64_t prior,
+                                                  int64_t bad_entry = -1) {
+  const auto all = attention_segmented_cte_inputs(p);
+  std::vector<test::HarnessTensor> random;
+  for (const auto& t : all) {
+    if (t.name == "q" || t.name == "k_cache" || t.name == "v_cache")
+      random.push_back({t.name, t.dtype, t.shape});
+  }
+  auto in = test::seeded_inputs(random, 42);
+  const int64_t used = (prior + p.seqlen_q) / p.block_size;
+  ref::HostTensor table{{p.batch, p.max_blocks}, std::vector<double>(size_t(p.batch * p.max_blocks), -1.0)};
+  for (int64_t b = 0; b < p.batch; ++b) {
+    for (int64_t i = 0; i < used; ++i)
+      table.data[size_t(b * p.max_blocks + i)] = double((7 * (b * used + used - 1 - i) + 3) % p.num_blocks);
+  }
+  if (bad_entry >= 0)
+    table.data[1] = double(bad_entry);
+  in["block_tables"] = table;
+  in["prior_tokens"] = ref::HostTensor{{1, 1}, {double(prior)}};
+  if (p.sink)
+    in["sink"] = ref::HostTensor{{p.bs_q(), 1}, std::vector<double>(size_t(p.bs_q()), 1.5)};
+  return in;
+}
+
+ref::HostTensor reference_out(const AttentionSegmentedCteParams& p,
+                              const std::map<std::string, ref::HostTensor>& in) {
+  ref::SegmentedCteRefParams rp;
+  rp.batch = p.batch;
+  rp.num_q_heads = p.num_q_heads;
+  rp.num_kv_heads = p.num_kv_heads;
+  rp.seqlen_q = p.seqlen_q;
+  rp.d = p.d;
+  rp.block_size = p.block_size;
+  rp.scale = p.scale;
+  rp.tp_q = p.tp_q;
+  rp.tp_out = p.tp_out;
+  rp.k_pre_transposed = p.k_pre_transposed;
+  ref::SegmentedCteRefInputs ri;
+  ri.q = &in.at("q");
+  ri.k_cache = &in.at("k_cache");
+  ri.v_cache = &in.at("v_cache");
+  ri.block_tables = &in.at("block_tables");
+  ri.prior_tokens = int64_t(in.at("prior_tokens").data[0]);
+  ri.sink = p.sink ? &in.at("sink") : nullptr;
+  return ref::attention_segmented_cte_reference(rp, ri).out;
+}
+
+ref::HostTensor run(const std::vector<isa::Program>& programs, const AttentionSegmentedCteParams& p,
+                    const std::map<std::string, ref::HostTensor>& in, uint64_t schedule_seed = 0) {
+  return test::run_functional(programs, in, decls(attention_segmented_cte_inputs(p)),
+                              decls(attention_segmented_cte_outputs(p)), kTrn2, schedule_seed)
+      .at("out");
+}
+
+std::string run_error(const std::vector<isa::Program>& programs, const AttentionSegmentedCteParams& p,
+                      const std::map<std::string, ref::HostTensor>& in) {
+  try {
+    run(programs, p, in);
+  } catch (const sim::ExecutionError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("attention_segmented_cte: one program for every prior_tokens, against the float64 reference") {
+  for (const bool variant : {false, true}) {
+    AttentionSegmentedCteParams p = small_params();
+    if (variant) {  // the other layouts and features
+      p.tp_q = false;
+      p.tp_out = true;
+      p.k_pre_transposed = true;
+      p.sink = true;
+    }
+    const auto programs = build_attention_segmented_cte(p, kTrn2);
+    // 0; less than a segment; one full segment; two full plus a partial one of 32; the table's maximum.
+    for (const int64_t prior : {0, 48, 64, 160, 256}) {
+      CAPTURE(variant);
+      CAPTURE(prior);
+      const auto in = inputs_for(p, prior);
+      const ref::HostTensor got = run(programs, p, in);
+      const auto r = ref::max_all_close(got, reference_out(p, in), ref::kAttentionSegmentedCteRtol,
+                                        ref::kAttentionSegmentedCteAtol);
+      INFO(r.description);
+      CHECK(r.passed);
+      // The unnormalised output is far from the normalised one, so a pass is informative; and the error is
+      // at bf16 rounding, well inside the tolerance.
+      CHECK(r.max_abs_err < 8e-3);
+    }
+  }
+}
+
+TEST_CASE("attention_segmented_cte: the segment loops are synchronised for every stream interleaving") {
+  const AttentionSegmentedCteParams p = small_params();
+  const auto programs = build_attention_segmented_cte(p, kTrn2);
+  const auto in = inputs_for(p, 160);
+  const ref::HostTensor first = run(programs, p, in);
+  for (const uint64_t seed : {3u, 11u}) {
+    CAPTURE(seed);
+    CHECK(run(programs, p, in, seed).data == first.data);
+  }
+}
+
+TEST_CASE("attention_segmented_cte: bad runtime values stop the run naming the instruction and the value") {
+  const AttentionSegmentedCteParams p = small_params();
+  const auto programs = build_attention_segmented_cte(p, kTrn2);
+  SUBCASE("prior_tokens not a multiple of block_size") {
+    auto in = inputs_for(p, 64);
+    in["prior_tokens"].data[0] = 72;
+    const std::string e = run_error(programs, p, in);
+    CHECK(e.find("reg_check") != std::string::npos);
+    CHECK(e.find("attention_segmented_cte.cpp") != std::string::npos);
+    CHECK(e.find("8") != std::string::npos);  // 72 % 16
+  }
+  SUBCASE("prior_tokens past what the block table holds, or negative") {
+    for (const double bad : {272.0, -16.0}) {
+      auto in = inputs_for(p, 64);
+      in["prior_tokens"].data[0] = bad;
+      const std::string e = run_error(programs, p, in);
+      CHECK(e.find("reg_check") != std::string::npos);
+      CHECK(e.find(std::to_string(int64_t(bad))) != std::string::npos);
+    }
+  }
+  SUBCASE("a block index past the cache") {
+    const auto in = inputs_for(p, 64, p.num_blocks + 2);
+    const std::string e = run_error(programs, p, in);
+    CHECK(e.find("dma_gather") != std::string::npos);
+    CHECK(e.find("index " + std::to_string(p.num_blocks + 2)) != std::string::npos);
+    CHECK(e.find("_cache") != std::string::npos);
+  }
+}
+
+TEST_CASE("attention_segmented_cte rejects parameters outside the kernel's constraints") {
+  auto rejects = [](auto change, const char* param) {
+    AttentionSegmentedCteParams p = small_params();
+    change(p);
+    CAPTURE(param);
+    try {
+      check_attention_segmented_cte_params(p);
+      FAIL("accepted");
+    } catch (const KernelParamError& e) {
+      CHECK(std::string(e.what()).find(std::string("attention_segmented_cte: ") + param + ":") == 0);
+    }
+  };
+  rejects([](auto& p) { p.block_size = 24; }, "block_size");
+  rejects([](auto& p) { p.block_size = 1024; }, "block_size");
+  rejects([](auto& p) { p.seqlen_q = 200; }, "seqlen_q");
+  rejects([](auto& p) { p.prior_seg_size = 72; }, "prior_seg_size");
+  rejects([](auto& p) { p.num_q_heads = 3; }, "num_q_heads");
+  rejects([](auto& p) { p.d = 256; }, "d");
+  rejects([](auto& p) { p.max_blocks = 4; }, "max_blocks");
+  rejects([](auto& p) { p.kv_dtype = DType::kFloat32; }, "kv_dtype");
+  rejects([](auto& p) { p.scale = 0; }, "scale");
+  rejects([](auto& p) { p.sliding_window = 64; }, "sliding_window");
+  rejects([](auto& p) { p.lnc = 2; }, "lnc");
+}
+
+}  // namespace
+}  // namespace tn::kernels

@@ -1,0 +1,194 @@
+// attention_segmented_cte in the CLI: its run-config parameters, the block tables and runtime values a run
+// feeds it, its float64 reference (kernels.md §3.1) and tolerances (§3.6).
+#include <cmath>
+#include <numeric>
+
+#include "kernels/attention_segmented_cte.hpp"
+#include "kernels/reference/attention_segmented_cte_reference.hpp"
+#include "kernels/reference/max_all_close.hpp"
+#include "kernels/reference/numpy_random.hpp"
+#include "tools/catalog_entries.hpp"
+
+namespace tn::cli {
+
+namespace {
+
+const std::set<std::string> kSegmentedKeys = {
+    "batch",         "num_q_heads",      "num_kv_heads", "seqlen_q",   "d",
+    "block_size",    "prior_seg_size",   "num_blocks",   "max_blocks", "prior_tokens",
+    "dtype",         "kv_dtype",         "scale",        "tp_q",       "tp_out",
+    "sink",          "k_pre_transposed", "k_scale",      "v_scale",    "block_order",
+    "table_padding", "sliding_window",   "kvp_offset",   "lnc"};
+
+// The block table: sequence b uses (P + Sq) / block_size distinct cache blocks, in table order either
+// b * max_blocks + i ("sequential", as the kernel's tests) or a seeded shuffle of all cache blocks
+// ("shuffled"); the entries past them hold `padding` (-1, skipped by the kernel's gathers, or 0).
+std::vector<double> block_table_values(const kernels::AttentionSegmentedCteParams& a, int64_t used,
+                                       bool shuffled, int64_t padding) {
+  std::vector<int64_t> ids(static_cast<size_t>(a.num_blocks));
+  std::iota(ids.begin(), ids.end(), 0);
+  if (shuffled) {
+    // Fisher-Yates driven by its own generator (seed 7), so q/k/v draws are unchanged.
+    ref::NumpyLegacyRandom rs(7);
+    for (size_t i = ids.size(); i > 1; --i)
+      std::swap(ids[i - 1], ids[static_cast<size_t>(rs.random_sample() * static_cast<double>(i))]);
+  }
+  std::vector<double> table(static_cast<size_t>(a.batch * a.max_blocks), static_cast<double>(padding));
+  for (int64_t b = 0; b < a.batch; ++b) {
+    for (int64_t i = 0; i < used; ++i) {
+      const int64_t slot = shuffled ? b * used + i : b * a.max_blocks + i;
+      table[static_cast<size_t>(b * a.max_blocks + i)] = static_cast<double>(ids[static_cast<size_t>(slot)]);
+    }
+  }
+  return table;
+}
+
+const ref::HostTensor* find(const HostTensors& in, const std::string& name) {
+  const auto it = in.find(name);
+  return it == in.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::MemoryLimits& limits) {
+  p.reject_unknown(kSegmentedKeys);
+  kernels::AttentionSegmentedCteParams a;
+  a.batch = p.get_int("batch", 1);
+  a.num_q_heads = p.get_int("num_q_heads", 1);
+  a.num_kv_heads = p.get_int("num_kv_heads", 1);
+  a.seqlen_q = p.get_int("seqlen_q");
+  a.d = p.get_int("d");
+  a.block_size = p.get_int("block_size");
+  a.prior_seg_size = p.get_int("prior_seg_size");
+  const int64_t prior_tokens = p.get_int("prior_tokens", 0);
+  if (a.block_size <= 0)
+    p.fail("block_size", "must be positive");
+  if (prior_tokens < 0 || prior_tokens % a.block_size != 0)
+    p.fail("prior_tokens", "must be a non-negative multiple of block_size (kernels.md §3.1)");
+  const int64_t used = (prior_tokens + a.seqlen_q) / a.block_size;  // table entries this run reads
+  a.max_blocks = p.get_int("max_blocks", used);
+  if (a.max_blocks < used) {
+    p.fail("max_blocks", "the table holds " + std::to_string(a.max_blocks) +
+                             " blocks; prior_tokens + seqlen_q needs " + std::to_string(used));
+  }
+  const std::string order = p.get_string("block_order", "sequential");
+  if (order != "sequential" && order != "shuffled")
+    p.fail("block_order", "expected \"sequential\" or \"shuffled\"");
+  const bool shuffled = order == "shuffled";
+  a.num_blocks = p.get_int("num_blocks", a.batch * (shuffled ? used : a.max_blocks));
+  const int64_t needed = shuffled ? a.batch * used : (a.batch - 1) * a.max_blocks + used;
+  if (a.num_blocks < needed) {
+    p.fail("num_blocks", "the cache holds " + std::to_string(a.num_blocks) + " blocks; the " + order +
+                             " block table needs " + std::to_string(needed));
+  }
+  const int64_t padding = p.get_int("table_padding", -1);
+  if (padding != -1 && padding != 0)
+    p.fail("table_padding", "expected -1 (skipped by the kernel's gathers) or 0");
+  a.dtype = read_dtype(p, "dtype", DType::kBFloat16);
+  a.kv_dtype = read_dtype(p, "kv_dtype", a.dtype);
+  a.scale = p.get_number("scale", 1.0);
+  a.tp_q = p.get_bool("tp_q", true);
+  a.tp_out = p.get_bool("tp_out", false);
+  a.k_pre_transposed = p.get_bool("k_pre_transposed", false);
+  std::optional<double> sink;
+  if (p.has("sink")) {
+    sink = p.get_number("sink");
+    a.sink = true;
+  }
+  if (p.has("k_scale") != p.has("v_scale"))
+    p.fail(p.has("k_scale") ? "v_scale" : "k_scale", "k_scale and v_scale come together (or neither)");
+  const double k_scale = p.get_number("k_scale", 1.0), v_scale = p.get_number("v_scale", 1.0);
+  a.kv_scales = p.has("k_scale");
+  a.sliding_window = p.get_int("sliding_window", 0);
+  a.kvp_offset = p.has("kvp_offset");
+  a.lnc = static_cast<int32_t>(p.get_int("lnc", 1));
+
+  KernelSetup s;
+  s.kernel = "attention_segmented_cte";
+  s.params = {{"batch", a.batch},
+              {"num_q_heads", a.num_q_heads},
+              {"num_kv_heads", a.num_kv_heads},
+              {"seqlen_q", a.seqlen_q},
+              {"d", a.d},
+              {"block_size", a.block_size},
+              {"prior_seg_size", a.prior_seg_size},
+              {"num_blocks", a.num_blocks},
+              {"max_blocks", a.max_blocks},
+              {"prior_tokens", prior_tokens},
+              {"dtype", dtype_name(a.dtype)},
+              {"kv_dtype", dtype_name(a.kv_dtype)},
+              {"scale", a.scale},
+              {"tp_q", a.tp_q},
+              {"tp_out", a.tp_out},
+              {"sink", sink ? nlohmann::json(*sink) : nlohmann::json()},
+              {"k_pre_transposed", a.k_pre_transposed},
+              {"k_scale", a.kv_scales ? nlohmann::json(k_scale) : nlohmann::json()},
+              {"v_scale", a.kv_scales ? nlohmann::json(v_scale) : nlohmann::json()},
+              {"block_order", order},
+              {"table_padding", padding},
+              {"lnc", a.lnc}};
+  try {
+    s.programs = kernels::build_attention_segmented_cte(a, limits);
+  } catch (const kernels::KernelParamError& e) {
+    throw kernel_param_error(p, e.what(), "attention_segmented_cte: ", kSegmentedKeys);
+  }
+
+  for (const kernels::KernelTensor& t : kernels::attention_segmented_cte_inputs(a)) {
+    TensorInfo info{t.name, t.dtype, t.shape};  // q, k_cache, v_cache: uniform [0, 1) (kernels.md §3.6)
+    if (t.name == "block_tables") {
+      info.fill = InputFill::kValues;
+      info.values = block_table_values(a, used, shuffled, padding);
+    } else if (t.name == "prior_tokens") {
+      info.fill = InputFill::kValues;
+      info.values = {static_cast<double>(prior_tokens)};
+    } else if (t.name == "sink" || t.name == "k_scale" || t.name == "v_scale") {
+      info.fill = InputFill::kValues;
+      const double v = t.name == "sink" ? *sink : t.name == "k_scale" ? k_scale : v_scale;
+      info.values.assign(static_cast<size_t>(t.shape[0]), v);
+    }
+    s.inputs.push_back(std::move(info));
+  }
+  for (const kernels::KernelTensor& t : kernels::attention_segmented_cte_outputs(a))
+    s.outputs.push_back({t.name, t.dtype, t.shape});
+
+  auto prior_of = [](const HostTensors& in) {
+    return static_cast<int64_t>(std::llround(in.at("prior_tokens").data[0]));
+  };
+  // QK^T and PV over the visible pairs: every prior key, causal within the active keys.
+  s.model_flops = [a, prior_of](const HostTensors& in) {
+    const double sq = static_cast<double>(a.seqlen_q), prior = static_cast<double>(prior_of(in));
+    return 4.0 * static_cast<double>(a.d) * static_cast<double>(a.bs_q()) * (sq * prior + sq * (sq + 1) / 2);
+  };
+  s.rtol = ref::kAttentionSegmentedCteRtol;
+  s.atol = ref::kAttentionSegmentedCteAtol;
+  s.reference = [a, prior_of](const HostTensors& in) {
+    ref::SegmentedCteRefParams rp;
+    rp.batch = a.batch;
+    rp.num_q_heads = a.num_q_heads;
+    rp.num_kv_heads = a.num_kv_heads;
+    rp.seqlen_q = a.seqlen_q;
+    rp.d = a.d;
+    rp.block_size = a.block_size;
+    rp.scale = a.scale;
+    rp.tp_q = a.tp_q;
+    rp.tp_out = a.tp_out;
+    rp.k_pre_transposed = a.k_pre_transposed;
+    if (a.kv_scales) {
+      rp.k_scale = in.at("k_scale").data[0];  // the reference's per-tensor reading (kernels.md §3.1)
+      rp.v_scale = in.at("v_scale").data[0];
+    }
+    ref::SegmentedCteRefInputs ri;
+    ri.q = find(in, "q");
+    ri.k_cache = find(in, "k_cache");
+    ri.v_cache = find(in, "v_cache");
+    ri.block_tables = find(in, "block_tables");
+    ri.prior_tokens = prior_of(in);
+    ri.sink = find(in, "sink");
+    HostTensors out;
+    out["out"] = ref::attention_segmented_cte_reference(rp, ri).out;
+    return out;
+  };
+  return s;
+}
+
+}  // namespace tn::cli

@@ -1,0 +1,95 @@
+// attention_segmented_cte end to end: one program whose runtime prior_tokens decides how many segments run,
+// as the summary and the trace show it.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "tools/tests/cli_harness.hpp"
+#include "traces/perfetto_trace_reader.hpp"
+
+namespace tn::cli::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Blocks of 128, segments of 512, a block table of 40 entries: P up to 40 * 128 - 256 = 4864.
+std::string config_with_prior(int64_t prior) {
+  return R"({"kernel": "attention_segmented_cte",
+             "params": {"batch": 1, "num_q_heads": 2, "num_kv_heads": 1, "seqlen_q": 256, "d": 64,
+                        "block_size": 128, "prior_seg_size": 512, "max_blocks": 40, "scale": 0.125,
+                        "prior_tokens": )" +
+         std::to_string(prior) + R"(}, "mode": "both"})";
+}
+
+json run_summary(const fs::path& dir, int64_t prior) {
+  write_text(dir / "config.json", config_with_prior(prior));
+  const CommandResult r =
+      trnsim("run " + (dir / "config.json").string() + " --out " + (dir / "out").string());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return json::parse(read_text(dir / "out" / "summary.json"));
+}
+
+TEST_CASE("cli segmented: prior_tokens 0, 640 and 4096 run one program with different loop trips") {
+  const fs::path dir = scratch_dir("segmented_priors");
+  std::map<int64_t, json> s;
+  for (const int64_t prior : {0, 640, 4096}) {
+    fs::create_directories(dir / std::to_string(prior));
+    s[prior] = run_summary(dir / std::to_string(prior), prior);
+    CHECK(s[prior]["numerics"]["passed"].get<bool>());
+  }
+  CHECK(s[0]["program_hash"] == s[640]["program_hash"]);
+  CHECK(s[0]["program_hash"] == s[4096]["program_hash"]);
+  // Two loops per head (kernels.md §3.3): the partial segment (0 or 1 trip) and the full segments
+  // (floor(P / 512) trips), each entered once per Q head.
+  auto trips = [&](int64_t prior) {
+    std::vector<uint64_t> t;
+    for (const auto& l : s[prior]["timing"]["loops"]) {
+      CHECK(l["entries"].get<uint64_t>() == 2);
+      t.push_back(l["trips"].get<uint64_t>());
+    }
+    return t;
+  };
+  CHECK(trips(0) == std::vector<uint64_t>{0, 0});
+  CHECK(trips(640) == std::vector<uint64_t>{2, 2});    // 640 = 1 full segment + 128 tokens
+  CHECK(trips(4096) == std::vector<uint64_t>{0, 16});  // 8 full segments per head
+  const double t0 = s[0]["timing"]["total_ns"], t640 = s[640]["timing"]["total_ns"],
+               t4096 = s[4096]["timing"]["total_ns"];
+  CHECK(t0 < t640);
+  CHECK(t640 < t4096);
+}
+
+TEST_CASE("cli segmented: the trace shows each block gather on its DMA queue, naming its block index") {
+  const fs::path dir = scratch_dir("segmented_trace");
+  run_summary(dir, 640);
+  const trace::DecodedTrace decoded = trace::read_perfetto_trace_file(dir / "out" / "trace.pftrace");
+  for (const auto& p : trace::check_perfetto_trace(decoded))
+    FAIL_CHECK(p);
+  std::map<uint64_t, std::string> track_names;
+  for (const auto& packet : decoded.packets) {
+    if (packet.track_descriptor)
+      track_names[packet.track_descriptor->uuid] = packet.track_descriptor->name;
+  }
+  // The table is 0..6 (P = 640 and 256 active tokens: 7 blocks of 128), then -1 padding that the partial
+  // segment's speculative read of 4 blocks from block 4 reaches (entry 7).
+  std::set<std::string> v_blocks;
+  for (const auto& packet : decoded.packets) {
+    if (!packet.track_event || packet.track_event->name != "dma_gather")
+      continue;
+    const std::string track = track_names[packet.track_event->track_uuid.value_or(0)];
+    CAPTURE(track);
+    CHECK(track.rfind("q", 0) == 0);  // a DMA queue's track
+    for (const auto& a : packet.track_event->annotations) {
+      const bool v_queue = track.rfind("qSyncIO2", 0) == 0 || track.rfind("qGpSimdIO1", 0) == 0;  // lanes too
+      if (a.name == "indices" && v_queue)
+        v_blocks.insert(std::get<std::string>(a.value));
+    }
+  }
+  CHECK(v_blocks == std::set<std::string>{"-1", "0", "1", "2", "3", "4", "5", "6"});
+}
+
+}  // namespace
+}  // namespace tn::cli::test
