@@ -52,9 +52,11 @@ AccessPattern first_element(const Buffer& b) { return columns(partitions(b.ap, 0
 
 // Which keys of a pass a query sees (kernels.md §3.1, §3.3).
 enum class PassKind {
-  kActive,   // the Sq active keys, causal (key i visible to query j iff i <= j), plus the sink
-  kPartial,  // a prior segment of which only the first `partial` keys are prior tokens
-  kFull,     // a whole prior segment: every key visible
+  kActive,       // the Sq active keys, causal (key i visible to query j iff i <= j), plus the sink
+  kPartial,      // a prior segment of which only the first `partial` keys are prior tokens
+  kFull,         // a whole prior segment: every key visible
+  kWindowPrior,  // SWA (§3.4): the prior blocks before the active ones, of which the last eff_prior are prior
+                 // tokens, seen within the window
 };
 
 class SegmentedGenerator {
@@ -63,14 +65,18 @@ class SegmentedGenerator {
       : m_p(p), m_b("attention_segmented_cte", limits) {
     m_groups = p.seqlen_q / kQGroup;
     m_blocks_per_seg = p.prior_seg_size / p.block_size;
-    m_max_keys = std::max(p.prior_seg_size, p.seqlen_q);
+    // SWA (§3.4): the window's prior blocks, at least one K tile's worth.
+    m_window_blocks = p.sliding_window > 0
+                          ? std::max(ceil_div(p.sliding_window - 1, p.block_size), kKTile / p.block_size)
+                          : 0;
+    m_max_keys = std::max({p.prior_seg_size, p.seqlen_q, m_window_blocks * p.block_size});
     for (const KernelTensor& t : attention_segmented_cte_inputs(p))
       m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
     for (const KernelTensor& t : attention_segmented_cte_outputs(p))
       m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
     // Private HBM (kernels.md §3.3): the block table padded so that every segment's read stays inside its
     // row, and the unnormalised output of two heads (so one head's normalisation overlaps the next).
-    m_table_width = (p.max_blocks / m_blocks_per_seg + 1) * m_blocks_per_seg;
+    m_table_width = std::max((p.max_blocks / m_blocks_per_seg + 1) * m_blocks_per_seg, m_window_blocks);
     m_tensor["block_tables_padded"] =
         m_b.hbm_tensor("block_tables_padded", DType::kInt32, {p.batch, m_table_width}, TensorKind::kInternal);
     m_tensor["o_accumulator"] =
@@ -132,7 +138,7 @@ class SegmentedGenerator {
       m_b.memset(m_tiles.k_staging.ap, 0.0f, Engine::kPool);
     }
     m_tiles.index = m_b.sbuf("block_index_sb", DType::kInt32, 1,
-                             {std::max(m_blocks_per_seg, m_p.seqlen_q / m_p.block_size)});
+                             {std::max({m_blocks_per_seg, m_p.seqlen_q / m_p.block_size, m_window_blocks})});
     m_q = m_b.sbuf("q_sb", DType::kBFloat16, d, {m_p.seqlen_q}, 32);
     const int64_t stat_cols = ceil_div(m_max_keys, kKTile) + 1;  // + the sink column
     for (int i = 0; i < 2; ++i) {
@@ -200,6 +206,19 @@ class SegmentedGenerator {
     m_b.memset(m_zero.ap, 0.0f);
     m_causal_bound = m_b.sbuf("range_sel_ubs", DType::kFloat32, kQGroup, {m_groups});
     m_b.iota(m_causal_bound.ap, 0, 1, {kQGroup, 0, 0, 0});
+    if (m_p.sliding_window > 0) {
+      // Active key x is visible to query q iff q - (W - 1) <= x <= q. The window's prior keys: the last
+      // eff_prior = min(window_blocks * block_size, P) of them are prior tokens, key y sitting at position
+      // P - eff_prior + y, visible iff eff_prior + q - (W - 1) <= y < eff_prior.
+      const float w1 = static_cast<float>(m_p.sliding_window - 1);
+      m_window_lower = m_b.sbuf("range_sel_lbs", DType::kFloat32, kQGroup, {m_groups});
+      m_b.tensor_scalar(m_window_lower.ap, m_causal_bound.ap, AluOp::kSubtract, imm(w1));
+      m_eff_prior = m_b.sbuf("eff_prior_tokens", DType::kFloat32, kQGroup, {1});
+      m_b.tensor_scalar(m_eff_prior.ap, p_f.ap, AluOp::kMin,
+                        imm(static_cast<float>(m_window_blocks * m_p.block_size)));
+      m_prior_lower = m_b.sbuf("range_sel_lbs_prior", DType::kFloat32, kQGroup, {m_groups});
+      m_b.tensor_scalar(m_prior_lower.ap, m_window_lower.ap, AluOp::kAdd, column(m_eff_prior.ap));
+    }
     if (m_p.sink)
       m_sink = m_b.sbuf("sink_sb", DType::kFloat32, kQGroup, {1});
     if (m_p.kv_scales) {
@@ -240,6 +259,16 @@ class SegmentedGenerator {
 
     load_kv_cache(m_b, L, m_tiles, m_queues, b, h, m_active_blk.ap, m_p.seqlen_q / m_p.block_size);
     attention_pass(PassKind::kActive, m_p.seqlen_q);
+
+    if (m_p.sliding_window > 0) {
+      // §3.4: one pass over the window's prior blocks, from max(0, active_blk - window_blocks).
+      m_b.tensor_scalar(prior_blk, m_active_blk.ap, AluOp::kSubtract,
+                        imm(static_cast<float>(m_window_blocks)), AluOp::kMax, imm(0.0f));
+      load_kv_cache(m_b, L, m_tiles, m_queues, b, h, prior_blk, m_window_blocks);
+      attention_pass(PassKind::kWindowPrior, m_window_blocks * m_p.block_size);
+      normalise(bq);
+      return;
+    }
 
     // prior_blk = nfull * blocks_per_seg: the partial segment's first block.
     m_b.tensor_scalar(prior_blk, first_element(m_nfull), AluOp::kMultiply,
@@ -290,29 +319,43 @@ class SegmentedGenerator {
     const int p = static_cast<int>(g % 2);
     const int32_t d = static_cast<int32_t>(m_p.d);
     const bool active = kind == PassKind::kActive;
-    const int64_t q_last = g * kQGroup + kQGroup - 1;  // the group's last query position (active pass)
-    // Causal compute skipping: the active pass stops at the group's diagonal.
+    const int64_t W = m_p.sliding_window;
+    const int64_t q_first = g * kQGroup, q_last = q_first + kQGroup - 1;  // the group's query positions
+    // Static compute skipping in the active pass: keys past the group's diagonal, and with a window the
+    // 128-key blocks every query of the group has left behind.
     const int64_t visible_keys = active ? std::min(keys, q_last + 1) : keys;
-    const int64_t n_tiles = ceil_div(visible_keys, kKTile);
-    const AccessPattern q_group = columns(partitions(m_q.ap, 0, d), g * kQGroup, kQGroup);
+    const int64_t first_key = active && W > 0 ? std::max<int64_t>(0, q_first - (W - 1)) / kVTile * kVTile : 0;
+    const int64_t first_tile = first_key / kKTile;
+    const int64_t n_tiles = ceil_div(visible_keys, kKTile) - first_tile;
+    const AccessPattern q_group = columns(partitions(m_q.ap, 0, d), q_first, kQGroup);
+    // Visible: lower <= key (cmp0 ge) and key (upper_cmp) upper, per query row.
+    const AccessPattern lower = kind == PassKind::kWindowPrior ? columns(m_prior_lower.ap, g, 1)
+                                : active && W > 0              ? columns(m_window_lower.ap, g, 1)
+                                                               : m_zero.ap;
+    const AccessPattern upper = kind == PassKind::kPartial       ? m_partial.ap
+                                : kind == PassKind::kWindowPrior ? m_eff_prior.ap
+                                                                 : columns(m_causal_bound.ap, g, 1);
+    const CmpOp upper_cmp = active ? CmpOp::kLe : CmpOp::kLt;
 
     // QK^T, masked, scaled, with each tile's row max.
-    for (int64_t t = 0; t < n_tiles; ++t) {
+    for (int64_t i = 0; i < n_tiles; ++i) {
+      const int64_t t = first_tile + i;
       const int64_t k0 = t * kKTile, w = std::min(kKTile, visible_keys - k0);
       Buffer psum = m_b.psum_at_bank("mm1_psum", static_cast<int32_t>(t % kScoreBanks), DType::kFloat32,
                                      kQGroup, {kKTile});
       const AccessPattern scores = columns(psum.ap, 0, w);
       m_b.matmul(scores, q_group, columns(partitions(m_tiles.k[t].ap, 0, d), 0, w), false);
       const AccessPattern masked = columns(m_scores[p].ap, k0, w);
-      const AccessPattern tile_max = columns(m_tile_max[p].ap, t, 1);
-      const bool diagonal = active && k0 + w - 1 > g * kQGroup;
+      const AccessPattern tile_max = columns(m_tile_max[p].ap, i, 1);
+      // Whether some key of the tile is hidden from some query of the group.
+      const bool needs_mask = kind == PassKind::kPartial || kind == PassKind::kWindowPrior ||
+                              (active && (k0 + w - 1 > q_first || (W > 0 && k0 <= q_last - W)));
       AccessPattern src = scores;
-      if (diagonal || kind == PassKind::kPartial) {
-        // Keys outside [0, bound] (active: the query's position) or [0, partial) (partial) get the most
-        // negative float, before scaling so that it stays hugely negative (kernels.md §1.6).
-        const AccessPattern bound = active ? columns(m_causal_bound.ap, g, 1) : m_partial.ap;
-        m_b.range_select(masked, scores, CmpOp::kGe, m_zero.ap, active ? CmpOp::kLe : CmpOp::kLt, bound,
-                         static_cast<float>(k0), kFmin, {});
+      if (needs_mask) {
+        // Hidden keys get the most negative float, before scaling so that it stays hugely negative
+        // (kernels.md §1.6).
+        m_b.range_select(masked, scores, CmpOp::kGe, lower, upper_cmp, upper, static_cast<float>(k0), kFmin,
+                         {});
         src = masked;
       }
       m_b.tensor_scalar_reduce(masked, src, AluOp::kMultiply, imm(static_cast<float>(m_p.scale)), AluOp::kMax,
@@ -336,17 +379,17 @@ class SegmentedGenerator {
     }
 
     // exp(s - max) with per-tile row sums; the transposed blocks feed P.V.
-    for (int64_t t = 0; t < n_tiles; ++t) {
-      const int64_t k0 = t * kKTile, w = std::min(kKTile, visible_keys - k0);
+    for (int64_t i = 0; i < n_tiles; ++i) {
+      const int64_t k0 = (first_tile + i) * kKTile, w = std::min(kKTile, visible_keys - k0);
       m_b.activation(columns(m_exp[p].ap, k0, w), columns(m_scores[p].ap, k0, w), ActFunc::kExp, imm(1.0f),
-                     some(running), some(columns(m_tile_sum[p].ap, t, 1)));
+                     some(running), some(columns(m_tile_sum[p].ap, i, 1)));
     }
     if (sink) {
       m_b.activation(columns(m_tile_sum[p].ap, n_tiles, 1), m_sink.ap, ActFunc::kExp, imm(1.0f),
                      some(running));
     }
-    const int64_t n_blocks = ceil_div(visible_keys, kVTile);
-    for (int64_t v = 0; v < n_blocks; ++v) {
+    const int64_t first_block = first_key / kVTile, n_blocks = ceil_div(visible_keys, kVTile);
+    for (int64_t v = first_block; v < n_blocks; ++v) {
       const int64_t rows = std::min(kVTile, visible_keys - v * kVTile);
       m_b.dma_transpose(
           m_exp_queue,
@@ -354,10 +397,10 @@ class SegmentedGenerator {
           columns(m_exp[p].ap, v * kVTile, rows));
     }
     Buffer pv = m_b.psum_at_bank("mm2_psum", kPvFirstBank + p, DType::kFloat32, kQGroup, {m_p.d});
-    for (int64_t v = 0; v < n_blocks; ++v) {
+    for (int64_t v = first_block; v < n_blocks; ++v) {
       const int32_t rows = static_cast<int32_t>(std::min(kVTile, visible_keys - v * kVTile));
       m_b.matmul(pv.ap, columns(partitions(m_exp_tp[p].ap, 0, rows), v * kQGroup, kQGroup),
-                 partitions(m_tiles.v[v].ap, 0, rows), v > 0);
+                 partitions(m_tiles.v[v].ap, 0, rows), v > first_block);
     }
 
     // The running sum and the unnormalised output (in private HBM between passes).
@@ -409,7 +452,7 @@ class SegmentedGenerator {
 
   const AttentionSegmentedCteParams& m_p;
   ProgramBuilder m_b;
-  int64_t m_groups = 0, m_blocks_per_seg = 0, m_max_keys = 0, m_table_width = 0;
+  int64_t m_groups = 0, m_blocks_per_seg = 0, m_window_blocks = 0, m_max_keys = 0, m_table_width = 0;
   int64_t m_slot = 0;
   std::map<std::string, int32_t> m_tensor;
   int32_t m_q_queue = -1, m_exp_queue = -1, m_out_queue = -1;
@@ -420,6 +463,7 @@ class SegmentedGenerator {
   Buffer m_running_max, m_running_sum, m_recip;
   Buffer m_nfull, m_partial, m_is_partial, m_active_blk, m_prior_blk;
   Buffer m_zero, m_causal_bound, m_sink, m_k_scale, m_v_scale;
+  Buffer m_window_lower, m_eff_prior, m_prior_lower;  // SWA
 };
 
 bool is_power_of_two(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
@@ -487,8 +531,8 @@ void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p) 
     reject("kv_dtype", "the caches must be bfloat16, float8_e4m3 or float8_e5m2");
   if (!(p.scale > 0) || !std::isfinite(p.scale))
     reject("scale", "must be positive and finite (masked scores are filled with -FLT_MAX before scaling)");
-  if (p.sliding_window != 0)
-    reject("sliding_window", "the SWA path (kernels.md §3.4) is not generated by trnsim yet");
+  if (p.sliding_window < 0 || p.sliding_window % p.block_size != 0)
+    reject("sliding_window", "must be 0 (none) or a positive multiple of block_size");
   if (p.kvp_offset)
     reject("kvp_offset", "the KV-parallel mode is not generated by trnsim yet");
   if (p.lnc != 1)

@@ -9,9 +9,12 @@
 //   3. a loop of trip count nfull: the full prior segments, newest first, each merged by online softmax
 //      (the accumulator round-trips through HBM);
 //   4. normalisation (and v_scale), written in the q dtype, transposed for tp_out.
+// With a sliding window W (§3.4) steps 2-3 become one pass over the window's prior blocks, the
+// max(ceil((W-1)/block_size), 512/block_size) blocks before the active ones, masked at run time.
 // Differences from the real kernel (README "Known differences"): the partial segment is merged by the same
 // online-softmax step as the full segments instead of a separate pass and HBM reduce (§3.5), with the same
-// visiting order and the same math; K blocks are transposed on PE per 128 keys instead of by the DGE's
+// visiting order and the same math; with SWA the window's prior keys are a second pass merged the same way
+// rather than prior tiles of one pass; K blocks are transposed on PE per 128 keys instead of by the DGE's
 // transposing gather; Q groups run one after another without the attention_cte software pipeline.
 #pragma once
 #include <cstdint>
@@ -40,7 +43,7 @@ struct AttentionSegmentedCteParams {
   bool sink = false;              // runtime input sink (bs_q, 1) fp32
   bool k_pre_transposed = false;  // k_cache (num_blocks * n_kv, d, block_size)
   bool kv_scales = false;         // runtime inputs k_scale, v_scale (128, 1) fp32
-  int64_t sliding_window = 0;     // not generated yet (rejected)
+  int64_t sliding_window = 0;     // W > 0: key k hidden from query i when k < P + i - (W - 1) (§3.4)
   bool kvp_offset = false;        // not generated yet (rejected)
   int32_t lnc = 1;                // 2 not generated yet (rejected)
 

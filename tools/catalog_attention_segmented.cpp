@@ -170,6 +170,7 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
     rp.d = a.d;
     rp.block_size = a.block_size;
     rp.scale = a.scale;
+    rp.sliding_window = a.sliding_window;
     rp.tp_q = a.tp_q;
     rp.tp_out = a.tp_out;
     rp.k_pre_transposed = a.k_pre_transposed;

@@ -14,7 +14,7 @@ uniform [0, 1) inputs (seed 42), tolerance max-mode rtol 1e-2 atol 1e-2 (the CLI
     0, 256 (less than a segment), 768 (a full segment plus a partial one), 1024 (two full segments) and 1664
     (three full segments plus a partial one). The block table is sized for the largest P, so the five
     prior_tokens values of one (block size, ratio) share one program;
-  * "gptoss": d 64 with sink 2.0 (the gpt-oss sweep without SWA);
+  * "gptoss": d 64 with sink 2.0 (the gpt-oss sweep without SWA), "gptoss_swa" with SWA W 128;
   * "prescaled": Q taken as pre-scaled, scale 1.0 (sharper softmax);
   * "fp8_e4m3" (k_scale 1.5, v_scale 0.5) and "fp8_e5m2" (1.67, 1.67): FP8 caches;
   * "kpt": the k_pre_transposed cache layout;
@@ -50,6 +50,8 @@ def base(block_size, ratio, prior):
 
 VARIANTS = {
     "gptoss": ({"d": 64, "scale": 0.125, "sink": 2.0}, "d 64 with sink 2.0 (gpt-oss)"),
+    "gptoss_swa": ({"d": 64, "scale": 0.125, "sink": 2.0, "sliding_window": 128},
+                   "d 64 with sink 2.0 and a sliding window of 128 (gpt-oss SWA, kernels.md §3.4)"),
     "prescaled": ({"scale": 1.0}, "Q pre-scaled, scale 1.0"),
     "fp8_e4m3": ({"kv_dtype": "float8_e4m3", "k_scale": 1.5, "v_scale": 0.5}, "FP8 e4m3 caches, k_scale 1.5, v_scale 0.5"),
     "fp8_e5m2": ({"kv_dtype": "float8_e5m2", "k_scale": 1.67, "v_scale": 1.67},

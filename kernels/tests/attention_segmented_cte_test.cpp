@@ -78,6 +78,7 @@ ref::HostTensor reference_out(const AttentionSegmentedCteParams& p,
   rp.d = p.d;
   rp.block_size = p.block_size;
   rp.scale = p.scale;
+  rp.sliding_window = p.sliding_window;
   rp.tp_q = p.tp_q;
   rp.tp_out = p.tp_out;
   rp.k_pre_transposed = p.k_pre_transposed;
@@ -109,12 +110,16 @@ std::string run_error(const std::vector<isa::Program>& programs, const Attention
 }
 
 TEST_CASE("attention_segmented_cte: one program for every prior_tokens, against the float64 reference") {
-  for (const bool variant : {false, true}) {
+  for (const int variant : {0, 1, 2}) {
     AttentionSegmentedCteParams p = small_params();
-    if (variant) {  // the other layouts and features
+    if (variant == 1) {  // the other layouts and features
       p.tp_q = false;
       p.tp_out = true;
       p.k_pre_transposed = true;
+      p.sink = true;
+    }
+    if (variant == 2) {  // SWA (§3.4): a window shorter than the active part and than the prior part
+      p.sliding_window = 48;
       p.sink = true;
     }
     const auto programs = build_attention_segmented_cte(p, kTrn2);
@@ -196,7 +201,7 @@ TEST_CASE("attention_segmented_cte rejects parameters outside the kernel's const
   rejects([](auto& p) { p.max_blocks = 4; }, "max_blocks");
   rejects([](auto& p) { p.kv_dtype = DType::kFloat32; }, "kv_dtype");
   rejects([](auto& p) { p.scale = 0; }, "scale");
-  rejects([](auto& p) { p.sliding_window = 64; }, "sliding_window");
+  rejects([](auto& p) { p.sliding_window = 24; }, "sliding_window");
   rejects([](auto& p) { p.lnc = 2; }, "lnc");
 }
 
