@@ -35,18 +35,6 @@ int64_t align_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
   throw KernelParamError("attention_cte: " + param + ": " + rule);
 }
 
-// The HBM view [rows, cols] of a 3-D tensor's batch `b`: rows `row0..` of length `cols` each.
-AccessPattern hbm_rows(int32_t tensor, DType dt, int64_t batch_offset, int64_t row_stride, int64_t row0,
-                       int64_t rows, int64_t col0, int64_t cols) {
-  return hbm_ap(tensor, dt, batch_offset + row0 * row_stride + col0, {row_stride, rows}, {{1, cols}});
-}
-
-// One HBM element read by all 128 partitions (a zero-stride partition dimension): how runtime scalars
-// (cp_offset, prior_used_len, sink) reach every lane. The DMA converts them to fp32 on the way.
-AccessPattern hbm_broadcast(int32_t tensor, DType dt, int64_t element) {
-  return hbm_ap(tensor, dt, element, {0, kQGroup}, {{1, 1}});
-}
-
 // Derived tiling parameters (kernels.md §1.4, _compute_tile_parameters).
 struct Derived {
   bool is_causal = false;         // static compute skipping and static masks; off for contiguous CP

@@ -37,17 +37,6 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
   throw KernelParamError("attention_segmented_cte: " + param + ": " + rule);
 }
 
-// [rows, cols] of a 3-D HBM tensor: rows row0.. of `row_stride` elements from `base`.
-AccessPattern hbm_rows(int32_t tensor, DType dt, int64_t base, int64_t row_stride, int64_t row0, int64_t rows,
-                       int64_t col0, int64_t cols) {
-  return hbm_ap(tensor, dt, base + row0 * row_stride + col0, {row_stride, rows}, {{1, cols}});
-}
-
-// Element `element` of an HBM tensor read by all 128 partitions (a zero partition stride).
-AccessPattern hbm_broadcast(int32_t tensor, DType dt, int64_t element) {
-  return hbm_ap(tensor, dt, element, {0, kQGroup}, {{1, 1}});
-}
-
 AccessPattern first_element(const Buffer& b) { return columns(partitions(b.ap, 0, 1), 0, 1); }
 
 // Which keys of a pass a query sees (kernels.md §3.1, §3.3).
@@ -164,7 +153,7 @@ class SegmentedGenerator {
 
   // ---- the runtime values of §3.3 "Per call", on every partition, and the guards on P ----
   void runtime_values() {
-    const int64_t bs = m_p.block_size, seg = m_p.prior_seg_size;
+    const int64_t bs = m_p.block_size;
     Buffer p_int = m_b.sbuf("prior_tokens_sb", DType::kInt32, kQGroup, {1});
     m_b.dma_copy(m_q_queue, p_int.ap, hbm_broadcast(tensor("prior_tokens"), DType::kInt32, 0));
     // P must lie within the block table and be a multiple of block_size (the kernel's contract, §3.1):
@@ -179,22 +168,8 @@ class SegmentedGenerator {
 
     Buffer p_f = m_b.sbuf("prior_tokens_f", DType::kFloat32, kQGroup, {1});
     m_b.tensor_copy(p_f.ap, p_int.ap);
-    // nfull = floor(P * (1 / seg)) with the floor helper, as the kernel computes it (§3.3).
-    Buffer ratio = m_b.sbuf("prior_segments_f", DType::kFloat32, kQGroup, {1});
-    m_b.tensor_scalar(ratio.ap, p_f.ap, AluOp::kMultiply,
-                      imm(static_cast<float>(1.0 / static_cast<double>(seg))));
-    m_nfull = m_b.sbuf("num_full_segments", DType::kInt32, kQGroup, {1});
-    floor_nisa(m_b, m_nfull.ap, ratio.ap);
-    // partial = P - nfull * seg; its guard catches an fp32 reciprocal that rounded nfull the wrong way.
-    m_partial = m_b.sbuf("partial_tokens", DType::kFloat32, kQGroup, {1});
-    m_b.scalar_tensor_tensor(m_partial.ap, m_nfull.ap, AluOp::kMultiply, imm(static_cast<float>(-seg)),
-                             AluOp::kAdd, p_f.ap);
-    Buffer partial_int = m_b.sbuf("partial_tokens_int", DType::kInt32, 1, {1});
-    m_b.tensor_copy(partial_int.ap, first_element(m_partial));
-    m_b.emit(dve, RegLoad{kRegScratch, partial_int.ap}, Loc::current());
-    m_b.emit(dve, RegCheck{kRegScratch, 0, static_cast<int32_t>(seg - 1)}, Loc::current());
-    m_is_partial = m_b.sbuf("is_partial", DType::kInt32, 1, {1});
-    m_b.tensor_scalar(m_is_partial.ap, first_element(m_partial), AluOp::kIsGt, imm(0.0f));
+    if (m_p.sliding_window == 0)
+      segment_counts(p_f);  // the SWA path has no segment loops (§3.4)
     // The active blocks start at P / block_size (a shift: block_size is a power of two).
     m_active_blk = m_b.sbuf("active_blk", DType::kInt32, 1, {1});
     m_b.tensor_scalar(m_active_blk.ap, first_element(p_int), AluOp::kShiftRight,
@@ -229,6 +204,28 @@ class SegmentedGenerator {
       m_b.dma_copy(m_q_queue, m_v_scale.ap,
                    hbm_ap(tensor("v_scale"), DType::kFloat32, 0, {1, kQGroup}, {{1, 1}}));
     }
+  }
+
+  // nfull, partial and is_partial, the segment loops' trip counts (§3.3), from P in fp32.
+  void segment_counts(const Buffer& p_f) {
+    const int64_t seg = m_p.prior_seg_size;
+    const int32_t dve = m_b.engine_stream(Engine::kDve);
+    // nfull = floor(P * (1 / seg)) with the floor helper, as the kernel computes it (§3.3).
+    Buffer ratio = m_b.sbuf("prior_segments_f", DType::kFloat32, kQGroup, {1});
+    m_b.tensor_scalar(ratio.ap, p_f.ap, AluOp::kMultiply,
+                      imm(static_cast<float>(1.0 / static_cast<double>(seg))));
+    m_nfull = m_b.sbuf("num_full_segments", DType::kInt32, kQGroup, {1});
+    floor_nisa(m_b, m_nfull.ap, ratio.ap);
+    // partial = P - nfull * seg; its guard catches an fp32 reciprocal that rounded nfull the wrong way.
+    m_partial = m_b.sbuf("partial_tokens", DType::kFloat32, kQGroup, {1});
+    m_b.scalar_tensor_tensor(m_partial.ap, m_nfull.ap, AluOp::kMultiply, imm(static_cast<float>(-seg)),
+                             AluOp::kAdd, p_f.ap);
+    Buffer partial_int = m_b.sbuf("partial_tokens_int", DType::kInt32, 1, {1});
+    m_b.tensor_copy(partial_int.ap, first_element(m_partial));
+    m_b.emit(dve, RegLoad{kRegScratch, partial_int.ap}, Loc::current());
+    m_b.emit(dve, RegCheck{kRegScratch, 0, static_cast<int32_t>(seg - 1)}, Loc::current());
+    m_is_partial = m_b.sbuf("is_partial", DType::kInt32, 1, {1});
+    m_b.tensor_scalar(m_is_partial.ap, first_element(m_partial), AluOp::kIsGt, imm(0.0f));
   }
 
   KvCacheLayout cache_layout() const {

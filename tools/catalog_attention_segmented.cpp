@@ -4,7 +4,7 @@
 #include <numeric>
 
 #include "kernels/attention_segmented_cte.hpp"
-#include "kernels/reference/attention_segmented_cte_reference.hpp"
+#include "kernels/attention_segmented_cte_reference_params.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/reference/numpy_random.hpp"
 #include "tools/catalog_entries.hpp"
@@ -41,11 +41,6 @@ std::vector<double> block_table_values(const kernels::AttentionSegmentedCteParam
     }
   }
   return table;
-}
-
-const ref::HostTensor* find(const HostTensors& in, const std::string& name) {
-  const auto it = in.find(name);
-  return it == in.end() ? nullptr : &it->second;
 }
 
 }  // namespace
@@ -151,43 +146,14 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
   for (const kernels::KernelTensor& t : kernels::attention_segmented_cte_outputs(a))
     s.outputs.push_back({t.name, t.dtype, t.shape});
 
-  auto prior_of = [](const HostTensors& in) {
-    return static_cast<int64_t>(std::llround(in.at("prior_tokens").data[0]));
-  };
-  // QK^T and PV over the visible pairs: every prior key, causal within the active keys.
-  s.model_flops = [a, prior_of](const HostTensors& in) {
-    const double sq = static_cast<double>(a.seqlen_q), prior = static_cast<double>(prior_of(in));
+  s.model_flops = [a](const HostTensors& in) {
+    const double sq = static_cast<double>(a.seqlen_q), prior = std::round(in.at("prior_tokens").data[0]);
     return 4.0 * static_cast<double>(a.d) * static_cast<double>(a.bs_q()) * (sq * prior + sq * (sq + 1) / 2);
   };
   s.rtol = ref::kAttentionSegmentedCteRtol;
   s.atol = ref::kAttentionSegmentedCteAtol;
-  s.reference = [a, prior_of](const HostTensors& in) {
-    ref::SegmentedCteRefParams rp;
-    rp.batch = a.batch;
-    rp.num_q_heads = a.num_q_heads;
-    rp.num_kv_heads = a.num_kv_heads;
-    rp.seqlen_q = a.seqlen_q;
-    rp.d = a.d;
-    rp.block_size = a.block_size;
-    rp.scale = a.scale;
-    rp.sliding_window = a.sliding_window;
-    rp.tp_q = a.tp_q;
-    rp.tp_out = a.tp_out;
-    rp.k_pre_transposed = a.k_pre_transposed;
-    if (a.kv_scales) {
-      rp.k_scale = in.at("k_scale").data[0];  // the reference's per-tensor reading (kernels.md §3.1)
-      rp.v_scale = in.at("v_scale").data[0];
-    }
-    ref::SegmentedCteRefInputs ri;
-    ri.q = find(in, "q");
-    ri.k_cache = find(in, "k_cache");
-    ri.v_cache = find(in, "v_cache");
-    ri.block_tables = find(in, "block_tables");
-    ri.prior_tokens = prior_of(in);
-    ri.sink = find(in, "sink");
-    HostTensors out;
-    out["out"] = ref::attention_segmented_cte_reference(rp, ri).out;
-    return out;
+  s.reference = [a](const HostTensors& in) {
+    return HostTensors{{"out", kernels::attention_segmented_cte_reference_for(a, in).out}};
   };
   return s;
 }

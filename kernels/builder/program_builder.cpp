@@ -518,4 +518,13 @@ AccessPattern with_dtype(const AccessPattern& ap, DType dtype) {
   return v;
 }
 
+AccessPattern hbm_rows(int32_t tensor, DType dt, int64_t base, int64_t row_stride, int64_t row0, int64_t rows,
+                       int64_t col0, int64_t cols) {
+  return hbm_ap(tensor, dt, base + row0 * row_stride + col0, {row_stride, rows}, {{1, cols}});
+}
+
+AccessPattern hbm_broadcast(int32_t tensor, DType dt, int64_t element, int32_t partitions) {
+  return hbm_ap(tensor, dt, element, {0, partitions}, {{1, 1}});
+}
+
 }  // namespace tn::kernels

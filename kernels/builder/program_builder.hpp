@@ -178,5 +178,12 @@ AccessPattern partitions(const AccessPattern& ap, int32_t first, int32_t count);
 // View with new free dims (element strides) starting at element `elem_offset` of the buffer.
 AccessPattern reshape(const AccessPattern& ap, int64_t elem_offset, std::initializer_list<ApDim> dims);
 AccessPattern with_dtype(const AccessPattern& ap, DType dtype);
+// The HBM view [rows, cols] of a tensor: rows row0.. of `row_stride` elements from element `base`, columns
+// col0 .. col0 + cols of each.
+AccessPattern hbm_rows(int32_t tensor, DType dt, int64_t base, int64_t row_stride, int64_t row0, int64_t rows,
+                       int64_t col0, int64_t cols);
+// One HBM element read by `partitions` partitions (a zero partition stride): how runtime scalars reach every
+// lane. The DMA converts the value to the destination's dtype on the way.
+AccessPattern hbm_broadcast(int32_t tensor, DType dt, int64_t element, int32_t partitions = 128);
 
 }  // namespace tn::kernels

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <string>
 
-#include "kernels/reference/attention_segmented_cte_reference.hpp"
+#include "kernels/attention_segmented_cte_reference_params.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/tests/kernel_harness.hpp"
 #include "sim/func/executor.hpp"
@@ -70,26 +70,7 @@ std::map<std::string, ref::HostTensor> inputs_for(const AttentionSegmentedCtePar
 
 ref::HostTensor reference_out(const AttentionSegmentedCteParams& p,
                               const std::map<std::string, ref::HostTensor>& in) {
-  ref::SegmentedCteRefParams rp;
-  rp.batch = p.batch;
-  rp.num_q_heads = p.num_q_heads;
-  rp.num_kv_heads = p.num_kv_heads;
-  rp.seqlen_q = p.seqlen_q;
-  rp.d = p.d;
-  rp.block_size = p.block_size;
-  rp.scale = p.scale;
-  rp.sliding_window = p.sliding_window;
-  rp.tp_q = p.tp_q;
-  rp.tp_out = p.tp_out;
-  rp.k_pre_transposed = p.k_pre_transposed;
-  ref::SegmentedCteRefInputs ri;
-  ri.q = &in.at("q");
-  ri.k_cache = &in.at("k_cache");
-  ri.v_cache = &in.at("v_cache");
-  ri.block_tables = &in.at("block_tables");
-  ri.prior_tokens = int64_t(in.at("prior_tokens").data[0]);
-  ri.sink = p.sink ? &in.at("sink") : nullptr;
-  return ref::attention_segmented_cte_reference(rp, ri).out;
+  return attention_segmented_cte_reference_for(p, in).out;
 }
 
 ref::HostTensor run(const std::vector<isa::Program>& programs, const AttentionSegmentedCteParams& p,
