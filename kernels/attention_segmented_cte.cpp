@@ -30,6 +30,8 @@ constexpr int32_t kTpOutBank = 6;
 constexpr int64_t kMaxExactInt = int64_t{1} << 24;
 // Registers of the guard instructions (loops use isa's loop register, 63).
 constexpr int32_t kRegPrior = 0, kRegScratch = 1;
+// kvp_offset travels through fp32 too; past +-2^24 every key is visible or none is anyway.
+constexpr int32_t kMaxKvpOffset = int32_t{1} << 24;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -194,6 +196,8 @@ class SegmentedGenerator {
       m_prior_lower = m_b.sbuf("range_sel_lbs_prior", DType::kFloat32, kQGroup, {m_groups});
       m_b.tensor_scalar(m_prior_lower.ap, m_window_lower.ap, AluOp::kAdd, column(m_eff_prior.ap));
     }
+    if (m_p.kvp_offset)
+      kvp_values(p_f);
     if (m_p.sink)
       m_sink = m_b.sbuf("sink_sb", DType::kFloat32, kQGroup, {1});
     if (m_p.kv_scales) {
@@ -203,6 +207,38 @@ class SegmentedGenerator {
                    hbm_ap(tensor("k_scale"), DType::kFloat32, 0, {1, kQGroup}, {{1, 1}}));
       m_b.dma_copy(m_q_queue, m_v_scale.ap,
                    hbm_ap(tensor("v_scale"), DType::kFloat32, 0, {1, kQGroup}, {{1, 1}}));
+    }
+  }
+
+  // KV-parallel mode (§3.1): key j of the gathered sequence is visible to query i iff j <= i + kvp_offset.
+  // A pass whose keys start at gathered position `base` masks its key x with x <= i + (kvp_offset - base),
+  // i.e. the causal bound iota shifted by kvp_offset - base (cp_offset, kernels.md §4.2). The active pass's
+  // bound (base = P) is fixed per call; the prior passes' follow prior_pos, their first key's position.
+  void kvp_values(const Buffer& p_f) {
+    Buffer kvp_int = m_b.sbuf("kvp_offset_sb", DType::kInt32, kQGroup, {1});
+    m_b.dma_copy(m_q_queue, kvp_int.ap, hbm_broadcast(tensor("kvp_offset"), DType::kInt32, 0));
+    const int32_t dve = m_b.engine_stream(Engine::kDve);
+    m_b.emit(dve, RegLoad{kRegScratch, first_element(kvp_int)}, Loc::current());
+    m_b.emit(dve, RegCheck{kRegScratch, -kMaxKvpOffset, kMaxKvpOffset}, Loc::current());
+    m_kvp = m_b.sbuf("kvp_offset_f", DType::kFloat32, kQGroup, {1});
+    m_b.tensor_copy(m_kvp.ap, kvp_int.ap);
+    Buffer shift = m_b.sbuf("kvp_cp_offset", DType::kFloat32, kQGroup, {1});
+    m_b.tensor_tensor(shift.ap, m_kvp.ap, p_f.ap, AluOp::kSubtract);
+    m_kvp_active_bound = m_b.sbuf("range_sel_ubs_kvp_active", DType::kFloat32, kQGroup, {m_groups});
+    m_b.tensor_scalar(m_kvp_active_bound.ap, m_causal_bound.ap, AluOp::kAdd, column(shift.ap));
+    m_prior_pos = m_b.sbuf("prior_pos", DType::kFloat32, kQGroup, {1});
+    m_kvp_shift = m_b.sbuf("kvp_cp_offset_prior", DType::kFloat32, kQGroup, {1});
+    m_kvp_prior_bound = m_b.sbuf("range_sel_ubs_kvp_prior", DType::kFloat32, kQGroup, {m_groups});
+  }
+
+  // The prior pass's kvp bound from prior_pos; a partial segment's keys past `partial` stay hidden too.
+  void kvp_prior_bound(bool partial) {
+    m_b.tensor_tensor(m_kvp_shift.ap, m_kvp.ap, m_prior_pos.ap, AluOp::kSubtract);
+    if (partial) {
+      m_b.tensor_scalar(m_kvp_prior_bound.ap, m_causal_bound.ap, AluOp::kAdd, column(m_kvp_shift.ap),
+                        AluOp::kMin, column(m_last_partial_key.ap));
+    } else {
+      m_b.tensor_scalar(m_kvp_prior_bound.ap, m_causal_bound.ap, AluOp::kAdd, column(m_kvp_shift.ap));
     }
   }
 
@@ -226,6 +262,10 @@ class SegmentedGenerator {
     m_b.emit(dve, RegCheck{kRegScratch, 0, static_cast<int32_t>(seg - 1)}, Loc::current());
     m_is_partial = m_b.sbuf("is_partial", DType::kInt32, 1, {1});
     m_b.tensor_scalar(m_is_partial.ap, first_element(m_partial), AluOp::kIsGt, imm(0.0f));
+    if (m_p.kvp_offset) {
+      m_last_partial_key = m_b.sbuf("partial_last_key", DType::kFloat32, kQGroup, {1});
+      m_b.tensor_scalar(m_last_partial_key.ap, m_partial.ap, AluOp::kSubtract, imm(1.0f));
+    }
   }
 
   KvCacheLayout cache_layout() const {
@@ -270,14 +310,23 @@ class SegmentedGenerator {
     // prior_blk = nfull * blocks_per_seg: the partial segment's first block.
     m_b.tensor_scalar(prior_blk, first_element(m_nfull), AluOp::kMultiply,
                       imm(static_cast<float>(m_blocks_per_seg)));
+    const float seg = static_cast<float>(m_p.prior_seg_size);
+    if (m_p.kvp_offset)
+      m_b.tensor_scalar(m_prior_pos.ap, m_nfull.ap, AluOp::kMultiply, imm(seg));
     m_b.dynamic_loop(m_is_partial.ap, 1, [&] {
       load_kv_cache(m_b, L, m_tiles, m_queues, b, h, prior_blk, m_blocks_per_seg);
+      if (m_p.kvp_offset)
+        kvp_prior_bound(true);
       attention_pass(PassKind::kPartial, m_p.prior_seg_size);
     });
     // The full segments, newest first.
     m_b.dynamic_loop(first_element(m_nfull), m_p.max_prior_tokens() / m_p.prior_seg_size, [&] {
       m_b.tensor_scalar(prior_blk, prior_blk, AluOp::kSubtract, imm(static_cast<float>(m_blocks_per_seg)));
       load_kv_cache(m_b, L, m_tiles, m_queues, b, h, prior_blk, m_blocks_per_seg);
+      if (m_p.kvp_offset) {
+        m_b.tensor_scalar(m_prior_pos.ap, m_prior_pos.ap, AluOp::kSubtract, imm(seg));
+        kvp_prior_bound(false);
+      }
       attention_pass(PassKind::kFull, m_p.prior_seg_size);
     });
     normalise(bq);
@@ -316,11 +365,12 @@ class SegmentedGenerator {
     const int p = static_cast<int>(g % 2);
     const int32_t d = static_cast<int32_t>(m_p.d);
     const bool active = kind == PassKind::kActive;
+    const bool kvp = m_p.kvp_offset;  // every key's visibility is a runtime bound: no static skipping
     const int64_t W = m_p.sliding_window;
     const int64_t q_first = g * kQGroup, q_last = q_first + kQGroup - 1;  // the group's query positions
     // Static compute skipping in the active pass: keys past the group's diagonal, and with a window the
     // 128-key blocks every query of the group has left behind.
-    const int64_t visible_keys = active ? std::min(keys, q_last + 1) : keys;
+    const int64_t visible_keys = active && !kvp ? std::min(keys, q_last + 1) : keys;
     const int64_t first_key = active && W > 0 ? std::max<int64_t>(0, q_first - (W - 1)) / kVTile * kVTile : 0;
     const int64_t first_tile = first_key / kKTile;
     const int64_t n_tiles = ceil_div(visible_keys, kKTile) - first_tile;
@@ -329,10 +379,12 @@ class SegmentedGenerator {
     const AccessPattern lower = kind == PassKind::kWindowPrior ? columns(m_prior_lower.ap, g, 1)
                                 : active && W > 0              ? columns(m_window_lower.ap, g, 1)
                                                                : m_zero.ap;
-    const AccessPattern upper = kind == PassKind::kPartial       ? m_partial.ap
+    const AccessPattern upper = kvp && active                    ? columns(m_kvp_active_bound.ap, g, 1)
+                                : kvp                            ? columns(m_kvp_prior_bound.ap, g, 1)
+                                : kind == PassKind::kPartial     ? m_partial.ap
                                 : kind == PassKind::kWindowPrior ? m_eff_prior.ap
                                                                  : columns(m_causal_bound.ap, g, 1);
-    const CmpOp upper_cmp = active ? CmpOp::kLe : CmpOp::kLt;
+    const CmpOp upper_cmp = active || kvp ? CmpOp::kLe : CmpOp::kLt;
 
     // QK^T, masked, scaled, with each tile's row max.
     for (int64_t i = 0; i < n_tiles; ++i) {
@@ -345,7 +397,7 @@ class SegmentedGenerator {
       const AccessPattern masked = columns(m_scores[p].ap, k0, w);
       const AccessPattern tile_max = columns(m_tile_max[p].ap, i, 1);
       // Whether some key of the tile is hidden from some query of the group.
-      const bool needs_mask = kind == PassKind::kPartial || kind == PassKind::kWindowPrior ||
+      const bool needs_mask = kvp || kind == PassKind::kPartial || kind == PassKind::kWindowPrior ||
                               (active && (k0 + w - 1 > q_first || (W > 0 && k0 <= q_last - W)));
       AccessPattern src = scores;
       if (needs_mask) {
@@ -445,6 +497,15 @@ class SegmentedGenerator {
                    hbm_rows(tensor("out"), m_p.dtype, bq * d * sq, sq, 0, d, g * kQGroup, kQGroup),
                    m_final_tp[p].ap);
     }
+    if (m_p.kvp_offset) {
+      // §3.1: the statistics token-ordered, element [bq, g*128 + p] from tile [p, g] (DMA pattern
+      // [[1,128],[128,G]]).
+      auto token_ordered = [&](const char* name) {
+        return hbm_ap(tensor(name), DType::kFloat32, bq * sq, {1, kQGroup}, {{kQGroup, m_groups}});
+      };
+      m_b.dma_copy(m_out_queue, token_ordered("neg_max"), m_running_max.ap);
+      m_b.dma_copy(m_out_queue, token_ordered("sum_recip"), m_recip.ap);
+    }
   }
 
   const AttentionSegmentedCteParams& m_p;
@@ -460,7 +521,8 @@ class SegmentedGenerator {
   Buffer m_running_max, m_running_sum, m_recip;
   Buffer m_nfull, m_partial, m_is_partial, m_active_blk, m_prior_blk;
   Buffer m_zero, m_causal_bound, m_sink, m_k_scale, m_v_scale;
-  Buffer m_window_lower, m_eff_prior, m_prior_lower;  // SWA
+  Buffer m_window_lower, m_eff_prior, m_prior_lower;                                                  // SWA
+  Buffer m_kvp, m_kvp_active_bound, m_prior_pos, m_kvp_shift, m_kvp_prior_bound, m_last_partial_key;  // kvp
 };
 
 bool is_power_of_two(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
@@ -480,6 +542,8 @@ std::vector<KernelTensor> attention_segmented_cte_inputs(const AttentionSegmente
       {"prior_tokens", DType::kInt32, {1, 1}}};
   if (p.sink)
     t.push_back({"sink", DType::kFloat32, {bsq, 1}});
+  if (p.kvp_offset)
+    t.push_back({"kvp_offset", DType::kInt32, {1, 1}});
   if (p.kv_scales) {
     t.push_back({"k_scale", DType::kFloat32, {128, 1}});
     t.push_back({"v_scale", DType::kFloat32, {128, 1}});
@@ -488,9 +552,14 @@ std::vector<KernelTensor> attention_segmented_cte_inputs(const AttentionSegmente
 }
 
 std::vector<KernelTensor> attention_segmented_cte_outputs(const AttentionSegmentedCteParams& p) {
-  return {{"out", p.dtype,
-           p.tp_out ? std::vector<int64_t>{p.bs_q(), p.d, p.seqlen_q}
-                    : std::vector<int64_t>{p.bs_q(), p.seqlen_q, p.d}}};
+  std::vector<KernelTensor> t = {{"out", p.dtype,
+                                  p.tp_out ? std::vector<int64_t>{p.bs_q(), p.d, p.seqlen_q}
+                                           : std::vector<int64_t>{p.bs_q(), p.seqlen_q, p.d}}};
+  if (p.kvp_offset) {
+    t.push_back({"neg_max", DType::kFloat32, {p.bs_q(), p.seqlen_q}});
+    t.push_back({"sum_recip", DType::kFloat32, {p.bs_q(), p.seqlen_q}});
+  }
+  return t;
 }
 
 void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p) {
@@ -530,8 +599,10 @@ void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p) 
     reject("scale", "must be positive and finite (masked scores are filled with -FLT_MAX before scaling)");
   if (p.sliding_window < 0 || p.sliding_window % p.block_size != 0)
     reject("sliding_window", "must be 0 (none) or a positive multiple of block_size");
-  if (p.kvp_offset)
-    reject("kvp_offset", "the KV-parallel mode is not generated by trnsim yet");
+  if (p.kvp_offset && p.sliding_window > 0)
+    reject("kvp_offset", "the KV-parallel mode has no sliding window (kernels.md §4.1)");
+  if (p.kvp_offset && p.lnc != 1)
+    reject("lnc", "the KV-parallel mode disables the LNC split (the caller shards, kernels.md §3.1); use 1");
   if (p.lnc != 1)
     reject("lnc", "LNC2 sharding (kernels.md §3.3) is not generated by trnsim yet; use 1");
   if (p.bs_q() > 4096)

@@ -44,8 +44,11 @@ struct AttentionSegmentedCteParams {
   bool k_pre_transposed = false;  // k_cache (num_blocks * n_kv, d, block_size)
   bool kv_scales = false;         // runtime inputs k_scale, v_scale (128, 1) fp32
   int64_t sliding_window = 0;     // W > 0: key k hidden from query i when k < P + i - (W - 1) (§3.4)
-  bool kvp_offset = false;        // not generated yet (rejected)
-  int32_t lnc = 1;                // 2 not generated yet (rejected)
+  // KV-parallel mode (§3.1): a runtime input kvp_offset (1, 1) int32 replaces the causal diagonal (key j of
+  // the gathered prior + active sequence visible to query i iff j <= i + kvp_offset, prior keys included),
+  // and the outputs gain neg_max and sum_recip (bs_q, Sq) fp32, token-ordered. Not with a sliding window.
+  bool kvp_offset = false;
+  int32_t lnc = 1;  // 2 not generated yet (rejected)
 
   int64_t bs_q() const { return batch * num_q_heads; }
   // The largest P the block table can describe.
@@ -53,7 +56,8 @@ struct AttentionSegmentedCteParams {
 };
 
 // Inputs in the order the NKI tests draw them (q, k_cache, v_cache), then block_tables, prior_tokens and
-// the optional sink, k_scale, v_scale; the output `out`.
+// the optional sink, kvp_offset, k_scale, v_scale; the outputs `out` and in kvp mode neg_max, sum_recip
+// (-row max and 1 / row sum of the scaled scores, sink included).
 std::vector<KernelTensor> attention_segmented_cte_inputs(const AttentionSegmentedCteParams& p);
 std::vector<KernelTensor> attention_segmented_cte_outputs(const AttentionSegmentedCteParams& p);
 

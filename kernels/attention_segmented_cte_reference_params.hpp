@@ -1,7 +1,7 @@
 // The float64 reference of attention_segmented_cte for a kernel configuration and a run's HBM input values:
 // the one place that maps the kernel's parameters and inputs onto the reference's (which knows nothing of the
-// kernel's code). Runtime values (prior_tokens) and the fp8 scales come from the input tensors, so an input
-// override reaches the reference too.
+// kernel's code). Runtime values (prior_tokens, kvp_offset) and the fp8 scales come from the input tensors,
+// so an input override reaches the reference too.
 #pragma once
 #include <cmath>
 #include <map>
@@ -34,6 +34,8 @@ inline ref::SegmentedCteRefOutputs attention_segmented_cte_reference_for(
     rp.k_scale = inputs.at("k_scale").data[0];  // the reference's per-tensor reading (kernels.md §3.1)
     rp.v_scale = inputs.at("v_scale").data[0];
   }
+  if (p.kvp_offset)
+    rp.kvp_offset = std::llround(inputs.at("kvp_offset").data[0]);
   ref::SegmentedCteRefInputs ri;
   ri.q = input("q");
   ri.k_cache = input("k_cache");

@@ -1,5 +1,6 @@
 // attention_segmented_cte in the CLI: its run-config parameters, the block tables and runtime values a run
 // feeds it, its float64 reference (kernels.md §3.1) and tolerances (§3.6).
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -96,6 +97,12 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
   a.kv_scales = p.has("k_scale");
   a.sliding_window = p.get_int("sliding_window", 0);
   a.kvp_offset = p.has("kvp_offset");
+  const int64_t kvp_offset = p.get_int("kvp_offset", prior_tokens);
+  if (a.kvp_offset && !sink && kvp_offset < 0) {
+    // Queries i < -kvp_offset would see no key: the reference's softmax is undefined there (the kernel's
+    // statistics give such rows no weight in a merge; kernels/tests checks that).
+    p.fail("kvp_offset", "must be >= 0 unless a sink is given (query 0 must see some key)");
+  }
   a.lnc = static_cast<int32_t>(p.get_int("lnc", 1));
 
   KernelSetup s;
@@ -121,6 +128,7 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
               {"v_scale", a.kv_scales ? nlohmann::json(v_scale) : nlohmann::json()},
               {"block_order", order},
               {"table_padding", padding},
+              {"kvp_offset", a.kvp_offset ? nlohmann::json(kvp_offset) : nlohmann::json()},
               {"lnc", a.lnc}};
   try {
     s.programs = kernels::build_attention_segmented_cte(a, limits);
@@ -133,9 +141,9 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
     if (t.name == "block_tables") {
       info.fill = InputFill::kValues;
       info.values = block_table_values(a, used, shuffled, padding);
-    } else if (t.name == "prior_tokens") {
+    } else if (t.name == "prior_tokens" || t.name == "kvp_offset") {
       info.fill = InputFill::kValues;
-      info.values = {static_cast<double>(prior_tokens)};
+      info.values = {static_cast<double>(t.name == "prior_tokens" ? prior_tokens : kvp_offset)};
     } else if (t.name == "sink" || t.name == "k_scale" || t.name == "v_scale") {
       info.fill = InputFill::kValues;
       const double v = t.name == "sink" ? *sink : t.name == "k_scale" ? k_scale : v_scale;
@@ -147,13 +155,34 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
     s.outputs.push_back({t.name, t.dtype, t.shape});
 
   s.model_flops = [a](const HostTensors& in) {
-    const double sq = static_cast<double>(a.seqlen_q), prior = std::round(in.at("prior_tokens").data[0]);
-    return 4.0 * static_cast<double>(a.d) * static_cast<double>(a.bs_q()) * (sq * prior + sq * (sq + 1) / 2);
+    // QK^T and PV over the (query, key) pairs kernels.md §3.1 makes visible: query i (at P + i) sees keys
+    // [P + i - (W - 1), P + i], or with kvp_offset o the keys j <= i + o, of the P + Sq gathered ones.
+    const int64_t prior = std::llround(in.at("prior_tokens").data[0]), keys = prior + a.seqlen_q;
+    const int64_t o = a.kvp_offset ? std::llround(in.at("kvp_offset").data[0]) : prior;
+    double pairs = 0;
+    for (int64_t i = 0; i < a.seqlen_q; ++i) {
+      const int64_t hi = std::clamp<int64_t>(i + o + 1, 0, keys);
+      const int64_t lo = a.sliding_window > 0 ? std::max<int64_t>(0, prior + i - (a.sliding_window - 1)) : 0;
+      pairs += static_cast<double>(std::max<int64_t>(0, hi - lo));
+    }
+    return 4.0 * static_cast<double>(a.d) * static_cast<double>(a.bs_q()) * pairs;
   };
   s.rtol = ref::kAttentionSegmentedCteRtol;
   s.atol = ref::kAttentionSegmentedCteAtol;
+  if (a.kvp_offset) {
+    // The statistics with attention_cte's tolerances for its softmax statistics (kernels.md §2.2): the
+    // segmented tests' atol 1e-2 would not see errors in sum_recip, whose values are below 1.
+    s.output_tolerances["neg_max"] = {ref::kAttentionCteRtol, ref::kAttentionCteAtol};
+    s.output_tolerances["sum_recip"] = {ref::kAttentionCteRtol, ref::kAttentionCteAtol};
+  }
   s.reference = [a](const HostTensors& in) {
-    return HostTensors{{"out", kernels::attention_segmented_cte_reference_for(a, in).out}};
+    ref::SegmentedCteRefOutputs r = kernels::attention_segmented_cte_reference_for(a, in);
+    HostTensors golden{{"out", std::move(r.out)}};
+    if (r.neg_max)
+      golden["neg_max"] = std::move(*r.neg_max);
+    if (r.sum_recip)
+      golden["sum_recip"] = std::move(*r.sum_recip);
+    return golden;
   };
   return s;
 }

@@ -50,6 +50,8 @@ struct KernelSetup {
   // The useful FLOPs of a run (the basis of MFU), which may depend on runtime inputs such as masks.
   std::function<double(const HostTensors& inputs)> model_flops;
   double rtol = 0, atol = 0;
+  // Outputs compared with other tolerances than rtol / atol: name -> {rtol, atol}.
+  std::map<std::string, std::pair<double, double>> output_tolerances;
   // Expected outputs in float64 from the inputs' values (already rounded to their dtypes).
   std::function<HostTensors(const HostTensors& inputs)> reference;
 };

@@ -20,7 +20,10 @@ uniform [0, 1) inputs (seed 42), tolerance max-mode rtol 1e-2 atol 1e-2 (the CLI
   * "kpt": the k_pre_transposed cache layout;
   * "shuffled": block ids in a shuffled order, -1 padding past each sequence's blocks;
   * "pad0": tables padded with block 0 (as the kernel's tests) instead of -1;
-  * "layouts": tp_q false and tp_out false.
+  * "layouts": tp_q false and tp_out false;
+  * "kvp_*": the KV-parallel mode (kernels.md §3.1), checking out, neg_max and sum_recip: kvp_offset = P
+    (the plain causal diagonal), P - 384 (the diagonal moved back into the prior segments, as on a later
+    KVP rank), P + 1000 (every key visible) and, with sink 2.0, -64 (queries 0..63 see only the sink).
 Each variant runs at both block sizes and two prior_tokens values (768 and 1664).
 """
 
@@ -60,6 +63,11 @@ VARIANTS = {
     "shuffled": ({"block_order": "shuffled", "table_padding": -1}, "shuffled block ids, -1 padding"),
     "pad0": ({"table_padding": 0}, "tables padded with block 0"),
     "layouts": ({"tp_q": False, "tp_out": False}, "q as (bs_q, d, Sq), out as (bs_q, Sq, d)"),
+    "kvp_diagonal": (lambda p: {"kvp_offset": p}, "KV-parallel mode, kvp_offset = prior_tokens"),
+    "kvp_back": (lambda p: {"kvp_offset": p - 384}, "KV-parallel mode, kvp_offset = prior_tokens - 384"),
+    "kvp_ahead": (lambda p: {"kvp_offset": p + 1000}, "KV-parallel mode, kvp_offset = prior_tokens + 1000"),
+    "kvp_sink_blind": ({"kvp_offset": -64, "sink": 2.0, "d": 64, "scale": 0.125},
+                       "KV-parallel mode, kvp_offset -64 with sink 2.0"),
 }
 
 
@@ -93,7 +101,7 @@ def main():
         for variant, (extra, what) in VARIANTS.items():
             for prior in VARIANT_PRIORS:
                 params = base(bs, "8:1", prior)
-                params.update(extra)
+                params.update(extra(prior) if callable(extra) else extra)
                 add(f"{variant}_bs{bs}_p{prior}", params, what)
 
     for name in sorted(os.listdir(args.out)):

@@ -73,11 +73,17 @@ ref::HostTensor reference_out(const AttentionSegmentedCteParams& p,
   return attention_segmented_cte_reference_for(p, in).out;
 }
 
+std::map<std::string, ref::HostTensor> run_all(const std::vector<isa::Program>& programs,
+                                               const AttentionSegmentedCteParams& p,
+                                               const std::map<std::string, ref::HostTensor>& in,
+                                               uint64_t schedule_seed = 0) {
+  return test::run_functional(programs, in, decls(attention_segmented_cte_inputs(p)),
+                              decls(attention_segmented_cte_outputs(p)), kTrn2, schedule_seed);
+}
+
 ref::HostTensor run(const std::vector<isa::Program>& programs, const AttentionSegmentedCteParams& p,
                     const std::map<std::string, ref::HostTensor>& in, uint64_t schedule_seed = 0) {
-  return test::run_functional(programs, in, decls(attention_segmented_cte_inputs(p)),
-                              decls(attention_segmented_cte_outputs(p)), kTrn2, schedule_seed)
-      .at("out");
+  return run_all(programs, p, in, schedule_seed).at("out");
 }
 
 std::string run_error(const std::vector<isa::Program>& programs, const AttentionSegmentedCteParams& p,
@@ -118,6 +124,65 @@ TEST_CASE("attention_segmented_cte: one program for every prior_tokens, against 
       // at bf16 rounding, well inside the tolerance.
       CHECK(r.max_abs_err < 8e-3);
     }
+  }
+}
+
+TEST_CASE("attention_segmented_cte: KV-parallel mode (kvp_offset) against the float64 reference") {
+  AttentionSegmentedCteParams p = small_params();
+  p.batch = 1;  // bs_q 4 over 2 KV heads
+  p.kvp_offset = true;
+  p.tp_out = true;
+  const auto programs = build_attention_segmented_cte(p, kTrn2);
+  auto run_with = [&](int64_t prior, int64_t offset) {
+    auto in = inputs_for(p, prior);
+    in["kvp_offset"] = ref::HostTensor{{1, 1}, {double(offset)}};
+    return std::pair{run_all(programs, p, in), attention_segmented_cte_reference_for(p, in)};
+  };
+  // The statistics use attention_cte's tolerances for its softmax statistics (kernels.md §2.2).
+  auto compare = [](const ref::HostTensor& got, const ref::HostTensor& want, double rtol, double atol) {
+    const auto r = ref::max_all_close(got, want, rtol, atol);
+    INFO(r.description);
+    CHECK(r.passed);
+  };
+  SUBCASE("every query sees some key") {
+    // (P, kvp_offset): the plain causal case (offset = P); a diagonal moved back into the prior part, so
+    // the partial segment and a full one are cut by the bound; one past every key; one inside the active
+    // part; none prior; a small offset with the table full.
+    for (const auto& [prior, offset] : std::vector<std::pair<int64_t, int64_t>>{
+             {160, 160}, {160, 70}, {160, 400}, {48, 100}, {0, 0}, {256, 5}}) {
+      CAPTURE(prior);
+      CAPTURE(offset);
+      const auto [got, want] = run_with(prior, offset);
+      compare(got.at("out"), want.out, ref::kAttentionSegmentedCteRtol, ref::kAttentionSegmentedCteAtol);
+      compare(got.at("neg_max"), *want.neg_max, ref::kAttentionCteRtol, ref::kAttentionCteAtol);
+      compare(got.at("sum_recip"), *want.sum_recip, ref::kAttentionCteRtol, ref::kAttentionCteAtol);
+    }
+  }
+  SUBCASE("queries that see no key get statistics that weigh nothing in a merge") {
+    // kvp_offset -20: queries 0..19 see no key, where the reference's softmax is undefined (NaN). The
+    // kernel's masked scores are -FLT_MAX * scale, so its neg_max there is FLT_MAX * scale and such a row's
+    // weight exp(m_r - m) is 0 in a KVP merge (kernels.md §4.2). Every other query matches the reference.
+    constexpr int64_t kBlind = 20;
+    const auto [got, want] = run_with(64, -kBlind);
+    const int64_t sq = p.seqlen_q;
+    auto seen = [&](const ref::HostTensor& t) {
+      // The elements of queries kBlind.. in a tensor whose last axis is the query.
+      std::vector<double> v;
+      for (int64_t row = 0; row < t.numel() / sq; ++row) {
+        for (int64_t i = kBlind; i < sq; ++i)
+          v.push_back(t.data[size_t(row * sq + i)]);
+      }
+      return ref::HostTensor{{int64_t(v.size())}, v};
+    };
+    const ref::HostTensor& neg_max = got.at("neg_max");
+    for (int64_t bq = 0; bq < p.bs_q(); ++bq) {
+      for (int64_t i = 0; i < kBlind; ++i)
+        CHECK(neg_max.data[size_t(bq * sq + i)] >= 3.4e38 * p.scale * 0.99);
+    }
+    compare(seen(got.at("out")), seen(want.out), ref::kAttentionSegmentedCteRtol,
+            ref::kAttentionSegmentedCteAtol);  // tp_out: (bs_q, d, Sq)
+    compare(seen(neg_max), seen(*want.neg_max), ref::kAttentionCteRtol, ref::kAttentionCteAtol);
+    compare(seen(got.at("sum_recip")), seen(*want.sum_recip), ref::kAttentionCteRtol, ref::kAttentionCteAtol);
   }
 }
 
@@ -184,6 +249,12 @@ TEST_CASE("attention_segmented_cte rejects parameters outside the kernel's const
   rejects([](auto& p) { p.scale = 0; }, "scale");
   rejects([](auto& p) { p.sliding_window = 24; }, "sliding_window");
   rejects([](auto& p) { p.lnc = 2; }, "lnc");
+  rejects(
+      [](auto& p) {
+        p.kvp_offset = true;
+        p.sliding_window = 32;
+      },
+      "kvp_offset");
 }
 
 }  // namespace

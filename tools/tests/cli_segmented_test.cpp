@@ -91,5 +91,40 @@ TEST_CASE("cli segmented: the trace shows each block gather on its DMA queue, na
   CHECK(v_blocks == std::set<std::string>{"-1", "0", "1", "2", "3", "4", "5", "6"});
 }
 
+TEST_CASE("cli segmented: KV-parallel mode checks the statistics and rejects offsets with no reference") {
+  const fs::path dir = scratch_dir("segmented_kvp");
+  auto config = [](const std::string& extra) {
+    return R"({"kernel": "attention_segmented_cte",
+               "params": {"batch": 1, "num_q_heads": 2, "num_kv_heads": 1, "seqlen_q": 128, "d": 64,
+                          "block_size": 64, "prior_seg_size": 256, "scale": 0.125, "prior_tokens": 320)" +
+           extra + R"(}, "mode": "functional"})";
+  };
+  write_text(dir / "kvp.json", config(R"(, "kvp_offset": 200)"));
+  const CommandResult r = trnsim("run " + (dir / "kvp.json").string() + " --out " + (dir / "out").string());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json s = json::parse(read_text(dir / "out" / "summary.json"));
+  CHECK(s["numerics"]["passed"].get<bool>());
+  for (const char* stat : {"neg_max", "sum_recip"}) {
+    CAPTURE(stat);
+    CHECK(s["numerics"]["outputs"][stat]["elements"].get<int64_t>() == 2 * 128);
+    CHECK(s["numerics"]["outputs"][stat]["rtol"].get<double>() == 2e-2);  // attention_cte's statistics
+  }
+  CHECK(fs::exists(dir / "out" / "outputs" / "neg_max.npy"));
+
+  auto expect_error = [&](const std::string& name, const std::string& extra, const std::string& message) {
+    write_text(dir / (name + ".json"), config(extra));
+    const CommandResult e =
+        trnsim("run " + (dir / (name + ".json")).string() + " --out " + (dir / name).string());
+    CHECK(e.exit_code != 0);
+    CAPTURE(e.err);
+    CHECK(e.err.find(message) != std::string::npos);
+  };
+  expect_error("blind", R"(, "kvp_offset": -1)", "$.params.kvp_offset: must be >= 0 unless a sink");
+  expect_error(
+      "swa", R"(, "kvp_offset": 10, "sliding_window": 64)",
+      "$.params.kvp_offset: attention_segmented_cte: kvp_offset: the KV-parallel mode has no sliding window");
+}
+
 }  // namespace
 }  // namespace tn::cli::test
