@@ -50,10 +50,50 @@ enum class PassKind {
                  // tokens, seen within the window
 };
 
+// The Q groups [group_begin, group_end) of Q head bq that one core computes. `origin` is the first of
+// them's query position: with LNC2 core 1 takes the later groups of an odd remainder head, and its active
+// pass covers the active keys from `origin` on, core 0's region [0, origin) becoming one more pass.
+struct HeadTask {
+  int64_t bq = 0;
+  int64_t group_begin = 0, group_end = 0;
+  int64_t origin = 0;
+};
+
+// LNC2 (kernels.md §3.3): the Q heads split evenly between the two cores; an odd remainder head split by Q
+// groups, core 0 taking ceil(G/2). With a single group core 1 has nothing of it to do (the real kernel runs
+// a dummy path there whose writes go to scratch).
+std::vector<HeadTask> head_tasks(const AttentionSegmentedCteParams& p, int32_t core) {
+  const int64_t groups = p.seqlen_q / kQGroup;
+  std::vector<HeadTask> tasks;
+  const int64_t per_core = p.bs_q() / p.lnc;
+  for (int64_t bq = core * per_core; bq < (core + 1) * per_core; ++bq)
+    tasks.push_back({bq, 0, groups, 0});
+  if (p.lnc == 2 && p.bs_q() % 2 == 1) {
+    const int64_t cut = ceil_div(groups, 2);
+    if (core == 0)
+      tasks.push_back({p.bs_q() - 1, 0, cut, 0});
+    else if (cut < groups)
+      tasks.push_back({p.bs_q() - 1, cut, groups, cut * kQGroup});
+  }
+  return tasks;
+}
+
+// Per-query mask bounds of the passes of tasks with one origin (kernels.md §3.1, §3.4), on partition p of
+// column g for query position q = g*128 + p: active key x (position origin + x among the active keys) is
+// visible iff window_lower <= x <= causal; with SWA the window's prior keys, of which the last eff_prior are
+// prior tokens, iff prior_lower <= y < eff_prior.
+struct MaskBounds {
+  Buffer causal;        // q - origin
+  Buffer window_lower;  // q - origin - (W - 1)
+  Buffer eff_prior;     // min(window_blocks * block_size, P + origin)
+  Buffer prior_lower;   // window_lower + eff_prior
+};
+
 class SegmentedGenerator {
  public:
-  SegmentedGenerator(const AttentionSegmentedCteParams& p, const MemoryLimits& limits)
-      : m_p(p), m_b("attention_segmented_cte", limits) {
+  SegmentedGenerator(const AttentionSegmentedCteParams& p, const MemoryLimits& limits, int32_t core)
+      : m_p(p), m_b("attention_segmented_cte", limits, static_cast<uint32_t>(core)) {
+    m_tasks = head_tasks(p, core);
     m_groups = p.seqlen_q / kQGroup;
     m_blocks_per_seg = p.prior_seg_size / p.block_size;
     // SWA (§3.4): the window's prior blocks, at least one K tile's worth.
@@ -65,13 +105,15 @@ class SegmentedGenerator {
       m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
     for (const KernelTensor& t : attention_segmented_cte_outputs(p))
       m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
-    // Private HBM (kernels.md §3.3): the block table padded so that every segment's read stays inside its
-    // row, and the unnormalised output of two heads (so one head's normalisation overlaps the next).
+    // Private HBM (kernels.md §3.3), one copy per core: the block table padded so that every segment's read
+    // stays inside its row, and the unnormalised output of two heads (so one head's normalisation overlaps
+    // the next).
     m_table_width = std::max((p.max_blocks / m_blocks_per_seg + 1) * m_blocks_per_seg, m_window_blocks);
-    m_tensor["block_tables_padded"] =
-        m_b.hbm_tensor("block_tables_padded", DType::kInt32, {p.batch, m_table_width}, TensorKind::kInternal);
-    m_tensor["o_accumulator"] =
-        m_b.hbm_tensor("o_accumulator", DType::kFloat32, {2, p.seqlen_q, p.d}, TensorKind::kInternal);
+    const std::string private_suffix = p.lnc == 1 ? "" : "_nc" + std::to_string(core);
+    m_tensor["block_tables_padded"] = m_b.hbm_tensor("block_tables_padded" + private_suffix, DType::kInt32,
+                                                     {p.batch, m_table_width}, TensorKind::kInternal);
+    m_tensor["o_accumulator"] = m_b.hbm_tensor("o_accumulator" + private_suffix, DType::kFloat32,
+                                               {2, p.seqlen_q, p.d}, TensorKind::kInternal);
     m_q_queue = m_b.dma_queue("qSyncIO0");
     m_queues.k = {m_b.dma_queue("qSyncIO1"), m_b.dma_queue("qGpSimdIO0")};
     m_queues.v = {m_b.dma_queue("qSyncIO2"), m_b.dma_queue("qGpSimdIO1")};
@@ -84,8 +126,10 @@ class SegmentedGenerator {
     pad_block_table();
     allocate();
     runtime_values();
-    for (int64_t bq = 0; bq < m_p.bs_q(); ++bq)
-      run_head(bq);
+    for (size_t i = 0; i < m_tasks.size(); ++i) {
+      m_slot = static_cast<int64_t>(i % 2);
+      run_head(m_tasks[i]);
+    }
     return m_b.finish();
   }
 
@@ -177,24 +221,13 @@ class SegmentedGenerator {
     m_b.tensor_scalar(m_active_blk.ap, first_element(p_int), AluOp::kShiftRight,
                       imm(static_cast<float>(std::countr_zero(static_cast<uint64_t>(bs)))));
     m_prior_blk = m_b.sbuf("prior_blk", DType::kInt32, 1, {1});
+    m_origin_blk = m_b.sbuf("lnc_active_blk", DType::kInt32, 1, {1});
 
-    // Mask bounds: key x of the active pass is visible to row p of group g iff x <= g*128 + p.
     m_zero = m_b.sbuf("zero_bias", DType::kFloat32, kQGroup, {1});
     m_b.memset(m_zero.ap, 0.0f);
-    m_causal_bound = m_b.sbuf("range_sel_ubs", DType::kFloat32, kQGroup, {m_groups});
-    m_b.iota(m_causal_bound.ap, 0, 1, {kQGroup, 0, 0, 0});
-    if (m_p.sliding_window > 0) {
-      // Active key x is visible to query q iff q - (W - 1) <= x <= q. The window's prior keys: the last
-      // eff_prior = min(window_blocks * block_size, P) of them are prior tokens, key y sitting at position
-      // P - eff_prior + y, visible iff eff_prior + q - (W - 1) <= y < eff_prior.
-      const float w1 = static_cast<float>(m_p.sliding_window - 1);
-      m_window_lower = m_b.sbuf("range_sel_lbs", DType::kFloat32, kQGroup, {m_groups});
-      m_b.tensor_scalar(m_window_lower.ap, m_causal_bound.ap, AluOp::kSubtract, imm(w1));
-      m_eff_prior = m_b.sbuf("eff_prior_tokens", DType::kFloat32, kQGroup, {1});
-      m_b.tensor_scalar(m_eff_prior.ap, p_f.ap, AluOp::kMin,
-                        imm(static_cast<float>(m_window_blocks * m_p.block_size)));
-      m_prior_lower = m_b.sbuf("range_sel_lbs_prior", DType::kFloat32, kQGroup, {m_groups});
-      m_b.tensor_scalar(m_prior_lower.ap, m_window_lower.ap, AluOp::kAdd, column(m_eff_prior.ap));
+    for (const HeadTask& t : m_tasks) {
+      if (!m_bounds.contains(t.origin))
+        m_bounds[t.origin] = mask_bounds(t.origin, p_f);
     }
     if (m_p.kvp_offset)
       kvp_values(p_f);
@@ -208,6 +241,26 @@ class SegmentedGenerator {
       m_b.dma_copy(m_q_queue, m_v_scale.ap,
                    hbm_ap(tensor("v_scale"), DType::kFloat32, 0, {1, kQGroup}, {{1, 1}}));
     }
+  }
+
+  // The bounds of MaskBounds for one origin. The window's prior keys: the last eff_prior of them are prior
+  // tokens (as seen from the origin, P + origin), key y sitting at position P + origin - eff_prior + y,
+  // visible to query q iff q - (W - 1) <= P + origin - eff_prior + y - P.
+  MaskBounds mask_bounds(int64_t origin, const Buffer& p_f) {
+    MaskBounds m;
+    m.causal = m_b.sbuf("range_sel_ubs", DType::kFloat32, kQGroup, {m_groups});
+    m_b.iota(m.causal.ap, static_cast<int32_t>(-origin), 1, {kQGroup, 0, 0, 0});
+    if (m_p.sliding_window == 0)
+      return m;
+    m.window_lower = m_b.sbuf("range_sel_lbs", DType::kFloat32, kQGroup, {m_groups});
+    m_b.tensor_scalar(m.window_lower.ap, m.causal.ap, AluOp::kSubtract,
+                      imm(static_cast<float>(m_p.sliding_window - 1)));
+    m.eff_prior = m_b.sbuf("eff_prior_tokens", DType::kFloat32, kQGroup, {1});
+    m_b.tensor_scalar(m.eff_prior.ap, p_f.ap, AluOp::kAdd, imm(static_cast<float>(origin)), AluOp::kMin,
+                      imm(static_cast<float>(m_window_blocks * m_p.block_size)));
+    m.prior_lower = m_b.sbuf("range_sel_lbs_prior", DType::kFloat32, kQGroup, {m_groups});
+    m_b.tensor_scalar(m.prior_lower.ap, m.window_lower.ap, AluOp::kAdd, column(m.eff_prior.ap));
+    return m;
   }
 
   // KV-parallel mode (§3.1): key j of the gathered sequence is visible to query i iff j <= i + kvp_offset.
@@ -225,7 +278,7 @@ class SegmentedGenerator {
     Buffer shift = m_b.sbuf("kvp_cp_offset", DType::kFloat32, kQGroup, {1});
     m_b.tensor_tensor(shift.ap, m_kvp.ap, p_f.ap, AluOp::kSubtract);
     m_kvp_active_bound = m_b.sbuf("range_sel_ubs_kvp_active", DType::kFloat32, kQGroup, {m_groups});
-    m_b.tensor_scalar(m_kvp_active_bound.ap, m_causal_bound.ap, AluOp::kAdd, column(shift.ap));
+    m_b.tensor_scalar(m_kvp_active_bound.ap, m_bounds.at(0).causal.ap, AluOp::kAdd, column(shift.ap));
     m_prior_pos = m_b.sbuf("prior_pos", DType::kFloat32, kQGroup, {1});
     m_kvp_shift = m_b.sbuf("kvp_cp_offset_prior", DType::kFloat32, kQGroup, {1});
     m_kvp_prior_bound = m_b.sbuf("range_sel_ubs_kvp_prior", DType::kFloat32, kQGroup, {m_groups});
@@ -235,10 +288,10 @@ class SegmentedGenerator {
   void kvp_prior_bound(bool partial) {
     m_b.tensor_tensor(m_kvp_shift.ap, m_kvp.ap, m_prior_pos.ap, AluOp::kSubtract);
     if (partial) {
-      m_b.tensor_scalar(m_kvp_prior_bound.ap, m_causal_bound.ap, AluOp::kAdd, column(m_kvp_shift.ap),
+      m_b.tensor_scalar(m_kvp_prior_bound.ap, m_bounds.at(0).causal.ap, AluOp::kAdd, column(m_kvp_shift.ap),
                         AluOp::kMin, column(m_last_partial_key.ap));
     } else {
-      m_b.tensor_scalar(m_kvp_prior_bound.ap, m_causal_bound.ap, AluOp::kAdd, column(m_kvp_shift.ap));
+      m_b.tensor_scalar(m_kvp_prior_bound.ap, m_bounds.at(0).causal.ap, AluOp::kAdd, column(m_kvp_shift.ap));
     }
   }
 
@@ -283,30 +336,43 @@ class SegmentedGenerator {
     return L;
   }
 
-  // ---- one Q head (kernels.md §3.3 "Per Q head") ----
-  void run_head(int64_t bq) {
+  // ---- one Q head, or with LNC2 this core's Q groups of it (kernels.md §3.3 "Per Q head") ----
+  void run_head(const HeadTask& task) {
+    const int64_t bq = task.bq, bs = m_p.block_size;
     const int64_t b = bq / m_p.num_q_heads;
     const int64_t h = (bq % m_p.num_q_heads) * m_p.num_kv_heads / m_p.num_q_heads;
-    m_slot = bq % 2;
+    m_task = task;
     load_q(bq);
     if (m_p.sink)
       m_b.dma_copy(m_q_queue, m_sink.ap, hbm_broadcast(tensor("sink"), DType::kFloat32, bq));
     const KvCacheLayout L = cache_layout();
     const AccessPattern prior_blk = m_prior_blk.ap;
 
-    load_kv_cache(m_b, L, m_tiles, m_queues, b, h, m_active_blk.ap, m_p.seqlen_q / m_p.block_size);
-    attention_pass(PassKind::kActive, m_p.seqlen_q);
+    // The active keys from the task's origin on (a core's first Q group cannot see later keys).
+    AccessPattern active_blk = m_active_blk.ap;
+    if (task.origin > 0) {
+      m_b.tensor_scalar(m_origin_blk.ap, m_active_blk.ap, AluOp::kAdd,
+                        imm(static_cast<float>(task.origin / bs)));
+      active_blk = m_origin_blk.ap;
+    }
+    load_kv_cache(m_b, L, m_tiles, m_queues, b, h, active_blk, (m_p.seqlen_q - task.origin) / bs);
+    attention_pass(PassKind::kActive, m_p.seqlen_q - task.origin);
 
     if (m_p.sliding_window > 0) {
-      // §3.4: one pass over the window's prior blocks, from max(0, active_blk - window_blocks).
-      m_b.tensor_scalar(prior_blk, m_active_blk.ap, AluOp::kSubtract,
-                        imm(static_cast<float>(m_window_blocks)), AluOp::kMax, imm(0.0f));
+      // §3.4: one pass over the window's prior blocks, from max(0, origin's block - window_blocks).
+      m_b.tensor_scalar(prior_blk, active_blk, AluOp::kSubtract, imm(static_cast<float>(m_window_blocks)),
+                        AluOp::kMax, imm(0.0f));
       load_kv_cache(m_b, L, m_tiles, m_queues, b, h, prior_blk, m_window_blocks);
-      attention_pass(PassKind::kWindowPrior, m_window_blocks * m_p.block_size);
-      normalise(bq);
+      attention_pass(PassKind::kWindowPrior, m_window_blocks * bs);
+      normalise();
       return;
     }
 
+    if (task.origin > 0) {
+      // LNC2 core 1 (§3.3): core 0's active keys, every one before this core's queries.
+      load_kv_cache(m_b, L, m_tiles, m_queues, b, h, m_active_blk.ap, task.origin / bs);
+      attention_pass(PassKind::kFull, task.origin);
+    }
     // prior_blk = nfull * blocks_per_seg: the partial segment's first block.
     m_b.tensor_scalar(prior_blk, first_element(m_nfull), AluOp::kMultiply,
                       imm(static_cast<float>(m_blocks_per_seg)));
@@ -329,25 +395,30 @@ class SegmentedGenerator {
       }
       attention_pass(PassKind::kFull, m_p.prior_seg_size);
     });
-    normalise(bq);
+    normalise();
   }
 
   // Q^T [d, Sq] in bf16, scaled per head-dim row by k_scale (the kernel's delayed K dequant, §3.1).
+  // Only the task's Q groups' columns.
   void load_q(int64_t bq) {
     const int64_t sq = m_p.seqlen_q, d = m_p.d;
+    const int64_t q0 = m_task.group_begin * kQGroup, q1 = m_task.group_end * kQGroup;
     const int32_t di = static_cast<int32_t>(d);
     const AccessPattern q_t = partitions(m_q.ap, 0, di);
     if (m_p.tp_q) {
-      for (int64_t r0 = 0; r0 < sq; r0 += kQLoadRows) {
-        const int64_t rows = std::min(kQLoadRows, sq - r0);
+      for (int64_t r0 = q0; r0 < q1; r0 += kQLoadRows) {
+        const int64_t rows = std::min(kQLoadRows, q1 - r0);
         m_b.dma_transpose(m_q_queue, columns(q_t, r0, rows),
                           hbm_rows(tensor("q"), m_p.dtype, bq * sq * d, d, r0, rows, 0, d));
       }
     } else {
-      m_b.dma_copy(m_q_queue, q_t, hbm_rows(tensor("q"), m_p.dtype, bq * d * sq, sq, 0, d, 0, sq));
+      m_b.dma_copy(m_q_queue, columns(q_t, q0, q1 - q0),
+                   hbm_rows(tensor("q"), m_p.dtype, bq * d * sq, sq, 0, d, q0, q1 - q0));
     }
-    if (m_p.kv_scales)
-      m_b.tensor_scalar(q_t, q_t, AluOp::kMultiply, column(partitions(m_k_scale.ap, 0, di)));
+    if (m_p.kv_scales) {
+      m_b.tensor_scalar(columns(q_t, q0, q1 - q0), columns(q_t, q0, q1 - q0), AluOp::kMultiply,
+                        column(partitions(m_k_scale.ap, 0, di)));
+    }
   }
 
   AccessPattern accumulator_rows(int64_t g) const {
@@ -357,7 +428,7 @@ class SegmentedGenerator {
 
   // ---- one pass over `keys` keys in the K/V tiles, merged into the running softmax state ----
   void attention_pass(PassKind kind, int64_t keys) {
-    for (int64_t g = 0; g < m_groups; ++g)
+    for (int64_t g = m_task.group_begin; g < m_task.group_end; ++g)
       attention_group(kind, keys, g);
   }
 
@@ -367,23 +438,25 @@ class SegmentedGenerator {
     const bool active = kind == PassKind::kActive;
     const bool kvp = m_p.kvp_offset;  // every key's visibility is a runtime bound: no static skipping
     const int64_t W = m_p.sliding_window;
-    const int64_t q_first = g * kQGroup, q_last = q_first + kQGroup - 1;  // the group's query positions
+    const MaskBounds& bounds = m_bounds.at(m_task.origin);
+    // The group's query positions, counted from the first active key of the pass (the task's origin).
+    const int64_t q_first = g * kQGroup - m_task.origin, q_last = q_first + kQGroup - 1;
     // Static compute skipping in the active pass: keys past the group's diagonal, and with a window the
     // 128-key blocks every query of the group has left behind.
     const int64_t visible_keys = active && !kvp ? std::min(keys, q_last + 1) : keys;
     const int64_t first_key = active && W > 0 ? std::max<int64_t>(0, q_first - (W - 1)) / kVTile * kVTile : 0;
     const int64_t first_tile = first_key / kKTile;
     const int64_t n_tiles = ceil_div(visible_keys, kKTile) - first_tile;
-    const AccessPattern q_group = columns(partitions(m_q.ap, 0, d), q_first, kQGroup);
+    const AccessPattern q_group = columns(partitions(m_q.ap, 0, d), g * kQGroup, kQGroup);
     // Visible: lower <= key (cmp0 ge) and key (upper_cmp) upper, per query row.
-    const AccessPattern lower = kind == PassKind::kWindowPrior ? columns(m_prior_lower.ap, g, 1)
-                                : active && W > 0              ? columns(m_window_lower.ap, g, 1)
+    const AccessPattern lower = kind == PassKind::kWindowPrior ? columns(bounds.prior_lower.ap, g, 1)
+                                : active && W > 0              ? columns(bounds.window_lower.ap, g, 1)
                                                                : m_zero.ap;
     const AccessPattern upper = kvp && active                    ? columns(m_kvp_active_bound.ap, g, 1)
                                 : kvp                            ? columns(m_kvp_prior_bound.ap, g, 1)
                                 : kind == PassKind::kPartial     ? m_partial.ap
-                                : kind == PassKind::kWindowPrior ? m_eff_prior.ap
-                                                                 : columns(m_causal_bound.ap, g, 1);
+                                : kind == PassKind::kWindowPrior ? bounds.eff_prior.ap
+                                                                 : columns(bounds.causal.ap, g, 1);
     const CmpOp upper_cmp = active || kvp ? CmpOp::kLe : CmpOp::kLt;
 
     // QK^T, masked, scaled, with each tile's row max.
@@ -470,11 +543,12 @@ class SegmentedGenerator {
   }
 
   // ---- §3.3 step 8: out = o / sum [* v_scale], in the q dtype, transposed for tp_out ----
-  void normalise(int64_t bq) {
-    const int64_t sq = m_p.seqlen_q, d = m_p.d;
+  void normalise() {
+    const int64_t bq = m_task.bq, sq = m_p.seqlen_q, d = m_p.d;
     const int32_t di = static_cast<int32_t>(d);
-    m_b.reciprocal(m_recip.ap, m_running_sum.ap);
-    for (int64_t g = 0; g < m_groups; ++g) {
+    const int64_t g0 = m_task.group_begin, n_groups = m_task.group_end - g0;
+    m_b.reciprocal(columns(m_recip.ap, g0, n_groups), columns(m_running_sum.ap, g0, n_groups));
+    for (int64_t g = g0; g < m_task.group_end; ++g) {
       const int p = static_cast<int>(g % 2);
       m_b.dma_copy(m_out_queue, m_o[p].ap, accumulator_rows(g));
       const AccessPattern recip = columns(m_recip.ap, g, 1);
@@ -520,8 +594,10 @@ class SegmentedGenerator {
   Buffer m_prev_max[2], m_corr[2], m_o[2], m_final[2], m_final_tp[2];
   Buffer m_running_max, m_running_sum, m_recip;
   Buffer m_nfull, m_partial, m_is_partial, m_active_blk, m_prior_blk;
-  Buffer m_zero, m_causal_bound, m_sink, m_k_scale, m_v_scale;
-  Buffer m_window_lower, m_eff_prior, m_prior_lower;                                                  // SWA
+  Buffer m_zero, m_sink, m_k_scale, m_v_scale, m_origin_blk;
+  std::vector<HeadTask> m_tasks;
+  HeadTask m_task;                         // the one being generated
+  std::map<int64_t, MaskBounds> m_bounds;  // per task origin
   Buffer m_kvp, m_kvp_active_bound, m_prior_pos, m_kvp_shift, m_kvp_prior_bound, m_last_partial_key;  // kvp
 };
 
@@ -603,8 +679,13 @@ void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p) 
     reject("kvp_offset", "the KV-parallel mode has no sliding window (kernels.md §4.1)");
   if (p.kvp_offset && p.lnc != 1)
     reject("lnc", "the KV-parallel mode disables the LNC split (the caller shards, kernels.md §3.1); use 1");
-  if (p.lnc != 1)
-    reject("lnc", "LNC2 sharding (kernels.md §3.3) is not generated by trnsim yet; use 1");
+  if (p.lnc != 1 && p.lnc != 2)
+    reject("lnc", "must be 1 or 2");
+  if (p.lnc == 2 && p.bs_q() % 2 == 1 && (p.seqlen_q / kQGroup + 1) / 2 * kQGroup % p.block_size != 0) {
+    reject("lnc",
+           "with an odd batch * num_q_heads, core 0's ceil(G/2) Q groups of the remainder head must end on a "
+           "block boundary (ceil(seqlen_q / 256) * 128 a multiple of block_size)");
+  }
   if (p.bs_q() > 4096)
     reject("batch", "batch * num_q_heads must be at most 4096 (one program unrolls every head)");
 }
@@ -612,7 +693,10 @@ void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p) 
 std::vector<Program> build_attention_segmented_cte(const AttentionSegmentedCteParams& p,
                                                    const MemoryLimits& limits) {
   check_attention_segmented_cte_params(p);
-  return {SegmentedGenerator(p, limits).generate()};
+  std::vector<Program> programs;
+  for (int32_t core = 0; core < p.lnc; ++core)
+    programs.push_back(SegmentedGenerator(p, limits, core).generate());
+  return programs;
 }
 
 }  // namespace tn::kernels

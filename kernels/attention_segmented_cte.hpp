@@ -48,7 +48,9 @@ struct AttentionSegmentedCteParams {
   // the gathered prior + active sequence visible to query i iff j <= i + kvp_offset, prior keys included),
   // and the outputs gain neg_max and sum_recip (bs_q, Sq) fp32, token-ordered. Not with a sliding window.
   bool kvp_offset = false;
-  int32_t lnc = 1;  // 2 not generated yet (rejected)
+  // 2 (§3.3 LNC2): one program per NeuronCore, the Q heads split evenly between them and an odd remainder
+  // head split by Q groups (core 0 ceil(G/2)); not with kvp_offset (the caller shards).
+  int32_t lnc = 1;
 
   int64_t bs_q() const { return batch * num_q_heads; }
   // The largest P the block table can describe.

@@ -23,7 +23,9 @@ uniform [0, 1) inputs (seed 42), tolerance max-mode rtol 1e-2 atol 1e-2 (the CLI
   * "layouts": tp_q false and tp_out false;
   * "kvp_*": the KV-parallel mode (kernels.md §3.1), checking out, neg_max and sum_recip: kvp_offset = P
     (the plain causal diagonal), P - 384 (the diagonal moved back into the prior segments, as on a later
-    KVP rank), P + 1000 (every key visible) and, with sink 2.0, -64 (queries 0..63 see only the sink).
+    KVP rank), P + 1000 (every key visible) and, with sink 2.0, -64 (queries 0..63 see only the sink);
+  * "lnc2": two NeuronCores, 4 heads each; "lnc2_odd": 7 heads, core 1 taking the second Q group of the
+    seventh with core 0's active keys as an extra pass; "lnc2_odd_swa": the same with the gpt-oss SWA shape.
 Each variant runs at both block sizes and two prior_tokens values (768 and 1664).
 """
 
@@ -68,6 +70,10 @@ VARIANTS = {
     "kvp_ahead": (lambda p: {"kvp_offset": p + 1000}, "KV-parallel mode, kvp_offset = prior_tokens + 1000"),
     "kvp_sink_blind": ({"kvp_offset": -64, "sink": 2.0, "d": 64, "scale": 0.125},
                        "KV-parallel mode, kvp_offset -64 with sink 2.0"),
+    "lnc2": ({"lnc": 2}, "LNC2, 8 Q heads split 4 + 4"),
+    "lnc2_odd": ({"lnc": 2, "num_q_heads": 7}, "LNC2, 7 Q heads: the seventh split by Q groups"),
+    "lnc2_odd_swa": ({"lnc": 2, "num_q_heads": 7, "d": 64, "scale": 0.125, "sink": 2.0, "sliding_window": 128},
+                     "LNC2, 7 Q heads, d 64, sink 2.0, sliding window 128"),
 }
 
 

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -154,8 +155,12 @@ json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, double mo
   }
   s["opcodes"] = opcodes;
   // Runtime loops: how often the runtime values made each one run (the same program for every value).
+  // By core, each core's in the order they first ran.
+  std::vector<sc::LoopStats> by_core = t.loops;
+  std::stable_sort(by_core.begin(), by_core.end(),
+                   [](const sc::LoopStats& a, const sc::LoopStats& b) { return a.core < b.core; });
   json loops = json::array();
-  for (const sc::LoopStats& l : t.loops) {
+  for (const sc::LoopStats& l : by_core) {
     loops.push_back({{"core", l.core},
                      {"source", l.source},
                      {"entries", l.entries},

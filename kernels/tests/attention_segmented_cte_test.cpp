@@ -127,6 +127,39 @@ TEST_CASE("attention_segmented_cte: one program for every prior_tokens, against 
   }
 }
 
+TEST_CASE("attention_segmented_cte: LNC2 splits the heads over two cores, an odd one by Q groups") {
+  // (bs_q, seqlen_q): even (4 heads each); odd with 3 Q groups (core 0 takes groups 0-1 of head 4, core 1
+  // group 2 with core 0's 256 active keys as an extra pass); odd with one group (core 0 runs all of it).
+  for (const auto& [heads, sq] : std::vector<std::pair<int64_t, int64_t>>{{8, 128}, {5, 384}, {3, 128}}) {
+    for (const int64_t window : {0, 48}) {
+      AttentionSegmentedCteParams p = small_params();
+      p.lnc = 2;
+      p.batch = 1;
+      p.num_q_heads = heads;
+      p.num_kv_heads = 1;
+      p.seqlen_q = sq;
+      p.max_blocks = (256 + sq) / p.block_size;
+      p.num_blocks = p.max_blocks + 5;
+      p.sliding_window = window;
+      p.sink = window > 0;
+      const auto programs = build_attention_segmented_cte(p, kTrn2);
+      REQUIRE(programs.size() == 2);
+      for (const int64_t prior : {0, 48, 160, 256}) {
+        CAPTURE(heads);
+        CAPTURE(sq);
+        CAPTURE(window);
+        CAPTURE(prior);
+        const auto in = inputs_for(p, prior);
+        const auto r = ref::max_all_close(run(programs, p, in), reference_out(p, in),
+                                          ref::kAttentionSegmentedCteRtol, ref::kAttentionSegmentedCteAtol);
+        INFO(r.description);
+        CHECK(r.passed);
+        CHECK(r.max_abs_err < 8e-3);
+      }
+    }
+  }
+}
+
 TEST_CASE("attention_segmented_cte: KV-parallel mode (kvp_offset) against the float64 reference") {
   AttentionSegmentedCteParams p = small_params();
   p.batch = 1;  // bs_q 4 over 2 KV heads
@@ -248,7 +281,25 @@ TEST_CASE("attention_segmented_cte rejects parameters outside the kernel's const
   rejects([](auto& p) { p.kv_dtype = DType::kFloat32; }, "kv_dtype");
   rejects([](auto& p) { p.scale = 0; }, "scale");
   rejects([](auto& p) { p.sliding_window = 24; }, "sliding_window");
-  rejects([](auto& p) { p.lnc = 2; }, "lnc");
+  rejects([](auto& p) { p.lnc = 3; }, "lnc");
+  rejects(
+      [](auto& p) {  // core 0's half of the odd head, 384 tokens, ends inside a block of 256
+        p.lnc = 2;
+        p.batch = 1;
+        p.num_q_heads = 3;
+        p.num_kv_heads = 1;
+        p.seqlen_q = 768;
+        p.block_size = 256;
+        p.prior_seg_size = 512;
+        p.max_blocks = 8;
+      },
+      "lnc");
+  rejects(
+      [](auto& p) {
+        p.lnc = 2;
+        p.kvp_offset = true;
+      },
+      "lnc");
   rejects(
       [](auto& p) {
         p.kvp_offset = true;

@@ -91,6 +91,28 @@ TEST_CASE("cli segmented: the trace shows each block gather on its DMA queue, na
   CHECK(v_blocks == std::set<std::string>{"-1", "0", "1", "2", "3", "4", "5", "6"});
 }
 
+TEST_CASE("cli segmented: LNC2 runs two programs, each core's segment loops in the summary") {
+  const fs::path dir = scratch_dir("segmented_lnc2");
+  // 3 Q heads: one per core, the third split by Q groups (core 0 group 0, core 1 group 1).
+  write_text(dir / "lnc2.json", R"({"kernel": "attention_segmented_cte",
+      "params": {"batch": 1, "num_q_heads": 3, "num_kv_heads": 1, "seqlen_q": 256, "d": 64,
+                 "block_size": 128, "prior_seg_size": 512, "scale": 0.125, "prior_tokens": 640, "lnc": 2},
+      "mode": "both"})");
+  const CommandResult r = trnsim("run " + (dir / "lnc2.json").string() + " --out " + (dir / "out").string());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json s = json::parse(read_text(dir / "out" / "summary.json"));
+  CHECK(s["numerics"]["passed"].get<bool>());
+  CHECK(s["timing"]["cores"].size() == 2);
+  // Each core enters its two loops once per head it works on (2), and P = 640 runs each once per entry.
+  std::vector<std::pair<uint32_t, uint64_t>> loops;
+  for (const auto& l : s["timing"]["loops"]) {
+    CHECK(l["entries"].get<uint64_t>() == 2);
+    loops.emplace_back(l["core"].get<uint32_t>(), l["trips"].get<uint64_t>());
+  }
+  CHECK(loops == std::vector<std::pair<uint32_t, uint64_t>>{{0, 2}, {0, 2}, {1, 2}, {1, 2}});
+}
+
 TEST_CASE("cli segmented: KV-parallel mode checks the statistics and rejects offsets with no reference") {
   const fs::path dir = scratch_dir("segmented_kvp");
   auto config = [](const std::string& extra) {
