@@ -11,11 +11,14 @@
 //   4. normalisation (and v_scale), written in the q dtype, transposed for tp_out.
 // With a sliding window W (§3.4) steps 2-3 become one pass over the window's prior blocks, the
 // max(ceil((W-1)/block_size), 512/block_size) blocks before the active ones, masked at run time.
+// kvp_offset moves every pass's visibility bound to a runtime one and adds the statistics outputs; LNC2
+// gives each core its heads (an odd one split by Q groups, core 1 seeing core 0's active keys as a pass).
 // Differences from the real kernel (README "Known differences"): the partial segment is merged by the same
 // online-softmax step as the full segments instead of a separate pass and HBM reduce (§3.5), with the same
 // visiting order and the same math; with SWA the window's prior keys are a second pass merged the same way
 // rather than prior tiles of one pass; K blocks are transposed on PE per 128 keys instead of by the DGE's
-// transposing gather; Q groups run one after another without the attention_cte software pipeline.
+// transposing gather; Q groups run one after another without the attention_cte software pipeline; with
+// LNC2 and one Q group, core 1 skips the remainder head rather than running a dummy path.
 #pragma once
 #include <cstdint>
 #include <vector>
