@@ -26,6 +26,14 @@ constexpr int64_t kQLoadRows = 512;  // Q rows per transposing load
 constexpr int32_t kScoreBanks = 4;
 constexpr int32_t kPvFirstBank = 4;
 constexpr int32_t kTpOutBank = 6;
+// The group pipeline issues the scores of up to kMaxStagesAhead groups ahead of an output stage, each group
+// in flight holding one set of score/exp buffers (8 bytes per key per partition): two ahead while three sets
+// of kMaxKeysThreeSets keys fit beside the K/V tiles, one ahead for longer segments.
+constexpr int kMaxStagesAhead = 2;
+constexpr int kSets = kMaxStagesAhead + 1;
+constexpr int64_t kMaxKeysThreeSets = 4096;
+// K staging tiles for the PE-transposed K load: one per 128 keys of a 512-key K tile.
+constexpr int kKStagingTiles = 4;
 // Runtime values travel through fp32 on the engines: exact below 2^24 (hardware.md §3).
 constexpr int64_t kMaxExactInt = int64_t{1} << 24;
 // Registers of the guard instructions (loops use isa's loop register, 63).
@@ -101,6 +109,7 @@ class SegmentedGenerator {
                           ? std::max(ceil_div(p.sliding_window - 1, p.block_size), kKTile / p.block_size)
                           : 0;
     m_max_keys = std::max({p.prior_seg_size, p.seqlen_q, m_window_blocks * p.block_size});
+    m_stages_ahead = m_max_keys <= kMaxKeysThreeSets ? kMaxStagesAhead : 1;
     for (const KernelTensor& t : attention_segmented_cte_inputs(p))
       m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
     for (const KernelTensor& t : attention_segmented_cte_outputs(p))
@@ -168,15 +177,15 @@ class SegmentedGenerator {
       m_tiles.v.push_back(m_b.sbuf("v_sb", kv, kVTile, {m_p.d}));
       m_b.memset(m_tiles.v.back().ap, 0.0f, Engine::kPool);
     }
-    if (!m_p.k_pre_transposed) {
-      m_tiles.k_staging = m_b.sbuf("k_staging_sb", kv, kVTile, {m_p.d});
-      m_b.memset(m_tiles.k_staging.ap, 0.0f, Engine::kPool);
+    for (int i = 0; i < (m_p.k_pre_transposed ? 0 : kKStagingTiles); ++i) {
+      m_tiles.k_staging.push_back(m_b.sbuf("k_staging_sb", kv, kVTile, {m_p.d}));
+      m_b.memset(m_tiles.k_staging.back().ap, 0.0f, Engine::kPool);
     }
     m_tiles.index = m_b.sbuf("block_index_sb", DType::kInt32, 1,
                              {std::max({m_blocks_per_seg, m_p.seqlen_q / m_p.block_size, m_window_blocks})});
     m_q = m_b.sbuf("q_sb", DType::kBFloat16, d, {m_p.seqlen_q}, 32);
     const int64_t stat_cols = ceil_div(m_max_keys, kKTile) + 1;  // + the sink column
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i <= m_stages_ahead; ++i) {
       m_scores[i] = m_b.sbuf("mm1_masked", DType::kFloat32, kQGroup, {m_max_keys});
       m_exp[i] = m_b.sbuf("exp_sb", DType::kBFloat16, kQGroup, {m_max_keys});
       m_exp_tp[i] =
@@ -427,26 +436,62 @@ class SegmentedGenerator {
   }
 
   // ---- one pass over `keys` keys in the K/V tiles, merged into the running softmax state ----
+  // Each engine runs its stream in order, so the groups are software-pipelined as attention_cte's are
+  // (kernels.md §1.6 (c)): the scores and max of the groups up to m_stages_ahead later are issued before
+  // group g's exp, P.V and output update, so the engines of the two stages overlap. Buffer sets rotate
+  // over the groups in flight.
   void attention_pass(PassKind kind, int64_t keys) {
-    for (int64_t g = m_task.group_begin; g < m_task.group_end; ++g)
-      attention_group(kind, keys, g);
+    const int64_t g0 = m_task.group_begin, g1 = m_task.group_end;
+    for (int64_t g = g0; g < std::min(g1, g0 + m_stages_ahead); ++g)
+      scores_stage(kind, group_plan(kind, keys, g));
+    for (int64_t g = g0; g < g1; ++g) {
+      if (g + m_stages_ahead < g1)
+        scores_stage(kind, group_plan(kind, keys, g + m_stages_ahead));
+      output_stage(kind, group_plan(kind, keys, g));
+    }
   }
 
-  void attention_group(PassKind kind, int64_t keys, int64_t g) {
-    const int p = static_cast<int>(g % 2);
-    const int32_t d = static_cast<int32_t>(m_p.d);
+  // Which keys of the pass one Q group computes.
+  struct GroupPlan {
+    int64_t g = 0;
+    int p = 0;                            // buffer parity
+    int64_t visible_keys = 0;             // keys past it are hidden from every query of the group
+    int64_t first_key = 0;                // keys before it too (a multiple of 128)
+    int64_t first_tile = 0, n_tiles = 0;  // 512-key score tiles computed
+    bool sink = false;
+    int64_t stat_cols = 0;  // tile max/sum columns, the sink's included
+  };
+
+  GroupPlan group_plan(PassKind kind, int64_t keys, int64_t g) const {
     const bool active = kind == PassKind::kActive;
-    const bool kvp = m_p.kvp_offset;  // every key's visibility is a runtime bound: no static skipping
     const int64_t W = m_p.sliding_window;
-    const MaskBounds& bounds = m_bounds.at(m_task.origin);
     // The group's query positions, counted from the first active key of the pass (the task's origin).
     const int64_t q_first = g * kQGroup - m_task.origin, q_last = q_first + kQGroup - 1;
+    GroupPlan plan;
+    plan.g = g;
+    plan.p = static_cast<int>(g % (m_stages_ahead + 1));
     // Static compute skipping in the active pass: keys past the group's diagonal, and with a window the
-    // 128-key blocks every query of the group has left behind.
-    const int64_t visible_keys = active && !kvp ? std::min(keys, q_last + 1) : keys;
-    const int64_t first_key = active && W > 0 ? std::max<int64_t>(0, q_first - (W - 1)) / kVTile * kVTile : 0;
-    const int64_t first_tile = first_key / kKTile;
-    const int64_t n_tiles = ceil_div(visible_keys, kKTile) - first_tile;
+    // 128-key blocks every query of the group has left behind. kvp_offset bounds are runtime values.
+    plan.visible_keys = active && !m_p.kvp_offset ? std::min(keys, q_last + 1) : keys;
+    plan.first_key = active && W > 0 ? std::max<int64_t>(0, q_first - (W - 1)) / kVTile * kVTile : 0;
+    plan.first_tile = plan.first_key / kKTile;
+    plan.n_tiles = ceil_div(plan.visible_keys, kKTile) - plan.first_tile;
+    plan.sink = active && m_p.sink;
+    plan.stat_cols = plan.n_tiles + (plan.sink ? 1 : 0);
+    return plan;
+  }
+
+  // QK^T, masked and scaled, the row max and the running max's update; the accumulator's prefetch.
+  void scores_stage(PassKind kind, const GroupPlan& plan) {
+    const int64_t g = plan.g, visible_keys = plan.visible_keys, first_tile = plan.first_tile,
+                  n_tiles = plan.n_tiles;
+    const int p = plan.p;
+    const int32_t d = static_cast<int32_t>(m_p.d);
+    const bool active = kind == PassKind::kActive;
+    const bool kvp = m_p.kvp_offset;
+    const int64_t W = m_p.sliding_window;
+    const MaskBounds& bounds = m_bounds.at(m_task.origin);
+    const int64_t q_first = g * kQGroup - m_task.origin, q_last = q_first + kQGroup - 1;
     const AccessPattern q_group = columns(partitions(m_q.ap, 0, d), g * kQGroup, kQGroup);
     // Visible: lower <= key (cmp0 ge) and key (upper_cmp) upper, per query row.
     const AccessPattern lower = kind == PassKind::kWindowPrior ? columns(bounds.prior_lower.ap, g, 1)
@@ -483,9 +528,8 @@ class SegmentedGenerator {
       m_b.tensor_scalar_reduce(masked, src, AluOp::kMultiply, imm(static_cast<float>(m_p.scale)), AluOp::kMax,
                                tile_max);
     }
-    const bool sink = active && m_p.sink;
-    const int64_t stat_cols = n_tiles + (sink ? 1 : 0);
-    if (sink)  // the sink joins the row max as one more column (kernels.md §1.2)
+    const int64_t stat_cols = plan.stat_cols;
+    if (plan.sink)  // the sink joins the row max as one more column (kernels.md §1.2)
       m_b.tensor_copy(columns(m_tile_max[p].ap, n_tiles, 1), m_sink.ap);
 
     // Online softmax: running holds -max; corr = exp(m_old - m_new) rescales what earlier passes summed.
@@ -498,19 +542,28 @@ class SegmentedGenerator {
       m_b.activation(m_prev_max[p].ap, running, ActFunc::kCopy, imm(-1.0f));
       m_b.tensor_tensor(running, running, pass_max, AluOp::kMin);
       m_b.activation(m_corr[p].ap, m_prev_max[p].ap, ActFunc::kExp, imm(1.0f), some(running));
+      m_b.dma_copy(m_out_queue, m_o[p].ap, accumulator_rows(g));
     }
+  }
 
-    // exp(s - max) with per-tile row sums; the transposed blocks feed P.V.
+  // exp(s - max) with per-tile row sums; the transposed blocks feed P.V; the running sum and the
+  // unnormalised output (in private HBM between passes).
+  void output_stage(PassKind kind, const GroupPlan& plan) {
+    const int64_t g = plan.g, visible_keys = plan.visible_keys, first_tile = plan.first_tile,
+                  n_tiles = plan.n_tiles, stat_cols = plan.stat_cols;
+    const int p = plan.p;
+    const bool active = kind == PassKind::kActive;
+    const AccessPattern running = columns(m_running_max.ap, g, 1);
     for (int64_t i = 0; i < n_tiles; ++i) {
       const int64_t k0 = (first_tile + i) * kKTile, w = std::min(kKTile, visible_keys - k0);
       m_b.activation(columns(m_exp[p].ap, k0, w), columns(m_scores[p].ap, k0, w), ActFunc::kExp, imm(1.0f),
                      some(running), some(columns(m_tile_sum[p].ap, i, 1)));
     }
-    if (sink) {
+    if (plan.sink) {
       m_b.activation(columns(m_tile_sum[p].ap, n_tiles, 1), m_sink.ap, ActFunc::kExp, imm(1.0f),
                      some(running));
     }
-    const int64_t first_block = first_key / kVTile, n_blocks = ceil_div(visible_keys, kVTile);
+    const int64_t first_block = plan.first_key / kVTile, n_blocks = ceil_div(visible_keys, kVTile);
     for (int64_t v = first_block; v < n_blocks; ++v) {
       const int64_t rows = std::min(kVTile, visible_keys - v * kVTile);
       m_b.dma_transpose(
@@ -518,14 +571,14 @@ class SegmentedGenerator {
           columns(partitions(m_exp_tp[p].ap, 0, static_cast<int32_t>(rows)), v * kQGroup, kQGroup),
           columns(m_exp[p].ap, v * kVTile, rows));
     }
-    Buffer pv = m_b.psum_at_bank("mm2_psum", kPvFirstBank + p, DType::kFloat32, kQGroup, {m_p.d});
+    Buffer pv = m_b.psum_at_bank("mm2_psum", kPvFirstBank + static_cast<int32_t>(plan.g % 2), DType::kFloat32,
+                                 kQGroup, {m_p.d});
     for (int64_t v = first_block; v < n_blocks; ++v) {
       const int32_t rows = static_cast<int32_t>(std::min(kVTile, visible_keys - v * kVTile));
       m_b.matmul(pv.ap, columns(partitions(m_exp_tp[p].ap, 0, rows), v * kQGroup, kQGroup),
                  partitions(m_tiles.v[v].ap, 0, rows), v > first_block);
     }
 
-    // The running sum and the unnormalised output (in private HBM between passes).
     const AccessPattern pass_sum = m_pass_sum[p].ap;
     const AccessPattern running_sum = columns(m_running_sum.ap, g, 1);
     m_b.tensor_reduce(pass_sum, columns(m_tile_sum[p].ap, 0, stat_cols), AluOp::kAdd);
@@ -536,7 +589,6 @@ class SegmentedGenerator {
     } else {
       m_b.tensor_scalar(running_sum, running_sum, AluOp::kMultiply, column(m_corr[p].ap), AluOp::kAdd,
                         column(pass_sum));
-      m_b.dma_copy(m_out_queue, o, accumulator_rows(g));
       m_b.scalar_tensor_tensor(o, o, AluOp::kMultiply, column(m_corr[p].ap), AluOp::kAdd, pv.ap);
     }
     m_b.dma_copy(m_out_queue, accumulator_rows(g), o);
@@ -549,7 +601,7 @@ class SegmentedGenerator {
     const int64_t g0 = m_task.group_begin, n_groups = m_task.group_end - g0;
     m_b.reciprocal(columns(m_recip.ap, g0, n_groups), columns(m_running_sum.ap, g0, n_groups));
     for (int64_t g = g0; g < m_task.group_end; ++g) {
-      const int p = static_cast<int>(g % 2);
+      const int p = static_cast<int>(g % (m_stages_ahead + 1));
       m_b.dma_copy(m_out_queue, m_o[p].ap, accumulator_rows(g));
       const AccessPattern recip = columns(m_recip.ap, g, 1);
       if (m_p.kv_scales) {
@@ -586,12 +638,14 @@ class SegmentedGenerator {
   ProgramBuilder m_b;
   int64_t m_groups = 0, m_blocks_per_seg = 0, m_window_blocks = 0, m_max_keys = 0, m_table_width = 0;
   int64_t m_slot = 0;
+  int64_t m_stages_ahead = 1;  // groups whose scores are issued ahead of an output stage
   std::map<std::string, int32_t> m_tensor;
   int32_t m_q_queue = -1, m_exp_queue = -1, m_out_queue = -1;
   KvCacheQueues m_queues;
   KvCacheTiles m_tiles;
-  Buffer m_q, m_scores[2], m_exp[2], m_exp_tp[2], m_tile_max[2], m_tile_sum[2], m_pass_max[2], m_pass_sum[2];
-  Buffer m_prev_max[2], m_corr[2], m_o[2], m_final[2], m_final_tp[2];
+  Buffer m_q, m_scores[kSets], m_exp[kSets], m_exp_tp[kSets], m_tile_max[kSets], m_tile_sum[kSets],
+      m_pass_max[kSets], m_pass_sum[kSets];
+  Buffer m_prev_max[kSets], m_corr[kSets], m_o[kSets], m_final[kSets], m_final_tp[kSets];
   Buffer m_running_max, m_running_sum, m_recip;
   Buffer m_nfull, m_partial, m_is_partial, m_active_blk, m_prior_blk;
   Buffer m_zero, m_sink, m_k_scale, m_v_scale, m_origin_blk;

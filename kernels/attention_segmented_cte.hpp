@@ -17,8 +17,9 @@
 // online-softmax step as the full segments instead of a separate pass and HBM reduce (§3.5), with the same
 // visiting order and the same math; with SWA the window's prior keys are a second pass merged the same way
 // rather than prior tiles of one pass; K blocks are transposed on PE per 128 keys instead of by the DGE's
-// transposing gather; Q groups run one after another without the attention_cte software pipeline; with
-// LNC2 and one Q group, core 1 skips the remainder head rather than running a dummy path.
+// transposing gather; Q groups are pipelined in two stages (scores ahead of outputs) rather than
+// attention_cte's three; with LNC2 and one Q group, core 1 skips the remainder head rather than running a
+// dummy path.
 #pragma once
 #include <cstdint>
 #include <vector>

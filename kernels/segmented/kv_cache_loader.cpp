@@ -49,9 +49,12 @@ void load_kv_cache(ProgramBuilder& b, const KvCacheLayout& L, const KvCacheTiles
       b.dma_gather(v_queue(), partitions(tiles.v[key / kVTile].ap, p0, static_cast<int32_t>(piece)), src,
                    entry, n_kv * block_elems, kSkipFrom, loc);
       if (!L.k_pre_transposed) {
+        // Chunks of 128 keys rotate over the staging tiles, so that one chunk's gathers need not wait for the
+        // previous chunk's transpose.
+        const AccessPattern staging = tiles.k_staging[(key / kVTile) % tiles.k_staging.size()].ap;
         const AccessPattern k_src =
             hbm_ap(L.k_cache, L.kv_dtype, head * block_elems + r0 * d, {d, piece}, {{1, d}});
-        b.dma_gather(k_queue(), partitions(tiles.k_staging.ap, p0, static_cast<int32_t>(piece)), k_src, entry,
+        b.dma_gather(k_queue(), partitions(staging, p0, static_cast<int32_t>(piece)), k_src, entry,
                      n_kv * block_elems, kSkipFrom, loc);
         // A full (or the last) 128 keys staged: transpose them into the K tile.
         const int64_t staged_end = key + piece;
@@ -60,7 +63,7 @@ void load_kv_cache(ProgramBuilder& b, const KvCacheLayout& L, const KvCacheTiles
           const int32_t rows = static_cast<int32_t>(staged_end - first);
           Buffer tp = b.psum_at_bank("k_transpose_psum", kTransposeBank, L.kv_dtype, di, {kVTile}, loc);
           const AccessPattern tp_ap = columns(tp.ap, 0, rows);
-          b.pe_transpose(tp_ap, partitions(tiles.k_staging.ap, 0, rows), loc);
+          b.pe_transpose(tp_ap, partitions(staging, 0, rows), loc);
           b.tensor_copy(columns(partitions(tiles.k[first / kKTile].ap, 0, di), first % kKTile, rows), tp_ap,
                         Engine::kAct, loc);
         }

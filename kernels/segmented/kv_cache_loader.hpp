@@ -37,8 +37,9 @@ struct KvCacheLayout {
 struct KvCacheTiles {
   std::vector<Buffer> k;  // [d, 512] in the cache dtype: key j at tile j / 512, column j % 512
   std::vector<Buffer> v;  // [128, d] in the cache dtype: key j at tile j / 128, partition j % 128
-  Buffer k_staging;       // [128, d] cache dtype (normal layout only)
-  Buffer index;           // [1, >= num_blocks] int32: the gathered table entries
+  std::vector<Buffer>
+      k_staging;  // [128, d] cache dtype (normal layout only); 128-key chunks rotate over them
+  Buffer index;   // [1, >= num_blocks] int32: the gathered table entries
 };
 
 struct KvCacheQueues {
