@@ -8,19 +8,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-CommandResult run_text(const std::string& name, const std::string& config) {
-  const fs::path dir = scratch_dir(name);
-  write_text(dir / "c.json", config);
-  return trnsim("run " + (dir / "c.json").string() + " --out " + (dir / "out").string());
-}
-
-void expect_error(const std::string& name, const std::string& config, const std::string& message) {
-  const CommandResult r = run_text(name, config);
-  INFO(r.err);
-  CHECK(r.exit_code != 0);
-  CHECK(r.err.find(message) != std::string::npos);
-}
-
 const std::string kParams = R"("bs": 1, "seqlen_q": 256, "seqlen_kv": 256, "d": 64, "dtype": "bfloat16")";
 
 TEST_CASE("cli errors: malformed JSON names the line and column") {

@@ -1,5 +1,6 @@
 #include "tools/tests/cli_harness.hpp"
 
+#include <doctest/doctest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -10,8 +11,12 @@ namespace tn::cli::test {
 
 namespace fs = std::filesystem;
 
+fs::path scratch_path(const std::string& name) {
+  return fs::temp_directory_path() / ("trnsim_cli_test_" + name);
+}
+
 fs::path scratch_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("trnsim_cli_test_" + name);
+  const fs::path dir = scratch_path(name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -41,6 +46,19 @@ CommandResult trnsim(const std::string& args) {
   fs::remove(out);
   fs::remove(err);
   return r;
+}
+
+CommandResult run_text(const std::string& name, const std::string& config) {
+  const fs::path dir = scratch_dir(name);
+  write_text(dir / "c.json", config);
+  return trnsim("run " + (dir / "c.json").string() + " --out " + (dir / "out").string());
+}
+
+void expect_error(const std::string& name, const std::string& config, const std::string& message) {
+  const CommandResult r = run_text(name, config);
+  INFO(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find(message) != std::string::npos);
 }
 
 }  // namespace tn::cli::test

@@ -12,9 +12,15 @@ struct CommandResult {
 
 // A fresh, empty folder under the system temp dir, unique per test case.
 std::filesystem::path scratch_dir(const std::string& name);
+// Where scratch_dir(name) is, without emptying it.
+std::filesystem::path scratch_path(const std::string& name);
 void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
 // Runs `trnsim <args>` and captures its exit code, stdout and stderr.
 CommandResult trnsim(const std::string& args);
+// Writes `config` to scratch_dir(name)/c.json and runs it with --out scratch_dir(name)/out.
+CommandResult run_text(const std::string& name, const std::string& config);
+// run_text must fail (non-zero exit) with `message` somewhere in stderr.
+void expect_error(const std::string& name, const std::string& config, const std::string& message);
 
 }  // namespace tn::cli::test

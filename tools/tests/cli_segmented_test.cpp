@@ -24,21 +24,18 @@ std::string config_with_prior(int64_t prior) {
          std::to_string(prior) + R"(}, "mode": "both"})";
 }
 
-json run_summary(const fs::path& dir, int64_t prior) {
-  write_text(dir / "config.json", config_with_prior(prior));
-  const CommandResult r =
-      trnsim("run " + (dir / "config.json").string() + " --out " + (dir / "out").string());
+// Runs `config` in scratch_dir(name) (outputs in its out/), which must succeed; its summary.
+json run_config(const std::string& name, const std::string& config) {
+  const CommandResult r = run_text(name, config);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  return json::parse(read_text(dir / "out" / "summary.json"));
+  return json::parse(read_text(scratch_path(name) / "out" / "summary.json"));
 }
 
 TEST_CASE("cli segmented: prior_tokens 0, 640 and 4096 run one program with different loop trips") {
-  const fs::path dir = scratch_dir("segmented_priors");
   std::map<int64_t, json> s;
   for (const int64_t prior : {0, 640, 4096}) {
-    fs::create_directories(dir / std::to_string(prior));
-    s[prior] = run_summary(dir / std::to_string(prior), prior);
+    s[prior] = run_config("segmented_p" + std::to_string(prior), config_with_prior(prior));
     CHECK(s[prior]["numerics"]["passed"].get<bool>());
   }
   CHECK(s[0]["program_hash"] == s[640]["program_hash"]);
@@ -63,9 +60,9 @@ TEST_CASE("cli segmented: prior_tokens 0, 640 and 4096 run one program with diff
 }
 
 TEST_CASE("cli segmented: the trace shows each block gather on its DMA queue, naming its block index") {
-  const fs::path dir = scratch_dir("segmented_trace");
-  run_summary(dir, 640);
-  const trace::DecodedTrace decoded = trace::read_perfetto_trace_file(dir / "out" / "trace.pftrace");
+  run_config("segmented_trace", config_with_prior(640));
+  const trace::DecodedTrace decoded =
+      trace::read_perfetto_trace_file(scratch_path("segmented_trace") / "out" / "trace.pftrace");
   for (const auto& p : trace::check_perfetto_trace(decoded))
     FAIL_CHECK(p);
   std::map<uint64_t, std::string> track_names;
@@ -92,16 +89,11 @@ TEST_CASE("cli segmented: the trace shows each block gather on its DMA queue, na
 }
 
 TEST_CASE("cli segmented: LNC2 runs two programs, each core's segment loops in the summary") {
-  const fs::path dir = scratch_dir("segmented_lnc2");
   // 3 Q heads: one per core, the third split by Q groups (core 0 group 0, core 1 group 1).
-  write_text(dir / "lnc2.json", R"({"kernel": "attention_segmented_cte",
+  const json s = run_config("segmented_lnc2", R"({"kernel": "attention_segmented_cte",
       "params": {"batch": 1, "num_q_heads": 3, "num_kv_heads": 1, "seqlen_q": 256, "d": 64,
                  "block_size": 128, "prior_seg_size": 512, "scale": 0.125, "prior_tokens": 640, "lnc": 2},
       "mode": "both"})");
-  const CommandResult r = trnsim("run " + (dir / "lnc2.json").string() + " --out " + (dir / "out").string());
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  const json s = json::parse(read_text(dir / "out" / "summary.json"));
   CHECK(s["numerics"]["passed"].get<bool>());
   CHECK(s["timing"]["cores"].size() == 2);
   // Each core enters its two loops once per head it works on (2), and P = 640 runs each once per entry.
@@ -114,37 +106,25 @@ TEST_CASE("cli segmented: LNC2 runs two programs, each core's segment loops in t
 }
 
 TEST_CASE("cli segmented: KV-parallel mode checks the statistics and rejects offsets with no reference") {
-  const fs::path dir = scratch_dir("segmented_kvp");
   auto config = [](const std::string& extra) {
     return R"({"kernel": "attention_segmented_cte",
                "params": {"batch": 1, "num_q_heads": 2, "num_kv_heads": 1, "seqlen_q": 128, "d": 64,
                           "block_size": 64, "prior_seg_size": 256, "scale": 0.125, "prior_tokens": 320)" +
            extra + R"(}, "mode": "functional"})";
   };
-  write_text(dir / "kvp.json", config(R"(, "kvp_offset": 200)"));
-  const CommandResult r = trnsim("run " + (dir / "kvp.json").string() + " --out " + (dir / "out").string());
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  const json s = json::parse(read_text(dir / "out" / "summary.json"));
+  const json s = run_config("segmented_kvp", config(R"(, "kvp_offset": 200)"));
   CHECK(s["numerics"]["passed"].get<bool>());
   for (const char* stat : {"neg_max", "sum_recip"}) {
     CAPTURE(stat);
     CHECK(s["numerics"]["outputs"][stat]["elements"].get<int64_t>() == 2 * 128);
     CHECK(s["numerics"]["outputs"][stat]["rtol"].get<double>() == 2e-2);  // attention_cte's statistics
   }
-  CHECK(fs::exists(dir / "out" / "outputs" / "neg_max.npy"));
+  CHECK(fs::exists(scratch_path("segmented_kvp") / "out" / "outputs" / "neg_max.npy"));
 
-  auto expect_error = [&](const std::string& name, const std::string& extra, const std::string& message) {
-    write_text(dir / (name + ".json"), config(extra));
-    const CommandResult e =
-        trnsim("run " + (dir / (name + ".json")).string() + " --out " + (dir / name).string());
-    CHECK(e.exit_code != 0);
-    CAPTURE(e.err);
-    CHECK(e.err.find(message) != std::string::npos);
-  };
-  expect_error("blind", R"(, "kvp_offset": -1)", "$.params.kvp_offset: must be >= 0 unless a sink");
+  expect_error("segmented_kvp_blind", config(R"(, "kvp_offset": -1)"),
+               "$.params.kvp_offset: must be >= 0 unless a sink");
   expect_error(
-      "swa", R"(, "kvp_offset": 10, "sliding_window": 64)",
+      "segmented_kvp_swa", config(R"(, "kvp_offset": 10, "sliding_window": 64)"),
       "$.params.kvp_offset: attention_segmented_cte: kvp_offset: the KV-parallel mode has no sliding window");
 }
 
