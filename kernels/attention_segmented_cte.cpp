@@ -441,20 +441,27 @@ class SegmentedGenerator {
   // group g's exp, P.V and output update, so the engines of the two stages overlap. Buffer sets rotate
   // over the groups in flight.
   void attention_pass(PassKind kind, int64_t keys) {
-    const int64_t g0 = m_task.group_begin, g1 = m_task.group_end;
-    for (int64_t g = g0; g < std::min(g1, g0 + m_stages_ahead); ++g)
-      scores_stage(kind, group_plan(kind, keys, g));
-    for (int64_t g = g0; g < g1; ++g) {
-      if (g + m_stages_ahead < g1)
-        scores_stage(kind, group_plan(kind, keys, g + m_stages_ahead));
-      output_stage(kind, group_plan(kind, keys, g));
+    std::vector<GroupPlan> plans;
+    for (int64_t g = m_task.group_begin; g < m_task.group_end; ++g)
+      plans.push_back(group_plan(kind, keys, g));
+    const size_t ahead = static_cast<size_t>(m_stages_ahead);
+    for (size_t i = 0; i < std::min(plans.size(), ahead); ++i)
+      scores_stage(kind, plans[i]);
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (i + ahead < plans.size())
+        scores_stage(kind, plans[i + ahead]);
+      output_stage(kind, plans[i]);
     }
   }
+
+  // The score/exp/output buffer set of group g: they rotate over the groups in flight.
+  int buffer_set(int64_t g) const { return static_cast<int>(g % (m_stages_ahead + 1)); }
 
   // Which keys of the pass one Q group computes.
   struct GroupPlan {
     int64_t g = 0;
-    int p = 0;                            // buffer parity
+    int p = 0;                            // buffer set
+    int64_t q_first = 0, q_last = 0;      // query positions, counted from the pass's first active key
     int64_t visible_keys = 0;             // keys past it are hidden from every query of the group
     int64_t first_key = 0;                // keys before it too (a multiple of 128)
     int64_t first_tile = 0, n_tiles = 0;  // 512-key score tiles computed
@@ -469,7 +476,9 @@ class SegmentedGenerator {
     const int64_t q_first = g * kQGroup - m_task.origin, q_last = q_first + kQGroup - 1;
     GroupPlan plan;
     plan.g = g;
-    plan.p = static_cast<int>(g % (m_stages_ahead + 1));
+    plan.p = buffer_set(g);
+    plan.q_first = q_first;
+    plan.q_last = q_last;
     // Static compute skipping in the active pass: keys past the group's diagonal, and with a window the
     // 128-key blocks every query of the group has left behind. kvp_offset bounds are runtime values.
     plan.visible_keys = active && !m_p.kvp_offset ? std::min(keys, q_last + 1) : keys;
@@ -491,7 +500,7 @@ class SegmentedGenerator {
     const bool kvp = m_p.kvp_offset;
     const int64_t W = m_p.sliding_window;
     const MaskBounds& bounds = m_bounds.at(m_task.origin);
-    const int64_t q_first = g * kQGroup - m_task.origin, q_last = q_first + kQGroup - 1;
+    const int64_t q_first = plan.q_first, q_last = plan.q_last;
     const AccessPattern q_group = columns(partitions(m_q.ap, 0, d), g * kQGroup, kQGroup);
     // Visible: lower <= key (cmp0 ge) and key (upper_cmp) upper, per query row.
     const AccessPattern lower = kind == PassKind::kWindowPrior ? columns(bounds.prior_lower.ap, g, 1)
@@ -601,7 +610,7 @@ class SegmentedGenerator {
     const int64_t g0 = m_task.group_begin, n_groups = m_task.group_end - g0;
     m_b.reciprocal(columns(m_recip.ap, g0, n_groups), columns(m_running_sum.ap, g0, n_groups));
     for (int64_t g = g0; g < m_task.group_end; ++g) {
-      const int p = static_cast<int>(g % (m_stages_ahead + 1));
+      const int p = buffer_set(g);
       m_b.dma_copy(m_out_queue, m_o[p].ap, accumulator_rows(g));
       const AccessPattern recip = columns(m_recip.ap, g, 1);
       if (m_p.kv_scales) {
