@@ -1,7 +1,9 @@
 #include "tools/json_reader.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <cmath>
+#include <limits>
+
+#include "sim/io/json_file.hpp"
 
 namespace tn::cli {
 
@@ -31,23 +33,41 @@ std::string JsonObject::get_string(const std::string& key, std::optional<std::st
   }
   const json& v = m_json.at(key);
   if (!v.is_string())
-    fail(key, "expected a string, got " + v.dump());
+    fail(key, "expected a string, got " + io::describe_json_value(v));
   return v.get<std::string>();
 }
 
-int64_t JsonObject::get_int(const std::string& key, std::optional<int64_t> fallback) const {
+int64_t JsonObject::get_int(const std::string& key, std::optional<int64_t> fallback, IntRange range) const {
   if (!has(key)) {
     if (fallback)
       return *fallback;
     fail(key, "missing (expected an integer)");
   }
   const json& v = m_json.at(key);
-  if (v.is_number_integer())
-    return v.get<int64_t>();
-  if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>()))) {
-    return static_cast<int64_t>(v.get<double>());
+  // 2^63 is exact in double; every integral double strictly inside +-2^63 converts without overflow.
+  constexpr double kTwo63 = 9223372036854775808.0;
+  std::optional<int64_t> value;
+  bool integral = v.is_number_integer();
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      value = static_cast<int64_t>(v.get<uint64_t>());
+  } else if (v.is_number_integer()) {
+    value = v.get<int64_t>();
+  } else if (v.is_number_float()) {
+    const double d = v.get<double>();
+    integral = std::trunc(d) == d;
+    if (integral && d > -kTwo63 && d < kTwo63)
+      value = static_cast<int64_t>(d);
   }
-  fail(key, "expected an integer, got " + v.dump());
+  if (!value) {
+    fail(key, integral ? "integer " + io::describe_json_value(v) + " is outside the 64-bit signed range"
+                       : "expected an integer, got " + io::describe_json_value(v));
+  }
+  if (*value < range.min || *value > range.max) {
+    fail(key, "must be in " + std::to_string(range.min) + ".." + std::to_string(range.max) + ", got " +
+                  std::to_string(*value));
+  }
+  return *value;
 }
 
 double JsonObject::get_number(const std::string& key, std::optional<double> fallback) const {
@@ -58,7 +78,7 @@ double JsonObject::get_number(const std::string& key, std::optional<double> fall
   }
   const json& v = m_json.at(key);
   if (!v.is_number())
-    fail(key, "expected a number, got " + v.dump());
+    fail(key, "expected a number, got " + io::describe_json_value(v));
   return v.get<double>();
 }
 
@@ -70,7 +90,7 @@ bool JsonObject::get_bool(const std::string& key, std::optional<bool> fallback) 
   }
   const json& v = m_json.at(key);
   if (!v.is_boolean())
-    fail(key, "expected true or false, got " + v.dump());
+    fail(key, "expected true or false, got " + io::describe_json_value(v));
   return v.get<bool>();
 }
 
@@ -93,28 +113,10 @@ void JsonObject::reject_unknown(const std::set<std::string>& known) const {
 }
 
 json read_json_file(const std::string& file) {
-  std::ifstream in(file);
-  if (!in)
-    throw ConfigError(file + ": cannot open");
-  std::stringstream buf;
-  buf << in.rdbuf();
   try {
-    return json::parse(buf.str());
-  } catch (const json::parse_error& e) {
-    // Report the line and column rather than a byte offset.
-    const std::string text = buf.str();
-    const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < at; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    throw ConfigError(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": malformed JSON (" +
-                      e.what() + ")");
+    return io::read_json(file);
+  } catch (const io::JsonSyntaxError& e) {
+    throw ConfigError(e.what());
   }
 }
 

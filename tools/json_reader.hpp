@@ -1,6 +1,8 @@
 // Strict reading of JSON configs: every error names the file and the JSON path ("$.params.d"), unknown
 // keys are errors (typo protection), and each accessor says what type it expected.
 #pragma once
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -14,6 +16,15 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The values an integer parameter may take (inclusive); get_int fails naming the path outside it.
+struct IntRange {
+  int64_t min = std::numeric_limits<int64_t>::min();
+  int64_t max = std::numeric_limits<int64_t>::max();
+};
+// int32 tensors and parameters the kernels hold in 32 bits.
+inline constexpr IntRange kInt32Range{std::numeric_limits<int32_t>::min(),
+                                      std::numeric_limits<int32_t>::max()};
+
 // A view of one JSON object inside a config file, remembering its path.
 class JsonObject {
  public:
@@ -24,7 +35,10 @@ class JsonObject {
   std::string path_of(const std::string& key) const { return m_path + "." + key; }
 
   std::string get_string(const std::string& key, std::optional<std::string> fallback = std::nullopt) const;
-  int64_t get_int(const std::string& key, std::optional<int64_t> fallback = std::nullopt) const;
+  // An integer: a JSON integer, or a float with an integral value ("128.0"), within `range` (an unsigned
+  // value past int64 never wraps). The fallback is not range-checked.
+  int64_t get_int(const std::string& key, std::optional<int64_t> fallback = std::nullopt,
+                  IntRange range = {}) const;
   double get_number(const std::string& key, std::optional<double> fallback = std::nullopt) const;
   bool get_bool(const std::string& key, std::optional<bool> fallback = std::nullopt) const;
   JsonObject get_object(const std::string& key) const;

@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <variant>
 #include <vector>
+
+#include "sim/io/json_file.hpp"
 
 #ifndef TRNSIM_SOURCE_DIR
 #error "TRNSIM_SOURCE_DIR must be defined (sim/timing/CMakeLists.txt sets it)"
@@ -257,16 +259,15 @@ HwConfig load_hw_config(const std::string& path_or_preset_name, const nlohmann::
                        (spec.size() >= 5 && spec.compare(spec.size() - 5, 5, ".json") == 0);
   const std::filesystem::path file = is_path ? std::filesystem::path(spec) : hw_preset_path(spec);
   const std::string label = is_path ? spec : "hw/" + spec + ".json";
-  std::ifstream in(file);
-  if (!in) {
+  if (!std::filesystem::is_regular_file(file)) {
     throw HwConfigError(label + ": cannot open " + file.string() +
                         (is_path ? "" : " (no hardware preset named '" + spec + "')"));
   }
   json root;
   try {
-    root = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw HwConfigError(label + ": malformed JSON: " + e.what());
+    root = io::read_json(file.string());
+  } catch (const io::JsonSyntaxError& e) {
+    throw HwConfigError(e.what());  // names the file, line and column
   }
   HwConfig hw = from_file(root, label);
   hw.origin = file.string();

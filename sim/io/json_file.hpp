@@ -1,0 +1,30 @@
+// Reading JSON a user wrote (run configs, hardware presets and overrides): bounded nesting, errors with
+// line and column, and values described in messages without dumping them whole.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace tn::io {
+
+// Configs nest a few levels (a run config's deepest key is $.hardware.overrides.GROUP.KEY). The limit
+// keeps a hostile document from overflowing the stack of any recursive walk over it (dump, compare).
+inline constexpr int kMaxJsonDepth = 64;
+
+class JsonSyntaxError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses `text` (read from `label`, which starts every message). Malformed JSON, a number outside the
+// double range and nesting deeper than kMaxJsonDepth throw JsonSyntaxError "label:LINE:COL: ...".
+nlohmann::json parse_json(const std::string& text, const std::string& label);
+
+// Reads and parses a file; a missing or unreadable file (or a folder) is a JsonSyntaxError naming it.
+nlohmann::json read_json(const std::string& path);
+
+// A short description of a value for error messages: scalars as written (long strings cut), arrays and
+// objects by their size ("an array of 3 values"), never more than about 80 characters.
+std::string describe_json_value(const nlohmann::json& value);
+
+}  // namespace tn::io

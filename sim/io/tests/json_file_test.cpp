@@ -1,0 +1,71 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "sim/io/json_file.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace tn::io {
+namespace {
+
+std::string nested(int depth, const std::string& inner = "1") {
+  return std::string(static_cast<size_t>(depth), '[') + inner + std::string(static_cast<size_t>(depth), ']');
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_json(text, "c.json");
+  } catch (const JsonSyntaxError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("parse_json accepts nesting up to the limit") {
+  CHECK(parse_json(nested(kMaxJsonDepth), "c.json").is_array());
+  CHECK(parse_json(R"({"a": {"b": [1, {"c": "]]]]"}]}})", "c.json")["a"]["b"][1]["c"] == "]]]]");
+}
+
+TEST_CASE("parse_json refuses deeper nesting, naming where it starts, without overflowing the stack") {
+  // Defects issue item 3: ~80,000 levels at a typed key crashed the error message's dump.
+  const std::string deep =
+      R"({"kernel": "floor_nisa_kernel", "params": {"p_size": 1, "f_size": )" + nested(80000) + "}}";
+  const std::string e = error_of(deep);
+  CHECK(e.find("JSON nested deeper than 64 levels") != std::string::npos);
+  CHECK(e.rfind("c.json:1:", 0) == 0);
+  // The position is the first bracket past the limit: the 65th, at column 65.
+  CHECK(error_of(nested(kMaxJsonDepth + 1)) == "c.json:1:65: JSON nested deeper than 64 levels");
+  // Brackets inside strings do not count.
+  CHECK(error_of(R"({"s": ")" + std::string(100, '[') + R"("})").empty());
+}
+
+TEST_CASE("parse_json names line and column of a syntax error, and numbers past the double range") {
+  CHECK(error_of("{\n  \"a\": ,\n}").rfind("c.json:2:8: malformed JSON", 0) == 0);
+  CHECK(error_of(R"({"scale": 1e400})").find("c.json: malformed JSON") == 0);
+  CHECK(error_of(R"({"scale": 1e400})").find("1e400") != std::string::npos);
+  CHECK(error_of(R"({"a": 1} trailing)").rfind("c.json:1:", 0) == 0);
+}
+
+TEST_CASE("read_json names a missing file and a folder") {
+  CHECK_THROWS_WITH_AS(read_json("/nonexistent/c.json"), "/nonexistent/c.json: cannot open", JsonSyntaxError);
+  CHECK_THROWS_WITH_AS(read_json("/tmp"), "/tmp: is a folder, not a JSON file", JsonSyntaxError);
+}
+
+TEST_CASE("describe_json_value stays short whatever the value") {
+  CHECK(describe_json_value(nlohmann::json(3)) == "3");
+  CHECK(describe_json_value(nlohmann::json("one")) == "\"one\"");
+  CHECK(describe_json_value(nlohmann::json::array({1, 2, 3})) == "an array of 3 values");
+  CHECK(describe_json_value(nlohmann::json::object({{"a", 1}})) == "an object with 1 key");
+  const std::string d = describe_json_value(nlohmann::json(std::string(100000, 'x')));
+  CHECK(d.size() < 100);
+  CHECK(d.find("(100002 characters)") != std::string::npos);
+  // A cut never splits a UTF-8 sequence: "é" is two bytes.
+  std::string accents;
+  for (int i = 0; i < 50; ++i)
+    accents += "\xc3\xa9";
+  const std::string a = describe_json_value(nlohmann::json(accents));
+  CHECK(nlohmann::json(a).dump().size() > 0);  // dump throws on invalid UTF-8
+}
+
+}  // namespace
+}  // namespace tn::io
