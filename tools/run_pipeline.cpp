@@ -39,6 +39,38 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+std::string value_text(double v) {
+  std::ostringstream o;
+  o << std::setprecision(17) << v;
+  return o.str();
+}
+
+// Every kernel here needs finite inputs (kernels.md: a NaN or infinity in q, k, v, a sink or a scale has no
+// defined result), and integer tensors (block tables, runtime lengths and offsets) exact integers of their
+// dtype: a value that is not one stops the run, naming where it came from (`origin`), the element and value.
+// Float values must stay finite once rounded to the tensor's dtype (70000 overflows float16).
+ref::HostTensor checked_input(ref::HostTensor h, const TensorInfo& t, const std::string& origin) {
+  const ref::HostTensor rounded = ref::rounded_to(h, t.dtype);
+  const bool integer = !dtype_is_float(t.dtype);
+  for (size_t i = 0; i < h.data.size(); ++i) {
+    const double v = h.data[i];
+    std::string problem;
+    if (!std::isfinite(v))
+      problem = "is " + value_text(v) + "; " + t.name + " needs finite values";
+    else if (integer && rounded.data[i] != v)
+      problem = "= " + value_text(v) + " is not a whole number in " + std::string(dtype_name(t.dtype)) +
+                "'s range (" + t.name + " holds integers)";
+    else if (!std::isfinite(rounded.data[i]))
+      problem = "= " + value_text(v) + " overflows " + std::string(dtype_name(t.dtype)) + " to " +
+                value_text(rounded.data[i]);
+    if (!problem.empty())
+      throw ConfigError(origin + ": element " +
+                        ref::index_string(ref::unflatten_index(static_cast<int64_t>(i), h.shape)) + " " +
+                        problem);
+  }
+  return rounded;
+}
+
 HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
   HostTensors inputs;
   ref::NumpyLegacyRandom rng(c.seed);
@@ -52,11 +84,17 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
   }
   for (const TensorInfo& t : k.inputs) {
     ref::HostTensor h;
+    std::string origin = c.file + ": input '" + t.name + "' (from $.params)";
     if (auto f = c.input_files.find(t.name); f != c.input_files.end()) {
-      h = ref::read_npy(f->second);
+      origin = c.file + ": $.inputs.files." + t.name + ": " + f->second;
+      try {
+        h = ref::read_npy(f->second);
+      } catch (const std::exception& e) {
+        throw ConfigError(c.file + ": $.inputs.files." + t.name + ": " + e.what());
+      }
       if (h.shape != t.shape) {
-        throw ConfigError(c.file + ": $.inputs.files." + t.name + ": " + f->second + " has shape " +
-                          ref::shape_string(h.shape) + ", expected " + ref::shape_string(t.shape));
+        throw ConfigError(origin + " has shape " + ref::shape_string(h.shape) + ", expected " +
+                          ref::shape_string(t.shape));
       }
     } else {
       // Seeded: one generator across the inputs in the kernel's order (kernels.md §2.2); fixed values
@@ -80,21 +118,13 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
           break;
       }
     }
-    inputs[t.name] = ref::rounded_to(std::move(h), t.dtype);
+    inputs[t.name] = checked_input(std::move(h), t, origin);
   }
   return inputs;
 }
 
-std::vector<float> to_floats(const ref::HostTensor& t) {
-  return std::vector<float>(t.data.begin(), t.data.end());
-}
-
 ref::HostTensor read_back(const sim::Hbm& hbm, const TensorInfo& t) {
-  ref::HostTensor h;
-  h.shape = t.shape;
-  for (float v : hbm.read(t.name))
-    h.data.push_back(v);
-  return h;
+  return ref::HostTensor{t.shape, hbm.read_exact(t.name)};
 }
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -255,7 +285,7 @@ RunOutcome run_one(const RunRequest& request) {
   sim::Hbm hbm;
   for (const TensorInfo& t : k.inputs) {
     hbm.declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
-    hbm.fill(t.name, to_floats(inputs.at(t.name)));
+    hbm.fill_exact(t.name, inputs.at(t.name).data);
     if (write)
       ref::write_npy(out_dir / "inputs" / (t.name + ".npy"), inputs.at(t.name), t.dtype);
   }
@@ -330,6 +360,8 @@ RunOutcome run_one(const RunRequest& request) {
                        {"max_rel_err", r.max_rel_err},
                        {"mismatches", r.num_mismatches},
                        {"elements", r.num_elements},
+                       {"non_finite", r.num_non_finite_actual},
+                       {"non_finite_expected", r.num_non_finite_expected},
                        {"rtol", rtol},
                        {"atol", atol},
                        {"detail", r.description}};

@@ -64,4 +64,23 @@ inline std::string shape_string(const std::vector<int64_t>& shape) {
   return s + ")";
 }
 
+// The multi-index of row-major element `flat` in `shape`.
+inline std::vector<int64_t> unflatten_index(int64_t flat, const std::vector<int64_t>& shape) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t axis = shape.size(); axis-- > 0;) {
+    idx[axis] = shape[axis] ? flat % shape[axis] : 0;
+    flat = shape[axis] ? flat / shape[axis] : 0;
+  }
+  return idx;
+}
+
+// "[1, 2]" — an element's index in error messages.
+inline std::string index_string(const std::vector<int64_t>& idx) {
+  std::string s = "[";
+  for (size_t i = 0; i < idx.size(); ++i) {
+    s += (i ? ", " : "") + std::to_string(idx[i]);
+  }
+  return s + "]";
+}
+
 }  // namespace tn::ref

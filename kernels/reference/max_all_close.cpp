@@ -12,29 +12,7 @@ namespace {
 
 // Error of one element pair; see MaxAllCloseResult::max_abs_err.
 double element_error(double a, double b) {
-  const bool fa = std::isfinite(a), fb = std::isfinite(b);
-  if (fa && fb) {
-    return std::fabs(a - b);
-  }
-  const bool same_nonfinite = (std::isnan(a) && std::isnan(b)) || (!fa && !fb && a == b);
-  return same_nonfinite ? 0.0 : std::numeric_limits<double>::infinity();
-}
-
-std::vector<int64_t> unflatten(int64_t flat, const std::vector<int64_t>& shape) {
-  std::vector<int64_t> idx(shape.size());
-  for (size_t axis = shape.size(); axis-- > 0;) {
-    idx[axis] = shape[axis] ? flat % shape[axis] : 0;
-    flat = shape[axis] ? flat / shape[axis] : 0;
-  }
-  return idx;
-}
-
-std::string index_string(const std::vector<int64_t>& idx) {
-  std::string s = "[";
-  for (size_t i = 0; i < idx.size(); ++i) {
-    s += (i ? ", " : "") + std::to_string(idx[i]);
-  }
-  return s + "]";
+  return std::isfinite(a) && std::isfinite(b) ? std::fabs(a - b) : std::numeric_limits<double>::infinity();
 }
 
 std::string describe(const MaxAllCloseResult& r, double rtol, double atol) {
@@ -46,6 +24,12 @@ std::string describe(const MaxAllCloseResult& r, double rtol, double atol) {
                 static_cast<long long>(r.num_elements), rtol, atol, r.golden_max_abs, r.tolerance,
                 r.max_abs_err, r.max_rel_err);
   std::string s = buf;
+  if (r.num_non_finite_actual > 0 || r.num_non_finite_expected > 0) {
+    std::snprintf(buf, sizeof buf, "; %lld non-finite actual and %lld non-finite expected values",
+                  static_cast<long long>(r.num_non_finite_actual),
+                  static_cast<long long>(r.num_non_finite_expected));
+    s += buf;
+  }
   if (r.worst_flat_index >= 0) {
     std::snprintf(buf, sizeof buf, "; worst at %s (flat %lld): actual=%.9g expected=%.9g",
                   index_string(r.worst_index).c_str(), static_cast<long long>(r.worst_flat_index),
@@ -75,6 +59,8 @@ MaxAllCloseResult max_all_close(std::span<const double> actual, std::span<const 
   r.tolerance = atol + rtol * r.golden_max_abs;
 
   for (size_t i = 0; i < actual.size(); ++i) {
+    r.num_non_finite_actual += !std::isfinite(actual[i]);
+    r.num_non_finite_expected += !std::isfinite(expected[i]);
     const double err = element_error(actual[i], expected[i]);
     if (!(err <= r.tolerance)) {
       ++r.num_mismatches;
@@ -86,7 +72,7 @@ MaxAllCloseResult max_all_close(std::span<const double> actual, std::span<const 
   }
   r.passed = r.num_mismatches == 0;
   if (r.worst_flat_index >= 0) {
-    r.worst_index = unflatten(r.worst_flat_index, shape);
+    r.worst_index = unflatten_index(r.worst_flat_index, shape);
     r.worst_actual = actual[static_cast<size_t>(r.worst_flat_index)];
     r.worst_expected = expected[static_cast<size_t>(r.worst_flat_index)];
   }

@@ -33,19 +33,14 @@ std::map<std::string, ref::HostTensor> run_functional(const std::vector<isa::Pro
   }
   for (const auto& t : input_decls) {
     hbm.declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
-    const auto& h = inputs.at(t.name);
-    hbm.fill(t.name, std::vector<float>(h.data.begin(), h.data.end()));
+    hbm.fill_exact(t.name, inputs.at(t.name).data);
   }
   sim::FunctionalOptions options;
   options.schedule_seed = schedule_seed;
   sim::run_functional(ptrs, hbm, limits, options);
   std::map<std::string, ref::HostTensor> out;
   for (const auto& t : outputs) {
-    ref::HostTensor h;
-    h.shape = t.shape;
-    for (float v : hbm.read(t.name))
-      h.data.push_back(v);
-    out[t.name] = std::move(h);
+    out[t.name] = ref::HostTensor{t.shape, hbm.read_exact(t.name)};
   }
   return out;
 }

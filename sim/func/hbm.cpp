@@ -1,6 +1,8 @@
 #include "sim/func/hbm.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -20,6 +22,56 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 
 std::string describe(DType t, const std::vector<int64_t>& shape) {
   return std::string(dtype_name(t)) + " " + shape_string(shape);
+}
+
+// Throws unless `count` values fill tensor `t` exactly.
+void check_fill_count(const HbmTensor& t, size_t count) {
+  if (static_cast<int64_t>(count) != t.num_elements()) {
+    throw std::invalid_argument("filling hbm tensor '" + t.name + "' (" + describe(t.dtype, t.shape) + ", " +
+                                std::to_string(t.num_elements()) + " elements) with " +
+                                std::to_string(count) + " values");
+  }
+}
+
+// Calls f(Int{}) with the C++ type of an integer dtype.
+template <typename F>
+void with_integer_type(DType dtype, F&& f) {
+  switch (dtype) {
+    case DType::kInt32:
+      return f(int32_t{});
+    case DType::kUInt32:
+      return f(uint32_t{});
+    case DType::kInt8:
+      return f(int8_t{});
+    case DType::kUInt8:
+      return f(uint8_t{});
+    default:
+      throw std::logic_error("dtype " + std::string(dtype_name(dtype)) + " is not an integer");
+  }
+}
+
+template <typename Int>
+void store_ints(const std::string& name, const std::vector<double>& values, std::byte* out) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    // Within the range and integral: the comparisons are false for NaN, so NaN is refused too.
+    if (!(v >= static_cast<double>(std::numeric_limits<Int>::min()) &&
+          v <= static_cast<double>(std::numeric_limits<Int>::max()) && std::trunc(v) == v)) {
+      throw std::invalid_argument("filling hbm tensor '" + name + "': element " + std::to_string(i) + " (" +
+                                  std::to_string(v) + ") is not a value of its integer dtype");
+    }
+    const Int x = static_cast<Int>(v);
+    std::memcpy(out + i * sizeof(Int), &x, sizeof(Int));
+  }
+}
+
+template <typename Int>
+void load_ints(const std::byte* in, double* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    Int x;
+    std::memcpy(&x, in + i * sizeof(Int), sizeof(Int));
+    out[i] = static_cast<double>(x);
+  }
 }
 
 }  // namespace
@@ -66,13 +118,36 @@ const HbmTensor& Hbm::at(const std::string& name) const {
 
 void Hbm::fill(const std::string& name, const std::vector<float>& values) {
   HbmTensor& t = at(name);
-  if (static_cast<int64_t>(values.size()) != t.num_elements()) {
-    throw std::invalid_argument("filling hbm tensor '" + name + "' (" + describe(t.dtype, t.shape) + ", " +
-                                std::to_string(t.num_elements()) + " elements) with " +
-                                std::to_string(values.size()) + " values");
-  }
+  check_fill_count(t, values.size());
   num::encode(t.dtype, values.data(), t.bytes.data(), values.size());
   std::fill(t.written.begin(), t.written.end(), uint8_t{1});
+}
+
+void Hbm::fill_exact(const std::string& name, const std::vector<double>& values) {
+  HbmTensor& t = at(name);
+  if (dtype_is_float(t.dtype)) {
+    fill(name, std::vector<float>(values.begin(), values.end()));
+    return;
+  }
+  check_fill_count(t, values.size());
+  with_integer_type(t.dtype, [&]<typename Int>(Int) { store_ints<Int>(name, values, t.bytes.data()); });
+  std::fill(t.written.begin(), t.written.end(), uint8_t{1});
+}
+
+std::vector<double> Hbm::read_exact(const std::string& name) const {
+  const HbmTensor& t = at(name);
+  if (dtype_is_float(t.dtype)) {
+    const std::vector<float> f = read(name);
+    return std::vector<double>(f.begin(), f.end());
+  }
+  std::vector<double> out(static_cast<size_t>(t.num_elements()));
+  with_integer_type(t.dtype,
+                    [&]<typename Int>(Int) { load_ints<Int>(t.bytes.data(), out.data(), out.size()); });
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!t.written[i])
+      out[i] = std::numeric_limits<double>::quiet_NaN();
+  }
+  return out;
 }
 
 // Elements nothing has stored read back as NaN, so that a kernel that forgets part of its output

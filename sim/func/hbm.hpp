@@ -30,8 +30,14 @@ class Hbm {
   bool contains(const std::string& name) const { return m_tensors.count(name) != 0; }
   // Stores host values (already in fp32) into a tensor, converting to its dtype; marks it written.
   void fill(const std::string& name, const std::vector<float>& values);
+  // Stores host values without a detour through fp32 for integer dtypes: an int32 tensor holds 2^24 + 1
+  // exactly. Integer dtypes need every value to be an integer in the dtype's range (std::invalid_argument
+  // naming the element otherwise); float dtypes round through fp32 as fill() does.
+  void fill_exact(const std::string& name, const std::vector<double>& values);
   // Reads a tensor back as fp32; elements nothing has stored read as NaN.
   std::vector<float> read(const std::string& name) const;
+  // Reads a tensor back exactly (integers beyond 2^24 included); unwritten elements read as NaN.
+  std::vector<double> read_exact(const std::string& name) const;
   // How many elements of a tensor nothing has stored (0 once an output is complete).
   int64_t unwritten_elements(const std::string& name) const;
   // Resolves a program's tensor indices to buffers, declaring missing output/internal ones (zero bytes,

@@ -24,6 +24,31 @@ TEST_CASE("hbm: fill converts to the tensor dtype and read decodes to fp32") {
   CHECK_THROWS_AS(hbm.at("nope"), std::out_of_range);
 }
 
+TEST_CASE("hbm: fill_exact keeps integers past 2^24 and refuses values no integer dtype holds") {
+  // Defects issue item 5: 2^24 + 1 passed through fp32 and became 2^24.
+  Hbm hbm;
+  hbm.declare(TensorDecl{"i", DType::kInt32, {4}, TensorKind::kInput});
+  const std::vector<double> values = {16777217, -16777217, 2147483647, -2147483648.0};
+  hbm.fill_exact("i", values);
+  CHECK(hbm.read_exact("i") == values);
+  CHECK(hbm.unwritten_elements("i") == 0);
+  for (double bad : {1.5, std::nan(""), 2147483648.0, -2147483649.0}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(hbm.fill_exact("i", {0, bad, 0, 0}), doctest::Contains("element 1"),
+                         std::invalid_argument);
+  }
+  hbm.declare(TensorDecl{"u", DType::kUInt8, {2}, TensorKind::kInput});
+  CHECK_THROWS_AS(hbm.fill_exact("u", {0, -1}), std::invalid_argument);
+  hbm.fill_exact("u", {0, 255});
+  CHECK(hbm.read_exact("u") == std::vector<double>{0, 255});
+  // Float dtypes round through fp32 as fill() does.
+  hbm.declare(TensorDecl{"f", DType::kBFloat16, {1}, TensorKind::kInput});
+  hbm.fill_exact("f", {1.0 + 0x1p-8});
+  CHECK(hbm.read_exact("f") == std::vector<double>{1.0});
+  hbm.declare(TensorDecl{"out", DType::kInt32, {2}, TensorKind::kOutput});
+  CHECK(std::isnan(hbm.read_exact("out")[0]));
+}
+
 TEST_CASE("hbm: declared tensors start unwritten and read back as NaN") {
   Hbm hbm;
   hbm.declare(TensorDecl{"out", DType::kFloat32, {3}, TensorKind::kOutput});
