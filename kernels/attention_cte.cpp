@@ -260,16 +260,20 @@ class AttentionCteGenerator {
       Buffer bmax = m_b.sbuf("bound_max_sb", DType::kFloat32, kQGroup, {G});
       load_per_query(tensor("bound_min"), m_lbs.ap);
       load_per_query(tensor("bound_max"), bmax.ap);
-      m_b.tensor_tensor(m_ubs.ap, m_ubs.ap, bmax.ap, AluOp::kMin);
+      // Only the loaded rows: the last group's partitions past seqlen_q hold no bound.
+      for (const QueryRows& r : query_rows())
+        m_b.tensor_tensor(view(m_ubs.ap, r), view(m_ubs.ap, r), view(bmax.ap, r), AluOp::kMin);
       m_have_lbs = true;
     }
     if (w > 0) {
       if (!m_have_lbs)
         m_lbs = m_b.sbuf("range_sel_lbs", DType::kFloat32, kQGroup, {G});
       if (m_p.sequence_packing) {
-        // lbs = max(ubs - (W - 1), bound_min)
-        m_b.scalar_tensor_tensor(m_lbs.ap, m_ubs.ap, AluOp::kAdd, imm(static_cast<float>(1 - w)), AluOp::kMax,
-                                 m_lbs.ap);
+        // lbs = max(ubs - (W - 1), bound_min), over the rows bound_min was loaded into
+        for (const QueryRows& r : query_rows()) {
+          m_b.scalar_tensor_tensor(view(m_lbs.ap, r), view(m_ubs.ap, r), AluOp::kAdd,
+                                   imm(static_cast<float>(1 - w)), AluOp::kMax, view(m_lbs.ap, r));
+        }
       } else {
         m_b.tensor_scalar(m_lbs.ap, m_ubs.ap, AluOp::kAdd, imm(static_cast<float>(1 - w)));
       }
@@ -288,16 +292,31 @@ class AttentionCteGenerator {
     }
   }
 
+  // The parts of a [128, G] per-query tile (query g*128 + p at [p, g]) that hold a query: the whole
+  // groups' columns, then the first seqlen_q % 128 partitions of the last column.
+  struct QueryRows {
+    int64_t first_column, num_columns;
+    int32_t num_partitions;
+  };
+  std::vector<QueryRows> query_rows() const {
+    const int64_t full = m_p.seqlen_q / kQGroup, rest = m_p.seqlen_q % kQGroup;
+    std::vector<QueryRows> rows;
+    if (full > 0)
+      rows.push_back({0, full, static_cast<int32_t>(kQGroup)});
+    if (rest > 0)
+      rows.push_back({full, 1, static_cast<int32_t>(rest)});
+    return rows;
+  }
+  static AccessPattern view(const AccessPattern& tile, const QueryRows& r) {
+    return columns(partitions(tile, 0, r.num_partitions), r.first_column, r.num_columns);
+  }
+
   // dst[p, g] = src[g*128 + p] for a per-query (Sq, 1) tensor: whole groups in one DMA, the rest in another.
   void load_per_query(int32_t t, const AccessPattern& dst) {
-    const int64_t full = m_p.seqlen_q / kQGroup, rest = m_p.seqlen_q % kQGroup;
-    if (full > 0) {
-      m_b.dma_copy(m_q_queue, columns(dst, 0, full),
-                   hbm_ap(t, DType::kFloat32, 0, {1, kQGroup}, {{kQGroup, full}}));
-    }
-    if (rest > 0) {
-      m_b.dma_copy(m_q_queue, columns(partitions(dst, 0, static_cast<int32_t>(rest)), full, 1),
-                   hbm_ap(t, DType::kFloat32, full * kQGroup, {1, rest}, {{1, 1}}));
+    for (const QueryRows& r : query_rows()) {
+      m_b.dma_copy(m_q_queue, view(dst, r),
+                   hbm_ap(t, DType::kFloat32, r.first_column * kQGroup, {1, r.num_partitions},
+                          {{kQGroup, r.num_columns}}));
     }
   }
 
@@ -877,7 +896,7 @@ void check_attention_cte_params(const AttentionCteParams& p) {
   if (p.seqlen_kv <= 0 || p.seqlen_kv > kMaxSeqlen) {
     reject("seqlen_kv", "must be in 1.." + std::to_string(kMaxSeqlen));
   }
-  if (p.seqlen_prior < 0 || p.seqlen_kv + p.seqlen_prior > kMaxSeqlen) {
+  if (p.seqlen_prior < 0 || p.seqlen_prior > kMaxSeqlen || p.seqlen_kv + p.seqlen_prior > kMaxSeqlen) {
     reject("prior_len", "seqlen_kv + prior length must be at most " + std::to_string(kMaxSeqlen));
   }
   if (p.d <= 0 || p.d > 128)
