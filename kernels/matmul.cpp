@@ -8,18 +8,20 @@ using namespace isa;
 
 namespace {
 constexpr int64_t kTileK = 128, kTileM = 128, kTileN = 512;
-}
+constexpr int64_t kMaxExtent = int64_t{1} << 24;
+}  // namespace
 
 void check_matmul_params(const MatmulParams& p, const MemoryLimits& limits) {
   auto reject = [](const std::string& param, const std::string& rule) {
     throw KernelParamError("matmul: " + param + ": " + rule);
   };
-  if (p.m <= 0 || p.m % kTileM)
-    reject("m", "must be a positive multiple of 128");
-  if (p.k <= 0 || p.k % kTileK)
-    reject("k", "must be a positive multiple of 128");
-  if (p.n <= 0 || p.n % kTileN)
-    reject("n", "must be a positive multiple of 512");
+  // Each extent bounded before the SBUF-fit product below (2^24: far past any shape SBUF or HBM holds).
+  if (p.m <= 0 || p.m % kTileM || p.m > kMaxExtent)
+    reject("m", "must be a positive multiple of 128, at most 2^24");
+  if (p.k <= 0 || p.k % kTileK || p.k > kMaxExtent)
+    reject("k", "must be a positive multiple of 128, at most 2^24");
+  if (p.n <= 0 || p.n % kTileN || p.n > kMaxExtent)
+    reject("n", "must be a positive multiple of 512, at most 2^24");
   if (p.dtype != DType::kBFloat16 && p.dtype != DType::kFloat16 && p.dtype != DType::kFloat32) {
     reject("dtype", "must be bfloat16, float16 or float32");
   }

@@ -49,20 +49,21 @@ std::vector<double> block_table_values(const kernels::AttentionSegmentedCteParam
 KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::MemoryLimits& limits) {
   p.reject_unknown(kSegmentedKeys);
   kernels::AttentionSegmentedCteParams a;
-  a.batch = p.get_int("batch", 1);
-  a.num_q_heads = p.get_int("num_q_heads", 1);
-  a.num_kv_heads = p.get_int("num_kv_heads", 1);
-  a.seqlen_q = p.get_int("seqlen_q");
+  // The kernel checks its own parameters (check_attention_segmented_cte_params); the ranges here bound what
+  // this function computes before that (table sizes) and the values of int32 tensors.
+  constexpr int64_t kTwo24 = int64_t{1} << 24;  // the block table holds at most 2^24 tokens (kernels.md §3.1)
+  a.batch = p.get_int("batch", 1, {1, 4096});
+  a.num_q_heads = p.get_int("num_q_heads", 1, {1, 4096});
+  a.num_kv_heads = p.get_int("num_kv_heads", 1, {1, 4096});
+  a.seqlen_q = p.get_int("seqlen_q", std::nullopt, {1, kTwo24});
   a.d = p.get_int("d");
-  a.block_size = p.get_int("block_size");
+  a.block_size = p.get_int("block_size", std::nullopt, {1, 512});
   a.prior_seg_size = p.get_int("prior_seg_size");
-  const int64_t prior_tokens = p.get_int("prior_tokens", 0);
-  if (a.block_size <= 0)
-    p.fail("block_size", "must be positive");
-  if (prior_tokens < 0 || prior_tokens % a.block_size != 0)
+  const int64_t prior_tokens = p.get_int("prior_tokens", 0, {0, kTwo24});
+  if (prior_tokens % a.block_size != 0)
     p.fail("prior_tokens", "must be a non-negative multiple of block_size (kernels.md §3.1)");
   const int64_t used = (prior_tokens + a.seqlen_q) / a.block_size;  // table entries this run reads
-  a.max_blocks = p.get_int("max_blocks", used);
+  a.max_blocks = p.get_int("max_blocks", used, {1, kTwo24});
   if (a.max_blocks < used) {
     p.fail("max_blocks", "the table holds " + std::to_string(a.max_blocks) +
                              " blocks; prior_tokens + seqlen_q needs " + std::to_string(used));
@@ -71,7 +72,7 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
   if (order != "sequential" && order != "shuffled")
     p.fail("block_order", "expected \"sequential\" or \"shuffled\"");
   const bool shuffled = order == "shuffled";
-  a.num_blocks = p.get_int("num_blocks", a.batch * (shuffled ? used : a.max_blocks));
+  a.num_blocks = p.get_int("num_blocks", a.batch * (shuffled ? used : a.max_blocks), {1, kInt32Range.max});
   const int64_t needed = shuffled ? a.batch * used : (a.batch - 1) * a.max_blocks + used;
   if (a.num_blocks < needed) {
     p.fail("num_blocks", "the cache holds " + std::to_string(a.num_blocks) + " blocks; the " + order +
@@ -97,13 +98,13 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
   a.kv_scales = p.has("k_scale");
   a.sliding_window = p.get_int("sliding_window", 0);
   a.kvp_offset = p.has("kvp_offset");
-  const int64_t kvp_offset = p.get_int("kvp_offset", prior_tokens);
+  const int64_t kvp_offset = p.get_int("kvp_offset", prior_tokens, kInt32Range);
   if (a.kvp_offset && !sink && kvp_offset < 0) {
     // Queries i < -kvp_offset would see no key: the reference's softmax is undefined there (the kernel's
     // statistics give such rows no weight in a merge; kernels/tests checks that).
     p.fail("kvp_offset", "must be >= 0 unless a sink is given (query 0 must see some key)");
   }
-  a.lnc = static_cast<int32_t>(p.get_int("lnc", 1));
+  a.lnc = static_cast<int32_t>(p.get_int("lnc", 1, kInt32Range));
 
   KernelSetup s;
   s.kernel = "attention_segmented_cte";

@@ -134,10 +134,7 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
   a.tp_q = p.get_bool("tp_q", true);
   a.tp_k = p.get_bool("tp_k", false);
   a.tp_out = p.get_bool("tp_out", false);
-  a.lnc = static_cast<int32_t>(p.get_int("lnc", 1));
-  if (p.has("gqa_group") && a.bs_kv > 0 && p.get_int("gqa_group") * a.bs_kv != a.bs) {
-    p.fail("gqa_group", "must equal bs / bs_kv = " + std::to_string(a.bs) + " / " + std::to_string(a.bs_kv));
-  }
+  a.lnc = static_cast<int32_t>(p.get_int("lnc", 1, kInt32Range));
   // The features (kernels.md §1.1-§1.2). What combinations are legal is the kernel's business
   // (check_attention_cte_params); here only what the CLI itself needs to turn a case into tensors.
   a.sliding_window = p.get_int("sliding_window", 0);
@@ -145,13 +142,39 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
   a.cache_softmax = p.get_bool("cache_softmax", false);
   a.softmax_dtype = read_dtype(p, "softmax_dtype", DType::kFloat32);
   a.mm_out_dtype = read_dtype(p, "mm_out_dtype", DType::kFloat32);
+  a.seqlen_prior = p.get_int("prior_len", 0);
+  a.global_cp_deg = p.get_int("cp_degree", 1);
+  a.cp_strided_q_slicing = p.get_bool("cp_strided_q_slicing", false);
+  if (a.global_cp_deg == 1) {
+    // One rank (the cases' cp_degree 1 rows): q positions are 0..Sq-1, strided or not (q_pos = i * 1), and
+    // anything else cannot reach the kernel, which has no cp_offset input then. So this is no CP at all.
+    a.cp_strided_q_slicing = false;
+  }
+  a.sequence_packing = p.has("n_packed_sequences");
+
+  KernelSetup s;
+  s.kernel = "attention_cte";
+  s.expect_failure = p.get_bool("expect_failure", false);
+  // The kernel's own rules first: everything derived below (the K layout's sections, cp offsets, packing
+  // bounds) assumes lengths it accepts, so a zero or huge length never reaches a division or a product.
+  try {
+    kernels::check_attention_cte_params(a);
+  } catch (const kernels::KernelParamError& e) {
+    if (!s.expect_failure)
+      throw kernel_param_error(p, e.what(), "attention_cte: ", attention_json_key);
+    s.params = p.raw_json();
+    s.failure = e.what();
+    return s;
+  }
+  if (p.has("gqa_group") && p.get_int("gqa_group") != a.bs / a.bs_kv) {
+    p.fail("gqa_group", "must equal bs / bs_kv = " + std::to_string(a.bs) + " / " + std::to_string(a.bs_kv));
+  }
 
   // Prefix caching: prior_len rows of k_prior / v_prior, of which the runtime prior_used_len are used.
-  a.seqlen_prior = p.get_int("prior_len", 0);
   std::optional<int64_t> prior_used_len;
   if (a.seqlen_prior != 0) {
     prior_used_len = p.get_int("prior_used_len", a.seqlen_prior);  // default: the whole prior is used
-    if (a.seqlen_prior > 0 && (*prior_used_len < 0 || *prior_used_len > a.seqlen_prior)) {
+    if (*prior_used_len < 0 || *prior_used_len > a.seqlen_prior) {
       p.fail("prior_used_len", "the runtime prior length " + std::to_string(*prior_used_len) +
                                    " must be in 0..prior_len (" + std::to_string(a.seqlen_prior) + ")");
     }
@@ -159,21 +182,17 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
     p.fail("prior_used_len", "needs prior_len > 0 (the k_prior / v_prior length)");
   }
 
-  // Context parallelism: cp_degree null or 1 = none. The runtime cp_offset is given, or derived from the
-  // rank (kernels.md §1.2, §2.2): strided -> rank, contiguous -> rank * seqlen_q.
-  a.global_cp_deg = p.get_int("cp_degree", 1);
-  a.cp_strided_q_slicing = p.get_bool("cp_strided_q_slicing", false);
+  // Context parallelism: cp_degree null or 1 = none. The runtime cp_offset (an int32 tensor) is given, or
+  // derived from the rank (kernels.md §1.2, §2.2): strided -> rank, contiguous -> rank * seqlen_q.
   std::optional<int64_t> cp_offset;
-  if (a.global_cp_deg > 1) {
+  if (a.has_cp()) {
     std::optional<int64_t> derived;
     if (p.has("cp_rank_id")) {
-      const int64_t rank = p.get_int("cp_rank_id");
-      if (rank < 0 || rank >= a.global_cp_deg)
-        p.fail("cp_rank_id", "must be in 0..cp_degree-1 = " + std::to_string(a.global_cp_deg - 1));
+      const int64_t rank = p.get_int("cp_rank_id", std::nullopt, {0, a.global_cp_deg - 1});
       derived = a.cp_strided_q_slicing ? rank : rank * a.seqlen_q;
     }
     if (p.has("cp_offset")) {
-      cp_offset = p.get_int("cp_offset");
+      cp_offset = p.get_int("cp_offset", std::nullopt, kInt32Range);
       if (derived && *derived != *cp_offset) {
         p.fail("cp_offset", std::to_string(*cp_offset) + " disagrees with cp_rank_id " +
                                 std::to_string(p.get_int("cp_rank_id")) +
@@ -187,10 +206,7 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
       p.fail("cp_offset", "missing: context parallelism (cp_degree " + std::to_string(a.global_cp_deg) +
                               ") needs the runtime cp_offset or a cp_rank_id to derive it from");
     }
-  } else if (a.global_cp_deg == 1) {
-    // One rank (the cases' cp_degree 1 rows): q positions are 0..Sq-1, strided or not (q_pos = i * 1), and
-    // anything else cannot reach the kernel, which has no cp_offset input then. So this is no CP at all.
-    a.cp_strided_q_slicing = false;
+  } else {
     if (p.has("cp_rank_id") && p.get_int("cp_rank_id") != 0)
       p.fail("cp_rank_id", "must be 0 (or null) without context parallelism (cp_degree null or 1)");
     if (p.has("cp_offset") && p.get_int("cp_offset") != 0)
@@ -198,13 +214,8 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
   }
 
   // Sequence packing: n packed sequences -> bound_min / bound_max (attention_packing_bounds).
-  int64_t n_packed = 0;
-  if (p.has("n_packed_sequences")) {
-    n_packed = p.get_int("n_packed_sequences");
-    if (n_packed < 1)
-      p.fail("n_packed_sequences", "must be >= 1 (or null for no sequence packing)");
-    a.sequence_packing = true;
-  }
+  const int64_t n_packed =
+      a.sequence_packing ? p.get_int("n_packed_sequences", std::nullopt, {1, a.seqlen_q}) : 0;
 
   // The derivation behind the cases' metadata, checked against all 230 cases.
   const kernels::AttentionCteKvLayout layout = kernels::attention_cte_kv_layout(a);
@@ -220,9 +231,6 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
                                                " (kernels.md §1.4: align512(prior_len) + active K length)");
   }
 
-  KernelSetup s;
-  s.kernel = "attention_cte";
-  s.expect_failure = p.get_bool("expect_failure", false);
   s.params = {{"bs", a.bs},
               {"bs_kv", a.bs_kv},
               {"seqlen_q", a.seqlen_q},
@@ -385,7 +393,7 @@ std::pair<std::vector<double>, std::vector<double>> attention_packing_bounds(int
 KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const isa::MemoryLimits& limits) {
   p.reject_unknown({"p_size", "f_size", "low", "high"});
   kernels::RoundingKernelParams r;
-  r.p_size = static_cast<int32_t>(p.get_int("p_size"));
+  r.p_size = static_cast<int32_t>(p.get_int("p_size", std::nullopt, kInt32Range));
   r.f_size = p.get_int("f_size");
   KernelSetup s;
   s.kernel = kernel;

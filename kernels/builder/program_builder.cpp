@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <string_view>
@@ -51,6 +52,13 @@ std::string where(const Loc& loc) {
 
 int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
+std::string shape_text(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
 int64_t product(const std::vector<int64_t>& v) {
   int64_t n = 1;
   for (int64_t x : v)
@@ -79,6 +87,15 @@ int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::ve
                                    TensorKind kind) {
   if (m_program.find_tensor(name) >= 0)
     throw std::invalid_argument("HBM tensor '" + name + "' declared twice");
+  // Extents bounded so that element and byte counts (numel * dtype size) never overflow.
+  int64_t elements = 1;
+  for (int64_t n : shape) {
+    if (n < 0 || (n > 0 && elements > std::numeric_limits<int64_t>::max() / 8 / n)) {
+      throw std::invalid_argument("HBM tensor '" + name + "' of shape " + shape_text(shape) +
+                                  " has a negative extent or more than 2^60 elements");
+    }
+    elements *= n;
+  }
   m_program.tensors.push_back({name, dtype, std::move(shape), kind});
   return static_cast<int32_t>(m_program.tensors.size() - 1);
 }
@@ -113,6 +130,18 @@ void ProgramBuilder::check_shape(const std::string& name, int32_t partitions,
   if (partitions <= 0 || partitions > m_limits.num_partitions) {
     throw AllocationError(where(loc) + ": buffer '" + name + "' asks for " + std::to_string(partitions) +
                           " partitions; there are " + std::to_string(m_limits.num_partitions));
+  }
+  // Bounded before the allocators multiply the extents: no on-chip buffer outgrows a partition of the
+  // larger memory, and dividing keeps the running product from overflowing.
+  const int64_t largest = std::max(m_limits.sbuf_partition_bytes, m_limits.psum_partition_bytes);
+  int64_t bytes = 1;
+  for (int64_t n : free_shape) {
+    if (n > largest / bytes) {
+      throw AllocationError(where(loc) + ": buffer '" + name + "' of free shape " + shape_text(free_shape) +
+                            " is larger than a partition of SBUF (" +
+                            std::to_string(m_limits.sbuf_partition_bytes) + " bytes)");
+    }
+    bytes *= n;
   }
 }
 

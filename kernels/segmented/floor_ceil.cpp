@@ -24,18 +24,30 @@ Program build_rounding_kernel(const char* name, const RoundingKernelParams& p, c
     throw KernelParamError(std::string(name) + ": p_size: must be in 1.." +
                            std::to_string(limits.num_partitions));
   }
-  if (p.f_size <= 0)
-    throw KernelParamError(std::string(name) + ": f_size: must be positive");
-  ProgramBuilder b(name, limits);
-  const int32_t x = b.hbm_tensor("x", DType::kFloat32, {p.p_size, p.f_size}, TensorKind::kInput);
-  const int32_t out = b.hbm_tensor("out", DType::kInt32, {p.p_size, p.f_size}, TensorKind::kOutput);
-  const int32_t queue = b.dma_queue("qSyncIO0");
-  Buffer src = b.sbuf("src", DType::kFloat32, p.p_size, {p.f_size});
-  Buffer dst = b.sbuf("dst", DType::kInt32, p.p_size, {p.f_size});
-  b.dma_copy(queue, src.ap, hbm_ap(x, DType::kFloat32, 0, {p.f_size, p.p_size}, {{1, p.f_size}}));
-  round(b, dst.ap, src.ap, Loc::current());
-  b.dma_copy(queue, hbm_ap(out, DType::kInt32, 0, {p.f_size, p.p_size}, {{1, p.f_size}}), dst.ap);
-  return b.finish();
+  // Bounded before any byte count is formed: one fp32 tile of f_size elements must fit a partition.
+  const int64_t max_f_size = limits.sbuf_partition_bytes / 4;
+  if (p.f_size <= 0 || p.f_size > max_f_size) {
+    throw KernelParamError(std::string(name) + ": f_size: must be in 1.." + std::to_string(max_f_size) +
+                           " (an fp32 tile of f_size elements per partition fits SBUF)");
+  }
+  try {
+    ProgramBuilder b(name, limits);
+    const int32_t x = b.hbm_tensor("x", DType::kFloat32, {p.p_size, p.f_size}, TensorKind::kInput);
+    const int32_t out = b.hbm_tensor("out", DType::kInt32, {p.p_size, p.f_size}, TensorKind::kOutput);
+    const int32_t queue = b.dma_queue("qSyncIO0");
+    Buffer src = b.sbuf("src", DType::kFloat32, p.p_size, {p.f_size});
+    Buffer dst = b.sbuf("dst", DType::kInt32, p.p_size, {p.f_size});
+    b.dma_copy(queue, src.ap, hbm_ap(x, DType::kFloat32, 0, {p.f_size, p.p_size}, {{1, p.f_size}}));
+    round(b, dst.ap, src.ap, Loc::current());
+    b.dma_copy(queue, hbm_ap(out, DType::kInt32, 0, {p.f_size, p.p_size}, {{1, p.f_size}}), dst.ap);
+    return b.finish();
+  } catch (const AllocationError& e) {
+    // The source, result and scratch tiles together: the builder knows their sizes, the message the
+    // parameter.
+    throw KernelParamError(std::string(name) + ": f_size: " + std::to_string(p.f_size) +
+                           " elements per partition do not fit SBUF with the kernel's scratch tiles (" +
+                           e.what() + ")");
+  }
 }
 
 }  // namespace

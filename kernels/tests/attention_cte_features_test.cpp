@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "isa/program_hash.hpp"
 #include "kernels/attention_cte_reference_params.hpp"
@@ -316,6 +317,10 @@ TEST_CASE("attention_cte features: invalid combinations are refused with their r
   p.sliding_window = 64;
   p.causal = false;
   refused(p, "sliding_window: requires causal masking");
+  // Defects issue item 6: seqlen_kv + a prior length near 2^63 overflowed past the 131072 rule.
+  p = base(256, 256);
+  p.seqlen_prior = std::numeric_limits<int64_t>::max();
+  refused(p, "prior_len: seqlen_kv + prior length must be at most 131072");
   p = base(256, 256);
   p.global_cp_deg = 2;
   p.causal = false;

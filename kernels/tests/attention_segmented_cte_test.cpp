@@ -282,6 +282,18 @@ TEST_CASE("attention_segmented_cte rejects parameters outside the kernel's const
   rejects([](auto& p) { p.scale = 0; }, "scale");
   rejects([](auto& p) { p.sliding_window = 24; }, "sliding_window");
   rejects([](auto& p) { p.lnc = 3; }, "lnc");
+  // Defects issue item 6: max_blocks * block_size wrapped past 2^64 ((2^60 + 8) blocks of 16 = 2^64 + 128)
+  // and slipped under the 2^24 rule; batch * num_q_heads could overflow before its 4096 rule.
+  rejects([](auto& p) { p.max_blocks = (int64_t{1} << 60) + 8; }, "max_blocks");
+  rejects(
+      [](auto& p) {
+        p.batch = int64_t{1} << 32;
+        p.num_q_heads = int64_t{1} << 32;
+        p.num_kv_heads = 1;
+      },
+      "batch");
+  rejects([](auto& p) { p.num_blocks = int64_t{1} << 40; }, "num_blocks");
+  rejects([](auto& p) { p.sliding_window = int64_t{1} << 60; }, "sliding_window");
   rejects(
       [](auto& p) {  // core 0's half of the odd head, 384 tokens, ends inside a block of 256
         p.lnc = 2;

@@ -49,6 +49,14 @@ TEST_CASE("floor_nisa_kernel and ceil_nisa_kernel match std::floor and std::ceil
 TEST_CASE("floor_nisa_kernel rejects shapes outside the partitions") {
   CHECK_THROWS_AS(build_floor_nisa_kernel({129, 4}, kTrn2), KernelParamError);
   CHECK_THROWS_AS(build_ceil_nisa_kernel({4, 0}, kTrn2), KernelParamError);
+  // Defects issue item 6: f_size 2^62 overflowed the tile's byte count. It is bounded by one fp32 tile in a
+  // partition (229376 bytes on trn2 / 4 = 57344 elements), then by what the scratch tiles leave.
+  CHECK_THROWS_WITH_AS(build_floor_nisa_kernel({1, int64_t{1} << 62}, kTrn2),
+                       doctest::Contains("f_size: must be in 1..57344"), KernelParamError);
+  CHECK_THROWS_WITH_AS(build_ceil_nisa_kernel({1, 57344}, kTrn2),
+                       doctest::Contains("f_size: 57344 elements per partition do not fit SBUF"),
+                       KernelParamError);
+  CHECK_NOTHROW(build_ceil_nisa_kernel({1, 4096}, kTrn2));
 }
 
 }  // namespace

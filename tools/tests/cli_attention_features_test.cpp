@@ -303,7 +303,7 @@ TEST_CASE("cli features: runtime values the CLI cannot turn into tensors name th
         "$.params.cp_offset: 1 disagrees with cp_rank_id 1");
   error("offset_without_cp", with(base_params(), {{"cp_offset", 5}}), "$.params.cp_offset: must be 0");
   error("packing_zero", with(base_params(), {{"n_packed_sequences", 0}}),
-        "$.params.n_packed_sequences: must be >= 1");
+        "$.params.n_packed_sequences: must be in 1..256, got 0");
   error("sections",
         with(base_params(), {{"prior_len", 10000}, {"prior_used_len", 1}, {"num_kv_sections", 1}}),
         "$.params.num_kv_sections: the case says 1 flash sections; attention_cte derives 2");
