@@ -1,13 +1,19 @@
 // The trnsim command line: run a kernel config, check many configs' numerics (for CI), print programs.
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "isa/disassembly.hpp"
 #include "isa/program_json.hpp"
@@ -27,9 +33,10 @@ constexpr const char* kUsage =
     "  run CONFIG.json --out DIR [--mode functional|timing|timing_only|both] [--trace-json]\n"
     "      simulate one kernel config; writes DIR/summary.json, DIR/trace.pftrace, DIR/inputs/*.npy,\n"
     "      DIR/outputs/*.npy and prints a summary\n"
-    "  check PATH...\n"
+    "  check PATH... [--timeout SECONDS]\n"
     "      run every config (files, or folders searched for *.json) and check its numerics; one line per\n"
-    "      config and a closing 'N passed, M failed'; exits non-zero if any failed\n"
+    "      config and a closing 'N passed, M failed'; exits non-zero if any failed, a folder holds no\n"
+    "      config, or a config runs past the timeout (default 900 s; 0 for none)\n"
     "  disasm CONFIG.json [--json]\n"
     "      print the kernel's instruction streams (or the program JSON)\n";
 
@@ -61,29 +68,58 @@ int cmd_run(const std::vector<std::string>& args) {
   return outcome.passed ? 0 : 1;
 }
 
-std::vector<std::string> collect_configs(const std::vector<std::string>& paths) {
-  std::vector<std::string> out;
+// A config `check` runs, or a path it cannot run (reported as an ERROR line).
+struct CheckItem {
+  std::string path;
+  std::string problem;  // empty: run it
+};
+
+// The configs named by `paths`: files as given, folders searched for *.json (sorted; folder symlinks are not
+// followed, so a link back to a parent cannot loop). A folder holding no config, a path that does not
+// exist and a *.json entry that cannot be resolved (a dangling link, a link loop) are ERROR items, never a
+// silent pass.
+std::vector<CheckItem> collect_configs(const std::vector<std::string>& paths) {
+  std::vector<CheckItem> out;
   for (const auto& p : paths) {
-    if (fs::is_directory(p)) {
-      std::vector<std::string> found;
-      for (const auto& e : fs::recursive_directory_iterator(p)) {
-        if (e.is_regular_file() && e.path().extension() == ".json")
-          found.push_back(e.path().string());
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<CheckItem> found;
+      fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        const fs::path& entry = it->path();
+        if (entry.extension() != ".json")
+          continue;
+        std::error_code status_ec;
+        const fs::file_status st = fs::status(entry, status_ec);
+        if (status_ec) {
+          found.push_back({entry.string(), "cannot resolve: " + status_ec.message()});
+        } else if (fs::is_regular_file(st)) {
+          found.push_back({entry.string(), ""});
+        }
       }
-      std::sort(found.begin(), found.end());
+      if (ec)
+        found.push_back({p, "cannot search the folder: " + ec.message()});
+      std::sort(found.begin(), found.end(),
+                [](const CheckItem& a, const CheckItem& b) { return a.path < b.path; });
+      if (found.empty())
+        found.push_back({p, "no *.json config in this folder"});
       out.insert(out.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(p)) {
-      out.push_back(p);
+    } else if (fs::is_regular_file(p, ec)) {
+      out.push_back({p, ""});
     } else {
-      throw cli::ConfigError(p + ": no such file or folder");
+      out.push_back({p, ec && ec != std::errc::no_such_file_or_directory ? "cannot resolve: " + ec.message()
+                                                                         : "no such file or folder"});
     }
   }
   return out;
 }
 
+enum class ChildOutcome { kPassed, kFailed, kError };
+
 // Runs one config in a child process: SystemC cannot be restarted within a process (simulator-design-
-// notes.md §2.7), so each timed run gets a fresh one. The child reports one line through a pipe.
-std::pair<int, std::string> run_in_child(const std::string& config) {
+// notes.md §2.7), so each timed run gets a fresh one. The child reports one line through a pipe. A child
+// still running after `timeout_s` (0: no limit) is killed and reported as an error.
+std::pair<ChildOutcome, std::string> run_in_child(const std::string& config, double timeout_s) {
   int fds[2];
   if (pipe(fds) != 0)
     throw std::runtime_error("pipe failed");
@@ -114,29 +150,71 @@ std::pair<int, std::string> run_in_child(const std::string& config) {
     _exit(code);
   }
   close(fds[1]);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   std::string line;
   char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0)
+  for (;;) {
+    int wait_ms = -1;
+    if (timeout_s > 0) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        close(fds[0]);
+        std::ostringstream msg;
+        msg << "timed out after " << timeout_s << " s (killed; --timeout sets the limit)";
+        return {ChildOutcome::kError, msg.str()};
+      }
+      wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1000 * 1000));
+    }
+    pollfd pfd{fds[0], POLLIN, 0};
+    const int ready = poll(&pfd, 1, wait_ms);
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready <= 0)
+      continue;  // the deadline is checked above
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;  // the child closed its end: it has reported
     line.append(buf, static_cast<size_t>(n));
+  }
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
   if (WIFSIGNALED(status))
-    return {3, "crashed with signal " + std::to_string(WTERMSIG(status))};
-  return {WEXITSTATUS(status), line};
+    return {ChildOutcome::kError, "crashed with signal " + std::to_string(WTERMSIG(status))};
+  const int code = WEXITSTATUS(status);
+  return {code == 0 ? ChildOutcome::kPassed : code == 1 ? ChildOutcome::kFailed : ChildOutcome::kError, line};
 }
 
 int cmd_check(const std::vector<std::string>& args) {
-  if (args.empty())
+  po::options_description opts("check options");
+  opts.add_options()("timeout", po::value<double>()->default_value(900),
+                     "seconds one config may run before it is killed and reported as ERROR (0: no limit)")(
+      "paths", po::value<std::vector<std::string>>(), "config files or folders");
+  po::positional_options_description pos;
+  pos.add("paths", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (!vm.count("paths"))
     throw cli::ConfigError("check: give one or more config files or folders");
-  const auto configs = collect_configs(args);
+  const double timeout_s = vm["timeout"].as<double>();
+  if (!(timeout_s >= 0) || !std::isfinite(timeout_s))
+    throw cli::ConfigError("check: --timeout must be a number of seconds >= 0");
   int passed = 0, failed = 0;
-  for (const auto& c : configs) {
-    auto [code, line] = run_in_child(c);
-    const bool ok = code == 0;
+  for (const CheckItem& item : collect_configs(vm["paths"].as<std::vector<std::string>>())) {
+    auto [outcome, line] = item.problem.empty() ? run_in_child(item.path, timeout_s)
+                                                : std::pair{ChildOutcome::kError, item.problem};
+    const bool ok = outcome == ChildOutcome::kPassed;
     (ok ? passed : failed)++;
-    std::cout << (ok ? "PASS  " : code == 1 ? "FAIL  " : "ERROR ") << c << "  " << line << std::endl;
+    std::cout << (ok                                 ? "PASS  "
+                  : outcome == ChildOutcome::kFailed ? "FAIL  "
+                                                     : "ERROR ")
+              << item.path << "  " << line << std::endl;
   }
   std::cout << passed << " passed, " << failed << " failed" << std::endl;
   return failed == 0 ? 0 : 1;
