@@ -67,7 +67,7 @@ void disassemble(const Program& p, std::ostream& out) {
     out << "; tensor t" << i << " " << t.name << " " << dtype_name(t.dtype) << " [";
     for (size_t k = 0; k < t.shape.size(); ++k)
       out << (k ? "," : "") << t.shape[k];
-    out << "] " << tensor_kind_name(t.kind) << "\n";
+    out << "] " << tensor_kind_name(t.kind) << (t.scope == TensorScope::kPrivate ? " private" : "") << "\n";
   }
   for (const auto& s : p.streams) {
     out << "\n"

@@ -24,6 +24,8 @@ int32_t Program::find_tensor(std::string_view name) const {
   return -1;
 }
 
+std::string_view tensor_scope_name(TensorScope s) { return s == TensorScope::kShared ? "shared" : "private"; }
+
 std::string_view tensor_kind_name(TensorKind k) {
   switch (k) {
     case TensorKind::kInput:

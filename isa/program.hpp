@@ -59,12 +59,19 @@ struct Semaphore {
 
 enum class TensorKind : uint8_t { kInput, kOutput, kInternal };
 
-// An HBM tensor. Tensors of the same name in the programs of several cores are the same memory.
+// Where an HBM tensor lives (hardware.md §1.10, kernels.md §6.6): shared HBM belongs to the rank and is
+// seen by both cores of an LNC2 pair; private HBM belongs to one NeuronCore. A kernel's inputs and outputs
+// are shared.
+enum class TensorScope : uint8_t { kShared, kPrivate };
+
+// An HBM tensor. A shared tensor of the same name in the programs of a rank's cores is the same memory; a
+// private one is a separate tensor on every core.
 struct TensorDecl {
   std::string name;
   DType dtype = DType::kFloat32;
   std::vector<int64_t> shape;
   TensorKind kind = TensorKind::kInput;
+  TensorScope scope = TensorScope::kShared;
   int64_t num_elements() const;
   bool operator==(const TensorDecl&) const = default;
 };
@@ -102,5 +109,6 @@ struct Program {
 };
 
 std::string_view tensor_kind_name(TensorKind k);
+std::string_view tensor_scope_name(TensorScope s);
 
 }  // namespace tn::isa

@@ -16,6 +16,8 @@ uint64_t fnv1a(std::string_view s, uint64_t h) {
 
 uint64_t program_hash(const Program& p, uint64_t h) {
   // Instruction by instruction, so hashing a large program needs no more memory than one instruction.
+  // Tensors by name, dtype and shape; like their kind, their scope is a property of the launch's memory
+  // map rather than of the instruction streams.
   for (const auto& t : p.tensors) {
     h = fnv1a(t.name, h);
     h = fnv1a(dtype_name(t.dtype), h);

@@ -330,7 +330,8 @@ json program_to_json(const Program& p) {
     tensors.push_back({{"name", t.name},
                        {"dtype", dtype_name(t.dtype)},
                        {"shape", t.shape},
-                       {"kind", tensor_kind_name(t.kind)}});
+                       {"kind", tensor_kind_name(t.kind)},
+                       {"scope", tensor_scope_name(t.scope)}});
   }
   json sems = json::array();
   for (const auto& s : p.semaphores)
@@ -386,7 +387,7 @@ Program program_from_json(const json& j) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     const std::string path = "$.tensors[" + std::to_string(i) + "]";
     const json& t = tensors[i];
-    reject_unknown_keys(t, {"name", "dtype", "shape", "kind"}, path);
+    reject_unknown_keys(t, {"name", "dtype", "shape", "kind", "scope"}, path);
     TensorDecl d;
     d.name = text(member(t, "name", path), path + ".name");
     const json& dtype = member(t, "dtype", path);
@@ -407,6 +408,14 @@ Program program_from_json(const json& j) {
       d.kind = TensorKind::kInternal;
     else
       fail(path + ".kind", "expected input, output or internal");
+    // Optional: programs written before scopes existed hold shared tensors only.
+    if (t.contains("scope")) {
+      const std::string scope = text(t.at("scope"), path + ".scope");
+      if (scope == "private")
+        d.scope = TensorScope::kPrivate;
+      else if (scope != "shared")
+        fail(path + ".scope", "expected shared or private");
+    }
     p.tensors.push_back(std::move(d));
   }
   const json& sems = array(member(j, "semaphores", root), "$.semaphores");

@@ -33,6 +33,11 @@ class Checker {
   Checker(const Program& p, const MemoryLimits& l) : m_program(p), m_limits(l) {}
 
   std::vector<ValidationIssue> run() {
+    for (const TensorDecl& t : m_program.tensors) {
+      // hardware.md §1.10: a kernel's inputs and outputs live in shared HBM.
+      if (t.scope == TensorScope::kPrivate && t.kind != TensorKind::kInternal)
+        m_issues.push_back({"tensor '" + t.name + "'", "a kernel input or output cannot be in private HBM"});
+    }
     for (size_t s = 0; s < m_program.streams.size(); ++s) {
       const Stream& st = m_program.streams[s];
       if (st.completion_sem < 0 || st.completion_sem >= int(m_program.semaphores.size())) {

@@ -119,13 +119,15 @@ class SegmentedGenerator {
       m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
     // Private HBM (kernels.md §3.3), one copy per core: the block table padded so that every segment's read
     // stays inside its row, and the unnormalised output of two heads (so one head's normalisation overlaps
-    // the next).
+    // the next). The core suffix of their names predates tensor scopes; it keeps LNC2 program hashes.
     m_table_width = std::max((p.max_blocks / m_blocks_per_seg + 1) * m_blocks_per_seg, m_window_blocks);
     const std::string private_suffix = p.lnc == 1 ? "" : "_nc" + std::to_string(core);
-    m_tensor["block_tables_padded"] = m_b.hbm_tensor("block_tables_padded" + private_suffix, DType::kInt32,
-                                                     {p.batch, m_table_width}, TensorKind::kInternal);
-    m_tensor["o_accumulator"] = m_b.hbm_tensor("o_accumulator" + private_suffix, DType::kFloat32,
-                                               {2, p.seqlen_q, p.d}, TensorKind::kInternal);
+    m_tensor["block_tables_padded"] =
+        m_b.hbm_tensor("block_tables_padded" + private_suffix, DType::kInt32, {p.batch, m_table_width},
+                       TensorKind::kInternal, TensorScope::kPrivate);
+    m_tensor["o_accumulator"] =
+        m_b.hbm_tensor("o_accumulator" + private_suffix, DType::kFloat32, {2, p.seqlen_q, p.d},
+                       TensorKind::kInternal, TensorScope::kPrivate);
     m_q_queue = m_b.dma_queue("qSyncIO0");
     m_queues.k = {m_b.dma_queue("qSyncIO1"), m_b.dma_queue("qGpSimdIO0")};
     m_queues.v = {m_b.dma_queue("qSyncIO2"), m_b.dma_queue("qGpSimdIO1")};

@@ -84,7 +84,7 @@ ProgramBuilder::ProgramBuilder(std::string kernel, const MemoryLimits& limits, u
 }
 
 int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape,
-                                   TensorKind kind) {
+                                   TensorKind kind, TensorScope scope) {
   if (m_program.find_tensor(name) >= 0)
     throw std::invalid_argument("HBM tensor '" + name + "' declared twice");
   // Extents bounded so that element and byte counts (numel * dtype size) never overflow.
@@ -96,7 +96,7 @@ int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::ve
     }
     elements *= n;
   }
-  m_program.tensors.push_back({name, dtype, std::move(shape), kind});
+  m_program.tensors.push_back({name, dtype, std::move(shape), kind, scope});
   return static_cast<int32_t>(m_program.tensors.size() - 1);
 }
 

@@ -38,7 +38,8 @@ class ProgramBuilder {
   ProgramBuilder(std::string kernel, const isa::MemoryLimits& limits, uint32_t core_id = 0);
 
   // ---- HBM tensors and DMA queues -------------------------------------------------------------------
-  int32_t hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape, isa::TensorKind kind);
+  int32_t hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape, isa::TensorKind kind,
+                     isa::TensorScope scope = isa::TensorScope::kShared);
   // Returns the stream index of the named DMA queue, creating it on first use.
   int32_t dma_queue(const std::string& name);
 

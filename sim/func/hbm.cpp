@@ -76,9 +76,11 @@ void load_ints(const std::byte* in, double* out, size_t n) {
 
 }  // namespace
 
-HbmTensor& Hbm::declare(const isa::TensorDecl& decl) {
-  auto it = m_tensors.find(decl.name);
-  if (it != m_tensors.end()) {
+HbmTensor& Hbm::declare(const isa::TensorDecl& decl, uint32_t core) {
+  std::map<std::string, HbmTensor>& space =
+      decl.scope == isa::TensorScope::kPrivate ? m_private[core] : m_tensors;
+  auto it = space.find(decl.name);
+  if (it != space.end()) {
     HbmTensor& t = it->second;
     if (t.dtype != decl.dtype || t.shape != decl.shape) {
       throw std::invalid_argument("hbm tensor '" + decl.name + "' is declared " +
@@ -97,7 +99,15 @@ HbmTensor& Hbm::declare(const isa::TensorDecl& decl) {
   t.shape = decl.shape;
   t.bytes.assign(static_cast<size_t>(n) * dtype_size(decl.dtype), std::byte{0});
   t.written.assign(static_cast<size_t>(n), 0);
-  return m_tensors.emplace(decl.name, std::move(t)).first->second;
+  return space.emplace(decl.name, std::move(t)).first->second;
+}
+
+const HbmTensor& Hbm::at_private(uint32_t core, const std::string& name) const {
+  if (const auto space = m_private.find(core); space != m_private.end()) {
+    if (const auto it = space->second.find(name); it != space->second.end())
+      return it->second;
+  }
+  throw std::out_of_range("no private hbm tensor named '" + name + "' on core " + std::to_string(core));
 }
 
 HbmTensor& Hbm::at(const std::string& name) {
@@ -183,7 +193,7 @@ std::vector<HbmTensor*> Hbm::bind(const isa::Program& program) {
                                   describe(decl.dtype, decl.shape) +
                                   "), which is not in hbm: declare and fill it before running");
     }
-    out.push_back(&declare(decl));  // checks dtype and shape of an existing tensor
+    out.push_back(&declare(decl, program.core_id));  // checks dtype and shape of an existing tensor
   }
   return out;
 }

@@ -1,6 +1,7 @@
-// Device HBM shared by every NeuronCore of a run: named tensors as raw little-endian bytes in their
-// dtype. Programs refer to tensors by index; bind() resolves those indices to buffers by name, so the
-// programs of several cores address the same memory (hardware.md §1.10: LNC2 cores share HBM).
+// The HBM of one rank: named tensors as raw little-endian bytes in their dtype. Shared tensors are seen
+// by every NeuronCore of the rank (hardware.md §1.10: LNC2 cores share HBM); private ones exist once per
+// core. Programs refer to tensors by index; bind() resolves those indices to buffers by name (and, for
+// private tensors, by the program's core), so the programs of a rank's cores address the same memory.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -23,11 +24,15 @@ struct HbmTensor {
 
 class Hbm {
  public:
-  // Creates (or returns the existing, after checking dtype and shape) tensor `decl.name`.
-  HbmTensor& declare(const isa::TensorDecl& decl);
+  // Creates (or returns the existing, after checking dtype and shape) tensor `decl.name`: the shared one,
+  // or core `core`'s own for a private declaration.
+  HbmTensor& declare(const isa::TensorDecl& decl, uint32_t core = 0);
+  // Shared tensors by name.
   HbmTensor& at(const std::string& name);
   const HbmTensor& at(const std::string& name) const;
   bool contains(const std::string& name) const { return m_tensors.count(name) != 0; }
+  // Core `core`'s private tensor `name`.
+  const HbmTensor& at_private(uint32_t core, const std::string& name) const;
   // Stores host values (already in fp32) into a tensor, converting to its dtype; marks it written.
   void fill(const std::string& name, const std::vector<float>& values);
   // Stores host values without a detour through fp32 for integer dtypes: an int32 tensor holds 2^24 + 1
@@ -46,7 +51,8 @@ class Hbm {
   std::vector<HbmTensor*> bind(const isa::Program& program);
 
  private:
-  std::map<std::string, HbmTensor> m_tensors;  // ordered: deterministic iteration
+  std::map<std::string, HbmTensor> m_tensors;                      // ordered: deterministic iteration
+  std::map<uint32_t, std::map<std::string, HbmTensor>> m_private;  // by core
 };
 
 }  // namespace tn::sim

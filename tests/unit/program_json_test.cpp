@@ -21,7 +21,8 @@ Program sample_program() {
   p.core_id = 1;
   p.tensors = {{"x", DType::kBFloat16, {4, 128, 64}, TensorKind::kInput},
                {"y", DType::kFloat32, {128, 64}, TensorKind::kOutput},
-               {"scratch", DType::kUInt8, {7}, TensorKind::kInternal}};
+               {"scratch", DType::kUInt8, {7}, TensorKind::kInternal},
+               {"mine", DType::kFloat32, {2, 3}, TensorKind::kInternal, TensorScope::kPrivate}};
   p.semaphores = {{"Tensor", 0}, {"Scalar", 0}, {"qSyncIO0", 3}, {"user", -2}};
   const AccessPattern x_sb = sbuf_ap(DType::kBFloat16, 0, 0, 128, {{1, 64}});
   const AccessPattern y_sb = sbuf_ap(DType::kFloat32, 0x400, 0, 128, {{1, 64}});
@@ -63,6 +64,16 @@ TEST_CASE("program JSON round trip is the identity") {
   const json j = program_to_json(p);
   CHECK(program_from_json(j) == p);
   CHECK(program_from_json(json::parse(j.dump(2))) == p);
+}
+
+TEST_CASE("a tensor's scope is written, and read as shared when absent (older programs)") {
+  json j = program_to_json(sample_program());
+  CHECK(j["tensors"][3]["scope"] == "private");
+  CHECK(j["tensors"][0]["scope"] == "shared");
+  j["tensors"][3].erase("scope");
+  CHECK(program_from_json(j).tensors[3].scope == TensorScope::kShared);
+  j["tensors"][3]["scope"] = "local";
+  CHECK(error_of(j) == "$.tensors[3].scope: expected shared or private");
 }
 
 TEST_CASE("an instruction with a field named op keeps both its mnemonic and the field") {

@@ -107,6 +107,16 @@ TEST_CASE("issues name the instruction as stream[index] mnemonic (file:line)") {
   CHECK(describe_instruction(p, stream_of(Engine::kDve), 1) == "dve[1] activation");
 }
 
+TEST_CASE("kernel inputs and outputs must be in shared HBM") {
+  Program p = empty_program();
+  p.tensors.push_back({"scratch", DType::kFloat32, {4}, TensorKind::kInternal, TensorScope::kPrivate});
+  CHECK(validate(p, kLimits).empty());
+  p.tensors[0].scope = TensorScope::kPrivate;
+  const auto issues = validate(p, kLimits);
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].to_string() == "tensor 't': a kernel input or output cannot be in private HBM");
+}
+
 TEST_CASE("validate_or_throw lists every issue") {
   Program p = empty_program();
   add(p, Engine::kPe, Activation{sb(0, 1), sb(0, 1), ActFunc::kExp, {}, {}, {}});

@@ -49,6 +49,24 @@ TEST_CASE("hbm: fill_exact keeps integers past 2^24 and refuses values no intege
   CHECK(std::isnan(hbm.read_exact("out")[0]));
 }
 
+TEST_CASE("hbm: private tensors exist once per core, shared ones once per rank") {
+  isa::Program p0, p1;
+  p0.core_id = 0;
+  p1.core_id = 1;
+  for (isa::Program* p : {&p0, &p1}) {
+    p->tensors = {{"shared", DType::kFloat32, {2}, TensorKind::kInternal},
+                  {"mine", DType::kFloat32, {2}, TensorKind::kInternal, isa::TensorScope::kPrivate}};
+  }
+  Hbm hbm;
+  const auto b0 = hbm.bind(p0), b1 = hbm.bind(p1);
+  CHECK(b0[0] == b1[0]);  // one shared tensor
+  CHECK(b0[1] != b1[1]);  // a private tensor per core
+  CHECK(b0[1] == &hbm.at_private(0, "mine"));
+  CHECK(b1[1] == &hbm.at_private(1, "mine"));
+  CHECK_FALSE(hbm.contains("mine"));
+  CHECK_THROWS_AS(hbm.at_private(2, "mine"), std::out_of_range);
+}
+
 TEST_CASE("hbm: declared tensors start unwritten and read back as NaN") {
   Hbm hbm;
   hbm.declare(TensorDecl{"out", DType::kFloat32, {3}, TensorKind::kOutput});
