@@ -1,0 +1,197 @@
+// Tables of cited constants: the shared reader of configs/hw/*.json and configs/systems/*.json. Every
+// constant in a file is {"value", "unit", "source"}: the unit must be the one the code expects and the
+// source must say where the figure comes from (hardware.md by section and tag), so each number can be
+// traced. Overrides map the same groups to plain values. A table is a list of rows naming a field of the
+// config struct; loading, overriding and to_json() walk it, so a constant cannot exist in one place and be
+// missing from another.
+#pragma once
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tn::timing {
+
+enum Bound { kPositive, kNonNegative };
+
+template <class Config>
+struct CitedConstant {
+  std::string_view group;
+  std::string_view key;
+  std::string_view unit;
+  Bound bound;
+  std::variant<int64_t Config::*, double Config::*> field;
+};
+
+// Reads and overrides the constants of `rows`; every problem throws Error("<label>: <path>: <what>").
+template <class Config, class Error>
+class CitedConstants {
+ public:
+  using Row = CitedConstant<Config>;
+  using json = nlohmann::json;
+
+  explicit CitedConstants(std::span<const Row> rows) : m_rows(rows) {
+    for (const Row& r : rows) {
+      if (m_groups.empty() || m_groups.back() != r.group)
+        m_groups.push_back(r.group);
+    }
+  }
+
+  // The groups in table order ("chip", "pe", ...).
+  const std::vector<std::string_view>& groups() const { return m_groups; }
+  bool is_group(std::string_view g) const {
+    for (std::string_view x : m_groups) {
+      if (x == g)
+        return true;
+    }
+    return false;
+  }
+  const Row* find(std::string_view group, std::string_view key) const {
+    for (const Row& r : m_rows) {
+      if (r.group == group && r.key == key)
+        return &r;
+    }
+    return nullptr;
+  }
+
+  // Loads every constant of `groups` from `root` (an object; its other keys are the caller's business,
+  // but a group's unknown keys are errors).
+  void load(Config& config, const json& root, const std::string& label,
+            const std::vector<std::string_view>& groups) const {
+    for (std::string_view g : groups) {
+      const std::string gpath = join("$", g);
+      auto it = root.find(std::string(g));
+      if (it == root.end())
+        fail(label, gpath, "missing");
+      if (!it->is_object())
+        fail(label, gpath, std::string("expected an object, got ") + it->type_name());
+      for (const auto& [k, _] : it->items()) {
+        if (!find(g, k))
+          fail(label, join(gpath, k), "unknown key");
+      }
+      for (const Row& r : m_rows) {
+        if (r.group != g)
+          continue;
+        const std::string path = join(gpath, r.key);
+        auto c = it->find(std::string(r.key));
+        if (c == it->end())
+          fail(label, path, "missing");
+        load_constant(config, r, *c, label, path);
+      }
+    }
+  }
+
+  // Applies {"group": {"key": value}} overrides to the constants of `groups`. `what` names them in the
+  // message for an unknown group ("hardware constants").
+  void apply_overrides(Config& config, const json& overrides, const std::vector<std::string_view>& groups,
+                       const std::string& what) const {
+    const std::string label = "overrides";
+    if (overrides.is_null())
+      return;
+    if (!overrides.is_object())
+      fail(label, "$", std::string("expected an object, got ") + overrides.type_name());
+    for (const auto& [g, gv] : overrides.items()) {
+      const std::string gpath = "$." + g;
+      bool known = false;
+      for (std::string_view x : groups)
+        known = known || x == g;
+      if (!known)
+        fail(label, gpath, "unknown key (overrides name " + what + ", grouped as in the preset)");
+      if (!gv.is_object())
+        fail(label, gpath, std::string("expected an object, got ") + gv.type_name());
+      for (const auto& [k, v] : gv.items()) {
+        const Row* r = find(g, k);
+        if (!r)
+          fail(label, join(gpath, k), "unknown key");
+        set_value(config, *r, v, label, join(gpath, k));
+      }
+    }
+  }
+
+  // The values of `groups` as {"group": {"key": value}}: the overrides' shape.
+  void to_json(const Config& config, json& out, const std::vector<std::string_view>& groups) const {
+    for (const Row& r : m_rows) {
+      bool wanted = false;
+      for (std::string_view g : groups)
+        wanted = wanted || g == r.group;
+      if (!wanted)
+        continue;
+      json& slot = out[std::string(r.group)][std::string(r.key)];
+      std::visit([&](auto field) { slot = config.*field; }, r.field);
+    }
+  }
+
+  [[noreturn]] static void fail(const std::string& label, const std::string& path, const std::string& msg) {
+    throw Error(label + ": " + path + ": " + msg);
+  }
+
+  static const json& require_string(const json& obj, const char* key, const std::string& label,
+                                    const std::string& path) {
+    auto it = obj.find(key);
+    if (it == obj.end())
+      fail(label, path + "." + key, "missing");
+    if (!it->is_string())
+      fail(label, path + "." + key, std::string("expected a string, got ") + it->type_name());
+    return *it;
+  }
+
+ private:
+  static std::string join(std::string_view a, std::string_view b) {
+    return std::string(a) + "." + std::string(b);
+  }
+
+  // Stores a plain JSON value into the field of `r`, checking its type and bound.
+  static void set_value(Config& config, const Row& r, const json& v, const std::string& label,
+                        const std::string& path) {
+    double as_double = 0;
+    if (std::holds_alternative<int64_t Config::*>(r.field)) {
+      if (!v.is_number_integer()) {
+        fail(label, path,
+             std::string("expected an integer, got ") + (v.is_number() ? "a fraction" : v.type_name()));
+      }
+      if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX))
+        fail(label, path, "integer outside the 64-bit signed range");
+      const int64_t x = v.get<int64_t>();
+      config.*std::get<int64_t Config::*>(r.field) = x;
+      as_double = static_cast<double>(x);
+    } else {
+      if (!v.is_number())
+        fail(label, path, std::string("expected a number, got ") + v.type_name());
+      as_double = v.get<double>();
+      if (!std::isfinite(as_double))
+        fail(label, path, "must be finite");
+      config.*std::get<double Config::*>(r.field) = as_double;
+    }
+    if (r.bound == kPositive && !(as_double > 0))
+      fail(label, path, "must be > 0");
+    if (r.bound == kNonNegative && !(as_double >= 0))
+      fail(label, path, "must be >= 0");
+  }
+
+  // {"value": ..., "unit": "...", "source": "..."} at `path`.
+  static void load_constant(Config& config, const Row& r, const json& c, const std::string& label,
+                            const std::string& path) {
+    if (!c.is_object())
+      fail(label, path, std::string("expected an object with value, unit and source, got ") + c.type_name());
+    for (const auto& [k, _] : c.items()) {
+      if (k != "value" && k != "unit" && k != "source")
+        fail(label, path + "." + k, "unknown key (a constant has value, unit and source)");
+    }
+    if (!c.contains("value"))
+      fail(label, path + ".value", "missing");
+    const std::string unit = require_string(c, "unit", label, path).template get<std::string>();
+    if (unit != r.unit)
+      fail(label, path + ".unit", "expected \"" + std::string(r.unit) + "\", got \"" + unit + "\"");
+    if (require_string(c, "source", label, path).template get<std::string>().empty())
+      fail(label, path + ".source", "must not be empty");
+    set_value(config, r, c.at("value"), label, path + ".value");
+  }
+
+  std::span<const Row> m_rows;
+  std::vector<std::string_view> m_groups;
+};
+
+}  // namespace tn::timing
