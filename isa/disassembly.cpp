@@ -69,6 +69,16 @@ void disassemble(const Program& p, std::ostream& out) {
       out << (k ? "," : "") << t.shape[k];
     out << "] " << tensor_kind_name(t.kind) << (t.scope == TensorScope::kPrivate ? " private" : "") << "\n";
   }
+  for (size_t g = 0; g < p.replica_groups.size(); ++g) {
+    out << "; replica group " << g << " [";
+    for (size_t r = 0; r < p.replica_groups[g].size(); ++r) {
+      out << (r ? ", [" : "[");
+      for (size_t k = 0; k < p.replica_groups[g][r].size(); ++k)
+        out << (k ? "," : "") << p.replica_groups[g][r][k];
+      out << "]";
+    }
+    out << "]\n";
+  }
   for (const auto& s : p.streams) {
     out << "\n"
         << s.name << ":  ; engine " << engine_name(s.engine) << ", completion semaphore S["

@@ -11,6 +11,7 @@ struct EngineNames {
 constexpr EngineNames kEngineNames[] = {
     {Engine::kPe, "pe", "Tensor"},     {Engine::kAct, "act", "Scalar"}, {Engine::kDve, "dve", "Vector"},
     {Engine::kPool, "pool", "GpSimd"}, {Engine::kSp, "sp", "Sync"},     {Engine::kDma, "dma", "DMA"},
+    {Engine::kCc, "cc", "CC-core"},
 };
 }  // namespace
 

@@ -1,5 +1,6 @@
-// The NeuronCore's instruction-issuing units (hardware.md §1.2): four compute engines, the Sync engine
-// and the DMA queues. Each runs its own in-order instruction stream.
+// The NeuronCore's instruction-issuing units (hardware.md §1.2): four compute engines, the Sync engine,
+// the DMA queues and the CC-cores that sequence collectives (collectives.md §1). Each runs its own in-order
+// instruction stream.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -7,8 +8,8 @@
 
 namespace tn::isa {
 
-enum class Engine : uint8_t { kPe, kAct, kDve, kPool, kSp, kDma };
-inline constexpr int kNumEngineKinds = 6;
+enum class Engine : uint8_t { kPe, kAct, kDve, kPool, kSp, kDma, kCc };
+inline constexpr int kNumEngineKinds = 7;
 
 using EngineMask = uint8_t;
 constexpr EngineMask mask_of(Engine e) { return EngineMask(1u << static_cast<unsigned>(e)); }
@@ -18,7 +19,10 @@ inline constexpr EngineMask kDve = mask_of(Engine::kDve);
 inline constexpr EngineMask kPool = mask_of(Engine::kPool);
 inline constexpr EngineMask kSp = mask_of(Engine::kSp);
 inline constexpr EngineMask kDma = mask_of(Engine::kDma);
-inline constexpr EngineMask kAnyEngine = kPe | kAct | kDve | kPool | kSp | kDma;
+inline constexpr EngineMask kCc = mask_of(Engine::kCc);
+inline constexpr EngineMask kAnyEngine = kPe | kAct | kDve | kPool | kSp | kDma | kCc;
+// The engines whose sequencers compute (not the queues that move data).
+inline constexpr EngineMask kComputeEngines = kPe | kAct | kDve | kPool | kSp;
 
 // Short names as used in configs and JSON ("pe", "act", ...).
 std::string_view engine_name(Engine e);

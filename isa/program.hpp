@@ -95,10 +95,16 @@ struct BufferLifetime {
   bool operator==(const BufferLifetime&) const = default;
 };
 
+// The ranks that take part in collectives together (nki.collectives ReplicaGroup): disjoint rows of
+// global rank ids, e.g. {{0, 4}, {1, 5}, {2, 6}, {3, 7}}. A collective names a group; each rank works with
+// the row that holds it.
+using ReplicaGroup = std::vector<std::vector<int32_t>>;
+
 struct Program {
   std::string kernel;
   uint32_t core_id = 0;  // which NeuronCore of a multi-core launch this program is for
   std::vector<TensorDecl> tensors;
+  std::vector<ReplicaGroup> replica_groups;  // indexed by the collectives' `group` fields
   std::vector<Semaphore> semaphores;
   std::vector<Stream> streams;
   std::vector<BufferLifetime> buffers;

@@ -24,6 +24,15 @@ uint64_t program_hash(const Program& p, uint64_t h) {
     for (int64_t e : t.shape)
       h = fnv1a(std::to_string(e), h);
   }
+  // Replica groups only when there are any, so programs without collectives hash as before.
+  for (const ReplicaGroup& g : p.replica_groups) {
+    h = fnv1a("group", h);
+    for (const auto& row : g) {
+      h = fnv1a("row", h);
+      for (int32_t r : row)
+        h = fnv1a(std::to_string(r), h);
+    }
+  }
   for (const auto& s : p.streams) {
     h = fnv1a(s.name, h);
     for (const auto& in : s.instructions) {

@@ -370,14 +370,19 @@ json program_to_json(const Program& p) {
                        {"first", {b.first.stream, b.first.index}},
                        {"last", {b.last.stream, b.last.index}}});
   }
-  return {{"format", "trnsim-program-1"}, {"kernel", p.kernel}, {"core_id", p.core_id}, {"tensors", tensors},
-          {"semaphores", sems},           {"streams", streams}, {"buffers", buffers}};
+  json out = {
+      {"format", "trnsim-program-1"}, {"kernel", p.kernel}, {"core_id", p.core_id}, {"tensors", tensors},
+      {"semaphores", sems},           {"streams", streams}, {"buffers", buffers}};
+  if (!p.replica_groups.empty())
+    out["replica_groups"] = p.replica_groups;  // [[[0, 4], [1, 5]], ...]
+  return out;
 }
 
 Program program_from_json(const json& j) {
   const std::string root = "$";
-  reject_unknown_keys(j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams", "buffers"},
-                      root);
+  reject_unknown_keys(
+      j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams", "buffers", "replica_groups"},
+      root);
   if (member(j, "format", root) != "trnsim-program-1")
     fail("$.format", "expected \"trnsim-program-1\"");
   Program p;
@@ -417,6 +422,23 @@ Program program_from_json(const json& j) {
         fail(path + ".scope", "expected shared or private");
     }
     p.tensors.push_back(std::move(d));
+  }
+  if (j.contains("replica_groups")) {
+    const json& groups = array(j.at("replica_groups"), "$.replica_groups");
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const std::string gpath = "$.replica_groups[" + std::to_string(g) + "]";
+      ReplicaGroup group;
+      const json& rows = array(groups[g], gpath);
+      for (size_t r = 0; r < rows.size(); ++r) {
+        const std::string rpath = gpath + "[" + std::to_string(r) + "]";
+        std::vector<int32_t> row;
+        const json& ranks = array(rows[r], rpath);
+        for (size_t k = 0; k < ranks.size(); ++k)
+          row.push_back(number<int32_t>(ranks[k], rpath + "[" + std::to_string(k) + "]"));
+        group.push_back(std::move(row));
+      }
+      p.replica_groups.push_back(std::move(group));
+    }
   }
   const json& sems = array(member(j, "semaphores", root), "$.semaphores");
   for (size_t i = 0; i < sems.size(); ++i) {

@@ -1,5 +1,6 @@
 #include "isa/validator.hpp"
 
+#include <set>
 #include <sstream>
 
 #include "isa/operands.hpp"
@@ -33,6 +34,7 @@ class Checker {
   Checker(const Program& p, const MemoryLimits& l) : m_program(p), m_limits(l) {}
 
   std::vector<ValidationIssue> run() {
+    check_replica_groups();
     for (const TensorDecl& t : m_program.tensors) {
       // hardware.md §1.10: a kernel's inputs and outputs live in shared HBM.
       if (t.scope == TensorScope::kPrivate && t.kind != TensorKind::kInternal)
@@ -55,6 +57,25 @@ class Checker {
   }
 
  private:
+  // Rows of one size (the collectives' shapes depend on it), each rank at most once per group.
+  void check_replica_groups() {
+    for (size_t g = 0; g < m_program.replica_groups.size(); ++g) {
+      const ReplicaGroup& group = m_program.replica_groups[g];
+      const std::string where = "replica group " + std::to_string(g);
+      std::set<int32_t> seen;
+      for (const auto& row : group) {
+        if (row.empty() || row.size() != group[0].size())
+          m_issues.push_back({where, "rows must be non-empty and of one size"});
+        for (int32_t r : row) {
+          if (r < 0)
+            m_issues.push_back({where, "rank " + std::to_string(r) + " is negative"});
+          else if (!seen.insert(r).second)
+            m_issues.push_back({where, "rank " + std::to_string(r) + " appears twice"});
+        }
+      }
+    }
+  }
+
   void issue(const std::string& msg) {
     m_issues.push_back({describe_instruction(m_program, m_stream, m_index), msg});
   }
@@ -74,7 +95,8 @@ class Checker {
                 " cannot be combined with another wait on it in one instruction");
       }
     }
-    const bool compute = st.engine != Engine::kDma;
+    // DMA queues and CC-cores move HBM data; the compute engines see only SBUF and PSUM.
+    const bool compute = st.engine != Engine::kDma && st.engine != Engine::kCc;
     for (const Operand& o : operands_of(in.op))
       check_ap(o, st.engine, compute);
     std::visit([&](const auto& op) { check_op(op); }, in.op);
@@ -332,6 +354,64 @@ class Checker {
   }
   void check_op(const SemSignal& op) { check_sem(op.sem, "sem_signal"); }
   void check_op(const SemWait& op) { check_sem(op.sem, "sem_wait"); }
+  void check_op(const DmaCopyRegOffset& op) {
+    check_reg(op.reg, "reg");
+    expect_mem(op.on_dst ? op.dst : op.src, MemKind::kHbm, op.on_dst ? "dst" : "src");
+    expect(op.dst.num_elements() == op.src.num_elements(),
+           "dst has " + std::to_string(op.dst.num_elements()) + " elements, src " +
+               std::to_string(op.src.num_elements()));
+  }
+
+  // ---- collectives: HBM patterns of one dtype, sized for the group's rows ----
+  // The row size of group `group`, or 0 (after an issue) when the group does not exist.
+  int64_t group_size(int32_t group) {
+    if (group < 0 || size_t(group) >= m_program.replica_groups.size() ||
+        m_program.replica_groups[size_t(group)].empty()) {
+      issue("replica group " + std::to_string(group) + " does not exist (the program has " +
+            std::to_string(m_program.replica_groups.size()) + ")");
+      return 0;
+    }
+    return int64_t(m_program.replica_groups[size_t(group)][0].size());
+  }
+  void check_collective_operands(const AccessPattern& dst, const AccessPattern& src) {
+    expect_mem(dst, MemKind::kHbm, "dst");
+    expect_mem(src, MemKind::kHbm, "src");
+    expect(dst.dtype == src.dtype, "dst and src must have one dtype (collectives move bytes unchanged)");
+  }
+  void check_op(const AllGather& op) {
+    check_collective_operands(op.dst, op.src);
+    if (const int64_t g = group_size(op.group); g > 0) {
+      expect(op.dst.num_elements() == g * op.src.num_elements(),
+             "dst has " + std::to_string(op.dst.num_elements()) + " elements; gathering " +
+                 std::to_string(g) + " ranks' src of " + std::to_string(op.src.num_elements()) + " needs " +
+                 std::to_string(g * op.src.num_elements()));
+    }
+  }
+  void check_op(const AllToAll& op) {
+    check_collective_operands(op.dst, op.src);
+    if (const int64_t g = group_size(op.group); g > 0) {
+      expect(op.dst.num_elements() == op.src.num_elements() && op.src.num_elements() % g == 0,
+             "dst and src must have the same number of elements, a multiple of the group's " +
+                 std::to_string(g) + " ranks (dst " + std::to_string(op.dst.num_elements()) + ", src " +
+                 std::to_string(op.src.num_elements()) + ")");
+    }
+  }
+  void check_op(const CollectivePermute& op) {
+    check_collective_operands(op.dst, op.src);
+    group_size(op.group);
+    expect(op.dst.num_elements() == op.src.num_elements(),
+           "dst and src must have the same number of elements");
+    expect(op.channel >= 0 && op.channel < kMaxPermuteChannels,
+           "channel " + std::to_string(op.channel) + " outside 0.." +
+               std::to_string(kMaxPermuteChannels - 1) + " (collectives.md §2: up to 4 channels)");
+  }
+  void check_op(const RankId& op) { check_reg(op.dst_reg, "dst_reg"); }
+  void check_op(const ProcessingRankId& op) {
+    check_reg(op.dst_reg, "dst_reg");
+    group_size(op.group);
+    expect(op.iteration >= 0, "iteration must be >= 0");
+  }
+  void check_op(const CoreBarrier& op) { expect(op.barrier >= 0, "barrier number must be >= 0"); }
 
   const Program& m_program;
   const MemoryLimits& m_limits;
@@ -341,6 +421,21 @@ class Checker {
 };
 
 }  // namespace
+
+std::vector<std::string> replica_group_issues(const Program& program, uint32_t ranks) {
+  std::vector<std::string> issues;
+  for (size_t g = 0; g < program.replica_groups.size(); ++g) {
+    for (const auto& row : program.replica_groups[g]) {
+      for (int32_t r : row) {
+        if (r >= 0 && uint32_t(r) >= ranks) {
+          issues.push_back("replica group " + std::to_string(g) + " names rank " + std::to_string(r) +
+                           ", outside the launch's " + std::to_string(ranks) + " ranks");
+        }
+      }
+    }
+  }
+  return issues;
+}
 
 std::vector<ValidationIssue> validate(const Program& program, const MemoryLimits& limits) {
   return Checker(program, limits).run();

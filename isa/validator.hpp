@@ -21,6 +21,12 @@ struct MemoryLimits {
   int32_t pe_max_stationary_free = 128;
 };
 
+// collectives.md §2: up to 4 permute channels within a node.
+inline constexpr int32_t kMaxPermuteChannels = 4;
+
+// Checks a program's replica groups against a launch of `ranks` ranks: every rank named exists.
+std::vector<std::string> replica_group_issues(const Program& program, uint32_t ranks);
+
 struct ValidationIssue {
   std::string where;  // e.g. "pe[12] multiply_moving (kernels/attention_cte.cpp:345)"
   std::string message;

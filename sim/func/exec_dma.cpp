@@ -11,6 +11,24 @@ namespace tn::sim {
 // dtypes copy raw bytes; otherwise src -> fp32 -> dst (hardware.md §1.8 "Dtype cast in DMA").
 void Executor::run(const isa::DmaCopy& op) { copy_converting(op.dst, op.src); }
 
+// A dma_copy whose HBM window the issuing queue's register moves (kernels.md §5.2 _load_rank_sb).
+void Executor::run(const isa::DmaCopyRegOffset& op) {
+  const int32_t value = reg(op.reg, "reg");
+  int64_t delta = 0;
+  if (__builtin_mul_overflow(int64_t(value), op.scale, &delta))
+    throw InstructionFault("register offset " + std::to_string(value) + " x " + std::to_string(op.scale) +
+                           " overflows");
+  isa::AccessPattern dst = op.dst, src = op.src;
+  (op.on_dst ? dst : src).offset += delta;
+  try {
+    copy_converting(dst, src);
+  } catch (const InstructionFault& e) {
+    throw InstructionFault(std::string(e.what()) + " (the " + (op.on_dst ? "dst" : "src") +
+                           " offset moved by r" + std::to_string(op.reg) + " = " + std::to_string(value) +
+                           " times " + std::to_string(op.scale) + " elements)");
+  }
+}
+
 // dst[f, p] = src[p, f] with src's free dims flattened, moving raw 16- or 32-bit values (hardware.md
 // §1.8: 2- or 4-byte dtypes, no conversion).
 void Executor::run(const isa::DmaTranspose& op) {

@@ -8,8 +8,9 @@
 
 namespace tn::sim {
 
-Executor::Executor(const isa::Program& program, CoreState& core, Hbm& hbm)
+Executor::Executor(const isa::Program& program, CoreState& core, Hbm& hbm, uint32_t rank)
     : m_program(program),
+      m_rank(rank),
       m_core(core),
       m_tensors(hbm.bind(program)),
       m_io(core, m_tensors),
@@ -22,7 +23,13 @@ Executor::Executor(const isa::Program& program, CoreState& core, Hbm& hbm)
 bool is_sequencer_control(const isa::Operation& op) {
   return std::holds_alternative<isa::RegLoad>(op) || std::holds_alternative<isa::RegSet>(op) ||
          std::holds_alternative<isa::RegOp>(op) || std::holds_alternative<isa::Branch>(op) ||
-         std::holds_alternative<isa::RegCheck>(op);
+         std::holds_alternative<isa::RegCheck>(op) || std::holds_alternative<isa::RankId>(op) ||
+         std::holds_alternative<isa::ProcessingRankId>(op);
+}
+
+bool is_collective(const isa::Operation& op) {
+  return std::holds_alternative<isa::AllGather>(op) || std::holds_alternative<isa::AllToAll>(op) ||
+         std::holds_alternative<isa::CollectivePermute>(op);
 }
 
 size_t Executor::execute(size_t stream, size_t index, bool numerics) {

@@ -23,8 +23,9 @@ class ExecutionError : public std::runtime_error {
 
 class Executor {
  public:
-  // `hbm` must already hold the program's input tensors; outputs and internal tensors are declared.
-  Executor(const isa::Program& program, CoreState& core, Hbm& hbm);
+  // `hbm` (the rank's) must already hold the program's input tensors; outputs and internal tensors are
+  // declared. `rank` is the launch rank the core belongs to (rank_id and the replica-group positions).
+  Executor(const isa::Program& program, CoreState& core, Hbm& hbm, uint32_t rank = 0);
 
   // Applies instruction `index` of stream `stream` to memory and the stream's registers, and returns
   // the index of the stream's next instruction (index + 1, or a taken branch's target; the stream's
@@ -34,9 +35,15 @@ class Executor {
   // numerics = false (timing-only runs) applies only the sequencer instructions (registers, branches,
   // reg_check), so control flow is followed exactly; data instructions are skipped, and reg_load, whose
   // value would come from SBUF nothing computed, is an ExecutionError.
+  //
+  // Collectives are not executed here: they involve other ranks, so the runners move their data with
+  // run_collective (sim/func/collective_exec.hpp) once every member has arrived.
   size_t execute(size_t stream, size_t index, bool numerics = true);
 
   const isa::Program& program() const { return m_program; }
+  uint32_t rank() const { return m_rank; }
+  // This core's view of memory, for the collectives that move data between ranks.
+  AccessWalker& memory() { return m_io; }
   // Register `reg` of stream `stream` (all zero before the run).
   int32_t register_value(size_t stream, int32_t reg) const { return m_regs.at(stream).at(size_t(reg)); }
   // The index values the last dma_gather executed read, as signed int32 ("7,3,-1"), for the trace.
@@ -70,6 +77,13 @@ class Executor {
   void run(const isa::RegOp& op);
   void run(const isa::Branch& op);
   void run(const isa::RegCheck& op);
+  void run(const isa::DmaCopyRegOffset& op);  // exec_dma.cpp
+  void run(const isa::AllGather& op);         // exec_collective.cpp
+  void run(const isa::AllToAll& op);
+  void run(const isa::CollectivePermute& op);
+  void run(const isa::RankId& op);
+  void run(const isa::ProcessingRankId& op);
+  void run(const isa::CoreBarrier& op);
 
   // The current stream's register `reg`, faulting on an id outside 0..63 (programs may be unvalidated).
   int32_t& reg(int32_t id, const char* field);
@@ -85,6 +99,7 @@ class Executor {
                      const isa::Steps& steps);
 
   const isa::Program& m_program;
+  uint32_t m_rank = 0;
   CoreState& m_core;
   std::vector<HbmTensor*> m_tensors;
   AccessWalker m_io;
@@ -100,5 +115,7 @@ class Executor {
 
 // Instructions the sequencer itself runs (registers and control flow; hardware.md §1.2).
 bool is_sequencer_control(const isa::Operation& op);
+// all_gather, all_to_all and collective_permute_implicit: data between the ranks of a replica group.
+bool is_collective(const isa::Operation& op);
 
 }  // namespace tn::sim

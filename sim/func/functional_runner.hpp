@@ -1,6 +1,7 @@
-// Runs the programs of one or more NeuronCores without time: round-robin over every stream, executing an
-// instruction as soon as its semaphore waits hold (consuming waits then take their count at once) and
-// retiring it at once. Each stream follows its branches from instruction 0 to its end. Reports a deadlock (no
+// Runs the programs of one or more NeuronCores of one or more ranks without time: round-robin over every
+// stream, executing an instruction as soon as its semaphore waits hold (consuming waits then take their
+// count at once) and retiring it at once; a collective or core barrier retires when all its members
+// arrived. Each stream follows its branches from instruction 0 to its end. Reports a deadlock (no
 // stream can progress before all are done) naming every blocked instruction and the semaphore it waits for.
 #pragma once
 #include <cstdint>
@@ -29,11 +30,18 @@ struct FunctionalOptions {
   uint64_t max_instructions = uint64_t{1} << 31;
 };
 
-// Program i runs on core i (its own CoreState and Semaphores); all share `hbm`, which must hold every
-// input tensor. Throws ExecutionError on a fault or a deadlock.
+// One rank: program i runs on core i (its own CoreState and Semaphores); all share `hbm`, which must hold
+// every input tensor. Throws ExecutionError on a fault or a deadlock.
 FunctionalResult run_functional(const std::vector<const isa::Program*>& programs, Hbm& hbm,
                                 const isa::MemoryLimits& limits);
 FunctionalResult run_functional(const std::vector<const isa::Program*>& programs, Hbm& hbm,
                                 const isa::MemoryLimits& limits, const FunctionalOptions& options);
+
+// SPMD over ranks: every rank r runs the same programs (one per core position, held once) on its own
+// HBM, rank_hbm[r]. Collectives and core barriers meet through a Rendezvous; a collective or barrier that
+// some member never reaches is reported with the deadlock, naming every rank's blocked instruction.
+FunctionalResult run_functional_ranks(const std::vector<const isa::Program*>& programs,
+                                      const std::vector<Hbm*>& rank_hbm, const isa::MemoryLimits& limits,
+                                      const FunctionalOptions& options = {});
 
 }  // namespace tn::sim

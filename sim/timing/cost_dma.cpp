@@ -35,4 +35,9 @@ InstructionCost cost_of(const isa::DmaGather& op, const CostContext&) {
   return transfer(op.dst, op.src, 1.0);
 }
 
+// The register moves the window, not its size: timed like dma_copy.
+InstructionCost cost_of(const isa::DmaCopyRegOffset& op, const CostContext&) {
+  return transfer(op.dst, op.src, 1.0);
+}
+
 }  // namespace tn::timing::rules

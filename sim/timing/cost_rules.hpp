@@ -43,6 +43,13 @@ InstructionCost cost_of(const isa::RegSet& op, const CostContext& c);
 InstructionCost cost_of(const isa::RegOp& op, const CostContext& c);
 InstructionCost cost_of(const isa::Branch& op, const CostContext& c);
 InstructionCost cost_of(const isa::RegCheck& op, const CostContext& c);
+InstructionCost cost_of(const isa::DmaCopyRegOffset& op, const CostContext& c);  // cost_dma.cpp
+InstructionCost cost_of(const isa::AllGather& op, const CostContext& c);         // cost_collective.cpp
+InstructionCost cost_of(const isa::AllToAll& op, const CostContext& c);
+InstructionCost cost_of(const isa::CollectivePermute& op, const CostContext& c);
+InstructionCost cost_of(const isa::RankId& op, const CostContext& c);
+InstructionCost cost_of(const isa::ProcessingRankId& op, const CostContext& c);
+InstructionCost cost_of(const isa::CoreBarrier& op, const CostContext& c);
 
 // ScalarE streaming one input (hardware.md §1.5, §3): max(MIN_II, ceil(n * stride / speedup)) plus the
 // static access-setup overhead (§1.7, §4.1). cost_act.cpp.

@@ -66,6 +66,7 @@ double HwConfig::clock_mhz(isa::Engine engine) const {
       return pool_clock_mhz;
     case isa::Engine::kSp:
     case isa::Engine::kDma:
+    case isa::Engine::kCc:  // CC-cores are sequencers too; their collectives are timed in ns
       return sp_clock_mhz;
   }
   throw std::invalid_argument("clock_mhz: unknown engine");

@@ -16,13 +16,14 @@ const MemoryLimits kLimits{};
 constexpr uint32_t kLine = 42;
 const char* const kFile = "kernels/unit.cpp";
 
-// A program of one stream per engine kind (named after the engine) and one DMA queue "q0", with an
-// HBM tensor "t" of 128 x 1024 bf16.
+// A program of one stream per engine kind (named after the engine), one DMA queue "q0" and one CC-core
+// "cc", with an HBM tensor "t" of 128 x 1024 bf16.
 Program empty_program() {
   Program p;
   p.kernel = "unit";
   p.tensors = {{"t", DType::kBFloat16, {128, 1024}, TensorKind::kInput}};
-  for (Engine e : {Engine::kPe, Engine::kAct, Engine::kDve, Engine::kPool, Engine::kSp, Engine::kDma}) {
+  for (Engine e :
+       {Engine::kPe, Engine::kAct, Engine::kDve, Engine::kPool, Engine::kSp, Engine::kDma, Engine::kCc}) {
     const int32_t sem = static_cast<int32_t>(p.semaphores.size());
     const std::string name = e == Engine::kDma ? "q0" : std::string(engine_name(e));
     p.semaphores.push_back({name, 0});
@@ -344,7 +345,7 @@ TEST_CASE("semaphore ids out of range are rejected") {
     Program p = empty_program();
     add(p, Engine::kAct, TensorCopy{sb(0, 1), sb(0, 1, 64, 256)}, {{static_cast<int32_t>(n), 1}});
     check_single_issue(p, "act[0] tensor_copy (kernels/unit.cpp:42)",
-                       "wait names semaphore 6, which does not exist");
+                       "wait names semaphore " + std::to_string(n) + ", which does not exist");
   }
   SUBCASE("in a negative wait") {
     Program p = empty_program();
@@ -355,7 +356,7 @@ TEST_CASE("semaphore ids out of range are rejected") {
   SUBCASE("in sem_signal and sem_wait") {
     check_single_issue(one(Engine::kSp, SemSignal{static_cast<int32_t>(n) + 3, 1}),
                        "sp[0] sem_signal (kernels/unit.cpp:42)",
-                       "sem_signal names semaphore 9, which does not exist");
+                       "sem_signal names semaphore " + std::to_string(n + 3) + ", which does not exist");
     check_single_issue(one(Engine::kPool, SemWait{-2, 1}), "pool[0] sem_wait (kernels/unit.cpp:42)",
                        "sem_wait names semaphore -2, which does not exist");
   }
@@ -523,4 +524,55 @@ TEST_CASE("consuming waits: negative consume and a consume combined with another
   Program ok = empty_program();
   add(ok, Engine::kAct, RegSet{0, 1}, {{0, 1, 1}, {2, 2}});
   CHECK(validate(ok, kLimits).empty());
+}
+
+TEST_CASE("replica groups: rows of one size, each rank once, none negative; ranks inside the launch") {
+  Program p = empty_program();
+  p.replica_groups = {{{0, 1}, {2, 3}}, {{0, 1}, {1, 2}}, {{0, 1, 2}, {3}}, {{-1, 0}}};
+  const auto issues = validate(p, kLimits);
+  REQUIRE(issues.size() == 3);
+  CHECK(issues[0].to_string() == "replica group 1: rank 1 appears twice");
+  CHECK(issues[1].to_string() == "replica group 2: rows must be non-empty and of one size");
+  CHECK(issues[2].to_string() == "replica group 3: rank -1 is negative");
+  p.replica_groups = {{{0, 4}, {1, 5}}};
+  CHECK(replica_group_issues(p, 8).empty());
+  CHECK(replica_group_issues(p, 5) ==
+        std::vector<std::string>{"replica group 0 names rank 5, outside the launch's 5 ranks"});
+}
+
+TEST_CASE("collectives: HBM operands of one dtype sized for the group, on a CC-core") {
+  const AccessPattern src = hbm(0, 1, 64), dst = hbm(0, 4, 64);
+  Program p = one(Engine::kCc, AllGather{dst, src, 0});
+  p.replica_groups = {{{0, 1, 2, 3}}};
+  CHECK(validate(p, kLimits).empty());
+  p.replica_groups = {{{0, 1}}};
+  check_single_issue(p, "cc[0] all_gather (kernels/unit.cpp:42)", "gathering 2 ranks' src of 64 needs 128");
+  check_single_issue(one(Engine::kCc, AllGather{dst, src, 0}), "cc[0] all_gather (kernels/unit.cpp:42)",
+                     "replica group 0 does not exist (the program has 0)");
+  Program a = one(Engine::kCc, AllToAll{hbm(0, 1, 6), hbm(0, 1, 6), 0});
+  a.replica_groups = {{{0, 1, 2, 3}}};
+  check_single_issue(a, "cc[0] all_to_all (kernels/unit.cpp:42)", "a multiple of the group's 4 ranks");
+  Program m = one(Engine::kCc, CollectivePermute{hbm(0, 1, 64), sb(0, 1), 0, 4});
+  m.replica_groups = {{{0, 1}}};
+  const std::string text = issues_text(m);
+  CHECK(text.find("src must be in hbm") != std::string::npos);
+  CHECK(text.find("one dtype") == std::string::npos);
+  CHECK(text.find("channel 4 outside 0..3") != std::string::npos);
+  Program d = one(Engine::kDma, AllGather{dst, src, 0});
+  d.replica_groups = {{{0, 1, 2, 3}}};
+  check_single_issue(d, "q0[0] all_gather (kernels/unit.cpp:42)", "cannot run on the dma engine");
+}
+
+TEST_CASE("rank-id registers, register-offset DMAs and core barriers are checked like their kin") {
+  check_single_issue(one(Engine::kDma, RankId{64}), "q0[0] rank_id (kernels/unit.cpp:42)",
+                     "dst_reg: register 64 does not exist");
+  check_single_issue(one(Engine::kDma, DmaCopyRegOffset{sb(0, 1), sb(0, 1), 0, 1, false}),
+                     "q0[0] dma_copy_reg_offset (kernels/unit.cpp:42)", "src must be in hbm");
+  check_single_issue(one(Engine::kPool, CoreBarrier{-1}), "pool[0] core_barrier (kernels/unit.cpp:42)",
+                     "barrier number must be >= 0");
+  check_single_issue(one(Engine::kDma, CoreBarrier{0}), "q0[0] core_barrier (kernels/unit.cpp:42)",
+                     "cannot run on the dma engine");
+  Program p = one(Engine::kSp, ProcessingRankId{3, 0, -1});
+  p.replica_groups = {{{0, 1}}};
+  check_single_issue(p, "sp[0] current_processing_rank_id (kernels/unit.cpp:42)", "iteration must be >= 0");
 }
