@@ -46,4 +46,24 @@ DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
   return {now_ps, first, last, std::max(last, now_ps + m_fixed_latency_ps)};
 }
 
+TimeInterval DmaModel::move_packets(uint64_t ready_ps, uint64_t bytes, uint64_t packet_bytes) {
+  const uint64_t n_engines = m_engines.size();
+  const uint64_t packets = std::max<uint64_t>(1, (bytes + packet_bytes - 1) / packet_bytes);
+  const uint64_t used = std::min(packets, n_engines);
+  uint64_t first = UINT64_MAX, last = ready_ps;
+  for (uint64_t k = 0; k < used; ++k) {
+    // Engine k takes packets k, k + E, ...; the last packet may be short.
+    const uint64_t my_packets = packets / n_engines + (k < packets % n_engines ? 1 : 0);
+    const uint64_t last_packet = (k + (my_packets - 1) * n_engines == packets - 1);
+    const uint64_t my_bytes = last_packet
+                                  ? (my_packets - 1) * packet_bytes + (bytes - (packets - 1) * packet_bytes)
+                                  : my_packets * packet_bytes;
+    const TimeInterval t = m_engines[(m_next_engine + k) % n_engines].reserve(ready_ps, my_bytes);
+    first = std::min(first, t.start_ps);
+    last = std::max(last, t.end_ps);
+  }
+  m_next_engine = (m_next_engine + used) % n_engines;
+  return {first, last};
+}
+
 }  // namespace tn::timing

@@ -21,7 +21,7 @@ struct DmaTiming {
   uint64_t issue_ps = 0;
   uint64_t data_start_ps = 0;  // first byte moves (at issue, or later if the engines are busy)
   uint64_t data_end_ps = 0;    // last byte moved (engines and HBM)
-  uint64_t complete_ps = 0;    // the transfer's completion: data_end_ps, and no earlier than issue + fixed cost
+  uint64_t complete_ps = 0;  // the transfer's completion: data_end_ps, and no earlier than issue + fixed cost
 };
 
 // The HBM stacks of the run: core c uses stack c / cores_per_stack (hardware.md §1.9: on Trn2 each
@@ -44,6 +44,11 @@ class DmaModel {
   // Times the DMA instruction whose cost() is `cost`, issued at `now_ps`. Reservations are made in
   // call order, so calls must come in a deterministic order (the SystemC layer sorts simultaneous ones).
   DmaTiming issue(uint64_t now_ps, const InstructionCost& cost);
+
+  // Moves `bytes` of collective traffic in packets of `packet_bytes`, dealt round-robin over the engines
+  // from `ready_ps` on (collectives.md §1: the engines are shared with compute traffic). Only the engines
+  // are reserved; the caller reserves HBM and links. Returns when the first engine starts and the last ends.
+  TimeInterval move_packets(uint64_t ready_ps, uint64_t bytes, uint64_t packet_bytes);
 
   const BandwidthServer& engine(size_t i) const { return m_engines[i]; }
   size_t num_engines() const { return m_engines.size(); }
