@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "isa/operands.hpp"
+
 namespace tn::sim {
 
 namespace {
@@ -42,6 +44,18 @@ const std::vector<int32_t>* replica_row(const isa::Program& program, int32_t gro
       return &row;
   }
   return nullptr;
+}
+
+void check_collective_shared(const Rendezvous::Arrival& a, const Rendezvous& meetings) {
+  for (const isa::Operand& o : isa::operands_of(a.op())) {
+    if (o.ap->mem == isa::MemKind::kHbm && o.ap->tensor >= 0 &&
+        a.program->tensors[size_t(o.ap->tensor)].scope == isa::TensorScope::kPrivate) {
+      throw ExecutionError(
+          meetings.describe(a) + ": " + std::string(o.field) + " is private HBM tensor '" +
+          a.program->tensors[size_t(o.ap->tensor)].name +
+          "'; every core of an LNC2 rank issues the collective, so its tensors must be shared");
+    }
+  }
 }
 
 void run_collective(std::span<const CollectiveMember> members) {

@@ -9,6 +9,7 @@
 
 #include "isa/program.hpp"
 #include "sim/func/executor.hpp"
+#include "sim/func/rendezvous.hpp"
 
 namespace tn::sim {
 
@@ -24,6 +25,10 @@ struct CollectiveMember {
 // before any dst is written, bit for bit. Throws InstructionFault when the members' instructions disagree
 // (kind, dtype or sizes) or a read finds unwritten memory; the message names the member's rank.
 void run_collective(std::span<const CollectiveMember> members);
+
+// At LNC2 every core of a rank issues the collective, so its tensors must be the rank's shared HBM: an
+// ExecutionError naming the arrival and the private tensor otherwise.
+void check_collective_shared(const Rendezvous::Arrival& a, const Rendezvous& meetings);
 
 // The row of `group` that holds `rank`, or nullptr.
 const std::vector<int32_t>* replica_row(const isa::Program& program, int32_t group, uint32_t rank);

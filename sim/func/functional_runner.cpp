@@ -175,19 +175,6 @@ bool meets(const isa::Operation& op) {
   return is_collective(op) || std::holds_alternative<isa::CoreBarrier>(op);
 }
 
-// A collective's tensors at LNC2: both cores issue it, so it must name the rank's shared memory.
-void check_shared(const Rendezvous::Arrival& a, const Rendezvous& meetings) {
-  for (const isa::Operand& o : isa::operands_of(a.op())) {
-    if (o.ap->mem == isa::MemKind::kHbm && o.ap->tensor >= 0 &&
-        a.program->tensors[size_t(o.ap->tensor)].scope == isa::TensorScope::kPrivate) {
-      throw ExecutionError(
-          meetings.describe(a) + ": " + std::string(o.field) + " is private HBM tensor '" +
-          a.program->tensors[size_t(o.ap->tensor)].name +
-          "'; every core of an LNC2 rank issues the collective, so its tensors must be shared");
-    }
-  }
-}
-
 // Moves a complete meeting's data (collectives) and retires every member's instruction.
 void complete_meeting(const Rendezvous::Meeting& m, std::vector<std::unique_ptr<Core>>& cores,
                       size_t cores_per_rank, const Rendezvous& meetings, uint64_t& executed) {
@@ -198,7 +185,7 @@ void complete_meeting(const Rendezvous::Meeting& m, std::vector<std::unique_ptr<
     std::vector<CollectiveMember> members;
     for (const Rendezvous::Arrival& a : m.arrivals) {
       if (cores_per_rank > 1)
-        check_shared(a, meetings);
+        check_collective_shared(a, meetings);
       if (a.core == 0)
         members.push_back({a.rank, &instance(a).exec, &a.op()});
     }

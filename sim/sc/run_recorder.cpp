@@ -32,35 +32,45 @@ int64_t cycle_at(uint64_t ps, double clock_mhz) {
 
 }  // namespace
 
-RunRecorder::RunRecorder(const std::vector<const isa::Program*>& programs, const timing::HwConfig& hw,
+RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank, const timing::HwConfig& hw,
                          trace::TraceSink& sink, const TimedRunOptions& options)
     : m_hw(hw),
       m_sink(sink),
       m_options(options),
       m_tracing(!discards_everything(sink)),
       m_flows(options.trace_flows),
-      m_cores(programs.size()) {
-  m_result.cores.resize(programs.size());
-  for (uint32_t ci = 0; ci < programs.size(); ++ci) {
+      m_cores(cores.size()) {
+  m_result.cores.resize(cores.size());
+  for (uint32_t ci = 0; ci < cores.size(); ++ci) {
     Core& core = m_cores[ci];
-    core.program = programs[ci];
+    core.program = cores[ci].program;
+    core.traced = cores[ci].traced;
     core.streams.resize(core.program->streams.size());
     for (const isa::Semaphore& s : core.program->semaphores) {
       core.sems.push_back(SemHistory{s.initial, true, {}});
     }
+    CoreStats& stats = m_result.cores[ci];
+    stats.rank = cores[ci].rank;
+    stats.core = cores[ci].core;
+    stats.chip = cores[ci].chip;
     for (const isa::Stream& st : core.program->streams) {
-      m_result.cores[ci].streams.push_back(StreamStats{st.name, st.engine, 0, 0, 0});
+      stats.streams.push_back(StreamStats{st.name, st.engine, 0, 0, 0});
       m_total_instructions += st.instructions.size();
     }
     index_buffers(core);
-    create_tracks(ci, core);
+    if (core.traced) {
+      create_tracks(ci, core,
+                    multi_rank ? "rank " + std::to_string(stats.rank) + " NC" + std::to_string(stats.core) +
+                                     " (chip " + std::to_string(stats.chip) + ")"
+                               : "NC" + std::to_string(ci));
+    }
   }
 }
 
-void RunRecorder::create_tracks(uint32_t core_index, Core& core) {
+void RunRecorder::create_tracks(uint32_t core_index, Core& core, const std::string& process_name) {
   const isa::Program& p = *core.program;
   // pid 0 is the idle (swapper) process to Perfetto, so NeuronCore i is pid i + 1.
-  const trace::TrackId process = m_sink.add_process(core_index + 1, "NC" + std::to_string(core_index));
+  const trace::TrackId process = m_sink.add_process(core_index + 1, process_name);
   int rank = 0;
   const auto has = [&](isa::Engine e) {
     return std::any_of(p.streams.begin(), p.streams.end(),
@@ -77,14 +87,18 @@ void RunRecorder::create_tracks(uint32_t core_index, Core& core) {
       engine_track[int(e)] = m_sink.add_slice_track(process, isa::engine_profiler_name(e), rank++);
     }
   }
+  // DMA queues, then CC-cores: a track per stream.
+  for (isa::Engine e : {isa::Engine::kDma, isa::Engine::kCc}) {
+    for (size_t s = 0; s < p.streams.size(); ++s) {
+      if (p.streams[s].engine == e)
+        core.streams[s].track = m_sink.add_slice_track(process, p.streams[s].name, rank++);
+    }
+  }
   for (size_t s = 0; s < p.streams.size(); ++s) {
     const isa::Stream& st = p.streams[s];
-    StreamInfo& info = core.streams[s];
-    if (st.engine == isa::Engine::kDma) {
-      info.track = m_sink.add_slice_track(process, st.name, rank++);
-    } else {
-      info.track = engine_track[int(st.engine)];
-      info.matrix_track = matrix;
+    if (st.engine != isa::Engine::kDma && st.engine != isa::Engine::kCc) {
+      core.streams[s].track = engine_track[int(st.engine)];
+      core.streams[s].matrix_track = matrix;
     }
   }
   core.sbuf_track = m_sink.add_counter_track(process, "SBUF used (bytes/partition)", "bytes", rank++);
@@ -205,7 +219,7 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   }
   buffer_changes(core, info.buffers_first, index, t.start_ps, true);
 
-  if (m_flows) {
+  if (m_flows && core.traced) {
     info.held.push_back(Slice{index, t, {}});
     Slice& slice = info.held.back();
     std::vector<ExecRef> producers;
@@ -217,9 +231,31 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
         core.streams[p->stream].held[p->seq].flows.push_back(m_flow_ids);
       }
     });
-  } else if (m_tracing) {
+  } else if (m_tracing && core.traced) {
     emit_slice(core_index, stream, index, t, cost, {});
   }
+}
+
+const CollectiveRecord& RunRecorder::on_collective(CollectiveRecord record) {
+  m_result.collectives.push_back(record);
+  return m_collective_records.emplace_back(std::move(record));
+}
+
+void RunRecorder::on_link(uint32_t link, const std::string& name, timing::TimeInterval interval,
+                          uint64_t bytes) {
+  if (!m_tracing || interval.end_ps <= interval.start_ps)
+    return;
+  if (m_link_counters.empty())
+    m_fabric_process = m_sink.add_process(uint32_t(m_cores.size()) + 1, "Fabric");
+  auto it = m_link_counters.find(link);
+  if (it == m_link_counters.end()) {
+    const trace::TrackId track = m_sink.add_counter_track(m_fabric_process, "link " + name + " (GB/s)",
+                                                          "GB/s", int(m_link_counters.size()));
+    it = m_link_counters.emplace(link, std::pair{track, CounterTimeline{}}).first;
+  }
+  const double gbps = double(bytes) * 1000.0 / double(interval.end_ps - interval.start_ps);
+  it->second.second.add(interval.start_ps, gbps);
+  it->second.second.add(interval.end_ps, -gbps);
 }
 
 void RunRecorder::on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer,
@@ -247,7 +283,11 @@ void RunRecorder::flush_counters(uint64_t before_ns) {
   if (!m_tracing) {
     return;
   }
+  for (auto& [link, counter] : m_link_counters)
+    counter.second.flush_before(m_sink, counter.first, before_ns);
   for (Core& c : m_cores) {
+    if (!c.traced)
+      continue;
     c.sbuf.flush_before(m_sink, c.sbuf_track, before_ns);
     c.psum.flush_before(m_sink, c.psum_track, before_ns);
     c.hbm_gbps.flush_before(m_sink, c.hbm_track, before_ns);
@@ -293,6 +333,18 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   if (!t.indices.empty()) {
     args.push_back({"indices", std::string_view(t.indices)});
   }
+  std::string group;
+  if (const CollectiveRecord* cc = t.collective) {
+    // The profiler's CcOp fields (peers-perfetto-profiler.md §3).
+    for (size_t i = 0; i < cc->row.size(); ++i)
+      group += (i ? "," : "") + std::to_string(cc->row[i]);
+    args.push_back({"algorithm", std::string_view(cc->algorithm)});
+    args.push_back({"cc_bytes", int64_t(cc->message_bytes)});
+    args.push_back({"algbw_GBps", cc->algbw_bytes_per_ns});
+    args.push_back({"busbw_GBps", cc->busbw_bytes_per_ns});
+    args.push_back({"replica_group", std::string_view(group)});
+    args.push_back({"steps", int64_t(cc->steps)});
+  }
   const std::pair<const char*, uint64_t> bytes[] = {
       {"hbm_read", cost.read.hbm},       {"hbm_write", cost.written.hbm}, {"sbuf_read", cost.read.sbuf},
       {"sbuf_write", cost.written.sbuf}, {"psum_read", cost.read.psum},   {"psum_write", cost.written.psum}};
@@ -310,6 +362,8 @@ TimedRunResult RunRecorder::finish(uint64_t total_ps) {
   flush_counters(UINT64_MAX);
   if (m_flows && m_tracing) {
     for (uint32_t c = 0; c < m_cores.size(); ++c) {
+      if (!m_cores[c].traced)
+        continue;
       const isa::Program& p = *m_cores[c].program;
       for (uint32_t s = 0; s < p.streams.size(); ++s) {
         for (const Slice& slice : m_cores[c].streams[s].held) {

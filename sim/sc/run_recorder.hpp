@@ -2,13 +2,16 @@
 // (tracks, instruction slices with the profiler's fields, counters, semaphore flows). The SystemC layer
 // tells it when instructions start and retire; it never sees an event or a wait.
 //
-// Trace layout per core (peers-perfetto-profiler.md §3): process "NC<i>"; slice tracks "Tensor"
-// (load_stationary), "TensorMatrix" (multiply_moving, pe_transpose), "Vector", "Scalar", "GpSimd",
-// "Sync" for the engines that have a stream, then one track per DMA queue (its stream name); then the
-// counters "SBUF used (bytes/partition)", "PSUM used (bytes/partition)", "HBM bandwidth (GB/s)" and
-// "DMAs in flight".
+// Trace layout per core (peers-perfetto-profiler.md §3): process "NC<i>" (with several ranks "rank <r> NC<c>
+// (chip <k>)"); slice tracks "Tensor" (load_stationary), "TensorMatrix" (multiply_moving, pe_transpose),
+// "Vector", "Scalar", "GpSimd", "Sync" for the engines that have a stream, then one track per DMA queue and
+// one per CC-core (their stream names); then the counters "SBUF used (bytes/partition)", "PSUM used
+// (bytes/partition)", "HBM bandwidth (GB/s)" and "DMAs in flight". Collectives carry the profiler's CcOp
+// fields (algorithm, bytes, algbw, busbw, replica group). A process "Fabric" holds one bandwidth counter
+// per link that carried bytes.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,11 +32,21 @@ struct InstructionTiming {
   uint64_t data_end_ps = 0;           // DMA only: its last byte moved
   std::string indices;                // dma_gather with numerics: the index values it read ("7,3,-1")
   std::optional<int32_t> loop_trips;  // a reg_load entering a runtime loop, with numerics: its trip count
+  const CollectiveRecord* collective = nullptr;  // a collective: how the whole collective ran
+};
+
+// One core of one rank, as the recorder reports it.
+struct RecordedCore {
+  const isa::Program* program = nullptr;
+  uint32_t rank = 0, core = 0, chip = 0;
+  uint32_t physical = 0;  // the physical NeuronCore of the system (its HBM stack follows)
+  bool traced = true;     // false: statistics only, no trace tracks or slices
 };
 
 class RunRecorder {
  public:
-  RunRecorder(const std::vector<const isa::Program*>& programs, const timing::HwConfig& hw,
+  // `multi_rank` names processes by rank, core and chip.
+  RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank, const timing::HwConfig& hw,
               trace::TraceSink& sink, const TimedRunOptions& options);
 
   // Instruction `index` of `stream` on `core` started; `cost` is its cost on the stream's engine. Called
@@ -46,6 +59,11 @@ class RunRecorder {
   void on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer, uint64_t seq);
   // The instruction retired at `now_ps`. Called in execution order per stream.
   void on_retire(uint32_t core, uint32_t stream, uint32_t index, uint64_t now_ps);
+  // A collective completed its timing (once, for all its members); the reference stays valid.
+  const CollectiveRecord& on_collective(CollectiveRecord record);
+  // Link `name` carried `bytes` over `interval` (for its bandwidth counter).
+  void on_link(uint32_t link, const std::string& name, timing::TimeInterval interval, uint64_t bytes);
+  void set_links(std::vector<LinkStats> links) { m_result.links = std::move(links); }
   // Simulated time reached `now_ps`: counter samples before it are final.
   void advance(uint64_t now_ps);
   // Writes what was held back and returns the statistics. `total_ps` is the last retirement.
@@ -80,6 +98,7 @@ class RunRecorder {
   };
   struct Core {
     const isa::Program* program = nullptr;
+    bool traced = true;
     std::vector<StreamInfo> streams;
     std::vector<SemHistory> sems;
     std::vector<uint8_t> buffer_live;  // per buffer: between an execution of its first and of its last
@@ -87,7 +106,7 @@ class RunRecorder {
     trace::TrackId sbuf_track = 0, psum_track = 0, hbm_track = 0, dma_track = 0;
   };
 
-  void create_tracks(uint32_t core_index, Core& core);
+  void create_tracks(uint32_t core_index, Core& core, const std::string& process_name);
   void index_buffers(Core& core);
   void buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list, uint32_t index,
                       uint64_t time_ps, bool live);
@@ -103,6 +122,9 @@ class RunRecorder {
   bool m_tracing;  // false for a sink that keeps nothing: skip formatting slices nobody reads
   bool m_flows;
   std::vector<Core> m_cores;
+  std::deque<CollectiveRecord> m_collective_records;  // stable references for InstructionTiming
+  trace::TrackId m_fabric_process = 0;
+  std::map<uint32_t, std::pair<trace::TrackId, CounterTimeline>> m_link_counters;
   // Loops by (core, source line): the stream that counts them and their index in m_result.loops.
   std::map<std::pair<uint32_t, std::string>, std::pair<uint32_t, size_t>> m_loop_index;
   TimedRunResult m_result;  // opcode_counts is filled from the two arrays below at finish()

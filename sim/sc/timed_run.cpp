@@ -10,6 +10,13 @@ namespace tn::sc {
 
 TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, sim::Hbm& hbm,
                          const timing::HwConfig& hw, trace::TraceSink& sink, const TimedRunOptions& options) {
+  TimedLaunch one;
+  one.rank_hbm = {&hbm};
+  return run_timed(programs, one, hw, sink, options);
+}
+
+TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, const TimedLaunch& launch,
+                         const timing::HwConfig& hw, trace::TraceSink& sink, const TimedRunOptions& options) {
   static std::atomic<bool> called{false};
   if (called.exchange(true)) {
     throw std::logic_error(
@@ -21,10 +28,13 @@ TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, sim::
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS)) {
     throw std::logic_error("run_timed: the SystemC time resolution must be 1 ps");
   }
-  RunRecorder recorder(programs, hw, sink, options);
+  if (launch.rank_hbm.empty())
+    throw std::invalid_argument("run_timed: a launch needs at least one rank");
+  RunRecorder recorder(TimedSystem::instances(programs, launch), launch.rank_hbm.size() > 1, hw, sink,
+                       options);
   // Never destroyed: SystemC keeps pointers to its processes and events until the process exits, and the
   // kernel cannot run again anyway.
-  auto* system = new TimedSystem("trnsim", programs, hbm, hw, recorder, options.execute_numerics,
+  auto* system = new TimedSystem("trnsim", programs, launch, hw, recorder, options.execute_numerics,
                                  options.max_instructions);
   try {
     sc_core::sc_start();
@@ -37,6 +47,7 @@ TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, sim::
     std::rethrow_exception(system->error());
   }
   system->check_finished();
+  system->report_links(recorder);
   return recorder.finish(system->end_ps());
 }
 

@@ -18,7 +18,10 @@
 #include "isa/program.hpp"
 #include "sim/func/executor.hpp"
 #include "sim/func/hbm.hpp"
+#include "sim/timing/collective_model.hpp"
+#include "sim/timing/fabric.hpp"
 #include "sim/timing/hw_config.hpp"
+#include "sim/timing/system_config.hpp"
 #include "traces/trace_sink.hpp"
 
 namespace tn::sc {
@@ -49,7 +52,27 @@ struct StreamStats {
 };
 
 struct CoreStats {
-  std::vector<StreamStats> streams;  // in program order
+  uint32_t rank = 0, core = 0, chip = 0;  // which core of which rank, on which chip
+  std::vector<StreamStats> streams;       // in program order
+};
+
+// One collective as it ran (one record for all its members).
+struct CollectiveRecord {
+  std::string kind;       // its mnemonic
+  std::string algorithm;  // "Mesh", "Ring", "RDH", "KangaRing"
+  int32_t group = -1;
+  std::vector<int32_t> row;           // the ranks, in row order
+  uint64_t message_bytes = 0;         // each rank's output
+  uint64_t start_ps = 0, end_ps = 0;  // the last member's arrival, the last member's completion
+  uint32_t steps = 0;
+  double algbw_bytes_per_ns = 0, busbw_bytes_per_ns = 0;  // NCCL's definitions (collectives.md §3)
+};
+
+// One link of the fabric over the run.
+struct LinkStats {
+  std::string name;  // "chip 3 +x"
+  double bytes_per_ns = 0;
+  uint64_t bytes = 0, busy_ps = 0;
 };
 
 // A runtime loop (ProgramBuilder::dynamic_loop) of one core, named by the kernel source line that emitted it,
@@ -62,8 +85,10 @@ struct LoopStats {
 };
 
 struct TimedRunResult {
-  std::vector<LoopStats> loops;  // in order of first entry
-  uint64_t total_ps = 0;         // the last retirement
+  std::vector<LoopStats> loops;               // in order of first entry
+  std::vector<CollectiveRecord> collectives;  // in order of completion
+  std::vector<LinkStats> links;               // the fabric's links that carried bytes
+  uint64_t total_ps = 0;                      // the last retirement
   std::vector<CoreStats> cores;
   std::map<std::string, uint64_t> opcode_counts;  // by mnemonic
   // Summed start-to-end time of each opcode's instructions (the profiler's OpcodeSummary time; a DMA's
@@ -73,6 +98,17 @@ struct TimedRunResult {
   uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;
   uint64_t dma_bytes = 0;  // bytes moved by the DMA engines
   uint64_t instructions = 0;
+};
+
+// Where the ranks of a run are and how their chips are joined. One rank needs nothing but its HBM.
+struct TimedLaunch {
+  std::vector<sim::Hbm*> rank_hbm;  // one per rank; rank r's programs bind rank_hbm[r]
+  // The system the ranks run on: needed by collectives (CC-core constants, links) and several ranks.
+  const timing::SystemConfig* system = nullptr;
+  // Each rank's chip and physical cores (timing::place_ranks); empty for one rank: core c is physical c.
+  timing::Placement placement;
+  std::optional<timing::CollectiveAlgorithm> algorithm;  // forced; else Neuron's thresholds
+  std::vector<uint32_t> traced_ranks;                    // the ranks written to the trace; empty: all
 };
 
 // No stream can progress and some have not finished. The message lists every blocked instruction and
@@ -91,6 +127,12 @@ class DeadlockError : public sim::ExecutionError {
 // the Executor propagate as the Executor's exceptions (prefixed "core <i>: " with several cores);
 // deadlocks throw DeadlockError.
 TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, sim::Hbm& hbm,
+                         const timing::HwConfig& hw, trace::TraceSink& sink, const TimedRunOptions& options);
+
+// SPMD over ranks: every rank runs `programs` (one per core position, held once) on its own HBM. Errors
+// name the rank ("rank <r> core <c>: ..."); a collective some member never reaches is a DeadlockError
+// naming every rank's blocked instruction.
+TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, const TimedLaunch& launch,
                          const timing::HwConfig& hw, trace::TraceSink& sink, const TimedRunOptions& options);
 
 }  // namespace tn::sc

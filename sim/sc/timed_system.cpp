@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <string>
 
+#include "isa/operands.hpp"
 #include "isa/validator.hpp"
+#include "sim/func/collectives.hpp"
 #include "sim/sc/sync_conditions.hpp"
 
 namespace tn::sc {
@@ -50,34 +52,75 @@ bool uses_pe_array(const isa::Operation& op) { return isa::engines_of(op) == isa
 }  // namespace
 
 TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwConfig& hw,
-                        timing::BandwidthServer& hbm_stack)
-    : program(p), state(hw.memory_limits()), sems(p), exec(p, state, hbm), dma(hw, hbm_stack) {
+                        timing::BandwidthServer& stack, const RecordedCore& place_)
+    : program(p),
+      place(place_),
+      hbm_stack(stack),
+      state(hw.memory_limits()),
+      sems(p),
+      exec(p, state, hbm, place_.rank),
+      dma(hw, stack) {
   for (size_t s = 0; s < p.streams.size(); ++s) {
     streams.push_back(std::make_unique<Stream>());
   }
 }
 
+std::vector<RecordedCore> TimedSystem::instances(const std::vector<const isa::Program*>& programs,
+                                                 const TimedLaunch& launch) {
+  std::vector<RecordedCore> out;
+  const timing::Placement& pl = launch.placement;
+  for (uint32_t r = 0; r < launch.rank_hbm.size(); ++r) {
+    const bool traced =
+        launch.traced_ranks.empty() ||
+        std::find(launch.traced_ranks.begin(), launch.traced_ranks.end(), r) != launch.traced_ranks.end();
+    for (uint32_t c = 0; c < programs.size(); ++c) {
+      RecordedCore rc;
+      rc.program = programs[c];
+      rc.rank = r;
+      rc.core = c;
+      rc.physical =
+          r < pl.cores_of_rank.size() && c < pl.cores_of_rank[r].size() ? pl.cores_of_rank[r][c] : c;
+      rc.chip = r < pl.chip_of_rank.size() ? pl.chip_of_rank[r] : 0;
+      rc.traced = traced;
+      out.push_back(rc);
+    }
+  }
+  return out;
+}
+
 TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
-                         const std::vector<const isa::Program*>& programs, sim::Hbm& hbm,
+                         const std::vector<const isa::Program*>& programs, const TimedLaunch& launch,
                          const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics,
                          uint64_t max_instructions)
     : sc_core::sc_module(name),
       m_hw(hw),
-      m_num_cores(programs.size()),
+      m_num_cores(programs.size() * launch.rank_hbm.size()),
+      m_cores_per_rank(uint32_t(programs.size())),
+      m_multi_rank(launch.rank_hbm.size() > 1),
       m_recorder(recorder),
       m_execute_numerics(execute_numerics),
       m_max_instructions(max_instructions),
       m_hbm_stacks(hw),
-      m_core_touched(programs.size()) {
+      m_meetings(uint32_t(programs.size())),
+      m_core_touched(m_num_cores) {
   for (uint32_t c = 0; c < programs.size(); ++c) {
-    check_semaphore_ids(*programs[c], core_prefix(c));
+    check_semaphore_ids(*programs[c], programs.size() > 1 ? "core " + std::to_string(c) + ": " : "");
   }
-  for (uint32_t c = 0; c < programs.size(); ++c) {
-    m_cores.push_back(std::make_unique<Core>(*programs[c], hbm, hw, m_hbm_stacks.stack_of(c)));
+  if (launch.system) {
+    m_fabric = std::make_unique<timing::Fabric>(*launch.system);
+    m_collectives = std::make_unique<timing::CollectiveModel>(*launch.system, *m_fabric, launch.algorithm);
+    m_collectives->set_link_observer([this](uint32_t link, timing::TimeInterval iv, uint64_t bytes) {
+      m_recorder.on_link(link, m_fabric->link_name(link), iv, bytes);
+    });
   }
-  for (uint32_t c = 0; c < programs.size(); ++c) {
-    for (uint32_t s = 0; s < programs[c]->streams.size(); ++s) {
-      const std::string thread = "nc" + std::to_string(c) + "_s" + std::to_string(s);
+  for (const RecordedCore& rc : instances(programs, launch)) {
+    m_cores.push_back(std::make_unique<Core>(*rc.program, *launch.rank_hbm[rc.rank], hw,
+                                             m_hbm_stacks.stack_of(rc.physical), rc));
+  }
+  for (uint32_t c = 0; c < m_cores.size(); ++c) {
+    for (uint32_t s = 0; s < m_cores[c]->program.streams.size(); ++s) {
+      const std::string thread = "r" + std::to_string(m_cores[c]->place.rank) + "_nc" +
+                                 std::to_string(m_cores[c]->place.core) + "_s" + std::to_string(s);
       // The Executor's numerics and the trace formatting run on the thread's own stack; SystemC's
       // default coroutine stack is small, so give each stream room.
       sc_core::sc_spawn_options options;
@@ -91,6 +134,10 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
 }
 
 std::string TimedSystem::core_prefix(uint32_t core) const {
+  const RecordedCore& p = m_cores[core]->place;
+  if (m_multi_rank)
+    return "rank " + std::to_string(p.rank) +
+           (m_cores_per_rank > 1 ? " core " + std::to_string(p.core) : "") + ": ";
   return m_num_cores > 1 ? "core " + std::to_string(core) + ": " : "";
 }
 
@@ -173,7 +220,25 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   InstructionTiming t;
   t.sem_wait_ps = issue - ready;
   bool occupies_engine = false;
-  if (timing::is_dma_transfer(in.op)) {
+  uint32_t next = index + 1;
+  const bool meeting = sim::is_collective(in.op) || std::holds_alternative<isa::CoreBarrier>(in.op);
+  if (meeting) {
+    // The scheduler matches the arrival, completes the meeting once every member arrived (moving the
+    // data and timing it) and wakes us; the stream is then busy until our rank's part ends.
+    s.met = false;
+    m_arrivals.push_back(Arrival{core, stream});
+    m_step_event.notify(sc_core::SC_ZERO_TIME);
+    while (!s.met) {
+      sc_core::wait(s.wake);
+      if (m_error) {
+        return index;
+      }
+    }
+    t.start_ps = now_ps();
+    t.end_ps = s.met_end_ps;
+    t.collective = s.collective;
+    occupies_engine = true;
+  } else if (timing::is_dma_transfer(in.op)) {
     // Pipelined: the queue issues and moves on; the scheduler times the transfer against the shared
     // DMA engines and HBM stack in a deterministic order.
     m_dma_requests.push_back(DmaRequest{core, stream, cost});
@@ -206,9 +271,10 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   }
 
   // Numerics at the start; without them only the sequencer instructions run, so branches are followed.
-  uint32_t next = index + 1;
+  // A meeting's data moved when it completed.
   try {
-    next = uint32_t(c.exec.execute(stream, index, m_execute_numerics));
+    if (!meeting)
+      next = uint32_t(c.exec.execute(stream, index, m_execute_numerics));
   } catch (const sim::ExecutionError& e) {
     throw sim::ExecutionError(core_prefix(core) + e.what());
   }
@@ -231,6 +297,79 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
     sc_core::wait(sc_core::SC_ZERO_TIME);
   }
   return next;
+}
+
+void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
+  if (m.barrier) {
+    for (const sim::Rendezvous::Arrival& a : m.arrivals) {
+      Core& c = instance(a.rank, a.core);
+      Stream& s = *c.streams[a.stream];
+      const isa::Stream& st = c.program.streams[a.stream];
+      s.met_end_ps = now + timing::cost(st.instructions[a.index].op, st.engine, m_hw).duration_ps;
+      s.collective = nullptr;
+      s.met = true;
+      s.wake.notify(sc_core::SC_ZERO_TIME);
+    }
+    return;
+  }
+  const sim::Rendezvous::Arrival& first = m.arrivals.front();
+  if (!m_collectives) {
+    throw sim::ExecutionError(m_meetings.describe(first) +
+                              ": a collective needs the system its ranks run on (a launch with a system)");
+  }
+  // One member per rank (its core 0's view of memory), in row order; every core of an LNC2 rank issues
+  // the collective, so its tensors must be the rank's shared HBM.
+  std::vector<sim::CollectiveMember> members;
+  std::vector<timing::CollectiveRank> ranks;
+  for (const sim::Rendezvous::Arrival& a : m.arrivals) {
+    if (m_cores_per_rank > 1)
+      sim::check_collective_shared(a, m_meetings);
+    if (a.core != 0)
+      continue;
+    members.push_back({a.rank, &instance(a.rank, 0).exec, &a.op()});
+    timing::CollectiveRank r;
+    for (uint32_t c = 0; c < m_cores_per_rank; ++c) {
+      Core& core = instance(a.rank, c);
+      r.chip = core.place.chip;
+      r.dma.push_back(&core.dma);
+      r.hbm.push_back(&core.hbm_stack);
+    }
+    ranks.push_back(std::move(r));
+  }
+  if (m_execute_numerics) {
+    try {
+      sim::run_collective(members);
+    } catch (const sim::InstructionFault& e) {
+      throw sim::ExecutionError(m_meetings.describe(first) + ": " + e.what());
+    }
+  }
+  const isa::Operation& op = first.op();
+  const timing::CollectiveKind kind =
+      std::holds_alternative<isa::AllGather>(op)  ? timing::CollectiveKind::kAllGather
+      : std::holds_alternative<isa::AllToAll>(op) ? timing::CollectiveKind::kAllToAll
+                                                  : timing::CollectiveKind::kPermute;
+  const uint64_t src_bytes = uint64_t(isa::operands_of(op)[1].ap->bytes());  // (dst, src, ...)
+  const timing::CollectiveTiming t = m_collectives->run(kind, src_bytes, ranks, now);
+  CollectiveRecord rec;
+  rec.kind = std::string(isa::mnemonic(op));
+  rec.algorithm = std::string(timing::algorithm_name(t.algorithm));
+  rec.group = m.group;
+  rec.row = m.row;
+  rec.message_bytes = t.message_bytes;
+  rec.start_ps = now;
+  rec.end_ps = t.end();
+  rec.steps = t.steps;
+  rec.algbw_bytes_per_ns = t.algbw_bytes_per_ns();
+  rec.busbw_bytes_per_ns = t.busbw_bytes_per_ns(kind, m.row.size());
+  const CollectiveRecord& kept = m_recorder.on_collective(std::move(rec));
+  for (const sim::Rendezvous::Arrival& a : m.arrivals) {
+    Stream& s = *instance(a.rank, a.core).streams[a.stream];
+    const size_t pos = size_t(std::find(m.row.begin(), m.row.end(), int32_t(a.rank)) - m.row.begin());
+    s.met_end_ps = t.end_ps[pos];
+    s.collective = &kept;
+    s.met = true;
+    s.wake.notify(sc_core::SC_ZERO_TIME);
+  }
 }
 
 void TimedSystem::grant(uint32_t core, uint32_t stream) {
@@ -286,6 +425,21 @@ void TimedSystem::step() {
         m_cores[d.core]->streams[d.stream]->wake.notify(sc_core::SC_ZERO_TIME);
       }
     }
+    if (!m_arrivals.empty()) {
+      // Matched in (core, stream) order, whatever order SystemC ran the arriving threads in.
+      std::sort(m_arrivals.begin(), m_arrivals.end(), [](const Arrival& a, const Arrival& b) {
+        return std::tie(a.core, a.stream) < std::tie(b.core, b.stream);
+      });
+      std::vector<Arrival> arrivals;
+      arrivals.swap(m_arrivals);
+      for (const Arrival& a : arrivals) {
+        Core& c = *m_cores[a.core];
+        const sim::Rendezvous::Arrival arrival{c.place.rank, c.place.core, a.stream, c.streams[a.stream]->at,
+                                               &c.program};
+        if (const auto m = m_meetings.arrive(arrival))
+          complete(*m, now);
+      }
+    }
     if (!m_dma_requests.empty()) {
       std::sort(m_dma_requests.begin(), m_dma_requests.end(), [](const DmaRequest& a, const DmaRequest& b) {
         return std::tie(a.core, a.stream) < std::tie(b.core, b.stream);
@@ -320,6 +474,18 @@ void TimedSystem::step() {
   }
 }
 
+void TimedSystem::report_links(RunRecorder& recorder) const {
+  if (!m_fabric)
+    return;
+  std::vector<LinkStats> links;
+  for (uint32_t id : m_fabric->link_ids()) {
+    const timing::BandwidthServer& l = m_fabric->link(id);
+    if (l.bytes() > 0)
+      links.push_back({m_fabric->link_name(id), l.bytes_per_ns(), l.bytes(), l.busy_ps()});
+  }
+  recorder.set_links(std::move(links));
+}
+
 void TimedSystem::check_finished() const {
   std::string blocked;
   for (uint32_t ci = 0; ci < m_cores.size(); ++ci) {
@@ -332,6 +498,10 @@ void TimedSystem::check_finished() const {
       }
       blocked += "\n  " + core_prefix(ci) + isa::describe_instruction(c.program, si, s.at) + ":";
       const isa::Instruction& in = st.instructions[s.at];
+      if (const std::string w = m_meetings.waiting_for(c.place.rank, c.place.core, si); !w.empty()) {
+        blocked += " " + w;
+        continue;
+      }
       const char* sep = " ";
       for_each_condition(in, [&](const isa::SemCondition& w) {
         if (c.sems.satisfied(w)) {
@@ -344,10 +514,26 @@ void TimedSystem::check_finished() const {
       });
     }
   }
-  if (!blocked.empty()) {
-    throw DeadlockError("deadlock at " + std::to_string(m_end_ps / 1000) +
-                        " ns: no stream can progress; blocked:" + blocked);
+  if (blocked.empty()) {
+    return;
   }
+  // Ranks with nothing left to run (a collective's missing member may simply have ended).
+  if (m_multi_rank) {
+    std::string done;
+    for (size_t first = 0; first < m_cores.size(); first += m_cores_per_rank) {
+      bool all = true;
+      for (size_t ci = first; ci < first + m_cores_per_rank; ++ci) {
+        for (const auto& s : m_cores[ci]->streams)
+          all = all && s->finished && s->retired == s->executed;
+      }
+      if (all)
+        done += (done.empty() ? "" : ", ") + std::to_string(m_cores[first]->place.rank);
+    }
+    if (!done.empty())
+      blocked += "\n  finished: rank " + done;
+  }
+  throw DeadlockError("deadlock at " + std::to_string(m_end_ps / 1000) +
+                      " ns: no stream can progress; blocked:" + blocked);
 }
 
 }  // namespace tn::sc

@@ -1,5 +1,9 @@
-// The SystemC model behind run_timed: one SC_THREAD per stream of every core, and one SC_METHOD, the
-// scheduler, that owns every change of shared state (simulator-design-notes.md §2.2, §2.5).
+// The SystemC model behind run_timed: one SC_THREAD per stream of every core of every rank, and one
+// SC_METHOD, the scheduler, that owns every change of shared state (simulator-design-notes.md §2.2, §2.5).
+// Collectives and core barriers: a stream that reaches one reports its arrival to the scheduler, which
+// matches arrivals (sim::Rendezvous) in (core, stream) order; when a meeting is complete it moves the
+// data (run_collective, as the functional runner does), times it (timing::CollectiveModel) and wakes
+// the members, whose CC-core stream is then busy until their rank's part ends.
 //
 // A stream thread waits only on its own event. It starts an instruction when its semaphore conditions
 // hold, asks the pure cost model and resources (PeTimeline, DmaModel) when it runs, waits once, calls
@@ -22,8 +26,11 @@
 
 #include "sim/func/core_state.hpp"
 #include "sim/func/executor.hpp"
+#include "sim/func/rendezvous.hpp"
 #include "sim/func/semaphores.hpp"
 #include "sim/sc/run_recorder.hpp"
+#include "sim/sc/timed_run.hpp"
+#include "sim/timing/collective_model.hpp"
 #include "sim/timing/dma_model.hpp"
 #include "sim/timing/pe_timeline.hpp"
 
@@ -35,14 +42,20 @@ class TimedSystem : public sc_core::sc_module {
   // Binds every program's HBM tensors (before anything runs, so outputs one core writes exist for the
   // others) and spawns the stream threads. Throws sim::ExecutionError for bad semaphore ids.
   TimedSystem(const sc_core::sc_module_name& name, const std::vector<const isa::Program*>& programs,
-              sim::Hbm& hbm, const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics,
-              uint64_t max_instructions);
+              const TimedLaunch& launch, const timing::HwConfig& hw, RunRecorder& recorder,
+              bool execute_numerics, uint64_t max_instructions);
+
+  // Each instance's place: rank, core position, physical core and chip (the recorder's view too).
+  static std::vector<RecordedCore> instances(const std::vector<const isa::Program*>& programs,
+                                             const TimedLaunch& launch);
 
   // The first exception a process raised; the run stops at it.
   std::exception_ptr error() const { return m_error; }
   // After sc_start() returned: throws DeadlockError if a stream did not finish.
   void check_finished() const;
   uint64_t end_ps() const { return m_end_ps; }
+  // The fabric's links that carried bytes, for the summary.
+  void report_links(RunRecorder& recorder) const;
 
  private:
   struct Stream {
@@ -54,13 +67,18 @@ class TimedSystem : public sc_core::sc_module {
     bool blocked = false;      // waiting for semaphore conditions; the scheduler re-checks it
     uint32_t control_run = 0;  // zero-time sequencer instructions run since the thread last yielded
     bool granted = false;      // the scheduler found the conditions true (and took any consume) for `at`
+    bool met = false;          // the collective or barrier at `at` is complete; it ends at met_end_ps
+    uint64_t met_end_ps = 0;
+    const CollectiveRecord* collective = nullptr;
     timing::DmaTiming grant;
     sc_core::sc_event wake;
   };
   struct Core {
-    Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwConfig& hw,
-         timing::BandwidthServer& hbm_stack);
+    Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwConfig& hw, timing::BandwidthServer& hbm_stack,
+         const RecordedCore& place);
     const isa::Program& program;
+    RecordedCore place;
+    timing::BandwidthServer& hbm_stack;
     sim::CoreState state;
     sim::Semaphores sems;
     sim::Executor exec;
@@ -87,6 +105,9 @@ class TimedSystem : public sc_core::sc_module {
     uint32_t core, stream;
     timing::InstructionCost cost;
   };
+  struct Arrival {
+    uint32_t core, stream;
+  };
 
   void run_stream(uint32_t core, uint32_t stream);
   // Runs instruction `index` and returns the stream's next instruction index.
@@ -98,11 +119,16 @@ class TimedSystem : public sc_core::sc_module {
   void retire(const Due& d, uint64_t now_ps);
   void post(const Due& d);
   bool can_start(const Core& c, const isa::Instruction& in) const;
+  // Completes a meeting at `now`: moves a collective's data and times it, then wakes every member.
+  void complete(const sim::Rendezvous::Meeting& m, uint64_t now);
+  Core& instance(uint32_t rank, uint32_t core) { return *m_cores[rank * m_cores_per_rank + core]; }
   void fail(std::exception_ptr e);
   std::string core_prefix(uint32_t core) const;
 
   const timing::HwConfig& m_hw;
   const size_t m_num_cores;
+  const uint32_t m_cores_per_rank;
+  const bool m_multi_rank;
   RunRecorder& m_recorder;
   bool m_execute_numerics;
   uint64_t m_max_instructions;
@@ -111,6 +137,10 @@ class TimedSystem : public sc_core::sc_module {
   std::vector<std::unique_ptr<Core>> m_cores;
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_due;
   std::vector<DmaRequest> m_dma_requests;
+  std::vector<Arrival> m_arrivals;
+  sim::Rendezvous m_meetings;
+  std::unique_ptr<timing::Fabric> m_fabric;
+  std::unique_ptr<timing::CollectiveModel> m_collectives;
   std::vector<uint8_t> m_core_touched;
   sc_core::sc_event m_step_event;
   std::exception_ptr m_error;

@@ -174,8 +174,12 @@ uint64_t CollectiveModel::transfer(const CollectiveRank& a, const CollectiveRank
     end = std::max(end, a.hbm[k]->reserve(ready_ps, share).end_ps);                 // read
     end = std::max(end, b.hbm[k % b.hbm.size()]->reserve(ready_ps, share).end_ps);  // write
   }
-  for (uint32_t l : route)
-    end = std::max(end, m_fabric.link(l).reserve(ready_ps, bytes).end_ps);
+  for (uint32_t l : route) {
+    const TimeInterval iv = m_fabric.link(l).reserve(ready_ps, bytes);
+    end = std::max(end, iv.end_ps);
+    if (m_observer)
+      m_observer(l, iv, bytes);
+  }
   link_bytes += bytes * route.size();
   // A rank's copy of its own chunk is a plain DMA; a transfer to another rank pays a hop per link (one
   // on the same chip: the semaphore exchange between the ranks' CC-cores).

@@ -22,6 +22,7 @@
 // A rank's own chunk (all_gather, all_to_all) is a local copy in the first step.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,10 @@ class CollectiveModel {
   CollectiveTiming run(CollectiveKind kind, uint64_t src_bytes, const std::vector<CollectiveRank>& members,
                        uint64_t now_ps);
 
+  // Told of every link reservation (link id, its interval, bytes): for bandwidth counters.
+  using LinkObserver = std::function<void(uint32_t link, TimeInterval interval, uint64_t bytes)>;
+  void set_link_observer(LinkObserver observer) { m_observer = std::move(observer); }
+
  private:
   struct Transfer {
     uint32_t from, to;
@@ -88,6 +93,7 @@ class CollectiveModel {
   Fabric& m_fabric;
   std::optional<CollectiveAlgorithm> m_forced;
   uint64_t m_trigger_ps, m_hop_ps;
+  LinkObserver m_observer;
 };
 
 }  // namespace tn::timing

@@ -80,6 +80,25 @@ class RecordingSink final : public trace::TraceSink {
     }
     return out;
   }
+  // Slices on every track of that name (one per core of a multi-rank run).
+  std::vector<const Slice*> slices_on_all(const std::string& track_name) const {
+    std::vector<const Slice*> out;
+    for (const Slice& s : slices) {
+      if (tracks[s.track - 1].name == track_name) {
+        out.push_back(&s);
+      }
+    }
+    return out;
+  }
+  // The first track of that kind ("process", "slice", "counter") and name, or 0.
+  trace::TrackId find_track(const std::string& kind, const std::string& name) const {
+    for (size_t i = 0; i < tracks.size(); ++i) {
+      if (tracks[i].kind == kind && tracks[i].name == name) {
+        return i + 1;
+      }
+    }
+    return 0;
+  }
   std::vector<std::pair<uint64_t, double>> samples_of(const std::string& counter) const {
     std::vector<std::pair<uint64_t, double>> out;
     for (const Sample& s : samples) {
