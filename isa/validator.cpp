@@ -377,6 +377,16 @@ class Checker {
     expect_mem(dst, MemKind::kHbm, "dst");
     expect_mem(src, MemKind::kHbm, "src");
     expect(dst.dtype == src.dtype, "dst and src must have one dtype (collectives move bytes unchanged)");
+    // collectives.md §2, kernels.md §4.2: a collective cannot take the kernel's own inputs or outputs.
+    for (const auto& [ap, name] : {std::pair{&dst, "dst"}, std::pair{&src, "src"}}) {
+      if (ap->mem == MemKind::kHbm && ap->tensor >= 0 && size_t(ap->tensor) < m_program.tensors.size() &&
+          m_program.tensors[size_t(ap->tensor)].kind != TensorKind::kInternal) {
+        issue(std::string(name) + " is the kernel's " +
+              std::string(tensor_kind_name(m_program.tensors[size_t(ap->tensor)].kind)) + " '" +
+              m_program.tensors[size_t(ap->tensor)].name +
+              "': collectives take internal HBM tensors (collectives.md §2); copy it first");
+      }
+    }
   }
   void check_op(const AllGather& op) {
     check_collective_operands(op.dst, op.src);

@@ -20,5 +20,6 @@ ConfigError kernel_param_error(const JsonObject& p, const std::string& what, con
                                const std::set<std::string>& keys);
 
 KernelSetup setup_attention_segmented_cte(const JsonObject& params, const isa::MemoryLimits& limits);
+KernelSetup setup_collective_benchmark(const JsonObject& params, const isa::MemoryLimits& limits);
 
 }  // namespace tn::cli

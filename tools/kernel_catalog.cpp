@@ -428,7 +428,8 @@ KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const
 }
 
 std::vector<std::string> kernel_names() {
-  return {"attention_cte", "attention_segmented_cte", "matmul", "floor_nisa_kernel", "ceil_nisa_kernel"};
+  return {"attention_cte", "attention_segmented_cte", "matmul", "floor_nisa_kernel", "ceil_nisa_kernel",
+          "collective"};
 }
 
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
@@ -441,6 +442,8 @@ KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
     return setup_matmul(params, limits);
   if (kernel == "floor_nisa_kernel" || kernel == "ceil_nisa_kernel")
     return setup_rounding(kernel, params, limits);
+  if (kernel == "collective")
+    return setup_collective_benchmark(params, limits);
   std::string names;
   for (const auto& n : kernel_names())
     names += (names.empty() ? "" : ", ") + n;

@@ -19,7 +19,8 @@ namespace tn::cli {
 // How a seeded run fills an input that no `inputs.files` entry overrides. Tensors are filled in the
 // kernel's input order from ONE NumPy legacy generator seeded with `inputs.seed` (kernels.md §2.2).
 enum class InputFill {
-  kRandomSample,  // np.random.random_sample(shape): uniform [0, 1), one draw per element
+  kRandomSample,    // np.random.random_sample(shape): uniform [0, 1), one draw per element
+  kStandardNormal,  // np.random.randn(*shape): the legacy polar Box-Muller normal, same generator
   kUniform,  // np.random.uniform(low, high, shape) = low + (high - low) * random_sample(), same generator
   kValues,   // `values` as given, no draw (runtime parameters, sequence-packing bounds)
 };
@@ -54,6 +55,17 @@ struct KernelSetup {
   std::map<std::string, std::pair<double, double>> output_tolerances;
   // Expected outputs in float64 from the inputs' values (already rounded to their dtypes).
   std::function<HostTensors(const HostTensors& inputs)> reference;
+
+  // Multi-rank kernels (collectives): `ranks` ranks run `programs`, each with its own HBM. `inputs` are
+  // then drawn once for the whole launch, as the kernel's tests draw them, and split_inputs gives each
+  // rank's inputs (named and shaped as `rank_inputs`, the programs' input tensors); `outputs` are each
+  // rank's, and rank_reference gives each rank's expected outputs from the drawn inputs. Files go to
+  // DIR/inputs/rank<r>/ and DIR/outputs/rank<r>/.
+  bool per_rank = false;
+  uint32_t ranks = 1;
+  std::vector<TensorInfo> rank_inputs;
+  std::function<std::vector<HostTensors>(const HostTensors& drawn)> split_inputs;
+  std::function<std::vector<HostTensors>(const HostTensors& drawn)> rank_reference;
 };
 
 std::vector<std::string> kernel_names();

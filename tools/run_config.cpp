@@ -1,6 +1,7 @@
 #include "tools/run_config.hpp"
 
 #include <filesystem>
+#include <set>
 
 namespace tn::cli {
 
@@ -26,7 +27,7 @@ RunConfig load_run_config(const std::string& file) {
   c.document = read_json_file(file);
   JsonObject root(c.document, file, "$");
   root.reject_unknown(
-      {"description", "kernel", "params", "hardware", "inputs", "mode", "check_numerics", "trace"});
+      {"description", "kernel", "params", "hardware", "inputs", "mode", "check_numerics", "trace", "launch"});
   c.description = root.get_string("description", "");
   c.kernel = root.get_string("kernel");
   root.get_object("params");  // must exist and be an object
@@ -77,10 +78,45 @@ RunConfig load_run_config(const std::string& file) {
   }
   if (root.has("trace")) {
     JsonObject t = root.get_object("trace");
-    t.reject_unknown({"perfetto", "json", "flows"});
+    t.reject_unknown({"perfetto", "json", "flows", "ranks"});
     c.trace_perfetto = t.get_bool("perfetto", true);
     c.trace_json = t.get_bool("json", false);
     c.trace_flows = t.get_bool("flows", false);
+    if (t.has("ranks")) {
+      const auto& ranks = t.raw("ranks");
+      if (!ranks.is_array() || ranks.empty())
+        t.fail("ranks", "expected a non-empty list of rank ids");
+      for (size_t i = 0; i < ranks.size(); ++i) {
+        if (!ranks[i].is_number_integer() || ranks[i].get<int64_t>() < 0 || ranks[i].get<int64_t>() > 1 << 20)
+          t.fail("ranks", "element " + std::to_string(i) + " is not a rank id (a non-negative integer)");
+        c.trace_ranks.push_back(uint32_t(ranks[i].get<int64_t>()));
+      }
+    }
+  }
+  if (root.has("launch")) {
+    JsonObject l = root.get_object("launch");
+    l.reject_unknown({"ranks", "system", "placement", "algorithm"});
+    c.launch.given = true;
+    c.launch.ranks = uint32_t(l.get_int("ranks", 0, {1, 1 << 16}));
+    if (l.has("system")) {
+      const auto& sys = l.raw("system");
+      if (sys.is_string()) {
+        c.launch.system = sys.get<std::string>();
+      } else {
+        JsonObject s = l.get_object("system");
+        s.reject_unknown({"preset", "overrides"});
+        c.launch.system = s.get_string("preset", "");
+        if (s.has("overrides"))
+          c.launch.system_overrides = s.get_object("overrides").raw_json();
+      }
+    }
+    c.launch.placement = l.get_string("placement", "packed");
+    if (c.launch.placement != "packed" && c.launch.placement != "one_per_chip")
+      l.fail("placement", "expected \"packed\" or \"one_per_chip\"");
+    c.launch.algorithm = l.get_string("algorithm", "auto");
+    static const std::set<std::string> algorithms = {"auto", "mesh", "ring", "rdh", "kangaring"};
+    if (!algorithms.count(c.launch.algorithm))
+      l.fail("algorithm", "expected \"auto\", \"mesh\", \"ring\", \"rdh\" or \"kangaring\"");
   }
   return c;
 }

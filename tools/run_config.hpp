@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tools/json_reader.hpp"
 
@@ -17,6 +18,16 @@ enum class RunMode {
 };
 
 std::string_view run_mode_name(RunMode m);
+
+// Where a multi-rank kernel runs (collectives.md, hardware.md §2). Every field may be left out.
+struct LaunchConfig {
+  bool given = false;
+  uint32_t ranks = 0;  // 0: the kernel's own count
+  std::string system;  // a configs/systems preset or a path; "": the smallest preset that fits
+  nlohmann::json system_overrides = nlohmann::json::object();
+  std::string placement = "packed";  // "packed" or "one_per_chip"
+  std::string algorithm = "auto";    // "auto", "mesh", "ring", "rdh" or "kangaring"
+};
 
 struct RunConfig {
   std::string file;
@@ -32,6 +43,8 @@ struct RunConfig {
   bool trace_perfetto = true;
   bool trace_json = false;
   bool trace_flows = false;
+  std::vector<uint32_t> trace_ranks;  // the ranks written to the trace; empty: all
+  LaunchConfig launch;
 
   JsonObject params() const;
 };

@@ -24,7 +24,4 @@ struct RunOutcome {
 // Throws ConfigError / ValidationError / ExecutionError / ... with a message naming what went wrong.
 RunOutcome run_one(const RunRequest& request);
 
-// The one-screen summary printed by `trnsim run`.
-std::string summary_text(const nlohmann::json& summary);
-
 }  // namespace tn::cli

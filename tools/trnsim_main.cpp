@@ -21,6 +21,7 @@
 #include "tools/kernel_catalog.hpp"
 #include "tools/run_config.hpp"
 #include "tools/run_pipeline.hpp"
+#include "tools/run_summary.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -34,10 +34,26 @@ int32_t on_chip_space(isa::MemKind mem, int32_t group) {
   return -1 - (mem == isa::MemKind::kSbuf ? 0 : kGroups) - group;
 }
 
+std::vector<Access> accesses_of(const isa::AccessPattern& ap, bool is_write) {
+  std::vector<Access> out;
+  add_accesses(ap, is_write, out);
+  return out;
+}
+
 std::vector<Access> accesses_of(const isa::Operation& op) {
   std::vector<Access> out;
   for (const auto& o : isa::operands_of(op))
     add_accesses(*o.ap, o.is_write, out);
+  if (const auto* moved = std::get_if<isa::DmaCopyRegOffset>(&op)) {
+    // A register moves one side's window at run time: any part of that tensor may be accessed.
+    const isa::AccessPattern& side = moved->on_dst ? moved->dst : moved->src;
+    for (Access& a : out) {
+      if (a.is_write == moved->on_dst && a.space == side.tensor && side.mem == isa::MemKind::kHbm) {
+        a.lo = 0;
+        a.hi = kUnbounded;
+      }
+    }
+  }
   if (const auto* gather = std::get_if<isa::DmaGather>(&op)) {
     // The runtime index decides which rows are read: any part of the source tensor may be.
     for (Access& a : out) {

@@ -46,6 +46,8 @@ class DependencyTracker {
 };
 
 std::vector<Access> accesses_of(const isa::Operation& op);
+// The accesses of one pattern (for orderings the builder adds beside an instruction's own operands).
+std::vector<Access> accesses_of(const isa::AccessPattern& ap, bool is_write);
 // The space of partition group `group` (partitions group * kPartitionGroup ...) of SBUF or PSUM.
 int32_t on_chip_space(isa::MemKind mem, int32_t group);
 

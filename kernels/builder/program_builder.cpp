@@ -100,14 +100,16 @@ int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::ve
   return static_cast<int32_t>(m_program.tensors.size() - 1);
 }
 
-int32_t ProgramBuilder::dma_queue(const std::string& name) {
+int32_t ProgramBuilder::dma_queue(const std::string& name) { return named_stream(name, Engine::kDma); }
+
+int32_t ProgramBuilder::named_stream(const std::string& name, Engine engine) {
   for (size_t i = 0; i < m_program.streams.size(); ++i) {
     if (m_program.streams[i].name == name)
       return static_cast<int32_t>(i);
   }
   const int32_t sem = static_cast<int32_t>(m_program.semaphores.size());
   m_program.semaphores.push_back({name, 0});
-  m_program.streams.push_back({name, Engine::kDma, sem, {}});
+  m_program.streams.push_back({name, engine, sem, {}});
   for (auto& row : m_waited)
     row.push_back(0);
   m_waited.emplace_back(m_program.streams.size(), 0);
@@ -284,11 +286,14 @@ void ProgramBuilder::add_waits(int32_t stream, Instruction& in, const std::vecto
 }
 
 int32_t ProgramBuilder::append(int32_t stream, Operation op, SourceLocation loc,
-                               const std::vector<InstrRef>& extra) {
+                               const std::vector<InstrRef>& extra,
+                               const std::vector<Access>& extra_accesses) {
   Stream& st = m_program.streams.at(stream);
   const int32_t index = static_cast<int32_t>(st.instructions.size());
   m_dep_scratch.clear();
-  m_deps.record(stream, index, accesses_of(op), m_dep_scratch);
+  std::vector<Access> accesses = accesses_of(op);
+  accesses.insert(accesses.end(), extra_accesses.begin(), extra_accesses.end());
+  m_deps.record(stream, index, accesses, m_dep_scratch);
   m_dep_scratch.insert(m_dep_scratch.end(), extra.begin(), extra.end());
   Instruction in;
   in.op = std::move(op);
@@ -492,6 +497,41 @@ void ProgramBuilder::affine_select(const AccessPattern& dst, const AccessPattern
 
 void ProgramBuilder::dma_copy(int32_t queue, const AccessPattern& dst, const AccessPattern& src, Loc loc) {
   emit(queue, DmaCopy{dst, src}, loc);
+}
+
+int32_t ProgramBuilder::cc_core(int32_t index) {
+  return named_stream("cc" + std::to_string(index), Engine::kCc);
+}
+
+int32_t ProgramBuilder::replica_group(const ReplicaGroup& g) {
+  for (size_t i = 0; i < m_program.replica_groups.size(); ++i) {
+    if (m_program.replica_groups[i] == g)
+      return static_cast<int32_t>(i);
+  }
+  m_program.replica_groups.push_back(g);
+  return static_cast<int32_t>(m_program.replica_groups.size() - 1);
+}
+
+void ProgramBuilder::all_gather(int32_t cc, const AccessPattern& dst, const AccessPattern& src, int32_t group,
+                                Loc loc) {
+  emit(cc, AllGather{dst, src, group}, loc);
+}
+
+void ProgramBuilder::all_to_all(int32_t cc, const AccessPattern& dst, const AccessPattern& src, int32_t group,
+                                Loc loc) {
+  emit(cc, AllToAll{dst, src, group}, loc);
+}
+
+void ProgramBuilder::collective_permute(int32_t cc, const AccessPattern& dst, const AccessPattern& src,
+                                        int32_t group, int32_t channel, Loc loc) {
+  emit(cc, CollectivePermute{dst, src, group, channel}, loc);
+}
+
+void ProgramBuilder::core_barrier(const AccessPattern& data, Engine engine, Loc loc) {
+  if (m_loop)
+    throw std::logic_error(where(loc) + ": core_barrier inside a runtime loop is not supported");
+  append(engine_stream(engine), CoreBarrier{m_barriers++}, to_source_location(loc), {},
+         accesses_of(data, true));
 }
 
 void ProgramBuilder::dma_transpose(int32_t queue, const AccessPattern& dst, const AccessPattern& src,

@@ -114,6 +114,26 @@ class ProgramBuilder {
   void dma_gather(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
                   const AccessPattern& index, int64_t index_scale, int64_t bound, Loc loc = Loc::current());
 
+  // ---- collectives (kernels.md §6.7, collectives.md §2) ------------------------------------------------
+  // The stream of CC-core `index` ("cc0", "cc1": collectives.md §1 gives 2 per NeuronCore), created on
+  // first use. A collective occupies its CC-core until it completes, so two can be in flight.
+  int32_t cc_core(int32_t index);
+  // The index of replica group `g` in the program (an equal group is shared).
+  int32_t replica_group(const isa::ReplicaGroup& g);
+  // Collectives take internal HBM tensors only (kernels.md §4.2: kernels copy their I/O first).
+  void all_gather(int32_t cc, const AccessPattern& dst, const AccessPattern& src, int32_t group,
+                  Loc loc = Loc::current());
+  void all_to_all(int32_t cc, const AccessPattern& dst, const AccessPattern& src, int32_t group,
+                  Loc loc = Loc::current());
+  void collective_permute(int32_t cc, const AccessPattern& dst, const AccessPattern& src, int32_t group,
+                          int32_t channel = 0, Loc loc = Loc::current());
+  // nisa.core_barrier on `engine`: the rank's cores meet (numbered in emission order). Everything the
+  // engine's stream emitted before it retires first, and what it emits after starts after the barrier.
+  // `data` is the shared tensor it orders (nisa.core_barrier's tensor): the barrier waits for this core's
+  // earlier accesses to it, and this core's later accesses wait for the barrier, as if it wrote `data`.
+  void core_barrier(const AccessPattern& data, isa::Engine engine = isa::Engine::kPool,
+                    Loc loc = Loc::current());
+
   // ---- runtime loops ---------------------------------------------------------------------------------
   // Emits `body` as a loop that runs N times, N read when the program runs from `trip_count` (an SBUF
   // [1,1] int32) and checked to lie in [0, max_trips] (reg_check stops the run otherwise). Every stream
@@ -142,8 +162,11 @@ class ProgramBuilder {
     isa::SourceLocation loc;
   };
   // Appends a counted instruction; `extra` are dependencies besides those of its operands.
+  // `extra_accesses` are memory it is ordered with besides its operands (core_barrier's tensor).
   int32_t append(int32_t stream, isa::Operation op, isa::SourceLocation loc,
-                 const std::vector<isa::InstrRef>& extra);
+                 const std::vector<isa::InstrRef>& extra, const std::vector<Access>& extra_accesses = {});
+  // The stream named `name` of `engine`, created with its completion semaphore on first use.
+  int32_t named_stream(const std::string& name, isa::Engine engine);
   // The completion-semaphore condition that guarantees `producer` retired, or none if `consumer_stream`
   // needs no wait for it (its own in-order stream).
   std::optional<isa::SemCondition> condition_for(isa::InstrRef producer, int32_t consumer_stream) const;
@@ -170,6 +193,7 @@ class ProgramBuilder {
   std::vector<LoopItem>* m_loop = nullptr;
   int32_t m_next_provisional = 0;
   std::map<std::pair<int32_t, int32_t>, isa::InstrRef> m_loop_exit;
+  int32_t m_barriers = 0;
 };
 
 // A row-major [partitions, free...] pattern over part of a buffer, e.g. columns [c0, c0+n) of a

@@ -3,6 +3,7 @@
 // this way (kernels.md §2.2: seed 0, uniform [0, 1), q then k then v), so seeded runs here see the same
 // numbers the NKI test suite feeds the hardware.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -23,9 +24,35 @@ class NumpyLegacyRandom {
       x = random_sample();
     return v;
   }
+  // One draw of np.random.randn() / standard_normal(): the legacy generator's polar Box-Muller method
+  // (numpy/random/src/legacy legacy_gauss), which makes two normals per accepted pair and keeps one.
+  double standard_normal() {
+    if (m_has_gauss) {
+      m_has_gauss = false;
+      return m_gauss;
+    }
+    double x1, x2, r2;
+    do {
+      x1 = 2.0 * random_sample() - 1.0;
+      x2 = 2.0 * random_sample() - 1.0;
+      r2 = x1 * x1 + x2 * x2;
+    } while (r2 >= 1.0 || r2 == 0.0);
+    const double f = std::sqrt(-2.0 * std::log(r2) / r2);
+    m_gauss = f * x1;
+    m_has_gauss = true;
+    return f * x2;
+  }
+  std::vector<double> standard_normal(size_t n) {
+    std::vector<double> v(n);
+    for (auto& x : v)
+      x = standard_normal();
+    return v;
+  }
 
  private:
   std::mt19937 m_mt;  // std::mt19937 with an integer seed is exactly MT19937's init_genrand
+  bool m_has_gauss = false;
+  double m_gauss = 0;
 };
 
 }  // namespace tn::ref

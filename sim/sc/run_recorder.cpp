@@ -173,7 +173,7 @@ void RunRecorder::count_loop(uint32_t core, uint32_t stream, const isa::SourceLo
   const std::string source = loc.file + ":" + std::to_string(loc.line);
   auto [it, first] = m_loop_index.try_emplace({core, source}, stream, m_result.loops.size());
   if (first)
-    m_result.loops.push_back({core, source, 0, 0, 0});
+    m_result.loops.push_back({m_result.cores[core].rank, m_result.cores[core].core, source, 0, 0, 0});
   if (it->second.first != stream)
     return;  // the loop's other streams run the same trips
   LoopStats& l = m_result.loops[it->second.second];

@@ -78,7 +78,8 @@ struct LinkStats {
 // A runtime loop (ProgramBuilder::dynamic_loop) of one core, named by the kernel source line that emitted it,
 // as counted on the first stream that runs it (every stream of a loop runs the same trips).
 struct LoopStats {
-  uint32_t core = 0;
+  uint32_t rank = 0;
+  uint32_t core = 0;  // the core of its rank
   std::string source;  // "kernels/x.cpp:123"
   uint64_t entries = 0, trips = 0;
   int32_t max_trips = 0;  // the most trips of one entry

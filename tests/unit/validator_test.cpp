@@ -540,25 +540,37 @@ TEST_CASE("replica groups: rows of one size, each rank once, none negative; rank
         std::vector<std::string>{"replica group 0 names rank 5, outside the launch's 5 ranks"});
 }
 
-TEST_CASE("collectives: HBM operands of one dtype sized for the group, on a CC-core") {
-  const AccessPattern src = hbm(0, 1, 64), dst = hbm(0, 4, 64);
+TEST_CASE("collectives: internal HBM operands of one dtype sized for the group, on a CC-core") {
+  AccessPattern src = hbm(0, 1, 64), dst = hbm(0, 4, 64);
   Program p = one(Engine::kCc, AllGather{dst, src, 0});
   p.replica_groups = {{{0, 1, 2, 3}}};
+  const auto io = validate(p, kLimits);
+  REQUIRE(io.size() == 2);  // dst and src are the kernel's input
+  CHECK(
+      io[1].to_string() ==
+      "cc[0] all_gather (kernels/unit.cpp:42): src is the kernel's input 't': collectives take internal HBM "
+      "tensors (collectives.md §2); copy it first");
+  p.tensors[0].kind = TensorKind::kInternal;
   CHECK(validate(p, kLimits).empty());
   p.replica_groups = {{{0, 1}}};
   check_single_issue(p, "cc[0] all_gather (kernels/unit.cpp:42)", "gathering 2 ranks' src of 64 needs 128");
-  check_single_issue(one(Engine::kCc, AllGather{dst, src, 0}), "cc[0] all_gather (kernels/unit.cpp:42)",
+  Program none = one(Engine::kCc, AllGather{dst, src, 0});
+  none.tensors[0].kind = TensorKind::kInternal;
+  check_single_issue(none, "cc[0] all_gather (kernels/unit.cpp:42)",
                      "replica group 0 does not exist (the program has 0)");
   Program a = one(Engine::kCc, AllToAll{hbm(0, 1, 6), hbm(0, 1, 6), 0});
+  a.tensors[0].kind = TensorKind::kInternal;
   a.replica_groups = {{{0, 1, 2, 3}}};
   check_single_issue(a, "cc[0] all_to_all (kernels/unit.cpp:42)", "a multiple of the group's 4 ranks");
   Program m = one(Engine::kCc, CollectivePermute{hbm(0, 1, 64), sb(0, 1), 0, 4});
+  m.tensors[0].kind = TensorKind::kInternal;
   m.replica_groups = {{{0, 1}}};
   const std::string text = issues_text(m);
   CHECK(text.find("src must be in hbm") != std::string::npos);
   CHECK(text.find("one dtype") == std::string::npos);
   CHECK(text.find("channel 4 outside 0..3") != std::string::npos);
   Program d = one(Engine::kDma, AllGather{dst, src, 0});
+  d.tensors[0].kind = TensorKind::kInternal;
   d.replica_groups = {{{0, 1, 2, 3}}};
   check_single_issue(d, "q0[0] all_gather (kernels/unit.cpp:42)", "cannot run on the dma engine");
 }

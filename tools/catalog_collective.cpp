@@ -1,0 +1,111 @@
+// The `collective` kernel in the CLI (kernels/collective_benchmark.hpp): one collective over the ranks of a
+// replica group, nccl-tests style. Its reference is the collective's definition: the bytes must match
+// exactly.
+#include <algorithm>
+
+#include "kernels/collective_benchmark.hpp"
+#include "kernels/reference/numpy_random.hpp"
+#include "tools/catalog_entries.hpp"
+
+namespace tn::cli {
+
+namespace {
+
+const std::set<std::string> kCollectiveKeys = {"kind", "bytes", "dtype", "ranks", "replica_groups", "lnc"};
+
+}  // namespace
+
+KernelSetup setup_collective_benchmark(const JsonObject& p, const isa::MemoryLimits& limits) {
+  p.reject_unknown(kCollectiveKeys);
+  kernels::CollectiveBenchmarkParams c;
+  const std::string kind = p.get_string("kind", "all_gather");
+  if (kind == "all_gather")
+    c.kind = kernels::CollectiveBenchKind::kAllGather;
+  else if (kind == "all_to_all")
+    c.kind = kernels::CollectiveBenchKind::kAllToAll;
+  else if (kind == "permute")
+    c.kind = kernels::CollectiveBenchKind::kPermute;
+  else
+    p.fail("kind", "expected \"all_gather\", \"all_to_all\" or \"permute\"");
+  c.dtype = read_dtype(p, "dtype", DType::kFloat32);
+  if (!dtype_is_float(c.dtype))
+    p.fail("dtype", "expected a float dtype (the inputs are drawn uniform in [0, 1))");
+  const int64_t bytes = p.get_int("bytes", std::nullopt, {1, int64_t{1} << 30});
+  if (bytes % dtype_size(c.dtype) != 0)
+    p.fail("bytes", "must be a multiple of the dtype's " + std::to_string(dtype_size(c.dtype)) + " bytes");
+  c.elements = bytes / dtype_size(c.dtype);
+  c.ranks = p.get_int("ranks", std::nullopt, {1, 4096});
+  c.lnc = static_cast<int32_t>(p.get_int("lnc", 1, kInt32Range));
+  if (p.has("replica_groups")) {
+    const auto& rows = p.raw("replica_groups");
+    if (!rows.is_array() || rows.empty())
+      p.fail("replica_groups", "expected a list of rank lists, e.g. [[0, 4], [1, 5], [2, 6], [3, 7]]");
+    for (const auto& row : rows) {
+      if (!row.is_array() || row.empty())
+        p.fail("replica_groups", "expected a list of rank lists, e.g. [[0, 4], [1, 5], [2, 6], [3, 7]]");
+      std::vector<int32_t> ranks;
+      for (const auto& r : row) {
+        if (!r.is_number_integer() || r.get<int64_t>() < 0 || r.get<int64_t>() >= c.ranks)
+          p.fail("replica_groups", "ranks must be integers in 0.." + std::to_string(c.ranks - 1));
+        ranks.push_back(int32_t(r.get<int64_t>()));
+      }
+      c.group.push_back(std::move(ranks));
+    }
+  }
+  KernelSetup s;
+  s.kernel = "collective";
+  try {
+    s.programs = kernels::build_collective_benchmark(c, limits);
+  } catch (const kernels::KernelParamError& e) {
+    throw kernel_param_error(p, e.what(), "collective: ", kCollectiveKeys);
+  }
+  const isa::ReplicaGroup group = c.effective_group();
+  s.params = {{"kind", kind},     {"bytes", bytes}, {"dtype", dtype_name(c.dtype)},
+              {"ranks", c.ranks}, {"lnc", c.lnc},   {"replica_groups", group}};
+  s.per_rank = true;
+  s.ranks = uint32_t(c.ranks);
+  // Drawn once: every rank's source, row r for rank r.
+  TensorInfo all("src", c.dtype, {c.ranks, c.elements});
+  s.inputs = {all};
+  s.rank_inputs = {{"src", c.dtype, {c.elements}}};
+  s.outputs = {{"dst", c.dtype, {c.dst_elements()}}};
+  const int64_t n = c.elements;
+  s.split_inputs = [n, ranks = c.ranks](const HostTensors& drawn) {
+    std::vector<HostTensors> out(static_cast<size_t>(ranks));
+    const auto& d = drawn.at("src").data;
+    for (int64_t r = 0; r < ranks; ++r)
+      out[size_t(r)]["src"] = ref::HostTensor{{n}, {d.begin() + r * n, d.begin() + (r + 1) * n}};
+    return out;
+  };
+  s.model_flops = [](const HostTensors&) { return 0.0; };
+  s.rtol = 0;  // bytes move exactly
+  s.atol = 0;
+  s.rank_reference = [c, group, n](const HostTensors& drawn) {
+    const auto& d = drawn.at("src").data;
+    const auto src_of = [&](int32_t r) { return d.begin() + int64_t(r) * n; };
+    std::vector<HostTensors> out(static_cast<size_t>(c.ranks));
+    for (const auto& row : group) {
+      const int64_t g = int64_t(row.size());
+      for (int64_t pos = 0; pos < g; ++pos) {
+        ref::HostTensor t = ref::HostTensor::zeros({c.dst_elements()});
+        if (c.kind == kernels::CollectiveBenchKind::kAllGather) {
+          for (int64_t j = 0; j < g; ++j)
+            std::copy(src_of(row[size_t(j)]), src_of(row[size_t(j)]) + n, t.data.begin() + j * n);
+        } else if (c.kind == kernels::CollectiveBenchKind::kAllToAll) {
+          const int64_t chunk = n / g;
+          for (int64_t j = 0; j < g; ++j)  // chunk j of mine = chunk `pos` of member j's source
+            std::copy(src_of(row[size_t(j)]) + pos * chunk, src_of(row[size_t(j)]) + (pos + 1) * chunk,
+                      t.data.begin() + j * chunk);
+        } else {
+          const int32_t pred = row[size_t((pos + g - 1) % g)];
+          std::copy(src_of(pred), src_of(pred) + n, t.data.begin());
+        }
+        out[size_t(row[size_t(pos)])]["dst"] = std::move(t);
+      }
+    }
+    return out;
+  };
+  return s;
+}
+
+}  // namespace tn::cli

@@ -1,0 +1,20 @@
+// What a run reports: the timing section of summary.json (engines, opcodes, loops, MFU, HBM, collectives)
+// and the one-screen text `trnsim run` prints.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "sim/sc/timed_run.hpp"
+#include "sim/timing/hw_config.hpp"
+#include "tools/kernel_catalog.hpp"
+
+namespace tn::cli {
+
+// summary.json's "timing" section.
+nlohmann::json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, double model_flops,
+                              const timing::HwConfig& hw);
+
+// The one-screen summary printed by `trnsim run` (several ranks: min / median / max over ranks).
+std::string summary_text(const nlohmann::json& summary);
+
+}  // namespace tn::cli
