@@ -102,8 +102,10 @@ struct MaskBounds {
 
 class SegmentedGenerator {
  public:
-  SegmentedGenerator(const AttentionSegmentedCteParams& p, const MemoryLimits& limits, int32_t core)
-      : m_p(p), m_b("attention_segmented_cte", limits, static_cast<uint32_t>(core)) {
+  // The kernel's tensors come bound (its inputs and outputs by API name); it declares its private scratch.
+  SegmentedGenerator(ProgramBuilder& b, const AttentionSegmentedCteParams& p, int32_t core,
+                     const SegmentedCteBindings& bindings)
+      : m_p(p), m_b(b) {
     m_tasks = head_tasks(p, core);
     m_groups = p.seqlen_q / kQGroup;
     m_blocks_per_seg = p.prior_seg_size / p.block_size;
@@ -113,20 +115,23 @@ class SegmentedGenerator {
                           : 0;
     m_max_keys = std::max({p.prior_seg_size, p.seqlen_q, m_window_blocks * p.block_size});
     m_stages_ahead = m_max_keys <= kMaxKeysThreeSets ? kMaxStagesAhead : 1;
-    for (const KernelTensor& t : attention_segmented_cte_inputs(p))
-      m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
-    for (const KernelTensor& t : attention_segmented_cte_outputs(p))
-      m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
+    for (const auto& list : {attention_segmented_cte_inputs(p), attention_segmented_cte_outputs(p)}) {
+      for (const KernelTensor& t : list) {
+        const auto it = bindings.tensors.find(t.name);
+        if (it == bindings.tensors.end())
+          throw std::logic_error("attention_segmented_cte: no tensor bound to '" + t.name + "'");
+        m_tensor[t.name] = it->second;
+      }
+    }
     // Private HBM (kernels.md §3.3), one copy per core: the block table padded so that every segment's read
     // stays inside its row, and the unnormalised output of two heads (so one head's normalisation overlaps
-    // the next). The core suffix of their names predates tensor scopes; it keeps LNC2 program hashes.
+    // the next).
     m_table_width = std::max((p.max_blocks / m_blocks_per_seg + 1) * m_blocks_per_seg, m_window_blocks);
-    const std::string private_suffix = p.lnc == 1 ? "" : "_nc" + std::to_string(core);
     m_tensor["block_tables_padded"] =
-        m_b.hbm_tensor("block_tables_padded" + private_suffix, DType::kInt32, {p.batch, m_table_width},
+        m_b.hbm_tensor(bindings.scratch_name("block_tables_padded"), DType::kInt32, {p.batch, m_table_width},
                        TensorKind::kInternal, TensorScope::kPrivate);
     m_tensor["o_accumulator"] =
-        m_b.hbm_tensor("o_accumulator" + private_suffix, DType::kFloat32, {2, p.seqlen_q, p.d},
+        m_b.hbm_tensor(bindings.scratch_name("o_accumulator"), DType::kFloat32, {2, p.seqlen_q, p.d},
                        TensorKind::kInternal, TensorScope::kPrivate);
     m_q_queue = m_b.dma_queue("qSyncIO0");
     m_queues.k = {m_b.dma_queue("qSyncIO1"), m_b.dma_queue("qGpSimdIO0")};
@@ -136,7 +141,7 @@ class SegmentedGenerator {
     m_out_queue = m_b.dma_queue("qSyncIO3");
   }
 
-  Program generate() {
+  void generate() {
     pad_block_table();
     allocate();
     runtime_values();
@@ -144,7 +149,6 @@ class SegmentedGenerator {
       m_slot = static_cast<int64_t>(i % 2);
       run_head(m_tasks[i]);
     }
-    return m_b.finish();
   }
 
  private:
@@ -649,7 +653,7 @@ class SegmentedGenerator {
   }
 
   const AttentionSegmentedCteParams& m_p;
-  ProgramBuilder m_b;
+  ProgramBuilder& m_b;
   int64_t m_groups = 0, m_blocks_per_seg = 0, m_window_blocks = 0, m_max_keys = 0, m_table_width = 0;
   int64_t m_slot = 0;
   int64_t m_stages_ahead = 1;  // groups whose scores are issued ahead of an output stage
@@ -765,9 +769,30 @@ std::vector<Program> build_attention_segmented_cte(const AttentionSegmentedCtePa
                                                    const MemoryLimits& limits) {
   check_attention_segmented_cte_params(p);
   std::vector<Program> programs;
-  for (int32_t core = 0; core < p.lnc; ++core)
-    programs.push_back(SegmentedGenerator(p, limits, core).generate());
+  for (int32_t core = 0; core < p.lnc; ++core) {
+    ProgramBuilder b("attention_segmented_cte", limits, static_cast<uint32_t>(core));
+    SegmentedCteBindings bindings;
+    for (const KernelTensor& t : attention_segmented_cte_inputs(p))
+      bindings.tensors[t.name] = b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
+    for (const KernelTensor& t : attention_segmented_cte_outputs(p))
+      bindings.tensors[t.name] = b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
+    // The core suffix of the scratch names predates tensor scopes; it keeps LNC2 program hashes.
+    bindings.scratch_suffix = p.lnc == 1 ? "" : "_nc" + std::to_string(core);
+    SegmentedGenerator(b, p, core, bindings).generate();
+    programs.push_back(b.finish());
+  }
   return programs;
+}
+
+void attention_segmented_cte_subkernel(ProgramBuilder& b, const AttentionSegmentedCteParams& p,
+                                       const SegmentedCteBindings& bindings) {
+  check_attention_segmented_cte_params(p);
+  if (p.lnc != 1)
+    throw KernelParamError(
+        "attention_segmented_cte: lnc: a sub-kernel call runs on the caller's core (lnc 1)");
+  const ProgramBuilder::Mark mark = b.mark();
+  SegmentedGenerator(b, p, 0, bindings).generate();
+  b.release(mark);
 }
 
 }  // namespace tn::kernels

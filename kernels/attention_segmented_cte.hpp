@@ -22,11 +22,14 @@
 // dummy path.
 #pragma once
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "isa/program.hpp"
 #include "isa/validator.hpp"
 #include "kernels/attention_cte.hpp"
+#include "kernels/builder/program_builder.hpp"
 
 namespace tn::kernels {
 
@@ -71,5 +74,20 @@ void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p);
 
 std::vector<isa::Program> build_attention_segmented_cte(const AttentionSegmentedCteParams& p,
                                                         const isa::MemoryLimits& limits);
+
+// How a caller hands the kernel its tensors when it runs as a sub-kernel on the caller's builder: its
+// inputs and outputs by API name (attention_segmented_cte_inputs / _outputs, with those dtypes and shapes),
+// and the names of the private scratch tensors it declares (prefix + name + suffix; one name per call).
+struct SegmentedCteBindings {
+  std::map<std::string, int32_t> tensors;
+  std::string scratch_prefix, scratch_suffix;
+  std::string scratch_name(const std::string& name) const { return scratch_prefix + name + scratch_suffix; }
+};
+
+// The kernel as a sub-kernel (kv_parallel_segmented_prefill calls it per Q chunk): its instructions on
+// `b`'s streams (the caller's core; p.lnc must be 1), its SBUF and PSUM released when it returns, its
+// registers reused (the register instructions of one stream run in order). Any number of calls.
+void attention_segmented_cte_subkernel(ProgramBuilder& b, const AttentionSegmentedCteParams& p,
+                                       const SegmentedCteBindings& bindings);
 
 }  // namespace tn::kernels
