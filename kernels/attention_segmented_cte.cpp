@@ -535,6 +535,15 @@ class SegmentedGenerator {
       // Whether some key of the tile is hidden from some query of the group.
       const bool needs_mask = kvp || kind == PassKind::kPartial || kind == PassKind::kWindowPrior ||
                               (active && (k0 + w - 1 > q_first || (W > 0 && k0 <= q_last - W)));
+      if (kvp) {
+        // Scale, then mask: a hidden key's score is then -FLT_MAX at any scale, so a query that sees no
+        // key of a pass keeps finite statistics (neg_max = FLT_MAX, its merge weight 0: kernels.md §4.2)
+        // where -FLT_MAX * scale would overflow to -inf above scale 1 and exp(-inf + inf) give NaN.
+        m_b.tensor_scalar(masked, scores, AluOp::kMultiply, imm(static_cast<float>(m_p.scale)));
+        m_b.range_select(masked, masked, CmpOp::kGe, lower, upper_cmp, upper, static_cast<float>(k0), kFmin,
+                         some(tile_max));
+        continue;
+      }
       AccessPattern src = scores;
       if (needs_mask) {
         // Hidden keys get the most negative float, before scaling so that it stays hugely negative

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <numeric>
 #include <string>
 
@@ -191,31 +193,45 @@ TEST_CASE("attention_segmented_cte: KV-parallel mode (kvp_offset) against the fl
       compare(got.at("sum_recip"), *want.sum_recip, ref::kAttentionCteRtol, ref::kAttentionCteAtol);
     }
   }
-  SUBCASE("queries that see no key get statistics that weigh nothing in a merge") {
+  SUBCASE("queries that see no key get statistics that weigh nothing in a merge, at any scale") {
     // kvp_offset -20: queries 0..19 see no key, where the reference's softmax is undefined (NaN). The
-    // kernel's masked scores are -FLT_MAX * scale, so its neg_max there is FLT_MAX * scale and such a row's
+    // kernel's masked scores are -FLT_MAX after scaling, so its neg_max there is FLT_MAX and such a row's
     // weight exp(m_r - m) is 0 in a KVP merge (kernels.md §4.2). Every other query matches the reference.
-    constexpr int64_t kBlind = 20;
-    const auto [got, want] = run_with(64, -kBlind);
-    const int64_t sq = p.seqlen_q;
-    auto seen = [&](const ref::HostTensor& t) {
-      // The elements of queries kBlind.. in a tensor whose last axis is the query.
-      std::vector<double> v;
-      for (int64_t row = 0; row < t.numel() / sq; ++row) {
-        for (int64_t i = kBlind; i < sq; ++i)
-          v.push_back(t.data[size_t(row * sq + i)]);
+    // A scale above 1 once made those rows NaN (-FLT_MAX * scale = -inf, exp(-inf + inf)).
+    for (const double scale : {0.25, 4.0}) {
+      CAPTURE(scale);
+      p.scale = scale;
+      const auto scaled_programs = build_attention_segmented_cte(p, kTrn2);
+      constexpr int64_t kBlind = 20;
+      auto in = inputs_for(p, 64);
+      in["kvp_offset"] = ref::HostTensor{{1, 1}, {double(-kBlind)}};
+      const auto got = run_all(scaled_programs, p, in);
+      const auto want = attention_segmented_cte_reference_for(p, in);
+      const int64_t sq = p.seqlen_q;
+      auto seen = [&](const ref::HostTensor& t) {
+        // The elements of queries kBlind.. in a tensor whose last axis is the query.
+        std::vector<double> v;
+        for (int64_t row = 0; row < t.numel() / sq; ++row) {
+          for (int64_t i = kBlind; i < sq; ++i)
+            v.push_back(t.data[size_t(row * sq + i)]);
+        }
+        return ref::HostTensor{{int64_t(v.size())}, v};
+      };
+      const ref::HostTensor& neg_max = got.at("neg_max");
+      for (int64_t bq = 0; bq < p.bs_q(); ++bq) {
+        for (int64_t i = 0; i < kBlind; ++i) {
+          CHECK(neg_max.data[size_t(bq * sq + i)] == double(std::numeric_limits<float>::max()));
+          CHECK(std::isfinite(got.at("sum_recip").data[size_t(bq * sq + i)]));
+        }
       }
-      return ref::HostTensor{{int64_t(v.size())}, v};
-    };
-    const ref::HostTensor& neg_max = got.at("neg_max");
-    for (int64_t bq = 0; bq < p.bs_q(); ++bq) {
-      for (int64_t i = 0; i < kBlind; ++i)
-        CHECK(neg_max.data[size_t(bq * sq + i)] >= 3.4e38 * p.scale * 0.99);
+      for (double v : got.at("out").data)
+        CHECK(std::isfinite(v));
+      compare(seen(got.at("out")), seen(want.out), ref::kAttentionSegmentedCteRtol,
+              ref::kAttentionSegmentedCteAtol);  // tp_out: (bs_q, d, Sq)
+      compare(seen(neg_max), seen(*want.neg_max), ref::kAttentionCteRtol, ref::kAttentionCteAtol);
+      compare(seen(got.at("sum_recip")), seen(*want.sum_recip), ref::kAttentionCteRtol,
+              ref::kAttentionCteAtol);
     }
-    compare(seen(got.at("out")), seen(want.out), ref::kAttentionSegmentedCteRtol,
-            ref::kAttentionSegmentedCteAtol);  // tp_out: (bs_q, d, Sq)
-    compare(seen(neg_max), seen(*want.neg_max), ref::kAttentionCteRtol, ref::kAttentionCteAtol);
-    compare(seen(got.at("sum_recip")), seen(*want.sum_recip), ref::kAttentionCteRtol, ref::kAttentionCteAtol);
   }
 }
 
