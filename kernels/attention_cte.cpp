@@ -95,15 +95,19 @@ struct KTile {
 
 class AttentionCteGenerator {
  public:
-  AttentionCteGenerator(const AttentionCteParams& p, const MemoryLimits& limits, int32_t core)
-      : m_p(p), m_dv(p), m_b("attention_cte", limits, static_cast<uint32_t>(core)), m_core(core) {
+  // The kernel's inputs and outputs come bound by API name.
+  AttentionCteGenerator(ProgramBuilder& b, const AttentionCteParams& p, int32_t core,
+                        const std::map<std::string, int32_t>& tensors)
+      : m_p(p), m_dv(p), m_b(b), m_core(core) {
     m_groups = ceil_div(p.seqlen_q, kQGroup);
     m_groups_per_load = std::min<int64_t>(dtype_size(p.dtype) == 4 ? 4 : 8, m_groups);
-    for (const KernelTensor& t : attention_cte_inputs(p)) {
-      m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
-    }
-    for (const KernelTensor& t : attention_cte_outputs(p)) {
-      m_tensor[t.name] = m_b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
+    for (const auto& list : {attention_cte_inputs(p), attention_cte_outputs(p)}) {
+      for (const KernelTensor& t : list) {
+        const auto it = tensors.find(t.name);
+        if (it == tensors.end())
+          throw std::logic_error("attention_cte: no tensor bound to '" + t.name + "'");
+        m_tensor[t.name] = it->second;
+      }
     }
     m_q_queue = m_b.dma_queue("qSyncIO0");
     m_k_queue = m_b.dma_queue("qSyncIO1");
@@ -112,7 +116,7 @@ class AttentionCteGenerator {
     m_out_queue = m_b.dma_queue("qSyncIO3");
   }
 
-  Program generate() {
+  void generate() {
     const Shard shard = shard_for(m_p, m_core);
     for (int64_t b = shard.batch_begin; b < shard.batch_end; ++b)
       run_batch(b, 0, m_groups, false);
@@ -122,7 +126,6 @@ class AttentionCteGenerator {
     if (shard.split_batch >= 0 && shard.group_begin < shard.group_end) {
       run_batch(shard.split_batch, shard.group_begin, shard.group_end, true);
     }
-    return m_b.finish();
   }
 
  private:
@@ -809,7 +812,7 @@ class AttentionCteGenerator {
 
   const AttentionCteParams& m_p;
   const Derived m_dv;
-  ProgramBuilder m_b;
+  ProgramBuilder& m_b;
   int32_t m_core;
   int64_t m_groups = 0, m_groups_per_load = 0;
   std::map<std::string, int32_t> m_tensor;
@@ -944,9 +947,28 @@ void check_attention_cte_params(const AttentionCteParams& p) {
 std::vector<Program> build_attention_cte(const AttentionCteParams& p, const MemoryLimits& limits) {
   check_attention_cte_params(p);
   std::vector<Program> programs;
-  for (int32_t core = 0; core < p.lnc; ++core)
-    programs.push_back(AttentionCteGenerator(p, limits, core).generate());
+  for (int32_t core = 0; core < p.lnc; ++core) {
+    ProgramBuilder b("attention_cte", limits, static_cast<uint32_t>(core));
+    std::map<std::string, int32_t> tensors;
+    for (const KernelTensor& t : attention_cte_inputs(p))
+      tensors[t.name] = b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kInput);
+    for (const KernelTensor& t : attention_cte_outputs(p))
+      tensors[t.name] = b.hbm_tensor(t.name, t.dtype, t.shape, TensorKind::kOutput);
+    AttentionCteGenerator(b, p, core, tensors).generate();
+    programs.push_back(b.finish());
+  }
   return programs;
+}
+
+void attention_cte_subkernel(ProgramBuilder& b, const AttentionCteParams& p, int32_t core,
+                             const std::map<std::string, int32_t>& tensors) {
+  check_attention_cte_params(p);
+  if (core < 0 || core >= p.lnc)
+    throw KernelParamError("attention_cte: lnc: core " + std::to_string(core) + " of an LNC" +
+                           std::to_string(p.lnc) + " launch");
+  const ProgramBuilder::Mark mark = b.mark();
+  AttentionCteGenerator(b, p, core, tensors).generate();
+  b.release(mark);
 }
 
 }  // namespace tn::kernels

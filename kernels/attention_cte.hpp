@@ -4,6 +4,7 @@
 // static compute skipping, the three-stage software pipeline across Q groups, and LNC2 sharding.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -76,6 +77,14 @@ void check_attention_cte_params(const AttentionCteParams& p);
 
 // One Program per physical core (lnc of them), over the HBM tensors of attention_cte_inputs/outputs.
 std::vector<isa::Program> build_attention_cte(const AttentionCteParams& p, const isa::MemoryLimits& limits);
+
+class ProgramBuilder;
+
+// The kernel as a sub-kernel on a caller's builder (ring_attention_spmd_fwd calls it per ring step): its
+// inputs and outputs bound by API name (attention_cte_inputs / _outputs, those dtypes and shapes), core
+// `core`'s share of an LNC2 launch, its SBUF and PSUM released when it returns. Any number of calls.
+void attention_cte_subkernel(ProgramBuilder& b, const AttentionCteParams& p, int32_t core,
+                             const std::map<std::string, int32_t>& tensors);
 
 // Shapes of the HBM tensors per the API doc's layouts (kernels.md §1.1).
 std::vector<int64_t> attention_cte_q_shape(const AttentionCteParams& p);
