@@ -25,22 +25,35 @@ std::map<std::string, ref::HostTensor> run_functional(const std::vector<isa::Pro
                                                       const std::vector<HarnessTensor>& outputs,
                                                       const isa::MemoryLimits& limits,
                                                       uint64_t schedule_seed) {
-  sim::Hbm hbm;
+  return run_functional_ranks(programs, {inputs}, input_decls, outputs, limits, schedule_seed)[0];
+}
+
+std::vector<std::map<std::string, ref::HostTensor>> run_functional_ranks(
+    const std::vector<isa::Program>& programs,
+    const std::vector<std::map<std::string, ref::HostTensor>>& rank_inputs,
+    const std::vector<HarnessTensor>& input_decls, const std::vector<HarnessTensor>& outputs,
+    const isa::MemoryLimits& limits, uint64_t schedule_seed) {
   std::vector<const isa::Program*> ptrs;
   for (const auto& p : programs) {
     isa::validate_or_throw(p, limits);
     ptrs.push_back(&p);
   }
-  for (const auto& t : input_decls) {
-    hbm.declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
-    hbm.fill_exact(t.name, inputs.at(t.name).data);
+  std::vector<sim::Hbm> hbm(rank_inputs.size());
+  std::vector<sim::Hbm*> hbm_ptrs;
+  for (size_t r = 0; r < rank_inputs.size(); ++r) {
+    for (const auto& t : input_decls) {
+      hbm[r].declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
+      hbm[r].fill_exact(t.name, rank_inputs[r].at(t.name).data);
+    }
+    hbm_ptrs.push_back(&hbm[r]);
   }
   sim::FunctionalOptions options;
   options.schedule_seed = schedule_seed;
-  sim::run_functional(ptrs, hbm, limits, options);
-  std::map<std::string, ref::HostTensor> out;
-  for (const auto& t : outputs) {
-    out[t.name] = ref::HostTensor{t.shape, hbm.read_exact(t.name)};
+  sim::run_functional_ranks(ptrs, hbm_ptrs, limits, options);
+  std::vector<std::map<std::string, ref::HostTensor>> out(rank_inputs.size());
+  for (size_t r = 0; r < rank_inputs.size(); ++r) {
+    for (const auto& t : outputs)
+      out[r][t.name] = ref::HostTensor{t.shape, hbm[r].read_exact(t.name)};
   }
   return out;
 }

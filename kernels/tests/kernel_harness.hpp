@@ -29,4 +29,11 @@ std::map<std::string, ref::HostTensor> run_functional(const std::vector<isa::Pro
                                                       const isa::MemoryLimits& limits,
                                                       uint64_t schedule_seed = 0);
 
+// Every rank r runs `programs` (SPMD) on its own HBM holding rank_inputs[r]; returns each rank's outputs.
+std::vector<std::map<std::string, ref::HostTensor>> run_functional_ranks(
+    const std::vector<isa::Program>& programs,
+    const std::vector<std::map<std::string, ref::HostTensor>>& rank_inputs,
+    const std::vector<HarnessTensor>& input_decls, const std::vector<HarnessTensor>& outputs,
+    const isa::MemoryLimits& limits, uint64_t schedule_seed = 0);
+
 }  // namespace tn::kernels::test
