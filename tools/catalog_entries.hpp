@@ -21,5 +21,6 @@ ConfigError kernel_param_error(const JsonObject& p, const std::string& what, con
 
 KernelSetup setup_attention_segmented_cte(const JsonObject& params, const isa::MemoryLimits& limits);
 KernelSetup setup_collective_benchmark(const JsonObject& params, const isa::MemoryLimits& limits);
+KernelSetup setup_kv_parallel_prefill(const JsonObject& params, const isa::MemoryLimits& limits);
 
 }  // namespace tn::cli

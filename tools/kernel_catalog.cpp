@@ -429,7 +429,7 @@ KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const
 
 std::vector<std::string> kernel_names() {
   return {"attention_cte", "attention_segmented_cte", "matmul", "floor_nisa_kernel", "ceil_nisa_kernel",
-          "collective"};
+          "collective", "kv_parallel_segmented_prefill"};
 }
 
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
@@ -444,6 +444,8 @@ KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
     return setup_rounding(kernel, params, limits);
   if (kernel == "collective")
     return setup_collective_benchmark(params, limits);
+  if (kernel == "kv_parallel_segmented_prefill")
+    return setup_kv_parallel_prefill(params, limits);
   std::string names;
   for (const auto& n : kernel_names())
     names += (names.empty() ? "" : ", ") + n;
