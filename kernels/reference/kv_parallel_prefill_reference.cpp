@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/reference/attention_block.hpp"
+
 namespace tn::ref {
 
 namespace {
@@ -43,40 +45,40 @@ std::vector<HostTensor> kv_parallel_prefill_reference(const KvParallelPrefillRef
       std::copy_n(in.v_cache->data.begin() + src, D, V.begin() + dst);
     }
   }
+  // K^T (d, T) and V (T, d), as the shared attention core sweeps them.
+  const int64_t T = R * L;
+  std::vector<double> k_t(size_t(D * T));
+  for (int64_t g = 0; g < T; ++g) {
+    for (int64_t e = 0; e < D; ++e)
+      k_t[size_t(e * T + g)] = K[size_t(g * D + e)];
+  }
+  const detail::KeysValuesView kv{k_t.data(), V.data(), D, T};
   std::vector<HostTensor> out;
-  std::vector<double> s(size_t(R * L));
-  for (int64_t r = 0; r < R; ++r) {
-    HostTensor o =
-        HostTensor::zeros(p.tp_out ? std::vector<int64_t>{p.lnc, D, S} : std::vector<int64_t>{p.lnc, S, D});
+  for (int64_t r = 0; r < R; ++r)
+    out.push_back(
+        HostTensor::zeros(p.tp_out ? std::vector<int64_t>{p.lnc, D, S} : std::vector<int64_t>{p.lnc, S, D}));
+  // Blocks of query rows of every rank's heads: block b = (rank, head, first row).
+  const int64_t blocks_per_head = (S + detail::kQueryBlock - 1) / detail::kQueryBlock;
+  detail::parallel_for(R * p.lnc * blocks_per_head, D, T, [&](int64_t item, detail::BlockScratch& s) {
+    const int64_t r = item / (p.lnc * blocks_per_head), c = item / blocks_per_head % p.lnc;
+    const int64_t i0 = item % blocks_per_head * detail::kQueryBlock,
+                  n = std::min(detail::kQueryBlock, S - i0);
     const HostTensor& q = *ranks[size_t(r)].q;
-    for (int64_t c = 0; c < p.lnc; ++c) {
-      for (int64_t i = 0; i < S; ++i) {
-        const double* qi = q.data.data() + (c * S + i) * D;
-        const int64_t visible = std::min(p.global_q_offset + i + 1, R * L);
-        double m = -INFINITY;
-        for (int64_t g = 0; g < visible; ++g) {
-          double dot = 0;
-          for (int64_t k = 0; k < D; ++k)
-            dot += qi[k] * K[size_t(g * D + k)];
-          s[size_t(g)] = p.scale * dot;
-          m = std::max(m, s[size_t(g)]);
-        }
-        double denom = 0;
-        std::vector<double> acc(size_t(D), 0.0);
-        for (int64_t g = 0; g < visible; ++g) {
-          const double w = std::exp(s[size_t(g)] - m);
-          denom += w;
-          for (int64_t k = 0; k < D; ++k)
-            acc[size_t(k)] += w * V[size_t(g * D + k)];
-        }
-        for (int64_t k = 0; k < D; ++k) {
-          const size_t at = size_t(p.tp_out ? (c * D + k) * S + i : (c * S + i) * D + k);
-          o.data[at] = acc[size_t(k)] / denom;
-        }
+    detail::KeyRange range[detail::kQueryBlock];
+    for (int64_t k = 0; k < n; ++k) {
+      std::copy_n(q.data.begin() + (c * S + i0 + k) * D, D, s.q.begin() + k * D);
+      range[k] = {0, std::min(p.global_q_offset + i0 + k + 1, T)};  // keys at or before the query
+    }
+    double row_max[detail::kQueryBlock], row_sum[detail::kQueryBlock];
+    detail::attend_block(kv, n, range, p.scale, nullptr, s, row_max, row_sum);
+    HostTensor& o = out[size_t(r)];
+    for (int64_t k = 0; k < n; ++k) {
+      for (int64_t e = 0; e < D; ++e) {
+        const int64_t i = i0 + k;
+        o.data[size_t(p.tp_out ? (c * D + e) * S + i : (c * S + i) * D + e)] = s.acc[size_t(k * D + e)];
       }
     }
-    out.push_back(std::move(o));
-  }
+  });
   return out;
 }
 
