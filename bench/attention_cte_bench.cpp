@@ -5,8 +5,6 @@
 //   attention_cte_bench [SEQLEN...]             the causal bf16 sweep (default 2048 8192 32768) and matmul
 //   attention_cte_bench --cases CASES.json [--all]  attention_cte_cases.json rows too large for numerics in
 //   CI
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,24 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_runner.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
 json run(const fs::path& dir, const std::string& name, const json& config) {
-  const fs::path cfg = dir / (name + ".json");
-  std::ofstream(cfg) << config.dump(2);
-  const fs::path out = dir / name;
-  const std::string cmd =
-      std::string(TRNSIM_EXE) + " run " + cfg.string() + " --out " + out.string() + " >/dev/null";
-  const int status = std::system(cmd.c_str());
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::cerr << "bench: " << cmd << " failed\n";
-    std::exit(1);
-  }
-  std::ifstream in(out / "summary.json");
-  return json::parse(in);
+  return tn::bench::run_trnsim(dir, name, config);
 }
 
 // One table row of a run's summary, `width` characters for the case name.
