@@ -136,6 +136,14 @@ RunOutcome run_one(const RunRequest& request) {
     isa::validate_or_throw(p, limits);
     for (const std::string& issue : isa::replica_group_issues(p, launch.ranks))
       throw ConfigError(config.file + ": " + k.kernel + ": " + issue);
+    // A CC-core stream is a CC-core: the system has so many per NeuronCore (collectives.md §1: 2 on trn2).
+    const auto cc = std::count_if(p.streams.begin(), p.streams.end(),
+                                  [](const isa::Stream& st) { return st.engine == isa::Engine::kCc; });
+    if (launch.system && cc > launch.system->cc_cores_per_neuron_core) {
+      throw ConfigError(config.file + ": " + k.kernel + ": core " + std::to_string(p.core_id) + " uses " +
+                        std::to_string(cc) + " CC-cores; " + launch.system->name + " has " +
+                        std::to_string(launch.system->cc_cores_per_neuron_core) + " per NeuronCore");
+    }
   }
   s["program_hash"] = isa::hash_hex(isa::programs_hash(k.programs));
   size_t num_instructions = 0;

@@ -234,7 +234,7 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
         return index;
       }
     }
-    t.start_ps = now_ps();
+    t.start_ps = s.met_start_ps;
     t.end_ps = s.met_end_ps;
     t.collective = s.collective;
     occupies_engine = true;
@@ -305,6 +305,7 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
       Core& c = instance(a.rank, a.core);
       Stream& s = *c.streams[a.stream];
       const isa::Stream& st = c.program.streams[a.stream];
+      s.met_start_ps = now;
       s.met_end_ps = now + timing::cost(st.instructions[a.index].op, st.engine, m_hw).duration_ps;
       s.collective = nullptr;
       s.met = true;
@@ -349,27 +350,45 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
       : std::holds_alternative<isa::AllToAll>(op) ? timing::CollectiveKind::kAllToAll
                                                   : timing::CollectiveKind::kPermute;
   const uint64_t src_bytes = uint64_t(isa::operands_of(op)[1].ap->bytes());  // (dst, src, ...)
-  const timing::CollectiveTiming t = m_collectives->run(kind, src_bytes, ranks, now);
+  // Its rounds run as the scheduler reaches their times, so compute DMAs issued meanwhile share the engines.
+  const uint64_t id = m_runs.size();
+  m_runs.push_back({m_collectives->start(kind, src_bytes, std::move(ranks), now), m, kind, now});
+  post(Due{m_runs.back().run->next_ps(), Kind::kCollective, 0, 0, id, 0});
+}
+
+void TimedSystem::advance_collective(uint64_t id, uint64_t now) {
+  ActiveCollective& c = m_runs[id];
+  c.run->advance(now);
+  if (!c.run->done()) {
+    post(Due{c.run->next_ps(), Kind::kCollective, 0, 0, id, 0});
+    return;
+  }
+  const timing::CollectiveTiming& t = c.run->timing();
+  const sim::Rendezvous::Meeting& m = c.meeting;
   CollectiveRecord rec;
-  rec.kind = std::string(isa::mnemonic(op));
+  rec.kind = std::string(isa::mnemonic(m.arrivals.front().op()));
   rec.algorithm = std::string(timing::algorithm_name(t.algorithm));
   rec.group = m.group;
   rec.row = m.row;
   rec.message_bytes = t.message_bytes;
-  rec.start_ps = now;
+  rec.start_ps = t.start_ps;
   rec.end_ps = t.end();
   rec.steps = t.steps;
   rec.algbw_bytes_per_ns = t.algbw_bytes_per_ns();
-  rec.busbw_bytes_per_ns = t.busbw_bytes_per_ns(kind, m.row.size());
+  rec.busbw_bytes_per_ns = t.busbw_bytes_per_ns(c.kind, m.row.size());
   const CollectiveRecord& kept = m_recorder.on_collective(std::move(rec));
+  // Every member's instruction ends with its part (its last arrival), and no earlier than now: a member
+  // learns that the collective is over when the scheduler gets here.
   for (const sim::Rendezvous::Arrival& a : m.arrivals) {
     Stream& s = *instance(a.rank, a.core).streams[a.stream];
     const size_t pos = size_t(std::find(m.row.begin(), m.row.end(), int32_t(a.rank)) - m.row.begin());
-    s.met_end_ps = t.end_ps[pos];
+    s.met_start_ps = t.start_ps;
+    s.met_end_ps = std::max(t.end_ps[pos], now);
     s.collective = &kept;
     s.met = true;
     s.wake.notify(sc_core::SC_ZERO_TIME);
   }
+  c.run.reset();
 }
 
 void TimedSystem::grant(uint32_t core, uint32_t stream) {
@@ -421,6 +440,8 @@ void TimedSystem::step() {
       m_due.pop();
       if (d.kind == Kind::kRetire) {
         retire(d, now);
+      } else if (d.kind == Kind::kCollective) {
+        advance_collective(d.seq, now);
       } else {
         m_cores[d.core]->streams[d.stream]->wake.notify(sc_core::SC_ZERO_TIME);
       }

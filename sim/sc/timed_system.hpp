@@ -67,8 +67,9 @@ class TimedSystem : public sc_core::sc_module {
     bool blocked = false;      // waiting for semaphore conditions; the scheduler re-checks it
     uint32_t control_run = 0;  // zero-time sequencer instructions run since the thread last yielded
     bool granted = false;      // the scheduler found the conditions true (and took any consume) for `at`
-    bool met = false;          // the collective or barrier at `at` is complete; it ends at met_end_ps
-    uint64_t met_end_ps = 0;
+    bool met =
+        false;  // the collective or barrier at `at` is complete: it ran from met_start_ps to met_end_ps
+    uint64_t met_start_ps = 0, met_end_ps = 0;
     const CollectiveRecord* collective = nullptr;
     timing::DmaTiming grant;
     sc_core::sc_event wake;
@@ -87,7 +88,8 @@ class TimedSystem : public sc_core::sc_module {
     std::vector<std::unique_ptr<Stream>> streams;
   };
   // Work the scheduler must do at a time: retire an instruction, or wake a stream whose engine is free.
-  enum class Kind : uint8_t { kRetire, kWake };
+  // kCollective: the collective run `seq` of m_runs has rounds due.
+  enum class Kind : uint8_t { kRetire, kCollective, kWake };
   // `seq` orders retirements of one stream in execution order (an instruction in a loop has one index
   // but many executions).
   struct Due {
@@ -122,6 +124,14 @@ class TimedSystem : public sc_core::sc_module {
   // Completes a meeting at `now`: moves a collective's data and times it, then wakes every member.
   void complete(const sim::Rendezvous::Meeting& m, uint64_t now);
   Core& instance(uint32_t rank, uint32_t core) { return *m_cores[rank * m_cores_per_rank + core]; }
+  // A collective in flight: its run, and the meeting whose members it wakes when it ends.
+  struct ActiveCollective {
+    std::unique_ptr<timing::CollectiveRun> run;
+    sim::Rendezvous::Meeting meeting;
+    timing::CollectiveKind kind;
+    uint64_t start_ps;
+  };
+  void advance_collective(uint64_t id, uint64_t now);
   void fail(std::exception_ptr e);
   std::string core_prefix(uint32_t core) const;
 
@@ -141,6 +151,7 @@ class TimedSystem : public sc_core::sc_module {
   sim::Rendezvous m_meetings;
   std::unique_ptr<timing::Fabric> m_fabric;
   std::unique_ptr<timing::CollectiveModel> m_collectives;
+  std::vector<ActiveCollective> m_runs;  // by id (finished ones keep an empty slot)
   std::vector<uint8_t> m_core_touched;
   sc_core::sc_event m_step_event;
   std::exception_ptr m_error;

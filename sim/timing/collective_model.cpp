@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <stdexcept>
 
 namespace tn::timing {
 
@@ -159,9 +160,8 @@ std::vector<std::vector<CollectiveModel::Transfer>> CollectiveModel::steps_of(Co
   return steps;
 }
 
-uint64_t CollectiveModel::transfer(const CollectiveRank& a, const CollectiveRank& b, uint64_t bytes,
-                                   uint64_t ready_ps, uint64_t& link_bytes) {
-  const std::vector<uint32_t> route = m_fabric.route(a.chip, b.chip);
+uint64_t CollectiveModel::round(const CollectiveRank& a, const CollectiveRank& b,
+                                const std::vector<uint32_t>& route, uint64_t bytes, uint64_t ready_ps) {
   uint64_t end = ready_ps;
   const uint64_t packet = uint64_t(m_system.cc_packet_bytes);
   const size_t cores = a.dma.size();
@@ -180,35 +180,121 @@ uint64_t CollectiveModel::transfer(const CollectiveRank& a, const CollectiveRank
     if (m_observer)
       m_observer(l, iv, bytes);
   }
-  link_bytes += bytes * route.size();
-  // A rank's copy of its own chunk is a plain DMA; a transfer to another rank pays a hop per link (one
-  // on the same chip: the semaphore exchange between the ranks' CC-cores).
-  if (&a == &b)
-    return end;
-  return end + m_hop_ps * std::max<uint64_t>(1, route.size());
+  return end;
 }
 
-CollectiveTiming CollectiveModel::run(CollectiveKind kind, uint64_t src_bytes,
-                                      const std::vector<CollectiveRank>& members, uint64_t now_ps) {
+std::unique_ptr<CollectiveRun> CollectiveModel::start(CollectiveKind kind, uint64_t src_bytes,
+                                                      std::vector<CollectiveRank> members, uint64_t now_ps) {
   const uint32_t g = uint32_t(members.size());
   CollectiveTiming t;
   t.message_bytes = kind == CollectiveKind::kAllGather ? src_bytes * g : src_bytes;
   t.algorithm = choose(kind, t.message_bytes, g);
   t.start_ps = now_ps;
-  std::vector<uint64_t> ready(g, now_ps + m_trigger_ps);
-  const auto steps = steps_of(kind, t.algorithm, src_bytes, g);
-  for (const auto& step : steps) {
-    std::vector<uint64_t> next = ready;
-    for (const Transfer& x : step) {
-      const uint64_t arrived = transfer(members[x.from], members[x.to], x.bytes, ready[x.from], t.link_bytes);
-      next[x.from] = std::max(next[x.from], arrived);
-      next[x.to] = std::max(next[x.to], arrived);
-    }
-    ready = std::move(next);
-  }
+  auto steps = steps_of(kind, t.algorithm, src_bytes, g);
   t.steps = uint32_t(steps.size());
-  t.end_ps = ready;
-  return t;
+  return std::unique_ptr<CollectiveRun>(new CollectiveRun(*this, t, std::move(members), std::move(steps)));
+}
+
+CollectiveTiming CollectiveModel::run(CollectiveKind kind, uint64_t src_bytes,
+                                      const std::vector<CollectiveRank>& members, uint64_t now_ps) {
+  const auto r = start(kind, src_bytes, members, now_ps);
+  while (!r->done()) {
+    if (r->next_ps() == UINT64_MAX)
+      throw std::logic_error("CollectiveRun: flows left that can never start");
+    r->advance(r->next_ps());
+  }
+  return r->timing();
+}
+
+CollectiveRun::CollectiveRun(CollectiveModel& model, CollectiveTiming timing,
+                             std::vector<CollectiveRank> members,
+                             std::vector<std::vector<CollectiveModel::Transfer>> steps)
+    : m_model(model), m_timing(std::move(timing)), m_members(std::move(members)) {
+  const size_t g = m_members.size(), n_steps = steps.size();
+  // A round moves one packet per DMA engine of the sender's cores.
+  m_round_bytes = uint64_t(model.m_system.cc_packet_bytes) * uint64_t(m_members[0].dma[0]->num_engines()) *
+                  uint64_t(m_members[0].dma.size());
+  m_open.assign(n_steps, std::vector<uint32_t>(g, 0));
+  m_arrived.assign(n_steps, std::vector<uint64_t>(g, 0));
+  for (uint32_t s = 0; s < n_steps; ++s) {
+    for (const CollectiveModel::Transfer& x : steps[s]) {
+      Flow f;
+      f.step = s;
+      f.from = x.from;
+      f.to = x.to;
+      f.left = x.bytes;
+      f.route = model.m_fabric.route(m_members[x.from].chip, m_members[x.to].chip);
+      m_flows.push_back(std::move(f));
+      ++m_open[s][x.from];
+      if (x.to != x.from)
+        ++m_open[s][x.to];
+    }
+  }
+  m_remaining = m_flows.size();
+  m_timing.end_ps.assign(g, m_timing.start_ps);
+  m_step_of.assign(g, 0);
+  const uint64_t first = m_timing.start_ps + model.m_trigger_ps;
+  for (uint32_t m = 0; m < g; ++m)
+    begin_step(m, 0, first);
+}
+
+void CollectiveRun::begin_step(uint32_t member, uint32_t step, uint64_t at_ps) {
+  // A member whose step involves nothing of it goes straight on; past the last step it is done.
+  while (step < m_open.size() && m_open[step][member] == 0) {
+    at_ps = std::max(at_ps, m_arrived[step][member]);
+    ++step;
+  }
+  m_step_of[member] = step;
+  if (step >= m_open.size()) {
+    m_timing.end_ps[member] = at_ps;
+    return;
+  }
+  for (Flow& f : m_flows) {
+    if (f.step == step && f.from == member)
+      f.ready_ps = at_ps;  // its sends of this step may start
+  }
+  m_arrived[step][member] = std::max(m_arrived[step][member], at_ps);
+}
+
+uint64_t CollectiveRun::next_ps() const {
+  uint64_t next = UINT64_MAX;
+  for (const Flow& f : m_flows) {
+    if (!f.done)
+      next = std::min(next, f.ready_ps);
+  }
+  return next;
+}
+
+void CollectiveRun::advance(uint64_t now_ps) {
+  for (bool any = true; any;) {
+    any = false;
+    for (Flow& f : m_flows) {
+      if (f.done || f.ready_ps > now_ps)
+        continue;
+      any = true;
+      const uint64_t bytes = std::min(f.left, m_round_bytes);
+      const uint64_t end = m_model.round(m_members[f.from], m_members[f.to], f.route, bytes, f.ready_ps);
+      f.left -= bytes;
+      m_timing.link_bytes += bytes * f.route.size();
+      if (f.left > 0) {
+        f.ready_ps = end;
+        continue;
+      }
+      f.done = true;
+      --m_remaining;
+      // A rank's copy of its own chunk is a plain DMA; a transfer to another rank pays a hop per link (one on
+      // the same chip: the semaphore exchange between the ranks' CC-cores).
+      const uint64_t arrival =
+          f.from == f.to ? end : end + m_model.m_hop_ps * std::max<uint64_t>(1, f.route.size());
+      for (uint32_t m : {f.from, f.to}) {
+        m_arrived[f.step][m] = std::max(m_arrived[f.step][m], arrival);
+        if (--m_open[f.step][m] == 0 && m_step_of[m] == f.step)
+          begin_step(m, f.step + 1, m_arrived[f.step][m]);
+        if (f.from == f.to)
+          break;
+      }
+    }
+  }
 }
 
 }  // namespace tn::timing

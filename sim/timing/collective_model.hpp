@@ -2,12 +2,14 @@
 //
 // A collective starts when its last member arrives: a CC-core of every member then starts its DMA rings
 // (cc.trigger_latency_ns) and runs the algorithm's steps. Each step is a set of transfers; a transfer from
-// rank a to rank b moves its bytes in packets over a's DMA engines (shared with compute DMAs), reads a's
-// HBM stacks, crosses the links of the route between their chips (contended bandwidth servers) and writes
-// b's stacks, all from the moment a's previous step finished; it arrives after the slowest of those plus
-// cc.hop_latency_ns per link crossed (one hop's worth between ranks on one chip, none for a rank's copy of
-// its own chunk). A rank's next step waits for every
-// transfer of its current step that it sends or receives. Pure C++: `now` in, times out.
+// rank a to rank b moves its bytes in rounds of one packet (cc.packet_bytes) per DMA engine of a's cores:
+// each round reserves a's DMA engines (shared with compute DMAs), a's HBM stacks (read), the links of the
+// route between their chips and b's stacks (write), all from the moment the previous round ended, so a
+// compute DMA issued meanwhile takes its turn on the engines, stacks and links between rounds (the hardware
+// arbitrates its DMA rings at packet boundaries). A transfer arrives cc.hop_latency_ns per link crossed after
+// its last round (one hop's worth between ranks on one chip, none for a rank's copy of its own chunk). A
+// rank's next step waits for every transfer of its current step that it sends or receives. Pure C++: a
+// CollectiveRun advances when the caller says `now` has come, and tells when it next needs to.
 //
 // Algorithms, as Neuron picks them by each rank's output size (collectives.md §1: Mesh below
 // algorithms.mesh_max_bytes, RDH up to algorithms.rdh_max_bytes, KangaRing above, Ring as the fallback),
@@ -23,6 +25,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -62,6 +65,8 @@ struct CollectiveTiming {
   double busbw_bytes_per_ns(CollectiveKind kind, size_t group) const;
 };
 
+class CollectiveRun;
+
 class CollectiveModel {
  public:
   CollectiveModel(const SystemConfig& system, Fabric& fabric, std::optional<CollectiveAlgorithm> forced = {});
@@ -69,8 +74,11 @@ class CollectiveModel {
   // The algorithm for a collective of `kind` over `group` ranks whose output per rank is `message_bytes`.
   CollectiveAlgorithm choose(CollectiveKind kind, uint64_t message_bytes, size_t group) const;
 
-  // Times one collective whose members (in row order) each contribute `src_bytes`, the last arriving at
-  // `now_ps`. Reservations are made in a fixed order, so calls must come in a deterministic order.
+  // Starts one collective whose members (in row order) each contribute `src_bytes`, the last arriving at
+  // `now_ps`. The members' DMA models and stacks and the fabric must outlive the run.
+  std::unique_ptr<CollectiveRun> start(CollectiveKind kind, uint64_t src_bytes,
+                                       std::vector<CollectiveRank> members, uint64_t now_ps);
+  // Starts one and advances it to its end with nothing else competing (closed-form tests, benchmarks).
   CollectiveTiming run(CollectiveKind kind, uint64_t src_bytes, const std::vector<CollectiveRank>& members,
                        uint64_t now_ps);
 
@@ -79,21 +87,58 @@ class CollectiveModel {
   void set_link_observer(LinkObserver observer) { m_observer = std::move(observer); }
 
  private:
+  friend class CollectiveRun;
   struct Transfer {
     uint32_t from, to;
     uint64_t bytes;
   };
   std::vector<std::vector<Transfer>> steps_of(CollectiveKind kind, CollectiveAlgorithm a, uint64_t src_bytes,
                                               uint32_t g) const;
-  // One transfer from `ready_ps`; returns its arrival time and adds to `link_bytes`.
-  uint64_t transfer(const CollectiveRank& a, const CollectiveRank& b, uint64_t bytes, uint64_t ready_ps,
-                    uint64_t& link_bytes);
+  // One round of `bytes` from `ready_ps` over a's engines and stacks, `route` and b's stacks; returns its
+  // end.
+  uint64_t round(const CollectiveRank& a, const CollectiveRank& b, const std::vector<uint32_t>& route,
+                 uint64_t bytes, uint64_t ready_ps);
 
   const SystemConfig& m_system;
   Fabric& m_fabric;
   std::optional<CollectiveAlgorithm> m_forced;
   uint64_t m_trigger_ps, m_hop_ps;
   LinkObserver m_observer;
+};
+
+// One collective in flight.
+class CollectiveRun {
+ public:
+  // When the run next needs advance(), or UINT64_MAX once done().
+  uint64_t next_ps() const;
+  // Reserves the rounds due at or before `now_ps` (calls must come in time order).
+  void advance(uint64_t now_ps);
+  bool done() const { return m_remaining == 0; }
+  // Complete once done(): end_ps[i] is member i's last arrival.
+  const CollectiveTiming& timing() const { return m_timing; }
+
+ private:
+  friend class CollectiveModel;
+  struct Flow {
+    uint32_t step, from, to;
+    uint64_t left;                   // bytes still to move
+    uint64_t ready_ps = UINT64_MAX;  // when its next round may start (UINT64_MAX: its step has not begun)
+    std::vector<uint32_t> route;
+    bool done = false;
+  };
+  CollectiveRun(CollectiveModel& model, CollectiveTiming timing, std::vector<CollectiveRank> members,
+                std::vector<std::vector<CollectiveModel::Transfer>> steps);
+  void begin_step(uint32_t member, uint32_t step, uint64_t at_ps);
+
+  CollectiveModel& m_model;
+  CollectiveTiming m_timing;
+  std::vector<CollectiveRank> m_members;
+  std::vector<Flow> m_flows;
+  std::vector<std::vector<uint32_t>> m_open;     // [step][member]: its flows of the step not yet arrived
+  std::vector<std::vector<uint64_t>> m_arrived;  // [step][member]: when its last flow of the step arrived
+  std::vector<uint32_t> m_step_of;               // each member's current step
+  uint64_t m_round_bytes;
+  size_t m_remaining;  // flows not done
 };
 
 }  // namespace tn::timing

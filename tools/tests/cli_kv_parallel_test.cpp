@@ -39,8 +39,10 @@ TEST_CASE("cli kvp: four ranks gather Q, exchange partials and pass the referenc
   CHECK(ref::read_npy(out / "inputs/rank3/kvp_offset.npy").data[0] == -512);
   CHECK(ref::read_npy(out / "outputs/rank1/out.npy").shape == std::vector<int64_t>{1, 256, 64});
   // The trace shows both collectives on each rank's CC-core row.
-  const trace::TraceSummary t =
-      trace::summarize_perfetto_trace(trace::read_perfetto_trace_file(out / "trace.pftrace"));
+  const trace::DecodedTrace decoded = trace::read_perfetto_trace_file(out / "trace.pftrace");
+  for (const std::string& problem : trace::check_perfetto_trace(decoded))
+    FAIL_CHECK(problem);
+  const trace::TraceSummary t = trace::summarize_perfetto_trace(decoded);
   const trace::ProcessSummary* p = t.find("rank 3 NC0 (chip 0)");
   REQUIRE(p != nullptr);
   REQUIRE(p->find("cc0") != nullptr);

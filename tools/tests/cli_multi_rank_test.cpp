@@ -49,8 +49,10 @@ TEST_CASE("cli ranks: an all_gather over 4 ranks writes each rank's files and a 
   CHECK(s["numerics"]["outputs"].contains("rank3/dst"));
   CHECK(s["functional_equals_timing"] == true);
   // Only ranks 1 and 2 are traced, each with its CC-core row.
-  const trace::TraceSummary t =
-      trace::summarize_perfetto_trace(trace::read_perfetto_trace_file(out / "trace.pftrace"));
+  const trace::DecodedTrace decoded = trace::read_perfetto_trace_file(out / "trace.pftrace");
+  for (const std::string& problem : trace::check_perfetto_trace(decoded))
+    FAIL_CHECK(problem);
+  const trace::TraceSummary t = trace::summarize_perfetto_trace(decoded);
   INFO(t.to_string());
   CHECK(t.find("rank 0 NC0 (chip 0)") == nullptr);
   REQUIRE(t.find("rank 1 NC0 (chip 0)") != nullptr);

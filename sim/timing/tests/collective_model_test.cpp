@@ -47,9 +47,9 @@ TEST_CASE("collective model: a permute around 4 chips is link-bound") {
   Bench b;
   b.place({0, 8, 16, 24});  // chips 0-3: the x ring of the torus, one link between neighbours
   const CollectiveTiming t = b.run(CollectiveKind::kPermute, 4 * kMiB);
-  // trigger 1300 ns + 4 MiB over a 256 B/ns link (16384 ns) + one hop 1000 ns. The other resources are
-  // faster: 64 packets of 64 KiB over 16 engines at 23 B/ns take 11397.6 ns, and each HBM stack (725 B/ns)
-  // serves one read and one write, 2 x 5785.2 ns.
+  // trigger 1300 ns + 4 MiB over a 256 B/ns link (4 rounds of 1 MiB, 4096 ns each) + one hop 1000 ns. The
+  // other resources are faster: a round's 16 packets of 64 KiB over 16 engines at 23 B/ns take 2849.4 ns,
+  // and each HBM stack (725 B/ns) serves a round's read and write, 2 x 1446.3 ns.
   CHECK(t.algorithm == CollectiveAlgorithm::kRing);
   CHECK(t.steps == 1);
   for (uint64_t e : t.end_ps)
@@ -79,10 +79,11 @@ TEST_CASE("collective model: between ranks of one chip the shared HBM stack is t
   Bench b;
   b.place({0, 1});  // two NeuronCores on one HBM stack, no links
   const CollectiveTiming t = b.run(CollectiveKind::kPermute, 4 * kMiB);
-  // Stack 0 serves both transfers' reads and writes: 4 x 4 MiB / 725 B/ns = 4 x 5785.247 ns. The engines
-  // (11397.6 ns per core) are faster. Then one hop between the ranks' CC-cores.
+  // Each transfer moves 4 rounds of 1 MiB (a 64 KiB packet per engine); stack 0 serves both transfers'
+  // reads and writes, 16 reservations of 1 MiB / 725 B/ns = 1446.312 ns. The engines (2849.4 ns a round)
+  // are faster. Then one hop between the ranks' CC-cores.
   CHECK(t.link_bytes == 0);
-  CHECK(t.end() == 1'300'000 + 4 * 5'785'247 + 1'000'000);
+  CHECK(t.end() == 1'300'000 + 16 * 1'446'312 + 1'000'000);
 }
 
 TEST_CASE("collective model: Neuron's thresholds choose the algorithm; impossible forms fall back to Ring") {
