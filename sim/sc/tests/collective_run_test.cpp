@@ -169,3 +169,47 @@ TEST_CASE("timed collectives: only the traced ranks get trace processes") {
   CHECK(r.cores.size() == 4);  // statistics for every rank
   CHECK(r.cores[3].streams[0].instructions == 1);
 }
+
+TEST_CASE(
+    "timed collectives: a compute DMA issued during a permute takes its turn between the permute's rounds") {
+  // Two ranks on neighbouring chips permute 8 MiB (8 link-bound rounds of 1 MiB, 4096 ns each: 32.8 us).
+  // Queue q0 copies 1 MiB inside each rank after two small copies that follow the permute's source copy,
+  // so it issues ~2.6 us into the permute. The engines are busy 2849 ns of each 4096 ns round, so the copy
+  // fits between rounds: it ends
+  // within a few rounds, not after the permute's 8 (as it would if the permute had booked the engines for
+  // its whole length when it started).
+  TestProgram t;
+  constexpr int64_t n = 2 << 20, m = 256 << 10;  // 8 MiB and 1 MiB of fp32
+  const int32_t src = t.tensor("src", DType::kFloat32, {n}, isa::TensorKind::kInput);
+  const int32_t send = t.tensor("send", DType::kFloat32, {n}, isa::TensorKind::kInternal);
+  const int32_t recv = t.tensor("recv", DType::kFloat32, {n}, isa::TensorKind::kInternal);
+  const int32_t a = t.tensor("a", DType::kFloat32, {m}, isa::TensorKind::kInput);
+  const int32_t b = t.tensor("b", DType::kFloat32, {m}, isa::TensorKind::kOutput);
+  t.p.replica_groups = {{{0, 1}}};
+  const int32_t cc = t.stream("cc0", isa::Engine::kCc);
+  const int32_t q1 = t.stream("q1", isa::Engine::kDma);
+  const int32_t q0 = t.stream("q0", isa::Engine::kDma);
+  const auto rows = [](int32_t tensor, int64_t elems) {
+    return isa::hbm_ap(tensor, DType::kFloat32, 0, {elems / 128, 128}, {{1, elems / 128}});
+  };
+  t.emit(q1, isa::DmaCopy{rows(send, n), rows(src, n)});
+  t.emit(cc, isa::CollectivePermute{flat(recv, n), flat(send, n), 0, 0}, {t.after(q1, 1)});
+  t.emit(q0, isa::DmaCopy{flat(b, 1), flat(a, 1)}, {t.after(q1, 1)});
+  t.emit(q0, isa::DmaCopy{flat(b, 1), flat(a, 1)}, {t.after(q0, 1)});
+  t.emit(q0, isa::DmaCopy{rows(b, m), rows(a, m)}, {t.after(q0, 2)});
+  auto hbm = memories(t.p, 2);
+  RecordingSink sink;
+  const sc::TimedRunResult r =
+      sc::run_timed({&t.p}, launch_of(hbm, 1, timing::PlacementPolicy::kOnePerChip), trn2(), sink, {});
+  REQUIRE(r.collectives.size() == 1);
+  const sc::CollectiveRecord& c = r.collectives[0];
+  CHECK(c.end_ps - c.start_ps > 8 * 4'096'000);  // at least its 8 link-bound rounds
+  uint64_t copy_end_ns = 0;
+  for (const auto* s : sink.slices_on_all("q0")) {
+    if (s->arg_int("bytes") >= 2 * 4 * m)  // the 1 MiB copy (read and written)
+      copy_end_ns = std::max<uint64_t>(copy_end_ns, s->end_ns);
+  }
+  CHECK(copy_end_ns > 0);
+  INFO("copy ends at " << copy_end_ns << " ns, the permute runs " << c.start_ps / 1000 << " to " << c.end_ps / 1000 << " ns");
+  CHECK(copy_end_ns * 1000 < c.start_ps + 3 * 4'096'000);
+}
