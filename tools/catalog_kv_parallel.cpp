@@ -4,8 +4,7 @@
 // reference of §4.1 with the tests' tolerance (rtol 5e-2, atol 1e-2).
 #include <cmath>
 
-#include "kernels/kv_parallel_segmented_prefill.hpp"
-#include "kernels/reference/kv_parallel_prefill_reference.hpp"
+#include "kernels/kv_parallel_prefill_reference_params.hpp"
 #include "tools/catalog_entries.hpp"
 
 namespace tn::cli {
@@ -16,20 +15,6 @@ const std::set<std::string> kKvpKeys = {"group_size", "lnc",        "seqlen",   
                                         "block_size", "seg_size",   "scale",     "global_q_offset",
                                         "tp_out",     "num_blocks", "kvp_offset"};
 constexpr double kKvpRtol = 5e-2, kKvpAtol = 1e-2;  // kernels.md §4.3
-
-ref::KvParallelPrefillRefParams reference_params(const kernels::KvParallelPrefillParams& p) {
-  ref::KvParallelPrefillRefParams r;
-  r.ranks = p.ranks();
-  r.lnc = p.lnc;
-  r.seqlen = p.seqlen;
-  r.d = p.d;
-  r.block_size = p.block_size;
-  r.num_blocks = p.num_blocks;
-  r.global_q_offset = p.global_q_offset;
-  r.scale = p.scale;
-  r.tp_out = p.tp_out;
-  return r;
-}
 
 }  // namespace
 
@@ -119,17 +104,13 @@ KernelSetup setup_kv_parallel_prefill(const JsonObject& p, const isa::MemoryLimi
     return out;
   };
   s.model_flops = [k](const HostTensors&) {
-    return 4.0 * double(k.d) * ref::kv_parallel_prefill_visible_pairs(reference_params(k));
+    return 4.0 * double(k.d) * ref::kv_parallel_prefill_visible_pairs(kernels::reference_params(k));
   };
   s.rtol = kKvpRtol;
   s.atol = kKvpAtol;
   s.rank_reference = [k, split = s.split_inputs](const HostTensors& drawn) {
-    const std::vector<HostTensors> ranks = split(drawn);
-    std::vector<ref::KvParallelPrefillRefRank> in;
-    for (const HostTensors& m : ranks)
-      in.push_back({&m.at("q"), &m.at("k_cache"), &m.at("v_cache"), &m.at("block_tables")});
     std::vector<HostTensors> out;
-    for (ref::HostTensor& t : ref::kv_parallel_prefill_reference(reference_params(k), in))
+    for (ref::HostTensor& t : kernels::kv_parallel_prefill_reference_for(k, split(drawn)))
       out.push_back({{"out", std::move(t)}});
     return out;
   };

@@ -4,9 +4,9 @@
 // shards (zero merge weight), a global Q offset, prior segments inside a rank and tp_out.
 #include <doctest/doctest.h>
 
+#include "kernels/kv_parallel_prefill_reference_params.hpp"
 #include "kernels/kv_parallel_segmented_prefill.hpp"
 #include "kernels/reference/dtype_rounding.hpp"
-#include "kernels/reference/kv_parallel_prefill_reference.hpp"
 #include "kernels/reference/max_all_close.hpp"
 #include "kernels/reference/numpy_random.hpp"
 #include "kernels/tests/kernel_harness.hpp"
@@ -66,20 +66,7 @@ void check_against_reference(const KvParallelPrefillParams& p) {
   for (const KernelTensor& t : kv_parallel_prefill_outputs(p))
     outs.push_back({t.name, t.dtype, t.shape});
   const auto got = test::run_functional_ranks(build_kv_parallel_prefill(p, kTrn2), in, decls, outs, kTrn2);
-  ref::KvParallelPrefillRefParams rp;
-  rp.ranks = R;
-  rp.lnc = p.lnc;
-  rp.seqlen = S;
-  rp.d = D;
-  rp.block_size = p.block_size;
-  rp.num_blocks = p.num_blocks;
-  rp.global_q_offset = p.global_q_offset;
-  rp.scale = p.scale;
-  rp.tp_out = p.tp_out;
-  std::vector<ref::KvParallelPrefillRefRank> ranks;
-  for (const auto& m : in)
-    ranks.push_back({&m.at("q"), &m.at("k_cache"), &m.at("v_cache"), &m.at("block_tables")});
-  const auto want = ref::kv_parallel_prefill_reference(rp, ranks);
+  const auto want = kv_parallel_prefill_reference_for(p, in);
   for (int64_t r = 0; r < R; ++r) {
     CAPTURE(r);
     const auto c =

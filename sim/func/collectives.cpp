@@ -10,27 +10,23 @@ namespace tn::sim {
 
 namespace {
 
-const isa::AccessPattern& src_of(const isa::Operation& op) {
+// The `src` or `dst` field of a collective.
+template <bool kSrc>
+const isa::AccessPattern& operand_of(const isa::Operation& op) {
   return std::visit(
       [](const auto& o) -> const isa::AccessPattern& {
-        if constexpr (requires { o.src; })
-          return o.src;
+        if constexpr (requires {
+                        o.src;
+                        o.dst;
+                      })
+          return kSrc ? o.src : o.dst;
         else
           throw std::logic_error("not a collective");
       },
       op);
 }
-
-const isa::AccessPattern& dst_of(const isa::Operation& op) {
-  return std::visit(
-      [](const auto& o) -> const isa::AccessPattern& {
-        if constexpr (requires { o.dst; })
-          return o.dst;
-        else
-          throw std::logic_error("not a collective");
-      },
-      op);
-}
+const isa::AccessPattern& src_of(const isa::Operation& op) { return operand_of<true>(op); }
+const isa::AccessPattern& dst_of(const isa::Operation& op) { return operand_of<false>(op); }
 
 std::string rank_prefix(uint32_t rank) { return "rank " + std::to_string(rank) + ": "; }
 
