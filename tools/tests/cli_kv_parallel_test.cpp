@@ -70,3 +70,22 @@ TEST_CASE("cli kvp: kvp_offset can be given per rank, and the kernel's rules nam
 
 }  // namespace
 }  // namespace tn::cli::test
+
+namespace tn::cli::test {
+namespace {
+
+TEST_CASE("cli kvp: the same multi-rank config gives byte-identical traces and outputs") {
+  const std::string c = R"({"kernel": "kv_parallel_segmented_prefill", "params": {"group_size": 4, "lnc": 2,
+      "seqlen": 256, "d": 64, "block_size": 32, "seg_size": 128, "num_blocks": 8, "global_q_offset": 128}})";
+  REQUIRE(run_text("kvp_det_a", c).exit_code == 0);
+  REQUIRE(run_text("kvp_det_b", c).exit_code == 0);
+  const fs::path a = scratch_path("kvp_det_a") / "out", b = scratch_path("kvp_det_b") / "out";
+  CHECK(read_text(a / "trace.pftrace") == read_text(b / "trace.pftrace"));
+  for (int rank = 0; rank < 2; ++rank) {
+    const std::string f = "outputs/rank" + std::to_string(rank) + "/out.npy";
+    CHECK(read_text(a / f) == read_text(b / f));
+  }
+}
+
+}  // namespace
+}  // namespace tn::cli::test
