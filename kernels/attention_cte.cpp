@@ -23,7 +23,8 @@ constexpr int64_t kSectionLength = 8192;
 constexpr int64_t kMinSeqlenForLnc2Sharding = 1024;
 constexpr int64_t kMaxBs = 512;
 constexpr int64_t kMaxSeqlen = 131072;
-constexpr int64_t kMaxCpDegree = 32;
+constexpr int64_t kMaxCpDegree = 32;          // the public kernel's assert (kernels.md §1.3)
+constexpr int64_t kMaxCallerCpDegree = 1024;  // a caller's raised limit (AttentionCteParams::max_cp_deg)
 // PSUM banks (kernels.md §1.5): MM1 tiles rotate over banks 0-3, MM2 accumulators over 4-7.
 constexpr int32_t kMm1FirstBank = 0;
 constexpr int32_t kMm2FirstBank = 4;
@@ -46,7 +47,9 @@ struct Derived {
   explicit Derived(const AttentionCteParams& p) {
     strided = p.has_cp() && p.cp_strided_q_slicing;
     cp_deg = p.has_cp() ? p.global_cp_deg : 1;
-    is_causal = p.causal && !(p.has_cp() && !strided);
+    // Contiguous CP has runtime positions, so nothing can be skipped statically. Striped input keeps the
+    // skipping: its cp_offset is 0 or -1, so no query sees a key past its own local index.
+    is_causal = p.causal && !(p.has_cp() && !strided && !p.cp_striped_input);
     dynamic_sel_mask = p.has_cp() || p.sequence_packing || (p.sliding_window > 0 && p.sliding_window <= 128);
     kv = attention_cte_kv_layout(p, /*windowed=*/false);
   }
@@ -54,34 +57,42 @@ struct Derived {
 
 // Which batches and Q groups one core processes (kernels.md §1.8).
 struct Shard {
-  int64_t batch_begin = 0, batch_end = 0;  // whole batches
-  int64_t split_batch = -1;                // the odd remainder batch, Q-sharded, or -1
-  int64_t group_begin = 0, group_end = 0;  // groups of split_batch on this core
+  AttentionCteShare share;
+  bool q_sharded = false;  // the split batch's groups are divided between the cores (else core 0 runs all)
 };
 
 Shard shard_for(const AttentionCteParams& p, int32_t core) {
   Shard s;
+  AttentionCteShare& w = s.share;
   const int64_t groups = ceil_div(p.seqlen_q, kQGroup);
   if (p.lnc == 1) {
-    s.batch_end = p.bs;
+    w.batch_end = p.bs;
     return s;
   }
   const int64_t per_core = p.bs / 2;
-  s.batch_begin = core * per_core;
-  s.batch_end = s.batch_begin + per_core;
-  if (p.bs % 2 == 1 && p.seqlen_q >= kMinSeqlenForLnc2Sharding) {
-    // Causal work is lower-triangular, so core 0 takes more of the (cheaper) early groups; prior keys
-    // are visible to every query, which pulls the split back toward one half.
-    double f = p.causal && p.sliding_window == 0 && (!p.has_cp() || p.cp_strided_q_slicing) ? 0.65 : 0.5;
-    if (p.has_prior() && f == 0.65) {
-      f = (0.65 * p.seqlen_kv + 0.5 * p.seqlen_prior) / static_cast<double>(p.seqlen_kv + p.seqlen_prior);
-    }
-    const int64_t cut = static_cast<int64_t>(groups * f);
-    s.split_batch = p.bs - 1;
-    s.group_begin = core == 0 ? 0 : cut;
-    s.group_end = core == 0 ? cut : groups;
+  w.batch_begin = core * per_core;
+  w.batch_end = w.batch_begin + per_core;
+  if (p.bs % 2 == 0)
+    return s;
+  w.split_batch = p.bs - 1;
+  if (p.seqlen_q < kMinSeqlenForLnc2Sharding) {
+    // Too short to shard: core 0 also runs the whole last batch (AttentionCteGenerator::generate).
+    w.group_begin = 0;
+    w.group_end = core == 0 ? groups : 0;
+    return s;
   }
-  // Otherwise core 0 also runs the whole last batch (AttentionCteGenerator::generate).
+  // Causal work is lower-triangular, so core 0 takes more of the (cheaper) early groups; prior keys
+  // are visible to every query, which pulls the split back toward one half. Striped CP input is not
+  // strided Q slicing, so it keeps 0.5 (kernels.md §7.1 item 6, settled): its caller, the ring, reduces
+  // the remainder batch at 0.5 on each core (§5.2), and each core must compute exactly what it reduces.
+  double f = p.causal && p.sliding_window == 0 && (!p.has_cp() || p.cp_strided_q_slicing) ? 0.65 : 0.5;
+  if (p.has_prior() && f == 0.65) {
+    f = (0.65 * p.seqlen_kv + 0.5 * p.seqlen_prior) / static_cast<double>(p.seqlen_kv + p.seqlen_prior);
+  }
+  const int64_t cut = static_cast<int64_t>(groups * f);
+  s.q_sharded = true;
+  w.group_begin = core == 0 ? 0 : cut;
+  w.group_end = core == 0 ? cut : groups;
   return s;
 }
 
@@ -118,14 +129,11 @@ class AttentionCteGenerator {
 
   void generate() {
     const Shard shard = shard_for(m_p, m_core);
-    for (int64_t b = shard.batch_begin; b < shard.batch_end; ++b)
+    const AttentionCteShare& w = shard.share;
+    for (int64_t b = w.batch_begin; b < w.batch_end; ++b)
       run_batch(b, 0, m_groups, false);
-    if (m_p.lnc == 2 && m_p.bs % 2 == 1 && m_p.seqlen_q < kMinSeqlenForLnc2Sharding && m_core == 0) {
-      run_batch(m_p.bs - 1, 0, m_groups, false);
-    }
-    if (shard.split_batch >= 0 && shard.group_begin < shard.group_end) {
-      run_batch(shard.split_batch, shard.group_begin, shard.group_end, true);
-    }
+    if (w.split_batch >= 0 && w.group_begin < w.group_end)
+      run_batch(w.split_batch, w.group_begin, w.group_end, shard.q_sharded);
   }
 
  private:
@@ -254,7 +262,7 @@ class AttentionCteGenerator {
       }
       if (m_p.has_cp()) {
         Buffer cp = m_b.sbuf("cp_offset_sb", DType::kFloat32, kQGroup, {1});
-        m_b.dma_copy(m_q_queue, cp.ap, hbm_broadcast(tensor("cp_offset"), DType::kInt32, 0));
+        m_b.dma_copy(m_q_queue, cp.ap, hbm_broadcast(tensor("cp_offset"), m_p.cp_offset_dtype, 0));
         m_b.tensor_scalar(m_ubs.ap, m_ubs.ap, AluOp::kAdd, column(cp.ap));
       }
     }
@@ -773,7 +781,7 @@ class AttentionCteGenerator {
     const bool last = last_with_compute(g);
     AccessPattern result = mm2;
     if (m_section == 0) {
-      if (!last)
+      if (!last || m_p.skip_output_normalization)
         m_b.tensor_copy(running_sum, section_sum);
     } else {
       AccessPattern corr = partitions(m_buf.corr[p].ap, 0, nq);
@@ -790,13 +798,19 @@ class AttentionCteGenerator {
       m_b.dma_copy(m_out_queue, out_rows_ap(g), result);
       return;
     }
-    m_b.reciprocal(recip, m_section == 0 ? section_sum : running_sum);
     AccessPattern final_tile = tile(m_buf.mm2_final[p], g);
-    scale_by_query(final_tile, result, recip, g);
+    if (m_p.skip_output_normalization) {
+      // The caller merges partial results: the raw sum goes out with the statistics (kernels.md §1.9).
+      m_b.activation(final_tile, result, ActFunc::kCopy);
+    } else {
+      m_b.reciprocal(recip, m_section == 0 ? section_sum : running_sum);
+      scale_by_query(final_tile, result, recip, g);
+    }
     m_b.dma_copy(m_out_queue, out_rows_ap(g), final_tile);
   }
 
-  // ---- cache_softmax (kernels.md §1.6 (d)): the running -max and 1/sum of this core's groups ----
+  // ---- cache_softmax (kernels.md §1.6 (d)): the running -max and 1/sum (or the raw sum, §1.9) of this
+  // core's groups ----
   void write_softmax_stats(int64_t g_begin, int64_t g_end) {
     if (g_end <= g_begin)
       return;
@@ -805,9 +819,11 @@ class AttentionCteGenerator {
     m_b.dma_copy(m_out_queue,
                  hbm_ap(tensor("out_neg_max"), m_p.softmax_dtype, base, {m_groups, kQGroup}, {{1, n}}),
                  columns(m_running_max.ap, g_begin, n));
-    m_b.dma_copy(m_out_queue,
-                 hbm_ap(tensor("out_sum_recip"), m_p.softmax_dtype, base, {m_groups, kQGroup}, {{1, n}}),
-                 columns(m_recip.ap, g_begin, n));
+    const Buffer& sum = m_p.skip_output_normalization ? m_running_sum : m_recip;
+    m_b.dma_copy(
+        m_out_queue,
+        hbm_ap(tensor(m_p.sum_output_name()), m_p.softmax_dtype, base, {m_groups, kQGroup}, {{1, n}}),
+        columns(sum.ap, g_begin, n));
   }
 
   const AttentionCteParams& m_p;
@@ -842,6 +858,10 @@ std::vector<int64_t> attention_cte_out_shape(const AttentionCteParams& p) {
   return p.tp_out ? std::vector<int64_t>{p.bs, p.d, p.seqlen_q} : std::vector<int64_t>{p.bs, p.seqlen_q, p.d};
 }
 
+AttentionCteShare attention_cte_share(const AttentionCteParams& p, int32_t core) {
+  return shard_for(p, core).share;
+}
+
 AttentionCteKvLayout attention_cte_kv_layout(const AttentionCteParams& p, bool windowed) {
   AttentionCteKvLayout l;
   l.prior_pad = align_up(p.seqlen_prior, kKTile);
@@ -870,7 +890,7 @@ std::vector<KernelTensor> attention_cte_inputs(const AttentionCteParams& p) {
   if (p.sink)
     t.push_back({"sink", DType::kFloat32, {p.bs, 1}});
   if (p.has_cp())
-    t.push_back({"cp_offset", DType::kInt32, {1, 1}});
+    t.push_back({"cp_offset", p.cp_offset_dtype, {1, 1}});
   if (p.sequence_packing) {
     t.push_back({"bound_min", DType::kFloat32, {p.seqlen_q, 1}});
     t.push_back({"bound_max", DType::kFloat32, {p.seqlen_q, 1}});
@@ -883,7 +903,7 @@ std::vector<KernelTensor> attention_cte_outputs(const AttentionCteParams& p) {
   if (p.cache_softmax) {
     const int64_t groups = (p.seqlen_q + 127) / 128;
     t.push_back({"out_neg_max", p.softmax_dtype, {p.bs, 128, groups}});
-    t.push_back({"out_sum_recip", p.softmax_dtype, {p.bs, 128, groups}});
+    t.push_back({p.sum_output_name(), p.softmax_dtype, {p.bs, 128, groups}});
   }
   return t;
 }
@@ -916,13 +936,24 @@ void check_attention_cte_params(const AttentionCteParams& p) {
   }
   if (p.sliding_window > 0 && !p.causal)
     reject("sliding_window", "requires causal masking");
-  if (p.global_cp_deg < 1 || p.global_cp_deg > kMaxCpDegree) {
-    reject("cp_degree", "global_cp_deg must be in 1.." + std::to_string(kMaxCpDegree));
+  if (p.max_cp_deg < kMaxCpDegree || p.max_cp_deg > kMaxCallerCpDegree)
+    throw std::logic_error("attention_cte: max_cp_deg must be in 32..1024");
+  if (p.global_cp_deg < 1 || p.global_cp_deg > p.max_cp_deg) {
+    reject("cp_degree", "global_cp_deg must be in 1.." + std::to_string(p.max_cp_deg));
   }
   if (p.has_cp() && !p.causal)
     reject("cp_degree", "context parallelism requires causal masking");
   if (p.cp_strided_q_slicing && !p.has_cp())
     reject("cp_strided_q_slicing", "needs global_cp_deg > 1");
+  if (p.cp_striped_input && !p.has_cp())
+    reject("cp_striped_input", "needs global_cp_deg > 1");
+  if (p.cp_striped_input && p.cp_strided_q_slicing)
+    reject("cp_striped_input", "excludes cp_strided_q_slicing (striped K/V, not strided Q slicing)");
+  if (p.cp_striped_input && (p.sliding_window > 0 || p.has_prior()))
+    reject("cp_striped_input",
+           "is supported as ring attention uses it: without sliding window or prefix caching");
+  if (p.cp_offset_dtype != DType::kInt32 && p.cp_offset_dtype != DType::kFloat32)
+    reject("cp_offset_dtype", "must be int32 or float32");
   const bool needs_unit_scale = p.sliding_window > 0 || p.has_prior() || p.has_cp() || p.sequence_packing;
   if (needs_unit_scale && p.scale != 1.0) {
     reject("scale",
@@ -931,6 +962,8 @@ void check_attention_cte_params(const AttentionCteParams& p) {
   }
   if (p.cache_softmax && p.seqlen_q % 128 != 0)
     reject("cache_softmax", "requires seqlen_q % 128 == 0");
+  if (p.skip_output_normalization && !p.cache_softmax)
+    reject("skip_output_normalization", "requires cache_softmax (the raw sum is returned with the output)");
   if (p.sequence_packing && p.has_prior())
     reject("n_packed_sequences", "sequence packing excludes prefix caching");
   if (p.sequence_packing && p.has_cp())

@@ -32,13 +32,27 @@ struct AttentionCteParams {
   // Context parallelism: global_cp_deg > 1 with the runtime input cp_offset (1, 1).
   int64_t global_cp_deg = 1;
   bool cp_strided_q_slicing = false;
+  // Striped CP input (kernels.md §1.9, the ring's newer flag): rank r holds global positions i*D + r of Q, K
+  // and V, and the caller passes cp_offset 0 (q rank >= kv rank) or -1, so the mask is the contiguous
+  // formula k <= i + cp_offset while static causal skipping stays on.
+  bool cp_striped_input = false;
+  DType cp_offset_dtype = DType::kInt32;  // the cp_offset tensor: int32 (the tests) or float32 (the ring)
+  // The public kernel asserts global_cp_deg <= 32 (kernels.md §1.3). A caller whose positions stay exact in
+  // fp32 at a larger degree (the ring: contiguous offsets (my - src) * Sq or striped 0 / -1, never scaled by
+  // the degree) raises it.
+  int64_t max_cp_deg = 32;
   bool cache_softmax = false;  // also return out_neg_max and out_sum_recip, (bs, 128, ceil(Sq/128))
+  // With cache_softmax (kernels.md §1.9): `out` is the unnormalised sum_j exp(s_ij - m_i) v_j and the third
+  // result is the raw sum S (out_sum) instead of 1 / S (out_sum_recip), for a caller that merges partials.
+  bool skip_output_normalization = false;
   DType softmax_dtype = DType::kFloat32;
   DType mm_out_dtype = DType::kFloat32;
   bool sequence_packing = false;  // runtime inputs bound_min / bound_max (Sq, 1) fp32
 
   bool has_prior() const { return seqlen_prior > 0; }
   bool has_cp() const { return global_cp_deg > 1; }
+  // The name of the third result: the raw sum or its reciprocal.
+  const char* sum_output_name() const { return skip_output_normalization ? "out_sum" : "out_sum_recip"; }
 };
 
 // The key axis the kernel loads (kernels.md §1.4): the prior rows padded to 512, then the active keys,
@@ -63,7 +77,7 @@ struct KernelTensor {
 
 // The kernel's arguments in the order the NKI tests draw random inputs (kernels.md §2.2: q, k, v, then
 // k_prior, v_prior), followed by the runtime values (prior_used_len, sink, cp_offset, bound_min,
-// bound_max) that are present; and its results (out, then out_neg_max and out_sum_recip).
+// bound_max) that are present; and its results (out, then out_neg_max and out_sum_recip or out_sum).
 std::vector<KernelTensor> attention_cte_inputs(const AttentionCteParams& p);
 std::vector<KernelTensor> attention_cte_outputs(const AttentionCteParams& p);
 
@@ -85,6 +99,17 @@ class ProgramBuilder;
 // `core`'s share of an LNC2 launch, its SBUF and PSUM released when it returns. Any number of calls.
 void attention_cte_subkernel(ProgramBuilder& b, const AttentionCteParams& p, int32_t core,
                              const std::map<std::string, int32_t>& tensors);
+
+// The part of the work core `core` of an LNC launch does (kernels.md §1.8): whole batches
+// [batch_begin, batch_end), and of batch split_batch (or -1) the Q groups [group_begin, group_end). A caller
+// that post-processes the kernel's outputs per core (the ring's reduction) takes the same share, so that
+// each core reads only what it wrote.
+struct AttentionCteShare {
+  int64_t batch_begin = 0, batch_end = 0;
+  int64_t split_batch = -1;
+  int64_t group_begin = 0, group_end = 0;
+};
+AttentionCteShare attention_cte_share(const AttentionCteParams& p, int32_t core);
 
 // Shapes of the HBM tensors per the API doc's layouts (kernels.md §1.1).
 std::vector<int64_t> attention_cte_q_shape(const AttentionCteParams& p);

@@ -22,6 +22,8 @@ inline ref::AttentionCteRefParams reference_params(const AttentionCteParams& p) 
   r.cache_softmax = p.cache_softmax;
   r.global_cp_deg = p.global_cp_deg;
   r.cp_strided_q_slicing = p.cp_strided_q_slicing;
+  r.cp_striped_input = p.cp_striped_input;
+  r.skip_output_normalization = p.skip_output_normalization;
   r.seqlen_prior = p.seqlen_prior;
   // Not reference parameters: the runtime values (prior_used_len, cp_offset, sink, bound_min/bound_max) are
   // inputs (AttentionCteRefInputs); softmax_dtype only casts the statistics (the caller rounds each output to

@@ -66,7 +66,10 @@ const std::set<std::string> kAttentionKeys = {"test",
                                               "cp_degree",
                                               "cp_rank_id",
                                               "cp_strided_q_slicing",
+                                              "cp_striped_input",
                                               "cp_offset",
+                                              "cp_offset_dtype",
+                                              "skip_output_normalization",
                                               "tp_q",
                                               "tp_k",
                                               "tp_out",
@@ -145,6 +148,9 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
   a.seqlen_prior = p.get_int("prior_len", 0);
   a.global_cp_deg = p.get_int("cp_degree", 1);
   a.cp_strided_q_slicing = p.get_bool("cp_strided_q_slicing", false);
+  a.cp_striped_input = p.get_bool("cp_striped_input", false);
+  a.cp_offset_dtype = read_dtype(p, "cp_offset_dtype", DType::kInt32);
+  a.skip_output_normalization = p.get_bool("skip_output_normalization", false);
   if (a.global_cp_deg == 1) {
     // One rank (the cases' cp_degree 1 rows): q positions are 0..Sq-1, strided or not (q_pos = i * 1), and
     // anything else cannot reach the kernel, which has no cp_offset input then. So this is no CP at all.
@@ -188,6 +194,10 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
   if (a.has_cp()) {
     std::optional<int64_t> derived;
     if (p.has("cp_rank_id")) {
+      if (a.cp_striped_input)
+        p.fail("cp_rank_id",
+               "striped input takes cp_offset itself: 0 when this rank's queries come at or "
+               "after the key rank's, -1 before (kernels.md §5.1)");
       const int64_t rank = p.get_int("cp_rank_id", std::nullopt, {0, a.global_cp_deg - 1});
       derived = a.cp_strided_q_slicing ? rank : rank * a.seqlen_q;
     }
@@ -205,6 +215,13 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
     } else {
       p.fail("cp_offset", "missing: context parallelism (cp_degree " + std::to_string(a.global_cp_deg) +
                               ") needs the runtime cp_offset or a cp_rank_id to derive it from");
+    }
+    // A query before every key (cp_offset + first position < 0) has no reference value (0 / 0): refused
+    // unless prior keys or a sink give it something to attend to.
+    if (a.causal && *cp_offset < 0 && !a.sink && a.seqlen_prior == 0) {
+      p.fail("cp_offset", std::to_string(*cp_offset) +
+                              " leaves query 0 without a visible key, where the reference is 0 / 0 (the "
+                              "kernel returns neg_max = FLT_MAX there, a zero weight for a caller's merge)");
     }
   } else {
     if (p.has("cp_rank_id") && p.get_int("cp_rank_id") != 0)
@@ -249,8 +266,11 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
               {"sink", a.sink},
               {"cp_degree", a.global_cp_deg},
               {"cp_strided_q_slicing", a.cp_strided_q_slicing},
+              {"cp_striped_input", a.cp_striped_input},
               {"cp_offset", cp_offset ? nlohmann::json(*cp_offset) : nlohmann::json()},
+              {"cp_offset_dtype", dtype_name(a.cp_offset_dtype)},
               {"cache_softmax", a.cache_softmax},
+              {"skip_output_normalization", a.skip_output_normalization},
               {"softmax_dtype", dtype_name(a.softmax_dtype)},
               {"mm_out_dtype", dtype_name(a.mm_out_dtype)},
               {"n_packed_sequences", n_packed ? nlohmann::json(n_packed) : nlohmann::json()},
@@ -308,6 +328,8 @@ KernelSetup setup_attention_cte(const JsonObject& p, const isa::MemoryLimits& li
       out["out_neg_max"] = std::move(*r.neg_max);  // cast to softmax_dtype by the caller (§2.1 step 8)
     if (r.sum_recip)
       out["out_sum_recip"] = std::move(*r.sum_recip);
+    if (r.sum)
+      out["out_sum"] = std::move(*r.sum);
     return out;
   };
   return s;
@@ -428,8 +450,8 @@ KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const
 }
 
 std::vector<std::string> kernel_names() {
-  return {"attention_cte", "attention_segmented_cte", "matmul", "floor_nisa_kernel", "ceil_nisa_kernel",
-          "collective", "kv_parallel_segmented_prefill"};
+  return {"attention_cte", "attention_segmented_cte",      "matmul", "floor_nisa_kernel", "ceil_nisa_kernel",
+          "collective",    "kv_parallel_segmented_prefill"};
 }
 
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,

@@ -82,6 +82,10 @@ Problem validate(const AttentionCteRefParams& p, const AttentionCteRefInputs& in
     check.column(in.bound_min, "bound_min", p.seqlen_q);
     check.column(in.bound_max, "bound_max", p.seqlen_q);
   }
+  check.require(!(p.cp_striped_input && p.cp_strided_q_slicing),
+                "cp_striped_input and cp_strided_q_slicing exclude each other");
+  check.require(!p.skip_output_normalization || p.cache_softmax,
+                "skip_output_normalization returns the raw sum with cache_softmax only");
   if (p.cache_softmax) {
     check.require(p.seqlen_q % kSoftmaxCacheRows == 0,
                   "cache_softmax needs seqlen_q % 128 == 0 (got " + std::to_string(p.seqlen_q) + ")");
@@ -178,15 +182,19 @@ void compute_block(const Problem& pr, const std::vector<KeysValues>& kvs, int64_
 
   for (int64_t r = 0; r < n; ++r) {
     const int64_t i = i0 + r;
+    const double unnormalise = p.skip_output_normalization ? sum[r] : 1.0;
     for (int64_t e = 0; e < d; ++e) {
-      out.out.data[seq_d_offset(!p.tp_out, b, sq, d, i, e)] = s.acc[r * d + e];
+      out.out.data[seq_d_offset(!p.tp_out, b, sq, d, i, e)] = s.acc[r * d + e] * unnormalise;
     }
     if (p.cache_softmax) {
       // (bs, Sq) -> (bs, G, 128) -> transpose(1, 2): element [b, p, g] is query g*128 + p (§2.1 step 8).
       const int64_t groups = sq / kSoftmaxCacheRows;
       const int64_t at = (b * kSoftmaxCacheRows + i % kSoftmaxCacheRows) * groups + i / kSoftmaxCacheRows;
       out.neg_max->data[at] = -row_max[r];
-      out.sum_recip->data[at] = 1.0 / sum[r];
+      if (p.skip_output_normalization)
+        out.sum->data[at] = sum[r];
+      else
+        out.sum_recip->data[at] = 1.0 / sum[r];
     }
   }
 }
@@ -204,7 +212,7 @@ AttentionCteRefOutputs attention_cte_reference(const AttentionCteRefParams& para
   if (p.cache_softmax) {
     const std::vector<int64_t> stats_shape{p.bs, kSoftmaxCacheRows, p.seqlen_q / kSoftmaxCacheRows};
     out.neg_max = HostTensor::zeros(stats_shape);
-    out.sum_recip = HostTensor::zeros(stats_shape);
+    (p.skip_output_normalization ? out.sum : out.sum_recip) = HostTensor::zeros(stats_shape);
   }
 
   std::vector<KeysValues> kvs;

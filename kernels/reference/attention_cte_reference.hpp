@@ -9,6 +9,7 @@
 //   v        (bs_kv, Skv, d)              v_prior (bs_kv, Sprior, d)
 //   out      tp_out ? (bs, d, Sq)         : (bs, Sq, d)
 //   neg_max, sum_recip (cache_softmax)    (bs, 128, Sq/128), element [b, p, g] is query g*128 + p
+//   sum (skip_output_normalization)       same layout: the raw softmax denominator instead of 1 / sum
 //
 // Semantics decided here where kernels.md leaves room (see also the .cpp):
 // - Kernel-only asserts (scale == 1 with SWA/CP/prefix, SWA and CP require causal, packing excludes
@@ -19,6 +20,10 @@
 //   index. Fractional bounds compare as doubles (j < 2.5 masks j <= 2); a NaN bound masks nothing.
 // - cp_offset is optional (default 0) and used whenever given, also with global_cp_deg == 1; it is
 //   required when global_cp_deg > 1. Strided slicing uses q_pos[i] = cp_offset + i * global_cp_deg.
+//   Striped input (kernels.md §1.9) uses the contiguous formula q_pos[i] = cp_offset + i: its local key
+//   indices are the positions, and the caller's cp_offset (0 or -1) says whether the diagonal is visible.
+// - skip_output_normalization (§1.9): out_i = sum_j exp(s_ij - m_i) v_j and `sum` holds S_i (sink term
+//   included); a row with nothing visible and no sink is NaN there too.
 // - Masked columns are skipped rather than filled with -inf; this equals torch for finite inputs.
 // - A row with no visible key and no sink is NaN as in torch: out = NaN, sum_recip = NaN, neg_max = +inf
 //   (torch's rowmax is -inf there). With a sink such a row gives out = 0, neg_max = -sink, sum_recip = 1.
@@ -49,6 +54,8 @@ struct AttentionCteRefParams {
   bool cache_softmax = false;
   int64_t global_cp_deg = 1;  // 1 = no CP
   bool cp_strided_q_slicing = false;
+  bool cp_striped_input = false;  // positions as contiguous CP (see above)
+  bool skip_output_normalization = false;
   int64_t seqlen_prior = 0;  // allocated prior length (k_prior/v_prior seq extent); 0 = no prefix caching
 };
 
@@ -68,7 +75,8 @@ struct AttentionCteRefInputs {
 struct AttentionCteRefOutputs {
   HostTensor out;
   std::optional<HostTensor> neg_max;    // present iff cache_softmax
-  std::optional<HostTensor> sum_recip;  // present iff cache_softmax
+  std::optional<HostTensor> sum_recip;  // present iff cache_softmax without skip_output_normalization
+  std::optional<HostTensor> sum;        // present iff cache_softmax with skip_output_normalization
 };
 
 // Number of query rows per cache_softmax column group (kernels.md §1.1: partition count P).

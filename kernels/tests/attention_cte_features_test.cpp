@@ -109,8 +109,9 @@ Checked run_checked(const AttentionCteParams& p, const Runtime& rt,
   if (p.cache_softmax) {
     c.results.push_back(
         ref::max_all_close(c.actual.at("out_neg_max"), ref::rounded_to(*golden.neg_max, p.softmax_dtype)));
-    c.results.push_back(ref::max_all_close(c.actual.at("out_sum_recip"),
-                                           ref::rounded_to(*golden.sum_recip, p.softmax_dtype)));
+    const ref::HostTensor& sum = p.skip_output_normalization ? *golden.sum : *golden.sum_recip;
+    c.results.push_back(
+        ref::max_all_close(c.actual.at(p.sum_output_name()), ref::rounded_to(sum, p.softmax_dtype)));
   }
   return c;
 }
@@ -299,6 +300,81 @@ TEST_CASE("attention_cte features: LNC2 with prefix caching, sink and cache_soft
   CHECK(one.actual.at("out_sum_recip").data == two.actual.at("out_sum_recip").data);
 }
 
+TEST_CASE("attention_cte features: skip_output_normalization returns the unnormalised output and raw sum") {
+  // One section, then flash sections (11K keys: 8192 + 2816), then LNC2 with the odd batch Q-sharded.
+  AttentionCteParams p = base(256, 640);
+  p.cache_softmax = true;
+  p.skip_output_normalization = true;
+  check(p);
+  p.sink = true;  // the sink's term is part of the raw sum
+  p.causal = false;
+  check(p);
+  p = base(256, 11008, 16);
+  p.causal = false;
+  p.scale = 0.25;
+  p.cache_softmax = true;
+  p.skip_output_normalization = true;
+  check(p);
+  p = base(1024, 1024, 32);
+  p.bs = 3;
+  p.lnc = 2;
+  p.cache_softmax = true;
+  p.skip_output_normalization = true;
+  check(p);
+}
+
+// Striped CP input (kernels.md §1.9): the mask is k <= i + cp_offset with cp_offset 0 (this rank's queries
+// at or after the key rank's) or -1; the program is the same for both, and skips tiles statically.
+TEST_CASE("attention_cte features: striped CP input with a float32 cp_offset of 0 or -1") {
+  AttentionCteParams p = base(512, 512);
+  p.global_cp_deg = 4;
+  p.cp_striped_input = true;
+  p.cp_offset_dtype = DType::kFloat32;
+  p.cache_softmax = true;
+  p.skip_output_normalization = true;
+  const auto striped = build_attention_cte(p, kTrn2);
+  for (const auto& r : run_checked(p, {0, 0, {}}, striped).results) {
+    INFO(r.description);
+    CHECK(r.passed);
+  }
+  // cp_offset -1: query 0 sees no key (its statistics say so: neg_max = FLT_MAX, weight 0 in a merge);
+  // every other query sees keys 0..i-1.
+  Runtime before{0, -1, {}};
+  const Checked c = run_checked(p, before, striped);
+  const auto& nm = c.actual.at("out_neg_max").data;
+  CHECK(nm[0] == doctest::Approx(3.4028234663852886e38));  // [b 0, partition 0, group 0] = query 0
+  int failed = 0;
+  for (const auto& r : c.results)
+    failed += r.passed ? 0 : 1;
+  CHECK(failed == 3);  // the reference has NaN for query 0 (0 / 0), so each output differs there only
+  for (size_t i = 0; i < c.results.size(); ++i) {  // out: query 0's d values; neg_max, sum: one each
+    INFO(c.results[i].description);
+    CHECK(c.results[i].num_mismatches == (i == 0 ? p.d : 1));
+  }
+  // Static skipping is kept: half the score tiles of a causal 512 x 512 run are never computed, while
+  // contiguous CP (runtime positions) computes them all.
+  auto matmuls = [](const std::vector<isa::Program>& programs) {
+    size_t n = 0;
+    for (const auto& prog : programs)
+      for (const auto& st : prog.streams)
+        for (const auto& in : st.instructions)
+          n += std::holds_alternative<isa::MultiplyMoving>(in.op) ? 1 : 0;
+    return n;
+  };
+  p.cp_striped_input = false;
+  CHECK(matmuls(striped) < matmuls(build_attention_cte(p, kTrn2)));
+}
+
+TEST_CASE("attention_cte features: a caller may raise the CP degree past 32") {
+  AttentionCteParams p = base(256, 256);
+  p.global_cp_deg = 64;
+  p.cp_striped_input = true;
+  CHECK_THROWS_WITH_AS(build_attention_cte(p, kTrn2), doctest::Contains("global_cp_deg must be in 1..32"),
+                       KernelParamError);
+  p.max_cp_deg = 1024;  // as ring_attention_spmd_fwd does (kernels.md §5.1: 1M tokens at 16K per rank)
+  check(p, {0, 0, {}});
+}
+
 TEST_CASE("attention_cte features: the program does not depend on runtime values") {
   AttentionCteParams p = base(256, 512);
   p.global_cp_deg = 2;
@@ -346,6 +422,19 @@ TEST_CASE("attention_cte features: invalid combinations are refused with their r
   p = base(256, 256);
   p.mm_out_dtype = DType::kBFloat16;
   refused(p, "mm_out_dtype");
+  p = base(256, 256);
+  p.skip_output_normalization = true;
+  refused(p, "skip_output_normalization: requires cache_softmax");
+  p = base(256, 256);
+  p.cp_striped_input = true;
+  refused(p, "cp_striped_input: needs global_cp_deg > 1");
+  p.global_cp_deg = 2;
+  p.cp_strided_q_slicing = true;
+  refused(p, "cp_striped_input: excludes cp_strided_q_slicing");
+  p = base(256, 256);
+  p.global_cp_deg = 2;
+  p.cp_offset_dtype = DType::kBFloat16;
+  refused(p, "cp_offset_dtype: must be int32 or float32");
 }
 
 }  // namespace
