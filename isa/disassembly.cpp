@@ -24,6 +24,20 @@ void print(std::ostream& s, const ScalarOperand& v) {
 void print(std::ostream& s, const Steps& v) {
   s << "[" << v[0] << "," << v[1] << "," << v[2] << "," << v[3] << "]";
 }
+// A mask as its distinct runs, e.g. [0 x32] for a broadcast or [1,0,3,2,...].
+void print(std::ostream& s, const ShuffleMask& v) {
+  s << "[";
+  for (size_t i = 0; i < v.size();) {
+    size_t j = i;
+    while (j < v.size() && v[j] == v[i])
+      ++j;
+    s << (i ? "," : "") << (v[i] == kShuffleKeep ? std::string("keep") : std::to_string(int(v[i])));
+    if (j - i > 1)
+      s << " x" << (j - i);
+    i = j;
+  }
+  s << "]";
+}
 void print(std::ostream& s, bool v) { s << (v ? "true" : "false"); }
 void print(std::ostream& s, AluOp v) { s << name_of(v); }
 void print(std::ostream& s, ActFunc v) { s << name_of(v); }

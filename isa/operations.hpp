@@ -17,6 +17,11 @@ namespace tn::isa {
 // Per-free-dimension multipliers of iota / affine_select, outermost first (matches AccessPattern::dims).
 using Steps = std::array<int64_t, kMaxFreeDims>;
 
+// nc_stream_shuffle's per-quadrant source partitions: 0..31, or kShuffleKeep to leave a partition as it is.
+inline constexpr int32_t kQuadrantPartitions = 32;
+using ShuffleMask = std::array<uint8_t, kQuadrantPartitions>;
+inline constexpr uint8_t kShuffleKeep = 255;
+
 #define TN_DECLARE_FIELD(f) TN_DECLARE_FIELD_ f
 #define TN_DECLARE_FIELD_(type, name) type name{};
 #define TN_VISIT_FIELD(f) TN_VISIT_FIELD_ f

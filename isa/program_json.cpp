@@ -136,6 +136,7 @@ json encode(BranchCond v) { return std::string(name_of(v)); }
 // A register is {"reg": id}; an immediate is a plain integer.
 json encode(const RegOrImm& v) { return v.is_reg ? json{{"reg", v.value}} : json(v.value); }
 json encode(const Steps& v) { return json(std::vector<int64_t>(v.begin(), v.end())); }
+json encode(const ShuffleMask& v) { return json(std::vector<int>(v.begin(), v.end())); }
 
 json encode(const AccessPattern& ap) {
   json dims = json::array();
@@ -199,6 +200,18 @@ void decode(const json& j, const std::string& path, Steps& v) {
     fail(path, "expected an array of " + std::to_string(v.size()));
   for (size_t i = 0; i < v.size(); ++i)
     v[i] = number<int64_t>(j[i], path + "[" + std::to_string(i) + "]");
+}
+
+void decode(const json& j, const std::string& path, ShuffleMask& v) {
+  if (!j.is_array() || j.size() != v.size())
+    fail(path, "expected an array of " + std::to_string(v.size()) + " source partitions");
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    const int64_t m = number<int64_t>(j[i], at);
+    if ((m < 0 || m >= kQuadrantPartitions) && m != kShuffleKeep)
+      fail(at, "a source partition is 0..31, or 255 to keep the destination's");
+    v[i] = static_cast<uint8_t>(m);
+  }
 }
 
 std::pair<int64_t, int64_t> pair_of(const json& j, const std::string& path) {

@@ -278,6 +278,24 @@ class Checker {
   }
   void check_op(const TensorCopy& op) { expect_same_shape(op.dst, op.src, "dst", "src"); }
   void check_op(const Memset&) {}
+  void check_op(const StreamShuffle& op) {
+    expect_same_shape(op.dst, op.src, "dst", "src");
+    expect(op.dst.dtype == op.src.dtype, "stream_shuffle moves bits: dst and src need one dtype");
+    const int32_t p = op.src.num_partitions;
+    expect(p <= kQuadrantPartitions || p % kQuadrantPartitions == 0,
+           "stream_shuffle covers 1..32 partitions or whole quadrants (a multiple of 32)");
+    for (size_t i = 0; i < op.mask.size(); ++i) {
+      const int32_t m = op.mask[i];
+      if (m == kShuffleKeep)
+        continue;
+      if (m >= kQuadrantPartitions)
+        expect(false, "stream_shuffle mask[" + std::to_string(i) +
+                          "] must be a quadrant partition 0..31 or 255 (keep)");
+      else if (int32_t(i) < p)
+        expect(m < p, "stream_shuffle mask[" + std::to_string(i) + "] = " + std::to_string(m) +
+                          " names a partition past src's " + std::to_string(p));
+    }
+  }
   void check_op(const Reciprocal& op) { expect_same_shape(op.dst, op.src, "dst", "src"); }
   void check_op(const RangeSelect& op) {
     expect_same_shape(op.dst, op.src, "dst", "src");

@@ -472,6 +472,19 @@ void ProgramBuilder::reciprocal(const AccessPattern& dst, const AccessPattern& s
   emit(engine_stream(Engine::kDve), Reciprocal{dst, src}, loc);
 }
 
+void ProgramBuilder::stream_shuffle(const AccessPattern& dst, const AccessPattern& src,
+                                    const ShuffleMask& mask, Loc loc) {
+  emit(engine_stream(Engine::kDve), StreamShuffle{dst, src, mask}, loc);
+}
+
+void ProgramBuilder::stream_shuffle_broadcast(const AccessPattern& tile, Loc loc) {
+  const ShuffleMask from_first{};  // every lane reads partition 0 of the source quadrant
+  for (int32_t first = 0; first < tile.num_partitions; first += kQuadrantPartitions) {
+    const int32_t n = std::min(kQuadrantPartitions, tile.num_partitions - first);
+    stream_shuffle(partitions(tile, first, n), partitions(tile, 0, n), from_first, loc);
+  }
+}
+
 void ProgramBuilder::range_select(const AccessPattern& dst, const AccessPattern& src, CmpOp cmp0,
                                   const AccessPattern& bound0, CmpOp cmp1, const AccessPattern& bound1,
                                   float range_start, float fill, OptionalAp reduce_res, Loc loc) {
@@ -497,6 +510,18 @@ void ProgramBuilder::affine_select(const AccessPattern& dst, const AccessPattern
 
 void ProgramBuilder::dma_copy(int32_t queue, const AccessPattern& dst, const AccessPattern& src, Loc loc) {
   emit(queue, DmaCopy{dst, src}, loc);
+}
+
+void ProgramBuilder::rank_id(int32_t stream, int32_t reg, Loc loc) { emit(stream, RankId{reg}, loc); }
+
+void ProgramBuilder::processing_rank_id(int32_t stream, int32_t reg, int32_t group, int32_t iteration,
+                                        Loc loc) {
+  emit(stream, ProcessingRankId{reg, group, iteration}, loc);
+}
+
+void ProgramBuilder::dma_copy_reg_offset(int32_t queue, const AccessPattern& dst, const AccessPattern& src,
+                                         int32_t reg, int64_t scale, bool on_dst, Loc loc) {
+  emit(queue, DmaCopyRegOffset{dst, src, reg, scale, on_dst}, loc);
 }
 
 int32_t ProgramBuilder::cc_core(int32_t index) {

@@ -90,6 +90,11 @@ class ProgramBuilder {
   void memset(const AccessPattern& dst, float value, isa::Engine engine = isa::Engine::kDve,
               Loc loc = Loc::current());
   void reciprocal(const AccessPattern& dst, const AccessPattern& src, Loc loc = Loc::current());
+  void stream_shuffle(const AccessPattern& dst, const AccessPattern& src, const isa::ShuffleMask& mask,
+                      Loc loc = Loc::current());
+  // stream_shuffle_broadcast (nkilib core/utils, kernels.md §1.6): partition 0 of `tile` ([P, F]) into
+  // every partition, one all-zero-mask shuffle per 32-partition chunk reading the first chunk.
+  void stream_shuffle_broadcast(const AccessPattern& tile, Loc loc = Loc::current());
   void range_select(const AccessPattern& dst, const AccessPattern& src, isa::CmpOp cmp0,
                     const AccessPattern& bound0, isa::CmpOp cmp1, const AccessPattern& bound1,
                     float range_start, float fill, isa::OptionalAp reduce_res, Loc loc = Loc::current());
@@ -133,6 +138,18 @@ class ProgramBuilder {
   // earlier accesses to it, and this core's later accesses wait for the barrier, as if it wrote `data`.
   void core_barrier(const AccessPattern& data, isa::Engine engine = isa::Engine::kPool,
                     Loc loc = Loc::current());
+
+  // ---- rank registers (kernels.md §6.6-§6.7) -----------------------------------------------------------
+  // Registers belong to the kernel: each stream has 64 (register 63 counts runtime loops). These write
+  // register `reg` of `stream`, whose later instructions (in order) may use it.
+  void rank_id(int32_t stream, int32_t reg, Loc loc = Loc::current());
+  // current_processing_rank_id(iteration) over replica group `group`: (own position - iteration) mod N.
+  void processing_rank_id(int32_t stream, int32_t reg, int32_t group, int32_t iteration,
+                          Loc loc = Loc::current());
+  // dma_copy with register `reg` of `queue` (times `scale` elements) added to the HBM offset of src (or of
+  // dst, with on_dst): its dependencies cover the whole tensor on that side.
+  void dma_copy_reg_offset(int32_t queue, const AccessPattern& dst, const AccessPattern& src, int32_t reg,
+                           int64_t scale, bool on_dst, Loc loc = Loc::current());
 
   // ---- runtime loops ---------------------------------------------------------------------------------
   // Emits `body` as a loop that runs N times, N read when the program runs from `trip_count` (an SBUF

@@ -100,6 +100,26 @@ void Executor::run(const isa::Memset& op) {
   m_io.write(op.dst, "dst", m_out.data());
 }
 
+// Every destination partition that takes a value gets its source partition's bytes; the source is read
+// whole first, so an in-place shuffle sees the values from before it. (The validator keeps the mask's
+// partitions inside src.)
+void Executor::run(const isa::StreamShuffle& op) {
+  const int32_t P = op.src.num_partitions;
+  AccessWalker::require_shape(op.dst, "dst", P, op.src.free_size());
+  m_io.read_raw(op.src, "src", m_raw);
+  const size_t row_bytes = static_cast<size_t>(op.src.free_size() * dtype_size(op.src.dtype));
+  for (int32_t p = 0; p < P; ++p) {
+    const int32_t lane = p % isa::kQuadrantPartitions, quadrant_start = p - lane;
+    if (op.mask[lane] == isa::kShuffleKeep)
+      continue;
+    const int32_t from = quadrant_start + op.mask[lane];
+    isa::AccessPattern row = op.dst;
+    row.start_partition += p;
+    row.num_partitions = 1;
+    m_io.write_raw(row, "dst", m_raw.data() + static_cast<size_t>(from) * row_bytes);
+  }
+}
+
 void Executor::run(const isa::Reciprocal& op) {
   AccessWalker::require_shape(op.dst, "dst", op.src.num_partitions, op.src.free_size());
   m_io.read(op.src, "src", m_in0);

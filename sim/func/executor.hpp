@@ -62,6 +62,7 @@ class Executor {
   void run(const isa::TensorReduce& op);
   void run(const isa::TensorCopy& op);
   void run(const isa::Memset& op);
+  void run(const isa::StreamShuffle& op);
   void run(const isa::Reciprocal& op);
   void run(const isa::RangeSelect& op);
   void run(const isa::TensorScalarReduce& op);

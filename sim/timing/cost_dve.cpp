@@ -111,6 +111,11 @@ InstructionCost cost_of(const isa::Memset& op, const CostContext& c) {
   return cycles_only(dve_cycles(n, half ? 0.5 : 1.0, 1.0, c));
 }
 
+// nc_stream_shuffle (§3): max(MIN_II, N).
+InstructionCost cost_of(const isa::StreamShuffle& op, const CostContext& c) {
+  return cycles_only(dve_cycles(op.dst.free_size(), 1.0, 1.0, c));
+}
+
 // reciprocal at full precision on DVE (§3): max(MIN_II, 8N).
 InstructionCost cost_of(const isa::Reciprocal& op, const CostContext& c) {
   return cycles_only(dve_cycles(op.dst.free_size(), 8.0, 1.0, c));

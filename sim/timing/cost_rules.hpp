@@ -28,6 +28,7 @@ InstructionCost cost_of(const isa::ScalarTensorTensor& op, const CostContext& c)
 InstructionCost cost_of(const isa::TensorReduce& op, const CostContext& c);
 InstructionCost cost_of(const isa::TensorCopy& op, const CostContext& c);
 InstructionCost cost_of(const isa::Memset& op, const CostContext& c);
+InstructionCost cost_of(const isa::StreamShuffle& op, const CostContext& c);
 InstructionCost cost_of(const isa::Reciprocal& op, const CostContext& c);
 InstructionCost cost_of(const isa::RangeSelect& op, const CostContext& c);
 InstructionCost cost_of(const isa::TensorScalarReduce& op, const CostContext& c);

@@ -74,6 +74,11 @@ struct Populate {
     v = {n, -n, 2 * n, 3};
     ++n;
   }
+  void operator()(const char*, ShuffleMask& v) {
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = i % 5 == 0 ? kShuffleKeep : uint8_t((i + size_t(n)) % 32);
+    ++n;
+  }
 };
 
 template <class Op>

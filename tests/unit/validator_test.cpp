@@ -399,6 +399,25 @@ TEST_CASE("elementwise operands of different shapes are rejected") {
       "dve[0] tensor_tensor (kernels/unit.cpp:42)", "dst [64 x 32] and b [64 x 16] differ in shape");
 }
 
+TEST_CASE("stream_shuffle needs one dtype and shape, whole quadrants and a mask inside src") {
+  const auto f32 = [](int32_t start, int32_t n) { return sbuf_ap(DType::kFloat32, 0, start, n, {{1, 4}}); };
+  CHECK(validate(one(Engine::kDve, StreamShuffle{f32(32, 32), f32(0, 32), {}}), kLimits).empty());
+  CHECK(validate(one(Engine::kDve, StreamShuffle{f32(0, 128), f32(0, 128), {}}), kLimits).empty());
+  check_single_issue(
+      one(Engine::kDve, StreamShuffle{sbuf_ap(DType::kBFloat16, 0, 0, 32, {{1, 4}}), f32(0, 32), {}}),
+      "dve[0] stream_shuffle (kernels/unit.cpp:42)", "one dtype");
+  check_single_issue(one(Engine::kDve, StreamShuffle{f32(0, 48), f32(0, 48), {}}),
+                     "dve[0] stream_shuffle (kernels/unit.cpp:42)", "multiple of 32");
+  ShuffleMask past{};
+  past[1] = 9;  // partition 9 of a 4-partition source
+  check_single_issue(one(Engine::kDve, StreamShuffle{f32(0, 4), f32(0, 4), past}),
+                     "dve[0] stream_shuffle (kernels/unit.cpp:42)", "past src's 4");
+  ShuffleMask wild{};
+  wild[0] = 40;
+  check_single_issue(one(Engine::kDve, StreamShuffle{f32(0, 32), f32(0, 32), wild}),
+                     "dve[0] stream_shuffle (kernels/unit.cpp:42)", "0..31 or 255");
+}
+
 TEST_CASE("tensor_tensor with both inputs in PSUM is rejected") {
   check_single_issue(
       one(Engine::kDve, TensorTensor{sb(0, 64, 32), ps(0, 64, 32), ps(0, 64, 32, 128), AluOp::kAdd}),

@@ -159,6 +159,43 @@ TEST_CASE("dve: memset and reciprocal") {
   CHECK(b.get(r) == std::vector<float>{1.0f / 3.0f, -INFINITY, 1.0f / 0.1f});
 }
 
+TEST_CASE("dve: stream_shuffle moves partitions within each quadrant, bit for bit") {
+  Bench b;
+  // 64 partitions of int32 values too large for fp32, so only a bit copy keeps them.
+  auto src = sbuf_ap(DType::kInt32, 0, 0, 64, {{1, 2}});
+  std::vector<uint32_t> words(128);
+  for (uint32_t p = 0; p < 64; ++p)
+    words[2 * p] = 0x01000001u + p, words[2 * p + 1] = p;
+  b.io().write_raw(src, "src", test::bytes_of(words).data());
+  auto dst = sbuf_ap(DType::kInt32, 64, 0, 64, {{1, 2}});
+  b.io().write_raw(dst, "dst", test::bytes_of(std::vector<uint32_t>(128, 7)).data());
+  isa::ShuffleMask reverse{};
+  for (int i = 0; i < 32; ++i)
+    reverse[i] = uint8_t(31 - i);
+  reverse[5] = isa::kShuffleKeep;
+  b.exec(isa::StreamShuffle{dst, src, reverse});
+  const auto raw = b.get_raw(dst);
+  std::vector<uint32_t> got(128);
+  std::memcpy(got.data(), raw.data(), raw.size());
+  for (uint32_t p = 0; p < 64; ++p) {
+    CAPTURE(p);
+    const uint32_t lane = p % 32, from = p - lane + 31 - lane;  // the same mask in both quadrants
+    CHECK(got[2 * p] == (lane == 5 ? 7u : 0x01000001u + from));
+    CHECK(got[2 * p + 1] == (lane == 5 ? 7u : from));
+  }
+  // In place with an all-zero mask, and into another quadrant: stream_shuffle_broadcast's two steps.
+  auto tile = sbuf_ap(DType::kFloat32, 1024, 0, 64, {{1, 1}});
+  std::vector<float> values(64);
+  for (int p = 0; p < 64; ++p)
+    values[p] = float(p) + 0.5f;
+  b.put(tile, values);
+  auto first = sbuf_ap(DType::kFloat32, 1024, 0, 32, {{1, 1}});
+  auto second = sbuf_ap(DType::kFloat32, 1024, 32, 32, {{1, 1}});
+  b.exec(isa::StreamShuffle{first, first, {}});
+  b.exec(isa::StreamShuffle{second, first, {}});
+  CHECK(b.get(tile) == std::vector<float>(64, 0.5f));
+}
+
 TEST_CASE("dve: range_select keeps bound0 <= idx < bound1 per partition, fills the rest, and max-reduces") {
   Bench b;
   auto src = psum_ap(DType::kFloat32, 0, 0, 3, {{1, 6}});

@@ -191,6 +191,10 @@ TEST_CASE("cost: other DVE formulas") {
   isa::TensorScalarReduce tsr{sbuf(f32, 128, 512), sbuf(f32, 128, 512), AluOp::kMultiply,
                               isa::imm(2.0f),      AluOp::kAdd,         sbuf(f32, 128, 1)};
   CHECK(cost(tsr, Engine::kDve, trn2()).cycles == 636);  // max(64, 512) + 60 + MIN_II 64
+  const isa::StreamShuffle broadcast{sbuf(f32, 32, 1), sbuf(f32, 32, 1), {}};
+  CHECK(cost(broadcast, Engine::kDve, trn2()).cycles == 124);  // max(MIN_II 64, N = 1) + 60
+  const isa::StreamShuffle wide{sbuf(bf, 128, 256), sbuf(bf, 128, 256), {}};
+  CHECK(cost(wide, Engine::kDve, trn2()).cycles == 316);  // max(64, 256) + 60
 }
 
 TEST_CASE("cost: GpSimd is 150 + N") {
