@@ -47,7 +47,7 @@ std::optional<Rendezvous::Meeting> Rendezvous::arrive(const Arrival& a) {
   std::string what;
   if (barrier) {
     const uint64_t seq = m_barriers_issued[{a.rank, a.core}]++;
-    key = Key{1, -1, int64_t(a.rank), seq};
+    key = Key{1, -1, int64_t(a.rank), std::string(), seq};
     expected = m_cores;
     what = "core barrier #" + std::to_string(seq) + " of rank " + std::to_string(a.rank);
   } else {
@@ -59,12 +59,13 @@ std::optional<Rendezvous::Meeting> Rendezvous::arrive(const Arrival& a) {
     }
     const auto& rows = a.program->replica_groups[size_t(group)];
     const int64_t row_index = r - rows.data();
-    const uint64_t seq = m_collectives_issued[{a.rank, a.core, group}]++;
-    key = Key{0, group, row_index, seq};
+    const std::string& stream = a.program->streams[a.stream].name;
+    const uint64_t seq = m_collectives_issued[{a.rank, a.core, group, stream}]++;
+    key = Key{0, group, row_index, stream, seq};
     expected = r->size() * m_cores;
     row = *r;
-    what = "collective #" + std::to_string(seq) + " on replica group " + std::to_string(group) + " row " +
-           list(*r);
+    what = "collective #" + std::to_string(seq) + " of " + stream + " on replica group " +
+           std::to_string(group) + " row " + list(*r);
   }
   Pending& p = m_pending[key];
   if (!p.arrivals.empty()) {
@@ -131,10 +132,10 @@ std::string Rendezvous::waiting_for(uint32_t rank, uint32_t core, uint32_t strea
       to += (to.empty() ? "" : ", ") + name(r, c);
     }
   }
-  const std::string what = barrier ? "core barrier #" + std::to_string(std::get<3>(w->second))
-                                   : "collective #" + std::to_string(std::get<3>(w->second)) +
-                                         " on replica group " + std::to_string(std::get<1>(w->second)) +
-                                         " row " + list(p.row);
+  const std::string what = barrier ? "core barrier #" + std::to_string(std::get<4>(w->second))
+                                   : "collective #" + std::to_string(std::get<4>(w->second)) + " of " +
+                                         std::get<3>(w->second) + " on replica group " +
+                                         std::to_string(std::get<1>(w->second)) + " row " + list(p.row);
   return "waits at " + what + " for " + missing + " (arrived: " + arrived + ")";
 }
 

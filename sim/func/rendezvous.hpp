@@ -2,8 +2,10 @@
 // replica-group row and the core barriers of a rank. Plain C++, shared by the functional runner and the
 // SystemC layer, so both match arrivals, report mismatches and explain deadlocks the same way.
 //
-// Matching. The k-th collective a core issues on replica group g meets the k-th collective on g of every
-// core of every rank in the core's row of g (all cores of an LNC2 rank issue it: the program is SPMD);
+// Matching. The k-th collective a core's CC-core stream (by name: "cc0", "cc1") issues on replica group g
+// meets the k-th collective on g of that stream of every core of every rank in the core's row of g (all
+// cores of an LNC2 rank issue it: the program is SPMD). Counting per CC-core keeps collectives that two
+// CC-cores run side by side paired with their own kind on every rank, whichever arrives first;
 // the k-th core barrier of a core meets the k-th of its rank's other cores. Arrivals that meet must be the
 // same instruction kind on the same group (and, for barriers, carry the same barrier number): anything
 // else is an ExecutionError naming both sides, never a hang.
@@ -49,8 +51,9 @@ class Rendezvous {
   std::string describe(const Arrival& a) const;
 
  private:
-  // (kind, group, row index or rank, sequence number): kind 0 = collective, 1 = barrier.
-  using Key = std::tuple<int, int32_t, int64_t, uint64_t>;
+  // (kind, group, row index or rank, CC-core stream name, sequence number): kind 0 = collective,
+  // 1 = barrier (no stream name).
+  using Key = std::tuple<int, int32_t, int64_t, std::string, uint64_t>;
   struct Pending {
     std::vector<Arrival> arrivals;
     size_t expected = 0;
@@ -58,8 +61,8 @@ class Rendezvous {
   };
 
   uint32_t m_cores;
-  // Per (rank, core): collectives issued per group, and barriers.
-  std::map<std::tuple<uint32_t, uint32_t, int32_t>, uint64_t> m_collectives_issued;
+  // Per (rank, core): collectives issued per group and CC-core stream, and barriers.
+  std::map<std::tuple<uint32_t, uint32_t, int32_t, std::string>, uint64_t> m_collectives_issued;
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> m_barriers_issued;
   std::map<Key, Pending> m_pending;
   std::map<std::tuple<uint32_t, uint32_t, uint32_t>, Key> m_waiting;  // (rank, core, stream) -> meeting

@@ -144,6 +144,37 @@ TEST_CASE("collective_permute_implicit: each rank receives its predecessor's sou
   }
 }
 
+TEST_CASE("collectives of two CC-cores pair per CC-core, whichever arrives first on each rank") {
+  // cc0 permutes `a`, cc1 permutes `b`: under shuffled schedules the ranks reach them in different orders,
+  // and each must still meet its own kind (ring attention runs K and V side by side so).
+  Spmd s;
+  s.p.semaphores.push_back({"cc1", 0});
+  s.p.streams.push_back({"cc1", isa::Engine::kCc, int32_t(s.p.streams.size()), {}});
+  const int kCc1 = int(s.p.streams.size()) - 1;
+  const int32_t a = s.tensor("a", {2}, TensorKind::kInput), b = s.tensor("b", {2}, TensorKind::kInput);
+  const int32_t a_out = s.tensor("a_out", {2}, TensorKind::kOutput);
+  const int32_t b_out = s.tensor("b_out", {2}, TensorKind::kOutput);
+  s.p.replica_groups = {{iota_row(4)}};
+  s.add(Spmd::kCc, isa::CollectivePermute{Spmd::flat(a_out, 2), Spmd::flat(a, 2), 0, 0});
+  s.add(kCc1, isa::CollectivePermute{Spmd::flat(b_out, 2), Spmd::flat(b, 2), 0, 1});
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    CAPTURE(seed);
+    auto hbm = rank_memories(s.p, 4, "a", [](size_t r, size_t i) { return float(10 * r + i); });
+    for (size_t r = 0; r < 4; ++r) {
+      hbm[r].declare(s.p.tensors[size_t(b)]);
+      hbm[r].fill("b", {float(-10.0 * double(r)), float(-10.0 * double(r) - 1)});
+    }
+    FunctionalOptions options;
+    options.schedule_seed = seed;
+    run_functional_ranks({&s.p}, pointers(hbm), kLimits, options);
+    for (size_t r = 0; r < 4; ++r) {
+      const float pred = float((r + 3) % 4);
+      CHECK(hbm[r].read("a_out") == std::vector<float>{10 * pred, 10 * pred + 1});
+      CHECK(hbm[r].read("b_out") == std::vector<float>{-10 * pred, -10 * pred - 1});
+    }
+  }
+}
+
 TEST_CASE("several replica groups at once: an all_gather over [[0,4],[1,5],[2,6],[3,7]]") {
   Spmd s;
   const int32_t src = s.tensor("src", {2}, TensorKind::kInput);
@@ -209,7 +240,7 @@ TEST_CASE("a collective some rank never reaches is a deadlock naming every rank'
   for (int r : {0, 1, 3}) {
     CHECK(e.find("rank " + std::to_string(r) +
                  ": cc0[2] all_gather (kernels/collective_test.cpp:102): waits at "
-                 "collective #0 on replica group 0 row [0, 1, 2, 3] for rank 2") != std::string::npos);
+                 "collective #0 of cc0 on replica group 0 row [0, 1, 2, 3] for rank 2") != std::string::npos);
   }
   CHECK(e.find("rank 2: cc0") == std::string::npos);
   CHECK(e.find("finished: rank 2") != std::string::npos);
@@ -235,7 +266,7 @@ TEST_CASE("ranks that issue collectives in different orders are a mismatch namin
   auto hbm = rank_memories(s.p, 4, "src", [](size_t r, size_t i) { return float(r + i); });
   const std::string e = run_error({&s.p}, hbm);
   INFO(e);
-  CHECK(e.find("collective mismatch at collective #0 on replica group 0 row [0, 1, 2, 3]") !=
+  CHECK(e.find("collective mismatch at collective #0 of cc0 on replica group 0 row [0, 1, 2, 3]") !=
         std::string::npos);
   CHECK(e.find("cc0[6] all_to_all (kernels/collective_test.cpp:106)") != std::string::npos);
   CHECK(e.find("cc0[3] all_gather (kernels/collective_test.cpp:103)") != std::string::npos);

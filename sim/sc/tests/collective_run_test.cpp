@@ -146,7 +146,7 @@ TEST_CASE("timed collectives: a rank that skips a collective is a deadlock namin
   }
   INFO(message);
   CHECK(message.find(
-            "rank 0: cc0[2] all_gather (test.cpp:3): waits at collective #0 on replica group 0 row [0, 1] "
+            "rank 0: cc0[2] all_gather (test.cpp:3): waits at collective #0 of cc0 on replica group 0 row [0, 1] "
             "for rank 1 (arrived: rank 0)") != std::string::npos);
   CHECK(message.find("finished: rank 1") != std::string::npos);
 }
