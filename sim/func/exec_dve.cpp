@@ -100,23 +100,37 @@ void Executor::run(const isa::Memset& op) {
   m_io.write(op.dst, "dst", m_out.data());
 }
 
-// Every destination partition that takes a value gets its source partition's bytes; the source is read
-// whole first, so an in-place shuffle sees the values from before it. (The validator keeps the mask's
-// partitions inside src.)
+// Every destination partition that takes a value gets its source partition's bytes. Only the source
+// partitions the mask names are read (the others may hold nothing), all before any write, so an in-place
+// shuffle sees the values from before it. (The validator keeps the mask's partitions inside src.)
 void Executor::run(const isa::StreamShuffle& op) {
   const int32_t P = op.src.num_partitions;
   AccessWalker::require_shape(op.dst, "dst", P, op.src.free_size());
-  m_io.read_raw(op.src, "src", m_raw);
+  const auto row_of = [](isa::AccessPattern ap, int32_t p) {
+    ap.start_partition += p;
+    ap.num_partitions = 1;
+    return ap;
+  };
+  const auto source_of = [&](int32_t p) {
+    const int32_t lane = p % isa::kQuadrantPartitions;
+    return op.mask[lane] == isa::kShuffleKeep ? -1 : p - lane + op.mask[lane];
+  };
   const size_t row_bytes = static_cast<size_t>(op.src.free_size() * dtype_size(op.src.dtype));
+  m_raw_out.resize(row_bytes * static_cast<size_t>(P));
+  std::vector<bool> loaded(static_cast<size_t>(P), false);
   for (int32_t p = 0; p < P; ++p) {
-    const int32_t lane = p % isa::kQuadrantPartitions, quadrant_start = p - lane;
-    if (op.mask[lane] == isa::kShuffleKeep)
+    const int32_t from = source_of(p);
+    if (from < 0 || loaded[size_t(from)])
       continue;
-    const int32_t from = quadrant_start + op.mask[lane];
-    isa::AccessPattern row = op.dst;
-    row.start_partition += p;
-    row.num_partitions = 1;
-    m_io.write_raw(row, "dst", m_raw.data() + static_cast<size_t>(from) * row_bytes);
+    m_io.read_raw(row_of(op.src, from), "src", m_raw);
+    std::copy(m_raw.begin(), m_raw.end(),
+              m_raw_out.begin() + static_cast<ptrdiff_t>(size_t(from) * row_bytes));
+    loaded[size_t(from)] = true;
+  }
+  for (int32_t p = 0; p < P; ++p) {
+    const int32_t from = source_of(p);
+    if (from >= 0)
+      m_io.write_raw(row_of(op.dst, p), "dst", m_raw_out.data() + size_t(from) * row_bytes);
   }
 }
 

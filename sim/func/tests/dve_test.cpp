@@ -194,6 +194,11 @@ TEST_CASE("dve: stream_shuffle moves partitions within each quadrant, bit for bi
   b.exec(isa::StreamShuffle{first, first, {}});
   b.exec(isa::StreamShuffle{second, first, {}});
   CHECK(b.get(tile) == std::vector<float>(64, 0.5f));
+  // Only the partitions the mask names are read: a broadcast of partition 0 needs nothing else written.
+  auto fresh = sbuf_ap(DType::kFloat32, 2048, 0, 32, {{1, 1}});
+  b.put(sbuf_ap(DType::kFloat32, 2048, 0, 1, {{1, 1}}), {3.0f});
+  b.exec(isa::StreamShuffle{fresh, fresh, {}});
+  CHECK(b.get(fresh) == std::vector<float>(32, 3.0f));
 }
 
 TEST_CASE("dve: range_select keeps bound0 <= idx < bound1 per partition, fills the rest, and max-reduces") {
