@@ -93,6 +93,14 @@ void disassemble(const Program& p, std::ostream& out) {
     }
     out << "]\n";
   }
+  for (const Region& r : p.regions) {
+    out << "; region \"" << r.name << "\":";
+    for (size_t s = 0; s < r.ranges.size() && s < p.streams.size(); ++s) {
+      if (r.ranges[s].first < r.ranges[s].second)
+        out << " " << p.streams[s].name << "[" << r.ranges[s].first << ":" << r.ranges[s].second << "]";
+    }
+    out << "\n";
+  }
   for (const auto& s : p.streams) {
     out << "\n"
         << s.name << ":  ; engine " << engine_name(s.engine) << ", completion semaphore S["

@@ -9,30 +9,33 @@
 
 namespace tn::isa {
 
-#define TN_ALU_OPS(X)                                                                                     \
-  X(kBypass, "bypass")                                                                                    \
-  X(kAdd, "add")                                                                                          \
-  X(kSubtract, "subtract")                                                                                \
-  X(kMultiply, "multiply")                                                                                \
-  X(kDivide, "divide")                                                                                    \
-  X(kMax, "max")                                                                                          \
-  X(kMin, "min")                                                                                          \
-  X(kIsEqual, "is_equal") X(kNotEqual, "not_equal") X(kIsGt, "is_gt") X(kIsGe, "is_ge") X(kIsLt, "is_lt") \
-      X(kIsLe, "is_le") X(kAbsMax, "abs_max") X(kPow, "pow") X(kBitwiseAnd, "bitwise_and")                \
-          X(kBitwiseOr, "bitwise_or") X(kBitwiseXor, "bitwise_xor") X(kShiftLeft, "shift_left")           \
-              X(kShiftRight, "shift_right") X(kLogicalAnd, "logical_and") X(kLogicalOr, "logical_or")     \
-                  X(kLogicalXor, "logical_xor")
+#define TN_ALU_OPS(X)                                                                                        \
+  X(kBypass, "bypass")                                                                                       \
+  X(kAdd, "add")                                                                                             \
+  X(kSubtract, "subtract")                                                                                   \
+  X(kMultiply, "multiply")                                                                                   \
+  X(kDivide, "divide")                                                                                       \
+  X(kMax, "max")                                                                                             \
+  X(kMin, "min")                                                                                             \
+  X(kIsEqual, "is_equal")                                                                                    \
+  X(kNotEqual, "not_equal")                                                                                  \
+  X(kIsGt, "is_gt") X(kIsGe, "is_ge") X(kIsLt, "is_lt") X(kIsLe, "is_le") X(kAbsMax, "abs_max")              \
+      X(kPow, "pow") X(kBitwiseAnd, "bitwise_and") X(kBitwiseOr, "bitwise_or") X(kBitwiseXor, "bitwise_xor") \
+          X(kShiftLeft, "shift_left") X(kShiftRight, "shift_right") X(kLogicalAnd, "logical_and")            \
+              X(kLogicalOr, "logical_or") X(kLogicalXor, "logical_xor")
 
-#define TN_ACT_FUNCS(X)                                                                              \
-  X(kCopy, "copy")                                                                                   \
-  X(kExp, "exp")                                                                                     \
-  X(kLog, "log")                                                                                     \
-  X(kReciprocal, "reciprocal")                                                                       \
-  X(kSquare, "square")                                                                               \
-  X(kSqrt, "sqrt")                                                                                   \
-  X(kRsqrt, "rsqrt") X(kRelu, "relu") X(kSigmoid, "sigmoid") X(kTanh, "tanh") X(kGelu, "gelu")       \
-      X(kGeluTanhApprox, "gelu_apprx_tanh") X(kSilu, "silu") X(kSoftplus, "softplus") X(kErf, "erf") \
-          X(kAbs, "abs") X(kSign, "sign") X(kSin, "sin") X(kArctan, "arctan")
+#define TN_ACT_FUNCS(X)                                                                          \
+  X(kCopy, "copy")                                                                               \
+  X(kExp, "exp")                                                                                 \
+  X(kLog, "log")                                                                                 \
+  X(kReciprocal, "reciprocal")                                                                   \
+  X(kSquare, "square")                                                                           \
+  X(kSqrt, "sqrt")                                                                               \
+  X(kRsqrt, "rsqrt")                                                                             \
+  X(kRelu, "relu")                                                                               \
+  X(kSigmoid, "sigmoid") X(kTanh, "tanh") X(kGelu, "gelu") X(kGeluTanhApprox, "gelu_apprx_tanh") \
+      X(kSilu, "silu") X(kSoftplus, "softplus") X(kErf, "erf") X(kAbs, "abs") X(kSign, "sign")   \
+          X(kSin, "sin") X(kArctan, "arctan")
 
 #define TN_CMP_OPS(X) X(kEq, "eq") X(kNe, "ne") X(kGt, "gt") X(kGe, "ge") X(kLt, "lt") X(kLe, "le")
 

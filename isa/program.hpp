@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "isa/operations.hpp"
@@ -100,6 +101,15 @@ struct BufferLifetime {
 // the row that holds it.
 using ReplicaGroup = std::vector<std::vector<int32_t>>;
 
+// A named phase of the kernel (e.g. "step 3: attention_cte"), for the trace and the summary: on each stream
+// the instructions [first, end) it emitted there. Annotation only: the instruction streams, and so the
+// program hash, do not depend on it.
+struct Region {
+  std::string name;
+  std::vector<std::pair<int32_t, int32_t>> ranges;  // per stream: [first, end) (empty: first == end)
+  bool operator==(const Region&) const = default;
+};
+
 struct Program {
   std::string kernel;
   uint32_t core_id = 0;  // which NeuronCore of a multi-core launch this program is for
@@ -108,6 +118,7 @@ struct Program {
   std::vector<Semaphore> semaphores;
   std::vector<Stream> streams;
   std::vector<BufferLifetime> buffers;
+  std::vector<Region> regions;  // in the order the kernel opened them
   bool operator==(const Program&) const = default;
 
   size_t num_instructions() const;

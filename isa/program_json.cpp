@@ -388,14 +388,25 @@ json program_to_json(const Program& p) {
       {"semaphores", sems},           {"streams", streams}, {"buffers", buffers}};
   if (!p.replica_groups.empty())
     out["replica_groups"] = p.replica_groups;  // [[[0, 4], [1, 5]], ...]
+  if (!p.regions.empty()) {
+    json regions = json::array();
+    for (const Region& r : p.regions) {
+      json ranges = json::array();
+      for (const auto& [first, end] : r.ranges)
+        ranges.push_back({first, end});
+      regions.push_back({{"name", r.name}, {"ranges", ranges}});
+    }
+    out["regions"] = regions;  // [{"name": "step 1: attention_cte", "ranges": [[first, end] per stream]}]
+  }
   return out;
 }
 
 Program program_from_json(const json& j) {
   const std::string root = "$";
-  reject_unknown_keys(
-      j, {"format", "kernel", "core_id", "tensors", "semaphores", "streams", "buffers", "replica_groups"},
-      root);
+  reject_unknown_keys(j,
+                      {"format", "kernel", "core_id", "tensors", "semaphores", "streams", "buffers",
+                       "replica_groups", "regions"},
+                      root);
   if (member(j, "format", root) != "trnsim-program-1")
     fail("$.format", "expected \"trnsim-program-1\"");
   Program p;
@@ -451,6 +462,19 @@ Program program_from_json(const json& j) {
         group.push_back(std::move(row));
       }
       p.replica_groups.push_back(std::move(group));
+    }
+  }
+  if (j.contains("regions")) {
+    const json& regions = array(j.at("regions"), "$.regions");
+    for (size_t i = 0; i < regions.size(); ++i) {
+      const std::string path = "$.regions[" + std::to_string(i) + "]";
+      reject_unknown_keys(regions[i], {"name", "ranges"}, path);
+      Region r;
+      r.name = text(member(regions[i], "name", path), path + ".name");
+      const json& ranges = array(member(regions[i], "ranges", path), path + ".ranges");
+      for (size_t k = 0; k < ranges.size(); ++k)
+        r.ranges.push_back(int32_pair_of(ranges[k], path + ".ranges[" + std::to_string(k) + "]"));
+      p.regions.push_back(std::move(r));
     }
   }
   const json& sems = array(member(j, "semaphores", root), "$.semaphores");

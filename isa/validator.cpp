@@ -35,6 +35,7 @@ class Checker {
 
   std::vector<ValidationIssue> run() {
     check_replica_groups();
+    check_regions();
     for (const TensorDecl& t : m_program.tensors) {
       // hardware.md §1.10: a kernel's inputs and outputs live in shared HBM.
       if (t.scope == TensorScope::kPrivate && t.kind != TensorKind::kInternal)
@@ -72,6 +73,21 @@ class Checker {
           else if (!seen.insert(r).second)
             m_issues.push_back({where, "rank " + std::to_string(r) + " appears twice"});
         }
+      }
+    }
+  }
+
+  // Each region names instruction ranges of the program's streams.
+  void check_regions() {
+    for (const Region& r : m_program.regions) {
+      const std::string where = "region '" + r.name + "'";
+      if (r.ranges.size() > m_program.streams.size())
+        m_issues.push_back({where, "has ranges for more streams than the program has"});
+      for (size_t s = 0; s < r.ranges.size() && s < m_program.streams.size(); ++s) {
+        const auto [first, end] = r.ranges[s];
+        if (first < 0 || end < first || size_t(end) > m_program.streams[s].instructions.size())
+          m_issues.push_back({where, "range [" + std::to_string(first) + ", " + std::to_string(end) +
+                                         ") is outside stream " + m_program.streams[s].name});
       }
     }
   }

@@ -102,7 +102,9 @@ class RingGenerator {
       m_my_position = rank_position(kMyPositionReg, 0);
       write_cp_offset(0);
     }
+    const int32_t first = m_b.begin_region("step 0: attention_cte");
     attention(m_in.at("k"), m_in.at("v"), m_prev);
+    m_b.end_region(first);
     int32_t cur_k = m_send_k, nxt_k = m_recv_k, cur_v = m_send_v, nxt_v = m_recv_v;
     if (N > 1) {
       init_send_buffers();
@@ -117,14 +119,21 @@ class RingGenerator {
       if (m_cte.has_cp())
         write_cp_offset(step);
       const StepOutputs& cur = m_cur[step % 2];
+      const std::string name = "step " + std::to_string(step) + ": ";
+      const int32_t attend = m_b.begin_region(name + "attention_cte");
       attention(nxt_k, nxt_v, cur);
+      m_b.end_region(attend);
       std::swap(cur_k, nxt_k);
       std::swap(cur_v, nxt_v);
       if (step < N - 1)
         permute(cur_k, nxt_k, cur_v, nxt_v);  // issued before the reduction so that the two overlap
+      const int32_t merge = m_b.begin_region(name + "reduction");
       reduce(cur);
+      m_b.end_region(merge);
     }
+    const int32_t last = m_b.begin_region("normalise");
     normalise();
+    m_b.end_region(last);
     return m_b.finish();
   }
 

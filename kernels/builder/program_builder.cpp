@@ -569,6 +569,26 @@ void ProgramBuilder::dma_gather(int32_t queue, const AccessPattern& dst, const A
   emit(queue, DmaGather{dst, src, index, index_scale, bound}, loc);
 }
 
+int32_t ProgramBuilder::begin_region(const std::string& name, Loc loc) {
+  if (m_loop)
+    throw std::logic_error(where(loc) + ": a region inside a runtime loop is not supported");
+  Region r;
+  r.name = name;
+  for (const Stream& s : m_program.streams) {
+    const auto at = static_cast<int32_t>(s.instructions.size());
+    r.ranges.emplace_back(at, at);
+  }
+  m_program.regions.push_back(std::move(r));
+  return static_cast<int32_t>(m_program.regions.size() - 1);
+}
+
+void ProgramBuilder::end_region(int32_t region) {
+  Region& r = m_program.regions.at(size_t(region));
+  r.ranges.resize(m_program.streams.size(), {0, 0});  // streams created inside start at 0
+  for (size_t s = 0; s < m_program.streams.size(); ++s)
+    r.ranges[s].second = static_cast<int32_t>(m_program.streams[s].instructions.size());
+}
+
 Program ProgramBuilder::finish() {
   // Buffers nothing touched have no lifetime to report.
   std::erase_if(m_program.buffers, [](const BufferLifetime& b) { return b.first.stream < 0; });

@@ -164,6 +164,12 @@ class ProgramBuilder {
   void dynamic_loop(const AccessPattern& trip_count, int64_t max_trips, const std::function<void()>& body,
                     Loc loc = Loc::current());
 
+  // ---- regions (isa::Region): named phases for the trace and the summary ---------------------------------
+  // Everything emitted between begin_region and its end_region belongs to the region; regions may nest or
+  // overlap. Not inside runtime loops.
+  int32_t begin_region(const std::string& name, Loc loc = Loc::current());
+  void end_region(int32_t region);
+
   // Appends an operation to the stream of `engine` (or a DMA queue index), with dependencies derived from
   // its operands. Public so that tests and new kernels can emit any table row.
   void emit(int32_t stream, isa::Operation op, const Loc& loc);

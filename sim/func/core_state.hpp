@@ -12,7 +12,9 @@ namespace tn::sim {
 
 class OnChipMemory {
  public:
-  OnChipMemory(int32_t partitions, int64_t bytes_per_partition);
+  // Without data (`holds_data` false: a run without numerics) only the geometry is kept; rows must not be
+  // touched.
+  OnChipMemory(int32_t partitions, int64_t bytes_per_partition, bool holds_data = true);
   std::byte* row(int32_t partition) { return m_bytes.data() + partition * m_row_bytes; }
   const std::byte* row(int32_t partition) const { return m_bytes.data() + partition * m_row_bytes; }
   uint8_t* written_row(int32_t partition) { return m_written.data() + partition * m_row_bytes; }
@@ -28,9 +30,9 @@ class OnChipMemory {
 };
 
 struct CoreState {
-  explicit CoreState(const isa::MemoryLimits& limits)
-      : sbuf(limits.num_partitions, limits.sbuf_partition_bytes),
-        psum(limits.num_partitions, limits.psum_partition_bytes) {}
+  explicit CoreState(const isa::MemoryLimits& limits, bool holds_data = true)
+      : sbuf(limits.num_partitions, limits.sbuf_partition_bytes, holds_data),
+        psum(limits.num_partitions, limits.psum_partition_bytes, holds_data) {}
   OnChipMemory sbuf;
   OnChipMemory psum;
   // PE stationary operand as loaded by load_stationary: [K rows][M columns] fp32 (exact copies of the

@@ -24,8 +24,16 @@ std::string describe(DType t, const std::vector<int64_t>& shape) {
   return std::string(dtype_name(t)) + " " + shape_string(shape);
 }
 
+// Throws unless tensor `t` holds data (see Hbm(holds_data)).
+void check_holds_data(const HbmTensor& t, const char* what) {
+  if (!t.holds_data())
+    throw std::logic_error(std::string(what) + " hbm tensor '" + t.name +
+                           "' of a memory that holds no data (a run without numerics)");
+}
+
 // Throws unless `count` values fill tensor `t` exactly.
 void check_fill_count(const HbmTensor& t, size_t count) {
+  check_holds_data(t, "filling");
   if (static_cast<int64_t>(count) != t.num_elements()) {
     throw std::invalid_argument("filling hbm tensor '" + t.name + "' (" + describe(t.dtype, t.shape) + ", " +
                                 std::to_string(t.num_elements()) + " elements) with " +
@@ -97,8 +105,11 @@ HbmTensor& Hbm::declare(const isa::TensorDecl& decl, uint32_t core) {
   t.name = decl.name;
   t.dtype = decl.dtype;
   t.shape = decl.shape;
-  t.bytes.assign(static_cast<size_t>(n) * dtype_size(decl.dtype), std::byte{0});
-  t.written.assign(static_cast<size_t>(n), 0);
+  t.elements = n;
+  if (m_holds_data) {
+    t.bytes.assign(static_cast<size_t>(n) * dtype_size(decl.dtype), std::byte{0});
+    t.written.assign(static_cast<size_t>(n), 0);
+  }
   return space.emplace(decl.name, std::move(t)).first->second;
 }
 
@@ -146,6 +157,7 @@ void Hbm::fill_exact(const std::string& name, const std::vector<double>& values)
 
 std::vector<double> Hbm::read_exact(const std::string& name) const {
   const HbmTensor& t = at(name);
+  check_holds_data(t, "reading");
   if (dtype_is_float(t.dtype)) {
     const std::vector<float> f = read(name);
     return std::vector<double>(f.begin(), f.end());
@@ -164,6 +176,7 @@ std::vector<double> Hbm::read_exact(const std::string& name) const {
 // cannot pass a comparison against a reference by leaving zeros behind.
 std::vector<float> Hbm::read(const std::string& name) const {
   const HbmTensor& t = at(name);
+  check_holds_data(t, "reading");
   std::vector<float> out(static_cast<size_t>(t.num_elements()));
   num::decode(t.dtype, t.bytes.data(), out.data(), out.size());
   for (size_t i = 0; i < out.size(); ++i) {
@@ -176,6 +189,7 @@ std::vector<float> Hbm::read(const std::string& name) const {
 
 int64_t Hbm::unwritten_elements(const std::string& name) const {
   const HbmTensor& t = at(name);
+  check_holds_data(t, "reading");
   int64_t n = 0;
   for (uint8_t w : t.written) {
     n += w == 0;

@@ -19,11 +19,18 @@ struct HbmTensor {
   std::vector<int64_t> shape;
   std::vector<std::byte> bytes;
   std::vector<uint8_t> written;  // per element: has anything stored it? (reads of unwritten data fail)
-  int64_t num_elements() const { return static_cast<int64_t>(written.size()); }
+  int64_t elements = 0;
+  int64_t num_elements() const { return elements; }
+  // False in an Hbm that holds no data (timing without numerics): bytes and written are empty.
+  bool holds_data() const { return written.size() == static_cast<size_t>(elements); }
 };
 
 class Hbm {
  public:
+  // An Hbm that holds no data knows its tensors' names, dtypes and shapes only: a run without numerics
+  // (timing_only) binds programs to it without allocating the bytes, and nothing may fill or read it.
+  explicit Hbm(bool holds_data = true) : m_holds_data(holds_data) {}
+  bool holds_data() const { return m_holds_data; }
   // Creates (or returns the existing, after checking dtype and shape) tensor `decl.name`: the shared one,
   // or core `core`'s own for a private declaration.
   HbmTensor& declare(const isa::TensorDecl& decl, uint32_t core = 0);
@@ -51,6 +58,7 @@ class Hbm {
   std::vector<HbmTensor*> bind(const isa::Program& program);
 
  private:
+  bool m_holds_data;
   std::map<std::string, HbmTensor> m_tensors;                      // ordered: deterministic iteration
   std::map<uint32_t, std::map<std::string, HbmTensor>> m_private;  // by core
 };

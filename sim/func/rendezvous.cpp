@@ -92,6 +92,8 @@ std::optional<Rendezvous::Meeting> Rendezvous::arrive(const Arrival& a) {
   m.barrier = barrier;
   m.group = barrier ? -1 : std::get<1>(key);
   m.row = p.row;
+  m.stream = std::get<3>(key);
+  m.sequence = std::get<4>(key);
   m.arrivals = std::move(p.arrivals);
   const auto position = [&](const Arrival& x) -> int64_t {
     if (barrier)

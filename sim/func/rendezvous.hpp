@@ -35,6 +35,8 @@ class Rendezvous {
     bool barrier = false;
     int32_t group = -1;        // collectives
     std::vector<int32_t> row;  // collectives: the ranks, in row order
+    std::string stream;        // collectives: the CC-core stream's name
+    uint64_t sequence = 0;     // which of that stream's collectives on the group (barriers: of the rank's)
     std::vector<Arrival> arrivals;
   };
 

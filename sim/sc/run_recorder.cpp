@@ -16,6 +16,11 @@ bool on_matrix_row(const isa::Operation& op) {
   return std::holds_alternative<isa::MultiplyMoving>(op) || std::holds_alternative<isa::PeTranspose>(op);
 }
 
+// The engines whose work can hide communication (the Sync engine only sequences).
+bool computes(isa::Engine e) {
+  return e == isa::Engine::kPe || e == isa::Engine::kAct || e == isa::Engine::kDve || e == isa::Engine::kPool;
+}
+
 // A sink that keeps nothing: formatting slices for it would only cost time.
 bool discards_everything(trace::TraceSink& sink) {
   if (dynamic_cast<trace::NullTraceSink*>(&sink)) {
@@ -39,7 +44,8 @@ RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank
       m_options(options),
       m_tracing(!discards_everything(sink)),
       m_flows(options.trace_flows),
-      m_cores(cores.size()) {
+      m_cores(cores.size()),
+      m_exposure(cores.empty() ? 0 : cores.back().rank + 1) {
   m_result.cores.resize(cores.size());
   for (uint32_t ci = 0; ci < cores.size(); ++ci) {
     Core& core = m_cores[ci];
@@ -58,6 +64,7 @@ RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank
       m_total_instructions += st.instructions.size();
     }
     index_buffers(core);
+    index_regions(core);
     if (core.traced) {
       create_tracks(ci, core,
                     multi_rank ? "rank " + std::to_string(stats.rank) + " NC" + std::to_string(stats.core) +
@@ -72,6 +79,8 @@ void RunRecorder::create_tracks(uint32_t core_index, Core& core, const std::stri
   // pid 0 is the idle (swapper) process to Perfetto, so NeuronCore i is pid i + 1.
   const trace::TrackId process = m_sink.add_process(core_index + 1, process_name);
   int rank = 0;
+  if (!p.regions.empty())
+    core.region_track = m_sink.add_slice_track(process, "Kernel regions", rank++);
   const auto has = [&](isa::Engine e) {
     return std::any_of(p.streams.begin(), p.streams.end(),
                        [&](const isa::Stream& s) { return s.engine == e; });
@@ -130,6 +139,36 @@ void RunRecorder::index_buffers(Core& core) {
     std::sort(s.buffers_last.begin(), s.buffers_last.end());
   }
   core.buffer_live.assign(p.buffers.size(), 0);
+}
+
+void RunRecorder::index_regions(Core& core) {
+  const isa::Program& p = *core.program;
+  core.region_span.assign(p.regions.size(), {UINT64_MAX, 0});
+  for (uint32_t r = 0; r < p.regions.size(); ++r) {
+    const auto& ranges = p.regions[r].ranges;
+    for (size_t s = 0; s < ranges.size() && s < core.streams.size(); ++s) {
+      const auto [first, end] = ranges[s];
+      if (first >= end)
+        continue;
+      core.streams[s].region_marks.push_back({uint32_t(first), r, true});
+      core.streams[s].region_marks.push_back({uint32_t(end - 1), r, false});
+    }
+  }
+  for (StreamInfo& s : core.streams)
+    std::stable_sort(s.region_marks.begin(), s.region_marks.end());
+}
+
+// A stream runs its instructions in order, so a region's span there runs from its first instruction's start
+// to its last one's end.
+void RunRecorder::region_marks(Core& core, uint32_t stream, uint32_t index, const InstructionTiming& t) {
+  const auto& marks = core.streams[stream].region_marks;
+  auto it = std::lower_bound(marks.begin(), marks.end(), RegionMark{index, 0, false});
+  for (; it != marks.end() && it->index == index; ++it) {
+    auto& span = core.region_span[it->region];
+    if (it->first)
+      span.first = std::min(span.first, t.start_ps);
+    span.second = std::max(span.second, it->first ? t.start_ps : t.end_ps);
+  }
 }
 
 void RunRecorder::buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list,
@@ -197,6 +236,8 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
     stats.busy_ps += t.end_ps - std::max(t.start_ps, info.covered_until_ps);
     info.covered_until_ps = t.end_ps;
   }
+  if (computes(core.program->streams[stream].engine))
+    m_exposure.compute(m_result.cores[core_index].rank, t.start_ps, t.end_ps);
   ++m_opcode_counts[in.op.index()];
   m_opcode_busy_ps[in.op.index()] += t.end_ps - t.start_ps;
   m_opcode_names[in.op.index()] = isa::mnemonic(in.op);
@@ -218,6 +259,8 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
     }
   }
   buffer_changes(core, info.buffers_first, index, t.start_ps, true);
+  if (!info.region_marks.empty())
+    region_marks(core, stream, index, t);
 
   if (m_flows && core.traced) {
     info.held.push_back(Slice{index, t, {}});
@@ -236,7 +279,15 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   }
 }
 
-const CollectiveRecord& RunRecorder::on_collective(CollectiveRecord record) {
+void RunRecorder::on_collective_start(uint64_t id, const std::vector<int32_t>& row, uint64_t now_ps) {
+  for (int32_t r : row)
+    m_exposure.collective_started(uint32_t(r), id, now_ps);
+}
+
+const CollectiveRecord& RunRecorder::on_collective(uint64_t id, CollectiveRecord record, uint64_t now_ps) {
+  record.exposed_ps.clear();
+  for (int32_t r : record.row)
+    record.exposed_ps.push_back(m_exposure.collective_ended(uint32_t(r), id, now_ps));
   m_result.collectives.push_back(record);
   return m_collective_records.emplace_back(std::move(record));
 }
@@ -381,6 +432,18 @@ TimedRunResult RunRecorder::finish(uint64_t total_ps) {
     if (m_opcode_counts[op] > 0) {
       m_result.opcode_counts[std::string(m_opcode_names[op])] = m_opcode_counts[op];
       m_result.opcode_busy_ps[std::string(m_opcode_names[op])] = m_opcode_busy_ps[op];
+    }
+  }
+  for (uint32_t c = 0; c < m_cores.size(); ++c) {
+    const Core& core = m_cores[c];
+    for (uint32_t r = 0; r < core.region_span.size(); ++r) {
+      const auto [start, end] = core.region_span[r];
+      if (start > end)
+        continue;
+      const std::string& name = core.program->regions[r].name;
+      m_result.regions.push_back({m_result.cores[c].rank, m_result.cores[c].core, name, start, end});
+      if (m_tracing && core.traced)
+        m_sink.slice(core.region_track, name, start / 1000, end / 1000, {});
     }
   }
   m_result.total_ps = total_ps;

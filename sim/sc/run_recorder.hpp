@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sim/sc/counter_timeline.hpp"
+#include "sim/sc/exposure_meter.hpp"
 #include "sim/sc/timed_run.hpp"
 #include "sim/timing/cost_model.hpp"
 
@@ -59,8 +60,11 @@ class RunRecorder {
   void on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer, uint64_t seq);
   // The instruction retired at `now_ps`. Called in execution order per stream.
   void on_retire(uint32_t core, uint32_t stream, uint32_t index, uint64_t now_ps);
-  // A collective completed its timing (once, for all its members); the reference stays valid.
-  const CollectiveRecord& on_collective(CollectiveRecord record);
+  // Collective `id` started at now_ps on the ranks of `row` (its members have all arrived).
+  void on_collective_start(uint64_t id, const std::vector<int32_t>& row, uint64_t now_ps);
+  // Collective `id` completed its timing at now_ps (once, for all its members): the recorder fills in its
+  // exposed time per member; the reference stays valid.
+  const CollectiveRecord& on_collective(uint64_t id, CollectiveRecord record, uint64_t now_ps);
   // Link `name` carried `bytes` over `interval` (for its bandwidth counter).
   void on_link(uint32_t link, const std::string& name, timing::TimeInterval interval, uint64_t bytes);
   void set_links(std::vector<LinkStats> links) { m_result.links = std::move(links); }
@@ -83,10 +87,18 @@ class RunRecorder {
     uint64_t seq = 0;
     bool operator==(const ExecRef&) const = default;
   };
+  // An instruction that opens or closes a region on its stream (the first or last of the region's range).
+  struct RegionMark {
+    uint32_t index = 0;
+    uint32_t region = 0;
+    bool first = false;
+    bool operator<(const RegionMark& o) const { return index < o.index; }
+  };
   struct StreamInfo {
-    trace::TrackId track = 0;         // its engine's track (PE: "Tensor") or its own DMA queue track
-    trace::TrackId matrix_track = 0;  // PE only: "TensorMatrix"
-    uint64_t covered_until_ps = 0;    // busy time is the union of instruction intervals
+    trace::TrackId track = 0;              // its engine's track (PE: "Tensor") or its own DMA queue track
+    std::vector<RegionMark> region_marks;  // by instruction index
+    trace::TrackId matrix_track = 0;       // PE only: "TensorMatrix"
+    uint64_t covered_until_ps = 0;         // busy time is the union of instruction intervals
     std::vector<std::pair<uint32_t, uint32_t>> buffers_first;  // (instruction, buffer), by instruction
     std::vector<std::pair<uint32_t, uint32_t>> buffers_last;
     std::vector<Slice> held;  // trace_flows: slices in execution order, written at finish()
@@ -102,12 +114,17 @@ class RunRecorder {
     std::vector<StreamInfo> streams;
     std::vector<SemHistory> sems;
     std::vector<uint8_t> buffer_live;  // per buffer: between an execution of its first and of its last
+    std::vector<std::pair<uint64_t, uint64_t>>
+        region_span;  // per region: [start, end], start > end if unseen
+    trace::TrackId region_track = 0;
     CounterTimeline sbuf, psum, hbm_gbps, dmas_in_flight;
     trace::TrackId sbuf_track = 0, psum_track = 0, hbm_track = 0, dma_track = 0;
   };
 
   void create_tracks(uint32_t core_index, Core& core, const std::string& process_name);
   void index_buffers(Core& core);
+  void index_regions(Core& core);
+  void region_marks(Core& core, uint32_t stream, uint32_t index, const InstructionTiming& t);
   void buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list, uint32_t index,
                       uint64_t time_ps, bool live);
   std::optional<ExecRef> producer_of(const Core& core, const isa::SemCondition& c) const;
@@ -131,6 +148,7 @@ class RunRecorder {
   std::vector<uint64_t> m_opcode_counts = std::vector<uint64_t>(isa::kNumOpcodes, 0);
   std::vector<uint64_t> m_opcode_busy_ps = std::vector<uint64_t>(isa::kNumOpcodes, 0);
   std::vector<std::string_view> m_opcode_names = std::vector<std::string_view>(isa::kNumOpcodes);
+  ExposureMeter m_exposure;
   uint64_t m_flow_ids = 0;
   uint64_t m_total_instructions = 0, m_retired = 0, m_next_progress = 0;
 };

@@ -62,10 +62,16 @@ struct CollectiveRecord {
   std::string algorithm;  // "Mesh", "Ring", "RDH", "KangaRing"
   int32_t group = -1;
   std::vector<int32_t> row;           // the ranks, in row order
+  std::string stream;                 // the CC-core that ran it ("cc0"), and its place in that CC-core's
+  uint64_t sequence = 0;              // collectives on the group: the program's sequence-th there
+  std::string source;                 // the kernel line that emitted it
   uint64_t message_bytes = 0;         // each rank's output
   uint64_t start_ps = 0, end_ps = 0;  // the last member's arrival, the last member's completion
   uint32_t steps = 0;
   double algbw_bytes_per_ns = 0, busbw_bytes_per_ns = 0;  // NCCL's definitions (collectives.md §3)
+  // Per row member: the time it was in flight on that rank while no compute engine there was busy
+  // (ExposureMeter: communication compute did not hide).
+  std::vector<uint64_t> exposed_ps;
 };
 
 // One link of the fabric over the run.
@@ -79,13 +85,22 @@ struct LinkStats {
 // as counted on the first stream that runs it (every stream of a loop runs the same trips).
 struct LoopStats {
   uint32_t rank = 0;
-  uint32_t core = 0;  // the core of its rank
+  uint32_t core = 0;   // the core of its rank
   std::string source;  // "kernels/x.cpp:123"
   uint64_t entries = 0, trips = 0;
   int32_t max_trips = 0;  // the most trips of one entry
 };
 
+// When a region (isa::Region) of one core ran: from the start of its first instruction to the end of its
+// last, over every stream. Regions whose instructions never ran are left out.
+struct RegionTiming {
+  uint32_t rank = 0, core = 0;
+  std::string name;
+  uint64_t start_ps = 0, end_ps = 0;
+};
+
 struct TimedRunResult {
+  std::vector<RegionTiming> regions;          // by core, then in program order
   std::vector<LoopStats> loops;               // in order of first entry
   std::vector<CollectiveRecord> collectives;  // in order of completion
   std::vector<LinkStats> links;               // the fabric's links that carried bytes

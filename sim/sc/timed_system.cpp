@@ -56,7 +56,7 @@ TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwCo
     : program(p),
       place(place_),
       hbm_stack(stack),
-      state(hw.memory_limits()),
+      state(hw.memory_limits(), hbm.holds_data()),  // no SBUF/PSUM image where no data is kept
       sems(p),
       exec(p, state, hbm, place_.rank),
       dma(hw, stack) {
@@ -103,6 +103,10 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
       m_hbm_stacks(hw),
       m_meetings(uint32_t(programs.size())),
       m_core_touched(m_num_cores) {
+  for (const sim::Hbm* h : launch.rank_hbm) {
+    if (execute_numerics && !h->holds_data())
+      throw std::logic_error("a timed run with numerics needs memory that holds data");
+  }
   for (uint32_t c = 0; c < programs.size(); ++c) {
     check_semaphore_ids(*programs[c], programs.size() > 1 ? "core " + std::to_string(c) + ": " : "");
   }
@@ -353,6 +357,7 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
   // Its rounds run as the scheduler reaches their times, so compute DMAs issued meanwhile share the engines.
   const uint64_t id = m_runs.size();
   m_runs.push_back({m_collectives->start(kind, src_bytes, std::move(ranks), now), m, kind, now});
+  m_recorder.on_collective_start(id, m.row, now);
   post(Due{m_runs.back().run->next_ps(), Kind::kCollective, 0, 0, id, 0});
 }
 
@@ -370,13 +375,18 @@ void TimedSystem::advance_collective(uint64_t id, uint64_t now) {
   rec.algorithm = std::string(timing::algorithm_name(t.algorithm));
   rec.group = m.group;
   rec.row = m.row;
+  rec.stream = m.stream;
+  rec.sequence = m.sequence;
+  const sim::Rendezvous::Arrival& first = m.arrivals.front();
+  const isa::SourceLocation& loc = first.program->streams[first.stream].instructions[first.index].loc;
+  rec.source = loc.file + ":" + std::to_string(loc.line);
   rec.message_bytes = t.message_bytes;
   rec.start_ps = t.start_ps;
   rec.end_ps = t.end();
   rec.steps = t.steps;
   rec.algbw_bytes_per_ns = t.algbw_bytes_per_ns();
   rec.busbw_bytes_per_ns = t.busbw_bytes_per_ns(c.kind, m.row.size());
-  const CollectiveRecord& kept = m_recorder.on_collective(std::move(rec));
+  const CollectiveRecord& kept = m_recorder.on_collective(id, std::move(rec), now);
   // Every member's instruction ends with its part (its last arrival), and no earlier than now: a member
   // learns that the collective is over when the scheduler gets here.
   for (const sim::Rendezvous::Arrival& a : m.arrivals) {

@@ -20,6 +20,7 @@ namespace tn::timing {
 // field is group_key. Bounds: kPositive (> 0) or kNonNegative (>= 0).
 #define TN_HW_CONSTANTS(X)                                             \
   X(chip, neuron_cores, int64_t, "count", kPositive)                   \
+  X(chip, neuron_core_version, int64_t, "version", kPositive)          \
   X(pe, clock_mhz, double, "MHz", kPositive)                           \
   X(pe, array_rows, int64_t, "count", kPositive)                       \
   X(pe, array_cols, int64_t, "count", kPositive)                       \

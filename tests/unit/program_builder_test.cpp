@@ -382,6 +382,31 @@ TEST_CASE("a reshaped view equals the same view decoded from JSON") {
   CHECK(operation_from_json(operation_to_json(op), "$") == op);
 }
 
+TEST_CASE("regions record each stream's instruction range, streams created inside them included") {
+  ProgramBuilder b("regions", kLimits);
+  const int32_t x = b.hbm_tensor("x", DType::kFloat32, {128, 4}, TensorKind::kInput);
+  const Buffer s = b.sbuf("s", DType::kFloat32, 128, {4});
+  b.memset(s.ap, 0.0f);
+  const int32_t outer = b.begin_region("outer");
+  const int32_t q = b.dma_queue("q");  // created inside: its range starts at 0
+  b.dma_copy(q, s.ap, hbm_rows(x, DType::kFloat32, 4));
+  const int32_t inner = b.begin_region("inner");
+  b.tensor_scalar(s.ap, s.ap, AluOp::kAdd, imm(1.0f));
+  b.end_region(inner);
+  b.end_region(outer);
+  const Program p = b.finish();
+  REQUIRE(p.regions.size() == 2);
+  CHECK(p.regions[0].name == "outer");
+  CHECK(p.regions[0].ranges[size_t(kDveS)] == std::pair<int32_t, int32_t>{1, 2});
+  CHECK(p.regions[0].ranges[size_t(q)] == std::pair<int32_t, int32_t>{0, 1});
+  CHECK(p.regions[1].ranges[size_t(q)] == std::pair<int32_t, int32_t>{1, 1});  // nothing on q inside
+  CHECK(validate(p, kLimits).empty());
+  CHECK(program_from_json(program_to_json(p)) == p);
+  Program bad = p;
+  bad.regions[1].ranges[size_t(kDveS)] = {1, 9};
+  CHECK(issues_text(bad).find("region 'inner': range [1, 9) is outside stream dve") != std::string::npos);
+}
+
 TEST_CASE("a finished program with every kind of instruction passes the validator and round-trips") {
   ProgramBuilder b("everything", kLimits);
   const int32_t x = b.hbm_tensor("x", DType::kBFloat16, {128, 128}, TensorKind::kInput);
