@@ -355,6 +355,7 @@ KernelSetup setup_matmul(const JsonObject& p, const isa::MemoryLimits& limits) {
   s.inputs = {{"a_t", m.dtype, {m.k, m.m}}, {"b", m.dtype, {m.k, m.n}}};
   s.outputs = {{"c", DType::kFloat32, {m.m, m.n}}};
   s.model_flops = [m](const HostTensors&) { return 2.0 * m.m * m.n * m.k; };
+  s.flops_read_inputs = false;
   // fp32 accumulation of K products of exact bf16 pairs: relative error far below 1e-4 for K <= 16K.
   s.rtol = 1e-4;
   s.atol = 1e-5;
@@ -438,6 +439,7 @@ KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const
   s.inputs = {x};
   s.outputs = {{"out", DType::kInt32, {r.p_size, r.f_size}}};
   s.model_flops = [](const HostTensors&) { return 0.0; };
+  s.flops_read_inputs = false;
   s.rtol = 0;  // integer results: exact
   s.atol = 0;
   s.reference = [floor](const HostTensors& in) {
@@ -450,12 +452,18 @@ KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const
 }
 
 std::vector<std::string> kernel_names() {
-  return {"attention_cte", "attention_segmented_cte",      "matmul", "floor_nisa_kernel", "ceil_nisa_kernel",
-          "collective",    "kv_parallel_segmented_prefill"};
+  return {"attention_cte",
+          "attention_segmented_cte",
+          "matmul",
+          "floor_nisa_kernel",
+          "ceil_nisa_kernel",
+          "collective",
+          "kv_parallel_segmented_prefill",
+          "ring_attention_spmd_fwd"};
 }
 
-KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
-                         const isa::MemoryLimits& limits) {
+KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, const isa::MemoryLimits& limits,
+                         int32_t neuron_core_version) {
   if (kernel == "attention_cte")
     return setup_attention_cte(params, limits);
   if (kernel == "attention_segmented_cte")
@@ -468,6 +476,8 @@ KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
     return setup_collective_benchmark(params, limits);
   if (kernel == "kv_parallel_segmented_prefill")
     return setup_kv_parallel_prefill(params, limits);
+  if (kernel == "ring_attention_spmd_fwd")
+    return setup_ring_attention(params, limits, neuron_core_version);
   std::string names;
   for (const auto& n : kernel_names())
     names += (names.empty() ? "" : ", ") + n;

@@ -35,7 +35,10 @@ struct TensorInfo {
   std::vector<int64_t> shape;
   InputFill fill = InputFill::kRandomSample;  // inputs only
   double low = 0, high = 1;                   // kUniform
-  std::vector<double> values;                 // kValues: numel(shape) values, row-major
+  // Drawn values (not `values` or files) are multiplied by this before rounding to the dtype: a caller's
+  // pre-scaling, e.g. of ring attention's q in causal mode (kernels.md §5.4).
+  double scale = 1;
+  std::vector<double> values;  // kValues: numel(shape) values, row-major
 };
 
 using HostTensors = std::map<std::string, ref::HostTensor>;
@@ -50,6 +53,9 @@ struct KernelSetup {
   std::vector<TensorInfo> outputs;
   // The useful FLOPs of a run (the basis of MFU), which may depend on runtime inputs such as masks.
   std::function<double(const HostTensors& inputs)> model_flops;
+  // Whether model_flops reads the inputs (a mask's bounds, a runtime length); a run without numerics draws
+  // them only then, and otherwise calls model_flops with none.
+  bool flops_read_inputs = true;
   double rtol = 0, atol = 0;
   // Outputs compared with other tolerances than rtol / atol: name -> {rtol, atol}.
   std::map<std::string, std::pair<double, double>> output_tolerances;
@@ -66,6 +72,11 @@ struct KernelSetup {
   std::vector<TensorInfo> rank_inputs;
   std::function<std::vector<HostTensors>(const HostTensors& drawn)> split_inputs;
   std::function<std::vector<HostTensors>(const HostTensors& drawn)> rank_reference;
+
+  // A kernel's own section of the timing summary, from the generic one (e.g. ring attention's per-step
+  // exposed communication): timing[report_name] = timing_report(timing).
+  std::string report_name;
+  std::function<nlohmann::json(const nlohmann::json& timing)> timing_report;
 };
 
 std::vector<std::string> kernel_names();
@@ -85,7 +96,9 @@ std::pair<std::vector<double>, std::vector<double>> attention_packing_bounds(int
 // Reads `params` (a JSON object at `params.path()`) for `kernel` and builds everything. Bad keys or
 // values throw ConfigError naming the JSON path; parameters the kernel rejects throw ConfigError too,
 // unless the params say expect_failure, in which case `failure` holds the reason.
-KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params,
-                         const isa::MemoryLimits& limits);
+// `neuron_core_version` is the hardware's generation (configs/hw chip.neuron_core_version), for kernels
+// that refuse some.
+KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, const isa::MemoryLimits& limits,
+                         int32_t neuron_core_version = 3);
 
 }  // namespace tn::cli

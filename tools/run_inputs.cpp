@@ -95,6 +95,10 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
           h.data = t.values;
           break;
       }
+      if (t.fill != InputFill::kValues && t.scale != 1) {
+        for (double& x : h.data)
+          x *= t.scale;
+      }
     }
     inputs[t.name] = checked_input(std::move(h), t, origin);
   }

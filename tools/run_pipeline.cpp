@@ -107,7 +107,7 @@ RunOutcome run_one(const RunRequest& request) {
     throw ConfigError(config.file + ": $.hardware: " + e.what());
   }
   const isa::MemoryLimits limits = hw.memory_limits();
-  KernelSetup k = setup_kernel(config.kernel, config.params(), limits);
+  KernelSetup k = setup_kernel(config.kernel, config.params(), limits, int32_t(hw.chip_neuron_core_version));
 
   RunOutcome outcome;
   json& s = outcome.summary;
@@ -162,21 +162,32 @@ RunOutcome run_one(const RunRequest& request) {
   const auto rank_dir = [&](const char* what, uint32_t r) {
     return k.per_rank ? out_dir / what / ("rank" + std::to_string(r)) : out_dir / what;
   };
-  if (write) {
+  // A run without numerics does no data work: no SBUF/PSUM images, HBM that knows shapes only, and inputs
+  // drawn only when the kernel's model FLOPs depend on their values (then neither stored nor written).
+  const bool data = config.mode != RunMode::kTimingOnly;
+  const HostTensors drawn = data || k.flops_read_inputs ? make_inputs(k, config) : HostTensors{};
+  const std::vector<HostTensors> rank_inputs = !data        ? std::vector<HostTensors>{}
+                                               : k.per_rank ? k.split_inputs(drawn)
+                                                            : std::vector{drawn};
+  const std::vector<TensorInfo>& input_infos = k.per_rank ? k.rank_inputs : k.inputs;
+  if (write)
+    fs::create_directories(out_dir);
+  if (write && data) {
     for (uint32_t r = 0; r < launch.ranks; ++r) {
       fs::create_directories(rank_dir("inputs", r));
       fs::create_directories(rank_dir("outputs", r));
     }
+    outcome.written.insert(outcome.written.end(), {"inputs/", "outputs/"});
   }
-
-  const HostTensors drawn = make_inputs(k, config);
-  const std::vector<HostTensors> rank_inputs = k.per_rank ? k.split_inputs(drawn) : std::vector{drawn};
-  const std::vector<TensorInfo>& input_infos = k.per_rank ? k.rank_inputs : k.inputs;
-  std::vector<sim::Hbm> hbm(launch.ranks);
+  std::vector<sim::Hbm> hbm;
+  hbm.reserve(launch.ranks);
   for (uint32_t r = 0; r < launch.ranks; ++r) {
+    sim::Hbm& h = hbm.emplace_back(data);
     for (const TensorInfo& t : input_infos) {
-      hbm[r].declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
-      hbm[r].fill_exact(t.name, rank_inputs[r].at(t.name).data);
+      h.declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
+      if (!data)
+        continue;
+      h.fill_exact(t.name, rank_inputs[r].at(t.name).data);
       if (write)
         ref::write_npy(rank_dir("inputs", r) / (t.name + ".npy"), rank_inputs[r].at(t.name), t.dtype);
     }
@@ -204,9 +215,11 @@ RunOutcome run_one(const RunRequest& request) {
     std::vector<std::unique_ptr<trace::TraceSink>> sinks;
     if (write && config.trace_perfetto) {
       sinks.push_back(std::make_unique<trace::PerfettoTraceWriter>(out_dir / "trace.pftrace"));
+      outcome.written.push_back("trace.pftrace");
     }
     if (write && config.trace_json) {
       sinks.push_back(std::make_unique<trace::ChromeJsonTraceWriter>(out_dir / "trace.json"));
+      outcome.written.push_back("trace.json");
     }
     trace::TeeTraceSink sink(std::move(sinks));
     ProgressBar bar(request.progress && num_instructions * launch.ranks > 200000);
@@ -224,6 +237,8 @@ RunOutcome run_one(const RunRequest& request) {
     const sc::TimedRunResult t = sc::run_timed(programs, timed, hw, sink, options);
     sink.finish();
     s["timing"] = timing_summary(t, k, k.model_flops(drawn), hw);
+    if (k.timing_report)
+      s["timing"][k.report_name] = k.timing_report(s["timing"]);
     s["total_ns"] = s["timing"]["total_ns"];
     if (config.mode == RunMode::kBoth) {
       // The invariant: the timing model runs the same semantics, so the bytes must be identical.
@@ -294,8 +309,10 @@ RunOutcome run_one(const RunRequest& request) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   s["peak_rss_mb"] = usage.ru_maxrss / 1024.0;  // Linux reports kilobytes
-  if (write)
+  if (write) {
     write_file(out_dir / "summary.json", s.dump(2) + "\n");
+    outcome.written.insert(outcome.written.begin(), "summary.json");
+  }
 
   std::ostringstream h;
   h << k.kernel;

@@ -4,6 +4,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace tn::cli {
 
@@ -17,8 +18,9 @@ struct RunRequest {
 
 struct RunOutcome {
   nlohmann::json summary;
-  bool passed = false;   // numerics passed (or were not checked), or an expected failure happened
-  std::string headline;  // one line for `trnsim check`
+  bool passed = false;               // numerics passed (or were not checked), or an expected failure happened
+  std::string headline;              // one line for `trnsim check`
+  std::vector<std::string> written;  // what the run wrote into its output folder ("inputs/" for a folder)
 };
 
 // Throws ConfigError / ValidationError / ExecutionError / ... with a message naming what went wrong.

@@ -1,24 +1,40 @@
 #include "tools/run_summary.hpp"
 
 #include <algorithm>
+#include <array>
 #include <iomanip>
 #include <map>
 #include <sstream>
 #include <tuple>
 
+#include "tools/ring_report.hpp"
+
 namespace tn::cli {
 
 using nlohmann::json;
 
+json spread(std::vector<double> v) {
+  if (v.empty())
+    return json{{"min", 0.0}, {"median", 0.0}, {"max", 0.0}, {"mean", 0.0}};
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v)
+    sum += x;
+  return json{
+      {"min", v.front()}, {"median", v[v.size() / 2]}, {"max", v.back()}, {"mean", sum / double(v.size())}};
+}
+
 namespace {
 
 // Each kind of collective's count, bytes and time, the algorithms that ran, NCCL's algorithm and bus
-// bandwidths (collectives.md §3) over its instances, and how busy the fabric's links were.
+// bandwidths (collectives.md §3) over its instances, the time compute did not hide (per rank, over its
+// instances of the kind), and how busy the fabric's links were.
 json collectives_summary(const sc::TimedRunResult& t) {
   struct Kind {
     uint64_t count = 0, bytes = 0, time_ps = 0;
     std::map<std::string, uint64_t> algorithms;
     std::vector<double> algbw, busbw;
+    std::map<int32_t, uint64_t> exposed_ps;  // by rank
   };
   std::map<std::string, Kind> kinds;
   for (const sc::CollectiveRecord& c : t.collectives) {
@@ -29,33 +45,39 @@ json collectives_summary(const sc::TimedRunResult& t) {
     ++k.algorithms[c.algorithm];
     k.algbw.push_back(c.algbw_bytes_per_ns);
     k.busbw.push_back(c.busbw_bytes_per_ns);
+    for (size_t i = 0; i < c.row.size() && i < c.exposed_ps.size(); ++i)
+      k.exposed_ps[c.row[i]] += c.exposed_ps[i];
   }
-  const auto spread = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    double sum = 0;
-    for (double x : v)
-      sum += x;
-    return json{
-        {"min", v.front()}, {"median", v[v.size() / 2]}, {"max", v.back()}, {"mean", sum / double(v.size())}};
-  };
   json by_kind = json::object();
   for (const auto& [name, k] : kinds) {
+    std::vector<double> exposed;
+    for (const auto& [rank, ps] : k.exposed_ps)
+      exposed.push_back(double(ps) / 1000.0);
     by_kind[name] = {{"count", k.count},
                      {"message_bytes", k.bytes},
                      {"time_ns", double(k.time_ps) / 1000.0},
                      {"algorithms", k.algorithms},
                      {"algbw_GBps", spread(k.algbw)},
                      {"busbw_GBps", spread(k.busbw)}};
+    if (!exposed.empty())
+      by_kind[name]["exposed_ns_per_rank"] = spread(exposed);
   }
   json instances = json::array();
   for (const sc::CollectiveRecord& c : t.collectives) {
+    std::vector<double> exposed;
+    for (uint64_t ps : c.exposed_ps)
+      exposed.push_back(double(ps) / 1000.0);
     instances.push_back({{"kind", c.kind},
                          {"algorithm", c.algorithm},
                          {"group", c.group},
                          {"row", c.row},
+                         {"cc_core", c.stream},
+                         {"sequence", c.sequence},
+                         {"source", c.source},
                          {"message_bytes", c.message_bytes},
                          {"start_ns", double(c.start_ps) / 1000.0},
                          {"end_ns", double(c.end_ps) / 1000.0},
+                         {"exposed_ns", exposed},
                          {"steps", c.steps},
                          {"algbw_GBps", c.algbw_bytes_per_ns},
                          {"busbw_GBps", c.busbw_bytes_per_ns}});
@@ -136,6 +158,29 @@ json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, double mo
   s["dma_bytes"] = t.dma_bytes;
   if (!t.collectives.empty() || !t.links.empty())
     s["collectives"] = collectives_summary(t);
+  if (!t.regions.empty()) {
+    // Each region name over the cores that ran it, in the order the names first appear.
+    std::vector<std::string> order;
+    std::map<std::string, std::array<std::vector<double>, 3>> by_name;
+    for (const sc::RegionTiming& r : t.regions) {
+      auto [it, fresh] = by_name.try_emplace(r.name);
+      if (fresh)
+        order.push_back(r.name);
+      it->second[0].push_back(double(r.start_ps) / 1000.0);
+      it->second[1].push_back(double(r.end_ps) / 1000.0);
+      it->second[2].push_back(double(r.end_ps - r.start_ps) / 1000.0);
+    }
+    json regions = json::array();
+    for (const std::string& name : order) {
+      const auto& v = by_name.at(name);
+      regions.push_back({{"name", name},
+                         {"cores", v[0].size()},
+                         {"start_ns", spread(v[0])},
+                         {"end_ns", spread(v[1])},
+                         {"duration_ns", spread(v[2])}});
+    }
+    s["regions"] = regions;
+  }
   return s;
 }
 
@@ -186,7 +231,11 @@ void collective_lines(std::ostringstream& o, const json& c) {
     o << "  collective   " << kind << " x" << k["count"].get<uint64_t>() << " (" << algorithms
       << "): " << std::setprecision(3) << k["time_ns"].get<double>() / 1000.0 << " us, "
       << std::setprecision(1) << k["message_bytes"].get<double>() / 1048576.0 << " MiB per rank, busbw "
-      << k["busbw_GBps"]["median"].get<double>() << " GB/s (median)\n";
+      << k["busbw_GBps"]["median"].get<double>() << " GB/s (median)";
+    if (k.contains("exposed_ns_per_rank"))
+      o << ", exposed " << std::setprecision(3) << k["exposed_ns_per_rank"]["median"].get<double>() / 1000.0
+        << " us per rank (median)";
+    o << "\n";
   }
   const json& links = c["links"];
   if (!links.empty()) {
@@ -238,6 +287,8 @@ std::string summary_text(const json& s) {
       engine_lines(o, t);
     if (t.contains("collectives"))
       collective_lines(o, t["collectives"]);
+    if (t.contains("ring"))
+      o << ring_report_text(t["ring"]);
     size_t loops = 0;
     for (const auto& l : t["loops"]) {
       if (multi && ++loops > 4)

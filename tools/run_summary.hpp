@@ -10,6 +10,9 @@
 
 namespace tn::cli {
 
+// {min, median, max, mean} of some values (all 0 for none): how figures over ranks or instances are given.
+nlohmann::json spread(std::vector<double> values);
+
 // summary.json's "timing" section.
 nlohmann::json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, double model_flops,
                               const timing::HwConfig& hw);

@@ -65,7 +65,10 @@ int cmd_run(const std::vector<std::string>& args) {
   req.trace_json = vm["trace-json"].as<bool>();
   const cli::RunOutcome outcome = cli::run_one(req);
   std::cout << cli::summary_text(outcome.summary);
-  std::cout << "  outputs      " << req.out_dir << "/{summary.json,trace.pftrace,inputs/,outputs/}\n";
+  std::string written;
+  for (const std::string& w : outcome.written)
+    written += (written.empty() ? "" : ",") + w;
+  std::cout << "  outputs      " << req.out_dir << "/{" << written << "}\n";
   return outcome.passed ? 0 : 1;
 }
 
@@ -227,7 +230,8 @@ int cmd_disasm(const std::vector<std::string>& args) {
   const po::variables_map vm = parse_with_config(args, opts);
   const cli::RunConfig config = cli::load_run_config(vm["config"].as<std::string>());
   const timing::HwConfig hw = timing::load_hw_config(config.hardware, config.hardware_overrides);
-  const cli::KernelSetup k = cli::setup_kernel(config.kernel, config.params(), hw.memory_limits());
+  const cli::KernelSetup k = cli::setup_kernel(config.kernel, config.params(), hw.memory_limits(),
+                                               int32_t(hw.chip_neuron_core_version));
   for (const auto& p : k.programs) {
     if (vm["json"].as<bool>()) {
       std::cout << isa::program_to_json(p).dump(1) << "\n";

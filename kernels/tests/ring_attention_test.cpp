@@ -64,7 +64,7 @@ RingRun run(const RingAttentionParams& p, double q_scale, int64_t ranks = 0) {
 }
 
 void check(const RingRun& r, const RingAttentionParams& p) {
-  const RingTolerance out_tol = ring_out_tolerance(), lse_tol = ring_lse_tolerance(p.lse_dtype);
+  const RingTolerance out_tol = ring_out_tolerance(), lse_tol = ring_lse_tolerance(p.lse_dtype, p.dtype);
   for (size_t rank = 0; rank < r.got.size(); ++rank) {
     CAPTURE(rank);
     const auto out = ref::max_all_close(
