@@ -125,8 +125,10 @@ class RingGenerator {
       m_b.end_region(attend);
       std::swap(cur_k, nxt_k);
       std::swap(cur_v, nxt_v);
+      // Issued after the step's attention_cte and before its reduction, so that the two overlap (§5.2 step
+      // 4): triggered once the attention is done, not as soon as the ring buffers allow.
       if (step < N - 1)
-        permute(cur_k, nxt_k, cur_v, nxt_v);  // issued before the reduction so that the two overlap
+        permute(cur_k, nxt_k, cur_v, nxt_v, m_b.region_end(attend));
       const int32_t merge = m_b.begin_region(name + "reduction");
       reduce(cur);
       m_b.end_region(merge);
@@ -220,10 +222,14 @@ class RingGenerator {
 
   // collective_permute_implicit of K and V: each rank's `from` to its successor's `to`, K on CC-core 0 and
   // V on CC-core 1 so that both are in flight at once (collectives.md §1: 2 CC-cores per NeuronCore).
-  void permute(int32_t from_k, int32_t to_k, int32_t from_v, int32_t to_v) {
+  // `after`: the trigger (ProgramBuilder::collective_permute).
+  void permute(int32_t from_k, int32_t to_k, int32_t from_v, int32_t to_v,
+               const std::vector<isa::InstrRef>& after = {}) {
     const int64_t n = ring_elements();
-    m_b.collective_permute(m_b.cc_core(0), flat(to_k, m_p.dtype, n), flat(from_k, m_p.dtype, n), m_group);
-    m_b.collective_permute(m_b.cc_core(1), flat(to_v, m_p.dtype, n), flat(from_v, m_p.dtype, n), m_group);
+    m_b.collective_permute(m_b.cc_core(0), flat(to_k, m_p.dtype, n), flat(from_k, m_p.dtype, n), m_group, 0,
+                           after);
+    m_b.collective_permute(m_b.cc_core(1), flat(to_v, m_p.dtype, n), flat(from_v, m_p.dtype, n), m_group, 0,
+                           after);
   }
 
   // _tiled_reduce_attention (kernels.md §5.3): per batch of the core's share, the statistics of all its

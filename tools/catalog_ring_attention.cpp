@@ -162,9 +162,9 @@ KernelSetup setup_ring_attention(const JsonObject& p, const isa::MemoryLimits& l
     return kernels::ring_attention_reference_for(k, split(drawn));
   };
   s.report_name = "ring";
-  s.timing_report = [n = k.num_workers](const nlohmann::json& timing) {
+  s.timing_report = [n = k.num_workers](const nlohmann::json& timing, const sc::TimedRunResult& run) {
     return ring_report(timing.value("collectives", nlohmann::json{{"instances", nlohmann::json::array()}}),
-                       n);
+                       run.regions, n);
   };
   return s;
 }

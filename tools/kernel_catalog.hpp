@@ -12,6 +12,7 @@
 #include "isa/program.hpp"
 #include "isa/validator.hpp"
 #include "kernels/reference/host_tensor.hpp"
+#include "sim/sc/timed_run.hpp"
 #include "tools/json_reader.hpp"
 
 namespace tn::cli {
@@ -76,7 +77,7 @@ struct KernelSetup {
   // A kernel's own section of the timing summary, from the generic one (e.g. ring attention's per-step
   // exposed communication): timing[report_name] = timing_report(timing).
   std::string report_name;
-  std::function<nlohmann::json(const nlohmann::json& timing)> timing_report;
+  std::function<nlohmann::json(const nlohmann::json& timing, const sc::TimedRunResult& run)> timing_report;
 };
 
 std::vector<std::string> kernel_names();

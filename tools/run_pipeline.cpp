@@ -238,7 +238,7 @@ RunOutcome run_one(const RunRequest& request) {
     sink.finish();
     s["timing"] = timing_summary(t, k, k.model_flops(drawn), hw);
     if (k.timing_report)
-      s["timing"][k.report_name] = k.timing_report(s["timing"]);
+      s["timing"][k.report_name] = k.timing_report(s["timing"], t);
     s["total_ns"] = s["timing"]["total_ns"];
     if (config.mode == RunMode::kBoth) {
       // The invariant: the timing model runs the same semantics, so the bytes must be identical.

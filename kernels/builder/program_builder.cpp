@@ -548,8 +548,15 @@ void ProgramBuilder::all_to_all(int32_t cc, const AccessPattern& dst, const Acce
 }
 
 void ProgramBuilder::collective_permute(int32_t cc, const AccessPattern& dst, const AccessPattern& src,
-                                        int32_t group, int32_t channel, Loc loc) {
-  emit(cc, CollectivePermute{dst, src, group, channel}, loc);
+                                        int32_t group, int32_t channel, const std::vector<InstrRef>& after,
+                                        Loc loc) {
+  if (after.empty())
+    return emit(cc, CollectivePermute{dst, src, group, channel}, loc);
+  if (m_loop)
+    throw std::logic_error(where(loc) +
+                           ": a collective triggered after given instructions inside a runtime "
+                           "loop is not supported");
+  append(cc, CollectivePermute{dst, src, group, channel}, to_source_location(loc), after);
 }
 
 void ProgramBuilder::core_barrier(const AccessPattern& data, Engine engine, Loc loc) {
@@ -587,6 +594,16 @@ void ProgramBuilder::end_region(int32_t region) {
   r.ranges.resize(m_program.streams.size(), {0, 0});  // streams created inside start at 0
   for (size_t s = 0; s < m_program.streams.size(); ++s)
     r.ranges[s].second = static_cast<int32_t>(m_program.streams[s].instructions.size());
+}
+
+std::vector<InstrRef> ProgramBuilder::region_end(int32_t region) const {
+  const Region& r = m_program.regions.at(size_t(region));
+  std::vector<InstrRef> out;
+  for (size_t s = 0; s < r.ranges.size(); ++s) {
+    if (r.ranges[s].second > r.ranges[s].first)
+      out.push_back({static_cast<int32_t>(s), r.ranges[s].second - 1});
+  }
+  return out;
 }
 
 Program ProgramBuilder::finish() {

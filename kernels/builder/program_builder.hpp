@@ -130,8 +130,12 @@ class ProgramBuilder {
                   Loc loc = Loc::current());
   void all_to_all(int32_t cc, const AccessPattern& dst, const AccessPattern& src, int32_t group,
                   Loc loc = Loc::current());
+  // A compute engine only triggers a collective, at its place in the program (collectives.md §1); a CC-core
+  // runs it once the data is ready. `after` are the instructions whose completion is that trigger (e.g.
+  // region_end of the sub-kernel the program issues it after); none: as soon as the data is ready.
   void collective_permute(int32_t cc, const AccessPattern& dst, const AccessPattern& src, int32_t group,
-                          int32_t channel = 0, Loc loc = Loc::current());
+                          int32_t channel = 0, const std::vector<isa::InstrRef>& after = {},
+                          Loc loc = Loc::current());
   // nisa.core_barrier on `engine`: the rank's cores meet (numbered in emission order). Everything the
   // engine's stream emitted before it retires first, and what it emits after starts after the barrier.
   // `data` is the shared tensor it orders (nisa.core_barrier's tensor): the barrier waits for this core's
@@ -169,6 +173,8 @@ class ProgramBuilder {
   // overlap. Not inside runtime loops.
   int32_t begin_region(const std::string& name, Loc loc = Loc::current());
   void end_region(int32_t region);
+  // The last instruction of each stream that emitted into a closed region.
+  std::vector<isa::InstrRef> region_end(int32_t region) const;
 
   // Appends an operation to the stream of `engine` (or a DMA queue index), with dependencies derived from
   // its operands. Public so that tests and new kernels can emit any table row.

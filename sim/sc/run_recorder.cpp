@@ -311,6 +311,10 @@ void RunRecorder::on_link(uint32_t link, const std::string& name, timing::TimeIn
 
 void RunRecorder::on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer,
                                uint64_t seq) {
+  // The history only serves the flow arrows of traced cores: kept for nothing else, it would grow with
+  // every instruction of every rank.
+  if (!m_flows || !m_cores[core].traced)
+    return;
   SemHistory& h = m_cores[core].sems[sem];
   if (value < (h.changes.empty() ? h.initial : h.changes.back().first)) {
     h.monotone = false;

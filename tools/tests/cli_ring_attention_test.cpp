@@ -48,7 +48,25 @@ TEST_CASE("cli ring: 4 ranks on 4 chips, causal, pass the reference and report e
     CHECK(flight > 0);
     CHECK(exposed >= 0);
     CHECK(exposed <= flight);  // exposure is part of the permutes' flight
+    // Each permute runs during the phase it was issued before: step 1's (hoisted) during step 0's
+    // attention_cte, step s's during step s-1's reduction.
+    const int64_t n = step["step"];
+    CHECK(step["overlapped_region"] ==
+          (n == 1 ? "step 0: attention_cte" : "step " + std::to_string(n - 1) + ": reduction"));
+    CHECK(step["overlap_ns"]["min"].get<double>() > 0);
   }
+  // Step 2's permutes are triggered when step 1's attention_cte is done (on every rank), not as soon as the
+  // ring buffers allow.
+  const json& attention1 = s["timing"]["regions"][1];
+  REQUIRE(attention1["name"] == "step 1: attention_cte");
+  int permutes_of_step2 = 0;
+  for (const json& c : s["timing"]["collectives"]["instances"]) {
+    if (c["sequence"] != 1)
+      continue;
+    ++permutes_of_step2;
+    CHECK(c["start_ns"].get<double>() >= attention1["end_ns"]["max"].get<double>());
+  }
+  CHECK(permutes_of_step2 == 2);  // K on cc0, V on cc1
   // The regions: step 0's attention, then each later step's attention_cte and reduction, then normalise.
   const json& regions = s["timing"]["regions"];
   REQUIRE(regions.size() == 8);
