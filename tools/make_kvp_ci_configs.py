@@ -15,9 +15,7 @@ as a full product: S 512 and 1024 (of 512..4096), D 64 and 128, block sizes 16, 
 = seg x {1, 2, 3, 4, 5, 7}, lnc 1 and 2 (8 ranks of one core, 4 ranks of two), tp_out off and on.
 """
 
-import argparse
-import json
-import os
+from ci_config_folder import generate
 
 # (S, D, block_size, seg, L / seg, global_q_offset, lnc, tp_out, scale or None for 1/sqrt(D))
 CASES = [
@@ -62,24 +60,5 @@ def config(case):
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "configs", "ci",
-                                                      "kv_parallel_segmented_prefill"))
-    args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    written = set()
-    for case in CASES:
-        file = name(case) + ".json"
-        with open(os.path.join(args.out, file), "w") as f:
-            json.dump(config(case), f, indent=2)
-            f.write("\n")
-        written.add(file)
-    for old in os.listdir(args.out):
-        if old.endswith(".json") and old not in written:
-            os.remove(os.path.join(args.out, old))
-    print(f"wrote {len(written)} configs to {args.out}")
-
-
 if __name__ == "__main__":
-    main()
+    generate(__doc__, "kv_parallel_segmented_prefill", CASES, name, config)

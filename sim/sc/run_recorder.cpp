@@ -248,6 +248,11 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   m_result.hbm_write_bytes += cost.written.hbm;
   if (timing::is_dma_transfer(in.op)) {
     m_result.dma_bytes += cost.dma.bytes;
+  }
+  // The counters exist for the trace: kept for an untraced core they would never be flushed and would grow
+  // with every instruction of every rank.
+  const bool counted = m_tracing && core.traced;
+  if (counted && timing::is_dma_transfer(in.op)) {
     core.dmas_in_flight.add(t.start_ps, 1.0);
     core.dmas_in_flight.add(t.end_ps, -1.0);
     const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm;
@@ -258,7 +263,8 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
       core.hbm_gbps.add(t.data_end_ps, -gbps);
     }
   }
-  buffer_changes(core, info.buffers_first, index, t.start_ps, true);
+  if (counted)
+    buffer_changes(core, info.buffers_first, index, t.start_ps, true);
   if (!info.region_marks.empty())
     region_marks(core, stream, index, t);
 
@@ -325,7 +331,8 @@ void RunRecorder::on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::I
 void RunRecorder::on_retire(uint32_t core_index, uint32_t stream, uint32_t index, uint64_t now_ps) {
   Core& core = m_cores[core_index];
   StreamInfo& info = core.streams[stream];
-  buffer_changes(core, info.buffers_last, index, now_ps, false);
+  if (m_tracing && core.traced)
+    buffer_changes(core, info.buffers_last, index, now_ps, false);
   ++m_retired;
   if (m_options.progress && m_retired >= m_next_progress) {
     m_options.progress(

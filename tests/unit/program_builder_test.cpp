@@ -450,3 +450,34 @@ TEST_CASE("a finished program with every kind of instruction passes the validato
     }
   }
 }
+
+TEST_CASE(
+    "a collective issued after a region waits for each of its streams, one issued without for its data") {
+  ProgramBuilder b("trigger", kLimits);
+  const int32_t x = b.hbm_tensor("x", DType::kFloat32, {128, 4}, TensorKind::kInput);
+  const int32_t send = b.hbm_tensor("send", DType::kFloat32, {128, 4}, TensorKind::kInternal);
+  const int32_t recv = b.hbm_tensor("recv", DType::kFloat32, {128, 4}, TensorKind::kInternal);
+  const int32_t q = b.dma_queue("q");
+  const int32_t group = b.replica_group({{0, 1}});
+  b.dma_copy(q, hbm_rows(send, DType::kFloat32, 4), hbm_rows(x, DType::kFloat32, 4));
+  const int32_t work = b.begin_region("work");
+  const Buffer s = b.sbuf("s", DType::kFloat32, 128, {4});
+  b.memset(s.ap, 0.0f);
+  b.tensor_scalar(s.ap, s.ap, AluOp::kAdd, imm(1.0f));
+  b.activation(s.ap, s.ap, ActFunc::kCopy);
+  b.end_region(work);
+  const int32_t cc = b.cc_core(0);
+  // Without a trigger the permute needs only its source's DMA; with one, also the region's last
+  // instruction of every stream that emitted in it (DVE's add, its second, and ACT's copy).
+  b.collective_permute(cc, hbm_rows(recv, DType::kFloat32, 4), hbm_rows(send, DType::kFloat32, 4), group);
+  b.collective_permute(cc, hbm_rows(recv, DType::kFloat32, 4), hbm_rows(send, DType::kFloat32, 4), group, 0,
+                       b.region_end(work));
+  const Program p = b.finish();
+  CHECK(at(p, cc, 0).waits == Waits{{q, 1}});
+  Waits second = at(p, cc, 1).waits;
+  std::sort(second.begin(), second.end(), [](const auto& a, const auto& c) { return a.sem < c.sem; });
+  Waits expected{{kActS, 1}, {kDveS, 2}};
+  std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& c) { return a.sem < c.sem; });
+  CHECK(second == expected);
+  CHECK(validate(p, kLimits).empty());
+}
