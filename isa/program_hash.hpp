@@ -1,5 +1,5 @@
-// A fingerprint of a program's instruction streams (FNV-1a 64 over each instruction's JSON form, its waits
-// and stream). Equal hashes mean the same program: runs that differ only in runtime values show it.
+// A fingerprint of a program's instruction streams (FNV-1a 64 over the words of each instruction's fields,
+// its waits and stream). Equal hashes mean the same program: runs that differ only in runtime values show it.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -78,7 +78,6 @@ KernelSetup setup_collective_benchmark(const JsonObject& p, const isa::MemoryLim
     return out;
   };
   s.model_flops = [](const HostTensors&) { return 0.0; };
-  s.flops_read_inputs = false;
   s.rtol = 0;  // bytes move exactly
   s.atol = 0;
   s.rank_reference = [c, group, n](const HostTensors& drawn) {

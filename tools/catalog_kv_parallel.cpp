@@ -103,7 +103,6 @@ KernelSetup setup_kv_parallel_prefill(const JsonObject& p, const isa::MemoryLimi
     }
     return out;
   };
-  s.flops_read_inputs = false;
   s.model_flops = [k](const HostTensors&) {
     return 4.0 * double(k.d) * ref::kv_parallel_prefill_visible_pairs(kernels::reference_params(k));
   };

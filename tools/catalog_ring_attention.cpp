@@ -147,7 +147,6 @@ KernelSetup setup_ring_attention(const JsonObject& p, const isa::MemoryLimits& l
     }
     return out;
   };
-  s.flops_read_inputs = false;
   s.model_flops = [k, rings](const HostTensors&) {
     return 4.0 * double(k.d) * ref::ring_attention_visible_pairs(kernels::reference_params(k)) *
            double(rings.size());

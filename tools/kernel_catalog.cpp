@@ -355,7 +355,6 @@ KernelSetup setup_matmul(const JsonObject& p, const isa::MemoryLimits& limits) {
   s.inputs = {{"a_t", m.dtype, {m.k, m.m}}, {"b", m.dtype, {m.k, m.n}}};
   s.outputs = {{"c", DType::kFloat32, {m.m, m.n}}};
   s.model_flops = [m](const HostTensors&) { return 2.0 * m.m * m.n * m.k; };
-  s.flops_read_inputs = false;
   // fp32 accumulation of K products of exact bf16 pairs: relative error far below 1e-4 for K <= 16K.
   s.rtol = 1e-4;
   s.atol = 1e-5;
@@ -439,7 +438,6 @@ KernelSetup setup_rounding(const std::string& kernel, const JsonObject& p, const
   s.inputs = {x};
   s.outputs = {{"out", DType::kInt32, {r.p_size, r.f_size}}};
   s.model_flops = [](const HostTensors&) { return 0.0; };
-  s.flops_read_inputs = false;
   s.rtol = 0;  // integer results: exact
   s.atol = 0;
   s.reference = [floor](const HostTensors& in) {

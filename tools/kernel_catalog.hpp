@@ -53,10 +53,9 @@ struct KernelSetup {
   std::vector<TensorInfo> inputs;      // in the order random inputs are drawn (kernels.md §2.2)
   std::vector<TensorInfo> outputs;
   // The useful FLOPs of a run (the basis of MFU), which may depend on runtime inputs such as masks.
+  // A run without numerics passes only the inputs of fixed values (runtime parameters such as a mask's
+  // bounds or a length: InputFill::kValues); it draws no random data.
   std::function<double(const HostTensors& inputs)> model_flops;
-  // Whether model_flops reads the inputs (a mask's bounds, a runtime length); a run without numerics draws
-  // them only then, and otherwise calls model_flops with none.
-  bool flops_read_inputs = true;
   double rtol = 0, atol = 0;
   // Outputs compared with other tolerances than rtol / atol: name -> {rtol, atol}.
   std::map<std::string, std::pair<double, double>> output_tolerances;

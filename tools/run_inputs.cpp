@@ -46,7 +46,7 @@ ref::HostTensor checked_input(ref::HostTensor h, const TensorInfo& t, const std:
 
 }  // namespace
 
-HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
+HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, bool values_only) {
   HostTensors inputs;
   ref::NumpyLegacyRandom rng(c.seed);
   for (const auto& [name, path] : c.input_files) {
@@ -58,6 +58,8 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c) {
                         "'");
   }
   for (const TensorInfo& t : k.inputs) {
+    if (values_only && t.fill != InputFill::kValues)
+      continue;  // fixed values draw nothing, so skipping the others leaves them as they are
     ref::HostTensor h;
     std::string origin = c.file + ": input '" + t.name + "' (from $.params)";
     if (auto f = c.input_files.find(t.name); f != c.input_files.end()) {

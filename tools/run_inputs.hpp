@@ -9,6 +9,7 @@ namespace tn::cli {
 // The kernel's inputs (KernelSetup::inputs) for config `c`: `inputs.files` entries read and checked
 // against the declared shapes, the rest drawn in order from one NumPy legacy generator seeded with
 // `inputs.seed`; every value rounded to its dtype. Bad values throw ConfigError naming file and element.
-HostTensors make_inputs(const KernelSetup& k, const RunConfig& c);
+// `values_only`: just the inputs of fixed values (InputFill::kValues), for a run without numerics.
+HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, bool values_only = false);
 
 }  // namespace tn::cli

@@ -163,10 +163,10 @@ RunOutcome run_one(const RunRequest& request) {
   const auto rank_dir = [&](const char* what, uint32_t r) {
     return k.per_rank ? out_dir / what / ("rank" + std::to_string(r)) : out_dir / what;
   };
-  // A run without numerics does no data work: no SBUF/PSUM images, HBM that knows shapes only, and inputs
-  // drawn only when the kernel's model FLOPs depend on their values (then neither stored nor written).
+  // A run without numerics does no data work: no SBUF/PSUM images, HBM that knows shapes only, and of the
+  // inputs only the fixed runtime values the model FLOPs may depend on (neither stored nor written).
   const bool data = config.mode != RunMode::kTimingOnly;
-  const HostTensors drawn = data || k.flops_read_inputs ? make_inputs(k, config) : HostTensors{};
+  const HostTensors drawn = make_inputs(k, config, /*values_only=*/!data);
   const std::vector<HostTensors> rank_inputs = !data        ? std::vector<HostTensors>{}
                                                : k.per_rank ? k.split_inputs(drawn)
                                                             : std::vector{drawn};

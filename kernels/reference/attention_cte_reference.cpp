@@ -35,7 +35,9 @@ struct Problem {
   int64_t gqa_group = 1;  // bs / bs_kv
 };
 
-Problem validate(const AttentionCteRefParams& p, const AttentionCteRefInputs& in) {
+// `values`: false when only the masks matter (visible pairs): q, k, v, the prior K/V and the sink may then
+// be absent.
+Problem validate(const AttentionCteRefParams& p, const AttentionCteRefInputs& in, bool values = true) {
   check.require(p.bs > 0 && p.bs_kv > 0, "bs and bs_kv must be positive");
   check.require(p.bs % p.bs_kv == 0, "bs (" + std::to_string(p.bs) + ") must be a multiple of bs_kv (" +
                                          std::to_string(p.bs_kv) + ")");
@@ -44,24 +46,31 @@ Problem validate(const AttentionCteRefParams& p, const AttentionCteRefInputs& in
   check.require(p.seqlen_prior >= 0, "seqlen_prior must be >= 0");
   check.require(p.global_cp_deg >= 1, "global_cp_deg must be >= 1 (1 = no CP)");
 
-  check.tensor(in.q, "q", p.tp_q ? std::vector{p.bs, p.seqlen_q, p.d} : std::vector{p.bs, p.d, p.seqlen_q});
-  check.tensor(in.k, "k",
-               p.tp_k ? std::vector{p.bs_kv, p.seqlen_kv, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_kv});
-  check.tensor(in.v, "v", {p.bs_kv, p.seqlen_kv, p.d});
+  if (values) {
+    check.tensor(in.q, "q", p.tp_q ? std::vector{p.bs, p.seqlen_q, p.d} : std::vector{p.bs, p.d, p.seqlen_q});
+    check.tensor(in.k, "k",
+                 p.tp_k ? std::vector{p.bs_kv, p.seqlen_kv, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_kv});
+    check.tensor(in.v, "v", {p.bs_kv, p.seqlen_kv, p.d});
+  }
 
   Problem pr{p, in};
   pr.gqa_group = p.bs / p.bs_kv;
 
   // Prefix caching: all three inputs together (§1.3), and U <= Sprior because the reference slices [:U].
   const bool prefix = p.seqlen_prior > 0;
-  check.require(prefix == (in.k_prior != nullptr) && prefix == (in.v_prior != nullptr) &&
-                    prefix == in.prior_used_len.has_value(),
-                "k_prior, v_prior and prior_used_len must be given exactly when seqlen_prior > 0");
+  check.require(prefix == in.prior_used_len.has_value(),
+                "prior_used_len must be given exactly when seqlen_prior > 0");
+  if (values) {
+    check.require(prefix == (in.k_prior != nullptr) && prefix == (in.v_prior != nullptr),
+                  "k_prior, v_prior and prior_used_len must be given exactly when seqlen_prior > 0");
+  }
   if (prefix) {
-    check.tensor(
-        in.k_prior, "k_prior",
-        p.tp_k ? std::vector{p.bs_kv, p.seqlen_prior, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_prior});
-    check.tensor(in.v_prior, "v_prior", {p.bs_kv, p.seqlen_prior, p.d});
+    if (values) {
+      check.tensor(
+          in.k_prior, "k_prior",
+          p.tp_k ? std::vector{p.bs_kv, p.seqlen_prior, p.d} : std::vector{p.bs_kv, p.d, p.seqlen_prior});
+      check.tensor(in.v_prior, "v_prior", {p.bs_kv, p.seqlen_prior, p.d});
+    }
     const int64_t u = *in.prior_used_len;
     check.require(
         u >= 0 && u <= p.seqlen_prior,
@@ -73,7 +82,7 @@ Problem validate(const AttentionCteRefParams& p, const AttentionCteRefInputs& in
   check.require(p.global_cp_deg == 1 || in.cp_offset.has_value(), "global_cp_deg > 1 needs cp_offset");
   pr.cp_off = in.cp_offset.value_or(0);
 
-  if (in.sink) {
+  if (values && in.sink) {
     check.column(in.sink, "sink", p.bs);
   }
   check.require((in.bound_min == nullptr) == (in.bound_max == nullptr),
@@ -235,7 +244,7 @@ namespace tn::ref {
 
 int64_t attention_cte_visible_pairs(const AttentionCteRefParams& params,
                                     const AttentionCteRefInputs& inputs) {
-  const Problem pr = validate(params, inputs);
+  const Problem pr = validate(params, inputs, /*values=*/false);
   int64_t pairs = 0;
   for (int64_t i = 0; i < params.seqlen_q; ++i) {
     const KeyRange r = visible_keys(pr, i);

@@ -87,6 +87,8 @@ AttentionCteRefOutputs attention_cte_reference(const AttentionCteRefParams& para
 
 // The (query, key) pairs the masks leave visible, summed over the batch (the sink column excluded): the
 // work a perfect kernel would do, 4 * d FLOPs each for QK^T and PV. The basis of model FLOPs and MFU.
+// Reads only the masks' inputs (prior_used_len, cp_offset, bound_min/max): q, k, v, the prior K/V and the
+// sink may be absent.
 int64_t attention_cte_visible_pairs(const AttentionCteRefParams& params, const AttentionCteRefInputs& inputs);
 
 }  // namespace tn::ref
