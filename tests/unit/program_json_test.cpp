@@ -1,6 +1,7 @@
 // Programs as JSON: whole-program round trips, and rejection of malformed input with the JSON path of the
 // bad value in the message.
 #include "isa/program_json.hpp"
+#include "isa/program_hash.hpp"
 
 #include <doctest/doctest.h>
 
@@ -334,4 +335,30 @@ TEST_CASE("sequencer instructions round-trip: registers as {\"reg\": id}, immedi
   bad_cond["cond"] = "sometimes";
   CHECK_THROWS_WITH_AS(operation_from_json(bad_cond, "$"), "$.cond: unknown name \"sometimes\"",
                        JsonFormatError);
+}
+
+TEST_CASE("the program hash: equal for equal streams, different for any changed field, wait or stream") {
+  const Program p = sample_program();
+  const uint64_t h = program_hash(p);
+  CHECK(program_hash(program_from_json(program_to_json(p))) == h);
+  Program located = p;  // where an instruction was emitted is not part of what it does
+  located.streams[2].instructions[1].loc.line = 99;
+  CHECK(program_hash(located) == h);
+  std::vector<Program> changed(7, p);
+  std::get<DmaCopy>(changed[0].streams[2].instructions[0].op).src.offset += 1;
+  std::get<Activation>(changed[1].streams[1].instructions[0].op).scale = imm(0.25f);
+  changed[2].streams[2].instructions[1].waits[1].at_least = 6;
+  changed[3].streams[2].instructions[1].waits[1].consume = 1;
+  changed[4].streams[1].instructions[1].counts = false;
+  changed[5].streams[1].name = "act2";
+  changed[6].tensors[0].shape[0] = 5;
+  for (size_t i = 0; i < changed.size(); ++i) {
+    CAPTURE(i);
+    CHECK(program_hash(changed[i]) != h);
+  }
+  // Two programs in sequence: the order counts.
+  Program other = p;
+  other.core_id = 0;
+  other.streams.pop_back();
+  CHECK(programs_hash({p, other}) != programs_hash({other, p}));
 }
