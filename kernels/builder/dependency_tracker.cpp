@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 
 #include "isa/operands.hpp"
 
@@ -68,10 +69,16 @@ std::vector<Access> accesses_of(const isa::Operation& op) {
 }
 
 DependencyTracker::SpaceMap& DependencyTracker::space(int32_t id) {
-  auto [it, inserted] = m_spaces.try_emplace(id);
-  if (inserted)
-    it->second.emplace(0, Segment{kUnbounded, {}, {}});
-  return it->second;
+  // HBM tensors t >= 0, on-chip spaces -1, -2, ...: each its own slot, created covering [0, kUnbounded).
+  auto& slots = id >= 0 ? m_hbm_spaces : m_on_chip_spaces;
+  const size_t slot = id >= 0 ? size_t(id) : size_t(-1 - id);
+  if (slot >= slots.size())
+    slots.resize(slot + 1);
+  if (!slots[slot]) {
+    slots[slot] = std::make_unique<SpaceMap>();
+    slots[slot]->emplace(0, Segment{kUnbounded, {}, {}});
+  }
+  return *slots[slot];
 }
 
 DependencyTracker::SpaceMap::iterator DependencyTracker::split(SpaceMap& m, int64_t at) {
@@ -87,15 +94,21 @@ DependencyTracker::SpaceMap::iterator DependencyTracker::split(SpaceMap& m, int6
 void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
                                std::vector<isa::InstrRef>& deps) {
   const isa::InstrRef self{stream, index};
+  // Each access's segments, split once: map iterators survive later insertions, and only the write pass
+  // erases (after which a later write of the same space splits again).
+  m_ranges.clear();
   // First every dependency, against the state before this instruction: an instruction that reads and
   // writes one place (in-place ops, overlapping DMA source and destination) depends on the old writer and
   // the old readers, including an earlier reader of its own stream, and never on itself.
   for (const Access& a : accesses) {
-    if (a.hi <= a.lo)
+    if (a.hi <= a.lo) {
+      m_ranges.push_back({});
       continue;
+    }
     SpaceMap& m = space(a.space);
-    auto first = split(m, a.lo);
-    auto last = split(m, a.hi);
+    const auto first = split(m, a.lo);
+    const auto last = split(m, a.hi);
+    m_ranges.push_back({&m, first, last});
     for (auto it = first; it != last; ++it) {
       const Segment& seg = it->second;
       if (seg.writer.stream >= 0)
@@ -105,30 +118,34 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
     }
   }
   // Then the new history: reads first, so that a write of the same place supersedes them.
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const Access& a : accesses) {
-      if (a.is_write != (pass == 1) || a.hi <= a.lo)
-        continue;
-      SpaceMap& m = space(a.space);
-      auto first = split(m, a.lo);
-      auto last = split(m, a.hi);
-      if (a.is_write) {
-        // Everything in [lo, hi) now has the same history: one segment.
-        first->second = Segment{a.hi, self, {}};
-        m.erase(std::next(first), last);
-        continue;
-      }
-      for (auto it = first; it != last; ++it) {
-        auto& readers = it->second.readers;
-        auto r = std::find_if(readers.begin(), readers.end(),
-                              [&](const isa::InstrRef& x) { return x.stream == stream; });
-        if (r == readers.end()) {
-          readers.push_back(self);
-        } else {
-          *r = self;
-        }
+  for (size_t i = 0; i < accesses.size(); ++i) {
+    const Access& a = accesses[i];
+    if (a.is_write || a.hi <= a.lo)
+      continue;
+    for (auto it = m_ranges[i].first; it != m_ranges[i].last; ++it) {
+      auto& readers = it->second.readers;
+      auto r = std::find_if(readers.begin(), readers.end(),
+                            [&](const isa::InstrRef& x) { return x.stream == stream; });
+      if (r == readers.end()) {
+        readers.push_back(self);
+      } else {
+        *r = self;
       }
     }
+  }
+  for (size_t i = 0; i < accesses.size(); ++i) {
+    const Access& a = accesses[i];
+    if (!a.is_write || a.hi <= a.lo)
+      continue;
+    SpaceMap& m = *m_ranges[i].map;
+    bool erased_here = false;
+    for (size_t j = 0; j < i; ++j)
+      erased_here = erased_here || (accesses[j].is_write && m_ranges[j].map == &m);
+    const auto first = erased_here ? split(m, a.lo) : m_ranges[i].first;
+    const auto last = erased_here ? split(m, a.hi) : m_ranges[i].last;
+    // Everything in [lo, hi) now has the same history: one segment.
+    first->second = Segment{a.hi, self, {}};
+    m.erase(std::next(first), last);
   }
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "isa/program.hpp"
@@ -41,8 +42,15 @@ class DependencyTracker {
   SpaceMap& space(int32_t id);
   static SpaceMap::iterator split(SpaceMap& m, int64_t at);
 
+  struct Range {
+    SpaceMap* map = nullptr;
+    SpaceMap::iterator first, last;
+  };
+
   int32_t m_num_streams;
-  std::map<int32_t, SpaceMap> m_spaces;
+  // By space id (Access::space): stable addresses, so record() can hold them across insertions.
+  std::vector<std::unique_ptr<SpaceMap>> m_hbm_spaces, m_on_chip_spaces;
+  std::vector<Range> m_ranges;  // record()'s scratch: each access's segments
 };
 
 std::vector<Access> accesses_of(const isa::Operation& op);
