@@ -2,6 +2,7 @@
 #include <string>
 
 #include "sim/func/executor.hpp"
+#include "sim/func/matmul_kernel.hpp"
 
 namespace tn::sim {
 
@@ -16,7 +17,7 @@ void Executor::run(const isa::LoadStationary& op) {
 // dst[m, n] (+)= sum_k stationary[k][m] * moving[k][n]. Products and sums are fp32 (no fused
 // multiply-add: the build uses -ffp-contract=off), summed in k order 0..K-1 into a fresh zero
 // accumulator, which is then added to the PSUM value when accumulating (PSUM's near-memory
-// read-accumulate-write, hardware.md §1.3). Loop order k, m, n keeps n contiguous for vectorising.
+// read-accumulate-write, hardware.md §1.3).
 void Executor::run(const isa::MultiplyMoving& op) {
   const int64_t K = m_core.stationary_rows, M = m_core.stationary_cols;
   if (K == 0) {
@@ -29,20 +30,9 @@ void Executor::run(const isa::MultiplyMoving& op) {
   const int64_t N = op.moving.free_size();
   AccessWalker::require_shape(op.dst, "dst", M, N);
   m_io.read(op.moving, "moving", m_in0);
-  m_out.assign(static_cast<size_t>(M * N), 0.0f);
-  const float* stationary = m_core.stationary.data();
-  const float* moving = m_in0.data();
+  m_out.resize(static_cast<size_t>(M * N));
   float* out = m_out.data();
-  for (int64_t k = 0; k < K; ++k) {
-    const float* mv = moving + k * N;
-    for (int64_t m = 0; m < M; ++m) {
-      const float s = stationary[k * M + m];
-      float* o = out + m * N;
-      for (int64_t n = 0; n < N; ++n) {
-        o[n] += s * mv[n];
-      }
-    }
-  }
+  matmul_k_ordered(m_core.stationary.data(), m_in0.data(), out, K, M, N);
   if (op.accumulate) {
     // Accumulating onto PSUM nothing wrote is a kernel bug (kernels.md §7.1 item 1): the read reports it.
     m_io.read(op.dst, "dst", m_in1);
