@@ -8,6 +8,7 @@
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 namespace tn::ref::detail {
 
@@ -16,8 +17,204 @@ BlockScratch::BlockScratch(int64_t d, int64_t num_keys)
       scores(static_cast<size_t>(kQueryBlock * num_keys)),
       acc(static_cast<size_t>(kQueryBlock * d)) {}
 
-void attend_block(const KeysValuesView& kv, int64_t n, const KeyRange* ranges, double scale,
-                  const double* sink, BlockScratch& s, double* row_max, double* row_sum) {
+namespace {
+
+// These helpers are always inlined into attend_block's clones, so the vector-return ABI note (-Wpsabi)
+// does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+// GCC vector extension: eight doubles, element-wise IEEE operations at whatever width the clone targets.
+using Vec = double __attribute__((vector_size(64)));
+using UnalignedVec = double __attribute__((vector_size(64), aligned(8)));
+constexpr int64_t kLanes = 8;
+
+inline __attribute__((always_inline)) Vec load(const double* p) {
+  return *reinterpret_cast<const UnalignedVec*>(p);
+}
+inline __attribute__((always_inline)) void store(double* p, Vec v) {
+  *reinterpret_cast<UnalignedVec*>(p) = v;
+}
+
+// scores[r * t + j] = sum over e ascending of q[r * d + e] * k_t[e * t + j], from 0.0, for Rows rows and
+// the Vecs * 8 keys from j0: the tile's accumulators stay in registers for the whole e loop.
+template <int64_t Rows, int64_t Vecs>
+inline __attribute__((always_inline)) void score_tile(const double* q, const double* k_t, double* scores,
+                                                      int64_t d, int64_t t, int64_t j0) {
+  Vec acc[Rows][Vecs];
+#pragma GCC unroll 16
+  for (int64_t r = 0; r < Rows; ++r) {
+#pragma GCC unroll 16
+    for (int64_t v = 0; v < Vecs; ++v) {
+      acc[r][v] = Vec{};
+    }
+  }
+  for (int64_t e = 0; e < d; ++e) {
+    Vec k[Vecs];
+#pragma GCC unroll 16
+    for (int64_t v = 0; v < Vecs; ++v) {
+      k[v] = load(k_t + e * t + j0 + v * kLanes);
+    }
+#pragma GCC unroll 16
+    for (int64_t r = 0; r < Rows; ++r) {
+      const double qe = q[r * d + e];
+#pragma GCC unroll 16
+      for (int64_t v = 0; v < Vecs; ++v) {
+        acc[r][v] += qe * k[v];
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int64_t r = 0; r < Rows; ++r) {
+#pragma GCC unroll 16
+    for (int64_t v = 0; v < Vecs; ++v) {
+      store(scores + r * t + j0 + v * kLanes, acc[r][v]);
+    }
+  }
+}
+
+constexpr int64_t kScoreRows = 8;  // 8 rows x 16 keys = 16 accumulators
+
+// Scores of rows [0, n) for keys [lo, hi), one 16-key strip of K^T (d x 16, L1 resident) at a time for
+// every 8-row tile; then 8-key strips, then single keys; rows beyond the last full tile one at a time.
+inline __attribute__((always_inline)) void score_block(const double* q, const double* k_t, double* scores,
+                                                       int64_t n, int64_t d, int64_t t, int64_t lo,
+                                                       int64_t hi) {
+  const int64_t full = n - n % kScoreRows;
+  const auto strip = [&](auto vecs, int64_t j) {
+    int64_t r = 0;
+    for (; r < full; r += kScoreRows) {
+      score_tile<kScoreRows, decltype(vecs)::value>(q + r * d, k_t, scores + r * t, d, t, j);
+    }
+    for (; r < n; ++r) {
+      score_tile<1, decltype(vecs)::value>(q + r * d, k_t, scores + r * t, d, t, j);
+    }
+  };
+  int64_t j = lo;
+  for (; j + 2 * kLanes <= hi; j += 2 * kLanes) {
+    strip(std::integral_constant<int64_t, 2>{}, j);
+  }
+  for (; j + kLanes <= hi; j += kLanes) {
+    strip(std::integral_constant<int64_t, 1>{}, j);
+  }
+  for (; j < hi; ++j) {
+    for (int64_t r = 0; r < n; ++r) {
+      double sum = 0;
+      for (int64_t e = 0; e < d; ++e) {
+        sum += q[r * d + e] * k_t[e * t + j];
+      }
+      scores[r * t + j] = sum;
+    }
+  }
+}
+
+// acc[r * d + e] += sum over j in [lo, hi) ascending of w[r * t + j] * v[j * d + e], for Rows rows and the
+// Vecs * 8 head dims from e0, continuing each row's running sum in place.
+template <int64_t Rows, int64_t Vecs>
+inline __attribute__((always_inline)) void value_tile(const double* w, const double* v_rows, double* acc,
+                                                      int64_t d, int64_t t, int64_t lo, int64_t hi,
+                                                      int64_t e0) {
+  Vec sum[Rows][Vecs];
+#pragma GCC unroll 16
+  for (int64_t r = 0; r < Rows; ++r) {
+#pragma GCC unroll 16
+    for (int64_t v = 0; v < Vecs; ++v) {
+      sum[r][v] = load(acc + r * d + e0 + v * kLanes);
+    }
+  }
+  for (int64_t j = lo; j < hi; ++j) {
+    Vec vj[Vecs];
+#pragma GCC unroll 16
+    for (int64_t v = 0; v < Vecs; ++v) {
+      vj[v] = load(v_rows + j * d + e0 + v * kLanes);
+    }
+#pragma GCC unroll 16
+    for (int64_t r = 0; r < Rows; ++r) {
+      const double wj = w[r * t + j];
+#pragma GCC unroll 16
+      for (int64_t v = 0; v < Vecs; ++v) {
+        sum[r][v] += wj * vj[v];
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int64_t r = 0; r < Rows; ++r) {
+#pragma GCC unroll 16
+    for (int64_t v = 0; v < Vecs; ++v) {
+      store(acc + r * d + e0 + v * kLanes, sum[r][v]);
+    }
+  }
+}
+
+// One row's sum over keys [lo, hi) ascending, vectorised over head dims.
+inline __attribute__((always_inline)) void value_row(const double* w, const double* v_rows, double* acc,
+                                                     int64_t d, int64_t lo, int64_t hi) {
+  for (int64_t j = lo; j < hi; ++j) {
+    const double* v_row = v_rows + j * d;
+    const double wj = w[j];
+    for (int64_t e = 0; e < d; ++e) {
+      acc[e] += wj * v_row[e];
+    }
+  }
+}
+
+constexpr int64_t kValueRows = 4;  // 4 rows x 32 head dims = 16 accumulators
+
+// Rows [r0, r0 + 4) over their common keys [lo, hi) (each row's own keys before lo and after hi are the
+// caller's): 32-dim tiles, then 8-dim tiles, then one dim at a time.
+inline __attribute__((always_inline)) void value_rows(const double* w, const double* v_rows, double* acc,
+                                                      int64_t d, int64_t t, int64_t lo, int64_t hi) {
+  int64_t e = 0;
+  for (; e + 4 * kLanes <= d; e += 4 * kLanes) {
+    value_tile<kValueRows, 4>(w, v_rows, acc, d, t, lo, hi, e);
+  }
+  for (; e + kLanes <= d; e += kLanes) {
+    value_tile<kValueRows, 1>(w, v_rows, acc, d, t, lo, hi, e);
+  }
+  for (; e < d; ++e) {
+    for (int64_t r = 0; r < kValueRows; ++r) {
+      double a = acc[r * d + e];
+      for (int64_t j = lo; j < hi; ++j) {
+        a += w[r * t + j] * v_rows[j * d + e];
+      }
+      acc[r * d + e] = a;
+    }
+  }
+}
+
+constexpr int64_t kValueChunk = 64;  // V rows per chunk: 64 x d doubles
+
+// Keys [c0, c1) of four rows' sums, in ascending key order for each row: the keys before the four rows'
+// common span [lo, hi), the common span as a register tile, then the keys after it.
+inline __attribute__((always_inline)) void values_for_group(const KeyRange* range, const double* w,
+                                                            const double* v_rows, double* acc, int64_t d,
+                                                            int64_t t, int64_t c0, int64_t c1) {
+  int64_t lo = 0, hi = t;
+  for (int64_t r = 0; r < kValueRows; ++r) {
+    lo = std::max(lo, range[r].lo);
+    hi = std::min(hi, range[r].hi);
+  }
+  if (lo >= hi) {
+    lo = hi = c1;  // no common span: every key is its row's own
+  }
+  const int64_t tile_lo = std::clamp(lo, c0, c1), tile_hi = std::clamp(hi, c0, c1);
+  for (int64_t r = 0; r < kValueRows; ++r) {
+    value_row(w + r * t, v_rows, acc + r * d, d, std::max(c0, range[r].lo), std::min(tile_lo, range[r].hi));
+  }
+  if (tile_lo < tile_hi) {
+    value_rows(w, v_rows, acc, d, t, tile_lo, tile_hi);
+  }
+  for (int64_t r = 0; r < kValueRows; ++r) {
+    value_row(w + r * t, v_rows, acc + r * d, d, std::max(tile_hi, range[r].lo), std::min(c1, range[r].hi));
+  }
+}
+
+}  // namespace
+
+// Register tiles change which sums are computed together, never one sum's order, so every value is the
+// plain loops' (q . k over e ascending, P @ V over j ascending per row), at any vector width.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void attend_block(
+    const KeysValuesView& kv, int64_t n, const KeyRange* ranges, double scale, const double* sink,
+    BlockScratch& s, double* row_max, double* row_sum) {
   const int64_t d = kv.d, t = kv.num_keys;
 
   KeyRange range[kQueryBlock];
@@ -28,24 +225,12 @@ void attend_block(const KeysValuesView& kv, int64_t n, const KeyRange* ranges, d
       block_lo = std::min(block_lo, range[r].lo);
       block_hi = std::max(block_hi, range[r].hi);
     }
-    std::fill_n(s.scores.begin() + r * t + range[r].lo, range[r].hi - range[r].lo, 0.0);
     std::fill_n(s.acc.begin() + r * d, d, 0.0);
   }
 
-  // s_ij = q_i . k_j, accumulated over e in ascending order.
-  for (int64_t c0 = block_lo; c0 < block_hi; c0 += kKeyChunk) {
-    const int64_t c1 = std::min(c0 + kKeyChunk, block_hi);
-    for (int64_t e = 0; e < d; ++e) {
-      const double* k_row = kv.k_t + e * t;
-      for (int64_t r = 0; r < n; ++r) {
-        const double qe = s.q[r * d + e];
-        double* sc = s.scores.data() + r * t;
-        const int64_t j1 = std::min(c1, range[r].hi);
-        for (int64_t j = std::max(c0, range[r].lo); j < j1; ++j) {
-          sc[j] += qe * k_row[j];
-        }
-      }
-    }
+  // s_ij = q_i . k_j over the block's key span (entries outside a row's own range are never read).
+  if (block_lo < block_hi) {
+    score_block(s.q.data(), kv.k_t, s.scores.data(), n, d, t, block_lo, block_hi);
   }
 
   // Softmax statistics: the unscaled sink joins the max and the denominator only.
@@ -74,20 +259,17 @@ void attend_block(const KeysValuesView& kv, int64_t n, const KeyRange* ranges, d
     row_sum[r] = sink ? total + std::exp(*sink - m) : total;
   }
 
-  // acc_i = sum_j exp(s_ij - m_i) v_j, j ascending.
+  // acc_i = sum_j exp(s_ij - m_i) v_j, j ascending: a chunk of V rows (L2 resident) at a time for every
+  // group of four rows, each group tiled over the keys all four see and row by row over the rest.
   for (int64_t c0 = block_lo; c0 < block_hi; c0 += kValueChunk) {
     const int64_t c1 = std::min(c0 + kValueChunk, block_hi);
-    for (int64_t r = 0; r < n; ++r) {
-      const double* w = s.scores.data() + r * t;
-      double* acc = s.acc.data() + r * d;
-      const int64_t j1 = std::min(c1, range[r].hi);
-      for (int64_t j = std::max(c0, range[r].lo); j < j1; ++j) {
-        const double* v_row = kv.v + j * d;
-        const double wj = w[j];
-        for (int64_t e = 0; e < d; ++e) {
-          acc[e] += wj * v_row[e];
-        }
-      }
+    int64_t r0 = 0;
+    for (; r0 + kValueRows <= n; r0 += kValueRows) {
+      values_for_group(range + r0, s.scores.data() + r0 * t, kv.v, s.acc.data() + r0 * d, d, t, c0, c1);
+    }
+    for (; r0 < n; ++r0) {
+      value_row(s.scores.data() + r0 * t, kv.v, s.acc.data() + r0 * d, d, std::max(c0, range[r0].lo),
+                std::min(c1, range[r0].hi));
     }
   }
 

@@ -13,9 +13,7 @@
 
 namespace tn::ref::detail {
 
-constexpr int64_t kQueryBlock = 8;   // query rows sharing each K/V chunk load
-constexpr int64_t kKeyChunk = 256;   // QK: keys per chunk (a d x 256 K^T chunk stays cache resident)
-constexpr int64_t kValueChunk = 64;  // PV: value rows per chunk
+constexpr int64_t kQueryBlock = 32;  // query rows sharing each K/V load from cache
 
 // Visible keys [lo, hi) of one query row on the gathered key axis [0, T). Empty when hi <= lo.
 struct KeyRange {
