@@ -42,17 +42,7 @@ void print_header(int width, const char* first) {
 }
 
 json attention(int64_t seqlen, const std::string& mode) {
-  return {{"kernel", "attention_cte"},
-          {"params",
-           {{"bs", 1},
-            {"seqlen_q", seqlen},
-            {"seqlen_kv", seqlen},
-            {"d", 128},
-            {"dtype", "bfloat16"},
-            {"scale", 0.08838834764831845},
-            {"causal", true}}},
-          {"mode", mode},
-          {"check_numerics", false}};
+  return tn::bench::attention_causal_config(seqlen, mode);
 }
 
 }  // namespace

@@ -24,15 +24,8 @@ int main(int argc, char** argv) {
               "simulated_ms", "MFU_%", "exposed_us/rk", "hidden%", "busbw_GBps", "wall_s", "simulate_s",
               "peak_MiB");
   for (const int n : ring_sizes) {
-    const json s = tn::bench::run_trnsim(
-        dir, "ring_" + std::to_string(n),
-        {{"kernel", "ring_attention_spmd_fwd"},
-         {"params",
-          {{"b", 1}, {"h", 1}, {"seqlen", 16384}, {"d", 128}, {"num_workers", n}, {"use_causal_mask", true},
-           {"training", true}}},
-         {"launch", {{"system", "trn2u-ultraserver"}, {"placement", "one_per_chip"}}},
-         {"mode", "timing_only"},
-         {"trace", {{"perfetto", false}}}});
+    const json s =
+        tn::bench::run_trnsim(dir, "ring_" + std::to_string(n), tn::bench::ring_headline_config(n));
     const json& ring = s["timing"]["ring"];
     const double exposed = ring["exposed_ns_per_rank"]["median"].get<double>();
     const double flight = ring["permute_ns_per_ring"].get<double>();

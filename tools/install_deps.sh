@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what trnsim needs to build and test on Debian 12, if it is missing. Run as root (or with sudo).
 set -euo pipefail
-packages=(build-essential cmake pkg-config libsystemc-dev nlohmann-json3-dev doctest-dev libboost-program-options-dev)
+packages=(build-essential cmake pkg-config libsystemc-dev nlohmann-json3-dev doctest-dev libboost-program-options-dev
+  libopenblas-dev)  # libopenblas-dev: the benchmarks' sgemm baseline only
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
