@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "isa/operations.hpp"
+#include "isa/source_file.hpp"
 
 namespace tn::isa {
 
 // Where the kernel generator emitted an instruction: the line a validation error names.
 struct SourceLocation {
-  std::string file;
+  SourceFile file;
   uint32_t line = 0;
   bool operator==(const SourceLocation&) const = default;
 };

@@ -314,7 +314,7 @@ SourceLocation parse_loc(const json& j, const std::string& path) {
   }
   if (line == 0 || line > std::numeric_limits<uint32_t>::max())
     fail(path, "expected file:line");
-  return {loc.substr(0, colon), static_cast<uint32_t>(line)};
+  return {std::string_view(loc).substr(0, colon), static_cast<uint32_t>(line)};
 }
 
 }  // namespace

@@ -43,7 +43,16 @@ std::string project_relative(const char* file) {
   return slash == std::string::npos ? f : f.substr(slash + 1);
 }
 
-SourceLocation to_source_location(const Loc& loc) { return {project_relative(loc.file_name()), loc.line()}; }
+SourceLocation to_source_location(const Loc& loc) {
+  // file_name() is one static string per source file: remember the last one's relative path.
+  thread_local const char* last_name = nullptr;
+  thread_local isa::SourceFile last_file;
+  if (loc.file_name() != last_name) {
+    last_file = std::string_view(project_relative(loc.file_name()));
+    last_name = loc.file_name();
+  }
+  return {last_file, loc.line()};
+}
 
 std::string where(const Loc& loc) {
   auto s = to_source_location(loc);
