@@ -68,17 +68,25 @@ std::vector<Access> accesses_of(const isa::Operation& op) {
   return out;
 }
 
-DependencyTracker::SpaceMap& DependencyTracker::space(int32_t id) {
-  // HBM tensors t >= 0, on-chip spaces -1, -2, ...: each its own slot, created covering [0, kUnbounded).
-  auto& slots = id >= 0 ? m_hbm_spaces : m_on_chip_spaces;
-  const size_t slot = id >= 0 ? size_t(id) : size_t(-1 - id);
+namespace {
+template <typename Map>
+Map& slot_map(std::vector<std::unique_ptr<Map>>& slots, size_t slot, int64_t unbounded) {
   if (slot >= slots.size())
     slots.resize(slot + 1);
   if (!slots[slot]) {
-    slots[slot] = std::make_unique<SpaceMap>();
-    slots[slot]->emplace(0, Segment{kUnbounded, {}, {}});
+    slots[slot] = std::make_unique<Map>();
+    slots[slot]->emplace(0, typename Map::mapped_type{unbounded, {}});
   }
   return *slots[slot];
+}
+}  // namespace
+
+DependencyTracker::SpaceMap& DependencyTracker::hbm_space(int32_t tensor) {
+  return slot_map(m_hbm_spaces, size_t(tensor), kUnbounded);
+}
+
+DependencyTracker::SpaceMap& DependencyTracker::on_chip_space_map(int32_t slot) {
+  return slot_map(m_on_chip_spaces, size_t(slot), kUnbounded);
 }
 
 DependencyTracker::SpaceMap::iterator DependencyTracker::split(SpaceMap& m, int64_t at) {
@@ -94,58 +102,88 @@ DependencyTracker::SpaceMap::iterator DependencyTracker::split(SpaceMap& m, int6
 void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
                                std::vector<isa::InstrRef>& deps) {
   const isa::InstrRef self{stream, index};
-  // Each access's segments, split once: map iterators survive later insertions, and only the write pass
-  // erases (after which a later write of the same space splits again).
-  m_ranges.clear();
+  // Accesses to consecutive groups of one on-chip memory with the same interval (one pattern over many
+  // partitions, as accesses_of emits it) become one span over those groups.
+  m_spans.clear();
+  for (const Access& a : accesses) {
+    if (a.hi <= a.lo)
+      continue;
+    if (a.space >= 0) {
+      m_spans.push_back({&hbm_space(a.space), 0, 0, a.lo, a.hi, a.is_write, {}, {}});
+      continue;
+    }
+    const int32_t slot = (-1 - a.space) / kGroups, group = (-1 - a.space) % kGroups;
+    SpaceMap* m = &on_chip_space_map(slot);
+    if (!m_spans.empty()) {
+      Span& prev = m_spans.back();
+      if (prev.map == m && prev.lo == a.lo && prev.hi == a.hi && prev.is_write == a.is_write &&
+          prev.last_group + 1 == group) {
+        prev.last_group = group;
+        continue;
+      }
+    }
+    m_spans.push_back({m, group, group, a.lo, a.hi, a.is_write, {}, {}});
+  }
   // First every dependency, against the state before this instruction: an instruction that reads and
   // writes one place (in-place ops, overlapping DMA source and destination) depends on the old writer and
-  // the old readers, including an earlier reader of its own stream, and never on itself.
-  for (const Access& a : accesses) {
-    if (a.hi <= a.lo) {
-      m_ranges.push_back({});
-      continue;
-    }
-    SpaceMap& m = space(a.space);
-    const auto first = split(m, a.lo);
-    const auto last = split(m, a.hi);
-    m_ranges.push_back({&m, first, last});
-    for (auto it = first; it != last; ++it) {
-      const Segment& seg = it->second;
-      if (seg.writer.stream >= 0)
-        deps.push_back(seg.writer);
-      if (a.is_write)
-        deps.insert(deps.end(), seg.readers.begin(), seg.readers.end());
-    }
-  }
-  // Then the new history: reads first, so that a write of the same place supersedes them.
-  for (size_t i = 0; i < accesses.size(); ++i) {
-    const Access& a = accesses[i];
-    if (a.is_write || a.hi <= a.lo)
-      continue;
-    for (auto it = m_ranges[i].first; it != m_ranges[i].last; ++it) {
-      auto& readers = it->second.readers;
-      auto r = std::find_if(readers.begin(), readers.end(),
-                            [&](const isa::InstrRef& x) { return x.stream == stream; });
-      if (r == readers.end()) {
-        readers.push_back(self);
-      } else {
-        *r = self;
+  // the old readers, including an earlier reader of its own stream, and never on itself. Each span's
+  // segments are split once: map iterators survive later insertions, and only the write pass erases.
+  for (Span& sp : m_spans) {
+    sp.first = split(*sp.map, sp.lo);
+    sp.last = split(*sp.map, sp.hi);
+    for (auto it = sp.first; it != sp.last; ++it) {
+      for (int32_t g = sp.first_group; g <= sp.last_group; ++g) {
+        const History& h = it->second.groups[g];
+        if (h.writer.stream >= 0)
+          deps.push_back(h.writer);
+        if (sp.is_write)
+          deps.insert(deps.end(), h.readers.begin(), h.readers.end());
       }
     }
   }
-  for (size_t i = 0; i < accesses.size(); ++i) {
-    const Access& a = accesses[i];
-    if (!a.is_write || a.hi <= a.lo)
+  // Then the new history: reads first, so that a write of the same place supersedes them.
+  for (const Span& sp : m_spans) {
+    if (sp.is_write)
       continue;
-    SpaceMap& m = *m_ranges[i].map;
+    for (auto it = sp.first; it != sp.last; ++it) {
+      for (int32_t g = sp.first_group; g <= sp.last_group; ++g) {
+        auto& readers = it->second.groups[g].readers;
+        auto r = std::find_if(readers.begin(), readers.end(),
+                              [&](const isa::InstrRef& x) { return x.stream == stream; });
+        if (r == readers.end()) {
+          readers.push_back(self);
+        } else {
+          *r = self;
+        }
+      }
+    }
+  }
+  // Every write of this instruction leaves the same history (written by it, no readers since), so the
+  // order of the writes does not matter.
+  for (size_t i = 0; i < m_spans.size(); ++i) {
+    const Span& sp = m_spans[i];
+    if (!sp.is_write)
+      continue;
+    SpaceMap& m = *sp.map;
     bool erased_here = false;
     for (size_t j = 0; j < i; ++j)
-      erased_here = erased_here || (accesses[j].is_write && m_ranges[j].map == &m);
-    const auto first = erased_here ? split(m, a.lo) : m_ranges[i].first;
-    const auto last = erased_here ? split(m, a.hi) : m_ranges[i].last;
-    // Everything in [lo, hi) now has the same history: one segment.
-    first->second = Segment{a.hi, self, {}};
-    m.erase(std::next(first), last);
+      erased_here = erased_here || (m_spans[j].is_write && m_spans[j].map == &m);
+    const auto first = erased_here ? split(m, sp.lo) : sp.first;
+    const auto last = erased_here ? split(m, sp.hi) : sp.last;
+    bool uniform = true;  // do the other groups have one history over [lo, hi) too?
+    for (auto it = first; it != last; ++it) {
+      for (int32_t g = sp.first_group; g <= sp.last_group; ++g)
+        it->second.groups[g] = History{self, {}};
+      for (int32_t g = 0; g < kGroups && uniform && it != first; ++g) {
+        if (g < sp.first_group || g > sp.last_group)
+          uniform = it->second.groups[g] == first->second.groups[g];
+      }
+    }
+    if (uniform) {
+      // Everything in [lo, hi) now has the same history: one segment.
+      first->second.end = sp.hi;
+      m.erase(std::next(first), last);
+    }
   }
 }
 

@@ -3,8 +3,9 @@
 // tracked as byte intervals per group of kPartitionGroup partitions (an access to some partitions of a
 // group conservatively counts for the whole group), so that writes to disjoint partition ranges of one tile
 // (gathered KV blocks of 16 rows, say) do not wait for each other; HBM as element intervals per tensor.
-// Adjacent intervals with the same history are merged so the maps stay small.
+// A write leaves one interval where the history became uniform, so the maps stay small.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,25 +33,38 @@ class DependencyTracker {
               std::vector<isa::InstrRef>& deps);
 
  private:
-  struct Segment {
-    int64_t end = 0;
+  static constexpr int32_t kGroups = 128 / kPartitionGroup;
+  // One place's history: its last writer and every reader since.
+  struct History {
     isa::InstrRef writer;                // stream -1: never written
     std::vector<isa::InstrRef> readers;  // latest reader per stream since the last write
+    bool operator==(const History&) const = default;
+  };
+  // [start, end) of a space: the history of each of its partition groups there (HBM uses group 0 only).
+  // One map per memory rather than per group, so an access to all 128 partitions walks one map once.
+  struct Segment {
+    int64_t end = 0;
+    std::array<History, kGroups> groups;
   };
   using SpaceMap = std::map<int64_t, Segment>;  // start -> segment covering [start, end)
 
-  SpaceMap& space(int32_t id);
+  SpaceMap& hbm_space(int32_t tensor);
+  SpaceMap& on_chip_space_map(int32_t slot);
   static SpaceMap::iterator split(SpaceMap& m, int64_t at);
 
-  struct Range {
+  // Consecutive accesses that differ only in their (consecutive) partition group: handled as one.
+  struct Span {
     SpaceMap* map = nullptr;
+    int32_t first_group = 0, last_group = 0;
+    int64_t lo = 0, hi = 0;
+    bool is_write = false;
     SpaceMap::iterator first, last;
   };
 
   int32_t m_num_streams;
-  // By space id (Access::space): stable addresses, so record() can hold them across insertions.
+  // By tensor / on-chip memory: stable addresses, so record() can hold them across insertions.
   std::vector<std::unique_ptr<SpaceMap>> m_hbm_spaces, m_on_chip_spaces;
-  std::vector<Range> m_ranges;  // record()'s scratch: each access's segments
+  std::vector<Span> m_spans;  // record()'s scratch
 };
 
 std::vector<Access> accesses_of(const isa::Operation& op);

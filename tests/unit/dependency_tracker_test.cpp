@@ -144,14 +144,16 @@ TEST_CASE("many small writes merged by one large write leave a single writer") {
   CHECK(deps_of(t, 3, 3, {rd(kSbuf, 4000, 5000)}) == Deps{});
 }
 
-TEST_CASE("random accesses give the same dependencies as a per-byte model") {
+TEST_CASE(
+    "random accesses (HBM tensors, on-chip patterns over partition groups) give the same dependencies as a "
+    "per-byte model") {
   // The reference: per byte, its last writer and the latest reader of each stream since then.
   struct ByteState {
     InstrRef writer;
     std::map<int32_t, int32_t> readers;  // stream -> index
   };
   std::mt19937 rng(12345);
-  for (int round = 0; round < 20; ++round) {
+  for (int round = 0; round < 40; ++round) {
     DependencyTracker t;
     std::map<int32_t, std::vector<ByteState>> model;  // space -> bytes
     std::vector<int32_t> next_index(4, 0);
@@ -161,9 +163,20 @@ TEST_CASE("random accesses give the same dependencies as a per-byte model") {
       std::vector<Access> accesses;
       const int n = 1 + static_cast<int>(rng() % 3);
       for (int k = 0; k < n; ++k) {
-        const int32_t space = static_cast<int32_t>(rng() % 3);
         const int64_t lo = rng() % 64, len = rng() % 20;
-        accesses.push_back({space, lo, std::min<int64_t>(lo + len, 64), rng() % 2 == 0});
+        const bool is_write = rng() % 2 == 0;
+        const int kind = static_cast<int>(rng() % 5);
+        if (kind < 3) {  // an HBM tensor
+          accesses.push_back({kind, lo, std::min<int64_t>(lo + len, 64), is_write});
+          continue;
+        }
+        // On-chip: one pattern over partition groups g0..g1 of SBUF or PSUM, as accesses_of emits it (one
+        // access per group, same interval), or over one group.
+        const auto mem = rng() % 2 ? isa::MemKind::kSbuf : isa::MemKind::kPsum;
+        const int32_t g0 = static_cast<int32_t>(rng() % 8);
+        const int32_t g1 = kind == 3 ? g0 + static_cast<int32_t>(rng() % (8 - g0)) : g0;
+        for (int32_t g = g0; g <= g1; ++g)
+          accesses.push_back({on_chip_space(mem, g), lo, std::min<int64_t>(lo + len, 64), is_write});
       }
       // Dependencies are on the state before the instruction; then its reads and writes take effect.
       std::set<std::pair<int32_t, int32_t>> expected;
