@@ -41,14 +41,15 @@ std::vector<Access> accesses_of(const isa::AccessPattern& ap, bool is_write) {
   return out;
 }
 
-std::vector<Access> accesses_of(const isa::Operation& op) {
-  std::vector<Access> out;
+void append_accesses_of(const isa::Operation& op, std::vector<Access>& out) {
+  const size_t first = out.size();
   for (const auto& o : isa::operands_of(op))
     add_accesses(*o.ap, o.is_write, out);
   if (const auto* moved = std::get_if<isa::DmaCopyRegOffset>(&op)) {
     // A register moves one side's window at run time: any part of that tensor may be accessed.
     const isa::AccessPattern& side = moved->on_dst ? moved->dst : moved->src;
-    for (Access& a : out) {
+    for (size_t i = first; i < out.size(); ++i) {
+      Access& a = out[i];
       if (a.is_write == moved->on_dst && a.space == side.tensor && side.mem == isa::MemKind::kHbm) {
         a.lo = 0;
         a.hi = kUnbounded;
@@ -57,7 +58,8 @@ std::vector<Access> accesses_of(const isa::Operation& op) {
   }
   if (const auto* gather = std::get_if<isa::DmaGather>(&op)) {
     // The runtime index decides which rows are read: any part of the source tensor may be.
-    for (Access& a : out) {
+    for (size_t i = first; i < out.size(); ++i) {
+      Access& a = out[i];
       if (!a.is_write && a.space == gather->src.tensor && gather->src.mem == isa::MemKind::kHbm) {
         a.lo = 0;
         a.hi = kUnbounded;
@@ -65,6 +67,11 @@ std::vector<Access> accesses_of(const isa::Operation& op) {
     }
   }
   // A PSUM accumulation reads what it adds to: that is covered by its write (WAW on the last writer).
+}
+
+std::vector<Access> accesses_of(const isa::Operation& op) {
+  std::vector<Access> out;
+  append_accesses_of(op, out);
   return out;
 }
 

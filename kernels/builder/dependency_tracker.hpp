@@ -68,6 +68,8 @@ class DependencyTracker {
 };
 
 std::vector<Access> accesses_of(const isa::Operation& op);
+// The same appended to `out`, for callers that reuse one vector per instruction.
+void append_accesses_of(const isa::Operation& op, std::vector<Access>& out);
 // The accesses of one pattern (for orderings the builder adds beside an instruction's own operands).
 std::vector<Access> accesses_of(const isa::AccessPattern& ap, bool is_write);
 // The space of partition group `group` (partitions group * kPartitionGroup ...) of SBUF or PSUM.

@@ -279,7 +279,8 @@ std::optional<SemCondition> ProgramBuilder::condition_for(InstrRef producer, int
 
 void ProgramBuilder::add_waits(int32_t stream, Instruction& in, const std::vector<InstrRef>& deps) {
   // Per producing stream, the highest completion count this instruction needs.
-  std::vector<int64_t> need(m_program.streams.size(), 0);
+  std::vector<int64_t>& need = m_need_scratch;
+  need.assign(m_program.streams.size(), 0);
   for (const InstrRef& d : deps) {
     if (auto c = condition_for(d, stream)) {
       const int32_t producer = d.stream;
@@ -300,9 +301,10 @@ int32_t ProgramBuilder::append(int32_t stream, Operation op, SourceLocation loc,
   Stream& st = m_program.streams.at(stream);
   const int32_t index = static_cast<int32_t>(st.instructions.size());
   m_dep_scratch.clear();
-  std::vector<Access> accesses = accesses_of(op);
-  accesses.insert(accesses.end(), extra_accesses.begin(), extra_accesses.end());
-  m_deps.record(stream, index, accesses, m_dep_scratch);
+  m_access_scratch.clear();
+  append_accesses_of(op, m_access_scratch);
+  m_access_scratch.insert(m_access_scratch.end(), extra_accesses.begin(), extra_accesses.end());
+  m_deps.record(stream, index, m_access_scratch, m_dep_scratch);
   m_dep_scratch.insert(m_dep_scratch.end(), extra.begin(), extra.end());
   Instruction in;
   in.op = std::move(op);

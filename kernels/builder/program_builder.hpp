@@ -215,6 +215,8 @@ class ProgramBuilder {
   // Live allocations by start address per memory, to attribute instructions to buffer lifetimes.
   std::map<int64_t, int32_t> m_live[2];
   std::vector<isa::InstrRef> m_dep_scratch;
+  std::vector<Access> m_access_scratch;  // append()'s: the instruction's accesses
+  std::vector<int64_t> m_need_scratch;   // add_waits()'s: per producing stream, the count needed
   // Per stream and instruction: the completion-semaphore value once it has retired.
   std::vector<std::vector<int64_t>> m_count_after;
   std::vector<int64_t> m_counted;

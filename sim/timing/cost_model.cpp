@@ -36,7 +36,7 @@ namespace {
 // hardware.md §1.7: "If the innermost stride is <= 16 bytes, SBUF/PSUM supply 128 elements per cycle
 // per read/write port. Above 16 bytes, bandwidth halves, so the instruction takes about 2x". One slow
 // operand is enough to slow the whole stream.
-int64_t stride_factor(const std::vector<isa::Operand>& operands, const HwConfig& hw) {
+int64_t stride_factor(const isa::OperandList& operands, const HwConfig& hw) {
   for (const isa::Operand& o : operands) {
     if (o.ap->on_chip() &&
         rules::innermost_stride(*o.ap) * int64_t(dtype_size(o.ap->dtype)) > hw.sbuf_fast_stride_max_bytes) {
@@ -59,7 +59,7 @@ InstructionCost cost(const isa::Operation& op, isa::Engine engine, const HwConfi
     throw std::invalid_argument(std::string(isa::mnemonic(op)) + " cannot run on the " +
                                 std::string(isa::engine_name(engine)) + " engine");
   }
-  const std::vector<isa::Operand> operands = isa::operands_of(op);
+  const isa::OperandList operands = isa::operands_of(op);
   const rules::CostContext ctx{engine, hw, stride_factor(operands, hw)};
   InstructionCost c = std::visit([&](const auto& o) { return rules::cost_of(o, ctx); }, op);
   for (const isa::Operand& o : operands) {
