@@ -1,5 +1,6 @@
 #include "traces/protobuf_writer.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cassert>
 #include <stdexcept>
@@ -8,13 +9,7 @@ namespace tn::trace {
 
 void append_varint(std::string& out, uint64_t v) {
   char buf[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out.append(buf, n);
+  out.append(buf, size_t(put_varint(buf, v) - buf));
 }
 
 void append_fixed64(std::string& out, uint64_t v) {
@@ -25,57 +20,41 @@ void append_fixed64(std::string& out, uint64_t v) {
   out.append(buf, 8);
 }
 
-ProtoWriter::ProtoWriter() : m_stack(1), m_fields(1, 0) {}
-
-void ProtoWriter::tag(uint32_t field, WireType wt) {
-  append_varint(top(), (static_cast<uint64_t>(field) << 3) | static_cast<uint64_t>(wt));
-}
-
-void ProtoWriter::varint(uint32_t field, uint64_t v) {
-  tag(field, WireType::kVarint);
-  append_varint(top(), v);
-}
-
-void ProtoWriter::fixed64(uint32_t field, uint64_t v) {
-  tag(field, WireType::kFixed64);
-  append_fixed64(top(), v);
-}
-
 void ProtoWriter::double_(uint32_t field, double v) {
   // A protobuf double is the IEEE-754 bit pattern as fixed64 (wire type 1).
   fixed64(field, std::bit_cast<uint64_t>(v));
 }
 
-void ProtoWriter::bytes(uint32_t field, std::string_view v) {
-  tag(field, WireType::kLengthDelimited);
-  append_varint(top(), v.size());
-  top().append(v);
-}
-
-void ProtoWriter::begin_nested(uint32_t field) {
-  ++m_depth;
-  if (static_cast<size_t>(m_depth) == m_stack.size()) {
-    m_stack.emplace_back();
-    m_fields.push_back(0);
+void ProtoWriter::grow(size_t n) {
+  const size_t capacity = std::max({m_capacity * 2, m_size + n, size_t(4096)});
+  auto data = std::make_unique<char[]>(capacity);
+  if (m_size > 0) {
+    std::memcpy(data.get(), m_data.get(), m_size);
   }
-  m_stack[static_cast<size_t>(m_depth)].clear();
-  m_fields[static_cast<size_t>(m_depth)] = field;
+  m_data = std::move(data);
+  m_capacity = capacity;
 }
 
 void ProtoWriter::end_nested() {
-  if (m_depth == 0) {
+  if (m_open.empty()) {
     throw std::logic_error("ProtoWriter::end_nested without begin_nested");
   }
-  const auto d = static_cast<size_t>(m_depth);
-  --m_depth;
-  // The child's length is only known now, so it is copied into the parent behind tag + length.
-  bytes(m_fields[d], m_stack[d]);
-  m_stack[d].clear();
+  const size_t at = m_open.back();
+  m_open.pop_back();
+  const size_t length = m_size - at - 1;
+  const size_t extra = varint_size(length) - 1;
+  if (extra > 0) {
+    // Longer than 127 bytes: shift the content right to fit the longer length.
+    room(extra);
+    std::memmove(m_data.get() + at + 1 + extra, m_data.get() + at + 1, length);
+    m_size += extra;
+  }
+  put_varint(m_data.get() + at, length);
 }
 
 void ProtoWriter::clear() {
-  assert(m_depth == 0);
-  m_stack[0].clear();
+  assert(m_open.empty());
+  m_size = 0;
 }
 
 }  // namespace tn::trace

@@ -1,9 +1,13 @@
 // A tiny protobuf wire-format encoder: just enough to write Perfetto TracePackets by hand without
 // libprotobuf or Perfetto's .proto files (the "hand-written encoder" option of
-// peers-perfetto-profiler.md §2(c)). Nested messages are built in a stack of scratch buffers that are
-// reused from message to message, so steady-state encoding does not allocate.
+// peers-perfetto-profiler.md §2(c)). Everything is encoded into one contiguous buffer: a nested message
+// is written in place behind a one-byte length placeholder, and only a message that turns out longer than
+// 127 bytes has its content shifted to make room for a longer length. The output is the canonical
+// encoding (shortest varints), and after the first packets nothing allocates.
 #pragma once
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +17,25 @@ namespace tn::trace {
 // Protobuf wire types (protobuf encoding spec): only the ones our messages use.
 enum class WireType : uint8_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
+// The number of bytes of the base-128 varint encoding of `v` (1..10).
+inline size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+// Writes the varint encoding of `v` at `p` (room for 10 bytes) and returns the end.
+inline char* put_varint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
 // Appends the base-128 varint encoding of `v` to `out`.
 void append_varint(std::string& out, uint64_t v);
 // Appends `v` as 8 little-endian bytes.
@@ -20,37 +43,65 @@ void append_fixed64(std::string& out, uint64_t v);
 
 class ProtoWriter {
  public:
-  ProtoWriter();
+  ProtoWriter() = default;
 
   // Unsigned and signed integer fields (uint32/uint64/int32/int64/enum/bool). Negative int32/int64
   // values are sign-extended to 64 bits, as protobuf requires (10 bytes on the wire).
-  void varint(uint32_t field, uint64_t v);
+  void varint(uint32_t field, uint64_t v) {
+    char* p = room(20);
+    p = put_varint(p, (uint64_t(field) << 3) | uint64_t(WireType::kVarint));
+    m_size = size_t(put_varint(p, v) - m_data.get());
+  }
   void int64(uint32_t field, int64_t v) { varint(field, static_cast<uint64_t>(v)); }
-  void fixed64(uint32_t field, uint64_t v);
+  void fixed64(uint32_t field, uint64_t v) {
+    char* p = room(18);
+    p = put_varint(p, (uint64_t(field) << 3) | uint64_t(WireType::kFixed64));
+    for (int i = 0; i < 8; ++i) {
+      *p++ = static_cast<char>((v >> (8 * i)) & 0xFF);
+    }
+    m_size = size_t(p - m_data.get());
+  }
   void double_(uint32_t field, double v);
-  void bytes(uint32_t field, std::string_view v);  // string or bytes
+  void bytes(uint32_t field, std::string_view v) {  // string or bytes
+    char* p = room(20 + v.size());
+    p = put_varint(p, (uint64_t(field) << 3) | uint64_t(WireType::kLengthDelimited));
+    p = put_varint(p, v.size());
+    if (!v.empty()) {
+      std::memcpy(p, v.data(), v.size());
+    }
+    m_size = size_t(p + v.size() - m_data.get());
+  }
 
   // Opens a length-delimited sub-message on `field`; every field written until the matching
   // end_nested() goes inside it.
-  void begin_nested(uint32_t field);
+  void begin_nested(uint32_t field) {
+    char* p = room(11);
+    p = put_varint(p, (uint64_t(field) << 3) | uint64_t(WireType::kLengthDelimited));
+    m_open.push_back(size_t(p - m_data.get()));
+    m_size = m_open.back() + 1;  // the length placeholder, right for contents up to 127 bytes
+  }
   void end_nested();
-  int depth() const { return m_depth; }
+  int depth() const { return static_cast<int>(m_open.size()); }
 
   // The finished top-level bytes (only meaningful at depth 0).
-  std::string_view data() const { return m_stack[0]; }
-  size_t size() const { return m_stack[0].size(); }
-  // Drops the top-level bytes; keeps the capacity of every scratch buffer.
+  std::string_view data() const { return {m_data.get(), m_size}; }
+  size_t size() const { return m_size; }
+  // Drops the top-level bytes; keeps the buffer's capacity.
   void clear();
 
  private:
-  std::string& top() { return m_stack[static_cast<size_t>(m_depth)]; }
-  void tag(uint32_t field, WireType wt);
+  // Makes room for `n` more bytes and returns where they go.
+  char* room(size_t n) {
+    if (m_size + n > m_capacity) {
+      grow(n);
+    }
+    return m_data.get() + m_size;
+  }
+  void grow(size_t n);
 
-  // m_stack[0] is the top-level message; m_stack[d] the message open at nesting depth d. Buffers are
-  // never freed, so after the first few packets nothing allocates.
-  std::vector<std::string> m_stack;
-  std::vector<uint32_t> m_fields;  // m_fields[d]: field number of the message open at depth d
-  int m_depth = 0;
+  std::unique_ptr<char[]> m_data;
+  size_t m_size = 0, m_capacity = 0;
+  std::vector<size_t> m_open;  // per open message: the offset of its length placeholder
 };
 
 }  // namespace tn::trace
