@@ -1,7 +1,7 @@
 // Field numbers and enum values of the Perfetto trace protos that the writer and the reader use,
 // transcribed from the table in peers-perfetto-profiler.md §2(b) (google/perfetto, protos/perfetto/
-// trace/...). Only numbers live here, no .proto text: the writer and the reader share them, so the
-// two cannot drift apart.
+// trace/...; the interned string values checked against the protos at google/perfetto ec5d16b). Only numbers
+// live here, no .proto text: the writer and the reader share them, so the two cannot drift apart.
 #pragma once
 #include <cstdint>
 
@@ -90,6 +90,9 @@ inline constexpr uint32_t kIntValue = 4;
 inline constexpr uint32_t kDoubleValue = 5;
 inline constexpr uint32_t kStringValue = 6;
 inline constexpr uint32_t kName = 10;
+// An iid into InternedData.debug_annotation_string_values (debug_annotation.proto, "string_value_iid =
+// 17"; trace_processor resolves it in src/trace_processor/util/proto_to_args_parser.cc).
+inline constexpr uint32_t kStringValueIid = 17;
 }  // namespace annotation
 
 namespace interned {                                  // InternedData (interned_data/interned_data.proto)
@@ -97,6 +100,9 @@ inline constexpr uint32_t kEventNames = 2;            // EventName{iid = 1, name
 inline constexpr uint32_t kDebugAnnotationNames = 3;  // DebugAnnotationName{iid = 1, name = 2}
 inline constexpr uint32_t kEntryIid = 1;
 inline constexpr uint32_t kEntryName = 2;
+// "repeated InternedString debug_annotation_string_values = 29;" with InternedString{iid = 1, bytes str =
+// 2} (profiling/profile_common.proto): the same iid/text field numbers as the two entries above.
+inline constexpr uint32_t kDebugAnnotationStringValues = 29;
 }  // namespace interned
 
 }  // namespace tn::trace::pf

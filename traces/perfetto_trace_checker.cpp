@@ -98,7 +98,9 @@ void PerfettoTraceChecker::State::add(const DecodedPacket& p) {
     cleared_sequences.insert(seq);
   }
   const bool cleared = cleared_sequences.contains(seq);
-  if ((!p.interned_event_names.empty() || !p.interned_annotation_names.empty()) && !cleared) {
+  if ((!p.interned_event_names.empty() || !p.interned_annotation_names.empty() ||
+       !p.interned_string_values.empty()) &&
+      !cleared) {
     problems.add(at, "interned_data before SEQ_INCREMENTAL_STATE_CLEARED on sequence " + std::to_string(seq));
   }
   if (p.track_descriptor) {
@@ -144,6 +146,13 @@ void PerfettoTraceChecker::State::check_event(size_t at, const DecodedPacket& p,
       uses_iids = true;
       if (!a.name_resolved) {
         problems.add(at, "debug annotation name_iid " + std::to_string(a.name_iid) +
+                             " is not defined on sequence " + std::to_string(seq));
+      }
+    }
+    if (a.value_iid != 0) {
+      uses_iids = true;
+      if (!a.value_resolved) {
+        problems.add(at, "debug annotation string_value_iid " + std::to_string(a.value_iid) +
                              " is not defined on sequence " + std::to_string(seq));
       }
     }

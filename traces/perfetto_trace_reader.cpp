@@ -17,6 +17,7 @@ namespace {
 struct SequenceState {
   std::unordered_map<uint64_t, std::string> event_names;
   std::unordered_map<uint64_t, std::string> annotation_names;
+  std::unordered_map<uint64_t, std::string> string_values;
 };
 
 // Calls `f(value)` for each element of a repeated fixed64 field, packed or not.
@@ -60,6 +61,8 @@ void decode_interned_data(std::string_view bytes, DecodedPacket& p) {
       p.interned_event_names.push_back(decode_interned_entry(f.bytes));
     } else if (f.number == pf::interned::kDebugAnnotationNames) {
       p.interned_annotation_names.push_back(decode_interned_entry(f.bytes));
+    } else if (f.number == pf::interned::kDebugAnnotationStringValues) {
+      p.interned_string_values.push_back(decode_interned_entry(f.bytes));
     }
   }
 }
@@ -170,6 +173,10 @@ DecodedAnnotation decode_annotation(std::string_view bytes, const SequenceState&
       case pf::annotation::kStringValue:
         a.value = std::string(f.bytes);
         break;
+      case pf::annotation::kStringValueIid:
+        a.value_iid = f.int_value;
+        a.value = resolve(seq.string_values, f.int_value, a.value_resolved);
+        break;
       default:
         break;
     }
@@ -279,6 +286,9 @@ DecodedPacket decode_packet(std::string_view bytes, size_t index,
   }
   for (const auto& e : p.interned_annotation_names) {
     seq.annotation_names[e.iid] = e.value;
+  }
+  for (const auto& e : p.interned_string_values) {
+    seq.string_values[e.iid] = e.value;
   }
   if (has_track_event) {
     p.track_event = decode_track_event(track_event_bytes, seq);

@@ -26,7 +26,10 @@ struct DecodedAnnotation {
   std::string name;           // inline name, or resolved through name_iid
   uint64_t name_iid = 0;      // 0: the name was inline
   bool name_resolved = true;  // false: name_iid was not defined on the sequence
+  // An interned string value (string_value_iid) is resolved into a std::string, as an inline one.
   std::variant<std::monostate, bool, uint64_t, int64_t, double, std::string> value;
+  uint64_t value_iid = 0;      // 0: the value was not interned
+  bool value_resolved = true;  // false: value_iid was not defined on the sequence
 };
 
 struct DecodedTrackDescriptor {
@@ -71,6 +74,7 @@ struct DecodedPacket {
   bool has_clock_snapshot = false;
   std::vector<DecodedInternedString> interned_event_names;
   std::vector<DecodedInternedString> interned_annotation_names;
+  std::vector<DecodedInternedString> interned_string_values;  // debug_annotation_string_values
   std::optional<DecodedTrackDescriptor> track_descriptor;
   std::optional<DecodedTrackEvent> track_event;
 };
@@ -80,7 +84,8 @@ struct DecodedTrace {
 };
 
 // Decodes a serialized Trace one packet at a time, calling `fn` for each (the packet is only valid
-// during the call). Interned names are resolved per trusted_packet_sequence_id, with the tables reset
+// during the call). Interned names and annotation string values are resolved per
+// trusted_packet_sequence_id, with the tables reset
 // by SEQ_INCREMENTAL_STATE_CLEARED. Throws std::runtime_error on malformed wire data. Memory stays
 // bounded by one packet plus the interning tables, so this scales to traces of millions of slices,
 // with PerfettoTraceChecker / PerfettoTraceSummarizer below.

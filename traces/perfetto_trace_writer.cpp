@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <ostream>
 #include <stdexcept>
-#include <type_traits>
+#include <variant>
 
 #include "traces/perfetto_fields.hpp"
 
@@ -45,19 +45,23 @@ void PerfettoTraceWriter::check_open(std::string_view call) const {
   }
 }
 
-uint64_t PerfettoTraceWriter::intern(InternTable& table,
-                                     std::vector<std::pair<uint64_t, std::string_view>>& fresh,
+uint64_t PerfettoTraceWriter::intern(StringInterner& table, std::vector<uint64_t>& fresh,
                                      std::string_view s) {
-  if (auto it = table.find(s); it != table.end()) {
-    return it->second;
+  const StringInterner::Result r = table.intern(s);
+  if (r.fresh) {
+    fresh.push_back(r.iid);
   }
-  if (table.size() >= kMaxInternedStrings) {
-    return 0;
+  return r.iid;
+}
+
+void PerfettoTraceWriter::write_interned(uint32_t field, const StringInterner& table,
+                                         const std::vector<uint64_t>& fresh) {
+  for (const uint64_t iid : fresh) {
+    m_pw.begin_nested(field);
+    m_pw.varint(pf::interned::kEntryIid, iid);
+    m_pw.bytes(pf::interned::kEntryName, table.text(iid));
+    m_pw.end_nested();
   }
-  const uint64_t iid = table.size() + 1;  // iids start at 1: 0 means "not interned"
-  auto [it, inserted] = table.emplace(std::string(s), iid);
-  fresh.emplace_back(iid, it->first);  // node keys are stable, so the view stays valid
-  return iid;
 }
 
 void PerfettoTraceWriter::begin_packet(bool uses_interned_ids) {
@@ -185,29 +189,23 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
 
   m_fresh_event_names.clear();
   m_fresh_annotation_names.clear();
+  m_fresh_string_values.clear();
   m_arg_iids.clear();
   const uint64_t name_iid = intern(m_event_names, m_fresh_event_names, name);
   for (const Arg& a : args) {
-    m_arg_iids.push_back(intern(m_annotation_names, m_fresh_annotation_names, a.key));
+    const uint64_t key_iid = intern(m_annotation_names, m_fresh_annotation_names, a.key);
+    const auto* text = std::get_if<std::string_view>(&a.value);
+    m_arg_iids.emplace_back(key_iid, text ? intern(m_string_values, m_fresh_string_values, *text) : 0);
   }
 
   // SLICE_BEGIN
   begin_packet(true);
   m_pw.varint(pf::packet::kTimestamp, start_ns);
-  if (!m_fresh_event_names.empty() || !m_fresh_annotation_names.empty()) {
+  if (!m_fresh_event_names.empty() || !m_fresh_annotation_names.empty() || !m_fresh_string_values.empty()) {
     m_pw.begin_nested(pf::packet::kInternedData);
-    for (const auto& [iid, s] : m_fresh_event_names) {
-      m_pw.begin_nested(pf::interned::kEventNames);
-      m_pw.varint(pf::interned::kEntryIid, iid);
-      m_pw.bytes(pf::interned::kEntryName, s);
-      m_pw.end_nested();
-    }
-    for (const auto& [iid, s] : m_fresh_annotation_names) {
-      m_pw.begin_nested(pf::interned::kDebugAnnotationNames);
-      m_pw.varint(pf::interned::kEntryIid, iid);
-      m_pw.bytes(pf::interned::kEntryName, s);
-      m_pw.end_nested();
-    }
+    write_interned(pf::interned::kEventNames, m_event_names, m_fresh_event_names);
+    write_interned(pf::interned::kDebugAnnotationNames, m_annotation_names, m_fresh_annotation_names);
+    write_interned(pf::interned::kDebugAnnotationStringValues, m_string_values, m_fresh_string_values);
     m_pw.end_nested();
   }
   m_pw.begin_nested(pf::packet::kTrackEvent);
@@ -219,24 +217,22 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
     m_pw.bytes(pf::event::kName, name);
   }
   for (size_t i = 0; i < args.size(); ++i) {
+    const auto [key_iid, value_iid] = m_arg_iids[i];
     m_pw.begin_nested(pf::event::kDebugAnnotations);
-    if (m_arg_iids[i] != 0) {
-      m_pw.varint(pf::annotation::kNameIid, m_arg_iids[i]);
+    if (key_iid != 0) {
+      m_pw.varint(pf::annotation::kNameIid, key_iid);
     } else {
       m_pw.bytes(pf::annotation::kName, args[i].key);
     }
-    std::visit(
-        [&](const auto& v) {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, int64_t>) {
-            m_pw.int64(pf::annotation::kIntValue, v);
-          } else if constexpr (std::is_same_v<V, double>) {
-            m_pw.double_(pf::annotation::kDoubleValue, v);
-          } else {
-            m_pw.bytes(pf::annotation::kStringValue, v);  // inline: values are too varied to intern
-          }
-        },
-        args[i].value);
+    if (const auto* v = std::get_if<int64_t>(&args[i].value)) {
+      m_pw.int64(pf::annotation::kIntValue, *v);
+    } else if (const auto* d = std::get_if<double>(&args[i].value)) {
+      m_pw.double_(pf::annotation::kDoubleValue, *d);
+    } else if (value_iid != 0) {
+      m_pw.varint(pf::annotation::kStringValueIid, value_iid);
+    } else {
+      m_pw.bytes(pf::annotation::kStringValue, std::get<std::string_view>(args[i].value));
+    }
     m_pw.end_nested();
   }
   for (const uint64_t id : flow_ids) {

@@ -9,8 +9,10 @@
 //  - a process is a root TrackDescriptor with a ProcessDescriptor and child_ordering = EXPLICIT; slice
 //    and counter tracks are its children, ordered by sibling_order_rank = the rank the caller gave;
 //  - a slice is a SLICE_BEGIN packet (interned name, debug annotations, flows) and a SLICE_END packet,
-//    both written at once; overlapping slices of one track go to lanes: extra sibling tracks with the
-//    same name, rank and sibling_merge_key, so the UI shows them as one merged row;
+//    both written at once; annotation names and string values are interned too (operands and source lines
+//    repeat across slices: inline they were half the trace), each table capped at kMaxInternedStrings;
+//    overlapping slices of one track go to lanes: extra sibling tracks with the same name, rank and
+//    sibling_merge_key, so the UI shows them as one merged row;
 //  - counters are counter tracks (CounterDescriptor.unit_name) fed TYPE_COUNTER events with
 //    double_counter_value; timestamps are plain ns on the default trace clock (no clock id).
 #pragma once
@@ -21,12 +23,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "traces/flow_pairer.hpp"
 #include "traces/lane_allocator.hpp"
 #include "traces/protobuf_writer.hpp"
+#include "traces/string_interner.hpp"
 #include "traces/trace_sink.hpp"
 #include "traces/track_registry.hpp"
 
@@ -36,8 +38,8 @@ class PerfettoTraceWriter final : public TraceSink {
  public:
   // Any non-zero value works; one sequence carries the whole trace.
   static constexpr uint32_t kSequenceId = 1;
-  // Interning tables stop growing at this many entries; later new names are written inline, which
-  // keeps memory bounded if a caller puts unbounded data into names (put it in args instead).
+  // Interning tables stop growing at this many entries; later new strings are written inline, which
+  // keeps memory bounded if a caller puts unbounded data into names or string values.
   static constexpr size_t kMaxInternedStrings = 1u << 16;
 
   // Writes to `out`, which must outlive the writer. Nothing is written to it after finish().
@@ -75,11 +77,6 @@ class PerfettoTraceWriter final : public TraceSink {
     LaneAllocator lanes;
     std::vector<uint64_t> lane_uuids;  // slice tracks: uuid per lane, [0] == uuid
   };
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  using InternTable = std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>>;
   struct FlowEnd {
     uint64_t start_ns;
   };
@@ -91,8 +88,8 @@ class PerfettoTraceWriter final : public TraceSink {
   uint64_t new_uuid() { return ++m_uuid_count; }
   // Returns the iid of `s`, interning it (and queueing it for this packet's interned_data) on first
   // use; 0 when the table is full and `s` must be written inline.
-  uint64_t intern(InternTable& table, std::vector<std::pair<uint64_t, std::string_view>>& fresh,
-                  std::string_view s);
+  static uint64_t intern(StringInterner& table, std::vector<uint64_t>& fresh, std::string_view s);
+  void write_interned(uint32_t field, const StringInterner& table, const std::vector<uint64_t>& fresh);
   void begin_packet(bool uses_interned_ids);
   void end_packet();
   void write_slice_track_descriptor(const Track& t, uint64_t uuid);
@@ -106,13 +103,16 @@ class PerfettoTraceWriter final : public TraceSink {
   bool m_finished = false;
   uint64_t m_uuid_count = 0;
   TrackRegistry<Track> m_tracks;
-  InternTable m_event_names;
-  InternTable m_annotation_names;
+  StringInterner m_event_names{kMaxInternedStrings};
+  StringInterner m_annotation_names{kMaxInternedStrings};
+  StringInterner m_string_values{kMaxInternedStrings};
   FlowPairer<FlowEnd> m_flows;
-  // Per-packet scratch, kept to avoid allocating per slice.
-  std::vector<std::pair<uint64_t, std::string_view>> m_fresh_event_names;
-  std::vector<std::pair<uint64_t, std::string_view>> m_fresh_annotation_names;
-  std::vector<uint64_t> m_arg_iids;
+  // Per-packet scratch, kept to avoid allocating per slice: the iids first used by this packet, and
+  // per arg its name iid and (string values) its value iid.
+  std::vector<uint64_t> m_fresh_event_names;
+  std::vector<uint64_t> m_fresh_annotation_names;
+  std::vector<uint64_t> m_fresh_string_values;
+  std::vector<std::pair<uint64_t, uint64_t>> m_arg_iids;
 };
 
 }  // namespace tn::trace

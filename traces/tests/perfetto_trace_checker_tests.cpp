@@ -27,6 +27,7 @@ struct Ev {
   std::string name{};
   uint64_t name_iid = 0;
   uint64_t annotation_name_iid = 0;
+  uint64_t annotation_value_iid = 0;  // with annotation_name_iid: a string_value_iid instead of an int
   std::vector<uint64_t> flows{}, terminating{};
   std::optional<double> value{};
 };
@@ -109,7 +110,11 @@ class Builder {
       if (e.annotation_name_iid != 0) {
         w.begin_nested(pf::event::kDebugAnnotations);
         w.varint(pf::annotation::kNameIid, e.annotation_name_iid);
-        w.int64(pf::annotation::kIntValue, 1);
+        if (e.annotation_value_iid != 0) {
+          w.varint(pf::annotation::kStringValueIid, e.annotation_value_iid);
+        } else {
+          w.int64(pf::annotation::kIntValue, 1);
+        }
         w.end_nested();
       }
       for (const uint64_t id : e.flows) {
@@ -295,6 +300,57 @@ TEST_CASE("checker: sequences and interning") {
     const DecodedTrackEvent& e = t.packets.at(4).track_event.value();
     CHECK(e.name == "MatMul");
     CHECK(e.annotations.at(0).name == "pc");
+  }
+  SUBCASE("interned annotation string values resolve") {
+    Builder b = Builder::with_tracks();
+    b.intern(pf::interned::kDebugAnnotationNames, 1, "operands", {.flags = 2});
+    b.intern(pf::interned::kDebugAnnotationStringValues, 5, "dst=sbuf[0:128]", {.flags = 2});
+    b.event({.flags = 2, .ts = 0},
+            {.track = 2, .name = "MatMul", .annotation_name_iid = 1, .annotation_value_iid = 5});
+    b.event({.ts = 1}, {.type = pf::event::kTypeSliceEnd, .track = 2});
+    CHECK(b.problems().empty());
+    const DecodedTrace t = decode_perfetto_trace(b.bytes());
+    const DecodedPacket& interned = t.packets.at(3);
+    REQUIRE(interned.interned_string_values.size() == 1);
+    CHECK(interned.interned_string_values[0] == DecodedInternedString{5, "dst=sbuf[0:128]"});
+    const DecodedAnnotation& a = t.packets.at(4).track_event.value().annotations.at(0);
+    CHECK(a.name == "operands");
+    CHECK(a.value_iid == 5);
+    CHECK(a.value_resolved);
+    CHECK(std::get<std::string>(a.value) == "dst=sbuf[0:128]");
+  }
+  SUBCASE("undefined annotation string value iid") {
+    Builder b = Builder::with_tracks();
+    b.intern(pf::interned::kDebugAnnotationNames, 1, "operands", {.flags = 2});
+    b.event({.flags = 2, .ts = 0}, {.type = pf::event::kTypeInstant,
+                                    .track = 2,
+                                    .name = "i",
+                                    .annotation_name_iid = 1,
+                                    .annotation_value_iid = 4});
+    CHECK_REPORTS(b.problems(), "string_value_iid 4 is not defined");
+  }
+  SUBCASE("string value iid used without SEQ_NEEDS_INCREMENTAL_STATE") {
+    Builder b = Builder::with_tracks();
+    b.packet({.flags = 2}, [](ProtoWriter& w) {
+      w.begin_nested(pf::packet::kInternedData);
+      w.begin_nested(pf::interned::kDebugAnnotationStringValues);
+      w.varint(pf::interned::kEntryIid, 1);
+      w.bytes(pf::interned::kEntryName, "x");
+      w.end_nested();
+      w.end_nested();
+    });
+    b.packet({.ts = 0}, [](ProtoWriter& w) {  // no flags, yet its annotation value is an iid
+      w.begin_nested(pf::packet::kTrackEvent);
+      w.varint(pf::event::kType, pf::event::kTypeInstant);
+      w.varint(pf::event::kTrackUuid, 2);
+      w.bytes(pf::event::kName, "j");
+      w.begin_nested(pf::event::kDebugAnnotations);
+      w.bytes(pf::annotation::kName, "v");
+      w.varint(pf::annotation::kStringValueIid, 1);
+      w.end_nested();
+      w.end_nested();
+    });
+    CHECK_REPORTS(b.problems(), "without SEQ_NEEDS_INCREMENTAL_STATE");
   }
   SUBCASE("undefined event name iid") {
     Builder b = Builder::with_tracks();

@@ -1,0 +1,65 @@
+#include "traces/string_interner.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace tn::trace {
+
+StringInterner::StringInterner(size_t max_entries) : m_max_entries(max_entries), m_slots(1024) {}
+
+StringInterner::Result StringInterner::intern(std::string_view s) {
+  const auto key = reinterpret_cast<uintptr_t>(s.data());
+  CacheLine& line = m_cache[((key >> 3) ^ (key >> 15) ^ s.size()) & (kCacheLines - 1)];
+  if (line.iid != 0 && line.data == s.data() && line.size == s.size() && text(line.iid) == s) {
+    return {line.iid, false};
+  }
+  bool fresh = false;
+  const uint32_t iid = find_or_insert(s, fresh);
+  if (iid != 0) {
+    line = CacheLine{s.data(), s.size(), iid};
+  }
+  return {iid, fresh};
+}
+
+uint32_t StringInterner::find_or_insert(std::string_view s, bool& fresh) {
+  const uint64_t hash = std::hash<std::string_view>{}(s);
+  const size_t mask = m_slots.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& slot = m_slots[i];
+    if (slot.iid == 0) {
+      if (m_entries.size() >= m_max_entries || s.size() > UINT32_MAX) {
+        return 0;
+      }
+      m_entries.push_back(Entry{m_arena.size(), static_cast<uint32_t>(s.size())});
+      m_arena.append(s);
+      slot = Slot{hash, static_cast<uint32_t>(m_entries.size())};
+      fresh = true;
+      const uint32_t iid = slot.iid;
+      if (m_entries.size() * 2 > m_slots.size()) {
+        rehash();
+      }
+      return iid;
+    }
+    if (slot.hash == hash && text(slot.iid) == s) {
+      return slot.iid;
+    }
+  }
+}
+
+void StringInterner::rehash() {
+  std::vector<Slot> slots(m_slots.size() * 2);
+  const size_t mask = slots.size() - 1;
+  for (const Slot& s : m_slots) {
+    if (s.iid == 0) {
+      continue;
+    }
+    size_t i = s.hash & mask;
+    while (slots[i].iid != 0) {
+      i = (i + 1) & mask;
+    }
+    slots[i] = s;
+  }
+  m_slots = std::move(slots);
+}
+
+}  // namespace tn::trace
