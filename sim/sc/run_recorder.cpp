@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <type_traits>
 
 #include "isa/disassembly.hpp"
 #include "sim/sc/sync_conditions.hpp"
@@ -37,6 +41,80 @@ int64_t cycle_at(uint64_t ps, double clock_mhz) {
 
 }  // namespace
 
+// The operand text of an operation (its disassembly without the mnemonic), made once per distinct
+// operation: a kernel repeats a few thousand distinct operations over its instructions (32K causal
+// attention_cte: 6911 over 141905), and disassembling, through an ostringstream, cost more than writing
+// the rest of the slice. Operations are compared by the bytes of their active alternative: they are
+// trivially copyable plain data, so equal bytes mean equal fields and the same text. Padding can only make
+// two equal operations miss each other (one more disassembly), never give one the other's text.
+class RunRecorder::OperandTexts {
+ public:
+  std::string_view get(const isa::Operation& op) {
+    const std::string_view bytes = active_bytes(op);
+    const uint64_t hash =
+        std::hash<std::string_view>{}(bytes) ^ (uint64_t(op.index()) * 0x9E3779B97F4A7C15ULL);
+    const size_t mask = m_slots.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot slot = m_slots[i];
+      if (slot.id == 0) {
+        if (m_ops.size() >= kMaxEntries) {
+          m_uncached = operands_of(op);  // a bounded cache: beyond it, disassemble every time
+          return m_uncached;
+        }
+        m_ops.push_back(op);
+        m_texts.push_back(operands_of(op));
+        m_slots[i] = Slot{hash, uint32_t(m_ops.size())};
+        if (m_ops.size() * 2 > m_slots.size())
+          rehash();
+        return m_texts.back();
+      }
+      if (slot.hash == hash) {
+        const isa::Operation& seen = m_ops[slot.id - 1];
+        if (seen.index() == op.index() && active_bytes(seen) == bytes)
+          return m_texts[slot.id - 1];
+      }
+    }
+  }
+
+ private:
+  static_assert(std::is_trivially_copyable_v<isa::Operation>, "operations are compared by their bytes");
+  static constexpr size_t kMaxEntries = size_t(1) << 15;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t id = 0;  // 0: empty; else index + 1 into m_ops / m_texts
+  };
+
+  static std::string_view active_bytes(const isa::Operation& op) {
+    return std::visit(
+        [](const auto& o) { return std::string_view(reinterpret_cast<const char*>(&o), sizeof(o)); }, op);
+  }
+  static std::string operands_of(const isa::Operation& op) {
+    std::string text = isa::disassemble(op);
+    text.erase(0, std::min(text.size(), isa::mnemonic(op).size() + 1));  // drop "mnemonic "
+    return text;
+  }
+  void rehash() {
+    std::vector<Slot> slots(m_slots.size() * 2);
+    const size_t mask = slots.size() - 1;
+    for (const Slot& s : m_slots) {
+      if (s.id == 0)
+        continue;
+      size_t i = s.hash & mask;
+      while (slots[i].id != 0)
+        i = (i + 1) & mask;
+      slots[i] = s;
+    }
+    m_slots = std::move(slots);
+  }
+
+  std::vector<Slot> m_slots = std::vector<Slot>(1024);  // open addressing, at most half full
+  std::vector<isa::Operation> m_ops;
+  std::deque<std::string> m_texts;  // a deque: the views handed out stay valid
+  std::string m_uncached;
+};
+
+RunRecorder::~RunRecorder() = default;
+
 RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank, const timing::HwConfig& hw,
                          trace::TraceSink& sink, const TimedRunOptions& options)
     : m_hw(hw),
@@ -45,7 +123,8 @@ RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank
       m_tracing(!discards_everything(sink)),
       m_flows(options.trace_flows),
       m_cores(cores.size()),
-      m_exposure(cores.empty() ? 0 : cores.back().rank + 1) {
+      m_exposure(cores.empty() ? 0 : cores.back().rank + 1),
+      m_operand_texts(std::make_unique<OperandTexts>()) {
   m_result.cores.resize(cores.size());
   for (uint32_t ci = 0; ci < cores.size(); ++ci) {
     Core& core = m_cores[ci];
@@ -368,16 +447,22 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   const std::string_view name = isa::mnemonic(in.op);
   const bool dma = timing::is_dma_transfer(in.op);
 
-  std::string operands = isa::disassemble(in.op);
-  operands.erase(0, std::min(operands.size(), name.size() + 1));  // drop "mnemonic "
-  const std::string source = in.loc.line ? in.loc.file + ":" + std::to_string(in.loc.line) : in.loc.file;
+  const std::string_view operands = m_operand_texts->get(in.op);
+  const std::string& file = in.loc.file;
+  m_source.assign(file);
+  if (in.loc.line) {
+    char digits[16];
+    char* end = std::to_chars(digits, digits + sizeof digits, in.loc.line).ptr;
+    m_source += ':';
+    m_source.append(digits, end);
+  }
   // DMA queues have no clock: their "cycles" are nanoseconds, as in the profiler's DMA rows.
   const double mhz = dma ? 1000.0 : m_hw.clock_mhz(st.engine);
 
-  std::vector<trace::Arg> args;
-  args.reserve(20);
+  std::vector<trace::Arg>& args = m_args;
+  args.clear();
   args.push_back({"opcode", name});
-  args.push_back({"operands", std::string_view(operands)});
+  args.push_back({"operands", operands});
   args.push_back({"bytes", int64_t(cost.read.total() + cost.written.total())});
   args.push_back({"flops", cost.flops});
   if (cost.transpose_flops > 0) {
@@ -386,7 +471,7 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   args.push_back({"start_cycle", cycle_at(t.start_ps, mhz)});
   args.push_back({"end_cycle", cycle_at(t.end_ps, mhz)});
   args.push_back({"sem_wait_ns", int64_t(t.sem_wait_ps / 1000)});
-  args.push_back({"source", std::string_view(source)});
+  args.push_back({"source", std::string_view(m_source)});
   args.push_back({"pc", int64_t(index)});
   if (dma) {
     args.push_back({"data_start_ns", int64_t(t.data_start_ps / 1000)});
@@ -395,16 +480,19 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   if (!t.indices.empty()) {
     args.push_back({"indices", std::string_view(t.indices)});
   }
-  std::string group;
   if (const CollectiveRecord* cc = t.collective) {
     // The profiler's CcOp fields (peers-perfetto-profiler.md §3).
-    for (size_t i = 0; i < cc->row.size(); ++i)
-      group += (i ? "," : "") + std::to_string(cc->row[i]);
+    m_group.clear();
+    for (size_t i = 0; i < cc->row.size(); ++i) {
+      if (i)
+        m_group += ',';
+      m_group += std::to_string(cc->row[i]);
+    }
     args.push_back({"algorithm", std::string_view(cc->algorithm)});
     args.push_back({"cc_bytes", int64_t(cc->message_bytes)});
     args.push_back({"algbw_GBps", cc->algbw_bytes_per_ns});
     args.push_back({"busbw_GBps", cc->busbw_bytes_per_ns});
-    args.push_back({"replica_group", std::string_view(group)});
+    args.push_back({"replica_group", std::string_view(m_group)});
     args.push_back({"steps", int64_t(cc->steps)});
   }
   const std::pair<const char*, uint64_t> bytes[] = {

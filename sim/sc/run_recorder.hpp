@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,7 @@ class RunRecorder {
   void advance(uint64_t now_ps);
   // Writes what was held back and returns the statistics. `total_ps` is the last retirement.
   TimedRunResult finish(uint64_t total_ps);
+  ~RunRecorder();
 
   bool tracks_semaphores() const { return m_flows; }
 
@@ -149,6 +151,12 @@ class RunRecorder {
   std::vector<uint64_t> m_opcode_busy_ps = std::vector<uint64_t>(isa::kNumOpcodes, 0);
   std::vector<std::string_view> m_opcode_names = std::vector<std::string_view>(isa::kNumOpcodes);
   ExposureMeter m_exposure;
+  // emit_slice's scratch, reused so that a slice allocates nothing: its args, its source line, and the
+  // operand text of every distinct operation seen (disassembling was most of a slice's cost).
+  class OperandTexts;
+  std::unique_ptr<OperandTexts> m_operand_texts;
+  std::vector<trace::Arg> m_args;
+  std::string m_source, m_group;
   uint64_t m_flow_ids = 0;
   uint64_t m_total_instructions = 0, m_retired = 0, m_next_progress = 0;
 };
