@@ -22,17 +22,19 @@ struct ApDim {
 inline constexpr int kMaxFreeDims = 4;
 
 struct AccessPattern {
-  MemKind mem = MemKind::kSbuf;
-  int32_t tensor = -1;  // kHbm: index into Program::tensors
-  DType dtype = DType::kFloat32;
+  // Wide fields first, the one-byte ones together: 96 bytes rather than 112 with padding, and every
+  // operation holds several of these.
   // kHbm: element offset into the tensor. kSbuf/kPsum: byte address inside every partition.
   int64_t offset = 0;
+  int64_t partition_stride = 0;  // kHbm: elements between the rows of the outer dimension (see below)
+  int32_t tensor = -1;           // kHbm: index into Program::tensors
   // kSbuf/kPsum: the contiguous partitions [start_partition, start_partition + num_partitions).
   // kHbm: the outer dimension, `num_partitions` rows `partition_stride` elements apart, so that
   // an HBM pattern has the same [P, free...] shape as the on-chip side of a DMA.
   int32_t start_partition = 0;
   int32_t num_partitions = 1;
-  int64_t partition_stride = 0;
+  MemKind mem = MemKind::kSbuf;
+  DType dtype = DType::kFloat32;
   uint8_t ndim = 0;
   std::array<ApDim, kMaxFreeDims> dims{};
 
