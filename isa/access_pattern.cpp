@@ -42,7 +42,7 @@ std::pair<int64_t, int64_t> AccessPattern::free_extent() const {
   for (int i = 0; i < ndim; ++i) {
     if (dims[i].count <= 0)
       return {0, -1};
-    const int64_t span = dims[i].stride * (dims[i].count - 1);
+    const int64_t span = int64_t(dims[i].stride) * (dims[i].count - 1);
     (span < 0 ? lo : hi) += span;
   }
   return {lo, hi};

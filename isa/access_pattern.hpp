@@ -2,7 +2,9 @@
 // §3 "Access patterns"): a partition range plus up to 4 free dimensions of [stride, count].
 #pragma once
 #include <array>
+#include <climits>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "isa/dtype.hpp"
@@ -13,10 +15,27 @@ enum class MemKind : uint8_t { kHbm, kSbuf, kPsum };
 
 std::string_view mem_kind_name(MemKind m);
 
+// One free dimension. 32-bit fields keep an access pattern at 64 bytes (an instruction holds up to five):
+// strides and counts are elements, and no SBUF/PSUM partition or HBM tensor the kernels use comes near
+// 2^31 elements per dimension; a larger value is refused where it is made, never wrapped. Products of
+// strides and counts are formed in 64 bits (span()).
 struct ApDim {
-  int64_t stride = 0;  // in elements; 0 broadcasts, negative walks backwards
-  int64_t count = 1;
+  int32_t stride = 0;  // in elements; 0 broadcasts, negative walks backwards
+  int32_t count = 1;
+  constexpr ApDim() = default;
+  constexpr ApDim(int64_t stride_elements, int64_t count_elements)
+      : stride(checked(stride_elements, "stride")), count(checked(count_elements, "count")) {}
+  // stride * count in 64 bits: the elements one step of the next-outer dimension skips when dense.
+  constexpr int64_t extent() const { return int64_t(stride) * int64_t(count); }
   bool operator==(const ApDim&) const = default;
+
+ private:
+  static constexpr int32_t checked(int64_t v, const char* what) {
+    if (v < INT32_MIN || v > INT32_MAX)
+      throw std::out_of_range(std::string("access pattern ") + what + " " + std::to_string(v) +
+                              " does not fit 32 bits");
+    return static_cast<int32_t>(v);
+  }
 };
 
 inline constexpr int kMaxFreeDims = 4;

@@ -1,5 +1,6 @@
 #include "isa/program_json.hpp"
 
+#include <climits>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -257,7 +258,10 @@ void decode(const json& j, const std::string& path, AccessPattern& ap) {
     fail(path + ".dims", "expected at most 4 [stride, count]");
   ap.ndim = static_cast<uint8_t>(dims.size());
   for (size_t i = 0; i < dims.size(); ++i) {
-    auto [stride, count] = pair_of(dims[i], path + ".dims[" + std::to_string(i) + "]");
+    const std::string dim_path = path + ".dims[" + std::to_string(i) + "]";
+    auto [stride, count] = pair_of(dims[i], dim_path);
+    if (stride < INT32_MIN || stride > INT32_MAX || count < INT32_MIN || count > INT32_MAX)
+      fail(dim_path, "stride and count must fit 32 bits");
     ap.dims[i] = {stride, count};
   }
 }

@@ -627,7 +627,7 @@ AccessPattern columns(const AccessPattern& ap, int64_t first, int64_t count) {
   AccessPattern v = ap;
   const int last = ap.ndim - 1;
   v.offset += first * ap.dims[last].stride * (ap.mem == MemKind::kHbm ? 1 : dtype_size(ap.dtype));
-  v.dims[last].count = count;
+  v.dims[last] = {ap.dims[last].stride, count};
   return v;
 }
 

@@ -99,8 +99,8 @@ AccessWalker::Runs AccessWalker::runs_of(const AccessPattern& ap) {
     if (dim.count == 1) {
       continue;
     }
-    if (r.ndim > 0 && r.dims[r.ndim - 1].stride == dim.stride * dim.count) {
-      r.dims[r.ndim - 1] = {dim.stride, r.dims[r.ndim - 1].count * dim.count};
+    if (r.ndim > 0 && r.dims[r.ndim - 1].stride == dim.extent()) {
+      r.dims[r.ndim - 1] = {dim.stride, int64_t(r.dims[r.ndim - 1].count) * dim.count};
     } else {
       r.dims[r.ndim++] = dim;
     }
@@ -132,7 +132,7 @@ void AccessWalker::for_each_run(const Target& t, Fn&& fn) {
         if (++idx[d] < r.dims[d].count) {
           break;
         }
-        offset -= r.dims[d].stride * r.dims[d].count;
+        offset -= r.dims[d].extent();
         idx[d] = 0;
       }
     }

@@ -219,3 +219,15 @@ TEST_CASE("absent optional operands and immediate scalars are not operands") {
   act.scale = column(sbuf_ap(DType::kFloat32, 132, 0, 4, {{1, 1}}));
   CHECK(operands_of(act).size() == 4);
 }
+
+TEST_CASE(
+    "an access-pattern dimension holds 32-bit strides and counts, refusing larger ones, never wrapping") {
+  const ApDim d{-(int64_t{1} << 31), (int64_t{1} << 31) - 1};
+  CHECK(d.stride == INT32_MIN);
+  CHECK(d.count == INT32_MAX);
+  CHECK(d.extent() == -(int64_t{1} << 31) * ((int64_t{1} << 31) - 1));  // formed in 64 bits
+  CHECK_THROWS_AS(ApDim(int64_t{1} << 31, 1), std::out_of_range);
+  CHECK_THROWS_AS(ApDim(1, -(int64_t{1} << 31) - 1), std::out_of_range);
+  // An instruction record stays small: five access patterns of 64 bytes fit the widest row.
+  CHECK(sizeof(AccessPattern) == 64);
+}

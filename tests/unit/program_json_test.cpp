@@ -1,13 +1,14 @@
 // Programs as JSON: whole-program round trips, and rejection of malformed input with the JSON path of the
 // bad value in the message.
 #include "isa/program_json.hpp"
-#include "isa/program_hash.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <limits>
 #include <string>
+
+#include "isa/program_hash.hpp"
 
 namespace {
 
@@ -174,6 +175,13 @@ TEST_CASE("values of the wrong type are rejected with their JSON path") {
     json k = good;
     k["core_id"] = -1;
     CHECK(error_of(k) == "$.core_id: out of range");
+  }
+  SUBCASE("an access-pattern stride or count beyond 32 bits") {
+    j["streams"][2]["instructions"][0]["dst"]["dims"][0][0] = int64_t{1} << 31;
+    CHECK(error_of(j) == "$.streams[2].instructions[0].dst.dims[0]: stride and count must fit 32 bits");
+    json k = good;
+    k["streams"][2]["instructions"][0]["dst"]["dims"][0][1] = -(int64_t{1} << 31) - 1;
+    CHECK(error_of(k) == "$.streams[2].instructions[0].dst.dims[0]: stride and count must fit 32 bits");
   }
   SUBCASE("a boolean field given a number") {
     json a = good;
