@@ -1,6 +1,7 @@
 #include "sim/sc/timed_system.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <string>
 
 #include "isa/operands.hpp"
@@ -63,6 +64,7 @@ TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwCo
   for (size_t s = 0; s < p.streams.size(); ++s) {
     streams.push_back(std::make_unique<Stream>());
   }
+  blocked_streams.assign((p.streams.size() + 63) / 64, 0);
 }
 
 std::vector<RecordedCore> TimedSystem::instances(const std::vector<const isa::Program*>& programs,
@@ -206,6 +208,7 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   if (consumes || !can_start(c, in)) {
     s.granted = false;
     s.blocked = true;  // the scheduler clears it, grants and wakes us once the conditions hold
+    c.blocked_streams[stream / 64] |= uint64_t{1} << (stream % 64);
     if (consumes) {
       m_core_touched[core] = 1;
       m_step_event.notify(sc_core::SC_ZERO_TIME);
@@ -412,6 +415,7 @@ void TimedSystem::grant(uint32_t core, uint32_t stream) {
     }
   });
   s.blocked = false;
+  c.blocked_streams[stream / 64] &= ~(uint64_t{1} << (stream % 64));
   s.granted = true;
   s.wake.notify(sc_core::SC_ZERO_TIME);
 }
@@ -488,11 +492,13 @@ void TimedSystem::step() {
       }
       m_core_touched[ci] = 0;
       Core& c = *m_cores[ci];
-      for (uint32_t si = 0; si < c.streams.size(); ++si) {
-        Stream& s = *c.streams[si];
-        // In (core, stream) order: with consuming waits, the first waiter takes the count.
-        if (s.blocked && can_start(c, c.program.streams[si].instructions[s.at])) {
-          grant(ci, si);
+      // In (core, stream) order: with consuming waits, the first waiter takes the count.
+      for (size_t w = 0; w < c.blocked_streams.size(); ++w) {
+        for (uint64_t bits = c.blocked_streams[w]; bits != 0; bits &= bits - 1) {
+          const uint32_t si = uint32_t(w * 64 + size_t(std::countr_zero(bits)));
+          if (can_start(c, c.program.streams[si].instructions[c.streams[si]->at])) {
+            grant(ci, si);
+          }
         }
       }
     }

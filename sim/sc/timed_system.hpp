@@ -86,6 +86,8 @@ class TimedSystem : public sc_core::sc_module {
     timing::PeTimeline pe;
     timing::DmaModel dma;
     std::vector<std::unique_ptr<Stream>> streams;
+    // Bit s set while stream s is blocked: the scheduler re-checks only those, in stream order.
+    std::vector<uint64_t> blocked_streams;
   };
   // Work the scheduler must do at a time: retire an instruction, or wake a stream whose engine is free.
   // kCollective: the collective run `seq` of m_runs has rounds due.
