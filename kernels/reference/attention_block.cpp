@@ -281,6 +281,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void attend_block(
   }
 }
 
+namespace {
+std::atomic<int64_t> g_reference_threads{0};
+}  // namespace
+
+void set_reference_threads(int64_t threads) { g_reference_threads = threads; }
+
 void parallel_for(int64_t items, int64_t d, int64_t num_keys,
                   const std::function<void(int64_t item, BlockScratch& s)>& body) {
   std::atomic<int64_t> next{0};
@@ -300,8 +306,10 @@ void parallel_for(int64_t items, int64_t d, int64_t num_keys,
       next = items;
     }
   };
-  const int64_t threads = std::clamp<int64_t>(static_cast<int64_t>(std::thread::hardware_concurrency()), 1,
-                                              std::max<int64_t>(items, 1));
+  const int64_t budget = g_reference_threads.load();
+  const int64_t threads =
+      std::clamp<int64_t>(budget > 0 ? budget : static_cast<int64_t>(std::thread::hardware_concurrency()), 1,
+                          std::max<int64_t>(items, 1));
   std::vector<std::thread> pool;
   for (int64_t w = 1; w < threads; ++w) {
     pool.emplace_back(worker);

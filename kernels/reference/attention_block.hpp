@@ -53,6 +53,10 @@ void attend_block(const KeysValuesView& kv, int64_t n, const KeyRange* range, do
 // Runs body(item, scratch) for item in [0, items) over up to hardware_concurrency threads, each with its own
 // BlockScratch(d, num_keys); items are handed out in order through an atomic counter. Rethrows the first
 // error (the remaining items are skipped).
+// How many threads parallel_for uses: 0 (the default) for hardware_concurrency. A run whose reference
+// shares the machine with the simulation gives it the cores the simulation leaves.
+void set_reference_threads(int64_t threads);
+
 void parallel_for(int64_t items, int64_t d, int64_t num_keys,
                   const std::function<void(int64_t item, BlockScratch& s)>& body);
 
