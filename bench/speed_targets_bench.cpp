@@ -39,6 +39,18 @@ void print(const std::vector<Row>& rows) {
   }
 }
 
+// The run with the least whole-process wall time of `repeats`: the machine is shared, and a difference
+// of two wall times (what the trace or the reference adds) is only meaningful between best cases.
+json best_of(int repeats, const fs::path& dir, const std::string& name, const json& config) {
+  json best;
+  for (int i = 0; i < repeats; ++i) {
+    json s = tn::bench::run_trnsim(dir, name, config);
+    if (best.is_null() || s["process_wall_s"].get<double>() < best["process_wall_s"].get<double>())
+      best = std::move(s);
+  }
+  return best;
+}
+
 std::string fixed(double v, int digits) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", digits, v);
@@ -60,7 +72,7 @@ int main(int argc, char** argv) {
   // Timing-only 32K, whole process (program build, hash and exit included), without and with the trace.
   json quiet = tn::bench::attention_causal_config(32768, "timing_only");
   quiet["trace"] = {{"perfetto", false}};
-  const json q = tn::bench::run_trnsim(dir, "t32k_no_trace", quiet);
+  const json q = best_of(3, dir, "t32k_no_trace", quiet);
   const json traced =
       tn::bench::run_trnsim(dir, "t32k_trace", tn::bench::attention_causal_config(32768, "timing_only"));
   const double instructions = q["instructions"].get<double>();
@@ -113,8 +125,8 @@ int main(int argc, char** argv) {
   unchecked["trace"] = {{"perfetto", false}};
   json checked = unchecked;
   checked["check_numerics"] = true;
-  const double w0 = tn::bench::run_trnsim(dir, "n8k_unchecked", unchecked)["process_wall_s"].get<double>();
-  const double w1 = tn::bench::run_trnsim(dir, "n8k_checked", checked)["process_wall_s"].get<double>();
+  const double w0 = best_of(3, dir, "n8k_unchecked", unchecked)["process_wall_s"].get<double>();
+  const double w1 = best_of(3, dir, "n8k_checked", checked)["process_wall_s"].get<double>();
   rows.push_back({"reference check's share of a checked 8K run", 100.0 * (w1 - w0) / w1, "%",
                   "unchecked " + fixed(w0, 2) + " s, checked " + fixed(w1, 2) + " s", 0, "<= 20 %",
                   (w1 - w0) <= 0.2 * w1});
