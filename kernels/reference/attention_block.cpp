@@ -10,6 +10,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "sim/numerics/register_tile.hpp"
+
 namespace tn::ref::detail {
 
 BlockScratch::BlockScratch(int64_t d, int64_t num_keys)
@@ -19,57 +21,14 @@ BlockScratch::BlockScratch(int64_t d, int64_t num_keys)
 
 namespace {
 
-// These helpers are always inlined into attend_block's clones, so the vector-return ABI note (-Wpsabi)
-// does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-// GCC vector extension: eight doubles, element-wise IEEE operations at whatever width the clone targets.
-using Vec = double __attribute__((vector_size(64)));
-using UnalignedVec = double __attribute__((vector_size(64), aligned(8)));
-constexpr int64_t kLanes = 8;
-
-inline __attribute__((always_inline)) Vec load(const double* p) {
-  return *reinterpret_cast<const UnalignedVec*>(p);
-}
-inline __attribute__((always_inline)) void store(double* p, Vec v) {
-  *reinterpret_cast<UnalignedVec*>(p) = v;
-}
+constexpr int64_t kLanes = num::RegisterTileTypes<double>::kLanes;  // 8
 
 // scores[r * t + j] = sum over e ascending of q[r * d + e] * k_t[e * t + j], from 0.0, for Rows rows and
-// the Vecs * 8 keys from j0: the tile's accumulators stay in registers for the whole e loop.
+// the Vecs * 8 keys from j0.
 template <int64_t Rows, int64_t Vecs>
 inline __attribute__((always_inline)) void score_tile(const double* q, const double* k_t, double* scores,
                                                       int64_t d, int64_t t, int64_t j0) {
-  Vec acc[Rows][Vecs];
-#pragma GCC unroll 16
-  for (int64_t r = 0; r < Rows; ++r) {
-#pragma GCC unroll 16
-    for (int64_t v = 0; v < Vecs; ++v) {
-      acc[r][v] = Vec{};
-    }
-  }
-  for (int64_t e = 0; e < d; ++e) {
-    Vec k[Vecs];
-#pragma GCC unroll 16
-    for (int64_t v = 0; v < Vecs; ++v) {
-      k[v] = load(k_t + e * t + j0 + v * kLanes);
-    }
-#pragma GCC unroll 16
-    for (int64_t r = 0; r < Rows; ++r) {
-      const double qe = q[r * d + e];
-#pragma GCC unroll 16
-      for (int64_t v = 0; v < Vecs; ++v) {
-        acc[r][v] += qe * k[v];
-      }
-    }
-  }
-#pragma GCC unroll 16
-  for (int64_t r = 0; r < Rows; ++r) {
-#pragma GCC unroll 16
-    for (int64_t v = 0; v < Vecs; ++v) {
-      store(scores + r * t + j0 + v * kLanes, acc[r][v]);
-    }
-  }
+  num::register_tile<double, Rows, Vecs>(q, d, 1, k_t + j0, t, d, scores + j0, t, false);
 }
 
 constexpr int64_t kScoreRows = 8;  // 8 rows x 16 keys = 16 accumulators
@@ -97,13 +56,8 @@ inline __attribute__((always_inline)) void score_block(const double* q, const do
     strip(std::integral_constant<int64_t, 1>{}, j);
   }
   for (; j < hi; ++j) {
-    for (int64_t r = 0; r < n; ++r) {
-      double sum = 0;
-      for (int64_t e = 0; e < d; ++e) {
-        sum += q[r * d + e] * k_t[e * t + j];
-      }
-      scores[r * t + j] = sum;
-    }
+    for (int64_t r = 0; r < n; ++r)
+      scores[r * t + j] = num::ordered_dot(q + r * d, 1, k_t + j, t, d);
   }
 }
 
@@ -113,36 +67,7 @@ template <int64_t Rows, int64_t Vecs>
 inline __attribute__((always_inline)) void value_tile(const double* w, const double* v_rows, double* acc,
                                                       int64_t d, int64_t t, int64_t lo, int64_t hi,
                                                       int64_t e0) {
-  Vec sum[Rows][Vecs];
-#pragma GCC unroll 16
-  for (int64_t r = 0; r < Rows; ++r) {
-#pragma GCC unroll 16
-    for (int64_t v = 0; v < Vecs; ++v) {
-      sum[r][v] = load(acc + r * d + e0 + v * kLanes);
-    }
-  }
-  for (int64_t j = lo; j < hi; ++j) {
-    Vec vj[Vecs];
-#pragma GCC unroll 16
-    for (int64_t v = 0; v < Vecs; ++v) {
-      vj[v] = load(v_rows + j * d + e0 + v * kLanes);
-    }
-#pragma GCC unroll 16
-    for (int64_t r = 0; r < Rows; ++r) {
-      const double wj = w[r * t + j];
-#pragma GCC unroll 16
-      for (int64_t v = 0; v < Vecs; ++v) {
-        sum[r][v] += wj * vj[v];
-      }
-    }
-  }
-#pragma GCC unroll 16
-  for (int64_t r = 0; r < Rows; ++r) {
-#pragma GCC unroll 16
-    for (int64_t v = 0; v < Vecs; ++v) {
-      store(acc + r * d + e0 + v * kLanes, sum[r][v]);
-    }
-  }
+  num::register_tile<double, Rows, Vecs>(w + lo, t, 1, v_rows + lo * d + e0, d, hi - lo, acc + e0, d, true);
 }
 
 // One row's sum over keys [lo, hi) ascending, vectorised over head dims.
