@@ -5,11 +5,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <type_traits>
 
 #include "isa/disassembly.hpp"
 #include "sim/sc/sync_conditions.hpp"
+#include "traces/string_interner.hpp"
 #include "traces/tee_trace_sink.hpp"
 
 namespace tn::sc {
@@ -44,73 +44,39 @@ int64_t cycle_at(uint64_t ps, double clock_mhz) {
 // The operand text of an operation (its disassembly without the mnemonic), made once per distinct
 // operation: a kernel repeats a few thousand distinct operations over its instructions (32K causal
 // attention_cte: 6911 over 141905), and disassembling, through an ostringstream, cost more than writing
-// the rest of the slice. Operations are compared by the bytes of their active alternative: they are
-// trivially copyable plain data, so equal bytes mean equal fields and the same text. Padding can only make
-// two equal operations miss each other (one more disassembly), never give one the other's text.
+// the rest of the slice. Operations are told apart by a key of their alternative's index and bytes, kept
+// in the trace's own string table: they are trivially copyable plain data, so equal keys mean equal fields
+// and the same text. Padding can only make two equal operations miss each other (one more disassembly),
+// never give one the other's text.
 class RunRecorder::OperandTexts {
  public:
   std::string_view get(const isa::Operation& op) {
-    const std::string_view bytes = active_bytes(op);
-    const uint64_t hash =
-        std::hash<std::string_view>{}(bytes) ^ (uint64_t(op.index()) * 0x9E3779B97F4A7C15ULL);
-    const size_t mask = m_slots.size() - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-      const Slot slot = m_slots[i];
-      if (slot.id == 0) {
-        if (m_ops.size() >= kMaxEntries) {
-          m_uncached = operands_of(op);  // a bounded cache: beyond it, disassemble every time
-          return m_uncached;
-        }
-        m_ops.push_back(op);
-        m_texts.push_back(operands_of(op));
-        m_slots[i] = Slot{hash, uint32_t(m_ops.size())};
-        if (m_ops.size() * 2 > m_slots.size())
-          rehash();
-        return m_texts.back();
-      }
-      if (slot.hash == hash) {
-        const isa::Operation& seen = m_ops[slot.id - 1];
-        if (seen.index() == op.index() && active_bytes(seen) == bytes)
-          return m_texts[slot.id - 1];
-      }
+    m_key.assign(1, char(op.index()));
+    std::visit([&](const auto& o) { m_key.append(reinterpret_cast<const char*>(&o), sizeof(o)); }, op);
+    const trace::StringInterner::Result key = m_keys.intern(m_key);
+    if (key.iid == 0) {
+      m_uncached = operands_of(op);  // a bounded cache: beyond it, disassemble every time
+      return m_uncached;
     }
+    if (key.fresh)
+      m_texts.push_back(operands_of(op));
+    return m_texts[key.iid - 1];
   }
 
  private:
   static_assert(std::is_trivially_copyable_v<isa::Operation>, "operations are compared by their bytes");
+  static_assert(std::variant_size_v<isa::Operation> <= 256, "the key's first byte is the alternative");
   static constexpr size_t kMaxEntries = size_t(1) << 15;
-  struct Slot {
-    uint64_t hash = 0;
-    uint32_t id = 0;  // 0: empty; else index + 1 into m_ops / m_texts
-  };
 
-  static std::string_view active_bytes(const isa::Operation& op) {
-    return std::visit(
-        [](const auto& o) { return std::string_view(reinterpret_cast<const char*>(&o), sizeof(o)); }, op);
-  }
   static std::string operands_of(const isa::Operation& op) {
     std::string text = isa::disassemble(op);
     text.erase(0, std::min(text.size(), isa::mnemonic(op).size() + 1));  // drop "mnemonic "
     return text;
   }
-  void rehash() {
-    std::vector<Slot> slots(m_slots.size() * 2);
-    const size_t mask = slots.size() - 1;
-    for (const Slot& s : m_slots) {
-      if (s.id == 0)
-        continue;
-      size_t i = s.hash & mask;
-      while (slots[i].id != 0)
-        i = (i + 1) & mask;
-      slots[i] = s;
-    }
-    m_slots = std::move(slots);
-  }
 
-  std::vector<Slot> m_slots = std::vector<Slot>(1024);  // open addressing, at most half full
-  std::vector<isa::Operation> m_ops;
-  std::deque<std::string> m_texts;  // a deque: the views handed out stay valid
-  std::string m_uncached;
+  trace::StringInterner m_keys{kMaxEntries};  // iid i: the key of m_texts[i - 1]
+  std::deque<std::string> m_texts;            // a deque: the views handed out stay valid
+  std::string m_key, m_uncached;
 };
 
 RunRecorder::~RunRecorder() = default;
