@@ -25,6 +25,28 @@ std::string scenario_bytes() {
   return out.str();
 }
 
+// Writes `n` slices on one track, slice i through emit(writer, track, i), checks the trace and returns its
+// SLICE_BEGIN events in order.
+template <class Emit>
+std::vector<DecodedTrackEvent> slice_begins_of(size_t n, Emit&& emit) {
+  std::ostringstream out;
+  PerfettoTraceWriter w(out);
+  const TrackId p = w.add_process(0, "NC0");
+  const TrackId t = w.add_slice_track(p, "Tensor", 0);
+  for (size_t i = 0; i < n; ++i) {
+    emit(w, t, i);
+  }
+  w.finish();
+  const DecodedTrace trace = decode_perfetto_trace(out.str());
+  CHECK(check_perfetto_trace(trace).empty());
+  std::vector<DecodedTrackEvent> begins;
+  for (const DecodedPacket& pk : trace.packets) {
+    if (pk.track_event && pk.track_event->type == EventType::kSliceBegin)
+      begins.push_back(*pk.track_event);
+  }
+  return begins;
+}
+
 // A slice as the UI would see it: BEGIN matched with the following END of the same track uuid.
 struct SliceView {
   ExpectedSlice slice;
@@ -303,25 +325,17 @@ TEST_CASE("PerfettoTraceWriter: streams long traces instead of buffering them") 
 }
 
 TEST_CASE("PerfettoTraceWriter: names beyond the interning cap are written inline") {
-  std::ostringstream out;
-  PerfettoTraceWriter w(out);
-  const TrackId p = w.add_process(0, "NC0");
-  const TrackId t = w.add_slice_track(p, "Tensor", 0);
   const size_t n = PerfettoTraceWriter::kMaxInternedStrings + 3;
-  for (size_t i = 0; i < n; ++i) {
-    w.slice(t, "op" + std::to_string(i), i, i + 1, {});
-  }
-  w.finish();
-  const DecodedTrace trace = decode_perfetto_trace(out.str());
-  CHECK(check_perfetto_trace(trace).empty());
+  const std::vector<DecodedTrackEvent> begins =
+      slice_begins_of(n, [](PerfettoTraceWriter& w, TrackId t, size_t i) {
+        w.slice(t, "op" + std::to_string(i), i, i + 1, {});
+      });
   size_t inline_names = 0;
   size_t i = 0;
   size_t wrong_names = 0;
-  for (const DecodedPacket& pk : trace.packets) {
-    if (pk.track_event && pk.track_event->type == EventType::kSliceBegin) {
-      wrong_names += pk.track_event->name != "op" + std::to_string(i++);
-      inline_names += pk.track_event->name_iid == 0;
-    }
+  for (const DecodedTrackEvent& e : begins) {
+    wrong_names += e.name != "op" + std::to_string(i++);
+    inline_names += e.name_iid == 0;
   }
   CHECK(i == n);
   CHECK(wrong_names == 0);
@@ -375,30 +389,22 @@ TEST_CASE("PerfettoTraceWriter: string values are interned once and decode to th
 }
 
 TEST_CASE("PerfettoTraceWriter: string values beyond the interning cap are written inline") {
-  std::ostringstream out;
-  PerfettoTraceWriter w(out);
-  const TrackId p = w.add_process(0, "NC0");
-  const TrackId t = w.add_slice_track(p, "Tensor", 0);
   const size_t n = PerfettoTraceWriter::kMaxInternedStrings + 3;
   const auto value = [](size_t i) {
     std::string v = "v";
     return v += std::to_string(i);
   };
-  for (size_t i = 0; i < n; ++i) {
-    const std::string v = value(i);
-    const std::array<Arg, 1> args{Arg{"indices", std::string_view(v)}};
-    w.slice(t, "gather", i, i + 1, args);
-  }
-  w.finish();
-  const DecodedTrace trace = decode_perfetto_trace(out.str());
-  CHECK(check_perfetto_trace(trace).empty());
+  const std::vector<DecodedTrackEvent> begins =
+      slice_begins_of(n, [&](PerfettoTraceWriter& w, TrackId t, size_t i) {
+        const std::string v = value(i);
+        const std::array<Arg, 1> args{Arg{"indices", std::string_view(v)}};
+        w.slice(t, "gather", i, i + 1, args);
+      });
   size_t i = 0, wrong = 0, inline_values = 0;
-  for (const DecodedPacket& pk : trace.packets) {
-    if (pk.track_event && pk.track_event->type == EventType::kSliceBegin) {
-      const DecodedAnnotation& a = pk.track_event->annotations.at(0);
-      wrong += std::get<std::string>(a.value) != value(i++);
-      inline_values += a.value_iid == 0;
-    }
+  for (const DecodedTrackEvent& e : begins) {
+    const DecodedAnnotation& a = e.annotations.at(0);
+    wrong += std::get<std::string>(a.value) != value(i++);
+    inline_values += a.value_iid == 0;
   }
   CHECK(i == n);
   CHECK(wrong == 0);
