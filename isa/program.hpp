@@ -50,6 +50,12 @@ struct Stream {
   Engine engine = Engine::kPe;
   int32_t completion_sem = -1;
   std::vector<Instruction> instructions;
+  // When the kernel generator emitted each instruction: its place in one program-wide sequence (empty when
+  // unknown, e.g. a hand-written program). The builder's semaphores make a run behave as if instructions
+  // ran one at a time in this order, a runtime loop's body once per trip (its instructions, uncounted, share
+  // one stretch of the sequence). The value slice (sim/func/value_slice.hpp) uses it to tell a buffer's own
+  // writers from earlier and later tenants of the same address. Annotation: not in the program hash.
+  std::vector<uint32_t> emission_order;
   bool operator==(const Stream&) const = default;
 };
 

@@ -372,10 +372,13 @@ json program_to_json(const Program& p) {
         ji["counts"] = false;
       instrs.push_back(std::move(ji));
     }
-    streams.push_back({{"name", s.name},
-                       {"engine", engine_name(s.engine)},
-                       {"completion_sem", s.completion_sem},
-                       {"instructions", std::move(instrs)}});
+    json js = {{"name", s.name},
+               {"engine", engine_name(s.engine)},
+               {"completion_sem", s.completion_sem},
+               {"instructions", std::move(instrs)}};
+    if (!s.emission_order.empty())
+      js["emission_order"] = s.emission_order;
+    streams.push_back(std::move(js));
   }
   json buffers = json::array();
   for (const auto& b : p.buffers) {
@@ -492,7 +495,7 @@ Program program_from_json(const json& j) {
   for (size_t si = 0; si < streams.size(); ++si) {
     const std::string path = "$.streams[" + std::to_string(si) + "]";
     const json& s = streams[si];
-    reject_unknown_keys(s, {"name", "engine", "completion_sem", "instructions"}, path);
+    reject_unknown_keys(s, {"name", "engine", "completion_sem", "instructions", "emission_order"}, path);
     Stream st;
     st.name = text(member(s, "name", path), path + ".name");
     auto e = engine_from_name(text(member(s, "engine", path), path + ".engine"));
@@ -538,6 +541,14 @@ Program program_from_json(const json& j) {
       }
       in.op = operation_from_json(body, ipath);
       st.instructions.push_back(std::move(in));
+    }
+    if (auto order = s.find("emission_order"); order != s.end()) {
+      const std::string opath = path + ".emission_order";
+      const json& list = array(*order, opath);
+      if (list.size() != st.instructions.size())
+        fail(opath, "expected one entry per instruction (" + std::to_string(st.instructions.size()) + ")");
+      for (size_t k = 0; k < list.size(); ++k)
+        st.emission_order.push_back(number<uint32_t>(list[k], opath + "[" + std::to_string(k) + "]"));
     }
     p.streams.push_back(std::move(st));
   }

@@ -46,6 +46,11 @@ class Checker {
       if (st.completion_sem < 0 || st.completion_sem >= int(m_program.semaphores.size())) {
         m_issues.push_back({st.name, "completion semaphore id out of range"});
       }
+      if (!st.emission_order.empty() && st.emission_order.size() != st.instructions.size()) {
+        m_issues.push_back({st.name, "emission_order has " + std::to_string(st.emission_order.size()) +
+                                         " entries for " + std::to_string(st.instructions.size()) +
+                                         " instructions"});
+      }
       m_last_stationary = nullptr;
       m_stream_length = st.instructions.size();
       for (size_t i = 0; i < st.instructions.size(); ++i) {

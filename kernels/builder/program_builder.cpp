@@ -312,6 +312,7 @@ int32_t ProgramBuilder::append(int32_t stream, Operation op, SourceLocation loc,
   add_waits(stream, in, m_dep_scratch);
   touch_buffers(in.op, {stream, index});
   st.instructions.push_back(std::move(in));
+  st.emission_order.push_back(m_emitted++);
   m_count_after[stream].push_back(++m_counted[stream]);
   return index;
 }
@@ -404,27 +405,32 @@ void ProgramBuilder::dynamic_loop(const AccessPattern& trip_count, int64_t max_t
   }
 
   // Lay out each stream's loop: head branch, body (with signals), decrement, back-branch; then the exit
-  // marker, a counted instruction that consumers after the loop wait for.
+  // marker, a counted instruction that consumers after the loop wait for. In emission order the body is
+  // item i at loop_start + i, its loop's control instructions beside the items they follow.
+  const uint32_t loop_start = m_emitted;
+  m_emitted += static_cast<uint32_t>(n);
   for (int32_t s : streams) {
     Stream& st = m_program.streams[s];
-    auto push_uncounted = [&](Instruction in) {
+    auto push_uncounted = [&](Instruction in, size_t item) {
       in.counts = false;
       st.instructions.push_back(std::move(in));
+      st.emission_order.push_back(loop_start + static_cast<uint32_t>(item));
       m_count_after[s].push_back(m_counted[s]);
       return static_cast<int32_t>(st.instructions.size() - 1);
     };
-    const int32_t head = push_uncounted({Branch{0, BranchCond::kLe, kLoopRegister, 0}, {}, sloc});
+    const int32_t head = push_uncounted({Branch{0, BranchCond::kLe, kLoopRegister, 0}, {}, sloc}, 0);
     for (size_t i = 0; i < n; ++i) {
       if (items[i].stream != s)
         continue;
       Instruction in{items[i].op, consume[i], items[i].loc};
-      const int32_t index = push_uncounted(std::move(in));
+      const int32_t index = push_uncounted(std::move(in), i);
       touch_buffers(st.instructions[index].op, {s, index});
       for (int32_t sem : signals_after[i])
-        push_uncounted({SemSignal{sem, 1}, {}, items[i].loc});
+        push_uncounted({SemSignal{sem, 1}, {}, items[i].loc}, i);
     }
-    push_uncounted({RegOp{kLoopRegister, kLoopRegister, AluOp::kSubtract, RegOrImm{false, 1}}, {}, sloc});
-    push_uncounted({Branch{head, BranchCond::kAlways, kLoopRegister, 0}, {}, sloc});
+    push_uncounted({RegOp{kLoopRegister, kLoopRegister, AluOp::kSubtract, RegOrImm{false, 1}}, {}, sloc},
+                   n - 1);
+    push_uncounted({Branch{head, BranchCond::kAlways, kLoopRegister, 0}, {}, sloc}, n - 1);
     std::get<Branch>(st.instructions[head].op).target = static_cast<int32_t>(st.instructions.size());
     const int32_t exit = append(s, RegSet{kLoopRegister, 0}, sloc, {});
     for (size_t i = 0; i < n; ++i) {

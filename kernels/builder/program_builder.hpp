@@ -220,6 +220,7 @@ class ProgramBuilder {
   // Per stream and instruction: the completion-semaphore value once it has retired.
   std::vector<std::vector<int64_t>> m_count_after;
   std::vector<int64_t> m_counted;
+  uint32_t m_emitted = 0;  // instructions emitted so far: the next one's Stream::emission_order
   // Runtime loops: the body being recorded, and where each recorded instruction's stream leaves its loop.
   std::vector<LoopItem>* m_loop = nullptr;
   int32_t m_next_provisional = 0;

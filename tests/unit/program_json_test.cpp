@@ -39,6 +39,8 @@ Program sample_program() {
                               {{2, 1}},
                               {"kernels/dir:with:colons/sample.cpp", 7}});
   act.instructions.push_back({SemSignal{3, 2}, {}, {"kernels/sample.cpp", 8}});
+  act.emission_order = {1, 2};
+  dma.emission_order = {0, 3};
   Stream pe{"pe", Engine::kPe, 0, {}};  // an empty stream
   p.streams = {pe, act, dma};
   p.buffers = {{"x_sb", MemKind::kSbuf, 0, 128, 128, {2, 0}, {1, 0}},
@@ -66,6 +68,18 @@ TEST_CASE("program JSON round trip is the identity") {
   const json j = program_to_json(p);
   CHECK(program_from_json(j) == p);
   CHECK(program_from_json(json::parse(j.dump(2))) == p);
+}
+
+TEST_CASE("a stream's emission order is written when known and must have one entry per instruction") {
+  json j = program_to_json(sample_program());
+  CHECK(j["streams"][1]["emission_order"] == json{1, 2});
+  CHECK(!j["streams"][0].contains("emission_order"));  // the empty stream records none
+  j["streams"][2].erase("emission_order");
+  CHECK(program_from_json(j).streams[2].emission_order.empty());  // unknown (older programs)
+  j["streams"][2]["emission_order"] = {0};
+  CHECK(error_of(j) == "$.streams[2].emission_order: expected one entry per instruction (2)");
+  j["streams"][2]["emission_order"] = {0, -1};
+  CHECK(error_of(j) == "$.streams[2].emission_order[1]: out of range");
 }
 
 TEST_CASE("a tensor's scope is written, and read as shared when absent (older programs)") {
