@@ -21,6 +21,7 @@ class OnChipMemory {
   const uint8_t* written_row(int32_t partition) const { return m_written.data() + partition * m_row_bytes; }
   int64_t row_bytes() const { return m_row_bytes; }
   int32_t partitions() const { return m_partitions; }
+  bool holds_data() const { return !m_bytes.empty(); }
 
  private:
   int32_t m_partitions;

@@ -49,7 +49,11 @@ namespace tn::sim {
 // index tile, read as uint32 so that a -1 pad (0xFFFFFFFF) is >= any bound and its row is dropped,
 // leaving the destination row as it was. An in-bound index that still addresses outside the tensor is
 // a fault naming the row, the index value and the tensor.
-void Executor::run(const isa::DmaGather& op) {
+void Executor::run(const isa::DmaGather& op) { gather(op, /*move_data=*/true); }
+
+// The gather's index column is read and every in-bound index checked even without numerics
+// (`move_data` false): the trace names the indices, and a bad one stops a timing-only run too.
+void Executor::gather(const isa::DmaGather& op, bool move_data) {
   if (op.src.mem != isa::MemKind::kHbm || op.src.tensor < 0 || size_t(op.src.tensor) >= m_tensors.size()) {
     throw InstructionFault("src must be an HBM tensor");
   }
@@ -92,6 +96,8 @@ void Executor::run(const isa::DmaGather& op) {
                              "] of tensor '" + tensor.name + "' which has " +
                              std::to_string(tensor.num_elements()));
     }
+    if (!move_data)
+      continue;
     src_row.offset = int64_t(start);
     isa::AccessPattern dst_row = op.dst;
     dst_row.num_partitions = 1;

@@ -34,7 +34,9 @@ class Executor {
   //
   // numerics = false (timing-only runs) applies only the sequencer instructions (registers, branches,
   // reg_check), so control flow is followed exactly; data instructions are skipped, and reg_load, whose
-  // value would come from SBUF nothing computed, is an ExecutionError.
+  // value would come from SBUF nothing computed, is an ExecutionError. A timing-only run evaluates its
+  // value slice (sim/func/value_slice.hpp) with numerics = true; on a core that holds data, a dma_gather
+  // outside the slice still reads and checks its indices (last_gather_indices) but moves nothing.
   //
   // Collectives are not executed here: they involve other ranks, so the runners move their data with
   // run_collective (sim/func/collective_exec.hpp) once every member has arrived.
@@ -71,6 +73,7 @@ class Executor {
   void run(const isa::DmaCopy& op);
   void run(const isa::DmaTranspose& op);
   void run(const isa::DmaGather& op);
+  void gather(const isa::DmaGather& op, bool move_data);
   void run(const isa::SemSignal& op);
   void run(const isa::SemWait& op);
   void run(const isa::RegLoad& op);  // exec_control.cpp

@@ -106,7 +106,7 @@ HbmTensor& Hbm::declare(const isa::TensorDecl& decl, uint32_t core) {
   t.dtype = decl.dtype;
   t.shape = decl.shape;
   t.elements = n;
-  if (m_holds_data) {
+  if (m_holds_data || m_data_tensors.count(decl.name)) {
     t.bytes.assign(static_cast<size_t>(n) * dtype_size(decl.dtype), std::byte{0});
     t.written.assign(static_cast<size_t>(n), 0);
   }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ class Hbm {
   // An Hbm that holds no data knows its tensors' names, dtypes and shapes only: a run without numerics
   // (timing_only) binds programs to it without allocating the bytes, and nothing may fill or read it.
   explicit Hbm(bool holds_data = true) : m_holds_data(holds_data) {}
+  // Holds data for the tensors named in `data_tensors` only (shared and private alike): the HBM of a run
+  // without numerics that still evaluates its value slice (sim/func/value_slice.hpp).
+  explicit Hbm(std::set<std::string> data_tensors)
+      : m_holds_data(false), m_data_tensors(std::move(data_tensors)) {}
+  // True when every tensor holds data (HbmTensor::holds_data tells for one).
   bool holds_data() const { return m_holds_data; }
   // Creates (or returns the existing, after checking dtype and shape) tensor `decl.name`: the shared one,
   // or core `core`'s own for a private declaration.
@@ -59,7 +65,8 @@ class Hbm {
 
  private:
   bool m_holds_data;
-  std::map<std::string, HbmTensor> m_tensors;                      // ordered: deterministic iteration
+  std::set<std::string> m_data_tensors;        // without m_holds_data: the tensors that hold data anyway
+  std::map<std::string, HbmTensor> m_tensors;  // ordered: deterministic iteration
   std::map<uint32_t, std::map<std::string, HbmTensor>> m_private;  // by core
 };
 

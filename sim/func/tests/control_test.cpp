@@ -283,6 +283,25 @@ TEST_CASE("dma_gather: a [1,1] index shifts every row (scalar_offset); out of bo
   CHECK(b.get(dst) == std::vector<float>{12, 13, 14, 15, 16, 17, 18, 19});  // unchanged
 }
 
+TEST_CASE("dma_gather without numerics reads and checks its indices but moves nothing") {
+  Bench b(isa::Engine::kDma, "qSyncIO0");
+  const int32_t c =
+      b.tensor("cache", DType::kFloat32, {4, 8}, TensorKind::kInput, std::vector<float>(32, 1.0f));
+  const auto idx = sbuf_ap(DType::kInt32, 0, 0, 2, {{1, 1}});
+  b.io().write_raw(idx, "t", test::bytes_of(std::vector<int32_t>{3, -1}).data());
+  const auto dst = sbuf_ap(DType::kFloat32, 64, 0, 2, {{1, 8}});
+  b.put(dst, std::vector<float>(16, -7.0f));
+  emit(b, isa::DmaGather{dst, hbm_ap(c, DType::kFloat32, 0, {0, 2}, {{1, 8}}), idx, 8, 4});
+  Executor e(b.program, b.core, b.hbm);
+  e.execute(0, 0, /*numerics=*/false);
+  CHECK(e.last_gather_indices() == "3,-1");
+  CHECK(b.get(dst) == std::vector<float>(16, -7.0f));
+  b.io().write_raw(idx, "t", test::bytes_of(std::vector<int32_t>{0, 4}).data());
+  emit(b, isa::DmaGather{dst, hbm_ap(c, DType::kFloat32, 0, {0, 2}, {{1, 8}}), idx, 8, 100});
+  Executor e2(b.program, b.core, b.hbm);
+  CHECK(error_of([&] { e2.execute(0, 1, false); }).find("row 1: index 4 (< bound 100)") != std::string::npos);
+}
+
 TEST_CASE("dma_gather: an in-bound index addressing outside the tensor names row, index and tensor") {
   Bench b(isa::Engine::kDma, "qSyncIO0");
   const int32_t c =
