@@ -72,6 +72,8 @@ KernelSetup setup_collective_benchmark(const JsonObject& p, const isa::MemoryLim
   const int64_t n = c.elements;
   s.split_inputs = [n, ranks = c.ranks](const HostTensors& drawn) {
     std::vector<HostTensors> out(static_cast<size_t>(ranks));
+    if (!drawn.count("src"))
+      return out;  // not drawn (a run without numerics)
     const auto& d = drawn.at("src").data;
     for (int64_t r = 0; r < ranks; ++r)
       out[size_t(r)]["src"] = ref::HostTensor{{n}, {d.begin() + r * n, d.begin() + (r + 1) * n}};

@@ -92,14 +92,18 @@ KernelSetup setup_kv_parallel_prefill(const JsonObject& p, const isa::MemoryLimi
       const int64_t n = ref::HostTensor::numel_of(shape);
       return ref::HostTensor{shape, {t.data.begin() + r * n, t.data.begin() + (r + 1) * n}};
     };
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> rank_shapes = {
+        {"q", {k.lnc, S, D}},
+        {"k_cache", {nb, 1, bs, D}},
+        {"v_cache", {nb, 1, bs, D}},
+        {"block_tables", {1, nb}},
+        {"kvp_offset", {1, 1}}};
     std::vector<HostTensors> out(static_cast<size_t>(R));
-    for (int64_t r = 0; r < R; ++r) {
-      HostTensors& m = out[size_t(r)];
-      m["q"] = slice(drawn.at("q"), r, {k.lnc, S, D});
-      m["k_cache"] = slice(drawn.at("k_cache"), r, {nb, 1, bs, D});
-      m["v_cache"] = slice(drawn.at("v_cache"), r, {nb, 1, bs, D});
-      m["block_tables"] = slice(drawn.at("block_tables"), r, {1, nb});
-      m["kvp_offset"] = slice(drawn.at("kvp_offset"), r, {1, 1});
+    for (const auto& [name, shape] : rank_shapes) {
+      if (!drawn.count(name))
+        continue;  // not drawn (a run without numerics)
+      for (int64_t r = 0; r < R; ++r)
+        out[size_t(r)][name] = slice(drawn.at(name), r, shape);
     }
     return out;
   };

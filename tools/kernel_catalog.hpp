@@ -70,6 +70,7 @@ struct KernelSetup {
   bool per_rank = false;
   uint32_t ranks = 1;
   std::vector<TensorInfo> rank_inputs;
+  // Splits the tensors `drawn` holds (a run without numerics draws only some).
   std::function<std::vector<HostTensors>(const HostTensors& drawn)> split_inputs;
   std::function<std::vector<HostTensors>(const HostTensors& drawn)> rank_reference;
 

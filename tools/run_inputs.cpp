@@ -46,7 +46,7 @@ ref::HostTensor checked_input(ref::HostTensor h, const TensorInfo& t, const std:
 
 }  // namespace
 
-HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, bool values_only) {
+HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, const std::set<std::string>* only) {
   HostTensors inputs;
   ref::NumpyLegacyRandom rng(c.seed);
   for (const auto& [name, path] : c.input_files) {
@@ -57,9 +57,21 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, bool values_on
       throw ConfigError(c.file + ": $.inputs.files." + name + ": " + k.kernel + " has no input '" + name +
                         "'");
   }
-  for (const TensorInfo& t : k.inputs) {
-    if (values_only && t.fill != InputFill::kValues)
-      continue;  // fixed values draw nothing, so skipping the others leaves them as they are
+  const auto wanted = [&](const TensorInfo& t) {
+    return !only || t.fill == InputFill::kValues || only->count(t.name);
+  };
+  // One generator draws the inputs in order: a wanted drawn input needs the draws before it.
+  size_t draws_needed = 0;
+  for (size_t i = 0; i < k.inputs.size(); ++i) {
+    if (wanted(k.inputs[i]) && k.inputs[i].fill != InputFill::kValues &&
+        !c.input_files.count(k.inputs[i].name))
+      draws_needed = i + 1;
+  }
+  for (size_t i = 0; i < k.inputs.size(); ++i) {
+    const TensorInfo& t = k.inputs[i];
+    const bool from_file = c.input_files.count(t.name) != 0;
+    if (!wanted(t) && (from_file || t.fill == InputFill::kValues || i >= draws_needed))
+      continue;  // what is skipped here draws nothing that a later wanted input's values depend on
     ref::HostTensor h;
     std::string origin = c.file + ": input '" + t.name + "' (from $.params)";
     if (auto f = c.input_files.find(t.name); f != c.input_files.end()) {
@@ -102,7 +114,8 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, bool values_on
           x *= t.scale;
       }
     }
-    inputs[t.name] = checked_input(std::move(h), t, origin);
+    if (wanted(t))
+      inputs[t.name] = checked_input(std::move(h), t, origin);
   }
   return inputs;
 }

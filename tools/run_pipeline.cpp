@@ -165,13 +165,19 @@ RunOutcome run_one(const RunRequest& request) {
   const auto rank_dir = [&](const char* what, uint32_t r) {
     return k.per_rank ? out_dir / what / ("rank" + std::to_string(r)) : out_dir / what;
   };
-  // A run without numerics does no data work: no SBUF/PSUM images, HBM that knows shapes only, and of the
-  // inputs only the fixed runtime values the model FLOPs may depend on (neither stored nor written).
+  std::vector<const isa::Program*> programs;
+  for (const auto& p : k.programs)
+    programs.push_back(&p);
+  // A run without numerics does no data work beyond its value slice (the instructions that feed registers
+  // and gather indices): no SBUF/PSUM images unless there is one, HBM that holds only the slice's
+  // tensors, and of the inputs only the fixed runtime values the model FLOPs may depend on and those the
+  // slice reads (neither written to files).
   const bool data = config.mode != RunMode::kTimingOnly;
-  const HostTensors drawn = make_inputs(k, config, /*values_only=*/!data);
-  const std::vector<HostTensors> rank_inputs = !data        ? std::vector<HostTensors>{}
-                                               : k.per_rank ? k.split_inputs(drawn)
-                                                            : std::vector{drawn};
+  const sim::ValueSlice value_slice = data ? sim::ValueSlice{} : sim::ValueSlice(programs);
+  const HostTensors drawn = make_inputs(k, config, data ? nullptr : &value_slice.tensors());
+  const std::vector<HostTensors> rank_inputs = k.per_rank ? k.split_inputs(drawn) : std::vector{drawn};
+  if (!data)
+    s["value_slice_instructions"] = value_slice.size();
   const std::vector<TensorInfo>& input_infos = k.per_rank ? k.rank_inputs : k.inputs;
   if (write)
     fs::create_directories(out_dir);
@@ -185,12 +191,14 @@ RunOutcome run_one(const RunRequest& request) {
   std::vector<sim::Hbm> hbm;
   hbm.reserve(launch.ranks);
   for (uint32_t r = 0; r < launch.ranks; ++r) {
-    sim::Hbm& h = hbm.emplace_back(data);
+    sim::Hbm& h = data ? hbm.emplace_back(true) : hbm.emplace_back(value_slice.tensors());
     for (const TensorInfo& t : input_infos) {
       h.declare({t.name, t.dtype, t.shape, isa::TensorKind::kInput});
-      if (!data)
+      if (!data && !value_slice.tensors().count(t.name))
         continue;
       h.fill_exact(t.name, rank_inputs[r].at(t.name).data);
+      if (!data)
+        continue;
       if (write)
         ref::write_npy(rank_dir("inputs", r) / (t.name + ".npy"), rank_inputs[r].at(t.name), t.dtype);
     }
@@ -198,9 +206,6 @@ RunOutcome run_one(const RunRequest& request) {
   std::vector<sim::Hbm*> hbm_ptrs;
   for (sim::Hbm& h : hbm)
     hbm_ptrs.push_back(&h);
-  std::vector<const isa::Program*> programs;
-  for (const auto& p : k.programs)
-    programs.push_back(&p);
 
   // The float64 reference needs only the inputs: it runs beside the simulation, on the second core.
   std::future<std::vector<HostTensors>> golden_pass;
@@ -255,6 +260,7 @@ RunOutcome run_one(const RunRequest& request) {
     sc::TimedRunOptions options;
     options.trace_flows = config.trace_flows;
     options.execute_numerics = config.mode != RunMode::kTimingOnly;
+    options.value_slice = &value_slice;
     options.progress = [&](double f) { bar.update(f); };
     sc::TimedLaunch timed;
     timed.rank_hbm = hbm_ptrs;

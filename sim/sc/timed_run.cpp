@@ -35,6 +35,7 @@ TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, const
   // Never destroyed: SystemC keeps pointers to its processes and events until the process exits, and the
   // kernel cannot run again anyway.
   auto* system = new TimedSystem("trnsim", programs, launch, hw, recorder, options.execute_numerics,
+                                 options.value_slice ? *options.value_slice : sim::ValueSlice{},
                                  options.max_instructions);
   try {
     sc_core::sc_start();

@@ -18,6 +18,7 @@
 #include "isa/program.hpp"
 #include "sim/func/executor.hpp"
 #include "sim/func/hbm.hpp"
+#include "sim/func/value_slice.hpp"
 #include "sim/timing/collective_model.hpp"
 #include "sim/timing/fabric.hpp"
 #include "sim/timing/hw_config.hpp"
@@ -34,6 +35,10 @@ struct TimedRunOptions {
   // False skips the Executor (timing-only runs of shapes too big to emulate, simulator-design-notes.md
   // §2.6): times are unchanged, HBM outputs are left unwritten.
   bool execute_numerics = true;
+  // Without numerics: the instructions to evaluate anyway (sim/func/value_slice.hpp), so that register
+  // values, loop trips and gather indices are a numerics run's. The HBM of every rank must hold data
+  // for the slice's tensors, and its inputs their values.
+  const sim::ValueSlice* value_slice = nullptr;
   // The most instructions all streams together may execute (loops execute instructions many times); a
   // run that exceeds it (a loop that never ends) stops with an ExecutionError naming the stream and
   // instruction it was at. Same meaning as FunctionalOptions::max_instructions.

@@ -52,12 +52,12 @@ bool uses_pe_array(const isa::Operation& op) { return isa::engines_of(op) == isa
 
 }  // namespace
 
-TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwConfig& hw,
+TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, const timing::HwConfig& hw,
                         timing::BandwidthServer& stack, const RecordedCore& place_)
     : program(p),
       place(place_),
       hbm_stack(stack),
-      state(hw.memory_limits(), hbm.holds_data()),  // no SBUF/PSUM image where no data is kept
+      state(hw.memory_limits(), holds_data),  // no SBUF/PSUM image where no data is kept
       sems(p),
       exec(p, state, hbm, place_.rank),
       dma(hw, stack) {
@@ -93,7 +93,7 @@ std::vector<RecordedCore> TimedSystem::instances(const std::vector<const isa::Pr
 TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
                          const std::vector<const isa::Program*>& programs, const TimedLaunch& launch,
                          const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics,
-                         uint64_t max_instructions)
+                         sim::ValueSlice value_slice, uint64_t max_instructions)
     : sc_core::sc_module(name),
       m_hw(hw),
       m_num_cores(programs.size() * launch.rank_hbm.size()),
@@ -101,6 +101,7 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
       m_multi_rank(launch.rank_hbm.size() > 1),
       m_recorder(recorder),
       m_execute_numerics(execute_numerics),
+      m_value_slice(std::move(value_slice)),
       m_max_instructions(max_instructions),
       m_hbm_stacks(hw),
       m_meetings(uint32_t(programs.size())),
@@ -120,7 +121,9 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
     });
   }
   for (const RecordedCore& rc : instances(programs, launch)) {
-    m_cores.push_back(std::make_unique<Core>(*rc.program, *launch.rank_hbm[rc.rank], hw,
+    // Without numerics a core keeps SBUF/PSUM images only for a value slice to evaluate.
+    m_cores.push_back(std::make_unique<Core>(*rc.program, *launch.rank_hbm[rc.rank],
+                                             execute_numerics || m_value_slice.reads_runtime_values(), hw,
                                              m_hbm_stacks.stack_of(rc.physical), rc));
   }
   for (uint32_t c = 0; c < m_cores.size(); ++c) {
@@ -280,12 +283,14 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   // Numerics at the start; without them only the sequencer instructions run, so branches are followed.
   // A meeting's data moved when it completed.
   try {
-    if (!meeting)
-      next = uint32_t(c.exec.execute(stream, index, m_execute_numerics));
+    if (!meeting) {
+      const bool numerics = m_execute_numerics || m_value_slice.contains(c.place.core, stream, index);
+      next = uint32_t(c.exec.execute(stream, index, numerics));
+    }
   } catch (const sim::ExecutionError& e) {
     throw sim::ExecutionError(core_prefix(core) + e.what());
   }
-  if (m_execute_numerics && std::holds_alternative<isa::DmaGather>(in.op)) {
+  if (c.state.sbuf.holds_data() && std::holds_alternative<isa::DmaGather>(in.op)) {
     t.indices = c.exec.last_gather_indices();
   }
   if (const auto* load = std::get_if<isa::RegLoad>(&in.op); load && load->dst_reg == isa::kLoopRegister) {
@@ -344,7 +349,7 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
     }
     ranks.push_back(std::move(r));
   }
-  if (m_execute_numerics) {
+  if (m_execute_numerics || m_value_slice.contains(first.core, first.stream, first.index)) {
     try {
       sim::run_collective(members);
     } catch (const sim::InstructionFault& e) {

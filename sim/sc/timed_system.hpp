@@ -43,7 +43,7 @@ class TimedSystem : public sc_core::sc_module {
   // others) and spawns the stream threads. Throws sim::ExecutionError for bad semaphore ids.
   TimedSystem(const sc_core::sc_module_name& name, const std::vector<const isa::Program*>& programs,
               const TimedLaunch& launch, const timing::HwConfig& hw, RunRecorder& recorder,
-              bool execute_numerics, uint64_t max_instructions);
+              bool execute_numerics, sim::ValueSlice value_slice, uint64_t max_instructions);
 
   // Each instance's place: rank, core position, physical core and chip (the recorder's view too).
   static std::vector<RecordedCore> instances(const std::vector<const isa::Program*>& programs,
@@ -75,8 +75,8 @@ class TimedSystem : public sc_core::sc_module {
     sc_core::sc_event wake;
   };
   struct Core {
-    Core(const isa::Program& p, sim::Hbm& hbm, const timing::HwConfig& hw, timing::BandwidthServer& hbm_stack,
-         const RecordedCore& place);
+    Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, const timing::HwConfig& hw,
+         timing::BandwidthServer& hbm_stack, const RecordedCore& place);
     const isa::Program& program;
     RecordedCore place;
     timing::BandwidthServer& hbm_stack;
@@ -143,6 +143,7 @@ class TimedSystem : public sc_core::sc_module {
   const bool m_multi_rank;
   RunRecorder& m_recorder;
   bool m_execute_numerics;
+  sim::ValueSlice m_value_slice;  // evaluated without numerics too
   uint64_t m_max_instructions;
   uint64_t m_executed = 0;  // instructions started, all cores and streams
   timing::HbmStacks m_hbm_stacks;
