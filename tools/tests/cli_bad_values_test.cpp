@@ -208,9 +208,9 @@ TEST_CASE("bad values: unsigned JSON integers past int64 do not wrap") {
 
 TEST_CASE("bad values: check kills a config past its timeout and reports it as ERROR") {
   const fs::path dir = scratch_dir("check_timeout");
-  // About three seconds of numerics: far past the 0.3 s limit.
+  // Several seconds of numerics (16K x 16K non-causal): far past the 0.3 s limit on any machine.
   write_text(dir / "slow.json",
-             R"({"kernel": "attention_cte", "params": {"seqlen_q": 4096, "seqlen_kv": 4096, "d": 128},
+             R"({"kernel": "attention_cte", "params": {"seqlen_q": 16384, "seqlen_kv": 16384, "d": 128},
                  "mode": "functional"})");
   const CommandResult r = trnsim("check " + (dir / "slow.json").string() + " --timeout 0.3");
   INFO(r.out);
