@@ -1,6 +1,7 @@
 #include "isa/access_pattern.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 #include <stdexcept>
 
@@ -84,21 +85,55 @@ AccessPattern hbm_ap(int32_t tensor, DType t, int64_t elem_offset, ApDim partiti
   return ap;
 }
 
-std::string to_string(const AccessPattern& ap) {
-  std::ostringstream s;
+void append(std::string& s, const AccessPattern& ap) {
   if (ap.mem == MemKind::kHbm) {
-    s << "hbm:t" << ap.tensor << "+" << ap.offset << " " << dtype_name(ap.dtype) << " [["
-      << ap.partition_stride << "," << ap.num_partitions << "]";
+    s += "hbm:t";
+    append_decimal(s, ap.tensor);
+    s += '+';
+    append_decimal(s, ap.offset);
+    s += ' ';
+    s += dtype_name(ap.dtype);
+    s += " [[";
+    append_decimal(s, ap.partition_stride);
+    s += ',';
+    append_decimal(s, ap.num_partitions);
+    s += ']';
   } else {
-    s << mem_kind_name(ap.mem) << "[" << ap.start_partition << ":" << ap.start_partition + ap.num_partitions
-      << "]@0x" << std::hex << ap.offset << std::dec << " " << dtype_name(ap.dtype) << " [";
+    s += mem_kind_name(ap.mem);
+    s += '[';
+    append_decimal(s, ap.start_partition);
+    s += ':';
+    append_decimal(s, int64_t(ap.start_partition) + ap.num_partitions);
+    s += "]@0x";
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, uint64_t(ap.offset), 16);  // as std::hex printed it
+    s.append(buf, r.ptr);
+    s += ' ';
+    s += dtype_name(ap.dtype);
+    s += " [";
   }
   for (int i = 0; i < ap.ndim; ++i) {
-    s << (i || ap.mem == MemKind::kHbm ? "," : "") << "[" << ap.dims[i].stride << "," << ap.dims[i].count
-      << "]";
+    if (i || ap.mem == MemKind::kHbm)
+      s += ',';
+    s += '[';
+    append_decimal(s, ap.dims[i].stride);
+    s += ',';
+    append_decimal(s, ap.dims[i].count);
+    s += ']';
   }
-  s << "]";
-  return s.str();
+  s += ']';
+}
+
+std::string to_string(const AccessPattern& ap) {
+  std::string s;
+  append(s, ap);
+  return s;
+}
+
+void append_decimal(std::string& s, int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
 }
 
 }  // namespace tn::isa

@@ -81,5 +81,9 @@ AccessPattern hbm_ap(int32_t tensor, DType t, int64_t elem_offset, ApDim partiti
 
 // Compact text such as `sbuf[0:128]@0x400 bf16 [[1,512]]` (free dims listed outermost first).
 std::string to_string(const AccessPattern& ap);
+// The same text appended to `s`.
+void append(std::string& s, const AccessPattern& ap);
+// `v` in decimal appended to `s` (the disassembler's integers).
+void append_decimal(std::string& s, int64_t v);
 
 }  // namespace tn::isa

@@ -1,76 +1,96 @@
 #include "isa/disassembly.hpp"
 
+#include <charconv>
 #include <iomanip>
 #include <sstream>
 
 namespace tn::isa {
 
 namespace {
-void print(std::ostream& s, const AccessPattern& ap) { s << to_string(ap); }
-void print(std::ostream& s, const OptionalAp& v) {
+// Appends with std::to_chars, not an ostream: the trace formats every instruction's operands, and an
+// ostringstream per instruction was most of that cost. Text is what `s << v` with setprecision(9) wrote.
+void print(std::string& s, const AccessPattern& ap) { append(s, ap); }
+void print(std::string& s, const OptionalAp& v) {
   if (v.present) {
     print(s, v.ap);
   } else {
-    s << "none";
+    s += "none";
   }
 }
-void print(std::ostream& s, const ScalarOperand& v) {
+void print(std::string& s, float v);
+void print(std::string& s, const ScalarOperand& v) {
   if (v.is_ap) {
     print(s, v.ap);
   } else {
-    s << v.imm;
+    print(s, v.imm);
   }
 }
-void print(std::ostream& s, const Steps& v) {
-  s << "[" << v[0] << "," << v[1] << "," << v[2] << "," << v[3] << "]";
+void print(std::string& s, int64_t v) { append_decimal(s, v); }
+void print(std::string& s, int32_t v) { append_decimal(s, v); }
+void print(std::string& s, float v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, double(v), std::chars_format::general, 9);
+  s.append(buf, r.ptr);
+}
+void print(std::string& s, const Steps& v) {
+  s += '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i)
+      s += ',';
+    append_decimal(s, v[i]);
+  }
+  s += ']';
 }
 // A mask as its distinct runs, e.g. [0 x32] for a broadcast or [1,0,3,2,...].
-void print(std::ostream& s, const ShuffleMask& v) {
-  s << "[";
+void print(std::string& s, const ShuffleMask& v) {
+  s += '[';
   for (size_t i = 0; i < v.size();) {
     size_t j = i;
     while (j < v.size() && v[j] == v[i])
       ++j;
-    s << (i ? "," : "") << (v[i] == kShuffleKeep ? std::string("keep") : std::to_string(int(v[i])));
-    if (j - i > 1)
-      s << " x" << (j - i);
+    if (i)
+      s += ',';
+    if (v[i] == kShuffleKeep)
+      s += "keep";
+    else
+      append_decimal(s, int(v[i]));
+    if (j - i > 1) {
+      s += " x";
+      append_decimal(s, int64_t(j - i));
+    }
     i = j;
   }
-  s << "]";
+  s += ']';
 }
-void print(std::ostream& s, bool v) { s << (v ? "true" : "false"); }
-void print(std::ostream& s, AluOp v) { s << name_of(v); }
-void print(std::ostream& s, ActFunc v) { s << name_of(v); }
-void print(std::ostream& s, CmpOp v) { s << name_of(v); }
-void print(std::ostream& s, BranchCond v) { s << name_of(v); }
-void print(std::ostream& s, const RegOrImm& v) {
-  if (v.is_reg) {
-    s << "r" << v.value;
-  } else {
-    s << v.value;
-  }
-}
-template <class T>
-void print(std::ostream& s, const T& v) {
-  s << v;
+void print(std::string& s, bool v) { s += v ? "true" : "false"; }
+void print(std::string& s, AluOp v) { s += name_of(v); }
+void print(std::string& s, ActFunc v) { s += name_of(v); }
+void print(std::string& s, CmpOp v) { s += name_of(v); }
+void print(std::string& s, BranchCond v) { s += name_of(v); }
+void print(std::string& s, const RegOrImm& v) {
+  if (v.is_reg)
+    s += 'r';
+  append_decimal(s, v.value);
 }
 }  // namespace
 
 std::string disassemble(const Operation& op) {
-  std::ostringstream s;
-  s << std::setprecision(9);
+  std::string s;
+  s.reserve(160);
   std::visit(
       [&](const auto& o) {
-        s << std::decay_t<decltype(o)>::kMnemonic;
+        s += std::decay_t<decltype(o)>::kMnemonic;
         const char* sep = " ";
         std::decay_t<decltype(o)>::for_each_field(o, [&](const char* field, const auto& v) {
-          s << sep << field << "=";
+          s += sep;
+          s += field;
+          s += '=';
           print(s, v);
           sep = ", ";
         });
       },
       op);
-  return s.str();
+  return s;
 }
 
 void disassemble(const Program& p, std::ostream& out) {

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <string>
 
@@ -72,6 +74,20 @@ TEST_CASE("operators, steps, absent operands and fill values print by name and v
   CHECK(a.find("func=gelu_apprx_tanh") != std::string::npos);
   CHECK(a.find("bias=none") != std::string::npos);
   CHECK(a.find("scale=0") != std::string::npos);
+}
+
+TEST_CASE("float fields print as printf's %.9g does, special values included") {
+  const float values[] = {0.0f,        -0.0f,  0.08838834764831845f,
+                          1.0f / 3,    1e-45f, 3.40282347e38f,
+                          16777216.0f, 1e9f,   INFINITY,
+                          -INFINITY,   NAN,    -NAN};
+  for (const float v : values) {
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "memset dst=sbuf[0:1]@0x0 float32 [], value=%.9g", double(v));
+    CHECK(disassemble(Memset{sbuf_ap(DType::kFloat32, 0, 0, 1, {}), v}) == expected);
+  }
+  // Negative offsets (which the validator refuses) print as std::hex printed them: two's complement.
+  CHECK(to_string(sbuf_ap(DType::kInt8, -1, 0, 1, {})) == "sbuf[0:1]@0xffffffffffffffff int8 []");
 }
 
 TEST_CASE("a program listing shows tensors, streams, waits with semaphore names and source lines") {
