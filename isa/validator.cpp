@@ -196,48 +196,58 @@ class Checker {
     return start % 32 == 0;
   }
 
-  void expect(bool ok, const std::string& msg) {
+  // Messages are built only for a failed check: a valid program's checks must not allocate.
+  void expect(bool ok, const char* msg) {
     if (!ok)
       issue(msg);
   }
+  template <class MakeMessage>
+  void expect(bool ok, MakeMessage&& make_message) {
+    if (!ok)
+      issue(make_message());
+  }
   void expect_same_shape(const AccessPattern& a, const AccessPattern& b, const char* an, const char* bn) {
-    expect(a.num_partitions == b.num_partitions && a.free_size() == b.free_size(),
-           std::string(an) + " [" + std::to_string(a.num_partitions) + " x " + std::to_string(a.free_size()) +
-               "] and " + bn + " [" + std::to_string(b.num_partitions) + " x " +
-               std::to_string(b.free_size()) + "] differ in shape");
+    expect(a.num_partitions == b.num_partitions && a.free_size() == b.free_size(), [&] {
+      return std::string(an) + " [" + std::to_string(a.num_partitions) + " x " +
+             std::to_string(a.free_size()) + "] and " + bn + " [" + std::to_string(b.num_partitions) + " x " +
+             std::to_string(b.free_size()) + "] differ in shape";
+    });
   }
   void expect_column(const AccessPattern& col, const AccessPattern& like, const char* name) {
     expect(col.free_size() == 1 && col.num_partitions == like.num_partitions,
-           std::string(name) + " must be a [P,1] column over the same partitions");
+           [&] { return std::string(name) + " must be a [P,1] column over the same partitions"; });
   }
   void expect_column(const ScalarOperand& s, const AccessPattern& like, const char* name) {
     if (s.is_ap)
       expect_column(s.ap, like, name);
   }
   void expect_mem(const AccessPattern& ap, MemKind m, const char* name) {
-    expect(ap.mem == m, std::string(name) + " must be in " + std::string(mem_kind_name(m)));
+    expect(ap.mem == m, [&] { return std::string(name) + " must be in " + std::string(mem_kind_name(m)); });
   }
 
   void check_op(const LoadStationary& op) {
     expect_mem(op.stationary, MemKind::kSbuf, "stationary");
-    expect(op.stationary.free_size() <= m_limits.pe_max_stationary_free,
-           "stationary free size " + std::to_string(op.stationary.free_size()) + " exceeds " +
-               std::to_string(m_limits.pe_max_stationary_free));
+    expect(op.stationary.free_size() <= m_limits.pe_max_stationary_free, [&] {
+      return "stationary free size " + std::to_string(op.stationary.free_size()) + " exceeds " +
+             std::to_string(m_limits.pe_max_stationary_free);
+    });
     m_last_stationary = &op.stationary;
   }
   void check_op(const MultiplyMoving& op) {
     expect_mem(op.moving, MemKind::kSbuf, "moving");
     expect_mem(op.dst, MemKind::kPsum, "dst");
     expect(op.dst.dtype == DType::kFloat32, "matmul output in PSUM must be float32");
-    expect(op.moving.free_size() <= m_limits.pe_max_moving_free,
-           "moving free size " + std::to_string(op.moving.free_size()) + " exceeds " +
-               std::to_string(m_limits.pe_max_moving_free));
+    expect(op.moving.free_size() <= m_limits.pe_max_moving_free, [&] {
+      return "moving free size " + std::to_string(op.moving.free_size()) + " exceeds " +
+             std::to_string(m_limits.pe_max_moving_free);
+    });
     check_psum_bank(op.dst);
     if (!m_last_stationary)
       return issue("no load_stationary precedes this multiply");
-    expect(m_last_stationary->num_partitions == op.moving.num_partitions,
-           "contraction mismatch: stationary has " + std::to_string(m_last_stationary->num_partitions) +
-               " partitions, moving " + std::to_string(op.moving.num_partitions));
+    expect(m_last_stationary->num_partitions == op.moving.num_partitions, [&] {
+      return "contraction mismatch: stationary has " + std::to_string(m_last_stationary->num_partitions) +
+             " partitions, moving " + std::to_string(op.moving.num_partitions);
+    });
     expect(op.dst.num_partitions == m_last_stationary->free_size() &&
                op.dst.free_size() == op.moving.free_size(),
            "dst must be [stationary free, moving free]");
@@ -255,9 +265,10 @@ class Checker {
     auto [lo, hi] = dst.free_extent();
     const int64_t size = dtype_size(dst.dtype);
     const int64_t first = dst.offset + lo * size, last = dst.offset + (hi + 1) * size - 1;
-    expect(first / m_limits.psum_bank_bytes == last / m_limits.psum_bank_bytes,
-           "PE output [" + std::to_string(first) + ", " + std::to_string(last + 1) + ") crosses a " +
-               std::to_string(m_limits.psum_bank_bytes) + "-byte PSUM bank boundary");
+    expect(first / m_limits.psum_bank_bytes == last / m_limits.psum_bank_bytes, [&] {
+      return "PE output [" + std::to_string(first) + ", " + std::to_string(last + 1) + ") crosses a " +
+             std::to_string(m_limits.psum_bank_bytes) + "-byte PSUM bank boundary";
+    });
   }
   void check_op(const Activation& op) {
     expect_same_shape(op.dst, op.src, "dst", "src");
@@ -290,9 +301,10 @@ class Checker {
     int64_t kept = 1;
     for (int d = 0; d < op.src.ndim - op.axes; ++d)
       kept *= op.src.dims[d].count;
-    expect(
-        op.dst.num_partitions == op.src.num_partitions && op.dst.free_size() == kept,
-        "dst must hold the " + std::to_string(kept) + " values per partition that remain after the reduce");
+    expect(op.dst.num_partitions == op.src.num_partitions && op.dst.free_size() == kept, [&] {
+      return "dst must hold the " + std::to_string(kept) +
+             " values per partition that remain after the reduce";
+    });
     expect(op.op == AluOp::kAdd || op.op == AluOp::kMax || op.op == AluOp::kMin ||
                op.op == AluOp::kMultiply || op.op == AluOp::kAbsMax,
            "reduce op must be add, max, min, multiply or abs_max");
@@ -310,11 +322,15 @@ class Checker {
       if (m == kShuffleKeep)
         continue;
       if (m >= kQuadrantPartitions)
-        expect(false, "stream_shuffle mask[" + std::to_string(i) +
-                          "] must be a quadrant partition 0..31 or 255 (keep)");
+        expect(false, [&] {
+          return "stream_shuffle mask[" + std::to_string(i) +
+                 "] must be a quadrant partition 0..31 or 255 (keep)";
+        });
       else if (int32_t(i) < p)
-        expect(m < p, "stream_shuffle mask[" + std::to_string(i) + "] = " + std::to_string(m) +
-                          " names a partition past src's " + std::to_string(p));
+        expect(m < p, [&] {
+          return "stream_shuffle mask[" + std::to_string(i) + "] = " + std::to_string(m) +
+                 " names a partition past src's " + std::to_string(p);
+        });
     }
   }
   void check_op(const Reciprocal& op) { expect_same_shape(op.dst, op.src, "dst", "src"); }
@@ -333,9 +349,10 @@ class Checker {
   void check_op(const Iota& op) { expect(op.dst.ndim <= kMaxFreeDims, "iota pattern has at most 4 dims"); }
   void check_op(const AffineSelect& op) { expect_same_shape(op.dst, op.src, "dst", "src"); }
   void check_op(const DmaCopy& op) {
-    expect(op.dst.num_elements() == op.src.num_elements(),
-           "dst has " + std::to_string(op.dst.num_elements()) + " elements, src " +
-               std::to_string(op.src.num_elements()));
+    expect(op.dst.num_elements() == op.src.num_elements(), [&] {
+      return "dst has " + std::to_string(op.dst.num_elements()) + " elements, src " +
+             std::to_string(op.src.num_elements());
+    });
   }
   void check_op(const DmaTranspose& op) {
     expect((dtype_size(op.src.dtype) == 2 || dtype_size(op.src.dtype) == 4) && op.dst.dtype == op.src.dtype,
@@ -346,23 +363,27 @@ class Checker {
   void check_op(const DmaGather& op) {
     expect_mem(op.src, MemKind::kHbm, "src");
     expect(op.dst.mem == MemKind::kSbuf || op.dst.mem == MemKind::kHbm, "dst must be in sbuf or hbm");
-    expect(op.dst.num_partitions == op.src.num_partitions && op.dst.free_size() == op.src.free_size(),
-           "dst [" + std::to_string(op.dst.num_partitions) + " x " + std::to_string(op.dst.free_size()) +
-               "] must have src's shape [" + std::to_string(op.src.num_partitions) + " x " +
-               std::to_string(op.src.free_size()) + "] (row r of dst receives row r of src)");
+    expect(op.dst.num_partitions == op.src.num_partitions && op.dst.free_size() == op.src.free_size(), [&] {
+      return "dst [" + std::to_string(op.dst.num_partitions) + " x " + std::to_string(op.dst.free_size()) +
+             "] must have src's shape [" + std::to_string(op.src.num_partitions) + " x " +
+             std::to_string(op.src.free_size()) + "] (row r of dst receives row r of src)";
+    });
     expect_mem(op.index, MemKind::kSbuf, "index");
     expect(op.index.dtype == DType::kInt32 || op.index.dtype == DType::kUInt32,
            "index must be int32 or uint32");
     expect(op.index.free_size() == 1 &&
                (op.index.num_partitions == op.src.num_partitions || op.index.num_partitions == 1),
-           "index must be an [n,1] column with n = src's " + std::to_string(op.src.num_partitions) +
-               " rows, or a [1,1] scalar");
+           [&] {
+             return "index must be an [n,1] column with n = src's " + std::to_string(op.src.num_partitions) +
+                    " rows, or a [1,1] scalar";
+           });
     expect(op.bound >= 0 && op.bound <= (int64_t{1} << 32), "bound must be in 0..2^32");
   }
   void check_reg(int32_t reg, const char* field) {
-    expect(reg >= 0 && reg < kNumRegisters, std::string(field) + ": register " + std::to_string(reg) +
-                                                " does not exist (0.." + std::to_string(kNumRegisters - 1) +
-                                                ")");
+    expect(reg >= 0 && reg < kNumRegisters, [&] {
+      return std::string(field) + ": register " + std::to_string(reg) + " does not exist (0.." +
+             std::to_string(kNumRegisters - 1) + ")";
+    });
   }
   void check_op(const RegLoad& op) {
     check_reg(op.dst_reg, "dst_reg");
@@ -376,16 +397,18 @@ class Checker {
     check_reg(op.a_reg, "a_reg");
     if (op.b.is_reg)
       check_reg(op.b.value, "b");
-    expect(is_register_alu_op(op.op),
-           "reg_op supports add, subtract, multiply, shift_left, shift_right, "
-           "bitwise_and, bitwise_or, bitwise_xor, min and max, not " +
-               std::string(name_of(op.op)));
+    expect(is_register_alu_op(op.op), [&] {
+      return "reg_op supports add, subtract, multiply, shift_left, shift_right, "
+             "bitwise_and, bitwise_or, bitwise_xor, min and max, not " +
+             std::string(name_of(op.op));
+    });
   }
   void check_op(const Branch& op) {
     check_reg(op.reg, "reg");
-    expect(op.target >= 0 && size_t(op.target) <= m_stream_length,
-           "branch target " + std::to_string(op.target) + " outside 0.." + std::to_string(m_stream_length) +
-               " (the stream's length means its end)");
+    expect(op.target >= 0 && size_t(op.target) <= m_stream_length, [&] {
+      return "branch target " + std::to_string(op.target) + " outside 0.." + std::to_string(m_stream_length) +
+             " (the stream's length means its end)";
+    });
   }
   void check_op(const RegCheck& op) {
     check_reg(op.reg, "reg");
@@ -396,9 +419,10 @@ class Checker {
   void check_op(const DmaCopyRegOffset& op) {
     check_reg(op.reg, "reg");
     expect_mem(op.on_dst ? op.dst : op.src, MemKind::kHbm, op.on_dst ? "dst" : "src");
-    expect(op.dst.num_elements() == op.src.num_elements(),
-           "dst has " + std::to_string(op.dst.num_elements()) + " elements, src " +
-               std::to_string(op.src.num_elements()));
+    expect(op.dst.num_elements() == op.src.num_elements(), [&] {
+      return "dst has " + std::to_string(op.dst.num_elements()) + " elements, src " +
+             std::to_string(op.src.num_elements());
+    });
   }
 
   // ---- collectives: HBM patterns of one dtype, sized for the group's rows ----
@@ -430,19 +454,21 @@ class Checker {
   void check_op(const AllGather& op) {
     check_collective_operands(op.dst, op.src);
     if (const int64_t g = group_size(op.group); g > 0) {
-      expect(op.dst.num_elements() == g * op.src.num_elements(),
-             "dst has " + std::to_string(op.dst.num_elements()) + " elements; gathering " +
-                 std::to_string(g) + " ranks' src of " + std::to_string(op.src.num_elements()) + " needs " +
-                 std::to_string(g * op.src.num_elements()));
+      expect(op.dst.num_elements() == g * op.src.num_elements(), [&] {
+        return "dst has " + std::to_string(op.dst.num_elements()) + " elements; gathering " +
+               std::to_string(g) + " ranks' src of " + std::to_string(op.src.num_elements()) + " needs " +
+               std::to_string(g * op.src.num_elements());
+      });
     }
   }
   void check_op(const AllToAll& op) {
     check_collective_operands(op.dst, op.src);
     if (const int64_t g = group_size(op.group); g > 0) {
-      expect(op.dst.num_elements() == op.src.num_elements() && op.src.num_elements() % g == 0,
-             "dst and src must have the same number of elements, a multiple of the group's " +
-                 std::to_string(g) + " ranks (dst " + std::to_string(op.dst.num_elements()) + ", src " +
-                 std::to_string(op.src.num_elements()) + ")");
+      expect(op.dst.num_elements() == op.src.num_elements() && op.src.num_elements() % g == 0, [&] {
+        return "dst and src must have the same number of elements, a multiple of the group's " +
+               std::to_string(g) + " ranks (dst " + std::to_string(op.dst.num_elements()) + ", src " +
+               std::to_string(op.src.num_elements()) + ")";
+      });
     }
   }
   void check_op(const CollectivePermute& op) {
@@ -450,9 +476,10 @@ class Checker {
     group_size(op.group);
     expect(op.dst.num_elements() == op.src.num_elements(),
            "dst and src must have the same number of elements");
-    expect(op.channel >= 0 && op.channel < kMaxPermuteChannels,
-           "channel " + std::to_string(op.channel) + " outside 0.." +
-               std::to_string(kMaxPermuteChannels - 1) + " (collectives.md §2: up to 4 channels)");
+    expect(op.channel >= 0 && op.channel < kMaxPermuteChannels, [&] {
+      return "channel " + std::to_string(op.channel) + " outside 0.." +
+             std::to_string(kMaxPermuteChannels - 1) + " (collectives.md §2: up to 4 channels)";
+    });
   }
   void check_op(const RankId& op) { check_reg(op.dst_reg, "dst_reg"); }
   void check_op(const ProcessingRankId& op) {
