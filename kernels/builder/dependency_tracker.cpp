@@ -96,6 +96,35 @@ DependencyTracker::SpaceMap& DependencyTracker::on_chip_space_map(int32_t slot) 
   return slot_map(m_on_chip_spaces, size_t(slot), kUnbounded);
 }
 
+void DependencyTracker::ReaderSet::set(const isa::InstrRef& r) {
+  for (uint8_t i = 0; i < m_inline; ++i) {
+    if (m_first[i].stream == r.stream) {
+      m_first[i] = r;
+      return;
+    }
+  }
+  for (isa::InstrRef& x : m_more) {
+    if (x.stream == r.stream) {
+      x = r;
+      return;
+    }
+  }
+  if (m_inline < kInline)
+    m_first[m_inline++] = r;
+  else
+    m_more.push_back(r);
+}
+
+void DependencyTracker::ReaderSet::append_to(std::vector<isa::InstrRef>& out) const {
+  out.insert(out.end(), m_first.begin(), m_first.begin() + m_inline);
+  out.insert(out.end(), m_more.begin(), m_more.end());
+}
+
+bool DependencyTracker::ReaderSet::operator==(const ReaderSet& o) const {
+  return m_inline == o.m_inline &&
+         std::equal(m_first.begin(), m_first.begin() + m_inline, o.m_first.begin()) && m_more == o.m_more;
+}
+
 DependencyTracker::SpaceMap::iterator DependencyTracker::split(SpaceMap& m, int64_t at) {
   auto it = m.upper_bound(at);
   --it;  // the segment containing `at` (the map always covers [0, kUnbounded))
@@ -144,7 +173,7 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
         if (h.writer.stream >= 0)
           deps.push_back(h.writer);
         if (sp.is_write)
-          deps.insert(deps.end(), h.readers.begin(), h.readers.end());
+          h.readers.append_to(deps);
       }
     }
   }
@@ -153,16 +182,8 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
     if (sp.is_write)
       continue;
     for (auto it = sp.first; it != sp.last; ++it) {
-      for (int32_t g = sp.first_group; g <= sp.last_group; ++g) {
-        auto& readers = it->second.groups[g].readers;
-        auto r = std::find_if(readers.begin(), readers.end(),
-                              [&](const isa::InstrRef& x) { return x.stream == stream; });
-        if (r == readers.end()) {
-          readers.push_back(self);
-        } else {
-          *r = self;
-        }
-      }
+      for (int32_t g = sp.first_group; g <= sp.last_group; ++g)
+        it->second.groups[g].readers.set(self);
     }
   }
   // Every write of this instruction leaves the same history (written by it, no readers since), so the

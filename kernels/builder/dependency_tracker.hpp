@@ -34,10 +34,25 @@ class DependencyTracker {
 
  private:
   static constexpr int32_t kGroups = 128 / kPartitionGroup;
+  // The latest reader per stream since the last write, in the order the streams first read: usually one
+  // or two, so a few live inline (splitting a segment copies every group's set without allocating).
+  class ReaderSet {
+   public:
+    // Makes `r` its stream's reader, in place if the stream has one.
+    void set(const isa::InstrRef& r);
+    void append_to(std::vector<isa::InstrRef>& out) const;
+    bool operator==(const ReaderSet& o) const;
+
+   private:
+    static constexpr size_t kInline = 3;
+    std::array<isa::InstrRef, kInline> m_first{};
+    uint8_t m_inline = 0;
+    std::vector<isa::InstrRef> m_more;  // readers beyond the first kInline
+  };
   // One place's history: its last writer and every reader since.
   struct History {
-    isa::InstrRef writer;                // stream -1: never written
-    std::vector<isa::InstrRef> readers;  // latest reader per stream since the last write
+    isa::InstrRef writer;  // stream -1: never written
+    ReaderSet readers;
     bool operator==(const History&) const = default;
   };
   // [start, end) of a space: the history of each of its partition groups there (HBM uses group 0 only).
