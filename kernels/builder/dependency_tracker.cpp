@@ -116,8 +116,12 @@ void DependencyTracker::ReaderSet::set(const isa::InstrRef& r) {
 }
 
 void DependencyTracker::ReaderSet::append_to(std::vector<isa::InstrRef>& out) const {
-  out.insert(out.end(), m_first.begin(), m_first.begin() + m_inline);
-  out.insert(out.end(), m_more.begin(), m_more.end());
+  const auto add = [&](const isa::InstrRef& r) {
+    if (out.empty() || !(out.back() == r))
+      out.push_back(r);
+  };
+  std::for_each(m_first.begin(), m_first.begin() + m_inline, add);
+  std::for_each(m_more.begin(), m_more.end(), add);
 }
 
 bool DependencyTracker::ReaderSet::operator==(const ReaderSet& o) const {
@@ -170,7 +174,8 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
     for (auto it = sp.first; it != sp.last; ++it) {
       for (int32_t g = sp.first_group; g <= sp.last_group; ++g) {
         const History& h = it->second.groups[g];
-        if (h.writer.stream >= 0)
+        // Neighbouring groups and segments mostly share a history: skip a repeat of the last entry.
+        if (h.writer.stream >= 0 && (deps.empty() || !(deps.back() == h.writer)))
           deps.push_back(h.writer);
         if (sp.is_write)
           h.readers.append_to(deps);
