@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "isa/chunked_vector.hpp"
 #include "isa/operations.hpp"
 #include "isa/source_file.hpp"
 
@@ -49,7 +50,7 @@ struct Stream {
   std::string name;  // e.g. "pe", "act", "qSyncIO0"
   Engine engine = Engine::kPe;
   int32_t completion_sem = -1;
-  std::vector<Instruction> instructions;
+  ChunkedVector<Instruction> instructions;  // appending never moves earlier ones (isa/chunked_vector.hpp)
   // When the kernel generator emitted each instruction: its place in one program-wide sequence (empty when
   // unknown, e.g. a hand-written program). The builder's semaphores make a run behave as if instructions
   // ran one at a time in this order, a runtime loop's body once per trip (its instructions, uncounted, share
