@@ -163,6 +163,13 @@ bool TimedSystem::can_start(const Core& c, const isa::Instruction& in) const {
   return ok;
 }
 
+void TimedSystem::touch(uint32_t core) {
+  if (!m_core_touched[core]) {
+    m_core_touched[core] = 1;
+    m_touched_cores.push_back(core);
+  }
+}
+
 void TimedSystem::post(const Due& d) {
   m_due.push(d);
   // Re-arm to the earliest entry; a pending later notification is overridden, an earlier one kept.
@@ -213,7 +220,7 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
     s.blocked = true;  // the scheduler clears it, grants and wakes us once the conditions hold
     c.blocked_streams[stream / 64] |= uint64_t{1} << (stream % 64);
     if (consumes) {
-      m_core_touched[core] = 1;
+      touch(core);
       m_step_event.notify(sc_core::SC_ZERO_TIME);
     }
     while (!s.granted) {
@@ -426,14 +433,15 @@ void TimedSystem::grant(uint32_t core, uint32_t stream) {
 }
 
 void TimedSystem::retire(const Due& d, uint64_t now) {
-  Core& c = *m_cores[d.core];
-  const isa::Stream& st = c.program.streams[d.stream];
+  const uint32_t core = d.core(), stream = d.stream();
+  Core& c = *m_cores[core];
+  const isa::Stream& st = c.program.streams[stream];
   const isa::Instruction& in = st.instructions[d.index];
-  const isa::InstrRef who{int32_t(d.stream), int32_t(d.index)};
+  const isa::InstrRef who{int32_t(stream), int32_t(d.index)};
   const auto add = [&](int32_t sem, int64_t delta) {
     c.sems.add(sem, delta);
     if (m_recorder.tracks_semaphores()) {
-      m_recorder.on_semaphore(d.core, sem, c.sems.value(sem), who, d.seq);
+      m_recorder.on_semaphore(core, sem, c.sems.value(sem), who, d.seq);
     }
   };
   if (st.completion_sem >= 0 && in.counts) {
@@ -442,10 +450,10 @@ void TimedSystem::retire(const Due& d, uint64_t now) {
   if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
     add(sig->sem, sig->delta);
   }
-  ++c.streams[d.stream]->retired;
+  ++c.streams[stream]->retired;
   m_end_ps = std::max(m_end_ps, now);
-  m_core_touched[d.core] = 1;
-  m_recorder.on_retire(d.core, d.stream, d.index, now);
+  touch(core);
+  m_recorder.on_retire(core, stream, d.index, now);
 }
 
 void TimedSystem::step() {
@@ -457,12 +465,12 @@ void TimedSystem::step() {
     while (!m_due.empty() && m_due.top().time_ps <= now) {
       const Due d = m_due.top();
       m_due.pop();
-      if (d.kind == Kind::kRetire) {
+      if (d.kind() == Kind::kRetire) {
         retire(d, now);
-      } else if (d.kind == Kind::kCollective) {
+      } else if (d.kind() == Kind::kCollective) {
         advance_collective(d.seq, now);
       } else {
-        m_cores[d.core]->streams[d.stream]->wake.notify(sc_core::SC_ZERO_TIME);
+        m_cores[d.core()]->streams[d.stream()]->wake.notify(sc_core::SC_ZERO_TIME);
       }
     }
     if (!m_arrivals.empty()) {
@@ -491,10 +499,9 @@ void TimedSystem::step() {
       }
       m_dma_requests.clear();
     }
-    for (uint32_t ci = 0; ci < m_cores.size(); ++ci) {
-      if (!m_core_touched[ci]) {
-        continue;
-      }
+    // In core order, as a scan over every core would visit them.
+    std::sort(m_touched_cores.begin(), m_touched_cores.end());
+    for (const uint32_t ci : m_touched_cores) {
       m_core_touched[ci] = 0;
       Core& c = *m_cores[ci];
       // In (core, stream) order: with consuming waits, the first waiter takes the count.
@@ -507,6 +514,7 @@ void TimedSystem::step() {
         }
       }
     }
+    m_touched_cores.clear();
     m_recorder.advance(now);
     if (!m_due.empty()) {
       m_step_event.notify(ps(m_due.top().time_ps - now));

@@ -94,15 +94,27 @@ class TimedSystem : public sc_core::sc_module {
   enum class Kind : uint8_t { kRetire, kCollective, kWake };
   // `seq` orders retirements of one stream in execution order (an instruction in a loop has one index
   // but many executions).
+  // Ordered by (time, kind, core, stream, seq); kind, core and stream share one word (kind in the top two
+  // bits, core below, stream in the low 32), so the heap compares three integers.
   struct Due {
+    Due(uint64_t time, Kind kind, uint32_t core, uint32_t stream, uint64_t seq_, uint32_t index_)
+        : time_ps(time),
+          who(uint64_t(kind) << 62 | uint64_t(core) << 32 | stream),
+          seq(seq_),
+          index(index_) {}
     uint64_t time_ps;
-    Kind kind;
-    uint32_t core, stream;
+    uint64_t who;
     uint64_t seq;
     uint32_t index;
+    Kind kind() const { return Kind(who >> 62); }
+    uint32_t core() const { return uint32_t(who >> 32) & 0x3FFFFFFF; }
+    uint32_t stream() const { return uint32_t(who); }
     bool operator>(const Due& o) const {
-      return std::tie(time_ps, kind, core, stream, seq) >
-             std::tie(o.time_ps, o.kind, o.core, o.stream, o.seq);
+      if (time_ps != o.time_ps)
+        return time_ps > o.time_ps;
+      if (who != o.who)
+        return who > o.who;
+      return seq > o.seq;
     }
   };
   struct DmaRequest {
@@ -122,6 +134,8 @@ class TimedSystem : public sc_core::sc_module {
   void step();
   void retire(const Due& d, uint64_t now_ps);
   void post(const Due& d);
+  // Marks `core` for the scheduler to re-check its blocked streams this step.
+  void touch(uint32_t core);
   bool can_start(const Core& c, const isa::Instruction& in) const;
   // Completes a meeting at `now`: moves a collective's data and times it, then wakes every member.
   void complete(const sim::Rendezvous::Meeting& m, uint64_t now);
@@ -154,8 +168,9 @@ class TimedSystem : public sc_core::sc_module {
   sim::Rendezvous m_meetings;
   std::unique_ptr<timing::Fabric> m_fabric;
   std::unique_ptr<timing::CollectiveModel> m_collectives;
-  std::vector<ActiveCollective> m_runs;  // by id (finished ones keep an empty slot)
-  std::vector<uint8_t> m_core_touched;
+  std::vector<ActiveCollective> m_runs;   // by id (finished ones keep an empty slot)
+  std::vector<uint8_t> m_core_touched;    // by core: re-check its blocked streams this step
+  std::vector<uint32_t> m_touched_cores;  // the cores m_core_touched marks, in the order marked
   sc_core::sc_event m_step_event;
   std::exception_ptr m_error;
   uint64_t m_end_ps = 0;

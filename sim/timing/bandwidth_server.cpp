@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/timing/rounding.hpp"
+
 namespace tn::timing {
 
 BandwidthServer::BandwidthServer(double bytes_per_ns) : m_bytes_per_ns(bytes_per_ns) {
@@ -14,7 +16,7 @@ BandwidthServer::BandwidthServer(double bytes_per_ns) : m_bytes_per_ns(bytes_per
 
 uint64_t BandwidthServer::duration_ps(uint64_t bytes, double efficiency) const {
   return static_cast<uint64_t>(
-      std::llround(static_cast<double>(bytes) * 1000.0 / (m_bytes_per_ns * efficiency)));
+      round_half_away(static_cast<double>(bytes) * 1000.0 / (m_bytes_per_ns * efficiency)));
 }
 
 TimeInterval BandwidthServer::reserve(uint64_t now_ps, uint64_t bytes, double efficiency) {

@@ -5,11 +5,13 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/timing/rounding.hpp"
+
 namespace tn::timing {
 
 namespace {
 
-uint64_t ns_to_ps(double ns) { return uint64_t(std::llround(ns * 1000.0)); }
+uint64_t ns_to_ps(double ns) { return uint64_t(round_half_away(ns * 1000.0)); }
 
 bool power_of_two(uint32_t g) { return g > 0 && (g & (g - 1)) == 0; }
 

@@ -7,6 +7,7 @@
 
 #include "isa/operands.hpp"
 #include "sim/timing/cost_rules.hpp"
+#include "sim/timing/rounding.hpp"
 
 namespace tn::timing {
 
@@ -49,7 +50,7 @@ int64_t stride_factor(const isa::OperandList& operands, const HwConfig& hw) {
 }  // namespace
 
 uint64_t cycles_to_ps(uint64_t cycles, double clock_mhz) {
-  return static_cast<uint64_t>(std::llround(static_cast<double>(cycles) * 1e6 / clock_mhz));
+  return static_cast<uint64_t>(round_half_away(static_cast<double>(cycles) * 1e6 / clock_mhz));
 }
 
 bool is_dma_transfer(const isa::Operation& op) { return isa::engines_of(op) == isa::kDma; }
