@@ -105,7 +105,8 @@ class PerfettoTraceWriter final : public TraceSink {
   TrackRegistry<Track> m_tracks;
   StringInterner m_event_names{kMaxInternedStrings};
   StringInterner m_annotation_names{kMaxInternedStrings};
-  StringInterner m_string_values{kMaxInternedStrings};
+  // Operand texts and source lines: many, each passed again and again from the same long-lived string.
+  StringInterner m_string_values{kMaxInternedStrings, 1 << 15};
   FlowPairer<FlowEnd> m_flows;
   // Per-packet scratch, kept to avoid allocating per slice: the iids first used by this packet, and
   // per arg its name iid and (string values) its value iid.

@@ -1,15 +1,18 @@
 #include "traces/string_interner.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <functional>
 
 namespace tn::trace {
 
-StringInterner::StringInterner(size_t max_entries) : m_max_entries(max_entries), m_slots(1024) {}
+StringInterner::StringInterner(size_t max_entries, size_t cache_lines)
+    : m_max_entries(max_entries), m_slots(1024), m_cache(std::bit_ceil(std::max<size_t>(cache_lines, 1))) {}
 
 StringInterner::Result StringInterner::intern(std::string_view s) {
   const auto key = reinterpret_cast<uintptr_t>(s.data());
-  CacheLine& line = m_cache[((key >> 3) ^ (key >> 15) ^ s.size()) & (kCacheLines - 1)];
+  CacheLine& line = m_cache[((key >> 3) ^ (key >> 15) ^ s.size()) & (m_cache.size() - 1)];
   if (line.iid != 0 && line.data == s.data() && line.size == s.size() && text(line.iid) == s) {
     return {line.iid, false};
   }

@@ -18,8 +18,9 @@ namespace tn::trace {
 
 class StringInterner {
  public:
-  // `max_entries`: the table stops growing there (intern() then returns 0 for new text).
-  explicit StringInterner(size_t max_entries);
+  // `max_entries`: the table stops growing there (intern() then returns 0 for new text). `cache_lines`
+  // (a power of two): the pointer cache's size; a table of many long-lived texts wants one line per text.
+  explicit StringInterner(size_t max_entries, size_t cache_lines = 4096);
 
   struct Result {
     uint64_t iid = 0;    // 0: the table is full and `s` is new; the caller writes it inline
@@ -46,16 +47,15 @@ class StringInterner {
     size_t size = 0;
     uint32_t iid = 0;
   };
-  static constexpr size_t kCacheLines = 4096;
 
   uint32_t find_or_insert(std::string_view s, bool& fresh);
   void rehash();
 
   size_t m_max_entries;
   std::string m_arena;
-  std::vector<Entry> m_entries;  // by iid - 1
-  std::vector<Slot> m_slots;     // power-of-two size, at most half full
-  std::array<CacheLine, kCacheLines> m_cache{};
+  std::vector<Entry> m_entries;    // by iid - 1
+  std::vector<Slot> m_slots;       // power-of-two size, at most half full
+  std::vector<CacheLine> m_cache;  // power-of-two size
 };
 
 }  // namespace tn::trace

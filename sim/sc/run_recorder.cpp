@@ -415,12 +415,15 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
 
   const std::string_view operands = m_operand_texts->get(in.op);
   const std::string& file = in.loc.file;
-  m_source.assign(file);
-  if (in.loc.line) {
-    char digits[16];
-    char* end = std::to_chars(digits, digits + sizeof digits, in.loc.line).ptr;
-    m_source += ':';
-    m_source.append(digits, end);
+  auto [source, fresh] = m_source_texts.try_emplace({&file, in.loc.line});
+  if (fresh) {
+    source->second = file;
+    if (in.loc.line) {
+      char digits[16];
+      char* end = std::to_chars(digits, digits + sizeof digits, in.loc.line).ptr;
+      source->second += ':';
+      source->second.append(digits, end);
+    }
   }
   // DMA queues have no clock: their "cycles" are nanoseconds, as in the profiler's DMA rows.
   const double mhz = dma ? 1000.0 : m_hw.clock_mhz(st.engine);
@@ -437,7 +440,7 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   args.push_back({"start_cycle", cycle_at(t.start_ps, mhz)});
   args.push_back({"end_cycle", cycle_at(t.end_ps, mhz)});
   args.push_back({"sem_wait_ns", int64_t(t.sem_wait_ps / 1000)});
-  args.push_back({"source", std::string_view(m_source)});
+  args.push_back({"source", std::string_view(source->second)});
   args.push_back({"pc", int64_t(index)});
   if (dma) {
     args.push_back({"data_start_ns", int64_t(t.data_start_ps / 1000)});

@@ -156,7 +156,10 @@ class RunRecorder {
   class OperandTexts;
   std::unique_ptr<OperandTexts> m_operand_texts;
   std::vector<trace::Arg> m_args;
-  std::string m_source, m_group;
+  // "file:line" per interned file and line: a long-lived string per source line, which the trace writer's
+  // interning recognises by its address instead of hashing it again.
+  std::map<std::pair<const std::string*, uint32_t>, std::string> m_source_texts;
+  std::string m_group;
   uint64_t m_flow_ids = 0;
   uint64_t m_total_instructions = 0, m_retired = 0, m_next_progress = 0;
 };
