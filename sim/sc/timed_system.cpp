@@ -64,7 +64,10 @@ TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, c
   for (size_t s = 0; s < p.streams.size(); ++s) {
     streams.push_back(std::make_unique<Stream>());
   }
-  blocked_streams.assign((p.streams.size() + 63) / 64, 0);
+  stream_words = (p.streams.size() + 63) / 64;
+  blocked_streams.assign(stream_words, 0);
+  candidates.assign(stream_words, 0);
+  sem_waiters.assign(p.semaphores.size() * stream_words, 0);
 }
 
 std::vector<RecordedCore> TimedSystem::instances(const std::vector<const isa::Program*>& programs,
@@ -218,8 +221,13 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   if (consumes || !can_start(c, in)) {
     s.granted = false;
     s.blocked = true;  // the scheduler clears it, grants and wakes us once the conditions hold
-    c.blocked_streams[stream / 64] |= uint64_t{1} << (stream % 64);
+    const uint64_t bit = uint64_t{1} << (stream % 64);
+    c.blocked_streams[stream / 64] |= bit;
+    for_each_condition(in, [&](const isa::SemCondition& cond) {
+      c.sem_waiters[size_t(cond.sem) * c.stream_words + stream / 64] |= bit;
+    });
     if (consumes) {
+      c.candidates[stream / 64] |= bit;
       touch(core);
       m_step_event.notify(sc_core::SC_ZERO_TIME);
     }
@@ -427,7 +435,11 @@ void TimedSystem::grant(uint32_t core, uint32_t stream) {
     }
   });
   s.blocked = false;
-  c.blocked_streams[stream / 64] &= ~(uint64_t{1} << (stream % 64));
+  const uint64_t bit = uint64_t{1} << (stream % 64);
+  c.blocked_streams[stream / 64] &= ~bit;
+  for_each_condition(in, [&](const isa::SemCondition& cond) {
+    c.sem_waiters[size_t(cond.sem) * c.stream_words + stream / 64] &= ~bit;
+  });
   s.granted = true;
   s.wake.notify(sc_core::SC_ZERO_TIME);
 }
@@ -440,6 +452,10 @@ void TimedSystem::retire(const Due& d, uint64_t now) {
   const isa::InstrRef who{int32_t(stream), int32_t(d.index)};
   const auto add = [&](int32_t sem, int64_t delta) {
     c.sems.add(sem, delta);
+    if (delta > 0) {
+      for (size_t w = 0; w < c.stream_words; ++w)
+        c.candidates[w] |= c.sem_waiters[size_t(sem) * c.stream_words + w];
+    }
     if (m_recorder.tracks_semaphores()) {
       m_recorder.on_semaphore(core, sem, c.sems.value(sem), who, d.seq);
     }
@@ -505,8 +521,10 @@ void TimedSystem::step() {
       m_core_touched[ci] = 0;
       Core& c = *m_cores[ci];
       // In (core, stream) order: with consuming waits, the first waiter takes the count.
-      for (size_t w = 0; w < c.blocked_streams.size(); ++w) {
-        for (uint64_t bits = c.blocked_streams[w]; bits != 0; bits &= bits - 1) {
+      for (size_t w = 0; w < c.candidates.size(); ++w) {
+        const uint64_t candidates = c.candidates[w] & c.blocked_streams[w];
+        c.candidates[w] = 0;
+        for (uint64_t bits = candidates; bits != 0; bits &= bits - 1) {
           const uint32_t si = uint32_t(w * 64 + size_t(std::countr_zero(bits)));
           if (can_start(c, c.program.streams[si].instructions[c.streams[si]->at])) {
             grant(ci, si);

@@ -86,8 +86,14 @@ class TimedSystem : public sc_core::sc_module {
     timing::PeTimeline pe;
     timing::DmaModel dma;
     std::vector<std::unique_ptr<Stream>> streams;
-    // Bit s set while stream s is blocked: the scheduler re-checks only those, in stream order.
+    // Bit s set while stream s is blocked.
     std::vector<uint64_t> blocked_streams;
+    // Per semaphore (words of stream bits): the blocked streams with a condition on it. A blocked stream
+    // can start only once one of its semaphores has grown, so the scheduler re-checks just the
+    // `candidates` those changes name (and streams that arrive with a consuming wait), in stream order.
+    size_t stream_words = 0;
+    std::vector<uint64_t> sem_waiters;  // [semaphore * stream_words + word]
+    std::vector<uint64_t> candidates;
   };
   // Work the scheduler must do at a time: retire an instruction, or wake a stream whose engine is free.
   // kCollective: the collective run `seq` of m_runs has rounds due.
