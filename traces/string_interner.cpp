@@ -3,9 +3,35 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <functional>
+#include <cstring>
 
 namespace tn::trace {
+
+namespace {
+
+// A word-at-a-time hash with MurmurHash3's finaliser: the table's slot comes from its low bits. (Which
+// hash it is changes no iid: iids follow the order of first use.)
+uint64_t hash_text(std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 32;
+  }
+  if (i < s.size()) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+  }
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  return h;
+}
+
+}  // namespace
 
 StringInterner::StringInterner(size_t max_entries, size_t cache_lines)
     : m_max_entries(max_entries), m_slots(1024), m_cache(std::bit_ceil(std::max<size_t>(cache_lines, 1))) {}
@@ -25,7 +51,7 @@ StringInterner::Result StringInterner::intern(std::string_view s) {
 }
 
 uint32_t StringInterner::find_or_insert(std::string_view s, bool& fresh) {
-  const uint64_t hash = std::hash<std::string_view>{}(s);
+  const uint64_t hash = hash_text(s);
   const size_t mask = m_slots.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     Slot& slot = m_slots[i];
