@@ -1,0 +1,115 @@
+// BackgroundTraceSink: the inner sink receives exactly the calls made, in order, with the same ids it
+// handed out (translated), across many batches; an inner sink's exception reaches the caller.
+#include "traces/background_trace_sink.hpp"
+
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tn::trace {
+namespace {
+
+// Records every call as text, with the ids it returns starting at 100 (so translation shows).
+class RecordingSink final : public TraceSink {
+ public:
+  explicit RecordingSink(std::vector<std::string>& log, int fail_at = -1) : m_log(log), m_fail_at(fail_at) {}
+  TrackId add_process(uint32_t pid, std::string_view name) override {
+    note("process " + std::to_string(pid) + " " + std::string(name));
+    return m_next++;
+  }
+  TrackId add_slice_track(TrackId process, std::string_view name, int rank) override {
+    note("track " + std::to_string(process) + " " + std::string(name) + " " + std::to_string(rank));
+    return m_next++;
+  }
+  TrackId add_counter_track(TrackId process, std::string_view name, std::string_view unit,
+                            int rank) override {
+    note("counter_track " + std::to_string(process) + " " + std::string(name) + " " + std::string(unit) +
+         " " + std::to_string(rank));
+    return m_next++;
+  }
+  void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+             std::span<const Arg> args, std::span<const uint64_t> flows) override {
+    std::string s = "slice " + std::to_string(track) + " " + std::string(name) + " " +
+                    std::to_string(start_ns) + "-" + std::to_string(end_ns);
+    for (const Arg& a : args) {
+      s += " " + std::string(a.key) + "=";
+      if (const auto* i = std::get_if<int64_t>(&a.value))
+        s += std::to_string(*i);
+      else if (const auto* d = std::get_if<double>(&a.value))
+        s += std::to_string(*d);
+      else
+        s += std::string(std::get<std::string_view>(a.value));
+    }
+    for (uint64_t f : flows)
+      s += " flow" + std::to_string(f);
+    note(s);
+  }
+  void counter(TrackId track, uint64_t ts_ns, double value) override {
+    note("count " + std::to_string(track) + " " + std::to_string(ts_ns) + " " + std::to_string(value));
+  }
+  void finish() override { note("finish"); }
+
+ private:
+  void note(std::string s) {
+    if (int(m_log.size()) == m_fail_at)
+      throw std::runtime_error("disk full");
+    m_log.push_back(std::move(s));
+  }
+  std::vector<std::string>& m_log;
+  int m_fail_at;
+  TrackId m_next = 100;
+};
+
+// The same calls, on any sink: tracks, then 20000 slices (several batches) with reused buffers.
+void drive(TraceSink& sink) {
+  const TrackId p = sink.add_process(1, "NC0");
+  const TrackId t = sink.add_slice_track(p, "Vector", 2);
+  const TrackId c = sink.add_counter_track(p, "SBUF", "bytes", 3);
+  std::string buffer;
+  for (int i = 0; i < 20000; ++i) {
+    buffer = "operands " + std::to_string(i);  // one buffer reused: the sink must copy
+    const Arg args[] = {{"text", std::string_view(buffer)}, {"n", int64_t(i)}, {"x", 0.5 * i}};
+    const uint64_t flows[] = {uint64_t(i), uint64_t(i) + 1};
+    sink.slice(t, i % 2 ? "tensor_copy" : "memset", uint64_t(i), uint64_t(i + 3), args,
+               std::span<const uint64_t>(flows, size_t(i % 3)));
+    if (i % 7 == 0)
+      sink.counter(c, uint64_t(i), 2.0 * i);
+    if (i == 9000)
+      sink.add_slice_track(p, "late track", 9);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("background sink: the inner sink sees the direct calls, in order, ids translated") {
+  std::vector<std::string> direct, background;
+  {
+    RecordingSink d(direct);
+    drive(d);
+    d.finish();
+  }
+  BackgroundTraceSink bg(std::make_unique<RecordingSink>(background));
+  drive(bg);
+  bg.finish();
+  CHECK(background.size() == direct.size());
+  CHECK(background == direct);
+  CHECK_THROWS_AS(bg.finish(), std::logic_error);
+}
+
+TEST_CASE("background sink: an inner sink's exception reaches the caller, at the latest from finish()") {
+  std::vector<std::string> log;
+  BackgroundTraceSink bg(std::make_unique<RecordingSink>(log, 5000));
+  std::string caught;
+  try {
+    drive(bg);
+    bg.finish();
+  } catch (const std::runtime_error& e) {
+    caught = e.what();
+  }
+  CHECK(caught == "disk full");
+  CHECK(log.size() == 5000);
+}
+
+}  // namespace tn::trace
