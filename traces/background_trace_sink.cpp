@@ -7,6 +7,7 @@ namespace tn::trace {
 void BackgroundTraceSink::Batch::clear() {
   text.clear();
   args.clear();
+  text_args.clear();
   flows.clear();
   calls.clear();
 }
@@ -76,18 +77,12 @@ TrackId BackgroundTraceSink::add_counter_track(TrackId process, std::string_view
 void BackgroundTraceSink::slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
                                 std::span<const Arg> args, std::span<const uint64_t> flow_ids) {
   Batch& b = *m_filling;
-  const auto first_arg = uint32_t(b.args.size()), first_flow = uint32_t(b.flows.size());
-  for (const Arg& a : args) {
-    StoredArg s;
-    s.key = a.key;
-    s.kind = uint8_t(a.value.index());
-    if (const auto* i = std::get_if<int64_t>(&a.value))
-      s.int_value = *i;
-    else if (const auto* d = std::get_if<double>(&a.value))
-      s.double_value = *d;
-    else
-      s.text_value = store(std::get<std::string_view>(a.value));
-    b.args.push_back(s);
+  const auto first_arg = uint32_t(b.args.size()), first_text_arg = uint32_t(b.text_args.size()),
+             first_flow = uint32_t(b.flows.size());
+  b.args.insert(b.args.end(), args.begin(), args.end());
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (const auto* text = std::get_if<std::string_view>(&args[i].value))
+      b.text_args.push_back({uint32_t(first_arg + i), store(*text)});
   }
   b.flows.insert(b.flows.end(), flow_ids.begin(), flow_ids.end());
   Call& c = add_call(Kind::kSlice);
@@ -97,6 +92,8 @@ void BackgroundTraceSink::slice(TrackId track, std::string_view name, uint64_t s
   c.event = name;
   c.first_arg = first_arg;
   c.num_args = uint32_t(args.size());
+  c.first_text_arg = first_text_arg;
+  c.num_text_args = uint32_t(b.text_args.size() - first_text_arg);
   c.first_flow = first_flow;
   c.num_flows = uint32_t(flow_ids.size());
   if (b.calls.size() >= kCallsPerBatch)
@@ -194,17 +191,11 @@ void BackgroundTraceSink::run(const Batch& batch) {
                                                          int(int64_t(c.a))));
         break;
       case Kind::kSlice: {
-        m_args_scratch.clear();
-        for (uint32_t i = 0; i < c.num_args; ++i) {
-          const StoredArg& s = batch.args[c.first_arg + i];
-          Arg a{s.key, int64_t{0}};
-          if (s.kind == 1)
-            a.value = s.double_value;
-          else if (s.kind == 2)
-            a.value = view(s.text_value);
-          else
-            a.value = s.int_value;
-          m_args_scratch.push_back(a);
+        m_args_scratch.assign(batch.args.begin() + c.first_arg,
+                              batch.args.begin() + c.first_arg + c.num_args);
+        for (uint32_t i = 0; i < c.num_text_args; ++i) {
+          const TextArg& t = batch.text_args[c.first_text_arg + i];
+          m_args_scratch[t.arg - c.first_arg].value = view(t.text);
         }
         m_inner->slice(m_inner_ids.at(c.track), c.event, c.a, c.b, m_args_scratch,
                        std::span<const uint64_t>(batch.flows.data() + c.first_flow, c.num_flows));

@@ -39,12 +39,11 @@ class BackgroundTraceSink final : public TraceSink {
   struct Text {
     uint32_t offset = 0, size = 0;
   };
-  struct StoredArg {
-    std::string_view key;
-    uint8_t kind = 0;  // the Arg::value alternative
-    int64_t int_value = 0;
-    double double_value = 0;
-    Text text_value;
+  // A slice's args are kept as given, except that a string value's view is replaced on the worker by
+  // its copy in the batch's text: `text_args` lists those args (index into `args`) and their copies.
+  struct TextArg {
+    uint32_t arg = 0;
+    Text text;
   };
   enum class Kind : uint8_t { kProcess, kSliceTrack, kCounterTrack, kSlice, kCounter };
   struct Call {
@@ -55,11 +54,13 @@ class BackgroundTraceSink final : public TraceSink {
     double value = 0;
     Text name, unit;         // add_*: copied
     std::string_view event;  // slice: its name, which outlives the sink
-    uint32_t first_arg = 0, num_args = 0, first_flow = 0, num_flows = 0;
+    uint32_t first_arg = 0, num_args = 0, first_text_arg = 0, num_text_args = 0, first_flow = 0,
+             num_flows = 0;
   };
   struct Batch {
     std::string text;
-    std::vector<StoredArg> args;
+    std::vector<Arg> args;
+    std::vector<TextArg> text_args;
     std::vector<uint64_t> flows;
     std::vector<Call> calls;
     void clear();

@@ -428,26 +428,28 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   // DMA queues have no clock: their "cycles" are nanoseconds, as in the profiler's DMA rows.
   const double mhz = dma ? 1000.0 : m_hw.clock_mhz(st.engine);
 
-  std::vector<trace::Arg>& args = m_args;
-  args.clear();
-  args.push_back({"opcode", name});
-  args.push_back({"operands", operands});
-  args.push_back({"bytes", int64_t(cost.read.total() + cost.written.total())});
-  args.push_back({"flops", cost.flops});
+  // A fixed array, filled in place: at most 10 fields, 6 collective ones and 6 traffic counts.
+  std::array<trace::Arg, 24> args;
+  size_t count = 0;
+  const auto add = [&](std::string_view key, auto value) { args[count++] = trace::Arg{key, value}; };
+  add("opcode", name);
+  add("operands", operands);
+  add("bytes", int64_t(cost.read.total() + cost.written.total()));
+  add("flops", cost.flops);
   if (cost.transpose_flops > 0) {
-    args.push_back({"transpose_flops", cost.transpose_flops});
+    add("transpose_flops", cost.transpose_flops);
   }
-  args.push_back({"start_cycle", cycle_at(t.start_ps, mhz)});
-  args.push_back({"end_cycle", cycle_at(t.end_ps, mhz)});
-  args.push_back({"sem_wait_ns", int64_t(t.sem_wait_ps / 1000)});
-  args.push_back({"source", std::string_view(source->second)});
-  args.push_back({"pc", int64_t(index)});
+  add("start_cycle", cycle_at(t.start_ps, mhz));
+  add("end_cycle", cycle_at(t.end_ps, mhz));
+  add("sem_wait_ns", int64_t(t.sem_wait_ps / 1000));
+  add("source", std::string_view(source->second));
+  add("pc", int64_t(index));
   if (dma) {
-    args.push_back({"data_start_ns", int64_t(t.data_start_ps / 1000)});
-    args.push_back({"data_end_ns", int64_t(t.data_end_ps / 1000)});
+    add("data_start_ns", int64_t(t.data_start_ps / 1000));
+    add("data_end_ns", int64_t(t.data_end_ps / 1000));
   }
   if (!t.indices.empty()) {
-    args.push_back({"indices", std::string_view(t.indices)});
+    add("indices", std::string_view(t.indices));
   }
   if (const CollectiveRecord* cc = t.collective) {
     // The profiler's CcOp fields (peers-perfetto-profiler.md §3).
@@ -457,24 +459,25 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
         m_group += ',';
       m_group += std::to_string(cc->row[i]);
     }
-    args.push_back({"algorithm", std::string_view(cc->algorithm)});
-    args.push_back({"cc_bytes", int64_t(cc->message_bytes)});
-    args.push_back({"algbw_GBps", cc->algbw_bytes_per_ns});
-    args.push_back({"busbw_GBps", cc->busbw_bytes_per_ns});
-    args.push_back({"replica_group", std::string_view(m_group)});
-    args.push_back({"steps", int64_t(cc->steps)});
+    add("algorithm", std::string_view(cc->algorithm));
+    add("cc_bytes", int64_t(cc->message_bytes));
+    add("algbw_GBps", cc->algbw_bytes_per_ns);
+    add("busbw_GBps", cc->busbw_bytes_per_ns);
+    add("replica_group", std::string_view(m_group));
+    add("steps", int64_t(cc->steps));
   }
   const std::pair<const char*, uint64_t> bytes[] = {
       {"hbm_read", cost.read.hbm},       {"hbm_write", cost.written.hbm}, {"sbuf_read", cost.read.sbuf},
       {"sbuf_write", cost.written.sbuf}, {"psum_read", cost.read.psum},   {"psum_write", cost.written.psum}};
   for (const auto& [key, n] : bytes) {
     if (n > 0) {
-      args.push_back({key, int64_t(n)});
+      add(key, int64_t(n));
     }
   }
   const trace::TrackId track =
       st.engine == isa::Engine::kPe && on_matrix_row(in.op) ? info.matrix_track : info.track;
-  m_sink.slice(track, name, t.start_ps / 1000, t.end_ps / 1000, args, flows);
+  m_sink.slice(track, name, t.start_ps / 1000, t.end_ps / 1000,
+               std::span<const trace::Arg>(args.data(), count), flows);
 }
 
 TimedRunResult RunRecorder::finish(uint64_t total_ps) {

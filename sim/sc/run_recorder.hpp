@@ -151,11 +151,10 @@ class RunRecorder {
   std::vector<uint64_t> m_opcode_busy_ps = std::vector<uint64_t>(isa::kNumOpcodes, 0);
   std::vector<std::string_view> m_opcode_names = std::vector<std::string_view>(isa::kNumOpcodes);
   ExposureMeter m_exposure;
-  // emit_slice's scratch, reused so that a slice allocates nothing: its args, its source line, and the
-  // operand text of every distinct operation seen (disassembling was most of a slice's cost).
+  // emit_slice's state, so that a slice allocates nothing: the operand text of every distinct operation
+  // seen (disassembling was most of a slice's cost).
   class OperandTexts;
   std::unique_ptr<OperandTexts> m_operand_texts;
-  std::vector<trace::Arg> m_args;
   // "file:line" per interned file and line: a long-lived string per source line, which the trace writer's
   // interning recognises by its address instead of hashing it again.
   std::map<std::pair<const std::string*, uint32_t>, std::string> m_source_texts;
