@@ -316,7 +316,14 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   post(Due{s.last_retire_ps, Kind::kRetire, core, stream, seq, index});
   if (occupies_engine && t.end_ps > now_ps()) {
     s.control_run = 0;
-    sleep_until(core, stream, t.end_ps);
+    if (s.last_retire_ps == t.end_ps) {
+      // The engine frees when this instruction retires: that retirement wakes the stream (one event less
+      // per instruction; the wake keeps its place among the step's wakes).
+      s.wake_with_retire = seq;
+      sc_core::wait(s.wake);
+    } else {
+      sleep_until(core, stream, t.end_ps);
+    }
   } else if (sim::is_sequencer_control(in.op) && ++s.control_run >= kControlRunBeforeYield) {
     // A loop of zero-time sequencer instructions never waits: yield now and then so the scheduler
     // retires what it queued (memory stays bounded) while the instruction budget counts on.
@@ -466,7 +473,12 @@ void TimedSystem::retire(const Due& d, uint64_t now) {
   if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
     add(sig->sem, sig->delta);
   }
-  ++c.streams[stream]->retired;
+  Stream& s = *c.streams[stream];
+  ++s.retired;
+  if (s.wake_with_retire == d.seq) {
+    s.wake_with_retire = kNoRetire;
+    m_wakes.push_back({core, stream});
+  }
   m_end_ps = std::max(m_end_ps, now);
   touch(core);
   m_recorder.on_retire(core, stream, d.index, now);
@@ -486,9 +498,17 @@ void TimedSystem::step() {
       } else if (d.kind() == Kind::kCollective) {
         advance_collective(d.seq, now);
       } else {
-        m_cores[d.core()]->streams[d.stream()]->wake.notify(sc_core::SC_ZERO_TIME);
+        m_wakes.push_back({d.core(), d.stream()});
       }
     }
+    // Wakes in (core, stream) order, after the retirements and collectives due now: the order a kWake Due
+    // per stream would give them, including the streams their own retirement wakes.
+    std::sort(m_wakes.begin(), m_wakes.end(), [](const Arrival& a, const Arrival& b) {
+      return std::tie(a.core, a.stream) < std::tie(b.core, b.stream);
+    });
+    for (const Arrival& w : m_wakes)
+      m_cores[w.core]->streams[w.stream]->wake.notify(sc_core::SC_ZERO_TIME);
+    m_wakes.clear();
     if (!m_arrivals.empty()) {
       // Matched in (core, stream) order, whatever order SystemC ran the arriving threads in.
       std::sort(m_arrivals.begin(), m_arrivals.end(), [](const Arrival& a, const Arrival& b) {

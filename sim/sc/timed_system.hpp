@@ -58,6 +58,7 @@ class TimedSystem : public sc_core::sc_module {
   void report_links(RunRecorder& recorder) const;
 
  private:
+  static constexpr uint64_t kNoRetire = ~uint64_t{0};
   struct Stream {
     uint32_t at = 0;        // the instruction the thread is on (its program counter)
     uint64_t executed = 0;  // instructions started so far: each one's sequence number in the stream
@@ -71,6 +72,7 @@ class TimedSystem : public sc_core::sc_module {
         false;  // the collective or barrier at `at` is complete: it ran from met_start_ps to met_end_ps
     uint64_t met_start_ps = 0, met_end_ps = 0;
     const CollectiveRecord* collective = nullptr;
+    uint64_t wake_with_retire = kNoRetire;  // the execution whose retirement wakes the stream
     timing::DmaTiming grant;
     sc_core::sc_event wake;
   };
@@ -171,6 +173,7 @@ class TimedSystem : public sc_core::sc_module {
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_due;
   std::vector<DmaRequest> m_dma_requests;
   std::vector<Arrival> m_arrivals;
+  std::vector<Arrival> m_wakes;  // step()'s: the streams to wake now
   sim::Rendezvous m_meetings;
   std::unique_ptr<timing::Fabric> m_fabric;
   std::unique_ptr<timing::CollectiveModel> m_collectives;
