@@ -1,7 +1,7 @@
 // A vector that stores its elements in fixed-size chunks: indexing costs a shift and a mask more than
 // std::vector's, but appending never moves what is already there. A stream's instructions live in one:
-// a doubling std::vector of 400-byte records kept every outgrown buffer resident while a large program was
-// built (a 32K attention_cte program peaked at 103 MiB, of which 28 MiB were such buffers).
+// a doubling std::vector of instruction records (then 408 bytes each) kept every outgrown buffer resident
+// while a large program was built (a 32K attention_cte program peaked at 103 MiB, 28 MiB of it such buffers).
 #pragma once
 #include <compare>
 #include <cstddef>

@@ -136,7 +136,7 @@ void disassemble(const Program& p, std::ostream& out) {
           out << " consume " << w.consume;
         out << "; ";
       }
-      out << disassemble(in.op);
+      out << disassemble(in.op.get());
       if (in.loc.line)
         out << "  ; " << in.loc.file << ":" << in.loc.line;
       out << "\n";

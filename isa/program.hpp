@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "isa/chunked_vector.hpp"
+#include "isa/operation_pool.hpp"
 #include "isa/operations.hpp"
 #include "isa/source_file.hpp"
 
@@ -32,7 +33,7 @@ struct SemCondition {
 };
 
 struct Instruction {
-  Operation op;
+  OpRef op;                         // interned (isa/operation_pool.hpp): op.get() is the operation
   std::vector<SemCondition> waits;  // all must hold before the instruction starts
   SourceLocation loc;
   // False for instructions inside a loop whose trip count is known only at run time: they do not advance

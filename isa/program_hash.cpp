@@ -126,7 +126,7 @@ uint64_t program_hash(const Program& p, uint64_t seed) {
     h.add(s.name);
     h.word(s.instructions.size());
     for (const auto& in : s.instructions) {
-      h.add(in.op);
+      h.add(in.op.get());
       h.word(in.waits.size());
       for (const auto& w : in.waits) {
         h.add(w.sem);
@@ -144,6 +144,12 @@ uint64_t programs_hash(const std::vector<Program>& programs) {
   for (const auto& p : programs)
     h = program_hash(p, h);
   return h;
+}
+
+uint64_t operation_hash(const Operation& op) {
+  Hasher h(1469598103934665603ull);
+  h.add(op);
+  return h.value();
 }
 
 std::string hash_hex(uint64_t hash) {

@@ -357,7 +357,7 @@ json program_to_json(const Program& p) {
   for (const auto& s : p.streams) {
     json instrs = json::array();
     for (const auto& in : s.instructions) {
-      json ji = operation_to_json(in.op);
+      json ji = operation_to_json(in.op.get());
       if (!in.waits.empty()) {
         json w = json::array();
         for (const auto& c : in.waits) {

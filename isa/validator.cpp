@@ -10,7 +10,7 @@ namespace tn::isa {
 std::string describe_instruction(const Program& p, size_t stream, size_t index) {
   const Stream& s = p.streams[stream];
   const Instruction& in = s.instructions[index];
-  std::string out = s.name + "[" + std::to_string(index) + "] " + std::string(mnemonic(in.op));
+  std::string out = s.name + "[" + std::to_string(index) + "] " + std::string(mnemonic(in.op.get()));
   if (in.loc.line)
     out += " (" + in.loc.file + ":" + std::to_string(in.loc.line) + ")";
   return out;
@@ -102,7 +102,7 @@ class Checker {
   }
 
   void check(const Stream& st, const Instruction& in) {
-    if (!(engines_of(in.op) & mask_of(st.engine))) {
+    if (!(engines_of(in.op.get()) & mask_of(st.engine))) {
       issue("cannot run on the " + std::string(engine_name(st.engine)) + " engine");
     }
     for (size_t k = 0; k < in.waits.size(); ++k) {
@@ -118,9 +118,9 @@ class Checker {
     }
     // DMA queues and CC-cores move HBM data; the compute engines see only SBUF and PSUM.
     const bool compute = st.engine != Engine::kDma && st.engine != Engine::kCc;
-    for (const Operand& o : operands_of(in.op))
+    for (const Operand& o : operands_of(in.op.get()))
       check_ap(o, st.engine, compute);
-    std::visit([&](const auto& op) { check_op(op); }, in.op);
+    std::visit([&](const auto& op) { check_op(op); }, in.op.get());
   }
 
   void check_sem(int32_t sem, const char* what) {

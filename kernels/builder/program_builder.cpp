@@ -310,7 +310,7 @@ int32_t ProgramBuilder::append(int32_t stream, Operation op, SourceLocation loc,
   in.op = std::move(op);
   in.loc = std::move(loc);
   add_waits(stream, in, m_dep_scratch);
-  touch_buffers(in.op, {stream, index});
+  touch_buffers(in.op.get(), {stream, index});
   st.instructions.push_back(std::move(in));
   st.emission_order.push_back(m_emitted++);
   m_count_after[stream].push_back(++m_counted[stream]);
@@ -424,14 +424,16 @@ void ProgramBuilder::dynamic_loop(const AccessPattern& trip_count, int64_t max_t
         continue;
       Instruction in{items[i].op, consume[i], items[i].loc};
       const int32_t index = push_uncounted(std::move(in), i);
-      touch_buffers(st.instructions[index].op, {s, index});
+      touch_buffers(st.instructions[index].op.get(), {s, index});
       for (int32_t sem : signals_after[i])
         push_uncounted({SemSignal{sem, 1}, {}, items[i].loc}, i);
     }
     push_uncounted({RegOp{kLoopRegister, kLoopRegister, AluOp::kSubtract, RegOrImm{false, 1}}, {}, sloc},
                    n - 1);
     push_uncounted({Branch{head, BranchCond::kAlways, kLoopRegister, 0}, {}, sloc}, n - 1);
-    std::get<Branch>(st.instructions[head].op).target = static_cast<int32_t>(st.instructions.size());
+    Operation head_branch = st.instructions[head].op.get();  // interned operations are immutable
+    std::get<Branch>(head_branch).target = static_cast<int32_t>(st.instructions.size());
+    st.instructions[head].op = head_branch;
     const int32_t exit = append(s, RegSet{kLoopRegister, 0}, sloc, {});
     for (size_t i = 0; i < n; ++i) {
       if (items[i].stream == s)

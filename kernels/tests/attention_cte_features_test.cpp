@@ -358,7 +358,7 @@ TEST_CASE("attention_cte features: striped CP input with a float32 cp_offset of 
     for (const auto& prog : programs)
       for (const auto& st : prog.streams)
         for (const auto& in : st.instructions)
-          n += std::holds_alternative<isa::MultiplyMoving>(in.op) ? 1 : 0;
+          n += std::holds_alternative<isa::MultiplyMoving>(in.op.get()) ? 1 : 0;
     return n;
   };
   p.cp_striped_input = false;

@@ -171,8 +171,8 @@ TEST_CASE("ring attention: the program is the same for every rank and holds the 
   size_t permutes = 0, rank_ids = 0;
   for (const auto& st : programs[0].streams) {
     for (const auto& in : st.instructions) {
-      permutes += std::holds_alternative<isa::CollectivePermute>(in.op) ? 1 : 0;
-      rank_ids += std::holds_alternative<isa::ProcessingRankId>(in.op) ? 1 : 0;
+      permutes += std::holds_alternative<isa::CollectivePermute>(in.op.get()) ? 1 : 0;
+      rank_ids += std::holds_alternative<isa::ProcessingRankId>(in.op.get()) ? 1 : 0;
     }
   }
   CHECK(permutes == 2 * 3);  // K and V for steps 1..3

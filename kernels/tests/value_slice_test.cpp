@@ -138,8 +138,8 @@ TEST_CASE("value slice: an index carried around a runtime loop, and one a coveri
   size_t gathers_in_slice = 0;
   for (size_t s = 0; s < carried.program.streams.size(); ++s) {
     for (size_t i = 0; i < carried.program.streams[s].instructions.size(); ++i) {
-      gathers_in_slice += slice.contains(0, s, i) &&
-                          std::holds_alternative<DmaGather>(carried.program.streams[s].instructions[i].op);
+      gathers_in_slice += slice.contains(0, s, i) && std::holds_alternative<DmaGather>(
+                                                         carried.program.streams[s].instructions[i].op.get());
     }
   }
   CHECK(gathers_in_slice == 0);  // its data feeds no value

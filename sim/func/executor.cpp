@@ -37,14 +37,14 @@ size_t Executor::execute(size_t stream, size_t index, bool numerics) {
   m_stream = stream;
   m_next = index + 1;
   try {
-    if (!numerics && std::holds_alternative<isa::RegLoad>(in.op)) {
+    if (!numerics && std::holds_alternative<isa::RegLoad>(in.op.get())) {
       throw InstructionFault(
           "reg_load reads a runtime value from SBUF, which a run without numerics (timing_only) computes "
           "only when it evaluates the program's value slice; run with numerics or with the slice");
     }
-    if (numerics || is_sequencer_control(in.op)) {
-      std::visit([this](const auto& op) { run(op); }, in.op);
-    } else if (const auto* g = std::get_if<isa::DmaGather>(&in.op); g && m_core.sbuf.holds_data()) {
+    if (numerics || is_sequencer_control(in.op.get())) {
+      std::visit([this](const auto& op) { run(op); }, in.op.get());
+    } else if (const auto* g = std::get_if<isa::DmaGather>(&in.op.get()); g && m_core.sbuf.holds_data()) {
       gather(*g, /*move_data=*/false);
     }
   } catch (const InstructionFault& e) {

@@ -73,10 +73,10 @@ void check_semaphore_ids(const isa::Program& p, const std::string& prefix) {
       for (const auto& w : in.waits) {
         ids.push_back(w.sem);
       }
-      if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
+      if (const auto* sig = std::get_if<isa::SemSignal>(&in.op.get())) {
         ids.push_back(sig->sem);
       }
-      if (const auto* wait = std::get_if<isa::SemWait>(&in.op)) {
+      if (const auto* wait = std::get_if<isa::SemWait>(&in.op.get())) {
         ids.push_back(wait->sem);
       }
       for (int32_t id : ids) {
@@ -90,7 +90,9 @@ void check_semaphore_ids(const isa::Program& p, const std::string& prefix) {
 }
 
 // The instruction's own condition, for sem_wait; the runner treats it like one more wait.
-const isa::SemWait* sem_wait_of(const isa::Instruction& in) { return std::get_if<isa::SemWait>(&in.op); }
+const isa::SemWait* sem_wait_of(const isa::Instruction& in) {
+  return std::get_if<isa::SemWait>(&in.op.get());
+}
 
 bool ready(const Core& c, const isa::Instruction& in) {
   if (!c.sems.all_satisfied(in.waits)) {
@@ -112,7 +114,7 @@ void retire(Core& c, const isa::Stream& st, const isa::Instruction& in) {
   if (st.completion_sem >= 0 && in.counts) {
     c.sems.add(st.completion_sem, 1);
   }
-  if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
+  if (const auto* sig = std::get_if<isa::SemSignal>(&in.op.get())) {
     c.sems.add(sig->sem, sig->delta);
   }
 }
@@ -268,7 +270,7 @@ FunctionalResult run_functional_ranks(const std::vector<const isa::Program*>& pr
                                " instructions executed (a loop that never ends?)");
         }
         c.sems.consume(in.waits);
-        if (meets(in.op)) {
+        if (meets(in.op.get())) {
           // Waits here until every member arrived; the last arrival moves the data and retires them all.
           c.arrived[r.stream] = 1;
           const Rendezvous::Arrival a{c.rank, c.core, uint32_t(r.stream), uint32_t(next), &c.program};

@@ -28,7 +28,7 @@ class Rendezvous {
   struct Arrival {
     uint32_t rank = 0, core = 0, stream = 0, index = 0;
     const isa::Program* program = nullptr;
-    const isa::Operation& op() const { return program->streams[stream].instructions[index].op; }
+    const isa::Operation& op() const { return program->streams[stream].instructions[index].op.get(); }
   };
   // A complete meeting: every arrival, ordered by row position (barriers: by core) and then core.
   struct Meeting {

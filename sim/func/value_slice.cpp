@@ -104,11 +104,11 @@ struct LaunchAccesses {
 void add_accesses(const isa::Instruction& in, const isa::Program& p, size_t program, SpaceIndex& spaces,
                   LaunchAccesses& out) {
   const auto id = uint32_t(out.read_begin.size() - 1);
-  const auto* gather = std::get_if<isa::DmaGather>(&in.op);
-  const auto* shifted = std::get_if<isa::DmaCopyRegOffset>(&in.op);
-  const auto* multiply = std::get_if<isa::MultiplyMoving>(&in.op);
-  const bool shuffle = std::holds_alternative<isa::StreamShuffle>(in.op);
-  for (const isa::Operand& o : isa::operands_of(in.op)) {
+  const auto* gather = std::get_if<isa::DmaGather>(&in.op.get());
+  const auto* shifted = std::get_if<isa::DmaCopyRegOffset>(&in.op.get());
+  const auto* multiply = std::get_if<isa::MultiplyMoving>(&in.op.get());
+  const bool shuffle = std::holds_alternative<isa::StreamShuffle>(in.op.get());
+  for (const isa::Operand& o : isa::operands_of(in.op.get())) {
     if (o.ap->num_elements() == 0)
       continue;
     const bool moves =
@@ -135,7 +135,7 @@ void add_accesses(const isa::Instruction& in, const isa::Program& p, size_t prog
   }
   // The PE array's stationary operand is state between load_stationary and the multiplies.
   const Box whole_register{0, 1, 0, 1};
-  if (std::holds_alternative<isa::LoadStationary>(in.op))
+  if (std::holds_alternative<isa::LoadStationary>(in.op.get()))
     out.writes.push_back({spaces.stationary(program), whole_register, true});
   if (multiply)
     out.reads.push_back({spaces.stationary(program), whole_register});
@@ -191,7 +191,8 @@ void place_instructions(const isa::Program& p, uint32_t pi, int32_t& loops, std:
 ValueSlice::ValueSlice(const std::vector<const isa::Program*>& programs) {
   // Most programs read no runtime value: nothing to evaluate, and nothing to analyse.
   const auto is_sink = [](const isa::Instruction& in) {
-    return std::holds_alternative<isa::RegLoad>(in.op) || std::holds_alternative<isa::DmaGather>(in.op);
+    return std::holds_alternative<isa::RegLoad>(in.op.get()) ||
+           std::holds_alternative<isa::DmaGather>(in.op.get());
   };
   const bool any_sink = std::any_of(programs.begin(), programs.end(), [&](const isa::Program* p) {
     return std::any_of(p->streams.begin(), p->streams.end(), [&](const isa::Stream& st) {
@@ -256,7 +257,8 @@ ValueSlice::ValueSlice(const std::vector<const isa::Program*>& programs) {
   };
   for (uint32_t id = 0; id < refs.size(); ++id) {
     const Ref& r = refs[id];
-    if (std::holds_alternative<isa::RegLoad>(programs[r.program]->streams[r.stream].instructions[r.index].op))
+    if (std::holds_alternative<isa::RegLoad>(
+            programs[r.program]->streams[r.stream].instructions[r.index].op.get()))
       add(id);
   }
   for (const auto& [index_column, gather] : accesses.gather_indices)

@@ -283,21 +283,21 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   }
   if (computes(core.program->streams[stream].engine))
     m_exposure.compute(m_result.cores[core_index].rank, t.start_ps, t.end_ps);
-  ++m_opcode_counts[in.op.index()];
-  m_opcode_busy_ps[in.op.index()] += t.end_ps - t.start_ps;
-  m_opcode_names[in.op.index()] = isa::mnemonic(in.op);
+  ++m_opcode_counts[in.op.get().index()];
+  m_opcode_busy_ps[in.op.get().index()] += t.end_ps - t.start_ps;
+  m_opcode_names[in.op.get().index()] = isa::mnemonic(in.op.get());
   ++m_result.instructions;
   m_result.matmul_flops += cost.flops;
   m_result.transpose_flops += cost.transpose_flops;
   m_result.hbm_read_bytes += cost.read.hbm;
   m_result.hbm_write_bytes += cost.written.hbm;
-  if (timing::is_dma_transfer(in.op)) {
+  if (timing::is_dma_transfer(in.op.get())) {
     m_result.dma_bytes += cost.dma.bytes;
   }
   // The counters exist for the trace: kept for an untraced core they would never be flushed and would grow
   // with every instruction of every rank.
   const bool counted = m_tracing && core.traced;
-  if (counted && timing::is_dma_transfer(in.op)) {
+  if (counted && timing::is_dma_transfer(in.op.get())) {
     core.dmas_in_flight.add(t.start_ps, 1.0);
     core.dmas_in_flight.add(t.end_ps, -1.0);
     const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm;
@@ -410,10 +410,10 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   const isa::Stream& st = core.program->streams[stream];
   const isa::Instruction& in = st.instructions[index];
   const StreamInfo& info = core.streams[stream];
-  const std::string_view name = isa::mnemonic(in.op);
-  const bool dma = timing::is_dma_transfer(in.op);
+  const std::string_view name = isa::mnemonic(in.op.get());
+  const bool dma = timing::is_dma_transfer(in.op.get());
 
-  const std::string_view operands = m_operand_texts->get(in.op);
+  const std::string_view operands = m_operand_texts->get(in.op.get());
   const std::string& file = in.loc.file;
   auto [source, fresh] = m_source_texts.try_emplace({&file, in.loc.line});
   if (fresh) {
@@ -475,7 +475,7 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
     }
   }
   const trace::TrackId track =
-      st.engine == isa::Engine::kPe && on_matrix_row(in.op) ? info.matrix_track : info.track;
+      st.engine == isa::Engine::kPe && on_matrix_row(in.op.get()) ? info.matrix_track : info.track;
   m_sink.slice(track, name, t.start_ps / 1000, t.end_ps / 1000,
                std::span<const trace::Arg>(args.data(), count), flows);
 }
@@ -490,7 +490,7 @@ TimedRunResult RunRecorder::finish(uint64_t total_ps) {
       for (uint32_t s = 0; s < p.streams.size(); ++s) {
         for (const Slice& slice : m_cores[c].streams[s].held) {
           const auto cost =
-              timing::cost(p.streams[s].instructions[slice.index].op, p.streams[s].engine, m_hw);
+              timing::cost(p.streams[s].instructions[slice.index].op.get(), p.streams[s].engine, m_hw);
           emit_slice(c, s, slice.index, slice.timing, cost, slice.flows);
         }
       }

@@ -12,7 +12,7 @@ void for_each_condition(const isa::Instruction& in, F&& f) {
   for (const isa::SemCondition& c : in.waits) {
     f(c);
   }
-  if (const auto* w = std::get_if<isa::SemWait>(&in.op)) {
+  if (const auto* w = std::get_if<isa::SemWait>(&in.op.get())) {
     f(isa::SemCondition{w->sem, w->at_least});
   }
 }

@@ -34,7 +34,7 @@ void check_semaphore_ids(const isa::Program& p, const std::string& prefix) {
       const isa::Instruction& in = st.instructions[i];
       std::vector<int32_t> ids;
       for_each_condition(in, [&](const isa::SemCondition& c) { ids.push_back(c.sem); });
-      if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
+      if (const auto* sig = std::get_if<isa::SemSignal>(&in.op.get())) {
         ids.push_back(sig->sem);
       }
       for (int32_t id : ids) {
@@ -241,12 +241,13 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   ++m_executed;
   const uint64_t seq = s.executed++;
   const uint64_t issue = now_ps();
-  const timing::InstructionCost cost = timing::cost(in.op, st.engine, m_hw);
+  const timing::InstructionCost cost = timing::cost(in.op.get(), st.engine, m_hw);
   InstructionTiming t;
   t.sem_wait_ps = issue - ready;
   bool occupies_engine = false;
   uint32_t next = index + 1;
-  const bool meeting = sim::is_collective(in.op) || std::holds_alternative<isa::CoreBarrier>(in.op);
+  const bool meeting =
+      sim::is_collective(in.op.get()) || std::holds_alternative<isa::CoreBarrier>(in.op.get());
   if (meeting) {
     // The scheduler matches the arrival, completes the meeting once every member arrived (moving the
     // data and timing it) and wakes us; the stream is then busy until our rank's part ends.
@@ -263,7 +264,7 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
     t.end_ps = s.met_end_ps;
     t.collective = s.collective;
     occupies_engine = true;
-  } else if (timing::is_dma_transfer(in.op)) {
+  } else if (timing::is_dma_transfer(in.op.get())) {
     // Pipelined: the queue issues and moves on; the scheduler times the transfer against the shared
     // DMA engines and HBM stack in a deterministic order.
     m_dma_requests.push_back(DmaRequest{core, stream, cost});
@@ -276,9 +277,9 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
     t.data_start_ps = s.grant.data_start_ps;
     t.data_end_ps = s.grant.data_end_ps;
     t.end_ps = s.grant.complete_ps;
-  } else if (st.engine == isa::Engine::kPe && uses_pe_array(in.op)) {
+  } else if (st.engine == isa::Engine::kPe && uses_pe_array(in.op.get())) {
     // LoadStationary overlaps the previous multiply (PeTimeline); the sequencer moves on at the start.
-    const timing::TimeInterval iv = std::holds_alternative<isa::LoadStationary>(in.op)
+    const timing::TimeInterval iv = std::holds_alternative<isa::LoadStationary>(in.op.get())
                                         ? c.pe.load_stationary(issue, cost.duration_ps)
                                         : c.pe.multiply(issue, cost.duration_ps);
     if (iv.start_ps > issue) {
@@ -305,10 +306,11 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   } catch (const sim::ExecutionError& e) {
     throw sim::ExecutionError(core_prefix(core) + e.what());
   }
-  if (c.state.sbuf.holds_data() && std::holds_alternative<isa::DmaGather>(in.op)) {
+  if (c.state.sbuf.holds_data() && std::holds_alternative<isa::DmaGather>(in.op.get())) {
     t.indices = c.exec.last_gather_indices();
   }
-  if (const auto* load = std::get_if<isa::RegLoad>(&in.op); load && load->dst_reg == isa::kLoopRegister) {
+  if (const auto* load = std::get_if<isa::RegLoad>(&in.op.get());
+      load && load->dst_reg == isa::kLoopRegister) {
     t.loop_trips = c.exec.register_value(stream, isa::kLoopRegister);
   }
   m_recorder.on_start(core, stream, index, t, cost);
@@ -324,7 +326,7 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
     } else {
       sleep_until(core, stream, t.end_ps);
     }
-  } else if (sim::is_sequencer_control(in.op) && ++s.control_run >= kControlRunBeforeYield) {
+  } else if (sim::is_sequencer_control(in.op.get()) && ++s.control_run >= kControlRunBeforeYield) {
     // A loop of zero-time sequencer instructions never waits: yield now and then so the scheduler
     // retires what it queued (memory stays bounded) while the instruction budget counts on.
     s.control_run = 0;
@@ -340,7 +342,7 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
       Stream& s = *c.streams[a.stream];
       const isa::Stream& st = c.program.streams[a.stream];
       s.met_start_ps = now;
-      s.met_end_ps = now + timing::cost(st.instructions[a.index].op, st.engine, m_hw).duration_ps;
+      s.met_end_ps = now + timing::cost(st.instructions[a.index].op.get(), st.engine, m_hw).duration_ps;
       s.collective = nullptr;
       s.met = true;
       s.wake.notify(sc_core::SC_ZERO_TIME);
@@ -470,7 +472,7 @@ void TimedSystem::retire(const Due& d, uint64_t now) {
   if (st.completion_sem >= 0 && in.counts) {
     add(st.completion_sem, 1);
   }
-  if (const auto* sig = std::get_if<isa::SemSignal>(&in.op)) {
+  if (const auto* sig = std::get_if<isa::SemSignal>(&in.op.get())) {
     add(sig->sem, sig->delta);
   }
   Stream& s = *c.streams[stream];

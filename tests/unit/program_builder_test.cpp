@@ -203,8 +203,8 @@ TEST_CASE("matmul emits load_stationary then multiply_moving on the pe stream") 
   b.matmul(acc.ap, w.ap, x.ap, true);
   const Program p = b.finish();
   REQUIRE(p.streams[kPeS].instructions.size() == 2);
-  CHECK(at(p, kPeS, 0).op == Operation(LoadStationary{w.ap}));
-  CHECK(at(p, kPeS, 1).op == Operation(MultiplyMoving{acc.ap, x.ap, true}));
+  CHECK(at(p, kPeS, 0).op.get() == Operation(LoadStationary{w.ap}));
+  CHECK(at(p, kPeS, 1).op.get() == Operation(MultiplyMoving{acc.ap, x.ap, true}));
   CHECK(at(p, kPeS, 0).waits == Waits{{kDveS, 1}});
   CHECK(at(p, kPeS, 1).waits == Waits{{kDveS, 2}});
   for (int i = 0; i < 2; ++i)

@@ -367,8 +367,14 @@ TEST_CASE("the program hash: equal for equal streams, different for any changed 
   located.streams[2].instructions[1].loc.line = 99;
   CHECK(program_hash(located) == h);
   std::vector<Program> changed(7, p);
-  std::get<DmaCopy>(changed[0].streams[2].instructions[0].op).src.offset += 1;
-  std::get<Activation>(changed[1].streams[1].instructions[0].op).scale = imm(0.25f);
+  const auto edit = [](Instruction& in, auto&& change) {
+    Operation op = in.op.get();  // interned operations are immutable: change a copy
+    change(op);
+    in.op = op;
+  };
+  edit(changed[0].streams[2].instructions[0], [](Operation& op) { std::get<DmaCopy>(op).src.offset += 1; });
+  edit(changed[1].streams[1].instructions[0],
+       [](Operation& op) { std::get<Activation>(op).scale = imm(0.25f); });
   changed[2].streams[2].instructions[1].waits[1].at_least = 6;
   changed[3].streams[2].instructions[1].waits[1].consume = 1;
   changed[4].streams[1].instructions[1].counts = false;

@@ -186,7 +186,7 @@ TEST_CASE("a matmul output crossing a PSUM bank is rejected") {
   check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)",
                      "PE output [1024, 3072) crosses a 2048-byte PSUM bank boundary");
   // The same output at the start of bank 1 is fine.
-  std::get<MultiplyMoving>(p.streams[0].instructions[1].op).dst = ps(0, 128, 512, 2048);
+  p.streams[0].instructions[1].op = MultiplyMoving{ps(0, 128, 512, 2048), sb(0, 128, 512), false};
   CHECK(validate(p, kLimits).empty());
 }
 
