@@ -12,6 +12,8 @@
 
 namespace tn::isa {
 
+std::atomic<const Operation*> detail::g_op_chunks[detail::kMaxOpChunks];
+
 namespace {
 
 class OperationPool {
@@ -29,12 +31,12 @@ class OperationPool {
       if (at(it->second) == op)
         return it->second;
     }
-    if (m_size == UINT32_MAX)
-      throw std::length_error("more than 2^32 - 1 distinct operations");
+    if (size_t(m_size >> kChunkBits) >= detail::kMaxOpChunks)
+      throw std::length_error("more than 2^28 distinct operations");
     const uint32_t id = m_size;
     if ((id & kChunkMask) == 0) {
       m_storage.push_back(std::make_unique<Operation[]>(kChunkSize));
-      m_chunks[id >> kChunkBits].store(m_storage.back().get(), std::memory_order_release);
+      detail::g_op_chunks[id >> kChunkBits].store(m_storage.back().get(), std::memory_order_release);
     }
     m_storage.back()[id & kChunkMask] = op;
     m_by_hash.emplace(hash, id);
@@ -43,7 +45,7 @@ class OperationPool {
   }
 
   const Operation& at(uint32_t id) const {
-    return m_chunks[id >> kChunkBits].load(std::memory_order_acquire)[id & kChunkMask];
+    return detail::g_op_chunks[id >> kChunkBits].load(std::memory_order_acquire)[id & kChunkMask];
   }
 
   size_t size() {
@@ -52,11 +54,10 @@ class OperationPool {
   }
 
  private:
-  static constexpr uint32_t kChunkBits = 12, kChunkSize = 1u << kChunkBits, kChunkMask = kChunkSize - 1;
-  static constexpr size_t kMaxChunks = size_t(1) << (32 - kChunkBits);
+  static constexpr uint32_t kChunkBits = detail::kOpChunkBits, kChunkSize = 1u << kChunkBits,
+                            kChunkMask = kChunkSize - 1;
 
   std::mutex m_mutex;
-  std::unique_ptr<std::atomic<Operation*>[]> m_chunks { new std::atomic<Operation*>[ kMaxChunks ]() };
   std::vector<std::unique_ptr<Operation[]>> m_storage;
   std::unordered_multimap<uint64_t, uint32_t> m_by_hash;
   uint32_t m_size = 0;
@@ -70,8 +71,6 @@ OpRef::OpRef() {
 }
 
 OpRef::OpRef(const Operation& op) : m_id(OperationPool::instance().intern(op)) {}
-
-const Operation& OpRef::get() const { return OperationPool::instance().at(m_id); }
 
 size_t interned_operations() { return OperationPool::instance().size(); }
 

@@ -7,6 +7,8 @@
 // Interning takes a lock; reading does not: entries never move (fixed chunks), and an OpRef is made
 // before any thread that reads it is handed its program.
 #pragma once
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <utility>
@@ -14,6 +16,13 @@
 #include "isa/operations.hpp"
 
 namespace tn::isa {
+
+namespace detail {
+// The pool's chunks of 4096 operations; constant-initialised, so usable from any static initialiser.
+inline constexpr uint32_t kOpChunkBits = 12;
+inline constexpr size_t kMaxOpChunks = size_t(1) << 16;  // 2^28 operations
+extern std::atomic<const Operation*> g_op_chunks[kMaxOpChunks];
+}  // namespace detail
 
 class OpRef {
  public:
@@ -23,7 +32,10 @@ class OpRef {
   requires(!std::is_same_v<std::decay_t<Row>, Operation> && !std::is_same_v<std::decay_t<Row>, OpRef> &&
            std::is_constructible_v<Operation, Row&&>) OpRef(Row&& row)
       : OpRef(Operation(std::forward<Row>(row))) {}  // NOLINT: one table row
-  const Operation& get() const;
+  const Operation& get() const {
+    return detail::g_op_chunks[m_id >> detail::kOpChunkBits].load(
+        std::memory_order_acquire)[m_id & ((1u << detail::kOpChunkBits) - 1)];
+  }
   uint32_t id() const { return m_id; }
   // Equal values intern to one id, except operations holding NaNs, which equal nothing (as before).
   bool operator==(const OpRef& o) const { return m_id == o.m_id; }

@@ -5,11 +5,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <type_traits>
 
 #include "isa/disassembly.hpp"
 #include "sim/sc/sync_conditions.hpp"
-#include "traces/string_interner.hpp"
 #include "traces/tee_trace_sink.hpp"
 
 namespace tn::sc {
@@ -41,32 +39,24 @@ int64_t cycle_at(uint64_t ps, double clock_mhz) {
 
 }  // namespace
 
-// The operand text of an operation (its disassembly without the mnemonic), made once per distinct
-// operation: a kernel repeats a few thousand distinct operations over its instructions (32K causal
-// attention_cte: 6911 over 141905), and disassembling, through an ostringstream, cost more than writing
-// the rest of the slice. Operations are told apart by a key of their alternative's index and bytes, kept
-// in the trace's own string table: they are trivially copyable plain data, so equal keys mean equal fields
-// and the same text. Padding can only make two equal operations miss each other (one more disassembly),
-// never give one the other's text.
+// The operand text of each operation, disassembled once per distinct operation: a kernel repeats a few
+// thousand over its instructions (32K causal attention_cte: 9,464 over 141,905), and disassembling cost
+// more than writing the rest of the slice. Operations are interned (isa::OpRef), so the id finds the text.
 class RunRecorder::OperandTexts {
  public:
-  std::string_view get(const isa::Operation& op) {
-    m_key.assign(1, char(op.index()));
-    std::visit([&](const auto& o) { m_key.append(reinterpret_cast<const char*>(&o), sizeof(o)); }, op);
-    const trace::StringInterner::Result key = m_keys.intern(m_key);
-    if (key.iid == 0) {
-      m_uncached = operands_of(op);  // a bounded cache: beyond it, disassemble every time
-      return m_uncached;
+  std::string_view get(const isa::OpRef& op) {
+    if (op.id() >= m_by_id.size())
+      m_by_id.resize(size_t(op.id()) + 1, kNone);
+    uint32_t& slot = m_by_id[op.id()];
+    if (slot == kNone) {
+      slot = uint32_t(m_texts.size());
+      m_texts.push_back(operands_of(op.get()));
     }
-    if (key.fresh)
-      m_texts.push_back(operands_of(op));
-    return m_texts[key.iid - 1];
+    return m_texts[slot];
   }
 
  private:
-  static_assert(std::is_trivially_copyable_v<isa::Operation>, "operations are compared by their bytes");
-  static_assert(std::variant_size_v<isa::Operation> <= 256, "the key's first byte is the alternative");
-  static constexpr size_t kMaxEntries = size_t(1) << 15;
+  static constexpr uint32_t kNone = ~uint32_t{0};
 
   static std::string operands_of(const isa::Operation& op) {
     std::string text = isa::disassemble(op);
@@ -74,9 +64,8 @@ class RunRecorder::OperandTexts {
     return text;
   }
 
-  trace::StringInterner m_keys{kMaxEntries};  // iid i: the key of m_texts[i - 1]
-  std::deque<std::string> m_texts;            // a deque: the views handed out stay valid
-  std::string m_key, m_uncached;
+  std::vector<uint32_t> m_by_id;    // OpRef id -> index into m_texts
+  std::deque<std::string> m_texts;  // a deque: the views handed out stay valid
 };
 
 RunRecorder::~RunRecorder() = default;
@@ -413,7 +402,7 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   const std::string_view name = isa::mnemonic(in.op.get());
   const bool dma = timing::is_dma_transfer(in.op.get());
 
-  const std::string_view operands = m_operand_texts->get(in.op.get());
+  const std::string_view operands = m_operand_texts->get(in.op);
   const std::string& file = in.loc.file;
   auto [source, fresh] = m_source_texts.try_emplace({&file, in.loc.line});
   if (fresh) {
