@@ -49,6 +49,16 @@ std::pair<int64_t, int64_t> AccessPattern::free_extent() const {
   return {lo, hi};
 }
 
+std::pair<int64_t, int64_t> AccessPattern::touched_range() const {
+  const auto [lo, hi] = free_extent();
+  if (mem == MemKind::kHbm) {
+    const int64_t rows = partition_stride * (num_partitions - 1);  // the outer dim's span, either sign
+    return {offset + std::min<int64_t>(0, rows) + lo, offset + std::max<int64_t>(0, rows) + hi + 1};
+  }
+  const int64_t size = dtype_size(dtype);
+  return {offset + lo * size, offset + (hi + 1) * size};
+}
+
 static AccessPattern make_ap(MemKind mem, DType t, int64_t offset, std::initializer_list<ApDim> dims) {
   if (dims.size() > kMaxFreeDims)
     throw std::invalid_argument("access pattern with more than 4 free dims");

@@ -69,6 +69,9 @@ struct AccessPattern {
   bool free_contiguous() const;
   // Lowest and highest element offsets (relative to `offset`) any free index touches.
   std::pair<int64_t, int64_t> free_extent() const;
+  // What the pattern can touch, as [first, end): elements of its tensor over every row (kHbm), or bytes
+  // within each of its partitions (on chip). Empty free dims give first == end.
+  std::pair<int64_t, int64_t> touched_range() const;
 };
 
 // Builders for the common shapes. `dims` are listed outermost first.

@@ -141,7 +141,7 @@ class Checker {
     }
     if (ap.num_partitions <= 0)
       return issue(name + ": partition count must be positive");
-    auto [lo, hi] = ap.free_extent();
+    const auto [first, end] = ap.touched_range();
     if (ap.mem == MemKind::kHbm) {
       if (compute)
         return issue(name + ": compute engines cannot access HBM; use a DMA");
@@ -149,10 +149,7 @@ class Checker {
         return issue(name + ": HBM tensor " + std::to_string(ap.tensor) + " does not exist");
       }
       const TensorDecl& t = m_program.tensors[ap.tensor];
-      int64_t plo = 0, phi = ap.partition_stride * (ap.num_partitions - 1);
-      if (phi < 0)
-        std::swap(plo, phi);
-      const int64_t first = ap.offset + plo + lo, last = ap.offset + phi + hi;
+      const int64_t last = end - 1;
       if (first < 0 || last >= t.num_elements()) {
         issue(name + ": reads elements [" + std::to_string(first) + ", " + std::to_string(last) +
               "] of tensor '" + t.name + "' which has " + std::to_string(t.num_elements()));
@@ -173,8 +170,6 @@ class Checker {
             std::to_string(ap.start_partition) +
             " (65-128 partitions start at 0; 33-64 at 0 or 64; 1-32 at 0, 32, 64 or 96; hardware.md §1.7)");
     }
-    const int64_t size = dtype_size(ap.dtype);
-    const int64_t first = ap.offset + lo * size, end = ap.offset + (hi + 1) * size;
     const bool psum = ap.mem == MemKind::kPsum;
     const int64_t capacity = psum ? m_limits.psum_partition_bytes : m_limits.sbuf_partition_bytes;
     if (first < 0 || end > capacity) {
@@ -262,9 +257,8 @@ class Checker {
     check_psum_bank(op.dst);
   }
   void check_psum_bank(const AccessPattern& dst) {
-    auto [lo, hi] = dst.free_extent();
-    const int64_t size = dtype_size(dst.dtype);
-    const int64_t first = dst.offset + lo * size, last = dst.offset + (hi + 1) * size - 1;
+    const auto [first, end] = dst.touched_range();
+    const int64_t last = end - 1;
     expect(first / m_limits.psum_bank_bytes == last / m_limits.psum_bank_bytes, [&] {
       return "PE output [" + std::to_string(first) + ", " + std::to_string(last + 1) + ") crosses a " +
              std::to_string(m_limits.psum_bank_bytes) + "-byte PSUM bank boundary";

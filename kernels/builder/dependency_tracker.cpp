@@ -14,20 +14,16 @@ constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max() / 4;
 constexpr int32_t kGroups = 128 / kPartitionGroup;
 
 void add_accesses(const isa::AccessPattern& ap, bool is_write, std::vector<Access>& out) {
-  auto [lo, hi] = ap.free_extent();
+  const auto [lo, hi] = ap.touched_range();
   if (ap.mem == isa::MemKind::kHbm) {
-    int64_t plo = 0, phi = ap.partition_stride * (ap.num_partitions - 1);
-    if (phi < 0)
-      std::swap(plo, phi);
-    out.push_back({ap.tensor, ap.offset + plo + lo, ap.offset + phi + hi + 1, is_write});
+    out.push_back({ap.tensor, lo, hi, is_write});
     return;
   }
-  const int64_t size = dtype_size(ap.dtype);
   const int32_t first = std::clamp(ap.start_partition / kPartitionGroup, 0, kGroups - 1);
   const int32_t last =
       std::clamp((ap.start_partition + std::max(ap.num_partitions, 1) - 1) / kPartitionGroup, 0, kGroups - 1);
   for (int32_t g = first; g <= last; ++g)
-    out.push_back({on_chip_space(ap.mem, g), ap.offset + lo * size, ap.offset + (hi + 1) * size, is_write});
+    out.push_back({on_chip_space(ap.mem, g), lo, hi, is_write});
 }
 }  // namespace
 

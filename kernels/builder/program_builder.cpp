@@ -242,9 +242,7 @@ void ProgramBuilder::touch_buffers(const Operation& op, InstrRef at) {
     if (o.ap->mem == MemKind::kHbm)
       continue;
     auto& live = m_live[o.ap->mem == MemKind::kSbuf ? 0 : 1];
-    auto [lo, hi] = o.ap->free_extent();
-    const int64_t size = dtype_size(o.ap->dtype);
-    const int64_t first = o.ap->offset + lo * size, end = o.ap->offset + (hi + 1) * size;
+    const auto [first, end] = o.ap->touched_range();
     auto it = live.upper_bound(first);
     if (it != live.begin())
       --it;

@@ -37,7 +37,7 @@ AccessWalker::Target AccessWalker::resolve(const AccessPattern& ap, std::string_
       throw InstructionFault(name + ": free dim " + std::to_string(d) + " is empty");
     }
   }
-  const auto [lo, hi] = ap.free_extent();
+  const auto [first, end] = ap.touched_range();
   Target t;
   t.ap = &ap;
   t.elem_size = dtype_size(ap.dtype);
@@ -51,11 +51,7 @@ AccessWalker::Target AccessWalker::resolve(const AccessPattern& ap, std::string_
                              " differs from hbm tensor '" + tensor.name + "' (" +
                              std::string(dtype_name(tensor.dtype)) + ")");
     }
-    int64_t plo = 0, phi = ap.partition_stride * (ap.num_partitions - 1);
-    if (phi < 0) {
-      std::swap(plo, phi);
-    }
-    const int64_t first = ap.offset + plo + lo, last = ap.offset + phi + hi;
+    const int64_t last = end - 1;
     if (first < 0 || last >= tensor.num_elements()) {
       throw InstructionFault(name + ": elements [" + std::to_string(first) + ", " + std::to_string(last) +
                              "] outside hbm tensor '" + tensor.name + "' of " +
@@ -77,7 +73,6 @@ AccessWalker::Target AccessWalker::resolve(const AccessPattern& ap, std::string_
                            std::to_string(ap.start_partition + ap.num_partitions) + ") outside the " +
                            std::to_string(mem.partitions()) + " " + mem_name + " partitions");
   }
-  const int64_t first = ap.offset + lo * t.elem_size, end = ap.offset + (hi + 1) * t.elem_size;
   if (first < 0 || end > mem.row_bytes()) {
     throw InstructionFault(name + ": bytes [" + std::to_string(first) + ", " + std::to_string(end) +
                            ") outside the " + std::to_string(mem.row_bytes()) + "-byte " + mem_name +

@@ -65,23 +65,15 @@ class SpaceIndex {
 // The bounding box an access pattern touches; `whole` for an HBM operand whose offset moves at run time
 // (a gather's source, a register-offset DMA's shifted side): the whole tensor.
 Box box_of(const isa::AccessPattern& ap, const isa::Program& p, bool whole) {
-  const auto [lo, hi] = ap.free_extent();
   Box b;
+  std::tie(b.b0, b.b1) = ap.touched_range();
   if (ap.on_chip()) {
-    const int64_t size = int64_t(dtype_size(ap.dtype));
     b.p0 = ap.start_partition;
     b.p1 = int64_t(ap.start_partition) + ap.num_partitions;
-    b.b0 = ap.offset + lo * size;
-    b.b1 = ap.offset + (hi + 1) * size;
-    return b;
-  }
-  if (whole) {
+  } else if (whole) {
+    b.b0 = 0;
     b.b1 = p.tensors.at(size_t(ap.tensor)).num_elements();
-    return b;
   }
-  const int64_t rows = int64_t(ap.num_partitions - 1) * ap.partition_stride;
-  b.b0 = ap.offset + std::min<int64_t>(0, rows) + lo;
-  b.b1 = ap.offset + std::max<int64_t>(0, rows) + hi + 1;
   return b;
 }
 
