@@ -8,26 +8,16 @@ namespace tn::sc {
 void ExposureMeter::advance(Rank& r, uint64_t t) {
   if (t < r.last_ps)
     return;  // already accounted (events of one instant may arrive in any order)
-  while (true) {
-    const bool ends_first = !r.ends.empty() && r.ends.top() <= t;
-    const uint64_t next = ends_first ? std::max(r.ends.top(), r.last_ps) : t;
-    if (r.busy == 0 && !r.in_flight.empty())
-      r.in_flight.front().exposed_ps += next - r.last_ps;
-    r.last_ps = next;
-    if (!ends_first)
-      return;
-    r.ends.pop();
-    --r.busy;
-  }
+  const uint64_t idle_from = std::max(r.last_ps, r.busy_until_ps);
+  if (t > idle_from && !r.in_flight.empty())
+    r.in_flight.front().exposed_ps += t - idle_from;
+  r.last_ps = t;
 }
 
 void ExposureMeter::compute(uint32_t rank, uint64_t start_ps, uint64_t end_ps) {
   Rank& r = m_ranks.at(rank);
   advance(r, start_ps);
-  if (end_ps <= std::max(start_ps, r.last_ps))
-    return;
-  ++r.busy;
-  r.ends.push(end_ps);
+  r.busy_until_ps = std::max(r.busy_until_ps, end_ps);
 }
 
 void ExposureMeter::collective_started(uint32_t rank, uint64_t id, uint64_t now_ps) {

@@ -7,8 +7,6 @@
 // attention's K and V permutes, do not count the same wait twice).
 #pragma once
 #include <cstdint>
-#include <functional>
-#include <queue>
 #include <utility>
 #include <vector>
 
@@ -30,13 +28,15 @@ class ExposureMeter {
     uint64_t id = 0;
     uint64_t exposed_ps = 0;
   };
+  // Every call's time is the current simulated time, so calls come in non-decreasing time and a
+  // compute instruction starts no later than any later call: the rank is busy at a time x past last_ps
+  // exactly when some compute instruction started so far ends after x, i.e. when busy_until_ps > x.
   struct Rank {
-    uint64_t last_ps = 0;  // accounted up to here
-    uint32_t busy = 0;     // compute instructions in flight at last_ps
-    std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> ends;
+    uint64_t last_ps = 0;             // accounted up to here
+    uint64_t busy_until_ps = 0;       // the latest end of its compute instructions
     std::vector<InFlight> in_flight;  // in order of start
   };
-  // Accounts [last_ps, t): idle stretches with a collective in flight go to the oldest one.
+  // Accounts [last_ps, t): its idle stretch, if a collective is in flight, goes to the oldest one.
   static void advance(Rank& r, uint64_t t);
 
   std::vector<Rank> m_ranks;

@@ -280,21 +280,23 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   }
   if (computes(core.program->streams[stream].engine))
     m_exposure.compute(m_result.cores[core_index].rank, t.start_ps, t.end_ps);
-  ++m_opcode_counts[in.op.get().index()];
-  m_opcode_busy_ps[in.op.get().index()] += t.end_ps - t.start_ps;
-  m_opcode_names[in.op.get().index()] = isa::mnemonic(in.op.get());
+  const isa::Operation& op = in.op.get();
+  if (m_opcode_counts[op.index()]++ == 0)
+    m_opcode_names[op.index()] = isa::mnemonic(op);
+  m_opcode_busy_ps[op.index()] += t.end_ps - t.start_ps;
   ++m_result.instructions;
   m_result.matmul_flops += cost.flops;
   m_result.transpose_flops += cost.transpose_flops;
   m_result.hbm_read_bytes += cost.read.hbm;
   m_result.hbm_write_bytes += cost.written.hbm;
-  if (timing::is_dma_transfer(in.op.get())) {
+  const bool dma = timing::is_dma_transfer(op);
+  if (dma) {
     m_result.dma_bytes += cost.dma.bytes;
   }
   // The counters exist for the trace: kept for an untraced core they would never be flushed and would grow
   // with every instruction of every rank.
   const bool counted = m_tracing && core.traced;
-  if (counted && timing::is_dma_transfer(in.op.get())) {
+  if (counted && dma) {
     core.dmas_in_flight.add(t.start_ps, 1.0);
     core.dmas_in_flight.add(t.end_ps, -1.0);
     const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm;

@@ -99,6 +99,7 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
                          sim::ValueSlice value_slice, uint64_t max_instructions)
     : sc_core::sc_module(name),
       m_hw(hw),
+      m_costs(hw),
       m_num_cores(programs.size() * launch.rank_hbm.size()),
       m_cores_per_rank(uint32_t(programs.size())),
       m_multi_rank(launch.rank_hbm.size() > 1),
@@ -175,9 +176,17 @@ void TimedSystem::touch(uint32_t core) {
 
 void TimedSystem::post(const Due& d) {
   m_due.push(d);
-  // Re-arm to the earliest entry; a pending later notification is overridden, an earlier one kept.
-  const uint64_t now = now_ps(), due = m_due.top().time_ps;
-  m_step_event.notify(ps(due > now ? due - now : 0));
+  // An sc_event keeps only its earliest pending notification: notify only when this one is earlier.
+  if (d.time_ps < m_step_armed_ps) {
+    const uint64_t now = now_ps();
+    m_step_event.notify(ps(d.time_ps > now ? d.time_ps - now : 0));
+    m_step_armed_ps = std::max(d.time_ps, now);
+  }
+}
+
+void TimedSystem::step_now() {
+  m_step_event.notify(sc_core::SC_ZERO_TIME);
+  m_step_armed_ps = now_ps();
 }
 
 void TimedSystem::sleep_until(uint32_t core, uint32_t stream, uint64_t time_ps) {
@@ -229,7 +238,7 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
     if (consumes) {
       c.candidates[stream / 64] |= bit;
       touch(core);
-      m_step_event.notify(sc_core::SC_ZERO_TIME);
+      step_now();
     }
     while (!s.granted) {
       sc_core::wait(s.wake);
@@ -241,7 +250,7 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   ++m_executed;
   const uint64_t seq = s.executed++;
   const uint64_t issue = now_ps();
-  const timing::InstructionCost cost = timing::cost(in.op.get(), st.engine, m_hw);
+  const timing::InstructionCost& cost = m_costs.get(in.op, st.engine);
   InstructionTiming t;
   t.sem_wait_ps = issue - ready;
   bool occupies_engine = false;
@@ -253,7 +262,7 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
     // data and timing it) and wakes us; the stream is then busy until our rank's part ends.
     s.met = false;
     m_arrivals.push_back(Arrival{core, stream});
-    m_step_event.notify(sc_core::SC_ZERO_TIME);
+    step_now();
     while (!s.met) {
       sc_core::wait(s.wake);
       if (m_error) {
@@ -267,8 +276,8 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
   } else if (timing::is_dma_transfer(in.op.get())) {
     // Pipelined: the queue issues and moves on; the scheduler times the transfer against the shared
     // DMA engines and HBM stack in a deterministic order.
-    m_dma_requests.push_back(DmaRequest{core, stream, cost});
-    m_step_event.notify(sc_core::SC_ZERO_TIME);
+    m_dma_requests.push_back(DmaRequest{core, stream, &cost});
+    step_now();
     sc_core::wait(s.wake);
     if (m_error) {
       return index;
@@ -342,7 +351,7 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
       Stream& s = *c.streams[a.stream];
       const isa::Stream& st = c.program.streams[a.stream];
       s.met_start_ps = now;
-      s.met_end_ps = now + timing::cost(st.instructions[a.index].op.get(), st.engine, m_hw).duration_ps;
+      s.met_end_ps = now + m_costs.get(st.instructions[a.index].op, st.engine).duration_ps;
       s.collective = nullptr;
       s.met = true;
       s.wake.notify(sc_core::SC_ZERO_TIME);
@@ -490,6 +499,7 @@ void TimedSystem::step() {
   if (m_error) {
     return;
   }
+  m_step_armed_ps = kNotArmed;  // the notification that ran this step is spent
   try {
     const uint64_t now = now_ps();
     while (!m_due.empty() && m_due.top().time_ps <= now) {
@@ -532,7 +542,7 @@ void TimedSystem::step() {
       });
       for (const DmaRequest& r : m_dma_requests) {
         Stream& s = *m_cores[r.core]->streams[r.stream];
-        s.grant = m_cores[r.core]->dma.issue(now, r.cost);
+        s.grant = m_cores[r.core]->dma.issue(now, *r.cost);
         s.wake.notify(sc_core::SC_ZERO_TIME);
       }
       m_dma_requests.clear();
@@ -556,8 +566,9 @@ void TimedSystem::step() {
     }
     m_touched_cores.clear();
     m_recorder.advance(now);
-    if (!m_due.empty()) {
+    if (!m_due.empty() && m_due.top().time_ps < m_step_armed_ps) {
       m_step_event.notify(ps(m_due.top().time_ps - now));
+      m_step_armed_ps = m_due.top().time_ps;
     }
   } catch (...) {
     fail(std::current_exception());

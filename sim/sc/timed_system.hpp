@@ -31,6 +31,7 @@
 #include "sim/sc/run_recorder.hpp"
 #include "sim/sc/timed_run.hpp"
 #include "sim/timing/collective_model.hpp"
+#include "sim/timing/cost_cache.hpp"
 #include "sim/timing/dma_model.hpp"
 #include "sim/timing/pe_timeline.hpp"
 
@@ -127,7 +128,7 @@ class TimedSystem : public sc_core::sc_module {
   };
   struct DmaRequest {
     uint32_t core, stream;
-    timing::InstructionCost cost;
+    const timing::InstructionCost* cost;  // in m_costs
   };
   struct Arrival {
     uint32_t core, stream;
@@ -142,6 +143,8 @@ class TimedSystem : public sc_core::sc_module {
   void step();
   void retire(const Due& d, uint64_t now_ps);
   void post(const Due& d);
+  // Runs the scheduler in the next delta cycle (a request it must answer at the current time).
+  void step_now();
   // Marks `core` for the scheduler to re-check its blocked streams this step.
   void touch(uint32_t core);
   bool can_start(const Core& c, const isa::Instruction& in) const;
@@ -160,6 +163,7 @@ class TimedSystem : public sc_core::sc_module {
   std::string core_prefix(uint32_t core) const;
 
   const timing::HwConfig& m_hw;
+  timing::CostCache m_costs;
   const size_t m_num_cores;
   const uint32_t m_cores_per_rank;
   const bool m_multi_rank;
@@ -181,6 +185,9 @@ class TimedSystem : public sc_core::sc_module {
   std::vector<uint8_t> m_core_touched;    // by core: re-check its blocked streams this step
   std::vector<uint32_t> m_touched_cores;  // the cores m_core_touched marks, in the order marked
   sc_core::sc_event m_step_event;
+  // The time m_step_event is notified for, or kNotArmed: post() notifies only earlier times.
+  static constexpr uint64_t kNotArmed = ~uint64_t{0};
+  uint64_t m_step_armed_ps = kNotArmed;
   std::exception_ptr m_error;
   uint64_t m_end_ps = 0;
 };

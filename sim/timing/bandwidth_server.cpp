@@ -19,13 +19,4 @@ uint64_t BandwidthServer::duration_ps(uint64_t bytes, double efficiency) const {
       round_half_away(static_cast<double>(bytes) * 1000.0 / (m_bytes_per_ns * efficiency)));
 }
 
-TimeInterval BandwidthServer::reserve(uint64_t now_ps, uint64_t bytes, double efficiency) {
-  const uint64_t start = std::max(now_ps, m_busy_until_ps);
-  const uint64_t d = duration_ps(bytes, efficiency);
-  m_busy_until_ps = start + d;
-  m_busy_ps += d;
-  m_bytes += bytes;
-  return {start, start + d};
-}
-
 }  // namespace tn::timing

@@ -2,6 +2,7 @@
 // bytes at a fixed rate, serving reservations first come, first served. O(1) per transfer, no events:
 // the caller passes `now` and gets the transfer's time back.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 
 #include "sim/timing/time_interval.hpp"
@@ -16,7 +17,17 @@ class BandwidthServer {
   uint64_t duration_ps(uint64_t bytes, double efficiency = 1.0) const;
   // Moves `bytes` starting no earlier than `now_ps` and no earlier than the end of the previous
   // reservation. `now_ps` may lie in the future (a DMA reserves its data phase at issue time).
-  TimeInterval reserve(uint64_t now_ps, uint64_t bytes, double efficiency = 1.0);
+  TimeInterval reserve(uint64_t now_ps, uint64_t bytes, double efficiency = 1.0) {
+    return reserve_for(now_ps, bytes, duration_ps(bytes, efficiency));
+  }
+  // The same with the duration already known (duration_ps of a server with this rate).
+  TimeInterval reserve_for(uint64_t now_ps, uint64_t bytes, uint64_t duration_ps) {
+    const uint64_t start = std::max(now_ps, m_busy_until_ps);
+    m_busy_until_ps = start + duration_ps;
+    m_busy_ps += duration_ps;
+    m_bytes += bytes;
+    return {start, start + duration_ps};
+  }
 
   uint64_t busy_until_ps() const { return m_busy_until_ps; }
   uint64_t busy_ps() const { return m_busy_ps; }  // total reserved time

@@ -27,14 +27,23 @@ DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
   const uint64_t used = std::min(rows, n_engines);
   const uint64_t bytes = cost.dma.bytes;
   uint64_t first = UINT64_MAX, last = now_ps;
-  uint64_t rows_before = 0;
+  uint64_t rows_before = 0, bytes_before = 0;
+  // The engines share one rate, so a share's duration depends on its bytes alone, and consecutive
+  // engines mostly get equal shares: compute each distinct duration once.
+  uint64_t last_bytes = UINT64_MAX, last_duration = 0;
   for (uint64_t k = 0; k < used; ++k) {
     // Engine k of this transfer takes rows k, k + E, k + 2E, ...; bytes split in proportion to rows.
     const uint64_t my_rows = rows / n_engines + (k < rows % n_engines ? 1 : 0);
-    const uint64_t my_bytes = bytes * (rows_before + my_rows) / rows - bytes * rows_before / rows;
     rows_before += my_rows;
-    const TimeInterval t =
-        m_engines[(m_next_engine + k) % n_engines].reserve(ready, my_bytes, cost.dma.efficiency);
+    const uint64_t bytes_through = bytes * rows_before / rows;
+    const uint64_t my_bytes = bytes_through - bytes_before;
+    bytes_before = bytes_through;
+    BandwidthServer& engine = m_engines[(m_next_engine + k) % n_engines];
+    if (my_bytes != last_bytes) {
+      last_bytes = my_bytes;
+      last_duration = engine.duration_ps(my_bytes, cost.dma.efficiency);
+    }
+    const TimeInterval t = engine.reserve_for(ready, my_bytes, last_duration);
     first = std::min(first, t.start_ps);
     last = std::max(last, t.end_ps);
   }
