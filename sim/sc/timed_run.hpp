@@ -1,5 +1,5 @@
-// Runs programs in simulated time (SystemC underneath, not visible here): one thread per stream of
-// every core, one wait per instruction, numerics from the functional Executor at each instruction's
+// Runs programs in simulated time (SystemC underneath, not visible here): one SystemC process that runs
+// every stream of every core and is activated once per simulated time with work due, numerics from the functional Executor at each instruction's
 // start (so outputs equal run_functional's bit for bit), costs from sim/timing, the timeline through a
 // TraceSink, and summary statistics back.
 //

@@ -13,11 +13,7 @@ namespace tn::sc {
 
 namespace {
 
-uint64_t now_ps() { return sc_core::sc_time_stamp().value(); }  // run_timed checks the 1 ps resolution
-
 sc_core::sc_time ps(uint64_t v) { return sc_core::sc_time::from_value(v); }
-
-constexpr int kStreamStackBytes = 1 << 20;
 
 constexpr uint32_t kControlRunBeforeYield = 1024;
 
@@ -130,20 +126,9 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
                                              execute_numerics || m_value_slice.reads_runtime_values(), hw,
                                              m_hbm_stacks.stack_of(rc.physical), rc));
   }
-  for (uint32_t c = 0; c < m_cores.size(); ++c) {
-    for (uint32_t s = 0; s < m_cores[c]->program.streams.size(); ++s) {
-      const std::string thread = "r" + std::to_string(m_cores[c]->place.rank) + "_nc" +
-                                 std::to_string(m_cores[c]->place.core) + "_s" + std::to_string(s);
-      // The Executor's numerics and the trace formatting run on the thread's own stack; SystemC's
-      // default coroutine stack is small, so give each stream room.
-      sc_core::sc_spawn_options options;
-      options.set_stack_size(kStreamStackBytes);
-      sc_core::sc_spawn([this, c, s] { run_stream(c, s); }, thread.c_str(), &options);
-    }
-  }
-  SC_METHOD(step);
-  sensitive << m_step_event;
-  dont_initialize();
+  // Initialised: the first activation, at time 0, starts every stream.
+  SC_METHOD(activate);
+  sensitive << m_due_event;
 }
 
 std::string TimedSystem::core_prefix(uint32_t core) const {
@@ -155,7 +140,7 @@ std::string TimedSystem::core_prefix(uint32_t core) const {
 }
 
 void TimedSystem::fail(std::exception_ptr e) {
-  // Keep the first error; every process returns at its next resumption and the simulation starves.
+  // Keep the first error; no stream resumes after it and the activation re-arms nothing, so sc_start returns.
   if (!m_error) {
     m_error = e;
   }
@@ -176,139 +161,216 @@ void TimedSystem::touch(uint32_t core) {
 
 void TimedSystem::post(const Due& d) {
   m_due.push(d);
-  // An sc_event keeps only its earliest pending notification: notify only when this one is earlier.
-  if (d.time_ps < m_step_armed_ps) {
-    const uint64_t now = now_ps();
-    m_step_event.notify(ps(d.time_ps > now ? d.time_ps - now : 0));
-    m_step_armed_ps = std::max(d.time_ps, now);
-  }
+  if (d.time_ps <= m_now_ps)
+    schedule_now();  // later times: activate() re-arms for the earliest when the activation ends
 }
 
-void TimedSystem::step_now() {
-  m_step_event.notify(sc_core::SC_ZERO_TIME);
-  m_step_armed_ps = now_ps();
+void TimedSystem::wake(uint32_t core, uint32_t stream) {
+  Stream& s = *m_cores[core]->streams[stream];
+  if (!s.listed) {
+    s.listed = true;
+    m_next_round.push_back({core, stream, false});
+  }
 }
 
 void TimedSystem::sleep_until(uint32_t core, uint32_t stream, uint64_t time_ps) {
-  post(Due{time_ps, Kind::kWake, core, stream, 0, 0});
-  sc_core::wait(m_cores[core]->streams[stream]->wake);
+  post(Due{time_ps, Kind::kWake, core, stream});
 }
 
-void TimedSystem::run_stream(uint32_t core, uint32_t stream) {
-  try {
-    const size_t n = m_cores[core]->program.streams[stream].instructions.size();
-    uint32_t pc = 0;
-    while (pc < n && !m_error) {
-      pc = run_instruction(core, stream, pc);
-    }
-    if (!m_error) {
-      m_cores[core]->streams[stream]->finished = true;
-    }
-  } catch (...) {
-    fail(std::current_exception());
+void TimedSystem::activate() {
+  if (m_error) {
+    return;
   }
-}
-
-uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t index) {
-  Core& c = *m_cores[core];
-  Stream& s = *c.streams[stream];
-  const isa::Stream& st = c.program.streams[stream];
-  const isa::Instruction& in = st.instructions[index];
-  s.at = index;
-  if (m_executed >= m_max_instructions) {
-    throw sim::ExecutionError(core_prefix(core) + isa::describe_instruction(c.program, stream, index) +
-                              ": instruction budget exhausted: " + std::to_string(m_max_instructions) +
-                              " instructions executed (a loop that never ends?)");
-  }
-
-  const uint64_t ready = now_ps();
-  // A consuming wait changes a semaphore, so which of several waiting streams gets a count must not
-  // depend on the order SystemC runs them in: those instructions always start through the scheduler,
-  // which grants in (core, stream) order. Other instructions start at once when their conditions hold
-  // (semaphores change only in the scheduler, so that check is order-independent too).
-  const bool consumes = sim::Semaphores::consumes(in.waits);
-  if (consumes || !can_start(c, in)) {
-    s.granted = false;
-    s.blocked = true;  // the scheduler clears it, grants and wakes us once the conditions hold
-    const uint64_t bit = uint64_t{1} << (stream % 64);
-    c.blocked_streams[stream / 64] |= bit;
-    for_each_condition(in, [&](const isa::SemCondition& cond) {
-      c.sem_waiters[size_t(cond.sem) * c.stream_words + stream / 64] |= bit;
-    });
-    if (consumes) {
-      c.candidates[stream / 64] |= bit;
-      touch(core);
-      step_now();
+  m_now_ps = sc_core::sc_time_stamp().value();  // run_timed checks the 1 ps resolution
+  if (!m_started) {
+    m_started = true;
+    // Listed last to first, so they start in (core, stream) order (SystemC initialised the threads of
+    // the thread-per-stream design in creation order, and traces stay byte-identical to it).
+    for (uint32_t c = uint32_t(m_cores.size()); c-- > 0;) {
+      for (uint32_t s = uint32_t(m_cores[c]->streams.size()); s-- > 0;)
+        m_next_round.push_back({c, s, true});
     }
-    while (!s.granted) {
-      sc_core::wait(s.wake);
-      if (m_error) {
-        return index;
+  } else {
+    m_schedule_pending = true;  // woken for what is due now
+  }
+  while ((m_schedule_pending || !m_next_round.empty()) && !m_error) {
+    m_this_round.swap(m_next_round);
+    m_next_round.clear();
+    for (const Resume& r : m_this_round) {
+      if (!r.yield)
+        m_cores[r.core]->streams[r.stream]->listed = false;  // a wake-up now lists it for the round after
+    }
+    if (m_schedule_pending) {
+      m_schedule_pending = false;
+      schedule();
+    }
+    // Last listed first: the order SystemC's delta-notify phase triggers a round's events in (it walks
+    // its list of notified events from the end), kept so traces stay byte-identical to that design's.
+    for (auto it = m_this_round.rbegin(); it != m_this_round.rend(); ++it) {
+      const Resume& r = *it;
+      if (m_error)
+        break;
+      Stream& s = *m_cores[r.core]->streams[r.stream];
+      // A yielding stream waits for its turn, not for a wake-up: one meant for it is lost, as it is for a
+      // thread that waits on something else.
+      if (r.yield != (s.phase == Phase::kYield || s.phase == Phase::kIssue))
+        continue;
+      try {
+        resume(r.core, r.stream);
+      } catch (...) {
+        fail(std::current_exception());
       }
     }
   }
+  if (!m_error && !m_due.empty()) {
+    m_due_event.notify(ps(m_due.top().time_ps - m_now_ps));  // after now: what was due ran above
+  }
+}
+
+void TimedSystem::resume(uint32_t core, uint32_t stream) {
+  Stream& s = *m_cores[core]->streams[stream];
+  const size_t n = m_cores[core]->program.streams[stream].instructions.size();
+  while (!m_error) {
+    switch (s.phase) {
+      case Phase::kIssue:
+        if (s.at >= n) {
+          s.phase = Phase::kFinished;
+          return;
+        }
+        if (!issue(core, stream))
+          return;
+        break;
+      case Phase::kBlocked:
+        if (!s.granted)
+          return;  // woken for something else: still blocked
+        if (!start(core, stream))
+          return;
+        break;
+      case Phase::kMeeting:
+        if (!s.met)
+          return;
+        s.timing.start_ps = s.met_start_ps;
+        s.timing.end_ps = s.met_end_ps;
+        s.timing.collective = s.collective;
+        s.occupies_engine = true;
+        if (!finish_instruction(core, stream))
+          return;
+        break;
+      case Phase::kDma:
+        s.timing.start_ps = s.grant.issue_ps;
+        s.timing.data_start_ps = s.grant.data_start_ps;
+        s.timing.data_end_ps = s.grant.data_end_ps;
+        s.timing.end_ps = s.grant.complete_ps;
+        if (!finish_instruction(core, stream))
+          return;
+        break;
+      case Phase::kPeStart:
+        if (!finish_instruction(core, stream))
+          return;
+        break;
+      case Phase::kEngineBusy:
+      case Phase::kYield:
+        s.phase = Phase::kIssue;
+        break;
+      case Phase::kFinished:
+        return;
+    }
+  }
+}
+
+bool TimedSystem::issue(uint32_t core, uint32_t stream) {
+  Core& c = *m_cores[core];
+  Stream& s = *c.streams[stream];
+  const isa::Instruction& in = c.program.streams[stream].instructions[s.at];
+  if (m_executed >= m_max_instructions) {
+    throw sim::ExecutionError(core_prefix(core) + isa::describe_instruction(c.program, stream, s.at) +
+                              ": instruction budget exhausted: " + std::to_string(m_max_instructions) +
+                              " instructions executed (a loop that never ends?)");
+  }
+  s.ready_ps = m_now_ps;
+  // A consuming wait changes a semaphore, so which of several waiting streams gets a count must not
+  // depend on the order streams run in: those instructions always start through the scheduler, which
+  // grants in (core, stream) order. Other instructions start at once when their conditions hold
+  // (semaphores change only in the scheduler, so that check is order-independent too).
+  const bool consumes = sim::Semaphores::consumes(in.waits);
+  if (!consumes && can_start(c, in))
+    return start(core, stream);
+  s.granted = false;
+  s.blocked = true;  // the scheduler clears it, grants and wakes us once the conditions hold
+  s.phase = Phase::kBlocked;
+  const uint64_t bit = uint64_t{1} << (stream % 64);
+  c.blocked_streams[stream / 64] |= bit;
+  for_each_condition(in, [&](const isa::SemCondition& cond) {
+    c.sem_waiters[size_t(cond.sem) * c.stream_words + stream / 64] |= bit;
+  });
+  if (consumes) {
+    c.candidates[stream / 64] |= bit;
+    touch(core);
+    schedule_now();
+  }
+  return false;
+}
+
+bool TimedSystem::start(uint32_t core, uint32_t stream) {
+  Core& c = *m_cores[core];
+  Stream& s = *c.streams[stream];
+  const isa::Stream& st = c.program.streams[stream];
+  const isa::Instruction& in = st.instructions[s.at];
   ++m_executed;
-  const uint64_t seq = s.executed++;
-  const uint64_t issue = now_ps();
-  const timing::InstructionCost& cost = m_costs.get(in.op, st.engine);
-  InstructionTiming t;
-  t.sem_wait_ps = issue - ready;
-  bool occupies_engine = false;
-  uint32_t next = index + 1;
-  const bool meeting =
-      sim::is_collective(in.op.get()) || std::holds_alternative<isa::CoreBarrier>(in.op.get());
-  if (meeting) {
+  s.seq = s.executed++;
+  const uint64_t issue = m_now_ps;
+  s.cost = &m_costs.get(in.op, st.engine);
+  s.timing = InstructionTiming{};
+  s.timing.sem_wait_ps = issue - s.ready_ps;
+  s.occupies_engine = false;
+  if (sim::is_collective(in.op.get()) || std::holds_alternative<isa::CoreBarrier>(in.op.get())) {
     // The scheduler matches the arrival, completes the meeting once every member arrived (moving the
     // data and timing it) and wakes us; the stream is then busy until our rank's part ends.
     s.met = false;
     m_arrivals.push_back(Arrival{core, stream});
-    step_now();
-    while (!s.met) {
-      sc_core::wait(s.wake);
-      if (m_error) {
-        return index;
-      }
-    }
-    t.start_ps = s.met_start_ps;
-    t.end_ps = s.met_end_ps;
-    t.collective = s.collective;
-    occupies_engine = true;
-  } else if (timing::is_dma_transfer(in.op.get())) {
+    schedule_now();
+    s.phase = Phase::kMeeting;
+    return false;
+  }
+  if (timing::is_dma_transfer(in.op.get())) {
     // Pipelined: the queue issues and moves on; the scheduler times the transfer against the shared
     // DMA engines and HBM stack in a deterministic order.
-    m_dma_requests.push_back(DmaRequest{core, stream, &cost});
-    step_now();
-    sc_core::wait(s.wake);
-    if (m_error) {
-      return index;
-    }
-    t.start_ps = s.grant.issue_ps;
-    t.data_start_ps = s.grant.data_start_ps;
-    t.data_end_ps = s.grant.data_end_ps;
-    t.end_ps = s.grant.complete_ps;
-  } else if (st.engine == isa::Engine::kPe && uses_pe_array(in.op.get())) {
+    m_dma_requests.push_back(DmaRequest{core, stream, s.cost});
+    schedule_now();
+    s.phase = Phase::kDma;
+    return false;
+  }
+  if (st.engine == isa::Engine::kPe && uses_pe_array(in.op.get())) {
     // LoadStationary overlaps the previous multiply (PeTimeline); the sequencer moves on at the start.
     const timing::TimeInterval iv = std::holds_alternative<isa::LoadStationary>(in.op.get())
-                                        ? c.pe.load_stationary(issue, cost.duration_ps)
-                                        : c.pe.multiply(issue, cost.duration_ps);
+                                        ? c.pe.load_stationary(issue, s.cost->duration_ps)
+                                        : c.pe.multiply(issue, s.cost->duration_ps);
+    s.timing.start_ps = iv.start_ps;
+    s.timing.end_ps = iv.end_ps;
     if (iv.start_ps > issue) {
       sleep_until(core, stream, iv.start_ps);
-      if (m_error) {
-        return index;
-      }
+      s.phase = Phase::kPeStart;
+      return false;
     }
-    t.start_ps = iv.start_ps;
-    t.end_ps = iv.end_ps;
   } else {
-    t.start_ps = issue;
-    t.end_ps = issue + cost.duration_ps;
-    occupies_engine = true;
+    s.timing.start_ps = issue;
+    s.timing.end_ps = issue + s.cost->duration_ps;
+    s.occupies_engine = true;
   }
+  return finish_instruction(core, stream);
+}
 
+bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
+  Core& c = *m_cores[core];
+  Stream& s = *c.streams[stream];
+  const uint32_t index = s.at;
+  const isa::Instruction& in = c.program.streams[stream].instructions[index];
+  InstructionTiming& t = s.timing;
   // Numerics at the start; without them only the sequencer instructions run, so branches are followed.
   // A meeting's data moved when it completed.
+  uint32_t next = index + 1;
   try {
-    if (!meeting) {
+    if (s.phase != Phase::kMeeting) {
       const bool numerics = m_execute_numerics || m_value_slice.contains(c.place.core, stream, index);
       next = uint32_t(c.exec.execute(stream, index, numerics));
     }
@@ -322,26 +384,32 @@ uint32_t TimedSystem::run_instruction(uint32_t core, uint32_t stream, uint32_t i
       load && load->dst_reg == isa::kLoopRegister) {
     t.loop_trips = c.exec.register_value(stream, isa::kLoopRegister);
   }
-  m_recorder.on_start(core, stream, index, t, cost);
+  m_recorder.on_start(core, stream, index, t, *s.cost);
   s.last_retire_ps = std::max(s.last_retire_ps, t.end_ps);  // retirement is in execution order
-  post(Due{s.last_retire_ps, Kind::kRetire, core, stream, seq, index});
-  if (occupies_engine && t.end_ps > now_ps()) {
+  queue_retirement(core, stream, Retirement{s.last_retire_ps, s.seq, index});
+  s.at = next;
+  if (s.occupies_engine && t.end_ps > m_now_ps) {
     s.control_run = 0;
+    s.phase = Phase::kEngineBusy;
     if (s.last_retire_ps == t.end_ps) {
       // The engine frees when this instruction retires: that retirement wakes the stream (one event less
-      // per instruction; the wake keeps its place among the step's wakes).
-      s.wake_with_retire = seq;
-      sc_core::wait(s.wake);
+      // per instruction; the wake keeps its place among the round's wakes).
+      s.wake_with_retire = s.seq;
     } else {
       sleep_until(core, stream, t.end_ps);
     }
-  } else if (sim::is_sequencer_control(in.op.get()) && ++s.control_run >= kControlRunBeforeYield) {
+    return false;
+  }
+  if (sim::is_sequencer_control(in.op.get()) && ++s.control_run >= kControlRunBeforeYield) {
     // A loop of zero-time sequencer instructions never waits: yield now and then so the scheduler
     // retires what it queued (memory stays bounded) while the instruction budget counts on.
     s.control_run = 0;
-    sc_core::wait(sc_core::SC_ZERO_TIME);
+    s.phase = Phase::kYield;
+    m_next_round.push_back({core, stream, true});
+    return false;
   }
-  return next;
+  s.phase = Phase::kIssue;
+  return true;
 }
 
 void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
@@ -354,7 +422,7 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
       s.met_end_ps = now + m_costs.get(st.instructions[a.index].op, st.engine).duration_ps;
       s.collective = nullptr;
       s.met = true;
-      s.wake.notify(sc_core::SC_ZERO_TIME);
+      wake(a.rank * m_cores_per_rank + a.core, a.stream);
     }
     return;
   }
@@ -399,14 +467,14 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
   const uint64_t id = m_runs.size();
   m_runs.push_back({m_collectives->start(kind, src_bytes, std::move(ranks), now), m, kind, now});
   m_recorder.on_collective_start(id, m.row, now);
-  post(Due{m_runs.back().run->next_ps(), Kind::kCollective, 0, 0, id, 0});
+  post(Due{m_runs.back().run->next_ps(), Kind::kCollective, 0, uint32_t(id)});
 }
 
 void TimedSystem::advance_collective(uint64_t id, uint64_t now) {
   ActiveCollective& c = m_runs[id];
   c.run->advance(now);
   if (!c.run->done()) {
-    post(Due{c.run->next_ps(), Kind::kCollective, 0, 0, id, 0});
+    post(Due{c.run->next_ps(), Kind::kCollective, 0, uint32_t(id)});
     return;
   }
   const timing::CollectiveTiming& t = c.run->timing();
@@ -437,7 +505,7 @@ void TimedSystem::advance_collective(uint64_t id, uint64_t now) {
     s.met_end_ps = std::max(t.end_ps[pos], now);
     s.collective = &kept;
     s.met = true;
-    s.wake.notify(sc_core::SC_ZERO_TIME);
+    wake(a.rank * m_cores_per_rank + a.core, a.stream);
   }
   c.run.reset();
 }
@@ -459,11 +527,18 @@ void TimedSystem::grant(uint32_t core, uint32_t stream) {
     c.sem_waiters[size_t(cond.sem) * c.stream_words + stream / 64] &= ~bit;
   });
   s.granted = true;
-  s.wake.notify(sc_core::SC_ZERO_TIME);
+  wake(core, stream);
 }
 
-void TimedSystem::retire(const Due& d, uint64_t now) {
-  const uint32_t core = d.core(), stream = d.stream();
+void TimedSystem::queue_retirement(uint32_t core, uint32_t stream, const Retirement& r) {
+  RetireQueue& q = m_cores[core]->streams[stream]->retiring;
+  if (q.empty())
+    post(Due{r.time_ps, Kind::kRetire, core, stream});
+  q.push(r);
+}
+
+void TimedSystem::retire(uint32_t core, uint32_t stream, const Retirement& d) {
+  const uint64_t now = m_now_ps;
   Core& c = *m_cores[core];
   const isa::Stream& st = c.program.streams[stream];
   const isa::Instruction& in = st.instructions[d.index];
@@ -495,20 +570,21 @@ void TimedSystem::retire(const Due& d, uint64_t now) {
   m_recorder.on_retire(core, stream, d.index, now);
 }
 
-void TimedSystem::step() {
-  if (m_error) {
-    return;
-  }
-  m_step_armed_ps = kNotArmed;  // the notification that ran this step is spent
+void TimedSystem::schedule() {
   try {
-    const uint64_t now = now_ps();
+    const uint64_t now = m_now_ps;
     while (!m_due.empty() && m_due.top().time_ps <= now) {
       const Due d = m_due.top();
       m_due.pop();
       if (d.kind() == Kind::kRetire) {
-        retire(d, now);
+        RetireQueue& q = m_cores[d.core()]->streams[d.stream()]->retiring;
+        const Retirement r = q.front();
+        q.pop();
+        if (!q.empty())  // not before now: this loop takes it if it is due now
+          m_due.push(Due{q.front().time_ps, Kind::kRetire, d.core(), d.stream()});
+        retire(d.core(), d.stream(), r);
       } else if (d.kind() == Kind::kCollective) {
-        advance_collective(d.seq, now);
+        advance_collective(d.collective(), now);
       } else {
         m_wakes.push_back({d.core(), d.stream()});
       }
@@ -519,10 +595,10 @@ void TimedSystem::step() {
       return std::tie(a.core, a.stream) < std::tie(b.core, b.stream);
     });
     for (const Arrival& w : m_wakes)
-      m_cores[w.core]->streams[w.stream]->wake.notify(sc_core::SC_ZERO_TIME);
+      wake(w.core, w.stream);
     m_wakes.clear();
     if (!m_arrivals.empty()) {
-      // Matched in (core, stream) order, whatever order SystemC ran the arriving threads in.
+      // Matched in (core, stream) order, whatever order the streams arrived in.
       std::sort(m_arrivals.begin(), m_arrivals.end(), [](const Arrival& a, const Arrival& b) {
         return std::tie(a.core, a.stream) < std::tie(b.core, b.stream);
       });
@@ -543,7 +619,7 @@ void TimedSystem::step() {
       for (const DmaRequest& r : m_dma_requests) {
         Stream& s = *m_cores[r.core]->streams[r.stream];
         s.grant = m_cores[r.core]->dma.issue(now, *r.cost);
-        s.wake.notify(sc_core::SC_ZERO_TIME);
+        wake(r.core, r.stream);
       }
       m_dma_requests.clear();
     }
@@ -566,10 +642,6 @@ void TimedSystem::step() {
     }
     m_touched_cores.clear();
     m_recorder.advance(now);
-    if (!m_due.empty() && m_due.top().time_ps < m_step_armed_ps) {
-      m_step_event.notify(ps(m_due.top().time_ps - now));
-      m_step_armed_ps = m_due.top().time_ps;
-    }
   } catch (...) {
     fail(std::current_exception());
   }
@@ -594,7 +666,7 @@ void TimedSystem::check_finished() const {
     for (uint32_t si = 0; si < c.streams.size(); ++si) {
       const Stream& s = *c.streams[si];
       const isa::Stream& st = c.program.streams[si];
-      if (s.finished && s.retired == s.executed) {
+      if (s.phase == Phase::kFinished && s.retired == s.executed) {
         continue;
       }
       blocked += "\n  " + core_prefix(ci) + isa::describe_instruction(c.program, si, s.at) + ":";
@@ -625,7 +697,7 @@ void TimedSystem::check_finished() const {
       bool all = true;
       for (size_t ci = first; ci < first + m_cores_per_rank; ++ci) {
         for (const auto& s : m_cores[ci]->streams)
-          all = all && s->finished && s->retired == s->executed;
+          all = all && s->phase == Phase::kFinished && s->retired == s->executed;
       }
       if (all)
         done += (done.empty() ? "" : ", ") + std::to_string(m_cores[first]->place.rank);

@@ -1,22 +1,20 @@
-// The SystemC model behind run_timed: one SC_THREAD per stream of every core of every rank, and one
-// SC_METHOD, the scheduler, that owns every change of shared state (simulator-design-notes.md §2.2, §2.5).
-// Collectives and core barriers: a stream that reaches one reports its arrival to the scheduler, which
-// matches arrivals (sim::Rendezvous) in (core, stream) order; when a meeting is complete it moves the
-// data (run_collective, as the functional runner does), times it (timing::CollectiveModel) and wakes
-// the members, whose CC-core stream is then busy until their rank's part ends.
+// The SystemC model behind run_timed: one SC_METHOD, the scheduler, that owns every change of shared state
+// and runs every stream of every core of every rank (simulator-design-notes.md §2.2, §2.5). SystemC
+// activates it once per simulated time at which something is due, never per instruction.
 //
-// A stream thread waits only on its own event. It starts an instruction when its semaphore conditions
-// hold, asks the pure cost model and resources (PeTimeline, DmaModel) when it runs, waits once, calls
-// the Executor at the instruction's start, and queues the retirement. The scheduler, re-armed to the
-// earliest queued time (an sc_event keeps only its earliest pending notification, which is exactly the
-// heap's top), then at each time step: retires instructions in (time, core, stream, index) order and
-// applies their semaphore updates, grants the DMA requests made since its last run in (core, stream)
-// order, and wakes the streams that may go on. Because every wake-up and every shared reservation goes
-// through it, results do not depend on the order SystemC happens to run simultaneous processes in.
+// A stream is a small state machine: it starts an instruction when its semaphore conditions hold, asks the
+// pure cost model and resources (PeTimeline, DmaModel) when it runs, calls the Executor at the
+// instruction's start, queues the retirement and suspends until its engine is free. Within one activation
+// the scheduler works in rounds, the delta cycles a model of one SystemC thread per stream would take: a
+// round first retires what is due now in (time, core, stream, index) order, applies the semaphore
+// updates, completes meetings, grants the DMA requests made in the round before in (core, stream) order
+// and lists the streams that may go on, then resumes the streams the round before listed, in the order
+// they were listed. Collectives and core barriers: a stream that reaches one reports its arrival, the
+// scheduler matches arrivals (sim::Rendezvous) in (core, stream) order and, when a meeting is complete,
+// moves the data (run_collective, as the functional runner does), times it (timing::CollectiveModel) and
+// lists the members, whose CC-core stream is then busy until their rank's part ends. Because every
+// ordering is by value, results never depend on the order of anything SystemC does.
 #pragma once
-#ifndef SC_INCLUDE_DYNAMIC_PROCESSES
-#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn, for one thread per stream
-#endif
 #include <exception>
 #include <memory>
 #include <queue>
@@ -41,7 +39,7 @@ class TimedSystem : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(TimedSystem);
   // Binds every program's HBM tensors (before anything runs, so outputs one core writes exist for the
-  // others) and spawns the stream threads. Throws sim::ExecutionError for bad semaphore ids.
+  // others). Throws sim::ExecutionError for bad semaphore ids.
   TimedSystem(const sc_core::sc_module_name& name, const std::vector<const isa::Program*>& programs,
               const TimedLaunch& launch, const timing::HwConfig& hw, RunRecorder& recorder,
               bool execute_numerics, sim::ValueSlice value_slice, uint64_t max_instructions);
@@ -60,22 +58,82 @@ class TimedSystem : public sc_core::sc_module {
 
  private:
   static constexpr uint64_t kNoRetire = ~uint64_t{0};
+  // Work the scheduler must do at a time: retire a stream's oldest queued instruction, or wake a stream
+  // whose engine is free. kCollective: the collective run `id` of m_runs has rounds due.
+  enum class Kind : uint8_t { kRetire, kCollective, kWake };
+  // Ordered by (time, kind, core, stream or collective id), packed into two words: kind in the top two
+  // bits of `who`, core below, stream (or id) in the low 32. A stream has at most one kRetire entry, for
+  // the head of its retirement queue (retirements of a stream come in execution order and never earlier
+  // than the one before), so the heap holds a few entries per stream, not one per instruction in flight,
+  // and retires in (time, core, stream, execution) order.
+  struct Due {
+    Due(uint64_t time, Kind kind, uint32_t core, uint32_t stream_or_id)
+        : time_ps(time), who(uint64_t(kind) << 62 | uint64_t(core) << 32 | stream_or_id) {}
+    uint64_t time_ps;
+    uint64_t who;
+    Kind kind() const { return Kind(who >> 62); }
+    uint32_t core() const { return uint32_t(who >> 32) & 0x3FFFFFFF; }
+    uint32_t stream() const { return uint32_t(who); }
+    uint32_t collective() const { return uint32_t(who); }
+    bool operator>(const Due& o) const { return time_ps != o.time_ps ? time_ps > o.time_ps : who > o.who; }
+  };
+  // An executed instruction waiting to retire.
+  struct Retirement {
+    uint64_t time_ps;
+    uint64_t seq;  // its execution's sequence number in the stream
+    uint32_t index;
+  };
+  // A stream's retirements in execution order: a vector read from `head`, compacted as it drains.
+  struct RetireQueue {
+    std::vector<Retirement> items;
+    size_t head = 0;
+    bool empty() const { return head == items.size(); }
+    const Retirement& front() const { return items[head]; }
+    void push(const Retirement& r) { items.push_back(r); }
+    void pop() {
+      if (++head == items.size()) {
+        items.clear();
+        head = 0;
+      } else if (head >= 64 && head * 2 >= items.size()) {
+        items.erase(items.begin(), items.begin() + std::ptrdiff_t(head));
+        head = 0;
+      }
+    }
+  };
+  // Where a stream is suspended (or what it does when resumed).
+  enum class Phase : uint8_t {
+    kIssue,       // about to start instruction `at`
+    kBlocked,     // waiting for the scheduler to grant its semaphore conditions
+    kMeeting,     // waiting for its collective or barrier to complete
+    kDma,         // waiting for the scheduler to time its transfer
+    kPeStart,     // waiting for the PE array to reach the instruction's start
+    kEngineBusy,  // waiting for its engine to free
+    kYield,       // a long run of zero-time sequencer instructions let the scheduler catch up
+    kFinished,    // ran past its last instruction
+  };
   struct Stream {
-    uint32_t at = 0;        // the instruction the thread is on (its program counter)
+    uint32_t at = 0;        // the instruction it is on (its program counter)
     uint64_t executed = 0;  // instructions started so far: each one's sequence number in the stream
     uint64_t retired = 0;
     uint64_t last_retire_ps = 0;
-    bool finished = false;     // ran past its last instruction
+    Phase phase = Phase::kIssue;
+    bool listed = false;       // in the next round's resume list, for a wake-up
     bool blocked = false;      // waiting for semaphore conditions; the scheduler re-checks it
-    uint32_t control_run = 0;  // zero-time sequencer instructions run since the thread last yielded
+    uint32_t control_run = 0;  // zero-time sequencer instructions run since it last yielded
     bool granted = false;      // the scheduler found the conditions true (and took any consume) for `at`
     bool met =
         false;  // the collective or barrier at `at` is complete: it ran from met_start_ps to met_end_ps
     uint64_t met_start_ps = 0, met_end_ps = 0;
     const CollectiveRecord* collective = nullptr;
     uint64_t wake_with_retire = kNoRetire;  // the execution whose retirement wakes the stream
+    RetireQueue retiring;
     timing::DmaTiming grant;
-    sc_core::sc_event wake;
+    // The instruction in flight across suspensions.
+    uint64_t ready_ps = 0;  // it reached `at` (semaphore waits count from here)
+    uint64_t seq = 0;
+    const timing::InstructionCost* cost = nullptr;
+    InstructionTiming timing;
+    bool occupies_engine = false;
   };
   struct Core {
     Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, const timing::HwConfig& hw,
@@ -98,34 +156,6 @@ class TimedSystem : public sc_core::sc_module {
     std::vector<uint64_t> sem_waiters;  // [semaphore * stream_words + word]
     std::vector<uint64_t> candidates;
   };
-  // Work the scheduler must do at a time: retire an instruction, or wake a stream whose engine is free.
-  // kCollective: the collective run `seq` of m_runs has rounds due.
-  enum class Kind : uint8_t { kRetire, kCollective, kWake };
-  // `seq` orders retirements of one stream in execution order (an instruction in a loop has one index
-  // but many executions).
-  // Ordered by (time, kind, core, stream, seq); kind, core and stream share one word (kind in the top two
-  // bits, core below, stream in the low 32), so the heap compares three integers.
-  struct Due {
-    Due(uint64_t time, Kind kind, uint32_t core, uint32_t stream, uint64_t seq_, uint32_t index_)
-        : time_ps(time),
-          who(uint64_t(kind) << 62 | uint64_t(core) << 32 | stream),
-          seq(seq_),
-          index(index_) {}
-    uint64_t time_ps;
-    uint64_t who;
-    uint64_t seq;
-    uint32_t index;
-    Kind kind() const { return Kind(who >> 62); }
-    uint32_t core() const { return uint32_t(who >> 32) & 0x3FFFFFFF; }
-    uint32_t stream() const { return uint32_t(who); }
-    bool operator>(const Due& o) const {
-      if (time_ps != o.time_ps)
-        return time_ps > o.time_ps;
-      if (who != o.who)
-        return who > o.who;
-      return seq > o.seq;
-    }
-  };
   struct DmaRequest {
     uint32_t core, stream;
     const timing::InstructionCost* cost;  // in m_costs
@@ -134,17 +164,27 @@ class TimedSystem : public sc_core::sc_module {
     uint32_t core, stream;
   };
 
-  void run_stream(uint32_t core, uint32_t stream);
-  // Runs instruction `index` and returns the stream's next instruction index.
-  uint32_t run_instruction(uint32_t core, uint32_t stream, uint32_t index);
+  // SystemC's one process: the rounds of one simulated time, then re-armed for the next due time.
+  void activate();
+  // The scheduler's part of a round (see the file comment).
+  void schedule();
+  // Runs a stream until it suspends or finishes.
+  void resume(uint32_t core, uint32_t stream);
+  // The steps of an instruction; each returns false when the stream suspends.
+  bool issue(uint32_t core, uint32_t stream);
+  bool start(uint32_t core, uint32_t stream);
+  bool finish_instruction(uint32_t core, uint32_t stream);
+  // Lists a stream to resume next round (a wake-up; listing it twice in a round is listing it once).
+  void wake(uint32_t core, uint32_t stream);
   // The scheduler lets a blocked stream start: takes its consuming waits' counts, wakes it.
   void grant(uint32_t core, uint32_t stream);
   void sleep_until(uint32_t core, uint32_t stream, uint64_t time_ps);
-  void step();
-  void retire(const Due& d, uint64_t now_ps);
+  void retire(uint32_t core, uint32_t stream, const Retirement& r);
+  // Queues an executed instruction's retirement.
+  void queue_retirement(uint32_t core, uint32_t stream, const Retirement& r);
   void post(const Due& d);
-  // Runs the scheduler in the next delta cycle (a request it must answer at the current time).
-  void step_now();
+  // Runs the scheduler next round (a request it must answer at the current time).
+  void schedule_now() { m_schedule_pending = true; }
   // Marks `core` for the scheduler to re-check its blocked streams this step.
   void touch(uint32_t core);
   bool can_start(const Core& c, const isa::Instruction& in) const;
@@ -184,10 +224,16 @@ class TimedSystem : public sc_core::sc_module {
   std::vector<ActiveCollective> m_runs;   // by id (finished ones keep an empty slot)
   std::vector<uint8_t> m_core_touched;    // by core: re-check its blocked streams this step
   std::vector<uint32_t> m_touched_cores;  // the cores m_core_touched marks, in the order marked
-  sc_core::sc_event m_step_event;
-  // The time m_step_event is notified for, or kNotArmed: post() notifies only earlier times.
-  static constexpr uint64_t kNotArmed = ~uint64_t{0};
-  uint64_t m_step_armed_ps = kNotArmed;
+  // A stream to resume next round: woken, or back from a yield (a wake-up does not end a yield).
+  struct Resume {
+    uint32_t core, stream;
+    bool yield;
+  };
+  std::vector<Resume> m_next_round, m_this_round;
+  bool m_schedule_pending = false;
+  bool m_started = false;  // the first activation resumes every stream, in (core, stream) order
+  sc_core::sc_event m_due_event;
+  uint64_t m_now_ps = 0;  // the simulated time of the current activation
   std::exception_ptr m_error;
   uint64_t m_end_ps = 0;
 };
