@@ -43,9 +43,6 @@ void check_semaphore_ids(const isa::Program& p, const std::string& prefix) {
   }
 }
 
-// TensorE's own instructions (not the semaphore instructions its sequencer may also run).
-bool uses_pe_array(const isa::Operation& op) { return isa::engines_of(op) == isa::kPe; }
-
 }  // namespace
 
 TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, const timing::HwConfig& hw,
@@ -120,11 +117,14 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
       m_recorder.on_link(link, m_fabric->link_name(link), iv, bytes);
     });
   }
+  for (const isa::Program* p : programs)
+    m_traits.push_back(std::make_unique<ProgramTraits>(*p));
   for (const RecordedCore& rc : instances(programs, launch)) {
     // Without numerics a core keeps SBUF/PSUM images only for a value slice to evaluate.
     m_cores.push_back(std::make_unique<Core>(*rc.program, *launch.rank_hbm[rc.rank],
                                              execute_numerics || m_value_slice.reads_runtime_values(), hw,
                                              m_hbm_stacks.stack_of(rc.physical), rc));
+    m_cores.back()->traits = m_traits[rc.core].get();
   }
   // Initialised: the first activation, at time 0, starts every stream.
   SC_METHOD(activate);
@@ -292,8 +292,9 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
   // depend on the order streams run in: those instructions always start through the scheduler, which
   // grants in (core, stream) order. Other instructions start at once when their conditions hold
   // (semaphores change only in the scheduler, so that check is order-independent too).
-  const bool consumes = sim::Semaphores::consumes(in.waits);
-  if (!consumes && can_start(c, in))
+  const uint16_t traits = c.traits->of(stream, s.at);
+  const bool consumes = traits & kConsumes;
+  if (!consumes && (!(traits & kHasConditions) || can_start(c, in)))
     return start(core, stream);
   s.granted = false;
   s.blocked = true;  // the scheduler clears it, grants and wakes us once the conditions hold
@@ -323,7 +324,8 @@ bool TimedSystem::start(uint32_t core, uint32_t stream) {
   s.timing = InstructionTiming{};
   s.timing.sem_wait_ps = issue - s.ready_ps;
   s.occupies_engine = false;
-  if (sim::is_collective(in.op.get()) || std::holds_alternative<isa::CoreBarrier>(in.op.get())) {
+  const uint16_t traits = c.traits->of(stream, s.at);
+  if (traits & kMeeting) {
     // The scheduler matches the arrival, completes the meeting once every member arrived (moving the
     // data and timing it) and wakes us; the stream is then busy until our rank's part ends.
     s.met = false;
@@ -332,7 +334,7 @@ bool TimedSystem::start(uint32_t core, uint32_t stream) {
     s.phase = Phase::kMeeting;
     return false;
   }
-  if (timing::is_dma_transfer(in.op.get())) {
+  if (traits & kDmaTransfer) {
     // Pipelined: the queue issues and moves on; the scheduler times the transfer against the shared
     // DMA engines and HBM stack in a deterministic order.
     m_dma_requests.push_back(DmaRequest{core, stream, s.cost});
@@ -340,9 +342,9 @@ bool TimedSystem::start(uint32_t core, uint32_t stream) {
     s.phase = Phase::kDma;
     return false;
   }
-  if (st.engine == isa::Engine::kPe && uses_pe_array(in.op.get())) {
+  if (traits & kPeArray) {
     // LoadStationary overlaps the previous multiply (PeTimeline); the sequencer moves on at the start.
-    const timing::TimeInterval iv = std::holds_alternative<isa::LoadStationary>(in.op.get())
+    const timing::TimeInterval iv = (traits & kLoadStationary)
                                         ? c.pe.load_stationary(issue, s.cost->duration_ps)
                                         : c.pe.multiply(issue, s.cost->duration_ps);
     s.timing.start_ps = iv.start_ps;
@@ -364,7 +366,6 @@ bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
   Core& c = *m_cores[core];
   Stream& s = *c.streams[stream];
   const uint32_t index = s.at;
-  const isa::Instruction& in = c.program.streams[stream].instructions[index];
   InstructionTiming& t = s.timing;
   // Numerics at the start; without them only the sequencer instructions run, so branches are followed.
   // A meeting's data moved when it completed.
@@ -377,11 +378,11 @@ bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
   } catch (const sim::ExecutionError& e) {
     throw sim::ExecutionError(core_prefix(core) + e.what());
   }
-  if (c.state.sbuf.holds_data() && std::holds_alternative<isa::DmaGather>(in.op.get())) {
+  const uint16_t traits = c.traits->of(stream, index);
+  if ((traits & kGather) && c.state.sbuf.holds_data()) {
     t.indices = c.exec.last_gather_indices();
   }
-  if (const auto* load = std::get_if<isa::RegLoad>(&in.op.get());
-      load && load->dst_reg == isa::kLoopRegister) {
+  if (traits & kLoopRegLoad) {
     t.loop_trips = c.exec.register_value(stream, isa::kLoopRegister);
   }
   m_recorder.on_start(core, stream, index, t, *s.cost);
@@ -400,7 +401,7 @@ bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
     }
     return false;
   }
-  if (sim::is_sequencer_control(in.op.get()) && ++s.control_run >= kControlRunBeforeYield) {
+  if ((traits & kSequencerControl) && ++s.control_run >= kControlRunBeforeYield) {
     // A loop of zero-time sequencer instructions never waits: yield now and then so the scheduler
     // retires what it queued (memory stays bounded) while the instruction budget counts on.
     s.control_run = 0;
@@ -556,8 +557,9 @@ void TimedSystem::retire(uint32_t core, uint32_t stream, const Retirement& d) {
   if (st.completion_sem >= 0 && in.counts) {
     add(st.completion_sem, 1);
   }
-  if (const auto* sig = std::get_if<isa::SemSignal>(&in.op.get())) {
-    add(sig->sem, sig->delta);
+  if (c.traits->of(stream, d.index) & kSignal) {
+    const auto& sig = std::get<isa::SemSignal>(in.op.get());
+    add(sig.sem, sig.delta);
   }
   Stream& s = *c.streams[stream];
   ++s.retired;

@@ -26,6 +26,7 @@
 #include "sim/func/executor.hpp"
 #include "sim/func/rendezvous.hpp"
 #include "sim/func/semaphores.hpp"
+#include "sim/sc/instruction_traits.hpp"
 #include "sim/sc/run_recorder.hpp"
 #include "sim/sc/timed_run.hpp"
 #include "sim/timing/collective_model.hpp"
@@ -139,6 +140,7 @@ class TimedSystem : public sc_core::sc_module {
     Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, const timing::HwConfig& hw,
          timing::BandwidthServer& hbm_stack, const RecordedCore& place);
     const isa::Program& program;
+    const ProgramTraits* traits = nullptr;  // in m_traits, shared by the cores that run one program
     RecordedCore place;
     timing::BandwidthServer& hbm_stack;
     sim::CoreState state;
@@ -213,6 +215,7 @@ class TimedSystem : public sc_core::sc_module {
   uint64_t m_max_instructions;
   uint64_t m_executed = 0;  // instructions started, all cores and streams
   timing::HbmStacks m_hbm_stacks;
+  std::vector<std::unique_ptr<ProgramTraits>> m_traits;  // by core position (programs[c])
   std::vector<std::unique_ptr<Core>> m_cores;
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_due;
   std::vector<DmaRequest> m_dma_requests;
