@@ -204,13 +204,19 @@ void RunRecorder::index_regions(Core& core) {
 // to its last one's end.
 void RunRecorder::region_marks(Core& core, uint32_t stream, uint32_t index, const InstructionTiming& t) {
   const auto& marks = core.streams[stream].region_marks;
-  auto it = std::lower_bound(marks.begin(), marks.end(), RegionMark{index, 0, false});
+  size_t& next = core.streams[stream].next_mark;
+  // The first mark at or past `index`: usually where the last look-up stopped; a branch back searches.
+  const bool at_next = (next == marks.size() || marks[next].index >= index) &&
+                       (next == 0 || marks[next - 1].index < index);
+  auto it = at_next ? marks.begin() + std::ptrdiff_t(next)
+                    : std::lower_bound(marks.begin(), marks.end(), RegionMark{index, 0, false});
   for (; it != marks.end() && it->index == index; ++it) {
     auto& span = core.region_span[it->region];
     if (it->first)
       span.first = std::min(span.first, t.start_ps);
     span.second = std::max(span.second, it->first ? t.start_ps : t.end_ps);
   }
+  next = size_t(it - marks.begin());
 }
 
 void RunRecorder::buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list,

@@ -99,6 +99,7 @@ class RunRecorder {
   struct StreamInfo {
     trace::TrackId track = 0;              // its engine's track (PE: "Tensor") or its own DMA queue track
     std::vector<RegionMark> region_marks;  // by instruction index
+    size_t next_mark = 0;  // the first mark past the last instruction looked up (streams run in order)
     trace::TrackId matrix_track = 0;       // PE only: "TensorMatrix"
     uint64_t covered_until_ps = 0;         // busy time is the union of instruction intervals
     std::vector<std::pair<uint32_t, uint32_t>> buffers_first;  // (instruction, buffer), by instruction

@@ -29,16 +29,22 @@ DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
   uint64_t first = UINT64_MAX, last = now_ps;
   uint64_t rows_before = 0, bytes_before = 0;
   // The engines share one rate, so a share's duration depends on its bytes alone, and consecutive
-  // engines mostly get equal shares: compute each distinct duration once.
+  // engines mostly get equal shares: compute each distinct duration once. When the rows and bytes divide
+  // evenly over the engines used (the usual case), every share is bytes / used.
+  const bool even = rows % used == 0 && bytes % used == 0;
   uint64_t last_bytes = UINT64_MAX, last_duration = 0;
+  size_t e = m_next_engine;
   for (uint64_t k = 0; k < used; ++k) {
-    // Engine k of this transfer takes rows k, k + E, k + 2E, ...; bytes split in proportion to rows.
-    const uint64_t my_rows = rows / n_engines + (k < rows % n_engines ? 1 : 0);
-    rows_before += my_rows;
-    const uint64_t bytes_through = bytes * rows_before / rows;
-    const uint64_t my_bytes = bytes_through - bytes_before;
-    bytes_before = bytes_through;
-    BandwidthServer& engine = m_engines[(m_next_engine + k) % n_engines];
+    uint64_t my_bytes = bytes / used;
+    if (!even) {
+      // Engine k of this transfer takes rows k, k + E, k + 2E, ...; bytes split in proportion to rows.
+      rows_before += rows / n_engines + (k < rows % n_engines ? 1 : 0);
+      const uint64_t bytes_through = bytes * rows_before / rows;
+      my_bytes = bytes_through - bytes_before;
+      bytes_before = bytes_through;
+    }
+    BandwidthServer& engine = m_engines[e];
+    e = e + 1 == n_engines ? 0 : e + 1;
     if (my_bytes != last_bytes) {
       last_bytes = my_bytes;
       last_duration = engine.duration_ps(my_bytes, cost.dma.efficiency);
