@@ -38,12 +38,16 @@ uint16_t traits_of(const isa::Instruction& in, isa::Engine engine) {
 
 }  // namespace
 
-ProgramTraits::ProgramTraits(const isa::Program& p) : m_streams(p.streams.size()) {
+ProgramTraits::ProgramTraits(const isa::Program& p)
+    : m_streams(p.streams.size()), m_opcodes(p.streams.size()) {
   for (size_t s = 0; s < p.streams.size(); ++s) {
     const isa::Stream& st = p.streams[s];
     m_streams[s].reserve(st.instructions.size());
-    for (const isa::Instruction& in : st.instructions)
+    m_opcodes[s].reserve(st.instructions.size());
+    for (const isa::Instruction& in : st.instructions) {
       m_streams[s].push_back(traits_of(in, st.engine));
+      m_opcodes[s].push_back(uint8_t(in.op.get().index()));
+    }
   }
 }
 

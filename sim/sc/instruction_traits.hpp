@@ -1,5 +1,5 @@
-// What the timed run asks of every instruction it starts (does it wait, consume, meet, move data on the
-// DMA engines, use the PE array, ...), decoded once per program instead of once per execution: a
+// What the timed run asks of every instruction it starts (its opcode; does it wait, consume, meet, move
+// data on the DMA engines, use the PE array, ...), decoded once per program instead of once per execution: a
 // program's instructions run many times (loops, and the same program on every rank), and each question
 // asked of the operation itself is a load from the operation pool and a variant dispatch.
 #pragma once
@@ -27,9 +27,13 @@ class ProgramTraits {
  public:
   explicit ProgramTraits(const isa::Program& p);
   uint16_t of(uint32_t stream, uint32_t index) const { return m_streams[stream][index]; }
+  // Its opcode: the operation's index in the instruction table (isa::Operation's alternative).
+  uint8_t opcode(uint32_t stream, uint32_t index) const { return m_opcodes[stream][index]; }
 
  private:
+  static_assert(isa::kNumOpcodes <= 256);
   std::vector<std::vector<uint16_t>> m_streams;
+  std::vector<std::vector<uint8_t>> m_opcodes;
 };
 
 }  // namespace tn::sc

@@ -206,8 +206,8 @@ void RunRecorder::region_marks(Core& core, uint32_t stream, uint32_t index, cons
   const auto& marks = core.streams[stream].region_marks;
   size_t& next = core.streams[stream].next_mark;
   // The first mark at or past `index`: usually where the last look-up stopped; a branch back searches.
-  const bool at_next = (next == marks.size() || marks[next].index >= index) &&
-                       (next == 0 || marks[next - 1].index < index);
+  const bool at_next =
+      (next == marks.size() || marks[next].index >= index) && (next == 0 || marks[next - 1].index < index);
   auto it = at_next ? marks.begin() + std::ptrdiff_t(next)
                     : std::lower_bound(marks.begin(), marks.end(), RegionMark{index, 0, false});
   for (; it != marks.end() && it->index == index; ++it) {
@@ -270,7 +270,7 @@ void RunRecorder::count_loop(uint32_t core, uint32_t stream, const isa::SourceLo
 }
 
 void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index, const InstructionTiming& t,
-                           const timing::InstructionCost& cost) {
+                           const timing::InstructionCost& cost, size_t opcode, bool dma) {
   Core& core = m_cores[core_index];
   StreamInfo& info = core.streams[stream];
   const isa::Instruction& in = core.program->streams[stream].instructions[index];
@@ -286,16 +286,14 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   }
   if (computes(core.program->streams[stream].engine))
     m_exposure.compute(m_result.cores[core_index].rank, t.start_ps, t.end_ps);
-  const isa::Operation& op = in.op.get();
-  if (m_opcode_counts[op.index()]++ == 0)
-    m_opcode_names[op.index()] = isa::mnemonic(op);
-  m_opcode_busy_ps[op.index()] += t.end_ps - t.start_ps;
+  if (m_opcode_counts[opcode]++ == 0)
+    m_opcode_names[opcode] = isa::mnemonic(in.op.get());
+  m_opcode_busy_ps[opcode] += t.end_ps - t.start_ps;
   ++m_result.instructions;
   m_result.matmul_flops += cost.flops;
   m_result.transpose_flops += cost.transpose_flops;
   m_result.hbm_read_bytes += cost.read.hbm;
   m_result.hbm_write_bytes += cost.written.hbm;
-  const bool dma = timing::is_dma_transfer(op);
   if (dma) {
     m_result.dma_bytes += cost.dma.bytes;
   }

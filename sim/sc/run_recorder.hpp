@@ -51,11 +51,13 @@ class RunRecorder {
   RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank, const timing::HwConfig& hw,
               trace::TraceSink& sink, const TimedRunOptions& options);
 
-  // Instruction `index` of `stream` on `core` started; `cost` is its cost on the stream's engine. Called
-  // in execution order per stream (an index may repeat: loops), while the semaphores still hold the
-  // values that let it start (after any consuming wait took its count).
+  // Instruction `index` of `stream` on `core` started; `cost` is its cost on the stream's engine, `opcode`
+  // its operation's index in the instruction table and `dma` whether the DMA model timed it (what the caller
+  // already decoded, so the operation is not read again). Called in execution order per stream (an index
+  // may repeat: loops), while the semaphores still hold the values that let it start (after any consuming
+  // wait took its count).
   void on_start(uint32_t core, uint32_t stream, uint32_t index, const InstructionTiming& t,
-                const timing::InstructionCost& cost);
+                const timing::InstructionCost& cost, size_t opcode, bool dma);
   // Semaphore `sem` of `core` now holds `value` because `producer` retired (or, a decrease, started with
   // a consuming wait); `seq` is that execution's number in its stream (needed for flows only).
   void on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer, uint64_t seq);
@@ -100,8 +102,8 @@ class RunRecorder {
     trace::TrackId track = 0;              // its engine's track (PE: "Tensor") or its own DMA queue track
     std::vector<RegionMark> region_marks;  // by instruction index
     size_t next_mark = 0;  // the first mark past the last instruction looked up (streams run in order)
-    trace::TrackId matrix_track = 0;       // PE only: "TensorMatrix"
-    uint64_t covered_until_ps = 0;         // busy time is the union of instruction intervals
+    trace::TrackId matrix_track = 0;  // PE only: "TensorMatrix"
+    uint64_t covered_until_ps = 0;    // busy time is the union of instruction intervals
     std::vector<std::pair<uint32_t, uint32_t>> buffers_first;  // (instruction, buffer), by instruction
     std::vector<std::pair<uint32_t, uint32_t>> buffers_last;
     std::vector<Slice> held;  // trace_flows: slices in execution order, written at finish()

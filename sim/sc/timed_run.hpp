@@ -1,7 +1,7 @@
 // Runs programs in simulated time (SystemC underneath, not visible here): one SystemC process that runs
-// every stream of every core and is activated once per simulated time with work due, numerics from the functional Executor at each instruction's
-// start (so outputs equal run_functional's bit for bit), costs from sim/timing, the timeline through a
-// TraceSink, and summary statistics back.
+// every stream of every core and is activated once per simulated time with work due, numerics from the
+// functional Executor at each instruction's start (so outputs equal run_functional's bit for bit), costs from
+// sim/timing, the timeline through a TraceSink, and summary statistics back.
 //
 // Synchronisation mirrors run_functional exactly: an instruction starts only when all its waits hold
 // (sem_wait also waits for its own condition), and a consuming wait takes its count as it starts;

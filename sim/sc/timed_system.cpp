@@ -367,25 +367,28 @@ bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
   Stream& s = *c.streams[stream];
   const uint32_t index = s.at;
   InstructionTiming& t = s.timing;
-  // Numerics at the start; without them only the sequencer instructions run, so branches are followed.
-  // A meeting's data moved when it completed.
+  // Numerics at the start; without them only the sequencer instructions run, so branches are followed,
+  // and gathers read their indices (the Executor does nothing else then, so nothing else calls it). A
+  // meeting's data moved when it completed.
+  const uint16_t traits = c.traits->of(stream, index);
   uint32_t next = index + 1;
   try {
     if (s.phase != Phase::kMeeting) {
       const bool numerics = m_execute_numerics || m_value_slice.contains(c.place.core, stream, index);
-      next = uint32_t(c.exec.execute(stream, index, numerics));
+      if (numerics || (traits & (kSequencerControl | kGather)))
+        next = uint32_t(c.exec.execute(stream, index, numerics));
     }
   } catch (const sim::ExecutionError& e) {
     throw sim::ExecutionError(core_prefix(core) + e.what());
   }
-  const uint16_t traits = c.traits->of(stream, index);
   if ((traits & kGather) && c.state.sbuf.holds_data()) {
     t.indices = c.exec.last_gather_indices();
   }
   if (traits & kLoopRegLoad) {
     t.loop_trips = c.exec.register_value(stream, isa::kLoopRegister);
   }
-  m_recorder.on_start(core, stream, index, t, *s.cost);
+  m_recorder.on_start(core, stream, index, t, *s.cost, c.traits->opcode(stream, index),
+                      traits & kDmaTransfer);
   s.last_retire_ps = std::max(s.last_retire_ps, t.end_ps);  // retirement is in execution order
   queue_retirement(core, stream, Retirement{s.last_retire_ps, s.seq, index});
   s.at = next;
