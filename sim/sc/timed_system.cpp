@@ -297,8 +297,7 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
   if (!consumes && (!(traits & kHasConditions) || can_start(c, in)))
     return start(core, stream);
   s.granted = false;
-  s.blocked = true;  // the scheduler clears it, grants and wakes us once the conditions hold
-  s.phase = Phase::kBlocked;
+  s.phase = Phase::kBlocked;  // the scheduler grants and wakes us once the conditions hold
   const uint64_t bit = uint64_t{1} << (stream % 64);
   c.blocked_streams[stream / 64] |= bit;
   for_each_condition(in, [&](const isa::SemCondition& cond) {
@@ -373,7 +372,7 @@ bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
   const uint16_t traits = c.traits->of(stream, index);
   uint32_t next = index + 1;
   try {
-    if (s.phase != Phase::kMeeting) {
+    if (!(traits & kMeeting)) {
       const bool numerics = m_execute_numerics || m_value_slice.contains(c.place.core, stream, index);
       if (numerics || (traits & (kSequencerControl | kGather)))
         next = uint32_t(c.exec.execute(stream, index, numerics));
@@ -426,7 +425,7 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
       s.met_end_ps = now + m_costs.get(st.instructions[a.index].op, st.engine).duration_ps;
       s.collective = nullptr;
       s.met = true;
-      wake(a.rank * m_cores_per_rank + a.core, a.stream);
+      wake(instance_index(a.rank, a.core), a.stream);
     }
     return;
   }
@@ -509,7 +508,7 @@ void TimedSystem::advance_collective(uint64_t id, uint64_t now) {
     s.met_end_ps = std::max(t.end_ps[pos], now);
     s.collective = &kept;
     s.met = true;
-    wake(a.rank * m_cores_per_rank + a.core, a.stream);
+    wake(instance_index(a.rank, a.core), a.stream);
   }
   c.run.reset();
 }
@@ -524,7 +523,6 @@ void TimedSystem::grant(uint32_t core, uint32_t stream) {
       m_recorder.on_semaphore(core, sem, c.sems.value(sem), who, s.executed);
     }
   });
-  s.blocked = false;
   const uint64_t bit = uint64_t{1} << (stream % 64);
   c.blocked_streams[stream / 64] &= ~bit;
   for_each_condition(in, [&](const isa::SemCondition& cond) {

@@ -119,7 +119,6 @@ class TimedSystem : public sc_core::sc_module {
     uint64_t last_retire_ps = 0;
     Phase phase = Phase::kIssue;
     bool listed = false;       // in the next round's resume list, for a wake-up
-    bool blocked = false;      // waiting for semaphore conditions; the scheduler re-checks it
     uint32_t control_run = 0;  // zero-time sequencer instructions run since it last yielded
     bool granted = false;      // the scheduler found the conditions true (and took any consume) for `at`
     bool met =
@@ -192,7 +191,9 @@ class TimedSystem : public sc_core::sc_module {
   bool can_start(const Core& c, const isa::Instruction& in) const;
   // Completes a meeting at `now`: moves a collective's data and times it, then wakes every member.
   void complete(const sim::Rendezvous::Meeting& m, uint64_t now);
-  Core& instance(uint32_t rank, uint32_t core) { return *m_cores[rank * m_cores_per_rank + core]; }
+  // The index in m_cores of `core` of `rank`.
+  uint32_t instance_index(uint32_t rank, uint32_t core) const { return rank * m_cores_per_rank + core; }
+  Core& instance(uint32_t rank, uint32_t core) { return *m_cores[instance_index(rank, core)]; }
   // A collective in flight: its run, and the meeting whose members it wakes when it ends.
   struct ActiveCollective {
     std::unique_ptr<timing::CollectiveRun> run;

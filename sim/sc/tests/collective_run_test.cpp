@@ -9,17 +9,15 @@
 #include "sim/sc/tests/recording_sink.hpp"
 #include "sim/sc/tests/test_program.hpp"
 #include "sim/sc/timed_run.hpp"
+#include "sim/timing/tests/trn2_preset.hpp"
 
 using namespace tn;
 using sc::testing::RecordingSink;
 using sc::testing::TestProgram;
+using timing::testing::trn2;
 
 namespace {
 
-const timing::HwConfig& trn2() {
-  static const timing::HwConfig hw = timing::load_hw_config("trn2");
-  return hw;
-}
 const timing::SystemConfig& trn2_48xl() {
   static const timing::SystemConfig s = timing::load_system_config("trn2.48xlarge");
   return s;
@@ -145,9 +143,9 @@ TEST_CASE("timed collectives: a rank that skips a collective is a deadlock namin
     message = e.what();
   }
   INFO(message);
-  CHECK(message.find(
-            "rank 0: cc0[2] all_gather (test.cpp:3): waits at collective #0 of cc0 on replica group 0 row [0, 1] "
-            "for rank 1 (arrived: rank 0)") != std::string::npos);
+  CHECK(message.find("rank 0: cc0[2] all_gather (test.cpp:3): waits at collective #0 of cc0 on replica group "
+                     "0 row [0, 1] "
+                     "for rank 1 (arrived: rank 0)") != std::string::npos);
   CHECK(message.find("finished: rank 1") != std::string::npos);
 }
 
@@ -210,6 +208,7 @@ TEST_CASE(
       copy_end_ns = std::max<uint64_t>(copy_end_ns, s->end_ns);
   }
   CHECK(copy_end_ns > 0);
-  INFO("copy ends at " << copy_end_ns << " ns, the permute runs " << c.start_ps / 1000 << " to " << c.end_ps / 1000 << " ns");
+  INFO("copy ends at " << copy_end_ns << " ns, the permute runs " << c.start_ps / 1000 << " to "
+                       << c.end_ps / 1000 << " ns");
   CHECK(copy_end_ns * 1000 < c.start_ps + 3 * 4'096'000);
 }

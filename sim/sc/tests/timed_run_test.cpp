@@ -10,6 +10,7 @@
 #include "sim/func/functional_runner.hpp"
 #include "sim/sc/tests/recording_sink.hpp"
 #include "sim/sc/tests/test_program.hpp"
+#include "sim/timing/tests/trn2_preset.hpp"
 
 using namespace tn;
 using sc::testing::hbm2d;
@@ -17,13 +18,9 @@ using sc::testing::psum2d;
 using sc::testing::RecordingSink;
 using sc::testing::sbuf2d;
 using sc::testing::TestProgram;
+using timing::testing::trn2;
 
 namespace {
-
-const timing::HwConfig& trn2() {
-  static const timing::HwConfig hw = timing::load_hw_config("trn2");
-  return hw;
-}
 
 // Stationary w [128,128] bf16 at SBUF 0 and moving x [128,512] bf16 at SBUF 256, loaded by qSyncIO0;
 // then `pairs` load_stationary + multiply_moving pairs, the first LS waiting for both loads.

@@ -4,17 +4,15 @@
 
 #include <doctest/doctest.h>
 
+#include "sim/timing/tests/trn2_preset.hpp"
+
 using namespace tn;
 using isa::ApDim;
 using isa::Engine;
 using timing::cost;
+using timing::testing::trn2;
 
 namespace {
-
-const timing::HwConfig& trn2() {
-  static const timing::HwConfig hw = timing::load_hw_config("trn2");
-  return hw;
-}
 
 isa::AccessPattern sbuf(DType t, int32_t partitions, int64_t n, int64_t stride = 1) {
   return isa::sbuf_ap(t, 0, 0, partitions, {ApDim{stride, n}});

@@ -3,15 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include "sim/timing/tests/trn2_preset.hpp"
+
 using namespace tn;
 using isa::ApDim;
+using timing::testing::trn2;
 
 namespace {
-
-const timing::HwConfig& trn2() {
-  static const timing::HwConfig hw = timing::load_hw_config("trn2");
-  return hw;
-}
 
 // HBM -> SBUF load of `rows` partitions x `bytes_per_row` (fp32).
 timing::InstructionCost load(int32_t rows, int64_t bytes_per_row) {
