@@ -1,8 +1,9 @@
 #include "kernels/builder/dependency_tracker.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
-#include <memory>
+#include <type_traits>
 
 #include "isa/operands.hpp"
 
@@ -11,25 +12,20 @@ namespace tn::kernels {
 namespace {
 constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max() / 4;
 
-constexpr int32_t kGroups = 128 / kPartitionGroup;
-
 void add_accesses(const isa::AccessPattern& ap, bool is_write, std::vector<Access>& out) {
   const auto [lo, hi] = ap.touched_range();
   if (ap.mem == isa::MemKind::kHbm) {
     out.push_back({ap.tensor, lo, hi, is_write});
     return;
   }
-  const int32_t first = std::clamp(ap.start_partition / kPartitionGroup, 0, kGroups - 1);
-  const int32_t last =
-      std::clamp((ap.start_partition + std::max(ap.num_partitions, 1) - 1) / kPartitionGroup, 0, kGroups - 1);
-  for (int32_t g = first; g <= last; ++g)
-    out.push_back({on_chip_space(ap.mem, g), lo, hi, is_write});
+  const int32_t first = std::clamp(ap.start_partition / kPartitionGroup, 0, kPartitionGroups - 1);
+  const int32_t last = std::clamp((ap.start_partition + std::max(ap.num_partitions, 1) - 1) / kPartitionGroup,
+                                  0, kPartitionGroups - 1);
+  out.push_back({on_chip_space(ap.mem), lo, hi, is_write, first, last});
 }
 }  // namespace
 
-int32_t on_chip_space(isa::MemKind mem, int32_t group) {
-  return -1 - (mem == isa::MemKind::kSbuf ? 0 : kGroups) - group;
-}
+int32_t on_chip_space(isa::MemKind mem) { return mem == isa::MemKind::kSbuf ? -1 : -2; }
 
 std::vector<Access> accesses_of(const isa::AccessPattern& ap, bool is_write) {
   std::vector<Access> out;
@@ -71,147 +67,209 @@ std::vector<Access> accesses_of(const isa::Operation& op) {
   return out;
 }
 
-namespace {
-template <typename Map>
-Map& slot_map(std::vector<std::unique_ptr<Map>>& slots, size_t slot, int64_t unbounded) {
-  if (slot >= slots.size())
-    slots.resize(slot + 1);
-  if (!slots[slot]) {
-    slots[slot] = std::make_unique<Map>();
-    slots[slot]->emplace(0, typename Map::mapped_type{unbounded, {}});
+DependencyTracker::Space& DependencyTracker::space_of(int32_t space) {
+  Space* s = nullptr;
+  if (space >= 0) {
+    if (size_t(space) >= m_hbm_spaces.size())
+      m_hbm_spaces.resize(size_t(space) + 1);
+    s = &m_hbm_spaces[size_t(space)];
+  } else {
+    s = &m_on_chip_spaces[size_t(-1 - space)];
+    s->groups = kPartitionGroups;
   }
-  return *slots[slot];
-}
-}  // namespace
-
-DependencyTracker::SpaceMap& DependencyTracker::hbm_space(int32_t tensor) {
-  return slot_map(m_hbm_spaces, size_t(tensor), kUnbounded);
-}
-
-DependencyTracker::SpaceMap& DependencyTracker::on_chip_space_map(int32_t slot) {
-  return slot_map(m_on_chip_spaces, size_t(slot), kUnbounded);
+  if (s->starts.empty()) {  // first use: one segment, never written, never read
+    s->starts.push_back(0);
+    s->slot.push_back(new_slot(*s));
+  }
+  return *s;
 }
 
-void DependencyTracker::ReaderSet::set(const isa::InstrRef& r) {
-  for (uint8_t i = 0; i < m_inline; ++i) {
-    if (m_first[i].stream == r.stream) {
-      m_first[i] = r;
+size_t DependencyTracker::segment_at(const Space& s, int64_t at) {
+  return size_t(std::upper_bound(s.starts.begin(), s.starts.end(), at) - s.starts.begin()) - 1;
+}
+
+uint32_t DependencyTracker::new_slot(Space& s) {
+  if (!s.free_slots.empty()) {
+    const uint32_t slot = s.free_slots.back();
+    s.free_slots.pop_back();
+    std::fill_n(s.histories.begin() + ptrdiff_t(slot) * s.groups, s.groups, History{});
+    return slot;
+  }
+  const auto slot = uint32_t(s.histories.size() / size_t(s.groups));
+  s.histories.resize(s.histories.size() + size_t(s.groups));
+  return slot;
+}
+
+void DependencyTracker::release_slot(Space& s, uint32_t slot) {
+  History* h = &s.histories[size_t(slot) * s.groups];
+  for (int32_t g = 0; g < s.groups; ++g)
+    clear_readers(h[g].readers);
+  s.free_slots.push_back(slot);
+}
+
+size_t DependencyTracker::split(Space& s, int64_t at) {
+  const size_t i = segment_at(s, at);
+  if (s.starts[i] == at)
+    return i;
+  const uint32_t copy = new_slot(s);  // may move the histories: index them only afterwards
+  History* to = &s.histories[size_t(copy) * s.groups];
+  const History* from = histories_of(s, i);
+  std::copy_n(from, s.groups, to);
+  for (int32_t g = 0; g < s.groups; ++g) {
+    Readers& r = to[g].readers;
+    if (r.overflow >= 0) {  // the copy gets a list of its own
+      const std::vector<isa::InstrRef> more = m_overflow[size_t(r.overflow)];
+      r.overflow = -1;
+      for (const isa::InstrRef& reader : more)
+        add_reader(r, reader);
+    }
+  }
+  s.starts.insert(s.starts.begin() + ptrdiff_t(i) + 1, at);
+  s.slot.insert(s.slot.begin() + ptrdiff_t(i) + 1, copy);
+  return i + 1;
+}
+
+void DependencyTracker::add_reader(Readers& r, const isa::InstrRef& reader) {
+  for (int32_t i = 0; i < r.count; ++i) {
+    if (r.first[i].stream == reader.stream) {
+      r.first[i] = reader;
       return;
     }
   }
-  for (isa::InstrRef& x : m_more) {
-    if (x.stream == r.stream) {
-      x = r;
+  if (r.count < Readers::kInline) {
+    r.first[r.count++] = reader;
+    return;
+  }
+  if (r.overflow < 0) {
+    if (m_free_overflow.empty()) {
+      r.overflow = int32_t(m_overflow.size());
+      m_overflow.emplace_back();
+    } else {
+      r.overflow = m_free_overflow.back();
+      m_free_overflow.pop_back();
+    }
+  }
+  std::vector<isa::InstrRef>& more = m_overflow[size_t(r.overflow)];
+  for (isa::InstrRef& x : more) {
+    if (x.stream == reader.stream) {
+      x = reader;
       return;
     }
   }
-  if (m_inline < kInline)
-    m_first[m_inline++] = r;
-  else
-    m_more.push_back(r);
+  more.push_back(reader);
 }
 
-void DependencyTracker::ReaderSet::append_to(std::vector<isa::InstrRef>& out) const {
-  const auto add = [&](const isa::InstrRef& r) {
-    if (out.empty() || !(out.back() == r))
-      out.push_back(r);
+void DependencyTracker::append_readers(const Readers& r, std::vector<isa::InstrRef>& out) const {
+  const auto add = [&](const isa::InstrRef& x) {
+    if (out.empty() || !(out.back() == x))
+      out.push_back(x);
   };
-  std::for_each(m_first.begin(), m_first.begin() + m_inline, add);
-  std::for_each(m_more.begin(), m_more.end(), add);
+  std::for_each(r.first.begin(), r.first.begin() + r.count, add);
+  if (r.overflow >= 0) {
+    const auto& more = m_overflow[size_t(r.overflow)];
+    std::for_each(more.begin(), more.end(), add);
+  }
 }
 
-bool DependencyTracker::ReaderSet::operator==(const ReaderSet& o) const {
-  return m_inline == o.m_inline &&
-         std::equal(m_first.begin(), m_first.begin() + m_inline, o.m_first.begin()) && m_more == o.m_more;
+void DependencyTracker::clear_readers(Readers& r) {
+  if (r.overflow >= 0) {
+    m_overflow[size_t(r.overflow)].clear();
+    m_free_overflow.push_back(r.overflow);
+  }
+  r = Readers{};
 }
 
-DependencyTracker::SpaceMap::iterator DependencyTracker::split(SpaceMap& m, int64_t at) {
-  auto it = m.upper_bound(at);
-  --it;  // the segment containing `at` (the map always covers [0, kUnbounded))
-  if (it->first == at)
-    return it;
-  Segment tail = it->second;
-  it->second.end = at;
-  return m.emplace_hint(std::next(it), at, std::move(tail));
+bool DependencyTracker::same_bytes(const History& a, const History& b) {
+  static_assert(std::has_unique_object_representations_v<History>, "History compares as bytes");
+  return std::memcmp(&a, &b, sizeof(History)) == 0;
+}
+
+bool DependencyTracker::same_history(const History& a, const History& b) const {
+  if (!(a.writer == b.writer) || a.readers.count != b.readers.count ||
+      !std::equal(a.readers.first.begin(), a.readers.first.begin() + a.readers.count,
+                  b.readers.first.begin())) {
+    return false;
+  }
+  if (a.readers.overflow < 0 || b.readers.overflow < 0)
+    return a.readers.overflow == b.readers.overflow;
+  return m_overflow[size_t(a.readers.overflow)] == m_overflow[size_t(b.readers.overflow)];
 }
 
 void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
                                std::vector<isa::InstrRef>& deps) {
   const isa::InstrRef self{stream, index};
-  // Accesses to consecutive groups of one on-chip memory with the same interval (one pattern over many
-  // partitions, as accesses_of emits it) become one span over those groups.
-  m_spans.clear();
+  // First every dependency, against the state before this instruction: an instruction that reads and
+  // writes one place (in-place ops, overlapping DMA source and destination) depends on the old writer and
+  // the old readers, including an earlier reader of its own stream, and never on itself.
   for (const Access& a : accesses) {
     if (a.hi <= a.lo)
       continue;
-    if (a.space >= 0) {
-      m_spans.push_back({&hbm_space(a.space), 0, 0, a.lo, a.hi, a.is_write, {}, {}});
-      continue;
-    }
-    const int32_t slot = (-1 - a.space) / kGroups, group = (-1 - a.space) % kGroups;
-    SpaceMap* m = &on_chip_space_map(slot);
-    if (!m_spans.empty()) {
-      Span& prev = m_spans.back();
-      if (prev.map == m && prev.lo == a.lo && prev.hi == a.hi && prev.is_write == a.is_write &&
-          prev.last_group + 1 == group) {
-        prev.last_group = group;
-        continue;
-      }
-    }
-    m_spans.push_back({m, group, group, a.lo, a.hi, a.is_write, {}, {}});
-  }
-  // First every dependency, against the state before this instruction: an instruction that reads and
-  // writes one place (in-place ops, overlapping DMA source and destination) depends on the old writer and
-  // the old readers, including an earlier reader of its own stream, and never on itself. Each span's
-  // segments are split once: map iterators survive later insertions, and only the write pass erases.
-  for (Span& sp : m_spans) {
-    sp.first = split(*sp.map, sp.lo);
-    sp.last = split(*sp.map, sp.hi);
-    for (auto it = sp.first; it != sp.last; ++it) {
-      for (int32_t g = sp.first_group; g <= sp.last_group; ++g) {
-        const History& h = it->second.groups[g];
-        // Neighbouring groups and segments mostly share a history: skip a repeat of the last entry.
-        if (h.writer.stream >= 0 && (deps.empty() || !(deps.back() == h.writer)))
-          deps.push_back(h.writer);
-        if (sp.is_write)
-          h.readers.append_to(deps);
+    Space& s = space_of(a.space);
+    const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
+    for (size_t i = segment_at(s, a.lo); i < s.starts.size() && s.starts[i] < a.hi; ++i) {
+      const History* h = histories_of(s, i);
+      for (int32_t g = g0; g <= g1; ++g) {
+        // Neighbouring groups mostly share a history (a tile over all partitions): a repeat adds nothing.
+        if (g > g0 && same_bytes(h[g], h[g - 1]))
+          continue;
+        if (h[g].writer.stream >= 0 && (deps.empty() || !(deps.back() == h[g].writer)))
+          deps.push_back(h[g].writer);
+        if (a.is_write)
+          append_readers(h[g].readers, deps);
       }
     }
   }
   // Then the new history: reads first, so that a write of the same place supersedes them.
-  for (const Span& sp : m_spans) {
-    if (sp.is_write)
+  for (const Access& a : accesses) {
+    if (a.hi <= a.lo || a.is_write)
       continue;
-    for (auto it = sp.first; it != sp.last; ++it) {
-      for (int32_t g = sp.first_group; g <= sp.last_group; ++g)
-        it->second.groups[g].readers.set(self);
+    Space& s = space_of(a.space);
+    const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
+    const size_t first = split(s, a.lo), last = split(s, a.hi);
+    History before;
+    for (size_t i = first; i < last; ++i) {
+      History* h = histories_of(s, i);
+      for (int32_t g = g0; g <= g1; ++g) {
+        // A group whose history equalled its neighbour's before this read equals it after (lists in the
+        // overflow pool are each group's own, so only inline ones are copied).
+        if (g > g0 && h[g - 1].readers.overflow < 0 && same_bytes(h[g], before)) {
+          before = h[g];
+          h[g] = h[g - 1];
+          continue;
+        }
+        before = h[g];
+        add_reader(h[g].readers, self);
+      }
     }
   }
   // Every write of this instruction leaves the same history (written by it, no readers since), so the
   // order of the writes does not matter.
-  for (size_t i = 0; i < m_spans.size(); ++i) {
-    const Span& sp = m_spans[i];
-    if (!sp.is_write)
+  for (const Access& a : accesses) {
+    if (a.hi <= a.lo || !a.is_write)
       continue;
-    SpaceMap& m = *sp.map;
-    bool erased_here = false;
-    for (size_t j = 0; j < i; ++j)
-      erased_here = erased_here || (m_spans[j].is_write && m_spans[j].map == &m);
-    const auto first = erased_here ? split(m, sp.lo) : sp.first;
-    const auto last = erased_here ? split(m, sp.hi) : sp.last;
+    Space& s = space_of(a.space);
+    const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
+    const size_t first = split(s, a.lo), last = split(s, a.hi);
     bool uniform = true;  // do the other groups have one history over [lo, hi) too?
-    for (auto it = first; it != last; ++it) {
-      for (int32_t g = sp.first_group; g <= sp.last_group; ++g)
-        it->second.groups[g] = History{self, {}};
-      for (int32_t g = 0; g < kGroups && uniform && it != first; ++g) {
-        if (g < sp.first_group || g > sp.last_group)
-          uniform = it->second.groups[g] == first->second.groups[g];
+    const History* head = histories_of(s, first);
+    for (size_t i = first; i < last; ++i) {
+      History* h = histories_of(s, i);
+      for (int32_t g = g0; g <= g1; ++g) {
+        if (h[g].readers.overflow >= 0)
+          clear_readers(h[g].readers);
+        h[g] = History{self, {}};
+      }
+      for (int32_t g = 0; g < s.groups && uniform && i != first; ++g) {
+        if (g < g0 || g > g1)
+          uniform = same_history(h[g], head[g]);
       }
     }
-    if (uniform) {
+    if (uniform && last > first + 1) {
       // Everything in [lo, hi) now has the same history: one segment.
-      first->second.end = sp.hi;
-      m.erase(std::next(first), last);
+      for (size_t i = first + 1; i < last; ++i)
+        release_slot(s, s.slot[i]);
+      s.starts.erase(s.starts.begin() + ptrdiff_t(first) + 1, s.starts.begin() + ptrdiff_t(last));
+      s.slot.erase(s.slot.begin() + ptrdiff_t(first) + 1, s.slot.begin() + ptrdiff_t(last));
     }
   }
 }

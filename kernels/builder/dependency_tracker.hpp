@@ -3,12 +3,10 @@
 // tracked as byte intervals per group of kPartitionGroup partitions (an access to some partitions of a
 // group conservatively counts for the whole group), so that writes to disjoint partition ranges of one tile
 // (gathered KV blocks of 16 rows, say) do not wait for each other; HBM as element intervals per tensor.
-// A write leaves one interval where the history became uniform, so the maps stay small.
+// A write leaves one interval where the history became uniform, so the segment lists stay small.
 #pragma once
 #include <array>
 #include <cstdint>
-#include <map>
-#include <memory>
 #include <vector>
 
 #include "isa/program.hpp"
@@ -16,70 +14,69 @@
 namespace tn::kernels {
 
 inline constexpr int32_t kPartitionGroup = 16;
+inline constexpr int32_t kPartitionGroups = 128 / kPartitionGroup;
 
+// One operand's footprint: an interval of one space, over partition groups [first_group, last_group] of
+// an on-chip memory (HBM tensors have group 0 only).
 struct Access {
-  int32_t space;   // HBM tensor t: t >= 0; on-chip: negative, one per memory and partition group
+  int32_t space;   // HBM tensor t: t >= 0; on-chip: on_chip_space(memory)
   int64_t lo, hi;  // [lo, hi)
   bool is_write;
+  int32_t first_group = 0, last_group = 0;
 };
 
 class DependencyTracker {
  public:
-  explicit DependencyTracker(int32_t num_streams_hint = 16) : m_num_streams(num_streams_hint) {}
-
   // Records instruction (stream, index) doing `accesses`; appends to `deps` the (stream, index) of every
   // earlier instruction it depends on (possibly with duplicates).
   void record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
               std::vector<isa::InstrRef>& deps);
 
  private:
-  static constexpr int32_t kGroups = 128 / kPartitionGroup;
-  // The latest reader per stream since the last write, in the order the streams first read: usually one
-  // or two, so a few live inline (splitting a segment copies every group's set without allocating).
-  class ReaderSet {
-   public:
-    // Makes `r` its stream's reader, in place if the stream has one.
-    void set(const isa::InstrRef& r);
-    void append_to(std::vector<isa::InstrRef>& out) const;
-    bool operator==(const ReaderSet& o) const;
-
-   private:
-    static constexpr size_t kInline = 3;
-    std::array<isa::InstrRef, kInline> m_first{};
-    uint8_t m_inline = 0;
-    std::vector<isa::InstrRef> m_more;  // readers beyond the first kInline
+  // The latest reader per stream since the last write, in the order the streams first read. Usually one
+  // or two, so a few live inline and the rest in the tracker's overflow pool: a History is trivially
+  // copyable, and a split copies its bytes (and clones an overflow list, rarely).
+  struct Readers {
+    static constexpr int32_t kInline = 4;
+    std::array<isa::InstrRef, kInline> first{};  // entries past `count` stay default
+    int32_t count = 0;                           // inline entries in use
+    int32_t overflow = -1;                       // index into m_overflow, or -1
   };
   // One place's history: its last writer and every reader since.
   struct History {
     isa::InstrRef writer;  // stream -1: never written
-    ReaderSet readers;
-    bool operator==(const History&) const = default;
+    Readers readers;
   };
-  // [start, end) of a space: the history of each of its partition groups there (HBM uses group 0 only).
-  // One map per memory rather than per group, so an access to all 128 partitions walks one map once.
-  struct Segment {
-    int64_t end = 0;
-    std::array<History, kGroups> groups;
-  };
-  using SpaceMap = std::map<int64_t, Segment>;  // start -> segment covering [start, end)
-
-  SpaceMap& hbm_space(int32_t tensor);
-  SpaceMap& on_chip_space_map(int32_t slot);
-  static SpaceMap::iterator split(SpaceMap& m, int64_t at);
-
-  // Consecutive accesses that differ only in their (consecutive) partition group: handled as one.
-  struct Span {
-    SpaceMap* map = nullptr;
-    int32_t first_group = 0, last_group = 0;
-    int64_t lo = 0, hi = 0;
-    bool is_write = false;
-    SpaceMap::iterator first, last;
+  // A space as a sorted list of segments covering [0, unbounded): segment i is [starts[i], starts[i+1])
+  // with `groups` histories at histories[slot[i] * groups ...] (HBM: 1 group, on-chip: kPartitionGroups).
+  // Flat arrays rather than a tree: a lookup is a binary search over contiguous starts.
+  struct Space {
+    int32_t groups = 1;
+    std::vector<int64_t> starts;
+    std::vector<uint32_t> slot;
+    std::vector<History> histories;
+    std::vector<uint32_t> free_slots;
   };
 
-  int32_t m_num_streams;
-  // By tensor / on-chip memory: stable addresses, so record() can hold them across insertions.
-  std::vector<std::unique_ptr<SpaceMap>> m_hbm_spaces, m_on_chip_spaces;
-  std::vector<Span> m_spans;  // record()'s scratch
+  Space& space_of(int32_t space);
+  // The segment containing `at`.
+  static size_t segment_at(const Space& s, int64_t at);
+  // Makes `at` a segment boundary; returns the index of the segment starting there.
+  size_t split(Space& s, int64_t at);
+  uint32_t new_slot(Space& s);
+  void release_slot(Space& s, uint32_t slot);
+  History* histories_of(Space& s, size_t segment) { return &s.histories[size_t(s.slot[segment]) * s.groups]; }
+  bool same_history(const History& a, const History& b) const;
+  // The same writer, the same inline readers in the same order and the same overflow list.
+  static bool same_bytes(const History& a, const History& b);
+  void add_reader(Readers& r, const isa::InstrRef& reader);
+  void append_readers(const Readers& r, std::vector<isa::InstrRef>& out) const;
+  void clear_readers(Readers& r);
+
+  std::vector<Space> m_hbm_spaces;
+  std::array<Space, 2> m_on_chip_spaces;  // SBUF, PSUM
+  std::vector<std::vector<isa::InstrRef>> m_overflow;
+  std::vector<int32_t> m_free_overflow;
 };
 
 std::vector<Access> accesses_of(const isa::Operation& op);
@@ -87,7 +84,7 @@ std::vector<Access> accesses_of(const isa::Operation& op);
 void append_accesses_of(const isa::Operation& op, std::vector<Access>& out);
 // The accesses of one pattern (for orderings the builder adds beside an instruction's own operands).
 std::vector<Access> accesses_of(const isa::AccessPattern& ap, bool is_write);
-// The space of partition group `group` (partitions group * kPartitionGroup ...) of SBUF or PSUM.
-int32_t on_chip_space(isa::MemKind mem, int32_t group);
+// The space of SBUF or PSUM.
+int32_t on_chip_space(isa::MemKind mem);
 
 }  // namespace tn::kernels

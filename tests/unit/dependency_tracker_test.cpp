@@ -80,6 +80,22 @@ TEST_CASE("a reader of part of a range is remembered for that part only") {
   CHECK(deps_of(t, 0, 1, {wr(kSbuf, 59, 100)}) == Deps{{1, 0}});
 }
 
+TEST_CASE("readers of many streams are all kept, across splits of what they read") {
+  DependencyTracker t;
+  for (int32_t s = 1; s <= 7; ++s)
+    deps_of(t, s, 0, {rd(kSbuf, 0, 100)});
+  // A write of part of the range splits it: both parts keep all seven readers.
+  CHECK(deps_of(t, 0, 0, {wr(kSbuf, 0, 10)}) == Deps{{1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}});
+  deps_of(t, 7, 1, {rd(kSbuf, 50, 60)});
+  CHECK(deps_of(t, 0, 1, {wr(kSbuf, 90, 100)}) ==
+        Deps{{1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}});
+  CHECK(deps_of(t, 0, 2, {wr(kSbuf, 50, 60)}) ==
+        Deps{{1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 1}});
+  CHECK(deps_of(t, 0, 3, {wr(kSbuf, 0, 100)}) ==
+        Deps{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}});
+  CHECK(deps_of(t, 1, 1, {rd(kSbuf, 0, 100)}) == Deps{{0, 3}});
+}
+
 TEST_CASE("partial overlaps of several writers give exactly the writers touched") {
   DependencyTracker t;
   deps_of(t, 0, 0, {wr(kSbuf, 0, 100)});
@@ -155,10 +171,12 @@ TEST_CASE(
   std::mt19937 rng(12345);
   for (int round = 0; round < 40; ++round) {
     DependencyTracker t;
-    std::map<int32_t, std::vector<ByteState>> model;  // space -> bytes
-    std::vector<int32_t> next_index(4, 0);
+    std::map<std::pair<int32_t, int32_t>, std::vector<ByteState>> model;  // (space, group) -> bytes
+    // Up to 9 streams: more readers of one place than the tracker keeps inline.
+    const int32_t streams = round % 2 ? 4 : 9;
+    std::vector<int32_t> next_index(streams, 0);
     for (int step = 0; step < 300; ++step) {
-      const int32_t stream = static_cast<int32_t>(rng() % 4);
+      const int32_t stream = static_cast<int32_t>(rng() % streams);
       const int32_t index = next_index[stream]++;
       std::vector<Access> accesses;
       const int n = 1 + static_cast<int>(rng() % 3);
@@ -170,25 +188,25 @@ TEST_CASE(
           accesses.push_back({kind, lo, std::min<int64_t>(lo + len, 64), is_write});
           continue;
         }
-        // On-chip: one pattern over partition groups g0..g1 of SBUF or PSUM, as accesses_of emits it (one
-        // access per group, same interval), or over one group.
+        // On-chip: one pattern over partition groups g0..g1 of SBUF or PSUM, or over one group.
         const auto mem = rng() % 2 ? isa::MemKind::kSbuf : isa::MemKind::kPsum;
         const int32_t g0 = static_cast<int32_t>(rng() % 8);
         const int32_t g1 = kind == 3 ? g0 + static_cast<int32_t>(rng() % (8 - g0)) : g0;
-        for (int32_t g = g0; g <= g1; ++g)
-          accesses.push_back({on_chip_space(mem, g), lo, std::min<int64_t>(lo + len, 64), is_write});
+        accesses.push_back({on_chip_space(mem), lo, std::min<int64_t>(lo + len, 64), is_write, g0, g1});
       }
       // Dependencies are on the state before the instruction; then its reads and writes take effect.
       std::set<std::pair<int32_t, int32_t>> expected;
       for (const Access& a : accesses) {
-        auto& bytes = model[a.space];
-        bytes.resize(64);
-        for (int64_t b = a.lo; b < a.hi; ++b) {
-          if (bytes[b].writer.stream >= 0)
-            expected.insert({bytes[b].writer.stream, bytes[b].writer.index});
-          if (a.is_write) {
-            for (auto [s, i] : bytes[b].readers)
-              expected.insert({s, i});
+        for (int32_t g = a.first_group; g <= a.last_group; ++g) {
+          auto& bytes = model[{a.space, g}];
+          bytes.resize(64);
+          for (int64_t b = a.lo; b < a.hi; ++b) {
+            if (bytes[b].writer.stream >= 0)
+              expected.insert({bytes[b].writer.stream, bytes[b].writer.index});
+            if (a.is_write) {
+              for (auto [s, i] : bytes[b].readers)
+                expected.insert({s, i});
+            }
           }
         }
       }
@@ -196,12 +214,14 @@ TEST_CASE(
         for (const Access& a : accesses) {
           if (a.is_write != (pass == 1))
             continue;
-          for (int64_t b = a.lo; b < a.hi; ++b) {
-            ByteState& st = model[a.space][b];
-            if (a.is_write) {
-              st = ByteState{{stream, index}, {}};
-            } else {
-              st.readers[stream] = index;
+          for (int32_t g = a.first_group; g <= a.last_group; ++g) {
+            for (int64_t b = a.lo; b < a.hi; ++b) {
+              ByteState& st = model[{a.space, g}][b];
+              if (a.is_write) {
+                st = ByteState{{stream, index}, {}};
+              } else {
+                st.readers[stream] = index;
+              }
             }
           }
         }
@@ -216,24 +236,28 @@ TEST_CASE(
 TEST_CASE("on-chip accesses become byte intervals per group of 16 partitions") {
   const isa::AccessPattern ap = isa::sbuf_ap(DType::kBFloat16, 0x100, 32, 32, {{16, 4}, {1, 8}});
   const auto acc = accesses_of(isa::TensorCopy{isa::psum_ap(DType::kFloat32, 64, 0, 1, {{-1, 4}}), ap});
-  REQUIRE(acc.size() == 3);
+  REQUIRE(acc.size() == 2);
   // dst (partition 0, group 0) walks backwards from byte 64: fp32 elements at 52..64.
-  CHECK(acc[0].space == on_chip_space(isa::MemKind::kPsum, 0));
+  CHECK(acc[0].space == on_chip_space(isa::MemKind::kPsum));
+  CHECK(acc[0].first_group == 0);
+  CHECK(acc[0].last_group == 0);
   CHECK(acc[0].lo == 52);
   CHECK(acc[0].hi == 68);
   CHECK(acc[0].is_write);
   // src (partitions 32..63: groups 2 and 3) spans elements 0 .. 3*16+7 = 55, i.e. bytes 0x100 .. 0x100 + 112.
-  for (int i = 1; i <= 2; ++i) {
-    CHECK(acc[i].space == on_chip_space(isa::MemKind::kSbuf, i + 1));
-    CHECK(acc[i].lo == 0x100);
-    CHECK(acc[i].hi == 0x100 + 112);
-    CHECK(!acc[i].is_write);
-  }
-  // An access inside one group counts for that group only; SBUF and PSUM groups are distinct spaces.
+  CHECK(acc[1].space == on_chip_space(isa::MemKind::kSbuf));
+  CHECK(acc[1].first_group == 2);
+  CHECK(acc[1].last_group == 3);
+  CHECK(acc[1].lo == 0x100);
+  CHECK(acc[1].hi == 0x100 + 112);
+  CHECK(!acc[1].is_write);
+  // An access inside one group counts for that group only; SBUF and PSUM are distinct spaces.
   const auto one = accesses_of(isa::Memset{isa::sbuf_ap(DType::kFloat32, 0, 20, 8, {{1, 4}}), 0.0f});
   REQUIRE(one.size() == 1);
-  CHECK(one[0].space == on_chip_space(isa::MemKind::kSbuf, 1));
-  CHECK(on_chip_space(isa::MemKind::kSbuf, 7) != on_chip_space(isa::MemKind::kPsum, 0));
+  CHECK(one[0].space == on_chip_space(isa::MemKind::kSbuf));
+  CHECK(one[0].first_group == 1);
+  CHECK(one[0].last_group == 1);
+  CHECK(on_chip_space(isa::MemKind::kSbuf) != on_chip_space(isa::MemKind::kPsum));
 }
 
 TEST_CASE("writes to disjoint partition groups of one tile do not wait for each other") {
