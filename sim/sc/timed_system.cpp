@@ -152,6 +152,27 @@ bool TimedSystem::can_start(const Core& c, const isa::Instruction& in) const {
   return ok;
 }
 
+void TimedSystem::watch(Core& c, uint32_t stream, const isa::Instruction& in) {
+  Stream& s = *c.streams[stream];
+  bool found = false;
+  for_each_condition(in, [&](const isa::SemCondition& cond) {
+    if (found || c.sems.satisfied(cond))
+      return;
+    found = true;
+    s.watch_sem = cond.sem;
+    s.watch_at_least = cond.at_least;
+    c.sem_waiters[size_t(cond.sem) * c.stream_words + stream / 64] |= uint64_t{1} << (stream % 64);
+  });
+}
+
+void TimedSystem::unwatch(Core& c, uint32_t stream) {
+  Stream& s = *c.streams[stream];
+  if (s.watch_sem < 0)
+    return;
+  c.sem_waiters[size_t(s.watch_sem) * c.stream_words + stream / 64] &= ~(uint64_t{1} << (stream % 64));
+  s.watch_sem = -1;
+}
+
 void TimedSystem::touch(uint32_t core) {
   if (!m_core_touched[core]) {
     m_core_touched[core] = 1;
@@ -300,9 +321,7 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
   s.phase = Phase::kBlocked;  // the scheduler grants and wakes us once the conditions hold
   const uint64_t bit = uint64_t{1} << (stream % 64);
   c.blocked_streams[stream / 64] |= bit;
-  for_each_condition(in, [&](const isa::SemCondition& cond) {
-    c.sem_waiters[size_t(cond.sem) * c.stream_words + stream / 64] |= bit;
-  });
+  watch(c, stream, in);
   if (consumes) {
     c.candidates[stream / 64] |= bit;
     touch(core);
@@ -523,11 +542,8 @@ void TimedSystem::grant(uint32_t core, uint32_t stream) {
       m_recorder.on_semaphore(core, sem, c.sems.value(sem), who, s.executed);
     }
   });
-  const uint64_t bit = uint64_t{1} << (stream % 64);
-  c.blocked_streams[stream / 64] &= ~bit;
-  for_each_condition(in, [&](const isa::SemCondition& cond) {
-    c.sem_waiters[size_t(cond.sem) * c.stream_words + stream / 64] &= ~bit;
-  });
+  c.blocked_streams[stream / 64] &= ~(uint64_t{1} << (stream % 64));
+  unwatch(c, stream);
   s.granted = true;
   wake(core, stream);
 }
@@ -548,8 +564,20 @@ void TimedSystem::retire(uint32_t core, uint32_t stream, const Retirement& d) {
   const auto add = [&](int32_t sem, int64_t delta) {
     c.sems.add(sem, delta);
     if (delta > 0) {
-      for (size_t w = 0; w < c.stream_words; ++w)
-        c.candidates[w] |= c.sem_waiters[size_t(sem) * c.stream_words + w];
+      // The watchers whose condition now holds become candidates (and watch nothing until re-checked).
+      const int64_t value = c.sems.value(sem);
+      for (size_t w = 0; w < c.stream_words; ++w) {
+        uint64_t& watchers = c.sem_waiters[size_t(sem) * c.stream_words + w];
+        for (uint64_t bits = watchers; bits != 0; bits &= bits - 1) {
+          const int b = std::countr_zero(bits);
+          Stream& waiter = *c.streams[w * 64 + size_t(b)];
+          if (value >= waiter.watch_at_least) {
+            waiter.watch_sem = -1;
+            watchers &= ~(uint64_t{1} << b);
+            c.candidates[w] |= uint64_t{1} << b;
+          }
+        }
+      }
     }
     if (m_recorder.tracks_semaphores()) {
       m_recorder.on_semaphore(core, sem, c.sems.value(sem), who, d.seq);
@@ -637,8 +665,11 @@ void TimedSystem::schedule() {
         c.candidates[w] = 0;
         for (uint64_t bits = candidates; bits != 0; bits &= bits - 1) {
           const uint32_t si = uint32_t(w * 64 + size_t(std::countr_zero(bits)));
-          if (can_start(c, c.program.streams[si].instructions[c.streams[si]->at])) {
+          const isa::Instruction& in = c.program.streams[si].instructions[c.streams[si]->at];
+          if (can_start(c, in)) {
             grant(ci, si);
+          } else if (c.streams[si]->watch_sem < 0) {
+            watch(c, si, in);
           }
         }
       }

@@ -126,6 +126,9 @@ class TimedSystem : public sc_core::sc_module {
     uint64_t met_start_ps = 0, met_end_ps = 0;
     const CollectiveRecord* collective = nullptr;
     uint64_t wake_with_retire = kNoRetire;  // the execution whose retirement wakes the stream
+    // Blocked: the unsatisfied condition it watches (sem -1: none), see Core::sem_waiters.
+    int32_t watch_sem = -1;
+    int64_t watch_at_least = 0;
     RetireQueue retiring;
     timing::DmaTiming grant;
     // The instruction in flight across suspensions.
@@ -150,9 +153,12 @@ class TimedSystem : public sc_core::sc_module {
     std::vector<std::unique_ptr<Stream>> streams;
     // Bit s set while stream s is blocked.
     std::vector<uint64_t> blocked_streams;
-    // Per semaphore (words of stream bits): the blocked streams with a condition on it. A blocked stream
-    // can start only once one of its semaphores has grown, so the scheduler re-checks just the
-    // `candidates` those changes name (and streams that arrive with a consuming wait), in stream order.
+    // Per semaphore (words of stream bits): the blocked streams watching it. A blocked stream watches one
+    // of its conditions that does not hold; it cannot start before that one holds, so the scheduler
+    // re-checks just the `candidates` whose watched condition a semaphore increase made true (and streams
+    // that arrive with a consuming wait), in stream order, and a stream that still cannot start watches
+    // a condition that does not hold. Semaphores that many streams wait on grow by one per retirement:
+    // re-checking every waiter on every increase would cost more than the instructions themselves.
     size_t stream_words = 0;
     std::vector<uint64_t> sem_waiters;  // [semaphore * stream_words + word]
     std::vector<uint64_t> candidates;
@@ -189,6 +195,9 @@ class TimedSystem : public sc_core::sc_module {
   // Marks `core` for the scheduler to re-check its blocked streams this step.
   void touch(uint32_t core);
   bool can_start(const Core& c, const isa::Instruction& in) const;
+  // A blocked stream watches the first of its conditions that does not hold (or none, if all hold).
+  void watch(Core& c, uint32_t stream, const isa::Instruction& in);
+  void unwatch(Core& c, uint32_t stream);
   // Completes a meeting at `now`: moves a collective's data and times it, then wakes every member.
   void complete(const sim::Rendezvous::Meeting& m, uint64_t now);
   // The index in m_cores of `core` of `rank`.

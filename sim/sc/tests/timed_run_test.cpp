@@ -203,6 +203,40 @@ TEST_CASE("timed run: producer and consumer synchronised by semaphores") {
   CHECK(hbm.unwritten_elements("y") == 0);
 }
 
+TEST_CASE("timed run: a wait on two semaphores starts when both hold, however often the first one grows") {
+  // Vector runs four small memsets, Scalar one long activation. GpSimd's first instruction waits for two
+  // memsets; its second for all four and for the activation, which ends last: the scheduler must keep
+  // watching that second condition once the first holds, and must not start it on the memsets alone.
+  TestProgram t;
+  const int32_t dve = t.stream("dve", isa::Engine::kDve);
+  const int32_t act = t.stream("act", isa::Engine::kAct);
+  const int32_t pool = t.stream("pool", isa::Engine::kPool);
+  for (int i = 0; i < 4; ++i)
+    t.emit(dve, isa::Memset{sbuf2d(DType::kFloat32, 64 * i, 128, 16), 1.0f});
+  t.emit(act, isa::Activation{sbuf2d(DType::kFloat32, 4096, 128, 8192),
+                              sbuf2d(DType::kFloat32, 4096, 128, 8192),
+                              isa::ActFunc::kCopy,
+                              isa::imm(1.0f),
+                              {},
+                              {}});
+  t.emit(pool, isa::Memset{sbuf2d(DType::kFloat32, 1024, 128, 16), 2.0f}, {t.after(dve, 2)});
+  t.emit(pool, isa::Memset{sbuf2d(DType::kFloat32, 1088, 128, 16), 3.0f}, {t.after(dve, 4), t.after(act, 1)});
+  sim::Hbm hbm;
+  RecordingSink sink;
+  sc::TimedRunOptions options;
+  options.execute_numerics = false;  // timing is what this is about (the activation reads unwritten SBUF)
+  sc::run_timed({&t.p}, hbm, trn2(), sink, options);
+  const auto memsets = sink.slices_on("Vector");
+  const auto activation = sink.slices_on("Scalar");
+  const auto waiters = sink.slices_on("GpSimd");
+  REQUIRE(memsets.size() == 4);
+  REQUIRE(activation.size() == 1);
+  REQUIRE(waiters.size() == 2);
+  REQUIRE(activation[0]->end_ns > memsets[3]->end_ns);  // the case this test is about
+  CHECK(waiters[0]->start_ns == memsets[1]->end_ns);
+  CHECK(waiters[1]->start_ns == activation[0]->end_ns);
+}
+
 TEST_CASE("timed run: outputs equal run_functional bit for bit") {
   // DMA in -> matmul -> ACT exp of PSUM -> DVE add -> DMA out, over five streams.
   TestProgram t;
