@@ -55,7 +55,7 @@ TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, c
       exec(p, state, hbm, place_.rank),
       dma(hw, stack) {
   for (size_t s = 0; s < p.streams.size(); ++s) {
-    streams.push_back(std::make_unique<Stream>());
+    streams.emplace_back();
   }
   stream_words = (p.streams.size() + 63) / 64;
   blocked_streams.assign(stream_words, 0);
@@ -153,7 +153,7 @@ bool TimedSystem::can_start(const Core& c, const isa::Instruction& in) const {
 }
 
 void TimedSystem::watch(Core& c, uint32_t stream, const isa::Instruction& in) {
-  Stream& s = *c.streams[stream];
+  Stream& s = c.streams[stream];
   bool found = false;
   for_each_condition(in, [&](const isa::SemCondition& cond) {
     if (found || c.sems.satisfied(cond))
@@ -166,7 +166,7 @@ void TimedSystem::watch(Core& c, uint32_t stream, const isa::Instruction& in) {
 }
 
 void TimedSystem::unwatch(Core& c, uint32_t stream) {
-  Stream& s = *c.streams[stream];
+  Stream& s = c.streams[stream];
   if (s.watch_sem < 0)
     return;
   c.sem_waiters[size_t(s.watch_sem) * c.stream_words + stream / 64] &= ~(uint64_t{1} << (stream % 64));
@@ -187,7 +187,7 @@ void TimedSystem::post(const Due& d) {
 }
 
 void TimedSystem::wake(uint32_t core, uint32_t stream) {
-  Stream& s = *m_cores[core]->streams[stream];
+  Stream& s = m_cores[core]->streams[stream];
   if (!s.listed) {
     s.listed = true;
     m_next_round.push_back({core, stream, false});
@@ -219,7 +219,7 @@ void TimedSystem::activate() {
     m_next_round.clear();
     for (const Resume& r : m_this_round) {
       if (!r.yield)
-        m_cores[r.core]->streams[r.stream]->listed = false;  // a wake-up now lists it for the round after
+        m_cores[r.core]->streams[r.stream].listed = false;  // a wake-up now lists it for the round after
     }
     if (m_schedule_pending) {
       m_schedule_pending = false;
@@ -231,7 +231,7 @@ void TimedSystem::activate() {
       const Resume& r = *it;
       if (m_error)
         break;
-      Stream& s = *m_cores[r.core]->streams[r.stream];
+      Stream& s = m_cores[r.core]->streams[r.stream];
       // A yielding stream waits for its turn, not for a wake-up: one meant for it is lost, as it is for a
       // thread that waits on something else.
       if (r.yield != (s.phase == Phase::kYield || s.phase == Phase::kIssue))
@@ -249,7 +249,7 @@ void TimedSystem::activate() {
 }
 
 void TimedSystem::resume(uint32_t core, uint32_t stream) {
-  Stream& s = *m_cores[core]->streams[stream];
+  Stream& s = m_cores[core]->streams[stream];
   const size_t n = m_cores[core]->program.streams[stream].instructions.size();
   while (!m_error) {
     switch (s.phase) {
@@ -301,7 +301,7 @@ void TimedSystem::resume(uint32_t core, uint32_t stream) {
 
 bool TimedSystem::issue(uint32_t core, uint32_t stream) {
   Core& c = *m_cores[core];
-  Stream& s = *c.streams[stream];
+  Stream& s = c.streams[stream];
   const isa::Instruction& in = c.program.streams[stream].instructions[s.at];
   if (m_executed >= m_max_instructions) {
     throw sim::ExecutionError(core_prefix(core) + isa::describe_instruction(c.program, stream, s.at) +
@@ -332,7 +332,7 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
 
 bool TimedSystem::start(uint32_t core, uint32_t stream) {
   Core& c = *m_cores[core];
-  Stream& s = *c.streams[stream];
+  Stream& s = c.streams[stream];
   const isa::Stream& st = c.program.streams[stream];
   const isa::Instruction& in = st.instructions[s.at];
   ++m_executed;
@@ -382,7 +382,7 @@ bool TimedSystem::start(uint32_t core, uint32_t stream) {
 
 bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
   Core& c = *m_cores[core];
-  Stream& s = *c.streams[stream];
+  Stream& s = c.streams[stream];
   const uint32_t index = s.at;
   InstructionTiming& t = s.timing;
   // Numerics at the start; without them only the sequencer instructions run, so branches are followed,
@@ -438,7 +438,7 @@ void TimedSystem::complete(const sim::Rendezvous::Meeting& m, uint64_t now) {
   if (m.barrier) {
     for (const sim::Rendezvous::Arrival& a : m.arrivals) {
       Core& c = instance(a.rank, a.core);
-      Stream& s = *c.streams[a.stream];
+      Stream& s = c.streams[a.stream];
       const isa::Stream& st = c.program.streams[a.stream];
       s.met_start_ps = now;
       s.met_end_ps = now + m_costs.get(st.instructions[a.index].op, st.engine).duration_ps;
@@ -521,7 +521,7 @@ void TimedSystem::advance_collective(uint64_t id, uint64_t now) {
   // Every member's instruction ends with its part (its last arrival), and no earlier than now: a member
   // learns that the collective is over when the scheduler gets here.
   for (const sim::Rendezvous::Arrival& a : m.arrivals) {
-    Stream& s = *instance(a.rank, a.core).streams[a.stream];
+    Stream& s = instance(a.rank, a.core).streams[a.stream];
     const size_t pos = size_t(std::find(m.row.begin(), m.row.end(), int32_t(a.rank)) - m.row.begin());
     s.met_start_ps = t.start_ps;
     s.met_end_ps = std::max(t.end_ps[pos], now);
@@ -534,7 +534,7 @@ void TimedSystem::advance_collective(uint64_t id, uint64_t now) {
 
 void TimedSystem::grant(uint32_t core, uint32_t stream) {
   Core& c = *m_cores[core];
-  Stream& s = *c.streams[stream];
+  Stream& s = c.streams[stream];
   const isa::Instruction& in = c.program.streams[stream].instructions[s.at];
   const isa::InstrRef who{int32_t(stream), int32_t(s.at)};
   c.sems.consume(in.waits, [&](int32_t sem) {
@@ -549,7 +549,7 @@ void TimedSystem::grant(uint32_t core, uint32_t stream) {
 }
 
 void TimedSystem::queue_retirement(uint32_t core, uint32_t stream, const Retirement& r) {
-  RetireQueue& q = m_cores[core]->streams[stream]->retiring;
+  RetireQueue& q = m_cores[core]->streams[stream].retiring;
   if (q.empty())
     post(Due{r.time_ps, Kind::kRetire, core, stream});
   q.push(r);
@@ -570,7 +570,7 @@ void TimedSystem::retire(uint32_t core, uint32_t stream, const Retirement& d) {
         uint64_t& watchers = c.sem_waiters[size_t(sem) * c.stream_words + w];
         for (uint64_t bits = watchers; bits != 0; bits &= bits - 1) {
           const int b = std::countr_zero(bits);
-          Stream& waiter = *c.streams[w * 64 + size_t(b)];
+          Stream& waiter = c.streams[w * 64 + size_t(b)];
           if (value >= waiter.watch_at_least) {
             waiter.watch_sem = -1;
             watchers &= ~(uint64_t{1} << b);
@@ -590,7 +590,7 @@ void TimedSystem::retire(uint32_t core, uint32_t stream, const Retirement& d) {
     const auto& sig = std::get<isa::SemSignal>(in.op.get());
     add(sig.sem, sig.delta);
   }
-  Stream& s = *c.streams[stream];
+  Stream& s = c.streams[stream];
   ++s.retired;
   if (s.wake_with_retire == d.seq) {
     s.wake_with_retire = kNoRetire;
@@ -606,17 +606,20 @@ void TimedSystem::schedule() {
     const uint64_t now = m_now_ps;
     while (!m_due.empty() && m_due.top().time_ps <= now) {
       const Due d = m_due.top();
-      m_due.pop();
       if (d.kind() == Kind::kRetire) {
-        RetireQueue& q = m_cores[d.core()]->streams[d.stream()]->retiring;
+        RetireQueue& q = m_cores[d.core()]->streams[d.stream()].retiring;
         const Retirement r = q.front();
         q.pop();
-        if (!q.empty())  // not before now: this loop takes it if it is due now
-          m_due.push(Due{q.front().time_ps, Kind::kRetire, d.core(), d.stream()});
+        if (q.empty())
+          m_due.pop();
+        else  // the stream's next retirement, not before now: this loop takes it if it is due now
+          m_due.replace_top(Due{q.front().time_ps, Kind::kRetire, d.core(), d.stream()});
         retire(d.core(), d.stream(), r);
       } else if (d.kind() == Kind::kCollective) {
+        m_due.pop();
         advance_collective(d.collective(), now);
       } else {
+        m_due.pop();
         m_wakes.push_back({d.core(), d.stream()});
       }
     }
@@ -637,7 +640,7 @@ void TimedSystem::schedule() {
       arrivals.swap(m_arrivals);
       for (const Arrival& a : arrivals) {
         Core& c = *m_cores[a.core];
-        const sim::Rendezvous::Arrival arrival{c.place.rank, c.place.core, a.stream, c.streams[a.stream]->at,
+        const sim::Rendezvous::Arrival arrival{c.place.rank, c.place.core, a.stream, c.streams[a.stream].at,
                                                &c.program};
         if (const auto m = m_meetings.arrive(arrival))
           complete(*m, now);
@@ -648,7 +651,7 @@ void TimedSystem::schedule() {
         return std::tie(a.core, a.stream) < std::tie(b.core, b.stream);
       });
       for (const DmaRequest& r : m_dma_requests) {
-        Stream& s = *m_cores[r.core]->streams[r.stream];
+        Stream& s = m_cores[r.core]->streams[r.stream];
         s.grant = m_cores[r.core]->dma.issue(now, *r.cost);
         wake(r.core, r.stream);
       }
@@ -665,10 +668,10 @@ void TimedSystem::schedule() {
         c.candidates[w] = 0;
         for (uint64_t bits = candidates; bits != 0; bits &= bits - 1) {
           const uint32_t si = uint32_t(w * 64 + size_t(std::countr_zero(bits)));
-          const isa::Instruction& in = c.program.streams[si].instructions[c.streams[si]->at];
+          const isa::Instruction& in = c.program.streams[si].instructions[c.streams[si].at];
           if (can_start(c, in)) {
             grant(ci, si);
-          } else if (c.streams[si]->watch_sem < 0) {
+          } else if (c.streams[si].watch_sem < 0) {
             watch(c, si, in);
           }
         }
@@ -698,7 +701,7 @@ void TimedSystem::check_finished() const {
   for (uint32_t ci = 0; ci < m_cores.size(); ++ci) {
     const Core& c = *m_cores[ci];
     for (uint32_t si = 0; si < c.streams.size(); ++si) {
-      const Stream& s = *c.streams[si];
+      const Stream& s = c.streams[si];
       const isa::Stream& st = c.program.streams[si];
       if (s.phase == Phase::kFinished && s.retired == s.executed) {
         continue;
@@ -731,7 +734,7 @@ void TimedSystem::check_finished() const {
       bool all = true;
       for (size_t ci = first; ci < first + m_cores_per_rank; ++ci) {
         for (const auto& s : m_cores[ci]->streams)
-          all = all && s->phase == Phase::kFinished && s->retired == s->executed;
+          all = all && s.phase == Phase::kFinished && s.retired == s.executed;
       }
       if (all)
         done += (done.empty() ? "" : ", ") + std::to_string(m_cores[first]->place.rank);
