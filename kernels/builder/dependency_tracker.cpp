@@ -80,6 +80,7 @@ DependencyTracker::Space& DependencyTracker::space_of(int32_t space) {
   if (s->starts.empty()) {  // first use: one segment, never written, never read
     s->starts.push_back(0);
     s->slot.push_back(new_slot(*s));
+    s->uniform.push_back(1);
   }
   return *s;
 }
@@ -107,6 +108,15 @@ void DependencyTracker::release_slot(Space& s, uint32_t slot) {
   s.free_slots.push_back(slot);
 }
 
+void DependencyTracker::clone_overflow(Readers& r) {
+  if (r.overflow < 0)
+    return;
+  const std::vector<isa::InstrRef> more = m_overflow[size_t(r.overflow)];
+  r.overflow = -1;
+  for (const isa::InstrRef& reader : more)
+    add_reader(r, reader);
+}
+
 size_t DependencyTracker::split(Space& s, int64_t at) {
   const size_t i = segment_at(s, at);
   if (s.starts[i] == at)
@@ -114,19 +124,25 @@ size_t DependencyTracker::split(Space& s, int64_t at) {
   const uint32_t copy = new_slot(s);  // may move the histories: index them only afterwards
   History* to = &s.histories[size_t(copy) * s.groups];
   const History* from = histories_of(s, i);
-  std::copy_n(from, s.groups, to);
-  for (int32_t g = 0; g < s.groups; ++g) {
-    Readers& r = to[g].readers;
-    if (r.overflow >= 0) {  // the copy gets a list of its own
-      const std::vector<isa::InstrRef> more = m_overflow[size_t(r.overflow)];
-      r.overflow = -1;
-      for (const isa::InstrRef& reader : more)
-        add_reader(r, reader);
-    }
-  }
+  const int32_t used = s.uniform[i] ? 1 : s.groups;  // a uniform segment's other groups are default
+  std::copy_n(from, used, to);
+  for (int32_t g = 0; g < used; ++g)
+    clone_overflow(to[g].readers);  // the copy gets lists of its own
   s.starts.insert(s.starts.begin() + ptrdiff_t(i) + 1, at);
   s.slot.insert(s.slot.begin() + ptrdiff_t(i) + 1, copy);
+  s.uniform.insert(s.uniform.begin() + ptrdiff_t(i) + 1, s.uniform[i]);
   return i + 1;
+}
+
+void DependencyTracker::expand(Space& s, size_t segment) {
+  if (!s.uniform[segment])
+    return;
+  s.uniform[segment] = 0;
+  History* h = histories_of(s, segment);
+  for (int32_t g = 1; g < s.groups; ++g) {
+    h[g] = h[0];
+    clone_overflow(h[g].readers);
+  }
 }
 
 void DependencyTracker::add_reader(Readers& r, const isa::InstrRef& reader) {
@@ -198,6 +214,12 @@ bool DependencyTracker::same_history(const History& a, const History& b) const {
 void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
                                std::vector<isa::InstrRef>& deps) {
   const isa::InstrRef self{stream, index};
+  const auto add_history = [&](const History& h, bool is_write) {
+    if (h.writer.stream >= 0 && (deps.empty() || !(deps.back() == h.writer)))
+      deps.push_back(h.writer);
+    if (is_write)
+      append_readers(h.readers, deps);
+  };
   // First every dependency, against the state before this instruction: an instruction that reads and
   // writes one place (in-place ops, overlapping DMA source and destination) depends on the old writer and
   // the old readers, including an earlier reader of its own stream, and never on itself.
@@ -208,14 +230,14 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
     const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
     for (size_t i = segment_at(s, a.lo); i < s.starts.size() && s.starts[i] < a.hi; ++i) {
       const History* h = histories_of(s, i);
+      if (s.uniform[i]) {
+        add_history(h[0], a.is_write);
+        continue;
+      }
       for (int32_t g = g0; g <= g1; ++g) {
-        // Neighbouring groups mostly share a history (a tile over all partitions): a repeat adds nothing.
-        if (g > g0 && same_bytes(h[g], h[g - 1]))
-          continue;
-        if (h[g].writer.stream >= 0 && (deps.empty() || !(deps.back() == h[g].writer)))
-          deps.push_back(h[g].writer);
-        if (a.is_write)
-          append_readers(h[g].readers, deps);
+        // Neighbouring groups often share a history: a repeat adds nothing.
+        if (g == g0 || !same_bytes(h[g], h[g - 1]))
+          add_history(h[g], a.is_write);
       }
     }
   }
@@ -225,10 +247,16 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
       continue;
     Space& s = space_of(a.space);
     const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
+    const bool all_groups = g0 == 0 && g1 == s.groups - 1;
     const size_t first = split(s, a.lo), last = split(s, a.hi);
-    History before;
     for (size_t i = first; i < last; ++i) {
       History* h = histories_of(s, i);
+      if (s.uniform[i] && all_groups) {
+        add_reader(h[0].readers, self);
+        continue;
+      }
+      expand(s, i);
+      History before;
       for (int32_t g = g0; g <= g1; ++g) {
         // A group whose history equalled its neighbour's before this read equals it after (lists in the
         // overflow pool are each group's own, so only inline ones are copied).
@@ -250,26 +278,40 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
     Space& s = space_of(a.space);
     const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
     const size_t first = split(s, a.lo), last = split(s, a.hi);
-    bool uniform = true;  // do the other groups have one history over [lo, hi) too?
-    const History* head = histories_of(s, first);
-    for (size_t i = first; i < last; ++i) {
-      History* h = histories_of(s, i);
-      for (int32_t g = g0; g <= g1; ++g) {
-        if (h[g].readers.overflow >= 0)
+    if (g0 == 0 && g1 == s.groups - 1) {
+      // Every group: one uniform segment written by this instruction.
+      History* h = histories_of(s, first);
+      for (int32_t g = 0; g < (s.uniform[first] ? 1 : s.groups); ++g) {
+        clear_readers(h[g].readers);
+        h[g] = History{};
+      }
+      h[0].writer = self;
+      s.uniform[first] = 1;
+    } else {
+      bool uniform = true;  // do the other groups have one history over [lo, hi) too?
+      for (size_t i = first; i < last; ++i) {
+        expand(s, i);
+        History* h = histories_of(s, i);
+        const History* head = histories_of(s, first);
+        for (int32_t g = g0; g <= g1; ++g) {
           clear_readers(h[g].readers);
-        h[g] = History{self, {}};
+          h[g] = History{self, {}};
+        }
+        for (int32_t g = 0; g < s.groups && uniform && i != first; ++g) {
+          if (g < g0 || g > g1)
+            uniform = same_history(h[g], head[g]);
+        }
       }
-      for (int32_t g = 0; g < s.groups && uniform && i != first; ++g) {
-        if (g < g0 || g > g1)
-          uniform = same_history(h[g], head[g]);
-      }
+      if (!uniform)
+        continue;
     }
-    if (uniform && last > first + 1) {
+    if (last > first + 1) {
       // Everything in [lo, hi) now has the same history: one segment.
       for (size_t i = first + 1; i < last; ++i)
         release_slot(s, s.slot[i]);
       s.starts.erase(s.starts.begin() + ptrdiff_t(first) + 1, s.starts.begin() + ptrdiff_t(last));
       s.slot.erase(s.slot.begin() + ptrdiff_t(first) + 1, s.slot.begin() + ptrdiff_t(last));
+      s.uniform.erase(s.uniform.begin() + ptrdiff_t(first) + 1, s.uniform.begin() + ptrdiff_t(last));
     }
   }
 }

@@ -49,11 +49,15 @@ class DependencyTracker {
   };
   // A space as a sorted list of segments covering [0, unbounded): segment i is [starts[i], starts[i+1])
   // with `groups` histories at histories[slot[i] * groups ...] (HBM: 1 group, on-chip: kPartitionGroups).
-  // Flat arrays rather than a tree: a lookup is a binary search over contiguous starts.
+  // Flat arrays rather than a tree: a lookup is a binary search over contiguous starts. A segment whose
+  // groups all share one history (a tile written over all 128 partitions, the usual case) is `uniform`:
+  // its first history stands for every group and the others stay default, so it is read, split and
+  // written as one history rather than eight.
   struct Space {
     int32_t groups = 1;
     std::vector<int64_t> starts;
     std::vector<uint32_t> slot;
+    std::vector<uint8_t> uniform;
     std::vector<History> histories;
     std::vector<uint32_t> free_slots;
   };
@@ -64,6 +68,10 @@ class DependencyTracker {
   // Makes `at` a segment boundary; returns the index of the segment starting there.
   size_t split(Space& s, int64_t at);
   uint32_t new_slot(Space& s);
+  // Gives every group of a uniform segment its own copy of the shared history.
+  void expand(Space& s, size_t segment);
+  // A copy of `from`'s readers with an overflow list of its own.
+  void clone_overflow(Readers& r);
   void release_slot(Space& s, uint32_t slot);
   History* histories_of(Space& s, size_t segment) { return &s.histories[size_t(s.slot[segment]) * s.groups]; }
   bool same_history(const History& a, const History& b) const;
