@@ -237,12 +237,12 @@ Buffer ProgramBuilder::psum_at_bank(const std::string& name, int32_t bank, DType
   return allocate(MemKind::kPsum, name, dtype, partitions, free_shape, bank * m_limits.psum_bank_bytes, loc);
 }
 
-void ProgramBuilder::touch_buffers(const Operation& op, InstrRef at) {
-  for (const auto& o : operands_of(op)) {
-    if (o.ap->mem == MemKind::kHbm)
-      continue;
-    auto& live = m_live[o.ap->mem == MemKind::kSbuf ? 0 : 1];
-    const auto [first, end] = o.ap->touched_range();
+void ProgramBuilder::touch_buffers(std::span<const Access> accesses, InstrRef at) {
+  for (const Access& a : accesses) {
+    if (a.space >= 0)
+      continue;  // HBM
+    auto& live = m_live[a.space == on_chip_space(MemKind::kSbuf) ? 0 : 1];
+    const int64_t first = a.lo, end = a.hi;
     auto it = live.upper_bound(first);
     if (it != live.begin())
       --it;
@@ -301,6 +301,7 @@ int32_t ProgramBuilder::append(int32_t stream, Operation op, SourceLocation loc,
   m_dep_scratch.clear();
   m_access_scratch.clear();
   append_accesses_of(op, m_access_scratch);
+  const size_t own_accesses = m_access_scratch.size();  // the buffers the operands touch
   m_access_scratch.insert(m_access_scratch.end(), extra_accesses.begin(), extra_accesses.end());
   m_deps.record(stream, index, m_access_scratch, m_dep_scratch);
   m_dep_scratch.insert(m_dep_scratch.end(), extra.begin(), extra.end());
@@ -308,7 +309,7 @@ int32_t ProgramBuilder::append(int32_t stream, Operation op, SourceLocation loc,
   in.op = std::move(op);
   in.loc = std::move(loc);
   add_waits(stream, in, m_dep_scratch);
-  touch_buffers(in.op.get(), {stream, index});
+  touch_buffers(std::span<const Access>(m_access_scratch.data(), own_accesses), {stream, index});
   st.instructions.push_back(std::move(in));
   st.emission_order.push_back(m_emitted++);
   m_count_after[stream].push_back(++m_counted[stream]);
@@ -422,7 +423,7 @@ void ProgramBuilder::dynamic_loop(const AccessPattern& trip_count, int64_t max_t
         continue;
       Instruction in{items[i].op, consume[i], items[i].loc};
       const int32_t index = push_uncounted(std::move(in), i);
-      touch_buffers(st.instructions[index].op.get(), {s, index});
+      touch_buffers(accesses_of(st.instructions[index].op.get()), {s, index});
       for (int32_t sem : signals_after[i])
         push_uncounted({SemSignal{sem, 1}, {}, items[i].loc}, i);
     }

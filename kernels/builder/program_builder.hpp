@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <source_location>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -203,7 +204,8 @@ class ProgramBuilder {
 
   Buffer allocate(isa::MemKind mem, const std::string& name, DType dtype, int32_t partitions,
                   const std::vector<int64_t>& free_shape, int64_t addr, const Loc& loc);
-  void touch_buffers(const isa::Operation& op, isa::InstrRef at);
+  // Extends the lifetime of every on-chip buffer the accesses overlap to `at`.
+  void touch_buffers(std::span<const Access> accesses, isa::InstrRef at);
   void check_shape(const std::string& name, int32_t partitions, const std::vector<int64_t>& free_shape,
                    const Loc& loc) const;
 
