@@ -11,6 +11,7 @@
 #include "sim/func/collectives.hpp"
 #include "sim/func/executor.hpp"
 #include "sim/func/rendezvous.hpp"
+#include "sim/func/semaphore_ids.hpp"
 #include "sim/func/semaphores.hpp"
 
 namespace tn::sim {
@@ -55,38 +56,6 @@ struct Naming {
 
 std::string core_prefix(size_t cores, size_t core) {
   return cores > 1 ? "core " + std::to_string(core) + ": " : "";
-}
-
-// Semaphore ids index Semaphores' vector unchecked; a bad id is reported here, before anything runs.
-void check_semaphore_ids(const isa::Program& p, const std::string& prefix) {
-  const auto bad = [&](int32_t sem) { return sem < 0 || sem >= static_cast<int32_t>(p.semaphores.size()); };
-  for (size_t s = 0; s < p.streams.size(); ++s) {
-    const isa::Stream& st = p.streams[s];
-    // A stream without a completion semaphore (-1) simply signals nothing when instructions retire.
-    if (st.completion_sem >= static_cast<int32_t>(p.semaphores.size())) {
-      throw ExecutionError(prefix + "stream " + st.name + ": completion semaphore " +
-                           std::to_string(st.completion_sem) + " does not exist");
-    }
-    for (size_t i = 0; i < st.instructions.size(); ++i) {
-      const isa::Instruction& in = st.instructions[i];
-      std::vector<int32_t> ids;
-      for (const auto& w : in.waits) {
-        ids.push_back(w.sem);
-      }
-      if (const auto* sig = std::get_if<isa::SemSignal>(&in.op.get())) {
-        ids.push_back(sig->sem);
-      }
-      if (const auto* wait = std::get_if<isa::SemWait>(&in.op.get())) {
-        ids.push_back(wait->sem);
-      }
-      for (int32_t id : ids) {
-        if (bad(id)) {
-          throw ExecutionError(prefix + isa::describe_instruction(p, s, i) + ": semaphore " +
-                               std::to_string(id) + " does not exist");
-        }
-      }
-    }
-  }
 }
 
 // The instruction's own condition, for sem_wait; the runner treats it like one more wait.

@@ -7,6 +7,7 @@
 #include "isa/operands.hpp"
 #include "isa/validator.hpp"
 #include "sim/func/collectives.hpp"
+#include "sim/func/semaphore_ids.hpp"
 #include "sim/sc/sync_conditions.hpp"
 
 namespace tn::sc {
@@ -16,32 +17,6 @@ namespace {
 sc_core::sc_time ps(uint64_t v) { return sc_core::sc_time::from_value(v); }
 
 constexpr uint32_t kControlRunBeforeYield = 1024;
-
-// Semaphore ids index Semaphores unchecked; reject bad ones before anything runs.
-void check_semaphore_ids(const isa::Program& p, const std::string& prefix) {
-  const auto bad = [&](int32_t sem) { return sem < 0 || sem >= int32_t(p.semaphores.size()); };
-  for (size_t s = 0; s < p.streams.size(); ++s) {
-    const isa::Stream& st = p.streams[s];
-    if (st.completion_sem >= int32_t(p.semaphores.size())) {
-      throw sim::ExecutionError(prefix + "stream " + st.name + ": completion semaphore " +
-                                std::to_string(st.completion_sem) + " does not exist");
-    }
-    for (size_t i = 0; i < st.instructions.size(); ++i) {
-      const isa::Instruction& in = st.instructions[i];
-      std::vector<int32_t> ids;
-      for_each_condition(in, [&](const isa::SemCondition& c) { ids.push_back(c.sem); });
-      if (const auto* sig = std::get_if<isa::SemSignal>(&in.op.get())) {
-        ids.push_back(sig->sem);
-      }
-      for (int32_t id : ids) {
-        if (bad(id)) {
-          throw sim::ExecutionError(prefix + isa::describe_instruction(p, s, i) + ": semaphore " +
-                                    std::to_string(id) + " does not exist");
-        }
-      }
-    }
-  }
-}
 
 }  // namespace
 
@@ -108,7 +83,7 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
       throw std::logic_error("a timed run with numerics needs memory that holds data");
   }
   for (uint32_t c = 0; c < programs.size(); ++c) {
-    check_semaphore_ids(*programs[c], programs.size() > 1 ? "core " + std::to_string(c) + ": " : "");
+    sim::check_semaphore_ids(*programs[c], programs.size() > 1 ? "core " + std::to_string(c) + ": " : "");
   }
   if (launch.system) {
     m_fabric = std::make_unique<timing::Fabric>(*launch.system);
