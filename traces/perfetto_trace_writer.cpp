@@ -45,9 +45,9 @@ void PerfettoTraceWriter::check_open(std::string_view call) const {
   }
 }
 
-uint64_t PerfettoTraceWriter::intern(StringInterner& table, std::vector<uint64_t>& fresh,
-                                     std::string_view s) {
-  const StringInterner::Result r = table.intern(s);
+uint64_t PerfettoTraceWriter::intern(StringInterner& table, std::vector<uint64_t>& fresh, std::string_view s,
+                                     bool stable) {
+  const StringInterner::Result r = stable ? table.intern_stable(s) : table.intern(s);
   if (r.fresh) {
     fresh.push_back(r.iid);
   }
@@ -191,9 +191,10 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   m_fresh_annotation_names.clear();
   m_fresh_string_values.clear();
   m_arg_iids.clear();
-  const uint64_t name_iid = intern(m_event_names, m_fresh_event_names, name);
+  // Names and keys stay valid and unchanged until finish() (TraceSink::slice): interned by pointer.
+  const uint64_t name_iid = intern(m_event_names, m_fresh_event_names, name, true);
   for (const Arg& a : args) {
-    const uint64_t key_iid = intern(m_annotation_names, m_fresh_annotation_names, a.key);
+    const uint64_t key_iid = intern(m_annotation_names, m_fresh_annotation_names, a.key, true);
     const auto* text = std::get_if<std::string_view>(&a.value);
     m_arg_iids.emplace_back(key_iid, text ? intern(m_string_values, m_fresh_string_values, *text) : 0);
   }

@@ -88,7 +88,9 @@ class PerfettoTraceWriter final : public TraceSink {
   uint64_t new_uuid() { return ++m_uuid_count; }
   // Returns the iid of `s`, interning it (and queueing it for this packet's interned_data) on first
   // use; 0 when the table is full and `s` must be written inline.
-  static uint64_t intern(StringInterner& table, std::vector<uint64_t>& fresh, std::string_view s);
+  // `stable`: s stays valid and unchanged until finish() (StringInterner::intern_stable).
+  static uint64_t intern(StringInterner& table, std::vector<uint64_t>& fresh, std::string_view s,
+                         bool stable = false);
   void write_interned(uint32_t field, const StringInterner& table, const std::vector<uint64_t>& fresh);
   void begin_packet(bool uses_interned_ids);
   void end_packet();

@@ -37,15 +37,27 @@ StringInterner::StringInterner(size_t max_entries, size_t cache_lines)
     : m_max_entries(max_entries), m_slots(1024), m_cache(std::bit_ceil(std::max<size_t>(cache_lines, 1))) {}
 
 StringInterner::Result StringInterner::intern(std::string_view s) {
-  const auto key = reinterpret_cast<uintptr_t>(s.data());
-  CacheLine& line = m_cache[((key >> 3) ^ (key >> 15) ^ s.size()) & (m_cache.size() - 1)];
+  CacheLine& line = line_of(s);
   if (line.iid != 0 && line.data == s.data() && line.size == s.size() && text(line.iid) == s) {
     return {line.iid, false};
   }
   bool fresh = false;
   const uint32_t iid = find_or_insert(s, fresh);
   if (iid != 0) {
-    line = CacheLine{s.data(), s.size(), iid};
+    line = CacheLine{s.data(), s.size(), iid, false};
+  }
+  return {iid, fresh};
+}
+
+StringInterner::Result StringInterner::intern_stable(std::string_view s) {
+  CacheLine& line = line_of(s);
+  if (line.stable && line.data == s.data() && line.size == s.size()) {
+    return {line.iid, false};
+  }
+  bool fresh = false;
+  const uint32_t iid = find_or_insert(s, fresh);
+  if (iid != 0) {
+    line = CacheLine{s.data(), s.size(), iid, true};
   }
   return {iid, fresh};
 }

@@ -27,6 +27,11 @@ class StringInterner {
     bool fresh = false;  // interned by this call: the caller must emit its definition
   };
   Result intern(std::string_view s);
+  // As intern(), for text the caller keeps valid and unchanged while the table is in use (string
+  // literals, a program's names: TraceSink's names and keys): the same pointer again is answered from
+  // the cache without comparing the text. Only lines this call filled are trusted so: a line a plain
+  // intern() filled may point at a buffer whose text has changed since.
+  Result intern_stable(std::string_view s);
   std::string_view text(uint64_t iid) const {
     const Entry& e = m_entries[iid - 1];
     return {m_arena.data() + e.offset, e.size};
@@ -46,7 +51,12 @@ class StringInterner {
     const char* data = nullptr;
     size_t size = 0;
     uint32_t iid = 0;
+    bool stable = false;  // filled by intern_stable()
   };
+  CacheLine& line_of(std::string_view s) {
+    const auto key = reinterpret_cast<uintptr_t>(s.data());
+    return m_cache[((key >> 3) ^ (key >> 15) ^ s.size()) & (m_cache.size() - 1)];
+  }
 
   uint32_t find_or_insert(std::string_view s, bool& fresh);
   void rehash();

@@ -34,8 +34,8 @@ class TraceSink {
 
   // A complete slice [start_ns, end_ns]. `flow_ids` link slices (semaphore hand-offs): every id should
   // appear on exactly two slices, the producer (earlier) and the consumer (later). `name` and every arg's
-  // key must stay valid until finish() (string literals, a program's region names): a sink may keep the
-  // views; string values may be temporaries.
+  // key must stay valid and unchanged until finish() (string literals, a program's region names): a sink
+  // may keep the views, or know them by their address; string values may be temporaries.
   virtual void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
                      std::span<const Arg> args, std::span<const uint64_t> flow_ids = {}) = 0;
   virtual void counter(TrackId track, uint64_t ts_ns, double value) = 0;

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -326,9 +327,10 @@ TEST_CASE("PerfettoTraceWriter: streams long traces instead of buffering them") 
 
 TEST_CASE("PerfettoTraceWriter: names beyond the interning cap are written inline") {
   const size_t n = PerfettoTraceWriter::kMaxInternedStrings + 3;
+  std::deque<std::string> names;  // a slice's name stays valid until finish() (TraceSink::slice)
   const std::vector<DecodedTrackEvent> begins =
-      slice_begins_of(n, [](PerfettoTraceWriter& w, TrackId t, size_t i) {
-        w.slice(t, "op" + std::to_string(i), i, i + 1, {});
+      slice_begins_of(n, [&](PerfettoTraceWriter& w, TrackId t, size_t i) {
+        w.slice(t, names.emplace_back("op" + std::to_string(i)), i, i + 1, {});
       });
   size_t inline_names = 0;
   size_t i = 0;
