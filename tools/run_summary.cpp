@@ -255,6 +255,13 @@ void collective_lines(std::ostringstream& o, const json& c) {
 std::string summary_text(const json& s) {
   std::ostringstream o;
   o << std::fixed;
+  if (s.contains("expected_failure")) {
+    // Nothing ran: the case expected the kernel to refuse its parameters, and it did.
+    o << "trnsim: " << s["kernel"].get<std::string>() << " on "
+      << s["hardware"].value("name", std::string("?"))
+      << ": expected failure: " << s["expected_failure"].get<std::string>() << "\n";
+    return o.str();
+  }
   const size_t cores = s["cores"].get<size_t>();
   const bool multi = s.contains("ranks");
   o << "trnsim: " << s["kernel"].get<std::string>() << " on "

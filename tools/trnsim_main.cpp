@@ -69,7 +69,8 @@ int cmd_run(const std::vector<std::string>& args) {
   std::string written;
   for (const std::string& w : outcome.written)
     written += (written.empty() ? "" : ",") + w;
-  std::cout << "  outputs      " << req.out_dir << "/{" << written << "}\n";
+  if (!written.empty())  // an expected failure runs nothing and writes nothing
+    std::cout << "  outputs      " << req.out_dir << "/{" << written << "}\n";
   return outcome.passed ? 0 : 1;
 }
 

@@ -83,6 +83,17 @@ TEST_CASE(
       "SBUF overflow allocating");
 }
 
+TEST_CASE("cli run: a case that expects the kernel to refuse it passes, and says why") {
+  const CommandResult r = run_text(
+      "run_expected_failure",
+      R"({"kernel": "attention_cte", "params": {"seqlen_q": 256, "seqlen_kv": 256, "d": 200, "expect_failure": true}})");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("expected failure: ") != std::string::npos);
+  CHECK(r.out.find("outputs") == std::string::npos);  // nothing ran, nothing was written
+  CHECK(r.err.empty());
+}
+
 TEST_CASE("cli check: one line per config, a closing count, and a non-zero exit on failure") {
   const fs::path dir = scratch_dir("check");
   fs::create_directories(dir / "cfgs");
