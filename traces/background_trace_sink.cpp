@@ -81,7 +81,8 @@ void BackgroundTraceSink::slice(TrackId track, std::string_view name, uint64_t s
              first_flow = uint32_t(b.flows.size());
   b.args.insert(b.args.end(), args.begin(), args.end());
   for (size_t i = 0; i < args.size(); ++i) {
-    if (const auto* text = std::get_if<std::string_view>(&args[i].value))
+    const auto* text = std::get_if<std::string_view>(&args[i].value);
+    if (text && !args[i].stable_text)  // a stable text is passed on as it is
       b.text_args.push_back({uint32_t(first_arg + i), store(*text)});
   }
   b.flows.insert(b.flows.end(), flow_ids.begin(), flow_ids.end());

@@ -1,5 +1,6 @@
 // A TraceSink that hands every call to another sink on a thread of its own: the simulation only copies a
-// slice's string values into a batch (names and keys outlive the sink, TraceSink::slice), and the encoding
+// slice's string values into a batch (not names, keys or stable texts, which outlive the sink:
+// TraceSink::slice, Arg::stable_text), and the encoding
 // and writing (most of a traced run's extra cost) use a core the simulation leaves idle. The inner sink sees
 // exactly the calls, in exactly the order, it would have seen directly, so its output is byte for byte the
 // same. Track ids are this sink's own (returned at once) and translated on the worker. An exception the inner

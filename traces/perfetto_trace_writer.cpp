@@ -196,7 +196,8 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   for (const Arg& a : args) {
     const uint64_t key_iid = intern(m_annotation_names, m_fresh_annotation_names, a.key, true);
     const auto* text = std::get_if<std::string_view>(&a.value);
-    m_arg_iids.emplace_back(key_iid, text ? intern(m_string_values, m_fresh_string_values, *text) : 0);
+    m_arg_iids.emplace_back(key_iid,
+                            text ? intern(m_string_values, m_fresh_string_values, *text, a.stable_text) : 0);
   }
 
   // SLICE_BEGIN

@@ -31,6 +31,12 @@ uint64_t hash_text(std::string_view s) {
   return h;
 }
 
+// intern_stable()'s slot for an address and size.
+size_t address_hash(const char* data, size_t size) {
+  const uint64_t h = (reinterpret_cast<uintptr_t>(data) ^ (uint64_t(size) << 48)) * 0x9E3779B97F4A7C15ull;
+  return size_t(h ^ (h >> 29));
+}
+
 }  // namespace
 
 StringInterner::StringInterner(size_t max_entries, size_t cache_lines)
@@ -44,22 +50,40 @@ StringInterner::Result StringInterner::intern(std::string_view s) {
   bool fresh = false;
   const uint32_t iid = find_or_insert(s, fresh);
   if (iid != 0) {
-    line = CacheLine{s.data(), s.size(), iid, false};
+    line = CacheLine{s.data(), s.size(), iid};
   }
   return {iid, fresh};
 }
 
 StringInterner::Result StringInterner::intern_stable(std::string_view s) {
-  CacheLine& line = line_of(s);
-  if (line.stable && line.data == s.data() && line.size == s.size()) {
-    return {line.iid, false};
+  const size_t mask = m_stable.size() - 1;
+  size_t i = address_hash(s.data(), s.size()) & mask;
+  for (; m_stable[i].iid != 0; i = (i + 1) & mask) {
+    if (m_stable[i].data == s.data() && m_stable[i].size == s.size())
+      return {m_stable[i].iid, false};
   }
   bool fresh = false;
   const uint32_t iid = find_or_insert(s, fresh);
   if (iid != 0) {
-    line = CacheLine{s.data(), s.size(), iid, true};
+    m_stable[i] = StableSlot{s.data(), s.size(), iid};
+    if (++m_stable_count * 2 > m_stable.size())
+      grow_stable();
   }
   return {iid, fresh};
+}
+
+void StringInterner::grow_stable() {
+  std::vector<StableSlot> slots(m_stable.size() * 2);
+  const size_t mask = slots.size() - 1;
+  for (const StableSlot& s : m_stable) {
+    if (s.iid == 0)
+      continue;
+    size_t i = address_hash(s.data, s.size) & mask;
+    while (slots[i].iid != 0)
+      i = (i + 1) & mask;
+    slots[i] = s;
+  }
+  m_stable = std::move(slots);
 }
 
 uint32_t StringInterner::find_or_insert(std::string_view s, bool& fresh) {

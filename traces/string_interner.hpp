@@ -28,9 +28,9 @@ class StringInterner {
   };
   Result intern(std::string_view s);
   // As intern(), for text the caller keeps valid and unchanged while the table is in use (string
-  // literals, a program's names: TraceSink's names and keys): the same pointer again is answered from
-  // the cache without comparing the text. Only lines this call filled are trusted so: a line a plain
-  // intern() filled may point at a buffer whose text has changed since.
+  // literals, a program's names: TraceSink's names and keys, Arg::stable_text): such text is known by its
+  // address and size, in a table of its own (exact, so a repeat never hashes the text again; the pointer
+  // cache's lines may point at a buffer whose text has changed since a plain intern() filled them).
   Result intern_stable(std::string_view s);
   std::string_view text(uint64_t iid) const {
     const Entry& e = m_entries[iid - 1];
@@ -51,8 +51,14 @@ class StringInterner {
     const char* data = nullptr;
     size_t size = 0;
     uint32_t iid = 0;
-    bool stable = false;  // filled by intern_stable()
   };
+  // intern_stable()'s table: open addressing over (address, size).
+  struct StableSlot {
+    const char* data = nullptr;
+    size_t size = 0;
+    uint32_t iid = 0;  // 0: empty
+  };
+  void grow_stable();
   CacheLine& line_of(std::string_view s) {
     const auto key = reinterpret_cast<uintptr_t>(s.data());
     return m_cache[((key >> 3) ^ (key >> 15) ^ s.size()) & (m_cache.size() - 1)];
@@ -63,9 +69,11 @@ class StringInterner {
 
   size_t m_max_entries;
   std::string m_arena;
-  std::vector<Entry> m_entries;    // by iid - 1
-  std::vector<Slot> m_slots;       // power-of-two size, at most half full
-  std::vector<CacheLine> m_cache;  // power-of-two size
+  std::vector<Entry> m_entries;                                    // by iid - 1
+  std::vector<Slot> m_slots;                                       // power-of-two size, at most half full
+  std::vector<CacheLine> m_cache;                                  // power-of-two size
+  std::vector<StableSlot> m_stable = std::vector<StableSlot>(64);  // power-of-two size, at most half full
+  size_t m_stable_count = 0;
 };
 
 }  // namespace tn::trace

@@ -16,6 +16,9 @@ using TrackId = uint64_t;
 struct Arg {
   std::string_view key;
   std::variant<int64_t, double, std::string_view> value;
+  // A string value that, like the key, stays valid and unchanged until the sink's finish(): a sink may
+  // keep the view instead of copying the text, and know it by its address.
+  bool stable_text = false;
 };
 
 // Timestamps are integer nanoseconds of simulated time. Slices on one track may be reported in any

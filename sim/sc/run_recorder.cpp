@@ -5,6 +5,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
 
 #include "isa/disassembly.hpp"
 #include "sim/sc/sync_conditions.hpp"
@@ -47,6 +50,18 @@ int64_t cycle_at(uint64_t ps, double clock_mhz) {
 
 }  // namespace
 
+// Text a slice annotation names, kept for the life of the process: the trace sink may be finished after
+// the recorder is gone (run_pipeline finishes it after run_timed returns, on a writer thread that is still
+// encoding), and text that stays valid and unchanged until then may be passed as a stable value
+// (trace::Arg::stable_text), which the sink neither copies nor hashes again. There is one timed run per
+// process, so this holds each distinct operand text and source line once.
+std::string_view keep_for_process(std::string text) {
+  static std::mutex mutex;
+  static std::deque<std::string> texts;  // a deque: the views handed out stay valid
+  std::lock_guard lock(mutex);
+  return texts.emplace_back(std::move(text));
+}
+
 // The operand text of each operation, disassembled once per distinct operation: a kernel repeats a few
 // thousand over its instructions (32K causal attention_cte: 9,464 over 141,905), and disassembling cost
 // more than writing the rest of the slice. Operations are interned (isa::OpRef), so the id finds the text.
@@ -58,7 +73,7 @@ class RunRecorder::OperandTexts {
     uint32_t& slot = m_by_id[op.id()];
     if (slot == kNone) {
       slot = uint32_t(m_texts.size());
-      m_texts.push_back(operands_of(op.get()));
+      m_texts.push_back(keep_for_process(operands_of(op.get())));
     }
     return m_texts[slot];
   }
@@ -72,8 +87,8 @@ class RunRecorder::OperandTexts {
     return text;
   }
 
-  std::vector<uint32_t> m_by_id;    // OpRef id -> index into m_texts
-  std::deque<std::string> m_texts;  // a deque: the views handed out stay valid
+  std::vector<uint32_t> m_by_id;  // OpRef id -> index into m_texts
+  std::vector<std::string_view> m_texts;
 };
 
 RunRecorder::~RunRecorder() = default;
@@ -420,13 +435,14 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   const std::string& file = in.loc.file;
   auto [source, fresh] = m_source_texts.try_emplace({&file, in.loc.line});
   if (fresh) {
-    source->second = file;
+    std::string text = file;
     if (in.loc.line) {
       char digits[16];
       char* end = std::to_chars(digits, digits + sizeof digits, in.loc.line).ptr;
-      source->second += ':';
-      source->second.append(digits, end);
+      text += ':';
+      text.append(digits, end);
     }
+    source->second = keep_for_process(std::move(text));
   }
   // DMA queues have no clock: their "cycles" are nanoseconds, as in the profiler's DMA rows.
   const double mhz = dma ? 1000.0 : m_hw.clock_mhz(st.engine);
@@ -435,8 +451,12 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   std::array<trace::Arg, 24> args;
   size_t count = 0;
   const auto add = [&](std::string_view key, auto value) { args[count++] = trace::Arg{key, value}; };
-  add("opcode", name);
-  add("operands", operands);
+  // Text that lives as long as the process (the opcode's name is the instruction table's).
+  const auto add_stable = [&](std::string_view key, std::string_view text) {
+    args[count++] = trace::Arg{key, text, true};
+  };
+  add_stable("opcode", name);
+  add_stable("operands", operands);
   add("bytes", int64_t(cost.read.total() + cost.written.total()));
   add("flops", cost.flops);
   if (cost.transpose_flops > 0) {
@@ -445,7 +465,7 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   add("start_cycle", cycle_at(t.start_ps, mhz));
   add("end_cycle", cycle_at(t.end_ps, mhz));
   add("sem_wait_ns", int64_t(t.sem_wait_ps / 1000));
-  add("source", std::string_view(source->second));
+  add_stable("source", source->second);
   add("pc", int64_t(index));
   if (dma) {
     add("data_start_ns", int64_t(t.data_start_ps / 1000));

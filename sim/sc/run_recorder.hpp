@@ -158,9 +158,8 @@ class RunRecorder {
   // seen (disassembling was most of a slice's cost).
   class OperandTexts;
   std::unique_ptr<OperandTexts> m_operand_texts;
-  // "file:line" per interned file and line: a long-lived string per source line, which the trace writer's
-  // interning recognises by its address instead of hashing it again.
-  std::map<std::pair<const std::string*, uint32_t>, std::string> m_source_texts;
+  // "file:line" per interned file and line, kept for the process (a stable trace value, run_recorder.cpp).
+  std::map<std::pair<const std::string*, uint32_t>, std::string_view> m_source_texts;
   std::string m_group;
   uint64_t m_flow_ids = 0;
   uint64_t m_total_instructions = 0, m_retired = 0, m_next_progress = 0;

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -82,6 +83,37 @@ void drive(TraceSink& sink) {
 }
 
 }  // namespace
+
+TEST_CASE(
+    "background sink: a stable text reaches the inner sink as the caller's own view, others as copies") {
+  // The inner sink keeps the address of each text it is handed.
+  class AddressSink final : public TraceSink {
+   public:
+    TrackId add_process(uint32_t, std::string_view) override { return 1; }
+    TrackId add_slice_track(TrackId, std::string_view, int) override { return 2; }
+    TrackId add_counter_track(TrackId, std::string_view, std::string_view, int) override { return 3; }
+    void slice(TrackId, std::string_view, uint64_t, uint64_t, std::span<const Arg> args,
+               std::span<const uint64_t>) override {
+      for (const Arg& a : args)
+        seen.push_back(std::get<std::string_view>(a.value).data());
+    }
+    void counter(TrackId, uint64_t, double) override {}
+    void finish() override {}
+    std::vector<const char*> seen;
+  };
+  auto inner = std::make_unique<AddressSink>();
+  AddressSink& addresses = *inner;
+  static const std::string kept = "operands kept for the run";
+  std::string temporary = "a temporary";
+  BackgroundTraceSink sink(std::move(inner));
+  const TrackId t = sink.add_slice_track(sink.add_process(0, "NC0"), "Vector", 0);
+  const Arg args[] = {{"operands", std::string_view(kept), true}, {"indices", std::string_view(temporary)}};
+  sink.slice(t, "memset", 0, 1, args, {});
+  sink.finish();
+  REQUIRE(addresses.seen.size() == 2);
+  CHECK(addresses.seen[0] == kept.data());
+  CHECK(addresses.seen[1] != temporary.data());
+}
 
 TEST_CASE("background sink: the inner sink sees the direct calls, in order, ids translated") {
   std::vector<std::string> direct, background;
