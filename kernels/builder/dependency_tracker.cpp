@@ -85,8 +85,14 @@ DependencyTracker::Space& DependencyTracker::space_of(int32_t space) {
   return *s;
 }
 
-size_t DependencyTracker::segment_at(const Space& s, int64_t at) {
-  return size_t(std::upper_bound(s.starts.begin(), s.starts.end(), at) - s.starts.begin()) - 1;
+size_t DependencyTracker::segment_at(Space& s, int64_t at) {
+  // The segment last found, or the one after it (the next tile of a sequential walk), before a search.
+  const size_t n = s.starts.size();
+  for (size_t i = s.last_found; i < std::min(s.last_found + 2, n); ++i) {
+    if (s.starts[i] <= at && (i + 1 == n || at < s.starts[i + 1]))
+      return s.last_found = i;
+  }
+  return s.last_found = size_t(std::upper_bound(s.starts.begin(), s.starts.end(), at) - s.starts.begin()) - 1;
 }
 
 uint32_t DependencyTracker::new_slot(Space& s) {

@@ -60,11 +60,12 @@ class DependencyTracker {
     std::vector<uint8_t> uniform;
     std::vector<History> histories;
     std::vector<uint32_t> free_slots;
+    size_t last_found = 0;  // segment_at()'s last answer: accesses are mostly near the one before
   };
 
   Space& space_of(int32_t space);
   // The segment containing `at`.
-  static size_t segment_at(const Space& s, int64_t at);
+  static size_t segment_at(Space& s, int64_t at);
   // Makes `at` a segment boundary; returns the index of the segment starting there.
   size_t split(Space& s, int64_t at);
   uint32_t new_slot(Space& s);
