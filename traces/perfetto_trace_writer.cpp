@@ -1,6 +1,7 @@
 #include "traces/perfetto_trace_writer.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <ostream>
 #include <stdexcept>
 #include <variant>
@@ -220,6 +221,24 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   }
   for (size_t i = 0; i < args.size(); ++i) {
     const auto [key_iid, value_iid] = m_arg_iids[i];
+    if (key_iid != 0) {  // the usual shapes: an interned name and a number or an interned string
+      using pf::annotation::kNameIid;
+      if (const auto* v = std::get_if<int64_t>(&args[i].value)) {
+        m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kIntValue,
+                          uint64_t(*v), false);
+        continue;
+      }
+      if (const auto* d = std::get_if<double>(&args[i].value)) {
+        m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kDoubleValue,
+                          std::bit_cast<uint64_t>(*d), true);
+        continue;
+      }
+      if (value_iid != 0) {
+        m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kStringValueIid,
+                          value_iid, false);
+        continue;
+      }
+    }
     m_pw.begin_nested(pf::event::kDebugAnnotations);
     if (key_iid != 0) {
       m_pw.varint(pf::annotation::kNameIid, key_iid);

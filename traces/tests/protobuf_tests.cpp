@@ -84,6 +84,28 @@ TEST_CASE("ProtoWriter: a nested message longer than 127 bytes gets a two-byte l
   CHECK(d.size() == 3 + 203);
 }
 
+TEST_CASE("ProtoWriter: a two-field message in one pass is byte for byte the nested one") {
+  const uint64_t values[] = {0, 1, 127, 128, 300, uint64_t(-1), uint64_t(-1234567), 1ull << 40};
+  for (const uint64_t a : values) {
+    for (const uint64_t b : values) {
+      for (const bool fixed : {false, true}) {
+        ProtoWriter nested, pair;
+        nested.begin_nested(4);
+        nested.varint(1, a);
+        if (fixed)
+          nested.fixed64(5, b);
+        else
+          nested.varint(17, b);
+        nested.end_nested();
+        pair.pair_message(4, 1, a, fixed ? 5 : 17, b, fixed);
+        CAPTURE(a);
+        CAPTURE(b);
+        CHECK(hex(pair.data()) == hex(nested.data()));
+      }
+    }
+  }
+}
+
 TEST_CASE("ProtoReader decodes what ProtoWriter encodes") {
   ProtoWriter w;
   w.varint(1, 300);
