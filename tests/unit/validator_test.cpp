@@ -273,6 +273,29 @@ TEST_CASE("a compute engine touching HBM is rejected") {
                      "src: compute engines cannot access HBM; use a DMA");
 }
 
+TEST_CASE("an operation repeated in a stream is reported at every instruction that uses it") {
+  // The validator checks an operation that passed once per stream only once; one that fails, every time.
+  Program p = empty_program();
+  const Operation good = TensorCopy{sb(0, 1), sb(0, 1, 64, 256)};
+  const Operation bad = TensorCopy{sb(0, 1), hbm(0, 1, 64)};
+  for (int i = 0; i < 3; ++i) {
+    add(p, Engine::kDve, good);
+    add(p, Engine::kDve, bad);
+  }
+  // The same operation on another stream is checked against that stream's engine.
+  add(p, Engine::kPe, good);
+  const auto issues = validate(p, kLimits);
+  INFO(issues_text(p));
+  REQUIRE(issues.size() == 4);
+  CHECK(issues[0].where.rfind("pe[0] tensor_copy", 0) == 0);  // streams are checked in order
+  CHECK(issues[0].message.find("cannot run on the pe engine") != std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(issues[1 + i].where == "dve[" + std::to_string(2 * i + 1) + "] tensor_copy (kernels/unit.cpp:" +
+                                     std::to_string(kLine + 2 * i + 1) + ")");
+    CHECK(issues[1 + i].message.find("compute engines cannot access HBM") != std::string::npos);
+  }
+}
+
 TEST_CASE("a matmul whose shapes do not chain is rejected") {
   SUBCASE("contraction over different partition counts") {
     Program p = empty_program();
