@@ -233,7 +233,7 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
     if (a.hi <= a.lo)
       continue;
     Space& s = space_of(a.space);
-    const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
+    const auto [g0, g1] = groups_of(s, a);
     for (size_t i = segment_at(s, a.lo); i < s.starts.size() && s.starts[i] < a.hi; ++i) {
       const History* h = histories_of(s, i);
       if (s.uniform[i]) {
@@ -252,7 +252,7 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
     if (a.hi <= a.lo || a.is_write)
       continue;
     Space& s = space_of(a.space);
-    const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
+    const auto [g0, g1] = groups_of(s, a);
     const bool all_groups = g0 == 0 && g1 == s.groups - 1;
     const size_t first = split(s, a.lo), last = split(s, a.hi);
     for (size_t i = first; i < last; ++i) {
@@ -282,7 +282,7 @@ void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<
     if (a.hi <= a.lo || !a.is_write)
       continue;
     Space& s = space_of(a.space);
-    const int32_t g0 = s.groups == 1 ? 0 : a.first_group, g1 = s.groups == 1 ? 0 : a.last_group;
+    const auto [g0, g1] = groups_of(s, a);
     const size_t first = split(s, a.lo), last = split(s, a.hi);
     if (g0 == 0 && g1 == s.groups - 1) {
       // Every group: one uniform segment written by this instruction.

@@ -7,6 +7,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "isa/program.hpp"
@@ -71,10 +72,15 @@ class DependencyTracker {
   uint32_t new_slot(Space& s);
   // Gives every group of a uniform segment its own copy of the shared history.
   void expand(Space& s, size_t segment);
-  // A copy of `from`'s readers with an overflow list of its own.
+  // Gives a copied history's readers an overflow list of their own (a copy of the one they shared).
   void clone_overflow(Readers& r);
   void release_slot(Space& s, uint32_t slot);
   History* histories_of(Space& s, size_t segment) { return &s.histories[size_t(s.slot[segment]) * s.groups]; }
+  // The partition groups of `s` that `a` covers (an HBM tensor has group 0 only).
+  static std::pair<int32_t, int32_t> groups_of(const Space& s, const Access& a) {
+    return s.groups == 1 ? std::pair<int32_t, int32_t>{0, 0} : std::pair{a.first_group, a.last_group};
+  }
+  // The same writer and readers, overflow lists compared by their contents.
   bool same_history(const History& a, const History& b) const;
   // The same writer, the same inline readers in the same order and the same overflow list.
   static bool same_bytes(const History& a, const History& b);

@@ -590,12 +590,12 @@ void TimedSystem::schedule() {
         else  // the stream's next retirement, not before now: this loop takes it if it is due now
           m_due.replace_top(Due{q.front().time_ps, Kind::kRetire, d.core(), d.stream()});
         retire(d.core(), d.stream(), r);
-      } else if (d.kind() == Kind::kCollective) {
-        m_due.pop();
-        advance_collective(d.collective(), now);
       } else {
         m_due.pop();
-        m_wakes.push_back({d.core(), d.stream()});
+        if (d.kind() == Kind::kCollective)
+          advance_collective(d.collective(), now);
+        else
+          m_wakes.push_back({d.core(), d.stream()});
       }
     }
     // Wakes in (core, stream) order, after the retirements and collectives due now: the order a kWake Due
