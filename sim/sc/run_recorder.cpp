@@ -188,12 +188,12 @@ void RunRecorder::index_buffers(Core& core) {
     if (buf.mem == isa::MemKind::kHbm || !valid(buf.first) || !valid(buf.last)) {
       continue;
     }
-    core.streams[buf.first.stream].buffers_first.emplace_back(uint32_t(buf.first.index), b);
-    core.streams[buf.last.stream].buffers_last.emplace_back(uint32_t(buf.last.index), b);
+    core.streams[buf.first.stream].buffers_first.list.emplace_back(uint32_t(buf.first.index), b);
+    core.streams[buf.last.stream].buffers_last.list.emplace_back(uint32_t(buf.last.index), b);
   }
   for (StreamInfo& s : core.streams) {
-    std::sort(s.buffers_first.begin(), s.buffers_first.end());
-    std::sort(s.buffers_last.begin(), s.buffers_last.end());
+    std::sort(s.buffers_first.list.begin(), s.buffers_first.list.end());
+    std::sort(s.buffers_last.list.begin(), s.buffers_last.list.end());
   }
   core.buffer_live.assign(p.buffers.size(), 0);
 }
@@ -234,18 +234,32 @@ void RunRecorder::region_marks(Core& core, uint32_t stream, uint32_t index, cons
   next = size_t(it - marks.begin());
 }
 
-void RunRecorder::buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list,
-                                 uint32_t index, uint64_t time_ps, bool live) {
-  auto it = std::lower_bound(list.begin(), list.end(), std::pair<uint32_t, uint32_t>(index, 0));
-  for (; it != list.end() && it->first == index; ++it) {
-    uint8_t& state = core.buffer_live[it->second];
+std::pair<size_t, size_t> RunRecorder::BufferEvents::of(uint32_t index) {
+  if (cursor > 0 && list[cursor - 1].first >= index) {  // back to or before the last lookup: a loop
+    cursor = size_t(std::lower_bound(list.begin(), list.end(), std::pair<uint32_t, uint32_t>(index, 0)) -
+                    list.begin());
+  }
+  while (cursor < list.size() && list[cursor].first < index)
+    ++cursor;
+  const size_t first = cursor;
+  while (cursor < list.size() && list[cursor].first == index)
+    ++cursor;
+  return {first, cursor};
+}
+
+void RunRecorder::buffer_changes(Core& core, BufferEvents& events, uint32_t index, uint64_t time_ps,
+                                 bool live) {
+  const auto [first, last] = events.of(index);
+  for (size_t i = first; i < last; ++i) {
+    const uint32_t buffer = events.list[i].second;
+    uint8_t& state = core.buffer_live[buffer];
     if (bool(state) == live) {
       continue;
     }
     state = live;
-    const isa::BufferLifetime& b = core.program->buffers[it->second];
+    const isa::BufferLifetime& b = core.program->buffers[buffer];
     const double bytes = double(b.bytes_per_partition);
-    (b.mem == isa::MemKind::kPsum ? core.psum : core.sbuf).add(time_ps, live ? bytes : -bytes);
+    add_change(b.mem == isa::MemKind::kPsum ? core.psum : core.sbuf, time_ps, live ? bytes : -bytes);
   }
 }
 
@@ -316,14 +330,14 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   // with every instruction of every rank.
   const bool counted = m_tracing && core.traced;
   if (counted && dma) {
-    core.dmas_in_flight.add(t.start_ps, 1.0);
-    core.dmas_in_flight.add(t.end_ps, -1.0);
+    add_change(core.dmas_in_flight, t.start_ps, 1.0);
+    add_change(core.dmas_in_flight, t.end_ps, -1.0);
     const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm;
     if (hbm_bytes > 0 && t.data_end_ps > t.data_start_ps) {
       // Over the window the bytes actually moved, not the transfer's fixed-cost floor.
       const double gbps = double(hbm_bytes) * 1000.0 / double(t.data_end_ps - t.data_start_ps);  // GB/s
-      core.hbm_gbps.add(t.data_start_ps, gbps);
-      core.hbm_gbps.add(t.data_end_ps, -gbps);
+      add_change(core.hbm_gbps, t.data_start_ps, gbps);
+      add_change(core.hbm_gbps, t.data_end_ps, -gbps);
     }
   }
   if (counted)
@@ -374,8 +388,8 @@ void RunRecorder::on_link(uint32_t link, const std::string& name, timing::TimeIn
     it = m_link_counters.emplace(link, std::pair{track, CounterTimeline{}}).first;
   }
   const double gbps = double(bytes) * 1000.0 / double(interval.end_ps - interval.start_ps);
-  it->second.second.add(interval.start_ps, gbps);
-  it->second.second.add(interval.end_ps, -gbps);
+  add_change(it->second.second, interval.start_ps, gbps);
+  add_change(it->second.second, interval.end_ps, -gbps);
 }
 
 void RunRecorder::on_semaphore(uint32_t core, int32_t sem, int64_t value, isa::InstrRef producer,
@@ -404,10 +418,16 @@ void RunRecorder::on_retire(uint32_t core_index, uint32_t stream, uint32_t index
   }
 }
 
+void RunRecorder::add_change(CounterTimeline& counter, uint64_t time_ps, double delta) {
+  counter.add(time_ps, delta);
+  m_counters_due_ns = std::min(m_counters_due_ns, time_ps / 1000);
+}
+
 void RunRecorder::flush_counters(uint64_t before_ns) {
-  if (!m_tracing) {
-    return;
+  if (!m_tracing || before_ns <= m_counters_due_ns) {
+    return;  // no counter has a change before `before_ns`
   }
+  m_counters_due_ns = UINT64_MAX;
   for (auto& [link, counter] : m_link_counters)
     counter.second.flush_before(m_sink, counter.first, before_ns);
   for (Core& c : m_cores) {
@@ -417,7 +437,11 @@ void RunRecorder::flush_counters(uint64_t before_ns) {
     c.psum.flush_before(m_sink, c.psum_track, before_ns);
     c.hbm_gbps.flush_before(m_sink, c.hbm_track, before_ns);
     c.dmas_in_flight.flush_before(m_sink, c.dma_track, before_ns);
+    for (const CounterTimeline* counter : {&c.sbuf, &c.psum, &c.hbm_gbps, &c.dmas_in_flight})
+      m_counters_due_ns = std::min(m_counters_due_ns, counter->next_ns());
   }
+  for (const auto& [link, counter] : m_link_counters)
+    m_counters_due_ns = std::min(m_counters_due_ns, counter.second.next_ns());
 }
 
 void RunRecorder::advance(uint64_t now_ps) { flush_counters(now_ps / 1000); }
@@ -447,8 +471,7 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   // DMA queues have no clock: their "cycles" are nanoseconds, as in the profiler's DMA rows.
   const double mhz = dma ? 1000.0 : m_hw.clock_mhz(st.engine);
 
-  // A fixed array, filled in place: at most 10 fields, 6 collective ones and 6 traffic counts.
-  std::array<trace::Arg, 24> args;
+  std::array<trace::Arg, 24>& args = m_slice_args;
   size_t count = 0;
   const auto add = [&](std::string_view key, auto value) { args[count++] = trace::Arg{key, value}; };
   // Text that lives as long as the process (the opcode's name is the instruction table's).

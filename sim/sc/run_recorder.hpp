@@ -10,6 +10,7 @@
 // fields (algorithm, bytes, algbw, busbw, replica group). A process "Fabric" holds one bandwidth counter
 // per link that carried bytes.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -98,14 +99,23 @@ class RunRecorder {
     bool first = false;
     bool operator<(const RegionMark& o) const { return index < o.index; }
   };
+  // (instruction, buffer) pairs sorted by instruction, looked up in the order a stream runs: a cursor
+  // keeps where the last lookup ended, so a lookup is a comparison or two rather than a binary search
+  // (a loop that goes back searches once).
+  struct BufferEvents {
+    std::vector<std::pair<uint32_t, uint32_t>> list;
+    size_t cursor = 0;
+    // The entries of instruction `index`, as [first, last) into `list`.
+    std::pair<size_t, size_t> of(uint32_t index);
+  };
   struct StreamInfo {
     trace::TrackId track = 0;              // its engine's track (PE: "Tensor") or its own DMA queue track
     std::vector<RegionMark> region_marks;  // by instruction index
     size_t next_mark = 0;  // the first mark past the last instruction looked up (streams run in order)
     trace::TrackId matrix_track = 0;  // PE only: "TensorMatrix"
     uint64_t covered_until_ps = 0;    // busy time is the union of instruction intervals
-    std::vector<std::pair<uint32_t, uint32_t>> buffers_first;  // (instruction, buffer), by instruction
-    std::vector<std::pair<uint32_t, uint32_t>> buffers_last;
+    BufferEvents buffers_first;       // the buffers whose first use is an instruction of this stream
+    BufferEvents buffers_last;
     std::vector<Slice> held;  // trace_flows: slices in execution order, written at finish()
   };
   struct SemHistory {
@@ -130,8 +140,9 @@ class RunRecorder {
   void index_buffers(Core& core);
   void index_regions(Core& core);
   void region_marks(Core& core, uint32_t stream, uint32_t index, const InstructionTiming& t);
-  void buffer_changes(Core& core, const std::vector<std::pair<uint32_t, uint32_t>>& list, uint32_t index,
-                      uint64_t time_ps, bool live);
+  // A change to a trace counter; flush_counters() does nothing until the earliest change is due.
+  void add_change(CounterTimeline& counter, uint64_t time_ps, double delta);
+  void buffer_changes(Core& core, BufferEvents& events, uint32_t index, uint64_t time_ps, bool live);
   std::optional<ExecRef> producer_of(const Core& core, const isa::SemCondition& c) const;
   void emit_slice(uint32_t core, uint32_t stream, uint32_t index, const InstructionTiming& t,
                   const timing::InstructionCost& cost, const std::vector<uint64_t>& flows);
@@ -161,6 +172,10 @@ class RunRecorder {
   // "file:line" per interned file and line, kept for the process (a stable trace value, run_recorder.cpp).
   std::map<std::pair<const std::string*, uint32_t>, std::string_view> m_source_texts;
   std::string m_group;
+  // A slice's args, filled in place (at most 10 fields, 6 collective ones and 6 traffic counts): a member,
+  // so a slice does not construct 24 of them first.
+  std::array<trace::Arg, 24> m_slice_args;
+  uint64_t m_counters_due_ns = 0;  // no counter has a pending change before this nanosecond
   uint64_t m_flow_ids = 0;
   uint64_t m_total_instructions = 0, m_retired = 0, m_next_progress = 0;
 };
