@@ -1,12 +1,15 @@
 #include "traces/background_trace_sink.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 namespace tn::trace {
 
 void BackgroundTraceSink::Batch::clear() {
   text.clear();
-  args.clear();
+  arg_count = 0;
   text_args.clear();
   flows.clear();
   calls.clear();
@@ -77,9 +80,15 @@ TrackId BackgroundTraceSink::add_counter_track(TrackId process, std::string_view
 void BackgroundTraceSink::slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
                                 std::span<const Arg> args, std::span<const uint64_t> flow_ids) {
   Batch& b = *m_filling;
-  const auto first_arg = uint32_t(b.args.size()), first_text_arg = uint32_t(b.text_args.size()),
+  const auto first_arg = uint32_t(b.arg_count), first_text_arg = uint32_t(b.text_args.size()),
              first_flow = uint32_t(b.flows.size());
-  b.args.insert(b.args.end(), args.begin(), args.end());
+  // Copied as bytes into slots kept across batches: an element-wise insert constructed each variant.
+  static_assert(std::is_trivially_copyable_v<Arg>);
+  if (b.arg_count + args.size() > b.args.size())
+    b.args.resize(std::max(2 * b.args.size(), b.arg_count + args.size()));
+  if (!args.empty())
+    std::memcpy(static_cast<void*>(b.args.data() + b.arg_count), args.data(), args.size() * sizeof(Arg));
+  b.arg_count += args.size();
   for (size_t i = 0; i < args.size(); ++i) {
     const auto* text = std::get_if<std::string_view>(&args[i].value);
     if (text && !args[i].stable_text)  // a stable text is passed on as it is
@@ -192,13 +201,16 @@ void BackgroundTraceSink::run(const Batch& batch) {
                                                          int(int64_t(c.a))));
         break;
       case Kind::kSlice: {
-        m_args_scratch.assign(batch.args.begin() + c.first_arg,
-                              batch.args.begin() + c.first_arg + c.num_args);
-        for (uint32_t i = 0; i < c.num_text_args; ++i) {
-          const TextArg& t = batch.text_args[c.first_text_arg + i];
-          m_args_scratch[t.arg - c.first_arg].value = view(t.text);
+        std::span<const Arg> args(batch.args.data() + c.first_arg, c.num_args);
+        if (c.num_text_args > 0) {  // copied texts: point the views at their copies in the batch
+          m_args_scratch.assign(args.begin(), args.end());
+          for (uint32_t i = 0; i < c.num_text_args; ++i) {
+            const TextArg& t = batch.text_args[c.first_text_arg + i];
+            m_args_scratch[t.arg - c.first_arg].value = view(t.text);
+          }
+          args = m_args_scratch;
         }
-        m_inner->slice(m_inner_ids.at(c.track), c.event, c.a, c.b, m_args_scratch,
+        m_inner->slice(m_inner_ids.at(c.track), c.event, c.a, c.b, args,
                        std::span<const uint64_t>(batch.flows.data() + c.first_flow, c.num_flows));
         break;
       }

@@ -60,7 +60,8 @@ class BackgroundTraceSink final : public TraceSink {
   };
   struct Batch {
     std::string text;
-    std::vector<Arg> args;
+    std::vector<Arg> args;  // [0, arg_count) in use; slots are kept (and overwritten) across batches
+    size_t arg_count = 0;
     std::vector<TextArg> text_args;
     std::vector<uint64_t> flows;
     std::vector<Call> calls;

@@ -55,6 +55,17 @@ uint64_t PerfettoTraceWriter::intern(StringInterner& table, std::vector<uint64_t
   return r.iid;
 }
 
+uint64_t PerfettoTraceWriter::key_iid_at(size_t position, std::string_view key) {
+  if (position >= m_key_at.size())
+    return intern(m_annotation_names, m_fresh_annotation_names, key, true);
+  KeyAt& cached = m_key_at[position];
+  if (cached.data == key.data() && cached.size == key.size() && cached.iid != 0)
+    return cached.iid;  // interned before, so not fresh
+  const uint64_t iid = intern(m_annotation_names, m_fresh_annotation_names, key, true);
+  cached = KeyAt{key.data(), key.size(), iid};
+  return iid;
+}
+
 void PerfettoTraceWriter::write_interned(uint32_t field, const StringInterner& table,
                                          const std::vector<uint64_t>& fresh) {
   for (const uint64_t iid : fresh) {
@@ -194,8 +205,9 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   m_arg_iids.clear();
   // Names and keys stay valid and unchanged until finish() (TraceSink::slice): interned by pointer.
   const uint64_t name_iid = intern(m_event_names, m_fresh_event_names, name, true);
-  for (const Arg& a : args) {
-    const uint64_t key_iid = intern(m_annotation_names, m_fresh_annotation_names, a.key, true);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const Arg& a = args[i];
+    const uint64_t key_iid = key_iid_at(i, a.key);
     const auto* text = std::get_if<std::string_view>(&a.value);
     m_arg_iids.emplace_back(key_iid,
                             text ? intern(m_string_values, m_fresh_string_values, *text, a.stable_text) : 0);

@@ -16,6 +16,7 @@
 //  - counters are counter tracks (CounterDescriptor.unit_name) fed TYPE_COUNTER events with
 //    double_counter_value; timestamps are plain ns on the default trace clock (no clock id).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +92,9 @@ class PerfettoTraceWriter final : public TraceSink {
   // `stable`: s stays valid and unchanged until finish() (StringInterner::intern_stable).
   static uint64_t intern(StringInterner& table, std::vector<uint64_t>& fresh, std::string_view s,
                          bool stable = false);
+  // The annotation name iid of the arg at `position`: a caller passes the same keys (string literals) in
+  // the same order slice after slice, so the key last seen at a position is remembered by its address.
+  uint64_t key_iid_at(size_t position, std::string_view key);
   void write_interned(uint32_t field, const StringInterner& table, const std::vector<uint64_t>& fresh);
   void begin_packet(bool uses_interned_ids);
   void end_packet();
@@ -116,6 +120,12 @@ class PerfettoTraceWriter final : public TraceSink {
   std::vector<uint64_t> m_fresh_annotation_names;
   std::vector<uint64_t> m_fresh_string_values;
   std::vector<std::pair<uint64_t, uint64_t>> m_arg_iids;
+  struct KeyAt {
+    const char* data = nullptr;
+    size_t size = 0;
+    uint64_t iid = 0;
+  };
+  std::array<KeyAt, 32> m_key_at;
 };
 
 }  // namespace tn::trace
