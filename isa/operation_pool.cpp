@@ -5,7 +5,6 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
-#include <unordered_map>
 #include <vector>
 
 #include "isa/program_hash.hpp"
@@ -26,10 +25,11 @@ class OperationPool {
   uint32_t intern(const Operation& op) {
     const uint64_t hash = operation_hash(op);
     std::lock_guard lock(m_mutex);
-    const auto [first, last] = m_by_hash.equal_range(hash);
-    for (auto it = first; it != last; ++it) {
-      if (at(it->second) == op)
-        return it->second;
+    const size_t mask = m_slots.size() - 1;
+    size_t i = slot_of(hash) & mask;
+    for (; m_slots[i].id_plus_one != 0; i = (i + 1) & mask) {
+      if (m_slots[i].hash == hash && at(m_slots[i].id_plus_one - 1) == op)
+        return m_slots[i].id_plus_one - 1;
     }
     if (size_t(m_size >> kChunkBits) >= detail::kMaxOpChunks)
       throw std::length_error("more than 2^28 distinct operations");
@@ -39,8 +39,10 @@ class OperationPool {
       detail::g_op_chunks[id >> kChunkBits].store(m_storage.back().get(), std::memory_order_release);
     }
     m_storage.back()[id & kChunkMask] = op;
-    m_by_hash.emplace(hash, id);
+    m_slots[i] = Slot{hash, id + 1};
     m_size = id + 1;
+    if (size_t(m_size) * 2 > m_slots.size())
+      grow();
     return id;
   }
 
@@ -59,7 +61,32 @@ class OperationPool {
 
   std::mutex m_mutex;
   std::vector<std::unique_ptr<Operation[]>> m_storage;
-  std::unordered_multimap<uint64_t, uint32_t> m_by_hash;
+  // Open addressing over (hash, id + 1; 0: empty), at most half full: a lookup is one or two probes of a
+  // flat array (a node-based multimap missed the cache at every instruction the builder emits).
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t id_plus_one = 0;
+  };
+  // operation_hash is FNV-like, whose low bits see only the low bits of each word: mixed before use.
+  static size_t slot_of(uint64_t hash) {
+    hash ^= hash >> 33;
+    hash *= 0xFF51AFD7ED558CCDull;
+    return size_t(hash ^ (hash >> 33));
+  }
+  void grow() {
+    std::vector<Slot> slots(m_slots.size() * 2);
+    const size_t mask = slots.size() - 1;
+    for (const Slot& s : m_slots) {
+      if (s.id_plus_one == 0)
+        continue;
+      size_t i = slot_of(s.hash) & mask;
+      while (slots[i].id_plus_one != 0)
+        i = (i + 1) & mask;
+      slots[i] = s;
+    }
+    m_slots = std::move(slots);
+  }
+  std::vector<Slot> m_slots = std::vector<Slot>(4096);
   uint32_t m_size = 0;
 };
 

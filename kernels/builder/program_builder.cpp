@@ -179,16 +179,23 @@ Buffer ProgramBuilder::allocate(MemKind mem, const std::string& name, DType dtyp
   const int32_t id = static_cast<int32_t>(m_program.buffers.size());
   m_program.buffers.push_back(life);
   auto& live = m_live[mem == MemKind::kSbuf ? 0 : 1];
+  const auto at_or_after = [&](int64_t offset) {
+    return std::lower_bound(live.begin(), live.end(), offset,
+                            [](const std::pair<int64_t, int32_t>& e, int64_t o) { return e.first < o; });
+  };
   // Buffers overlapping the new one's range were released: forget them, including one that starts below
   // `addr` (the new buffer may be more strictly aligned than the one it replaces).
-  auto first = live.lower_bound(addr);
+  auto first = at_or_after(addr);
   if (first != live.begin()) {
     const BufferLifetime& below = m_program.buffers[std::prev(first)->second];
     if (below.offset + below.bytes_per_partition > addr)
       --first;
   }
-  live.erase(first, live.lower_bound(addr + life.bytes_per_partition));
-  live[addr] = id;
+  first = live.erase(first, at_or_after(addr + life.bytes_per_partition));
+  if (first != live.end() && first->first == addr)
+    first->second = id;  // an empty buffer at the same address replaces the one there
+  else
+    live.insert(first, {addr, id});
   return {ap, id};
 }
 
@@ -243,7 +250,8 @@ void ProgramBuilder::touch_buffers(std::span<const Access> accesses, InstrRef at
       continue;  // HBM
     auto& live = m_live[a.space == on_chip_space(MemKind::kSbuf) ? 0 : 1];
     const int64_t first = a.lo, end = a.hi;
-    auto it = live.upper_bound(first);
+    auto it = std::upper_bound(live.begin(), live.end(), first,
+                               [](int64_t o, const std::pair<int64_t, int32_t>& e) { return o < e.first; });
     if (it != live.begin())
       --it;
     for (; it != live.end() && it->first < end; ++it) {

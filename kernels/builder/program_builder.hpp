@@ -214,8 +214,9 @@ class ProgramBuilder {
   DependencyTracker m_deps;
   std::vector<std::vector<int64_t>> m_waited;  // [stream][other stream] = highest completion count waited for
   int64_t m_sbuf_top = 0, m_psum_top = 0, m_sbuf_high = 0;
-  // Live allocations by start address per memory, to attribute instructions to buffer lifetimes.
-  std::map<int64_t, int32_t> m_live[2];
+  // Live allocations (start address, buffer) sorted by address per memory, to attribute instructions to
+  // buffer lifetimes: a flat vector, searched at every operand (a std::map missed the cache there).
+  std::vector<std::pair<int64_t, int32_t>> m_live[2];
   std::vector<isa::InstrRef> m_dep_scratch;
   std::vector<Access> m_access_scratch;  // append()'s: the instruction's accesses
   std::vector<int64_t> m_need_scratch;   // add_waits()'s: per producing stream, the count needed
