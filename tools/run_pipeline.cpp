@@ -135,7 +135,9 @@ RunOutcome run_one(const RunRequest& request) {
   }
 
   const ResolvedLaunch launch = resolve_launch(config, k, hw);
-  // Validate, and hash the programs: the same hash means the same instruction streams.
+  // Validate, and hash the programs (the same hash means the same instruction streams): the hash reads
+  // the finished programs on another core while this one validates them.
+  std::future<uint64_t> hash = std::async(std::launch::async, [&] { return isa::programs_hash(k.programs); });
   for (const auto& p : k.programs) {
     isa::validate_or_throw(p, limits);
     for (const std::string& issue : isa::replica_group_issues(p, launch.ranks))
@@ -149,7 +151,7 @@ RunOutcome run_one(const RunRequest& request) {
                         std::to_string(launch.system->cc_cores_per_neuron_core) + " per NeuronCore");
     }
   }
-  s["program_hash"] = isa::hash_hex(isa::programs_hash(k.programs));
+  s["program_hash"] = isa::hash_hex(hash.get());
   size_t num_instructions = 0;
   for (const auto& p : k.programs)
     num_instructions += p.num_instructions();

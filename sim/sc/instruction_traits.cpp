@@ -1,6 +1,8 @@
 #include "sim/sc/instruction_traits.hpp"
 
+#include <algorithm>
 #include <variant>
+#include <vector>
 
 #include "sim/func/executor.hpp"
 #include "sim/func/semaphores.hpp"
@@ -10,19 +12,21 @@ namespace tn::sc {
 
 namespace {
 
-uint16_t traits_of(const isa::Instruction& in, isa::Engine engine) {
-  const isa::Operation& op = in.op.get();
+// A bit of op_traits() only: the operation is one of TensorE's own (isa::engines_of), which makes
+// kPeArray on the PE stream.
+constexpr uint16_t kPeOperation = 1 << 15;
+
+// The traits that follow from the operation alone: computed once per distinct (interned) operation.
+uint16_t op_traits(const isa::Operation& op) {
   uint16_t t = 0;
-  if (!in.waits.empty() || std::holds_alternative<isa::SemWait>(op))
+  if (std::holds_alternative<isa::SemWait>(op))
     t |= kHasConditions;
-  if (sim::Semaphores::consumes(in.waits))
-    t |= kConsumes;
   if (sim::is_collective(op) || std::holds_alternative<isa::CoreBarrier>(op))
     t |= kMeeting;
   if (timing::is_dma_transfer(op))
     t |= kDmaTransfer;
-  if (engine == isa::Engine::kPe && isa::engines_of(op) == isa::kPe)
-    t |= kPeArray;  // TensorE's own instructions, not the semaphore instructions its sequencer may run
+  if (isa::engines_of(op) == isa::kPe)
+    t |= kPeOperation;
   if (std::holds_alternative<isa::LoadStationary>(op))
     t |= kLoadStationary;
   if (std::holds_alternative<isa::DmaGather>(op))
@@ -36,16 +40,35 @@ uint16_t traits_of(const isa::Instruction& in, isa::Engine engine) {
   return t;
 }
 
+uint16_t traits_of(const isa::Instruction& in, isa::Engine engine, uint16_t of_op) {
+  uint16_t t = of_op & ~kPeOperation;
+  if (!in.waits.empty())
+    t |= kHasConditions;
+  if (sim::Semaphores::consumes(in.waits))
+    t |= kConsumes;
+  if (engine == isa::Engine::kPe && (of_op & kPeOperation))
+    t |= kPeArray;  // TensorE's own instructions, not the semaphore instructions its sequencer may run
+  return t;
+}
+
 }  // namespace
 
 ProgramTraits::ProgramTraits(const isa::Program& p)
     : m_streams(p.streams.size()), m_opcodes(p.streams.size()) {
+  // op_traits() by operation id (a program repeats a few thousand distinct operations).
+  constexpr uint16_t kUnknown = 0xFFFF;
+  std::vector<uint16_t> of_op;
   for (size_t s = 0; s < p.streams.size(); ++s) {
     const isa::Stream& st = p.streams[s];
     m_streams[s].reserve(st.instructions.size());
     m_opcodes[s].reserve(st.instructions.size());
     for (const isa::Instruction& in : st.instructions) {
-      m_streams[s].push_back(traits_of(in, st.engine));
+      const uint32_t id = in.op.id();
+      if (id >= of_op.size())
+        of_op.resize(std::max<size_t>(id + 1, 2 * of_op.size()), kUnknown);
+      if (of_op[id] == kUnknown)
+        of_op[id] = op_traits(in.op.get());
+      m_streams[s].push_back(traits_of(in, st.engine, of_op[id]));
       m_opcodes[s].push_back(uint8_t(in.op.get().index()));
     }
   }
