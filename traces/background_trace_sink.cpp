@@ -7,16 +7,41 @@
 
 namespace tn::trace {
 
+class BackgroundTraceSink::Forwarder final : public TraceSink {
+ public:
+  explicit Forwarder(BackgroundTraceSink& owner) : m_owner(owner) {}
+  TrackId add_process(uint32_t, std::string_view) override { throw misuse(); }
+  TrackId add_slice_track(TrackId, std::string_view, int) override { throw misuse(); }
+  TrackId add_counter_track(TrackId, std::string_view, std::string_view, int) override { throw misuse(); }
+  void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+             std::span<const Arg> args, std::span<const uint64_t> flow_ids) override {
+    m_owner.m_inner->slice(m_owner.m_inner_ids.at(track), name, start_ns, end_ns, args, flow_ids);
+  }
+  void counter(TrackId track, uint64_t ts_ns, double value) override {
+    m_owner.m_inner->counter(m_owner.m_inner_ids.at(track), ts_ns, value);
+  }
+  void finish() override { throw misuse(); }
+
+ private:
+  static std::logic_error misuse() {
+    return std::logic_error("BackgroundTraceSink: a SliceFormatter may only report slices and counters");
+  }
+  BackgroundTraceSink& m_owner;
+};
+
 void BackgroundTraceSink::Batch::clear() {
   text.clear();
   arg_count = 0;
   text_args.clear();
+  records.clear();
   flows.clear();
   calls.clear();
 }
 
 BackgroundTraceSink::BackgroundTraceSink(std::unique_ptr<TraceSink> inner)
-    : m_inner(std::move(inner)), m_filling(std::make_unique<Batch>()) {
+    : m_inner(std::move(inner)),
+      m_filling(std::make_unique<Batch>()),
+      m_forwarder(std::make_unique<Forwarder>(*this)) {
   if (!m_inner)
     throw std::invalid_argument("BackgroundTraceSink: no inner sink");
   m_worker = std::thread([this] { work(); });
@@ -119,6 +144,34 @@ void BackgroundTraceSink::counter(TrackId track, uint64_t ts_ns, double value) {
     hand_over(false);
 }
 
+void BackgroundTraceSink::deferred_slice(SliceFormatter& formatter, const SliceRecord& record,
+                                         std::span<const uint64_t> flow_ids, std::string_view text) {
+  Batch& b = *m_filling;
+  const auto first_record = uint32_t(b.records.size()), first_flow = uint32_t(b.flows.size());
+  b.records.push_back(record);
+  b.flows.insert(b.flows.end(), flow_ids.begin(), flow_ids.end());
+  const Text stored = store(text);
+  Call& c = add_call(Kind::kDeferred);
+  c.formatter = &formatter;
+  c.first_arg = first_record;
+  c.name = stored;
+  c.first_flow = first_flow;
+  c.num_flows = uint32_t(flow_ids.size());
+  if (b.calls.size() >= kCallsPerBatch)
+    hand_over(false);
+}
+
+void BackgroundTraceSink::drain() {
+  if (m_finished)
+    return;
+  if (!m_filling->calls.empty())
+    hand_over(false);
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return (m_ready.empty() && !m_running) || m_error; });
+  if (m_error)
+    std::rethrow_exception(m_error);
+}
+
 void BackgroundTraceSink::finish() {
   if (m_finished)
     throw std::logic_error("BackgroundTraceSink: finish() twice");
@@ -164,6 +217,7 @@ void BackgroundTraceSink::work() {
         return;  // closing, and everything handed over ran
       batch = std::move(m_ready.front());
       m_ready.pop_front();
+      m_running = true;
     }
     bool failed = false;
     try {
@@ -178,6 +232,7 @@ void BackgroundTraceSink::work() {
     {
       std::lock_guard lock(m_mutex);
       m_free.push_back(std::move(batch));
+      m_running = false;
     }
     m_changed.notify_all();
     if (failed)
@@ -216,6 +271,11 @@ void BackgroundTraceSink::run(const Batch& batch) {
       }
       case Kind::kCounter:
         m_inner->counter(m_inner_ids.at(c.track), c.a, c.value);
+        break;
+      case Kind::kDeferred:
+        c.formatter->format_slice(*m_forwarder, batch.records[c.first_arg],
+                                  std::span<const uint64_t>(batch.flows.data() + c.first_flow, c.num_flows),
+                                  view(c.name));
         break;
     }
   }

@@ -32,6 +32,10 @@ class BackgroundTraceSink final : public TraceSink {
   void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
              std::span<const Arg> args, std::span<const uint64_t> flow_ids) override;
   void counter(TrackId track, uint64_t ts_ns, double value) override;
+  // Formatted on the worker, in call order with the other calls: the formatting leaves the caller's thread.
+  void deferred_slice(SliceFormatter& formatter, const SliceRecord& record,
+                      std::span<const uint64_t> flow_ids, std::string_view text) override;
+  void drain() override;
   void finish() override;
 
  private:
@@ -46,15 +50,16 @@ class BackgroundTraceSink final : public TraceSink {
     uint32_t arg = 0;
     Text text;
   };
-  enum class Kind : uint8_t { kProcess, kSliceTrack, kCounterTrack, kSlice, kCounter };
+  enum class Kind : uint8_t { kProcess, kSliceTrack, kCounterTrack, kSlice, kCounter, kDeferred };
   struct Call {
     Kind kind;
     TrackId track = 0;  // own id: the new track (add_*) or the one the event is on
     TrackId parent = 0;
     uint64_t a = 0, b = 0;  // pid or rank; slice start/end; counter time
     double value = 0;
-    Text name, unit;         // add_*: copied
-    std::string_view event;  // slice: its name, which outlives the sink
+    Text name, unit;                      // add_*: copied
+    std::string_view event;               // slice: its name, which outlives the sink
+    SliceFormatter* formatter = nullptr;  // deferred: its record is records[first_arg], its text `name`
     uint32_t first_arg = 0, num_args = 0, first_text_arg = 0, num_text_args = 0, first_flow = 0,
              num_flows = 0;
   };
@@ -63,6 +68,7 @@ class BackgroundTraceSink final : public TraceSink {
     std::vector<Arg> args;  // [0, arg_count) in use; slots are kept (and overwritten) across batches
     size_t arg_count = 0;
     std::vector<TextArg> text_args;
+    std::vector<SliceRecord> records;
     std::vector<uint64_t> flows;
     std::vector<Call> calls;
     void clear();
@@ -77,6 +83,9 @@ class BackgroundTraceSink final : public TraceSink {
   void work();
   void run(const Batch& batch);
   void rethrow_worker_error();
+  // What a SliceFormatter reports through on the worker: its slices go to the inner sink, track ids
+  // translated.
+  class Forwarder;
 
   std::unique_ptr<TraceSink> m_inner;
   std::unique_ptr<Batch> m_filling;
@@ -88,8 +97,10 @@ class BackgroundTraceSink final : public TraceSink {
   std::deque<std::unique_ptr<Batch>> m_ready;  // handed over, in call order
   std::vector<std::unique_ptr<Batch>> m_free;  // processed, for reuse
   bool m_closing = false, m_finished = false;
+  bool m_running = false;  // the worker is running a batch it took from m_ready
   std::exception_ptr m_error;
-  std::vector<Arg> m_args_scratch;  // the worker's
+  std::vector<Arg> m_args_scratch;         // the worker's
+  std::unique_ptr<Forwarder> m_forwarder;  // the worker's
   std::thread m_worker;
 };
 

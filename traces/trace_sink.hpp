@@ -2,10 +2,14 @@
 // itself: it calls a TraceSink (Perfetto protobuf, Chrome JSON, or nothing), in the spirit of
 // Ramulator 2's observer plugins (simulator-design-notes.md §1.1).
 #pragma once
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 namespace tn::trace {
@@ -19,6 +23,39 @@ struct Arg {
   // A string value that, like the key, stays valid and unchanged until the sink's finish(): a sink may
   // keep the view instead of copying the text, and know it by its address.
   bool stable_text = false;
+};
+
+class TraceSink;
+
+// A slice reported as a fixed-size record that a SliceFormatter turns into slice() calls later, so that
+// a sink may do that work on another thread (BackgroundTraceSink). The record holds a trivially copyable
+// value of the formatter's choosing.
+struct SliceRecord {
+  static constexpr size_t kBytes = 96;
+  alignas(8) std::array<std::byte, kBytes> bytes{};
+  template <class T>
+  static SliceRecord of(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kBytes);
+    SliceRecord r;
+    std::memcpy(r.bytes.data(), &value, sizeof(T));
+    return r;
+  }
+  template <class T>
+  T as() const {
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kBytes);
+    T value;
+    std::memcpy(&value, bytes.data(), sizeof(T));
+    return value;
+  }
+};
+
+class SliceFormatter {
+ public:
+  virtual ~SliceFormatter() = default;
+  // Reports the slice `record` stands for through `sink`'s slice() (and nothing else). Called once per
+  // TraceSink::deferred_slice, in call order, one call at a time, possibly on the sink's own thread.
+  virtual void format_slice(TraceSink& sink, const SliceRecord& record, std::span<const uint64_t> flow_ids,
+                            std::string_view text) = 0;
 };
 
 // Timestamps are integer nanoseconds of simulated time. Slices on one track may be reported in any
@@ -42,6 +79,15 @@ class TraceSink {
   virtual void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
                      std::span<const Arg> args, std::span<const uint64_t> flow_ids = {}) = 0;
   virtual void counter(TrackId track, uint64_t ts_ns, double value) = 0;
+  // A slice `formatter` works out from `record`, with `flow_ids` and `text` (copied) handed to it: at once
+  // here, later on another thread in a sink that says so. The formatter, and whatever the record points
+  // at, must stay valid and unchanged until drain() or finish() returns.
+  virtual void deferred_slice(SliceFormatter& formatter, const SliceRecord& record,
+                              std::span<const uint64_t> flow_ids = {}, std::string_view text = {}) {
+    formatter.format_slice(*this, record, flow_ids, text);
+  }
+  // Returns once every deferred slice reported so far has been formatted.
+  virtual void drain() {}
 
   // Flushes and closes the output; no calls may follow.
   virtual void finish() = 0;

@@ -91,7 +91,14 @@ class RunRecorder::OperandTexts {
   std::vector<std::string_view> m_texts;
 };
 
-RunRecorder::~RunRecorder() = default;
+RunRecorder::~RunRecorder() {
+  // A run that stopped early (an exception) may leave deferred slices that refer to this recorder.
+  try {
+    m_sink.drain();
+  } catch (...) {
+    // The sink reports its error again from finish().
+  }
+}
 
 RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank, const timing::HwConfig& hw,
                          trace::TraceSink& sink, const TimedRunOptions& options)
@@ -448,6 +455,25 @@ void RunRecorder::advance(uint64_t now_ps) { flush_counters(now_ps / 1000); }
 
 void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t index, const InstructionTiming& t,
                              const timing::InstructionCost& cost, const std::vector<uint64_t>& flows) {
+  SliceFields f;
+  f.core = core_index;
+  f.stream = stream;
+  f.index = index;
+  f.start_ps = t.start_ps;
+  f.end_ps = t.end_ps;
+  f.sem_wait_ps = t.sem_wait_ps;
+  f.data_start_ps = t.data_start_ps;
+  f.data_end_ps = t.data_end_ps;
+  f.collective = t.collective;
+  f.cost = &cost;
+  m_sink.deferred_slice(*this, trace::SliceRecord::of(f), flows, t.indices);
+}
+
+void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord& record,
+                               std::span<const uint64_t> flows, std::string_view indices) {
+  const auto f = record.as<SliceFields>();
+  const uint32_t core_index = f.core, stream = f.stream, index = f.index;
+  const timing::InstructionCost& cost = *f.cost;
   const Core& core = m_cores[core_index];
   const isa::Stream& st = core.program->streams[stream];
   const isa::Instruction& in = st.instructions[index];
@@ -485,19 +511,19 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   if (cost.transpose_flops > 0) {
     add("transpose_flops", cost.transpose_flops);
   }
-  add("start_cycle", cycle_at(t.start_ps, mhz));
-  add("end_cycle", cycle_at(t.end_ps, mhz));
-  add("sem_wait_ns", int64_t(t.sem_wait_ps / 1000));
+  add("start_cycle", cycle_at(f.start_ps, mhz));
+  add("end_cycle", cycle_at(f.end_ps, mhz));
+  add("sem_wait_ns", int64_t(f.sem_wait_ps / 1000));
   add_stable("source", source->second);
   add("pc", int64_t(index));
   if (dma) {
-    add("data_start_ns", int64_t(t.data_start_ps / 1000));
-    add("data_end_ns", int64_t(t.data_end_ps / 1000));
+    add("data_start_ns", int64_t(f.data_start_ps / 1000));
+    add("data_end_ns", int64_t(f.data_end_ps / 1000));
   }
-  if (!t.indices.empty()) {
-    add("indices", std::string_view(t.indices));
+  if (!indices.empty()) {
+    add("indices", indices);
   }
-  if (const CollectiveRecord* cc = t.collective) {
+  if (const CollectiveRecord* cc = f.collective) {
     // The profiler's CcOp fields (peers-perfetto-profiler.md §3).
     m_group.clear();
     for (size_t i = 0; i < cc->row.size(); ++i) {
@@ -522,8 +548,8 @@ void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t inde
   }
   const trace::TrackId track =
       st.engine == isa::Engine::kPe && on_matrix_row(in.op.get()) ? info.matrix_track : info.track;
-  m_sink.slice(track, name, t.start_ps / 1000, t.end_ps / 1000,
-               std::span<const trace::Arg>(args.data(), count), flows);
+  sink.slice(track, name, f.start_ps / 1000, f.end_ps / 1000, std::span<const trace::Arg>(args.data(), count),
+             flows);
 }
 
 TimedRunResult RunRecorder::finish(uint64_t total_ps) {
@@ -535,8 +561,9 @@ TimedRunResult RunRecorder::finish(uint64_t total_ps) {
       const isa::Program& p = *m_cores[c].program;
       for (uint32_t s = 0; s < p.streams.size(); ++s) {
         for (const Slice& slice : m_cores[c].streams[s].held) {
-          const auto cost =
-              timing::cost(p.streams[s].instructions[slice.index].op.get(), p.streams[s].engine, m_hw);
+          // Kept until the sink has formatted the slice (deferred_slice).
+          const timing::InstructionCost& cost = m_held_costs.emplace_back(
+              timing::cost(p.streams[s].instructions[slice.index].op.get(), p.streams[s].engine, m_hw));
           emit_slice(c, s, slice.index, slice.timing, cost, slice.flows);
         }
       }
@@ -564,6 +591,7 @@ TimedRunResult RunRecorder::finish(uint64_t total_ps) {
     }
   }
   m_result.total_ps = total_ps;
+  m_sink.drain();  // deferred slices refer to this recorder
   return m_result;
 }
 

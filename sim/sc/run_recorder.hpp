@@ -46,7 +46,7 @@ struct RecordedCore {
   bool traced = true;     // false: statistics only, no trace tracks or slices
 };
 
-class RunRecorder {
+class RunRecorder final : private trace::SliceFormatter {
  public:
   // `multi_rank` names processes by rank, core and chip.
   RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank, const timing::HwConfig& hw,
@@ -144,8 +144,21 @@ class RunRecorder {
   void add_change(CounterTimeline& counter, uint64_t time_ps, double delta);
   void buffer_changes(Core& core, BufferEvents& events, uint32_t index, uint64_t time_ps, bool live);
   std::optional<ExecRef> producer_of(const Core& core, const isa::SemCondition& c) const;
+  // Reports an instruction's slice: its fields go to the sink as a record, and format_slice() turns
+  // them into the slice's track, name and args, on the sink's thread if it has one (BackgroundTraceSink),
+  // so building a dozen annotations per slice leaves the simulation's thread.
   void emit_slice(uint32_t core, uint32_t stream, uint32_t index, const InstructionTiming& t,
                   const timing::InstructionCost& cost, const std::vector<uint64_t>& flows);
+  struct SliceFields {
+    uint32_t core = 0, stream = 0, index = 0;
+    uint64_t start_ps = 0, end_ps = 0, sem_wait_ps = 0, data_start_ps = 0, data_end_ps = 0;
+    const CollectiveRecord* collective = nullptr;   // m_collective_records: stable
+    const timing::InstructionCost* cost = nullptr;  // the cost cache's or m_held_costs: stable
+  };
+  // Touches only what stays unchanged during the run (programs, tracks, hardware, the records the fields
+  // point at) and the state below that only it uses (operand and source texts, the args array).
+  void format_slice(trace::TraceSink& sink, const trace::SliceRecord& record, std::span<const uint64_t> flows,
+                    std::string_view indices) override;
   void flush_counters(uint64_t before_ns);
   void count_loop(uint32_t core, uint32_t stream, const isa::SourceLocation& loc, int32_t trips);
 
@@ -165,8 +178,8 @@ class RunRecorder {
   std::vector<uint64_t> m_opcode_busy_ps = std::vector<uint64_t>(isa::kNumOpcodes, 0);
   std::vector<std::string_view> m_opcode_names = std::vector<std::string_view>(isa::kNumOpcodes);
   ExposureMeter m_exposure;
-  // emit_slice's state, so that a slice allocates nothing: the operand text of every distinct operation
-  // seen (disassembling was most of a slice's cost).
+  // format_slice()'s state (used on the sink's thread only), so that a slice allocates nothing: the operand
+  // text of every distinct operation seen (disassembling was most of a slice's cost).
   class OperandTexts;
   std::unique_ptr<OperandTexts> m_operand_texts;
   // "file:line" per interned file and line, kept for the process (a stable trace value, run_recorder.cpp).
@@ -175,7 +188,8 @@ class RunRecorder {
   // A slice's args, filled in place (at most 10 fields, 6 collective ones and 6 traffic counts): a member,
   // so a slice does not construct 24 of them first.
   std::array<trace::Arg, 24> m_slice_args;
-  uint64_t m_counters_due_ns = 0;  // no counter has a pending change before this nanosecond
+  std::deque<timing::InstructionCost> m_held_costs;  // trace_flows: the costs of the slices held to the end
+  uint64_t m_counters_due_ns = 0;                    // no counter has a pending change before this nanosecond
   uint64_t m_flow_ids = 0;
   uint64_t m_total_instructions = 0, m_retired = 0, m_next_progress = 0;
 };

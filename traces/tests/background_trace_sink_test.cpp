@@ -63,8 +63,27 @@ class RecordingSink final : public TraceSink {
   TrackId m_next = 100;
 };
 
-// The same calls, on any sink: tracks, then 20000 slices (several batches) with reused buffers.
-void drive(TraceSink& sink) {
+// Formats a deferred slice from its record (a track and a number) and the text and flows handed with it,
+// counting the calls.
+class NumberedSlices final : public SliceFormatter {
+ public:
+  struct Fields {
+    TrackId track;
+    int64_t n;
+  };
+  void format_slice(TraceSink& sink, const SliceRecord& record, std::span<const uint64_t> flows,
+                    std::string_view text) override {
+    const auto f = record.as<Fields>();
+    const Arg args[] = {{"n", f.n}, {"text", text}};
+    sink.slice(f.track, "deferred", uint64_t(f.n), uint64_t(f.n + 1), args, flows);
+    ++formatted;
+  }
+  int formatted = 0;
+};
+
+// The same calls, on any sink: tracks, then 20000 slices (several batches) with reused buffers, every
+// fifth also as a deferred slice.
+void drive(TraceSink& sink, NumberedSlices& numbered) {
   const TrackId p = sink.add_process(1, "NC0");
   const TrackId t = sink.add_slice_track(p, "Vector", 2);
   const TrackId c = sink.add_counter_track(p, "SBUF", "bytes", 3);
@@ -77,6 +96,9 @@ void drive(TraceSink& sink) {
                std::span<const uint64_t>(flows, size_t(i % 3)));
     if (i % 7 == 0)
       sink.counter(c, uint64_t(i), 2.0 * i);
+    if (i % 5 == 0)
+      sink.deferred_slice(numbered, SliceRecord::of(NumberedSlices::Fields{t, i}),
+                          std::span<const uint64_t>(flows, size_t(i % 3)), buffer);
     if (i == 9000)
       sink.add_slice_track(p, "late track", 9);
   }
@@ -117,14 +139,16 @@ TEST_CASE(
 
 TEST_CASE("background sink: the inner sink sees the direct calls, in order, ids translated") {
   std::vector<std::string> direct, background;
+  NumberedSlices formatter;
   {
     RecordingSink d(direct);
-    drive(d);
+    drive(d, formatter);
     d.finish();
   }
   BackgroundTraceSink bg(std::make_unique<RecordingSink>(background));
-  drive(bg);
+  drive(bg, formatter);
   bg.finish();
+  CHECK(formatter.formatted == 2 * 4000);
   CHECK(background.size() == direct.size());
   CHECK(background == direct);
   CHECK_THROWS_AS(bg.finish(), std::logic_error);
@@ -134,14 +158,49 @@ TEST_CASE("background sink: an inner sink's exception reaches the caller, at the
   std::vector<std::string> log;
   BackgroundTraceSink bg(std::make_unique<RecordingSink>(log, 5000));
   std::string caught;
+  NumberedSlices formatter;
   try {
-    drive(bg);
+    drive(bg, formatter);
     bg.finish();
   } catch (const std::runtime_error& e) {
     caught = e.what();
   }
   CHECK(caught == "disk full");
   CHECK(log.size() == 5000);
+}
+
+}  // namespace tn::trace
+
+namespace tn::trace {
+
+TEST_CASE("background sink: drain() returns once every deferred slice is formatted") {
+  std::vector<std::string> log;
+  BackgroundTraceSink bg(std::make_unique<RecordingSink>(log));
+  const TrackId t = bg.add_slice_track(bg.add_process(0, "NC0"), "Vector", 0);
+  {
+    NumberedSlices formatter;  // gone before finish(): drain() is what makes that safe
+    for (int i = 0; i < 10000; ++i)
+      bg.deferred_slice(formatter, SliceRecord::of(NumberedSlices::Fields{t, i}), {}, "x");
+    bg.drain();
+    CHECK(formatter.formatted == 10000);
+  }
+  bg.finish();
+  CHECK(log.size() == 2 + 10000 + 1);
+}
+
+TEST_CASE("background sink: a formatter that adds a track fails loudly") {
+  class AddsTracks final : public SliceFormatter {
+   public:
+    void format_slice(TraceSink& sink, const SliceRecord&, std::span<const uint64_t>,
+                      std::string_view) override {
+      sink.add_process(9, "late");
+    }
+  } formatter;
+  std::vector<std::string> log;
+  BackgroundTraceSink bg(std::make_unique<RecordingSink>(log));
+  bg.deferred_slice(formatter, SliceRecord{}, {}, {});
+  CHECK_THROWS_AS(bg.drain(), std::logic_error);
+  CHECK_THROWS_AS(bg.finish(), std::logic_error);
 }
 
 }  // namespace tn::trace
