@@ -260,7 +260,10 @@ RunOutcome run_one(const RunRequest& request) {
     }
     // Encoding and writing the trace run on a core the simulation leaves (the same bytes either way).
     const bool tracing = !sinks.empty();
-    std::unique_ptr<trace::TraceSink> sink = std::make_unique<trace::TeeTraceSink>(std::move(sinks));
+    // One trace file is written to directly; two (pftrace and JSON) through a tee.
+    std::unique_ptr<trace::TraceSink> sink = sinks.size() == 1
+                                                 ? std::move(sinks.front())
+                                                 : std::make_unique<trace::TeeTraceSink>(std::move(sinks));
     if (tracing && std::thread::hardware_concurrency() > 1)
       sink = std::make_unique<trace::BackgroundTraceSink>(std::move(sink));
     ProgressBar bar(request.progress && num_instructions * launch.ranks > 200000);
