@@ -455,17 +455,8 @@ void RunRecorder::advance(uint64_t now_ps) { flush_counters(now_ps / 1000); }
 
 void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t index, const InstructionTiming& t,
                              const timing::InstructionCost& cost, const std::vector<uint64_t>& flows) {
-  SliceFields f;
-  f.core = core_index;
-  f.stream = stream;
-  f.index = index;
-  f.start_ps = t.start_ps;
-  f.end_ps = t.end_ps;
-  f.sem_wait_ps = t.sem_wait_ps;
-  f.data_start_ps = t.data_start_ps;
-  f.data_end_ps = t.data_end_ps;
-  f.collective = t.collective;
-  f.cost = &cost;
+  const SliceFields f{core_index,    stream,          index,         t.start_ps,   t.end_ps,
+                      t.sem_wait_ps, t.data_start_ps, t.data_end_ps, t.collective, &cost};
   m_sink.deferred_slice(*this, trace::SliceRecord::of(f), flows, t.indices);
 }
 
