@@ -202,15 +202,16 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   m_fresh_event_names.clear();
   m_fresh_annotation_names.clear();
   m_fresh_string_values.clear();
-  m_arg_iids.clear();
+  if (m_arg_iids.size() < args.size())
+    m_arg_iids.resize(args.size());
   // Names and keys stay valid and unchanged until finish() (TraceSink::slice): interned by pointer.
   const uint64_t name_iid = intern(m_event_names, m_fresh_event_names, name, true);
   for (size_t i = 0; i < args.size(); ++i) {
     const Arg& a = args[i];
     const uint64_t key_iid = key_iid_at(i, a.key);
     const auto* text = std::get_if<std::string_view>(&a.value);
-    m_arg_iids.emplace_back(key_iid,
-                            text ? intern(m_string_values, m_fresh_string_values, *text, a.stable_text) : 0);
+    m_arg_iids[i] = {key_iid,
+                     text ? intern(m_string_values, m_fresh_string_values, *text, a.stable_text) : 0};
   }
 
   // SLICE_BEGIN

@@ -111,8 +111,10 @@ RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank
       m_exposure(cores.empty() ? 0 : cores.back().rank + 1),
       m_operand_texts(std::make_unique<OperandTexts>()) {
   m_result.cores.resize(cores.size());
+  m_source_by_instruction.resize(cores.size());
   for (uint32_t ci = 0; ci < cores.size(); ++ci) {
     Core& core = m_cores[ci];
+    m_source_by_instruction[ci].resize(cores[ci].program->streams.size());
     core.program = cores[ci].program;
     core.traced = cores[ci].traced;
     core.streams.resize(core.program->streams.size());
@@ -473,18 +475,25 @@ void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord&
   const bool dma = timing::is_dma_transfer(in.op.get());
 
   const std::string_view operands = m_operand_texts->get(in.op);
-  const std::string& file = in.loc.file;
-  auto [source, fresh] = m_source_texts.try_emplace({&file, in.loc.line});
-  if (fresh) {
-    std::string text = file;
-    if (in.loc.line) {
-      char digits[16];
-      char* end = std::to_chars(digits, digits + sizeof digits, in.loc.line).ptr;
-      text += ':';
-      text.append(digits, end);
+  std::vector<std::string_view>& sources = m_source_by_instruction[core_index][stream];
+  if (sources.empty())
+    sources.resize(st.instructions.size());
+  if (sources[index].data() == nullptr) {  // first time this instruction is traced
+    const std::string& file = in.loc.file;
+    auto [source, fresh] = m_source_texts.try_emplace({&file, in.loc.line});
+    if (fresh) {
+      std::string text = file;
+      if (in.loc.line) {
+        char digits[16];
+        char* end = std::to_chars(digits, digits + sizeof digits, in.loc.line).ptr;
+        text += ':';
+        text.append(digits, end);
+      }
+      source->second = keep_for_process(std::move(text));
     }
-    source->second = keep_for_process(std::move(text));
+    sources[index] = source->second;
   }
+  const std::string_view source_text = sources[index];
   // DMA queues have no clock: their "cycles" are nanoseconds, as in the profiler's DMA rows.
   const double mhz = dma ? 1000.0 : m_hw.clock_mhz(st.engine);
 
@@ -505,7 +514,7 @@ void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord&
   add("start_cycle", cycle_at(f.start_ps, mhz));
   add("end_cycle", cycle_at(f.end_ps, mhz));
   add("sem_wait_ns", int64_t(f.sem_wait_ps / 1000));
-  add_stable("source", source->second);
+  add_stable("source", source_text);
   add("pc", int64_t(index));
   if (dma) {
     add("data_start_ns", int64_t(f.data_start_ps / 1000));

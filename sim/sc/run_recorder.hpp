@@ -184,6 +184,9 @@ class RunRecorder final : private trace::SliceFormatter {
   std::unique_ptr<OperandTexts> m_operand_texts;
   // "file:line" per interned file and line, kept for the process (a stable trace value, run_recorder.cpp).
   std::map<std::pair<const std::string*, uint32_t>, std::string_view> m_source_texts;
+  // The same per [core][stream][instruction], filled as instructions are first traced (a map lookup per
+  // slice was a visible share of formatting).
+  std::vector<std::vector<std::vector<std::string_view>>> m_source_by_instruction;
   std::string m_group;
   // A slice's args, filled in place (at most 10 fields, 6 collective ones and 6 traffic counts): a member,
   // so a slice does not construct 24 of them first.
