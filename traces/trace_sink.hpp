@@ -52,7 +52,8 @@ struct SliceRecord {
 class SliceFormatter {
  public:
   virtual ~SliceFormatter() = default;
-  // Reports the slice `record` stands for through `sink`'s slice() (and nothing else). Called once per
+  // Reports the slice `record` stands for through `sink`'s slice() (counter() is allowed too; adding
+  // tracks or finishing is not: BackgroundTraceSink refuses them). Called once per
   // TraceSink::deferred_slice, in call order, one call at a time, possibly on the sink's own thread.
   virtual void format_slice(TraceSink& sink, const SliceRecord& record, std::span<const uint64_t> flow_ids,
                             std::string_view text) = 0;

@@ -437,20 +437,20 @@ void RunRecorder::flush_counters(uint64_t before_ns) {
     return;  // no counter has a change before `before_ns`
   }
   m_counters_due_ns = UINT64_MAX;
+  const auto flush = [&](CounterTimeline& counter, trace::TrackId track) {
+    counter.flush_before(m_sink, track, before_ns);
+    m_counters_due_ns = std::min(m_counters_due_ns, counter.next_ns());
+  };
   for (auto& [link, counter] : m_link_counters)
-    counter.second.flush_before(m_sink, counter.first, before_ns);
+    flush(counter.second, counter.first);
   for (Core& c : m_cores) {
     if (!c.traced)
       continue;
-    c.sbuf.flush_before(m_sink, c.sbuf_track, before_ns);
-    c.psum.flush_before(m_sink, c.psum_track, before_ns);
-    c.hbm_gbps.flush_before(m_sink, c.hbm_track, before_ns);
-    c.dmas_in_flight.flush_before(m_sink, c.dma_track, before_ns);
-    for (const CounterTimeline* counter : {&c.sbuf, &c.psum, &c.hbm_gbps, &c.dmas_in_flight})
-      m_counters_due_ns = std::min(m_counters_due_ns, counter->next_ns());
+    flush(c.sbuf, c.sbuf_track);
+    flush(c.psum, c.psum_track);
+    flush(c.hbm_gbps, c.hbm_track);
+    flush(c.dmas_in_flight, c.dma_track);
   }
-  for (const auto& [link, counter] : m_link_counters)
-    m_counters_due_ns = std::min(m_counters_due_ns, counter.second.next_ns());
 }
 
 void RunRecorder::advance(uint64_t now_ps) { flush_counters(now_ps / 1000); }
