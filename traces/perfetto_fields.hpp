@@ -28,7 +28,23 @@ inline constexpr uint32_t kSeqNeedsIncrementalState = 2;
 
 namespace defaults {  // TracePacketDefaults (trace_packet_defaults.proto)
 inline constexpr uint32_t kTimestampClockId = 58;
-}
+inline constexpr uint32_t kTrackEventDefaults = 11;  // TrackEventDefaults{track_uuid = 11}
+inline constexpr uint32_t kTrackUuid = 11;           // in TrackEventDefaults (track_event.proto)
+}  // namespace defaults
+
+namespace clock {                       // ClockSnapshot (clock_snapshot.proto), builtin_clock.proto
+inline constexpr uint32_t kClocks = 1;  // repeated Clock
+inline constexpr uint32_t kClockId = 1;
+inline constexpr uint32_t kTimestamp = 2;
+inline constexpr uint32_t kIsIncremental = 3;
+inline constexpr uint32_t kUnitMultiplierNs = 4;
+
+inline constexpr uint32_t kBoottime = 6;  // BUILTIN_CLOCK_BOOTTIME: a proto trace's default trace clock
+// Ids 64-127 are scoped to one packet sequence; only those may be incremental (trace_processor's
+// clock_synchronizer.cc refuses an incremental global clock).
+inline constexpr uint32_t kFirstSequenceClock = 64;
+inline constexpr uint32_t kLastSequenceClock = 127;
+}  // namespace clock
 
 namespace track {  // TrackDescriptor (track_event/track_descriptor.proto)
 inline constexpr uint32_t kUuid = 1;

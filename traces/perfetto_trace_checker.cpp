@@ -65,7 +65,6 @@ struct PerfettoTraceChecker::State {
   std::unordered_set<uint32_t> cleared_sequences;  // sequences whose incremental state was cleared
   std::unordered_map<uint64_t, size_t> flow_counts;
   std::vector<uint64_t> flow_order;
-  bool clock_snapshot_seen = false;
 
   void count_flow(uint64_t id) {
     if (flow_counts[id]++ == 0) {
@@ -89,10 +88,23 @@ void PerfettoTraceChecker::State::add(const DecodedPacket& p) {
     problems.add(at, "trusted_packet_sequence_id is missing or 0");
   }
   if (p.has_clock_snapshot) {
-    clock_snapshot_seen = true;
+    for (const DecodedClock& c : p.clock_snapshot) {
+      if (c.is_incremental &&
+          !(c.clock_id >= pf::clock::kFirstSequenceClock && c.clock_id <= pf::clock::kLastSequenceClock)) {
+        problems.add(at, "ClockSnapshot makes global clock " + std::to_string(c.clock_id) +
+                             " incremental (only sequence-scoped clocks 64-127 may be)");
+      }
+    }
+    if (p.track_event) {
+      problems.add(at,
+                   "track_event in a ClockSnapshot packet (trace_processor reads no further than the "
+                   "snapshot)");
+    }
   }
-  if ((p.timestamp_clock_id || p.defaults_timestamp_clock_id) && !clock_snapshot_seen) {
-    problems.add(at, "timestamp_clock_id set without an earlier ClockSnapshot (perfetto #887)");
+  if (p.timestamp && !p.timestamp_resolved) {
+    problems.add(at, "timestamp on clock " + std::to_string(p.timestamp_clock.value_or(0)) +
+                         (p.timestamp_clock_from_defaults ? " (the sequence's default)" : "") +
+                         " that no earlier ClockSnapshot defines (perfetto #887)");
   }
   if ((p.sequence_flags & pf::packet::kSeqIncrementalStateCleared) != 0) {
     cleared_sequences.insert(seq);
@@ -102,6 +114,16 @@ void PerfettoTraceChecker::State::add(const DecodedPacket& p) {
        !p.interned_string_values.empty()) &&
       !cleared) {
     problems.add(at, "interned_data before SEQ_INCREMENTAL_STATE_CLEARED on sequence " + std::to_string(seq));
+  }
+  if (p.has_trace_packet_defaults && !cleared) {
+    problems.add(
+        at, "trace_packet_defaults before SEQ_INCREMENTAL_STATE_CLEARED on sequence " + std::to_string(seq));
+  }
+  const bool uses_defaults =
+      p.timestamp_clock_from_defaults || (p.track_event && p.track_event->track_uuid_from_defaults);
+  if (uses_defaults && (p.sequence_flags & pf::packet::kSeqNeedsIncrementalState) == 0 &&
+      (p.sequence_flags & pf::packet::kSeqIncrementalStateCleared) == 0) {
+    problems.add(at, "relies on TracePacketDefaults without SEQ_NEEDS_INCREMENTAL_STATE");
   }
   if (p.track_descriptor) {
     check_descriptor(at, *p.track_descriptor);

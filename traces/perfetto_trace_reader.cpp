@@ -13,12 +13,34 @@ namespace tn::trace {
 
 namespace {
 
-// Interning state of one packet sequence (§2(b) "Interning").
+// A clock defined by a ClockSnapshot: `at_ns` on it (its snapshot value in ns) was BOOTTIME `trace_ns`.
+struct ClockState {
+  bool incremental = false;
+  uint64_t unit_ns = 1;
+  int64_t at_ns = 0;
+  int64_t trace_ns = 0;
+  int64_t last_ns = 0;  // incremental clocks: the running value
+};
+
+// The incremental state of one packet sequence (§2(b) "Interning"; TracePacketDefaults; its
+// sequence-scoped clocks, ids 64-127).
 struct SequenceState {
   std::unordered_map<uint64_t, std::string> event_names;
   std::unordered_map<uint64_t, std::string> annotation_names;
   std::unordered_map<uint64_t, std::string> string_values;
+  std::optional<uint32_t> default_clock;
+  std::optional<uint64_t> default_track_uuid;
+  std::unordered_map<uint32_t, ClockState> clocks;
 };
+
+struct DecoderState {
+  std::map<uint32_t, SequenceState> sequences;
+  std::unordered_map<uint32_t, ClockState> global_clocks;  // ids outside 64-127, BOOTTIME excepted
+};
+
+bool is_sequence_clock(uint32_t id) {
+  return id >= pf::clock::kFirstSequenceClock && id <= pf::clock::kLastSequenceClock;
+}
 
 // Calls `f(value)` for each element of a repeated fixed64 field, packed or not.
 template <typename F>
@@ -225,8 +247,102 @@ DecodedTrackEvent decode_track_event(std::string_view bytes, const SequenceState
   return e;
 }
 
-DecodedPacket decode_packet(std::string_view bytes, size_t index,
-                            std::map<uint32_t, SequenceState>& sequences) {
+void decode_trace_packet_defaults(std::string_view bytes, DecodedPacket& p) {
+  ProtoReader r(bytes);
+  ProtoField f;
+  while (r.next(f)) {
+    if (f.number == pf::defaults::kTimestampClockId) {
+      p.defaults_timestamp_clock_id = static_cast<uint32_t>(f.int_value);
+    } else if (f.number == pf::defaults::kTrackEventDefaults) {
+      ProtoReader er(f.bytes);
+      ProtoField g;
+      while (er.next(g)) {
+        if (g.number == pf::defaults::kTrackUuid) {
+          p.defaults_track_uuid = g.int_value;
+        }
+      }
+    }
+  }
+}
+
+void decode_clock_snapshot(std::string_view bytes, DecodedPacket& p) {
+  ProtoReader r(bytes);
+  ProtoField f;
+  while (r.next(f)) {
+    if (f.number != pf::clock::kClocks) {
+      continue;
+    }
+    DecodedClock c;
+    ProtoReader cr(f.bytes);
+    ProtoField g;
+    while (cr.next(g)) {
+      if (g.number == pf::clock::kClockId) {
+        c.clock_id = static_cast<uint32_t>(g.int_value);
+      } else if (g.number == pf::clock::kTimestamp) {
+        c.timestamp = g.int_value;
+      } else if (g.number == pf::clock::kIsIncremental) {
+        c.is_incremental = g.int_value != 0;
+      } else if (g.number == pf::clock::kUnitMultiplierNs) {
+        c.unit_multiplier_ns = g.int_value;
+      }
+    }
+    p.clock_snapshot.push_back(c);
+  }
+}
+
+// Registers the clocks of a snapshot against the BOOTTIME value it gives (a snapshot without BOOTTIME
+// defines nothing we can map: the writer never emits one).
+void apply_clock_snapshot(const DecodedPacket& p, SequenceState& seq, DecoderState& state) {
+  const DecodedClock* boottime = nullptr;
+  for (const DecodedClock& c : p.clock_snapshot) {
+    if (c.clock_id == pf::clock::kBoottime)
+      boottime = &c;
+  }
+  if (!boottime)
+    return;
+  for (const DecodedClock& c : p.clock_snapshot) {
+    if (c.clock_id == pf::clock::kBoottime)
+      continue;
+    ClockState clock;
+    clock.incremental = c.is_incremental;
+    clock.unit_ns = c.unit_multiplier_ns ? c.unit_multiplier_ns : 1;
+    clock.at_ns = static_cast<int64_t>(c.timestamp * clock.unit_ns);
+    clock.trace_ns = static_cast<int64_t>(boottime->timestamp);
+    clock.last_ns = clock.at_ns;
+    (is_sequence_clock(c.clock_id) ? seq.clocks : state.global_clocks)[c.clock_id] = clock;
+  }
+}
+
+// DecodedPacket::timestamp from the encoded one (see its comment).
+void resolve_timestamp(DecodedPacket& p, SequenceState& seq, DecoderState& state) {
+  if (!p.encoded_timestamp)
+    return;
+  const uint64_t raw = *p.encoded_timestamp;
+  p.timestamp = raw;
+  std::optional<uint32_t> clock = p.timestamp_clock_id;
+  if (!clock && seq.default_clock) {
+    clock = seq.default_clock;
+    p.timestamp_clock_from_defaults = true;
+  }
+  if (!clock || *clock == pf::clock::kBoottime)
+    return;
+  p.timestamp_clock = clock;
+  auto& table = is_sequence_clock(*clock) ? seq.clocks : state.global_clocks;
+  const auto it = table.find(*clock);
+  if (it == table.end()) {
+    p.timestamp_resolved = false;
+    return;
+  }
+  ClockState& c = it->second;
+  int64_t on_clock = static_cast<int64_t>(raw * c.unit_ns);
+  if (c.incremental) {
+    c.last_ns += on_clock;
+    on_clock = c.last_ns;
+  }
+  p.timestamp = static_cast<uint64_t>(c.trace_ns + (on_clock - c.at_ns));
+}
+
+DecodedPacket decode_packet(std::string_view bytes, size_t index, DecoderState& state) {
   DecodedPacket p;
   p.index = index;
   // Pass 1: the packet-level fields that decide how the rest is read (sequence, flags, interning).
@@ -237,7 +353,7 @@ DecodedPacket decode_packet(std::string_view bytes, size_t index,
   while (r.next(f)) {
     switch (f.number) {
       case pf::packet::kTimestamp:
-        p.timestamp = f.int_value;
+        p.encoded_timestamp = f.int_value;
         break;
       case pf::packet::kTrustedPacketSequenceId:
         p.trusted_packet_sequence_id = static_cast<uint32_t>(f.int_value);
@@ -250,17 +366,12 @@ DecodedPacket decode_packet(std::string_view bytes, size_t index,
         break;
       case pf::packet::kClockSnapshot:
         p.has_clock_snapshot = true;
+        decode_clock_snapshot(f.bytes, p);
         break;
-      case pf::packet::kTracePacketDefaults: {
-        ProtoReader dr(f.bytes);
-        ProtoField g;
-        while (dr.next(g)) {
-          if (g.number == pf::defaults::kTimestampClockId) {
-            p.defaults_timestamp_clock_id = static_cast<uint32_t>(g.int_value);
-          }
-        }
+      case pf::packet::kTracePacketDefaults:
+        p.has_trace_packet_defaults = true;
+        decode_trace_packet_defaults(f.bytes, p);
         break;
-      }
       case pf::packet::kInternedData:
         decode_interned_data(f.bytes, p);
         break;
@@ -275,11 +386,20 @@ DecodedPacket decode_packet(std::string_view bytes, size_t index,
         break;
     }
   }
-  // Pass 2: update the sequence's interning state (a packet's own interned_data is visible to its
-  // own event), then resolve the event's ids against it.
-  SequenceState& seq = sequences[p.trusted_packet_sequence_id];
+  // Pass 2, in trace_processor's order (proto_trace_reader.cc): a cleared state, then the packet's
+  // defaults and interned data (a packet's own interned_data is visible to its own event), then its
+  // ClockSnapshot (whose packet is read no further: its timestamp moves no clock); then the timestamp
+  // and the event's ids are resolved against the sequence.
+  SequenceState& seq = state.sequences[p.trusted_packet_sequence_id];
   if ((p.sequence_flags & pf::packet::kSeqIncrementalStateCleared) != 0) {
+    // Clocks live in trace_processor's clock tracker, not in the sequence's incremental state.
+    auto clocks = std::move(seq.clocks);
     seq = SequenceState{};
+    seq.clocks = std::move(clocks);
+  }
+  if (p.has_trace_packet_defaults) {
+    seq.default_clock = p.defaults_timestamp_clock_id;
+    seq.default_track_uuid = p.defaults_track_uuid;
   }
   for (const auto& e : p.interned_event_names) {
     seq.event_names[e.iid] = e.value;
@@ -290,8 +410,18 @@ DecodedPacket decode_packet(std::string_view bytes, size_t index,
   for (const auto& e : p.interned_string_values) {
     seq.string_values[e.iid] = e.value;
   }
+  if (p.has_clock_snapshot) {
+    apply_clock_snapshot(p, seq, state);
+    p.timestamp = p.encoded_timestamp;
+  } else {
+    resolve_timestamp(p, seq, state);
+  }
   if (has_track_event) {
     p.track_event = decode_track_event(track_event_bytes, seq);
+    if (!p.track_event->track_uuid && seq.default_track_uuid) {
+      p.track_event->track_uuid = seq.default_track_uuid;
+      p.track_event->track_uuid_from_defaults = true;
+    }
   }
   return p;
 }
@@ -299,7 +429,7 @@ DecodedPacket decode_packet(std::string_view bytes, size_t index,
 }  // namespace
 
 void for_each_perfetto_packet(std::string_view bytes, const std::function<void(const DecodedPacket&)>& fn) {
-  std::map<uint32_t, SequenceState> sequences;
+  DecoderState state;
   ProtoReader r(bytes);
   ProtoField f;
   size_t index = 0;
@@ -308,7 +438,7 @@ void for_each_perfetto_packet(std::string_view bytes, const std::function<void(c
       throw std::runtime_error("pftrace: top-level field " + std::to_string(f.number) +
                                " is not a TracePacket (field 1)");
     }
-    fn(decode_packet(f.bytes, index++, sequences));
+    fn(decode_packet(f.bytes, index++, state));
   }
 }
 

@@ -53,7 +53,9 @@ enum class EventType : int { kUnspecified = 0, kSliceBegin = 1, kSliceEnd = 2, k
 
 struct DecodedTrackEvent {
   EventType type = EventType::kUnspecified;
+  // The event's own track_uuid, or else its sequence's TrackEventDefaults.track_uuid.
   std::optional<uint64_t> track_uuid;
+  bool track_uuid_from_defaults = false;
   std::string name;  // inline name, or resolved through name_iid; empty for SLICE_END
   uint64_t name_iid = 0;
   bool name_resolved = true;
@@ -64,14 +66,32 @@ struct DecodedTrackEvent {
   std::optional<double> double_counter_value;
 };
 
+struct DecodedClock {
+  uint32_t clock_id = 0;
+  uint64_t timestamp = 0;
+  bool is_incremental = false;
+  uint64_t unit_multiplier_ns = 0;  // 0: not set (means 1)
+};
+
 struct DecodedPacket {
   size_t index = 0;  // position in the trace
+  // Trace time (BOOTTIME ns), resolved as trace_processor does: through the packet's clock (its own
+  // timestamp_clock_id, else its sequence's default), a sequence-scoped clock by the sequence's latest
+  // ClockSnapshot, an incremental one by adding the packet's delta to the sequence's running value. When
+  // that fails (no snapshot defines the clock), the value as written and timestamp_resolved = false.
   std::optional<uint64_t> timestamp;
+  std::optional<uint64_t> encoded_timestamp;  // TracePacket.timestamp as written
+  bool timestamp_resolved = true;
+  std::optional<uint32_t> timestamp_clock;  // the clock the timestamp was read in, if not the trace clock
+  bool timestamp_clock_from_defaults = false;
   uint32_t trusted_packet_sequence_id = 0;
   uint32_t sequence_flags = 0;
   std::optional<uint32_t> timestamp_clock_id;           // TracePacket.timestamp_clock_id
   std::optional<uint32_t> defaults_timestamp_clock_id;  // TracePacketDefaults.timestamp_clock_id
+  std::optional<uint64_t> defaults_track_uuid;          // TracePacketDefaults.track_event_defaults.track_uuid
+  bool has_trace_packet_defaults = false;
   bool has_clock_snapshot = false;
+  std::vector<DecodedClock> clock_snapshot;
   std::vector<DecodedInternedString> interned_event_names;
   std::vector<DecodedInternedString> interned_annotation_names;
   std::vector<DecodedInternedString> interned_string_values;  // debug_annotation_string_values
@@ -84,9 +104,9 @@ struct DecodedTrace {
 };
 
 // Decodes a serialized Trace one packet at a time, calling `fn` for each (the packet is only valid
-// during the call). Interned names and annotation string values are resolved per
-// trusted_packet_sequence_id, with the tables reset
-// by SEQ_INCREMENTAL_STATE_CLEARED. Throws std::runtime_error on malformed wire data. Memory stays
+// during the call). Interned names and annotation string values, TracePacketDefaults and sequence-scoped
+// clocks are resolved per trusted_packet_sequence_id, with the state reset by
+// SEQ_INCREMENTAL_STATE_CLEARED. Throws std::runtime_error on malformed wire data. Memory stays
 // bounded by one packet plus the interning tables, so this scales to traces of millions of slices,
 // with PerfettoTraceChecker / PerfettoTraceSummarizer below.
 void for_each_perfetto_packet(std::string_view bytes, const std::function<void(const DecodedPacket&)>& fn);
@@ -105,7 +125,11 @@ std::string read_file_bytes(const std::filesystem::path& path);
 //  - interned ids are defined on the sequence before use, interned data only follows
 //    SEQ_INCREMENTAL_STATE_CLEARED, and packets using them set SEQ_NEEDS_INCREMENTAL_STATE;
 //  - every flow id appears at least twice (flow_ids + terminating_flow_ids);
-//  - no timestamp_clock_id without an earlier ClockSnapshot.
+//  - every timestamp resolves: no timestamp_clock_id (own or default) that no earlier ClockSnapshot
+//    defines, incremental clocks only in the sequence-scoped range 64-127, no track_event in a
+//    ClockSnapshot packet (trace_processor stops reading a packet at its snapshot), and packets that
+//    rely on TracePacketDefaults set SEQ_NEEDS_INCREMENTAL_STATE; defaults only follow
+//    SEQ_INCREMENTAL_STATE_CLEARED.
 // At most `max_problems` are listed, followed by a line counting the rest.
 class PerfettoTraceChecker {
  public:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <ostream>
 #include <stdexcept>
 #include <variant>
@@ -55,13 +56,13 @@ uint64_t PerfettoTraceWriter::intern(StringInterner& table, std::vector<uint64_t
   return r.iid;
 }
 
-uint64_t PerfettoTraceWriter::key_iid_at(size_t position, std::string_view key) {
-  if (position >= m_key_at.size())
-    return intern(m_annotation_names, m_fresh_annotation_names, key, true);
-  KeyAt& cached = m_key_at[position];
+uint64_t PerfettoTraceWriter::key_iid_at(Sequence& seq, size_t position, std::string_view key) {
+  if (position >= seq.key_at.size())
+    return intern(seq.annotation_names, m_fresh_annotation_names, key, true);
+  KeyAt& cached = seq.key_at[position];
   if (cached.data == key.data() && cached.size == key.size() && cached.iid != 0)
     return cached.iid;  // interned before, so not fresh
-  const uint64_t iid = intern(m_annotation_names, m_fresh_annotation_names, key, true);
+  const uint64_t iid = intern(seq.annotation_names, m_fresh_annotation_names, key, true);
   cached = KeyAt{key.data(), key.size(), iid};
   return iid;
 }
@@ -76,20 +77,60 @@ void PerfettoTraceWriter::write_interned(uint32_t field, const StringInterner& t
   }
 }
 
-void PerfettoTraceWriter::begin_packet(bool uses_interned_ids) {
+void PerfettoTraceWriter::begin_descriptor_packet() {
   m_pw.begin_nested(pf::trace::kPacket);
-  m_pw.varint(pf::packet::kTrustedPacketSequenceId, kSequenceId);
-  uint32_t flags = 0;
-  if (m_first_packet) {
-    // §2(b) Interning: the first packet clears (starts) the sequence's incremental state.
-    flags = pf::packet::kSeqIncrementalStateCleared | pf::packet::kSeqNeedsIncrementalState;
-    m_first_packet = false;
-  } else if (uses_interned_ids) {
-    flags = pf::packet::kSeqNeedsIncrementalState;
+  m_pw.varint(pf::packet::kTrustedPacketSequenceId, kDescriptorSequenceId);
+}
+
+PerfettoTraceWriter::Sequence& PerfettoTraceWriter::sequence_of(Track& t, size_t lane, uint64_t track_uuid) {
+  if (t.lane_sequences.size() <= lane)
+    t.lane_sequences.resize(lane + 1, 0);
+  if (t.lane_sequences[lane] != 0)
+    return *m_sequences[t.lane_sequences[lane] - 1];
+  auto seq = std::make_unique<Sequence>();
+  seq->id = static_cast<uint32_t>(m_sequences.size() + 2);
+  // The sequence's first packet: clear its incremental state, set its defaults and define its clock.
+  m_pw.begin_nested(pf::trace::kPacket);
+  m_pw.varint(pf::packet::kTrustedPacketSequenceId, seq->id);
+  m_pw.varint(pf::packet::kSequenceFlags, pf::packet::kSeqIncrementalStateCleared);
+  m_pw.begin_nested(pf::packet::kTracePacketDefaults);
+  m_pw.varint(pf::defaults::kTimestampClockId, kIncrementalClockId);
+  m_pw.begin_nested(pf::defaults::kTrackEventDefaults);
+  m_pw.varint(pf::defaults::kTrackUuid, track_uuid);
+  m_pw.end_nested();
+  m_pw.end_nested();
+  // BOOTTIME 0 is clock 64's 0, so decoded times are the plain ns the caller gave. (Every sequence's
+  // snapshot says BOOTTIME 0: the trace clock must not go back between snapshots, and equal is allowed.)
+  m_pw.begin_nested(pf::packet::kClockSnapshot);
+  m_pw.begin_nested(pf::clock::kClocks);
+  m_pw.varint(pf::clock::kClockId, pf::clock::kBoottime);
+  m_pw.varint(pf::clock::kTimestamp, 0);
+  m_pw.end_nested();
+  m_pw.begin_nested(pf::clock::kClocks);
+  m_pw.varint(pf::clock::kClockId, kIncrementalClockId);
+  m_pw.varint(pf::clock::kTimestamp, 0);
+  m_pw.varint(pf::clock::kIsIncremental, 1);
+  m_pw.varint(pf::clock::kUnitMultiplierNs, 1);
+  m_pw.end_nested();
+  m_pw.end_nested();
+  end_packet();
+  m_sequences.push_back(std::move(seq));
+  t.lane_sequences[lane] = static_cast<uint32_t>(m_sequences.size());
+  return *m_sequences.back();
+}
+
+void PerfettoTraceWriter::begin_event_packet(Sequence& seq, uint64_t ts_ns) {
+  m_pw.begin_nested(pf::trace::kPacket);
+  m_pw.varint(pf::packet::kTrustedPacketSequenceId, seq.id);
+  if (ts_ns >= seq.last_ns) {
+    m_pw.varint(pf::packet::kTimestamp, ts_ns - seq.last_ns);
+    seq.last_ns = ts_ns;
+  } else {
+    m_pw.varint(pf::packet::kTimestamp, ts_ns);
+    m_pw.varint(pf::packet::kTimestampClockId, pf::clock::kBoottime);
   }
-  if (flags != 0) {
-    m_pw.varint(pf::packet::kSequenceFlags, flags);
-  }
+  // Every event packet depends on the sequence's defaults and clock, and most on its interned ids.
+  m_pw.varint(pf::packet::kSequenceFlags, pf::packet::kSeqNeedsIncrementalState);
 }
 
 void PerfettoTraceWriter::end_packet() {
@@ -113,7 +154,7 @@ TrackId PerfettoTraceWriter::add_process(uint32_t pid, std::string_view name) {
   t.uuid = new_uuid();
   t.name = name;
   // A process track is a root: no parent_uuid (§2(b), perfetto #940).
-  begin_packet(false);
+  begin_descriptor_packet();
   m_pw.begin_nested(pf::packet::kTrackDescriptor);
   m_pw.varint(pf::track::kUuid, t.uuid);
   m_pw.begin_nested(pf::track::kProcess);
@@ -127,7 +168,7 @@ TrackId PerfettoTraceWriter::add_process(uint32_t pid, std::string_view name) {
 }
 
 void PerfettoTraceWriter::write_slice_track_descriptor(const Track& t, uint64_t uuid) {
-  begin_packet(false);
+  begin_descriptor_packet();
   m_pw.begin_nested(pf::packet::kTrackDescriptor);
   m_pw.varint(pf::track::kUuid, uuid);
   m_pw.varint(pf::track::kParentUuid, t.parent_uuid);
@@ -163,7 +204,7 @@ TrackId PerfettoTraceWriter::add_counter_track(TrackId process, std::string_view
   t.parent_uuid = p.uuid;
   t.rank = rank;
   t.name = name;
-  begin_packet(false);
+  begin_descriptor_packet();
   m_pw.begin_nested(pf::packet::kTrackDescriptor);
   m_pw.varint(pf::track::kUuid, t.uuid);
   m_pw.varint(pf::track::kParentUuid, t.parent_uuid);
@@ -198,6 +239,7 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
     write_slice_track_descriptor(t, uuid);  // defined before its first event (§2(b))
   }
   const uint64_t track_uuid = t.lane_uuids[lane.lane];
+  Sequence& seq = sequence_of(t, lane.lane, track_uuid);
 
   m_fresh_event_names.clear();
   m_fresh_annotation_names.clear();
@@ -205,28 +247,26 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   if (m_arg_iids.size() < args.size())
     m_arg_iids.resize(args.size());
   // Names and keys stay valid and unchanged until finish() (TraceSink::slice): interned by pointer.
-  const uint64_t name_iid = intern(m_event_names, m_fresh_event_names, name, true);
+  const uint64_t name_iid = intern(seq.event_names, m_fresh_event_names, name, true);
   for (size_t i = 0; i < args.size(); ++i) {
     const Arg& a = args[i];
-    const uint64_t key_iid = key_iid_at(i, a.key);
+    const uint64_t key_iid = key_iid_at(seq, i, a.key);
     const auto* text = std::get_if<std::string_view>(&a.value);
     m_arg_iids[i] = {key_iid,
-                     text ? intern(m_string_values, m_fresh_string_values, *text, a.stable_text) : 0};
+                     text ? intern(seq.string_values, m_fresh_string_values, *text, a.stable_text) : 0};
   }
 
   // SLICE_BEGIN
-  begin_packet(true);
-  m_pw.varint(pf::packet::kTimestamp, start_ns);
+  begin_event_packet(seq, start_ns);
   if (!m_fresh_event_names.empty() || !m_fresh_annotation_names.empty() || !m_fresh_string_values.empty()) {
     m_pw.begin_nested(pf::packet::kInternedData);
-    write_interned(pf::interned::kEventNames, m_event_names, m_fresh_event_names);
-    write_interned(pf::interned::kDebugAnnotationNames, m_annotation_names, m_fresh_annotation_names);
-    write_interned(pf::interned::kDebugAnnotationStringValues, m_string_values, m_fresh_string_values);
+    write_interned(pf::interned::kEventNames, seq.event_names, m_fresh_event_names);
+    write_interned(pf::interned::kDebugAnnotationNames, seq.annotation_names, m_fresh_annotation_names);
+    write_interned(pf::interned::kDebugAnnotationStringValues, seq.string_values, m_fresh_string_values);
     m_pw.end_nested();
   }
   m_pw.begin_nested(pf::packet::kTrackEvent);
   m_pw.varint(pf::event::kType, pf::event::kTypeSliceBegin);
-  m_pw.varint(pf::event::kTrackUuid, track_uuid);
   if (name_iid != 0) {
     m_pw.varint(pf::event::kNameIid, name_iid);
   } else {
@@ -282,24 +322,28 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   end_packet();
 
   // SLICE_END: closes the most recent open slice of the lane, which is the one just begun.
-  begin_packet(false);
-  m_pw.varint(pf::packet::kTimestamp, end_ns);
+  begin_event_packet(seq, end_ns);
   m_pw.begin_nested(pf::packet::kTrackEvent);
   m_pw.varint(pf::event::kType, pf::event::kTypeSliceEnd);
-  m_pw.varint(pf::event::kTrackUuid, track_uuid);
   m_pw.end_nested();
   end_packet();
 }
 
 void PerfettoTraceWriter::counter(TrackId track, uint64_t ts_ns, double value) {
   check_open("counter");
-  const Track& t = m_tracks.get(track, TrackKind::kCounter, "counter");
-  begin_packet(false);
-  m_pw.varint(pf::packet::kTimestamp, ts_ns);
+  Track& t = m_tracks.get(track, TrackKind::kCounter, "counter");
+  Sequence& seq = sequence_of(t, 0, t.uuid);
+  begin_event_packet(seq, ts_ns);
   m_pw.begin_nested(pf::packet::kTrackEvent);
   m_pw.varint(pf::event::kType, pf::event::kTypeCounter);
-  m_pw.varint(pf::event::kTrackUuid, t.uuid);
-  m_pw.double_(pf::event::kDoubleCounterValue, value);
+  // Doubles hold every integer below 2^53 exactly, so the int64 form decodes to the same value (-0.0
+  // and negative values stay doubles: zig-zag-free int64 varints of negatives take 10 bytes).
+  constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
+  if (value == std::trunc(value) && std::fabs(value) < kExactIntegers && !std::signbit(value)) {
+    m_pw.int64(pf::event::kCounterValue, static_cast<int64_t>(value));
+  } else {
+    m_pw.double_(pf::event::kDoubleCounterValue, value);
+  }
   m_pw.end_nested();
   end_packet();
 }

@@ -4,17 +4,26 @@
 // memory does not grow with trace length. Same calls in, same bytes out.
 //
 // Layout (§2(b) "Semantics that matter"):
-//  - one trusted_packet_sequence_id; the first packet sets SEQ_INCREMENTAL_STATE_CLEARED, and every
-//    packet that uses an interned id sets SEQ_NEEDS_INCREMENTAL_STATE;
+//  - track descriptors go on sequence kDescriptorSequenceId; the events of each lane of a slice track,
+//    and of each counter track, go on a packet sequence of their own, as the Perfetto SDK does per thread
+//    (src/tracing/internal/track_event_internal.cc, ResetIncrementalState / NewTracePacket): the sequence's
+//    first packet sets SEQ_INCREMENTAL_STATE_CLEARED, TracePacketDefaults{timestamp_clock_id = 64,
+//    track_event_defaults.track_uuid = the lane} and a ClockSnapshot{BOOTTIME = 0, clock 64 = 0,
+//    incremental}; every later packet sets SEQ_NEEDS_INCREMENTAL_STATE and carries its timestamp as the
+//    nanoseconds since the sequence's previous one, and no track_uuid. A lane never goes back in time
+//    (LaneAllocator), so deltas are never negative; a timestamp before the sequence's last one (a caller's
+//    out-of-order counter) is written absolute with timestamp_clock_id = BOOTTIME, which leaves the
+//    incremental clock alone, as the SDK does. Decoded times are the same plain ns as with no clocks;
 //  - a process is a root TrackDescriptor with a ProcessDescriptor and child_ordering = EXPLICIT; slice
 //    and counter tracks are its children, ordered by sibling_order_rank = the rank the caller gave;
 //  - a slice is a SLICE_BEGIN packet (interned name, debug annotations, flows) and a SLICE_END packet,
-//    both written at once; annotation names and string values are interned too (operands and source lines
-//    repeat across slices: inline they were half the trace), each table capped at kMaxInternedStrings;
-//    overlapping slices of one track go to lanes: extra sibling tracks with the same name, rank and
-//    sibling_merge_key, so the UI shows them as one merged row;
-//  - counters are counter tracks (CounterDescriptor.unit_name) fed TYPE_COUNTER events with
-//    double_counter_value; timestamps are plain ns on the default trace clock (no clock id).
+//    both written at once; annotation names and string values are interned too, per sequence (operands
+//    and source lines repeat across slices: inline they were half the trace), each table capped at
+//    kMaxInternedStrings; overlapping slices of one track go to lanes: extra sibling tracks with the same
+//    name, rank and sibling_merge_key, so the UI shows them as one merged row;
+//  - counters are counter tracks (CounterDescriptor.unit_name) fed TYPE_COUNTER events: counter_value
+//    (int64) when the value is a whole number of magnitude below 2^53, double_counter_value otherwise;
+//    trace_processor reads both into the same double.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -37,8 +46,11 @@ namespace tn::trace {
 
 class PerfettoTraceWriter final : public TraceSink {
  public:
-  // Any non-zero value works; one sequence carries the whole trace.
-  static constexpr uint32_t kSequenceId = 1;
+  // The sequence of the track descriptors (any non-zero id works); event sequences are 2, 3, ... in
+  // order of first use.
+  static constexpr uint32_t kDescriptorSequenceId = 1;
+  // The sequence-scoped, incremental clock of every event sequence (the SDK's kClockIdIncremental).
+  static constexpr uint32_t kIncrementalClockId = 64;
   // Interning tables stop growing at this many entries; later new strings are written inline, which
   // keeps memory bounded if a caller puts unbounded data into names or string values.
   static constexpr size_t kMaxInternedStrings = 1u << 16;
@@ -69,6 +81,23 @@ class PerfettoTraceWriter final : public TraceSink {
   uint32_t lane_count(TrackId slice_track) const;
 
  private:
+  struct KeyAt {
+    const char* data = nullptr;
+    size_t size = 0;
+    uint64_t iid = 0;
+  };
+  // One packet sequence: a lane of a slice track or a counter track, with its own interning tables
+  // (interned data is scoped to a sequence) and its incremental clock.
+  struct Sequence {
+    uint32_t id = 0;
+    uint64_t last_ns = 0;  // the incremental clock: the last delta-encoded timestamp
+    // Pointer caches are small: names, keys and most values are stable text (intern_stable's exact table).
+    StringInterner event_names{kMaxInternedStrings, 16};
+    StringInterner annotation_names{kMaxInternedStrings, 16};
+    StringInterner string_values{kMaxInternedStrings, 256};
+    // The annotation name iid last seen at each arg position (key_iid_at).
+    std::array<KeyAt, 32> key_at{};
+  };
   struct Track {
     TrackKind kind = TrackKind::kProcess;
     uint64_t uuid = 0;         // the track's own uuid (lane 0 for slice tracks)
@@ -77,6 +106,8 @@ class PerfettoTraceWriter final : public TraceSink {
     std::string name;
     LaneAllocator lanes;
     std::vector<uint64_t> lane_uuids;  // slice tracks: uuid per lane, [0] == uuid
+    // Per lane (one for a counter track): 1 + index into m_sequences, 0 until the lane's first event.
+    std::vector<uint32_t> lane_sequences;
   };
   struct FlowEnd {
     uint64_t start_ns;
@@ -94,9 +125,13 @@ class PerfettoTraceWriter final : public TraceSink {
                          bool stable = false);
   // The annotation name iid of the arg at `position`: a caller passes the same keys (string literals) in
   // the same order slice after slice, so the key last seen at a position is remembered by its address.
-  uint64_t key_iid_at(size_t position, std::string_view key);
+  uint64_t key_iid_at(Sequence& seq, size_t position, std::string_view key);
   void write_interned(uint32_t field, const StringInterner& table, const std::vector<uint64_t>& fresh);
-  void begin_packet(bool uses_interned_ids);
+  // The sequence of `lane` of `t`, started (its first packet written) on first use.
+  Sequence& sequence_of(Track& t, size_t lane, uint64_t track_uuid);
+  void begin_descriptor_packet();
+  // Opens an event packet on `seq` at `ts_ns` (delta-encoded, see the layout above).
+  void begin_event_packet(Sequence& seq, uint64_t ts_ns);
   void end_packet();
   void write_slice_track_descriptor(const Track& t, uint64_t uuid);
   void flush();
@@ -105,14 +140,10 @@ class PerfettoTraceWriter final : public TraceSink {
   std::ostream* m_out;
   ProtoWriter m_pw;
   uint64_t m_flushed_bytes = 0;
-  bool m_first_packet = true;
   bool m_finished = false;
   uint64_t m_uuid_count = 0;
   TrackRegistry<Track> m_tracks;
-  StringInterner m_event_names{kMaxInternedStrings};
-  StringInterner m_annotation_names{kMaxInternedStrings};
-  // Operand texts and source lines: many, each passed again and again from the same long-lived string.
-  StringInterner m_string_values{kMaxInternedStrings, 1 << 15};
+  std::vector<std::unique_ptr<Sequence>> m_sequences;  // sequence id = index + 2
   FlowPairer<FlowEnd> m_flows;
   // Per-packet scratch, kept to avoid allocating per slice: the iids first used by this packet, and
   // per arg its name iid and (string values) its value iid.
@@ -120,12 +151,6 @@ class PerfettoTraceWriter final : public TraceSink {
   std::vector<uint64_t> m_fresh_annotation_names;
   std::vector<uint64_t> m_fresh_string_values;
   std::vector<std::pair<uint64_t, uint64_t>> m_arg_iids;
-  struct KeyAt {
-    const char* data = nullptr;
-    size_t size = 0;
-    uint64_t iid = 0;
-  };
-  std::array<KeyAt, 32> m_key_at;
 };
 
 }  // namespace tn::trace

@@ -40,7 +40,7 @@ size_t address_hash(const char* data, size_t size) {
 }  // namespace
 
 StringInterner::StringInterner(size_t max_entries, size_t cache_lines)
-    : m_max_entries(max_entries), m_slots(1024), m_cache(std::bit_ceil(std::max<size_t>(cache_lines, 1))) {}
+    : m_max_entries(max_entries), m_slots(64), m_cache(std::bit_ceil(std::max<size_t>(cache_lines, 1))) {}
 
 StringInterner::Result StringInterner::intern(std::string_view s) {
   CacheLine& line = line_of(s);

@@ -507,13 +507,21 @@ void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord&
   add_stable("opcode", name);
   add_stable("operands", operands);
   add("bytes", int64_t(cost.read.total() + cost.written.total()));
-  add("flops", cost.flops);
+  // Counts that are zero are left out, as for the traffic counts below: flops only on the instructions
+  // that do matmul work, sem_wait_ns only on those that waited (7 in 10 and 9 in 10 slices of attention
+  // had a 0 there, 6 bytes each). FLOP counts are whole numbers (products of shapes, cost_pe.cpp), as
+  // the profiler's raw_flops: int64, 6 bytes shorter than a double.
+  if (cost.flops > 0) {
+    add("flops", int64_t(cost.flops));
+  }
   if (cost.transpose_flops > 0) {
-    add("transpose_flops", cost.transpose_flops);
+    add("transpose_flops", int64_t(cost.transpose_flops));
   }
   add("start_cycle", cycle_at(f.start_ps, mhz));
   add("end_cycle", cycle_at(f.end_ps, mhz));
-  add("sem_wait_ns", int64_t(f.sem_wait_ps / 1000));
+  if (const int64_t wait_ns = int64_t(f.sem_wait_ps / 1000); wait_ns > 0) {
+    add("sem_wait_ns", wait_ns);
+  }
   add_stable("source", source_text);
   add("pc", int64_t(index));
   if (dma) {

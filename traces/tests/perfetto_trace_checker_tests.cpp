@@ -13,12 +13,22 @@
 namespace tn::trace {
 namespace {
 
+struct SnapshotClock {
+  uint32_t id = 0;
+  uint64_t ts = 0;
+  bool incremental = false;
+};
+
 struct Pkt {
   uint32_t seq = 1;
   uint32_t flags = 0;
   std::optional<uint64_t> ts{};
   std::optional<uint32_t> clock_id{};
-  bool clock_snapshot = false;
+  bool clock_snapshot = false;  // an empty one, unless `clocks`
+  // A ClockSnapshot of BOOTTIME 500 and these clocks.
+  std::vector<SnapshotClock> clocks{};
+  std::optional<uint32_t> default_clock{};  // TracePacketDefaults
+  std::optional<uint64_t> default_track{};
 };
 
 struct Ev {
@@ -49,11 +59,38 @@ class Builder {
     if (p.clock_id) {
       m_w.varint(pf::packet::kTimestampClockId, *p.clock_id);
     }
-    if (p.clock_snapshot) {
+    if (p.default_clock || p.default_track) {
+      m_w.begin_nested(pf::packet::kTracePacketDefaults);
+      if (p.default_clock) {
+        m_w.varint(pf::defaults::kTimestampClockId, *p.default_clock);
+      }
+      if (p.default_track) {
+        m_w.begin_nested(pf::defaults::kTrackEventDefaults);
+        m_w.varint(pf::defaults::kTrackUuid, *p.default_track);
+        m_w.end_nested();
+      }
+      m_w.end_nested();
+    }
+    if (p.clock_snapshot || !p.clocks.empty()) {
       m_w.begin_nested(pf::packet::kClockSnapshot);
+      if (!p.clocks.empty()) {
+        write_clock(pf::clock::kBoottime, 500, false);
+      }
+      for (const SnapshotClock& c : p.clocks) {
+        write_clock(c.id, c.ts, c.incremental);
+      }
       m_w.end_nested();
     }
     body(m_w);
+    m_w.end_nested();
+  }
+  void write_clock(uint32_t id, uint64_t ts, bool incremental) {
+    m_w.begin_nested(pf::clock::kClocks);
+    m_w.varint(pf::clock::kClockId, id);
+    m_w.varint(pf::clock::kTimestamp, ts);
+    if (incremental) {
+      m_w.varint(pf::clock::kIsIncremental, 1);
+    }
     m_w.end_nested();
   }
   void process(uint64_t uuid, int pid, std::optional<uint64_t> parent = {}, Pkt p = {}) {
@@ -142,8 +179,9 @@ class Builder {
   }
   std::string_view bytes() const { return m_w.data(); }
   std::vector<std::string> problems(size_t max_problems = 100) const {
-    return check_perfetto_trace(decode_perfetto_trace(m_w.data()), max_problems);
+    return check_perfetto_trace(decoded(), max_problems);
   }
+  DecodedTrace decoded() const { return decode_perfetto_trace(m_w.data()); }
 
  private:
   ProtoWriter m_w;
@@ -414,11 +452,76 @@ TEST_CASE("checker: flows and clocks") {
     b.event({.ts = 0, .clock_id = 64}, {.type = pf::event::kTypeInstant, .track = 2, .name = "i"});
     CHECK_REPORTS(b.problems(), "ClockSnapshot");
   }
-  SUBCASE("timestamp_clock_id after a ClockSnapshot passes") {
+  SUBCASE("a ClockSnapshot that does not define the clock does not help") {
     Builder b = Builder::with_tracks();
     b.packet({.clock_snapshot = true}, [](ProtoWriter&) {});
     b.event({.ts = 0, .clock_id = 64}, {.type = pf::event::kTypeInstant, .track = 2, .name = "i"});
+    CHECK_REPORTS(b.problems(), "no earlier ClockSnapshot defines");
+  }
+  SUBCASE("a sequence clock is defined only on its own sequence") {
+    Builder b = Builder::with_tracks();
+    b.packet({.seq = 5, .clocks = {{64, 1000, false}}}, [](ProtoWriter&) {});
+    b.event({.seq = 6, .ts = 0, .clock_id = 64}, {.type = pf::event::kTypeInstant, .track = 2, .name = "i"});
+    CHECK_REPORTS(b.problems(), "no earlier ClockSnapshot defines");
+  }
+  SUBCASE("timestamp_clock_id after a ClockSnapshot that defines it passes, mapped to BOOTTIME") {
+    Builder b = Builder::with_tracks();
+    b.packet({.clocks = {{64, 1000, false}}}, [](ProtoWriter&) {});  // clock 64 at 1000 is BOOTTIME 500
+    b.event({.ts = 1200, .clock_id = 64}, {.type = pf::event::kTypeInstant, .track = 2, .name = "i"});
     CHECK(b.problems().empty());
+    CHECK(b.decoded().packets.back().timestamp == 700);
+  }
+  SUBCASE("incremental defaults: deltas add up, the track comes from the defaults") {
+    Builder b = Builder::with_tracks();
+    b.packet({.seq = 7,
+              .flags = pf::packet::kSeqIncrementalStateCleared,
+              .clocks = {{64, 0, true}},
+              .default_clock = 64,
+              .default_track = 2},
+             [](ProtoWriter&) {});
+    const Pkt needs{.seq = 7, .flags = pf::packet::kSeqNeedsIncrementalState};
+    Pkt at = needs;
+    at.ts = 100;
+    b.event(at, {.name = "a"});
+    at.ts = 25;
+    b.event(at, {.type = pf::event::kTypeSliceEnd});
+    CHECK(b.problems().empty());
+    const DecodedTrace t = b.decoded();
+    CHECK(t.packets[t.packets.size() - 2].timestamp == 600);  // BOOTTIME 500 + 100
+    CHECK(t.packets.back().timestamp == 625);
+    CHECK(t.packets.back().track_event->track_uuid == 2);
+    CHECK(t.packets.back().track_event->track_uuid_from_defaults);
+  }
+  SUBCASE("relying on defaults without SEQ_NEEDS_INCREMENTAL_STATE") {
+    Builder b = Builder::with_tracks();
+    b.packet({.seq = 7,
+              .flags = pf::packet::kSeqIncrementalStateCleared,
+              .clocks = {{64, 0, true}},
+              .default_clock = 64,
+              .default_track = 2},
+             [](ProtoWriter&) {});
+    b.event({.seq = 7, .ts = 100}, {.type = pf::event::kTypeInstant, .name = "a"});
+    CHECK_REPORTS(b.problems(), "relies on TracePacketDefaults without SEQ_NEEDS_INCREMENTAL_STATE");
+  }
+  SUBCASE("defaults before SEQ_INCREMENTAL_STATE_CLEARED") {
+    Builder b = Builder::with_tracks();
+    b.packet({.seq = 7, .default_clock = 6, .default_track = 2}, [](ProtoWriter&) {});
+    CHECK_REPORTS(b.problems(), "trace_packet_defaults before SEQ_INCREMENTAL_STATE_CLEARED");
+  }
+  SUBCASE("an incremental global clock") {
+    Builder b = Builder::with_tracks();
+    b.packet({.clocks = {{3, 0, true}}}, [](ProtoWriter&) {});
+    CHECK_REPORTS(b.problems(), "ClockSnapshot makes global clock 3 incremental");
+  }
+  SUBCASE("a track event in a ClockSnapshot packet") {
+    Builder b = Builder::with_tracks();
+    b.packet({.ts = 0, .clocks = {{64, 0, false}}}, [](ProtoWriter& w) {
+      w.begin_nested(pf::packet::kTrackEvent);
+      w.varint(pf::event::kType, pf::event::kTypeInstant);
+      w.varint(pf::event::kTrackUuid, 2);
+      w.end_nested();
+    });
+    CHECK_REPORTS(b.problems(), "track_event in a ClockSnapshot packet");
   }
 }
 

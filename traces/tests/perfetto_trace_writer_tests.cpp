@@ -1,15 +1,19 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "traces/perfetto_fields.hpp"
 #include "traces/perfetto_trace_reader.hpp"
 #include "traces/perfetto_trace_writer.hpp"
 #include "traces/tests/scenario.hpp"
@@ -101,17 +105,45 @@ TEST_CASE("PerfettoTraceWriter: the scenario decodes to valid, exact structure")
   const DecodedTrace trace = decode_perfetto_trace(bytes);
   CHECK(check_perfetto_trace(trace).empty());
 
-  SUBCASE("one sequence; the first packet clears incremental state") {
-    REQUIRE(!trace.packets.empty());
-    CHECK(trace.packets[0].sequence_flags == 3);
+  SUBCASE("descriptors on one sequence; each lane and counter its own, started with defaults and a clock") {
+    std::map<uint32_t, uint64_t> track_of_sequence;  // event sequence -> its default track
+    std::map<uint64_t, uint32_t> sequence_of_track;
     for (const DecodedPacket& p : trace.packets) {
-      CHECK(p.trusted_packet_sequence_id == PerfettoTraceWriter::kSequenceId);
-      CHECK(!p.timestamp_clock_id);
-      CHECK(!p.has_clock_snapshot);
-      if (p.index > 0 && p.track_event && p.track_event->type == EventType::kSliceBegin) {
-        CHECK(p.sequence_flags == 2);  // uses name_iid
+      const uint32_t seq = p.trusted_packet_sequence_id;
+      if (p.track_descriptor) {
+        CHECK(seq == PerfettoTraceWriter::kDescriptorSequenceId);
+        CHECK(p.sequence_flags == 0);
+        CHECK(!p.timestamp);
+        continue;
+      }
+      REQUIRE(seq != PerfettoTraceWriter::kDescriptorSequenceId);
+      if (!track_of_sequence.contains(seq)) {  // the sequence's first packet
+        CHECK(p.sequence_flags == pf::packet::kSeqIncrementalStateCleared);
+        CHECK(p.defaults_timestamp_clock_id == PerfettoTraceWriter::kIncrementalClockId);
+        REQUIRE(p.defaults_track_uuid);
+        REQUIRE(p.clock_snapshot.size() == 2);
+        CHECK(p.clock_snapshot[0].clock_id == pf::clock::kBoottime);
+        CHECK(p.clock_snapshot[0].timestamp == 0);
+        CHECK(!p.clock_snapshot[0].is_incremental);
+        CHECK(p.clock_snapshot[1].clock_id == PerfettoTraceWriter::kIncrementalClockId);
+        CHECK(p.clock_snapshot[1].timestamp == 0);
+        CHECK(p.clock_snapshot[1].is_incremental);
+        CHECK(!p.track_event);
+        CHECK(!sequence_of_track.contains(*p.defaults_track_uuid));  // one sequence per lane
+        track_of_sequence[seq] = *p.defaults_track_uuid;
+        sequence_of_track[*p.defaults_track_uuid] = seq;
+        continue;
+      }
+      REQUIRE(p.track_event);
+      CHECK(p.sequence_flags == pf::packet::kSeqNeedsIncrementalState);
+      CHECK(p.track_event->track_uuid_from_defaults);  // no track_uuid written
+      CHECK(p.track_event->track_uuid == track_of_sequence.at(seq));
+      CHECK(p.timestamp_resolved);
+      if (!p.timestamp_clock_id) {
+        CHECK(p.timestamp_clock_from_defaults);  // a delta on clock 64
       }
     }
+    CHECK(track_of_sequence.size() >= 2);
   }
 
   SUBCASE("track descriptors: process roots, ranked children, lanes sharing name/rank/merge key") {
@@ -220,34 +252,55 @@ TEST_CASE("PerfettoTraceWriter: the scenario decodes to valid, exact structure")
       if (p.track_event && p.track_event->type == EventType::kCounter) {
         const uint64_t uuid = *p.track_event->track_uuid;
         auto& dst = uuid == 5 ? hbm : pending;  // "HBM bytes" is the 5th track created
-        CHECK(!p.track_event->counter_value);
-        dst.emplace_back(*p.timestamp, p.track_event->double_counter_value.value());
+        const DecodedTrackEvent& e = *p.track_event;
+        CHECK(e.counter_value.has_value() != e.double_counter_value.has_value());
+        dst.emplace_back(*p.timestamp, e.counter_value ? double(*e.counter_value) : *e.double_counter_value);
       }
     }
     CHECK(hbm == std::vector<std::pair<uint64_t, double>>{{0, 0.0}, {100, 4096.0}, {200, 1.5e9}});
     CHECK(pending == std::vector<std::pair<uint64_t, double>>{{0, 3.0}, {1000, 0.0}});
   }
 
-  SUBCASE("names are interned once, in the packet that first uses them") {
-    std::map<std::string, int> event_defs, annotation_defs;
-    uint64_t next_iid = 1;
+  SUBCASE("whole counter values are written as int64 counter_value") {
+    size_t ints = 0;
     for (const DecodedPacket& p : trace.packets) {
+      if (p.track_event && p.track_event->counter_value)
+        ++ints;
+    }
+    CHECK(ints == 5);  // 0, 4096, 1.5e9, 3, 0
+  }
+
+  SUBCASE("names are interned once per sequence, in the packet that first uses them") {
+    // Interned data is scoped to a sequence, and every lane is one: per (sequence, name) one definition.
+    std::map<std::pair<uint32_t, std::string>, int> event_defs, annotation_defs;
+    std::map<uint32_t, uint64_t> next_iid;  // per sequence
+    std::set<std::string> event_names;
+    for (const DecodedPacket& p : trace.packets) {
+      const uint32_t seq = p.trusted_packet_sequence_id;
       for (const auto& e : p.interned_event_names) {
-        ++event_defs[e.value];
-        CHECK(e.iid == next_iid++);  // dense, in first-use order
+        ++event_defs[{seq, e.value}];
+        event_names.insert(e.value);
+        auto [next, _] = next_iid.try_emplace(seq, 1);
+        CHECK(e.iid == next->second++);  // dense, in first-use order
         REQUIRE(p.track_event);
         CHECK(p.track_event->name_iid == e.iid);
       }
       for (const auto& e : p.interned_annotation_names) {
-        ++annotation_defs[e.value];
+        ++annotation_defs[{seq, e.value}];
       }
     }
-    CHECK(event_defs.size() == 9);  // MatMul, Add.., Barrier, dma, Recv, Send, Send2, Relay, Recv2
+    CHECK(event_names.size() == 9);  // MatMul, Add.., Barrier, dma, Recv, Send, Send2, Relay, Recv2
     for (const auto& [name, n] : event_defs) {
-      CHECK_MESSAGE(n == 1, name);
+      CHECK_MESSAGE(n == 1, name.second);
     }
-    CHECK(annotation_defs ==
-          std::map<std::string, int>{{"bytes", 1}, {"opcode_id", 1}, {"queue", 1}, {"src", 1}, {"util", 1}});
+    for (const auto& [name, n] : annotation_defs) {
+      CHECK_MESSAGE(n == 1, name.second);
+    }
+    std::set<std::string> annotation_names;
+    for (const auto& [name, n] : annotation_defs) {
+      annotation_names.insert(name.second);
+    }
+    CHECK(annotation_names == std::set<std::string>{"bytes", "opcode_id", "queue", "src", "util"});
   }
 }
 
@@ -448,19 +501,26 @@ std::string instruction_stream(size_t slices, bool copy_strings) {
       op = scratch_operands.assign(op);
       src = scratch_source.assign(src);
     }
-    const std::array<Arg, 12> args{Arg{"opcode", std::string_view(opcodes[track])},
-                                   Arg{"operands", op},
-                                   Arg{"bytes", int64_t(65536 + (i % 5) * 4096)},
-                                   Arg{"flops", track < 2 ? double(2 * 128 * 128 * 512) : 0.0},
-                                   Arg{"start_cycle", int64_t(start * 14 / 10)},
-                                   Arg{"end_cycle", int64_t(end * 14 / 10)},
-                                   Arg{"sem_wait_ns", int64_t(i % 8 == 0 ? 120 : 0)},
-                                   Arg{"source", src},
-                                   Arg{"pc", int64_t(i / tracks.size())},
-                                   Arg{"sbuf_read", int64_t(65536)},
-                                   Arg{"sbuf_write", int64_t(32768)},
-                                   Arg{"psum_read", int64_t(16384)}};
-    w.slice(tracks[track], opcodes[track], start, end, args);
+    // As the recorder: flops only on matmuls, sem_wait_ns only when the instruction waited.
+    std::array<Arg, 12> args;
+    size_t count = 0;
+    args[count++] = Arg{"opcode", std::string_view(opcodes[track])};
+    args[count++] = Arg{"operands", op};
+    args[count++] = Arg{"bytes", int64_t(65536 + (i % 5) * 4096)};
+    if (track < 2) {
+      args[count++] = Arg{"flops", int64_t(2 * 128 * 128 * 512)};
+    }
+    args[count++] = Arg{"start_cycle", int64_t(start * 14 / 10)};
+    args[count++] = Arg{"end_cycle", int64_t(end * 14 / 10)};
+    if (i % 8 == 0) {
+      args[count++] = Arg{"sem_wait_ns", int64_t(120)};
+    }
+    args[count++] = Arg{"source", src};
+    args[count++] = Arg{"pc", int64_t(i / tracks.size())};
+    args[count++] = Arg{"sbuf_read", int64_t(65536)};
+    args[count++] = Arg{"sbuf_write", int64_t(32768)};
+    args[count++] = Arg{"psum_read", int64_t(16384)};
+    w.slice(tracks[track], opcodes[track], start, end, std::span<const Arg>(args.data(), count));
     if (i % 3 == 0) {
       w.counter(sbuf, start, double((i * 4096) % 196608));
     }
@@ -470,17 +530,18 @@ std::string instruction_stream(size_t slices, bool copy_strings) {
 }
 
 TEST_CASE(
-    "PerfettoTraceWriter: an instruction stream costs ~140 bytes a slice, not ~330, deterministically") {
+    "PerfettoTraceWriter: an instruction stream costs ~123 bytes a slice, not ~330, deterministically") {
   const size_t n = 30000;
   const std::string bytes = instruction_stream(n, false);
   CHECK(check_perfetto_trace_bytes(bytes).empty());
   CHECK(summarize_perfetto_trace_bytes(bytes).slices == n);
   // Written inline, the operand and source texts would add ~190 bytes a slice (~330 in all); interned,
-  // a slice costs its numbers, its annotation names' and values' iids and two small packets: ~141 bytes
-  // here, as the simulator's 32K attention_cte trace (~144).
+  // a slice costs its numbers, its annotation names' and values' iids and two small packets whose
+  // timestamps are deltas and whose track is the sequence's default: ~123 bytes here (the 400 operand
+  // texts are defined once per lane that uses them), the simulator's 32K attention_cte trace ~118.
   const double per_slice = double(bytes.size()) / double(n);
   INFO("bytes per slice: " << per_slice);
-  CHECK(per_slice < 150);
+  CHECK(per_slice < 126);
   // Same calls, same bytes, whether the strings come from stable storage or from a reused buffer.
   CHECK(instruction_stream(n, true) == bytes);
   CHECK(instruction_stream(n, false) == bytes);
@@ -507,6 +568,61 @@ TEST_CASE("PerfettoTraceWriter: misuse fails loudly") {
   REQUIRE(end.track_event);
   CHECK(end.track_event->type == EventType::kSliceEnd);
   CHECK(end.timestamp == 50);
+}
+
+TEST_CASE("PerfettoTraceWriter: counter values decode to the doubles given, in either encoding") {
+  const double values[] = {7.0, 1.5, -2.0, -0.0, 9007199254740992.0, 1e300, std::nan("")};
+  std::ostringstream out;
+  PerfettoTraceWriter w(out);
+  const TrackId c = w.add_counter_track(w.add_process(0, "NC0"), "util", "", 0);
+  uint64_t ts = 0;
+  for (const double v : values) {
+    w.counter(c, ts += 10, v);
+  }
+  w.finish();
+  const DecodedTrace trace = decode_perfetto_trace(out.str());
+  CHECK(check_perfetto_trace(trace).empty());
+  std::vector<const DecodedTrackEvent*> samples;
+  for (const DecodedPacket& p : trace.packets) {
+    if (p.track_event) {
+      samples.push_back(&*p.track_event);
+    }
+  }
+  REQUIRE(samples.size() == std::size(values));
+  CHECK(samples[0]->counter_value == 7);  // whole and small: int64, ~8 bytes shorter than a double
+  for (size_t i = 1; i < samples.size(); ++i) {
+    INFO("value " << values[i]);
+    REQUIRE(samples[i]->double_counter_value);  // fraction, negative, -0.0, beyond 2^53, NaN
+    const double got = *samples[i]->double_counter_value;
+    CHECK(std::memcmp(&got, &values[i], sizeof got) == 0);
+  }
+}
+
+TEST_CASE("PerfettoTraceWriter: a timestamp before its sequence's last is written absolute") {
+  std::ostringstream out;
+  PerfettoTraceWriter w(out);
+  const TrackId c = w.add_counter_track(w.add_process(0, "NC0"), "util", "", 0);
+  w.counter(c, 100, 1.0);
+  w.counter(c, 40, 2.0);  // out of order: the checker reports it, but its time must still be right
+  w.counter(c, 130, 3.0);
+  w.finish();
+  const DecodedTrace trace = decode_perfetto_trace(out.str());
+  std::vector<const DecodedPacket*> samples;
+  for (const DecodedPacket& p : trace.packets) {
+    if (p.track_event) {
+      samples.push_back(&p);
+    }
+  }
+  REQUIRE(samples.size() == 3);
+  CHECK(samples[0]->timestamp == 100);
+  CHECK(samples[0]->encoded_timestamp == 100);
+  CHECK(samples[1]->timestamp == 40);
+  CHECK(samples[1]->timestamp_clock_id == pf::clock::kBoottime);  // absolute, the incremental clock untouched
+  CHECK(samples[2]->timestamp == 130);
+  CHECK(samples[2]->encoded_timestamp == 30);  // a delta from 100, not from 40
+  const auto problems = check_perfetto_trace(trace);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("goes backwards") != std::string::npos);
 }
 
 TEST_CASE("PerfettoTraceWriter: an empty trace is valid") {
