@@ -67,6 +67,18 @@ uint64_t PerfettoTraceWriter::key_iid_at(Sequence& seq, size_t position, std::st
   return iid;
 }
 
+uint64_t PerfettoTraceWriter::value_iid_at(Sequence& seq, size_t position, std::string_view text,
+                                           bool stable) {
+  if (!stable || position >= seq.value_at.size())
+    return intern(seq.string_values, m_fresh_string_values, text, stable);
+  KeyAt& cached = seq.value_at[position];
+  if (cached.data == text.data() && cached.size == text.size() && cached.iid != 0)
+    return cached.iid;  // stable text at the same address is the same text, interned before
+  const uint64_t iid = intern(seq.string_values, m_fresh_string_values, text, true);
+  cached = KeyAt{text.data(), text.size(), iid};
+  return iid;
+}
+
 void PerfettoTraceWriter::write_interned(uint32_t field, const StringInterner& table,
                                          const std::vector<uint64_t>& fresh) {
   for (const uint64_t iid : fresh) {
@@ -252,8 +264,7 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
     const Arg& a = args[i];
     const uint64_t key_iid = key_iid_at(seq, i, a.key);
     const auto* text = std::get_if<std::string_view>(&a.value);
-    m_arg_iids[i] = {key_iid,
-                     text ? intern(seq.string_values, m_fresh_string_values, *text, a.stable_text) : 0};
+    m_arg_iids[i] = {key_iid, text ? value_iid_at(seq, i, *text, a.stable_text) : 0};
   }
 
   // SLICE_BEGIN

@@ -95,8 +95,10 @@ class PerfettoTraceWriter final : public TraceSink {
     StringInterner event_names{kMaxInternedStrings, 16};
     StringInterner annotation_names{kMaxInternedStrings, 16};
     StringInterner string_values{kMaxInternedStrings, 256};
-    // The annotation name iid last seen at each arg position (key_iid_at).
+    // The annotation name iid last seen at each arg position (key_iid_at), and the iid of the stable
+    // string value last seen there (an engine's lane repeats its opcode and source line slice after slice).
     std::array<KeyAt, 32> key_at{};
+    std::array<KeyAt, 32> value_at{};
   };
   struct Track {
     TrackKind kind = TrackKind::kProcess;
@@ -126,6 +128,8 @@ class PerfettoTraceWriter final : public TraceSink {
   // The annotation name iid of the arg at `position`: a caller passes the same keys (string literals) in
   // the same order slice after slice, so the key last seen at a position is remembered by its address.
   uint64_t key_iid_at(Sequence& seq, size_t position, std::string_view key);
+  // The same for a string value (interned as stable text when `stable`).
+  uint64_t value_iid_at(Sequence& seq, size_t position, std::string_view text, bool stable);
   void write_interned(uint32_t field, const StringInterner& table, const std::vector<uint64_t>& fresh);
   // The sequence of `lane` of `t`, started (its first packet written) on first use.
   Sequence& sequence_of(Track& t, size_t lane, uint64_t track_uuid);
