@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
 
   const double record = sizeof(tn::isa::Instruction);
   rows.push_back(
-      {"instruction record (sizeof, before its waits)", record, "B", "", 0, "<= 128 B", record <= 128});
+      {"instruction record (sizeof; up to 2 waits inline)", record, "B", "", 0, "<= 128 B", record <= 128});
 
   // Numerics: the emulated multiply against single-thread sgemm, and the matmul case's whole timed run.
   const json gemm = tn::bench::run_json_program(GEMM_RATES_EXE);

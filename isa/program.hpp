@@ -10,6 +10,7 @@
 #include "isa/chunked_vector.hpp"
 #include "isa/operation_pool.hpp"
 #include "isa/operations.hpp"
+#include "isa/sem_conditions.hpp"
 #include "isa/source_file.hpp"
 
 namespace tn::isa {
@@ -21,20 +22,9 @@ struct SourceLocation {
   bool operator==(const SourceLocation&) const = default;
 };
 
-// Block until semaphore `sem` holds at least `at_least`. With consume > 0 the instruction, at the moment
-// it starts, atomically with the wait subtracts `consume` from the semaphore: a counting semaphore, for
-// loops whose iteration counts are only known at run time (producer signals +1 per iteration, consumer
-// waits at_least 1 consume 1).
-struct SemCondition {
-  int32_t sem = 0;
-  int64_t at_least = 0;
-  int64_t consume = 0;
-  bool operator==(const SemCondition&) const = default;
-};
-
 struct Instruction {
-  OpRef op;                         // interned (isa/operation_pool.hpp): op.get() is the operation
-  std::vector<SemCondition> waits;  // all must hold before the instruction starts
+  OpRef op;             // interned (isa/operation_pool.hpp): op.get() is the operation
+  SemConditions waits;  // all must hold before the instruction starts
   SourceLocation loc;
   // False for instructions inside a loop whose trip count is known only at run time: they do not advance
   // their stream's completion semaphore, so completion counts outside such loops stay static and waits on

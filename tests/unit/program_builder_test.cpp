@@ -474,7 +474,7 @@ TEST_CASE(
                        b.region_end(work));
   const Program p = b.finish();
   CHECK(at(p, cc, 0).waits == Waits{{q, 1}});
-  Waits second = at(p, cc, 1).waits;
+  Waits second(at(p, cc, 1).waits.begin(), at(p, cc, 1).waits.end());
   std::sort(second.begin(), second.end(), [](const auto& a, const auto& c) { return a.sem < c.sem; });
   Waits expected{{kActS, 1}, {kDveS, 2}};
   std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& c) { return a.sem < c.sem; });
