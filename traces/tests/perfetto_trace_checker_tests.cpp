@@ -170,6 +170,16 @@ class Builder {
     event({.ts = begin}, {.track = track, .name = std::string(name)});
     event({.ts = end}, {.type = pf::event::kTypeSliceEnd, .track = track});
   }
+  // A sequence started as PerfettoTraceWriter starts one: cleared, clock 64 incremental from 0 (BOOTTIME
+  // 500), and defaults of that clock and `track`.
+  void incremental_sequence(uint32_t seq, uint64_t track) {
+    packet({.seq = seq,
+            .flags = pf::packet::kSeqIncrementalStateCleared,
+            .clocks = {{64, 0, true}},
+            .default_clock = 64,
+            .default_track = track},
+           [](ProtoWriter&) {});
+  }
   // The valid preamble most cases start from: a cleared sequence, process 1, slice track 2 under it.
   static Builder with_tracks() {
     Builder b;
@@ -473,12 +483,7 @@ TEST_CASE("checker: flows and clocks") {
   }
   SUBCASE("incremental defaults: deltas add up, the track comes from the defaults") {
     Builder b = Builder::with_tracks();
-    b.packet({.seq = 7,
-              .flags = pf::packet::kSeqIncrementalStateCleared,
-              .clocks = {{64, 0, true}},
-              .default_clock = 64,
-              .default_track = 2},
-             [](ProtoWriter&) {});
+    b.incremental_sequence(7, 2);
     const Pkt needs{.seq = 7, .flags = pf::packet::kSeqNeedsIncrementalState};
     Pkt at = needs;
     at.ts = 100;
@@ -494,12 +499,7 @@ TEST_CASE("checker: flows and clocks") {
   }
   SUBCASE("relying on defaults without SEQ_NEEDS_INCREMENTAL_STATE") {
     Builder b = Builder::with_tracks();
-    b.packet({.seq = 7,
-              .flags = pf::packet::kSeqIncrementalStateCleared,
-              .clocks = {{64, 0, true}},
-              .default_clock = 64,
-              .default_track = 2},
-             [](ProtoWriter&) {});
+    b.incremental_sequence(7, 2);
     b.event({.seq = 7, .ts = 100}, {.type = pf::event::kTypeInstant, .name = "a"});
     CHECK_REPORTS(b.problems(), "relies on TracePacketDefaults without SEQ_NEEDS_INCREMENTAL_STATE");
   }
