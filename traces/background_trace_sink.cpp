@@ -17,6 +17,12 @@ class BackgroundTraceSink::Forwarder final : public TraceSink {
              std::span<const Arg> args, std::span<const uint64_t> flow_ids) override {
     m_owner.m_inner->slice(m_owner.m_inner_ids.at(track), name, start_ns, end_ns, args, flow_ids);
   }
+  void slice_with_repeats(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+                          std::span<const Arg> args, std::span<const uint64_t> flow_ids,
+                          const RepeatedArgs& repeats) override {
+    m_owner.m_inner->slice_with_repeats(m_owner.m_inner_ids.at(track), name, start_ns, end_ns, args, flow_ids,
+                                        repeats);
+  }
   void counter(TrackId track, uint64_t ts_ns, double value) override {
     m_owner.m_inner->counter(m_owner.m_inner_ids.at(track), ts_ns, value);
   }

@@ -238,8 +238,81 @@ uint32_t PerfettoTraceWriter::lane_count(TrackId slice_track) const {
   return m_tracks.get(slice_track, TrackKind::kSlice, "lane_count").lanes.lane_count();
 }
 
+const PerfettoTraceWriter::Sequence::Repeated* PerfettoTraceWriter::Sequence::find_repeated(
+    uint64_t key) const {
+  const size_t mask = repeated.size() - 1;
+  for (size_t i = size_t(key * 0x9E3779B97F4A7C15ull >> 32) & mask;; i = (i + 1) & mask) {
+    if (repeated[i].key == key)
+      return &repeated[i];
+    if (repeated[i].key == 0)
+      return nullptr;
+  }
+}
+
+void PerfettoTraceWriter::Sequence::add_repeated(const Repeated& r) {
+  if (2 * (repeated_count + 1) > repeated.size()) {
+    std::vector<Repeated> old(repeated.size() * 2);
+    old.swap(repeated);
+    repeated_count = 0;
+    for (const Repeated& e : old) {
+      if (e.key != 0)
+        add_repeated(e);
+    }
+  }
+  const size_t mask = repeated.size() - 1;
+  size_t i = size_t(r.key * 0x9E3779B97F4A7C15ull >> 32) & mask;
+  while (repeated[i].key != 0)
+    i = (i + 1) & mask;
+  repeated[i] = r;
+  ++repeated_count;
+}
+
 void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
                                 std::span<const Arg> args, std::span<const uint64_t> flow_ids) {
+  slice_with_repeats(track, name, start_ns, end_ns, args, flow_ids, RepeatedArgs{});
+}
+
+void PerfettoTraceWriter::write_annotation(const Arg& a, uint64_t key_iid, uint64_t value_iid) {
+  if (key_iid != 0) {  // the usual shapes: an interned name and a number or an interned string
+    using pf::annotation::kNameIid;
+    if (const auto* v = std::get_if<int64_t>(&a.value)) {
+      m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kIntValue,
+                        uint64_t(*v), false);
+      return;
+    }
+    if (const auto* d = std::get_if<double>(&a.value)) {
+      m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kDoubleValue,
+                        std::bit_cast<uint64_t>(*d), true);
+      return;
+    }
+    if (value_iid != 0) {
+      m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kStringValueIid,
+                        value_iid, false);
+      return;
+    }
+  }
+  m_pw.begin_nested(pf::event::kDebugAnnotations);
+  if (key_iid != 0) {
+    m_pw.varint(pf::annotation::kNameIid, key_iid);
+  } else {
+    m_pw.bytes(pf::annotation::kName, a.key);
+  }
+  if (const auto* v = std::get_if<int64_t>(&a.value)) {
+    m_pw.int64(pf::annotation::kIntValue, *v);
+  } else if (const auto* d = std::get_if<double>(&a.value)) {
+    m_pw.double_(pf::annotation::kDoubleValue, *d);
+  } else if (value_iid != 0) {
+    m_pw.varint(pf::annotation::kStringValueIid, value_iid);
+  } else {
+    m_pw.bytes(pf::annotation::kStringValue, std::get<std::string_view>(a.value));
+  }
+  m_pw.end_nested();
+}
+
+void PerfettoTraceWriter::slice_with_repeats(TrackId track, std::string_view name, uint64_t start_ns,
+                                             uint64_t end_ns, std::span<const Arg> args,
+                                             std::span<const uint64_t> flow_ids,
+                                             const RepeatedArgs& repeats) {
   check_open("slice");
   Track& t = m_tracks.get(track, TrackKind::kSlice, "slice");
   end_ns = std::max(end_ns, start_ns);
@@ -258,9 +331,16 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   m_fresh_string_values.clear();
   if (m_arg_iids.size() < args.size())
     m_arg_iids.resize(args.size());
+  // The args [0, prefix) and [suffix_from, n) either come as bytes kept from an earlier slice of this key
+  // on this lane (`kept`), or are encoded here and kept.
+  const size_t n = args.size();
+  const bool keyed = repeats.key != 0 && size_t(repeats.prefix) + repeats.suffix <= n;
+  const size_t prefix = keyed ? repeats.prefix : 0, suffix_from = keyed ? n - repeats.suffix : n;
+  const Sequence::Repeated* kept = keyed ? seq.find_repeated(repeats.key) : nullptr;
+  const size_t encoded_from = kept ? prefix : 0, encoded_to = kept ? suffix_from : n;
   // Names and keys stay valid and unchanged until finish() (TraceSink::slice): interned by pointer.
   const uint64_t name_iid = intern(seq.event_names, m_fresh_event_names, name, true);
-  for (size_t i = 0; i < args.size(); ++i) {
+  for (size_t i = encoded_from; i < encoded_to; ++i) {
     const Arg& a = args[i];
     const uint64_t key_iid = key_iid_at(seq, i, a.key);
     const auto* text = std::get_if<std::string_view>(&a.value);
@@ -283,42 +363,36 @@ void PerfettoTraceWriter::slice(TrackId track, std::string_view name, uint64_t s
   } else {
     m_pw.bytes(pf::event::kName, name);
   }
-  for (size_t i = 0; i < args.size(); ++i) {
-    const auto [key_iid, value_iid] = m_arg_iids[i];
-    if (key_iid != 0) {  // the usual shapes: an interned name and a number or an interned string
-      using pf::annotation::kNameIid;
-      if (const auto* v = std::get_if<int64_t>(&args[i].value)) {
-        m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kIntValue,
-                          uint64_t(*v), false);
-        continue;
-      }
-      if (const auto* d = std::get_if<double>(&args[i].value)) {
-        m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kDoubleValue,
-                          std::bit_cast<uint64_t>(*d), true);
-        continue;
-      }
-      if (value_iid != 0) {
-        m_pw.pair_message(pf::event::kDebugAnnotations, kNameIid, key_iid, pf::annotation::kStringValueIid,
-                          value_iid, false);
-        continue;
-      }
+  if (kept) {
+    const char* bytes = seq.repeated_bytes.data() + kept->offset;
+    m_pw.raw(std::string_view(bytes, kept->prefix_bytes));
+    for (size_t i = prefix; i < suffix_from; ++i)
+      write_annotation(args[i], m_arg_iids[i].first, m_arg_iids[i].second);
+    m_pw.raw(std::string_view(bytes + kept->prefix_bytes, kept->suffix_bytes));
+  } else {
+    const size_t begin = m_pw.size();
+    size_t prefix_end = begin, suffix_begin = begin;
+    for (size_t i = 0; i < n; ++i) {
+      if (i == suffix_from)
+        suffix_begin = m_pw.size();
+      write_annotation(args[i], m_arg_iids[i].first, m_arg_iids[i].second);
+      if (i + 1 == prefix)
+        prefix_end = m_pw.size();
     }
-    m_pw.begin_nested(pf::event::kDebugAnnotations);
-    if (key_iid != 0) {
-      m_pw.varint(pf::annotation::kNameIid, key_iid);
-    } else {
-      m_pw.bytes(pf::annotation::kName, args[i].key);
+    const size_t end = m_pw.size();
+    if (suffix_from == n)
+      suffix_begin = end;
+    if (keyed && prefix_end - begin <= UINT16_MAX && end - suffix_begin <= UINT16_MAX) {
+      const std::string_view written = m_pw.data();
+      Sequence::Repeated r;
+      r.key = repeats.key;
+      r.offset = static_cast<uint32_t>(seq.repeated_bytes.size());
+      r.prefix_bytes = static_cast<uint16_t>(prefix_end - begin);
+      r.suffix_bytes = static_cast<uint16_t>(end - suffix_begin);
+      seq.repeated_bytes.append(written.substr(begin, r.prefix_bytes));
+      seq.repeated_bytes.append(written.substr(suffix_begin, r.suffix_bytes));
+      seq.add_repeated(r);
     }
-    if (const auto* v = std::get_if<int64_t>(&args[i].value)) {
-      m_pw.int64(pf::annotation::kIntValue, *v);
-    } else if (const auto* d = std::get_if<double>(&args[i].value)) {
-      m_pw.double_(pf::annotation::kDoubleValue, *d);
-    } else if (value_iid != 0) {
-      m_pw.varint(pf::annotation::kStringValueIid, value_iid);
-    } else {
-      m_pw.bytes(pf::annotation::kStringValue, std::get<std::string_view>(args[i].value));
-    }
-    m_pw.end_nested();
   }
   for (const uint64_t id : flow_ids) {
     // The second slice of a pair terminates the flow so the id may be reused, but only if it is also

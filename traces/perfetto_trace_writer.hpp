@@ -71,6 +71,11 @@ class PerfettoTraceWriter final : public TraceSink {
   // clamped to the start.
   void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
              std::span<const Arg> args, std::span<const uint64_t> flow_ids = {}) override;
+  // Keeps, per lane and key, the bytes of the repeated args' annotations and copies them into later
+  // slices with that key: the same bytes as slice() writes.
+  void slice_with_repeats(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+                          std::span<const Arg> args, std::span<const uint64_t> flow_ids,
+                          const RepeatedArgs& repeats) override;
   void counter(TrackId track, uint64_t ts_ns, double value) override;
   // Flushes; throws std::runtime_error if the stream failed. Later calls throw std::logic_error.
   void finish() override;
@@ -99,6 +104,18 @@ class PerfettoTraceWriter final : public TraceSink {
     // string value last seen there (an engine's lane repeats its opcode and source line slice after slice).
     std::array<KeyAt, 32> key_at{};
     std::array<KeyAt, 32> value_at{};
+    // RepeatedArgs encodings by key: open addressing (key 0 empty), a power of two in size, at most half
+    // full; the bytes, prefix then suffix, in `repeated_bytes`.
+    struct Repeated {
+      uint64_t key = 0;
+      uint32_t offset = 0;
+      uint16_t prefix_bytes = 0, suffix_bytes = 0;
+    };
+    std::vector<Repeated> repeated = std::vector<Repeated>(16);
+    size_t repeated_count = 0;
+    std::string repeated_bytes;
+    const Repeated* find_repeated(uint64_t key) const;
+    void add_repeated(const Repeated& r);
   };
   struct Track {
     TrackKind kind = TrackKind::kProcess;
@@ -130,6 +147,8 @@ class PerfettoTraceWriter final : public TraceSink {
   uint64_t key_iid_at(Sequence& seq, size_t position, std::string_view key);
   // The same for a string value (interned as stable text when `stable`).
   uint64_t value_iid_at(Sequence& seq, size_t position, std::string_view text, bool stable);
+  // One arg's DebugAnnotation, given its name and (string) value iids, 0 where written inline.
+  void write_annotation(const Arg& a, uint64_t key_iid, uint64_t value_iid);
   void write_interned(uint32_t field, const StringInterner& table, const std::vector<uint64_t>& fresh);
   // The sequence of `lane` of `t`, started (its first packet written) on first use.
   Sequence& sequence_of(Track& t, size_t lane, uint64_t track_uuid);

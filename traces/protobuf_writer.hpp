@@ -96,6 +96,14 @@ class ProtoWriter {
     m_size = size_t(p - m_data.get());
   }
 
+  // Bytes already encoded (a field kept from an earlier message), appended as they are.
+  void raw(std::string_view encoded) {
+    char* p = room(encoded.size());
+    if (!encoded.empty())
+      std::memcpy(p, encoded.data(), encoded.size());
+    m_size += encoded.size();
+  }
+
   // Opens a length-delimited sub-message on `field`; every field written until the matching
   // end_nested() goes inside it.
   void begin_nested(uint32_t field) {

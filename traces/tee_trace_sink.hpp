@@ -28,6 +28,12 @@ class TeeTraceSink final : public TraceSink {
     for (size_t i = 0; i < m_sinks.size(); ++i)
       m_sinks[i]->slice(m_ids[track][i], name, start_ns, end_ns, args, flow_ids);
   }
+  void slice_with_repeats(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+                          std::span<const Arg> args, std::span<const uint64_t> flow_ids,
+                          const RepeatedArgs& repeats) override {
+    for (size_t i = 0; i < m_sinks.size(); ++i)
+      m_sinks[i]->slice_with_repeats(m_ids[track][i], name, start_ns, end_ns, args, flow_ids, repeats);
+  }
   void counter(TrackId track, uint64_t ts_ns, double value) override {
     for (size_t i = 0; i < m_sinks.size(); ++i)
       m_sinks[i]->counter(m_ids[track][i], ts_ns, value);

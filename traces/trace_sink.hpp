@@ -25,6 +25,15 @@ struct Arg {
   bool stable_text = false;
 };
 
+// Args that repeat from slice to slice: with a non-zero `key`, args[0, prefix) and the last `suffix` args
+// are the same (keys and values) in every slice given that key on the same track (the recorder's key is
+// the operation, whose opcode, operands, bytes, FLOPs and traffic never change). A sink may keep their
+// encoding per key; the slice reads the same either way.
+struct RepeatedArgs {
+  uint64_t key = 0;
+  uint32_t prefix = 0, suffix = 0;
+};
+
 class TraceSink;
 
 // A slice reported as a fixed-size record that a SliceFormatter turns into slice() calls later, so that
@@ -79,6 +88,12 @@ class TraceSink {
   // may keep the views, or know them by their address; string values may be temporaries.
   virtual void slice(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
                      std::span<const Arg> args, std::span<const uint64_t> flow_ids = {}) = 0;
+  // As slice(), saying which args repeat (RepeatedArgs); a sink that cannot use that just writes the slice.
+  virtual void slice_with_repeats(TrackId track, std::string_view name, uint64_t start_ns, uint64_t end_ns,
+                                  std::span<const Arg> args, std::span<const uint64_t> flow_ids,
+                                  const RepeatedArgs& /*repeats*/) {
+    slice(track, name, start_ns, end_ns, args, flow_ids);
+  }
   virtual void counter(TrackId track, uint64_t ts_ns, double value) = 0;
   // A slice `formatter` works out from `record`, with `flow_ids` and `text` (copied) handed to it: at once
   // here, later on another thread in a sink that says so. The formatter, and whatever the record points

@@ -517,6 +517,9 @@ void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord&
   if (cost.transpose_flops > 0) {
     add("transpose_flops", int64_t(cost.transpose_flops));
   }
+  // Everything so far, and the traffic counts at the end, follow from the operation (its cost is the
+  // (operation, engine) pair's, timing::CostCache): the sink may reuse their encoding per operation.
+  const size_t per_operation_prefix = count;
   add("start_cycle", cycle_at(f.start_ps, mhz));
   add("end_cycle", cycle_at(f.end_ps, mhz));
   if (const int64_t wait_ns = int64_t(f.sem_wait_ps / 1000); wait_ns > 0) {
@@ -549,15 +552,18 @@ void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord&
   const std::pair<const char*, uint64_t> bytes[] = {
       {"hbm_read", cost.read.hbm},       {"hbm_write", cost.written.hbm}, {"sbuf_read", cost.read.sbuf},
       {"sbuf_write", cost.written.sbuf}, {"psum_read", cost.read.psum},   {"psum_write", cost.written.psum}};
+  const size_t before_traffic = count;
   for (const auto& [key, n] : bytes) {
     if (n > 0) {
       add(key, int64_t(n));
     }
   }
+  const trace::RepeatedArgs repeats{uint64_t(in.op.id()) + 1, uint32_t(per_operation_prefix),
+                                    uint32_t(count - before_traffic)};
   const trace::TrackId track =
       st.engine == isa::Engine::kPe && on_matrix_row(in.op.get()) ? info.matrix_track : info.track;
-  sink.slice(track, name, f.start_ps / 1000, f.end_ps / 1000, std::span<const trace::Arg>(args.data(), count),
-             flows);
+  sink.slice_with_repeats(track, name, f.start_ps / 1000, f.end_ps / 1000,
+                          std::span<const trace::Arg>(args.data(), count), flows, repeats);
 }
 
 TimedRunResult RunRecorder::finish(uint64_t total_ps) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "traces/tee_trace_sink.hpp"
+
 namespace tn::trace {
 namespace {
 
@@ -135,6 +137,61 @@ TEST_CASE(
   REQUIRE(addresses.seen.size() == 2);
   CHECK(addresses.seen[0] == kept.data());
   CHECK(addresses.seen[1] != temporary.data());
+}
+
+TEST_CASE("background sink and tee: which args repeat reaches the inner sinks with the slice") {
+  // Keeps the RepeatedArgs each slice came with (none: a plain slice()).
+  class RepeatsSink final : public TraceSink {
+   public:
+    TrackId add_process(uint32_t, std::string_view) override { return 1; }
+    TrackId add_slice_track(TrackId, std::string_view, int) override { return 2; }
+    TrackId add_counter_track(TrackId, std::string_view, std::string_view, int) override { return 3; }
+    void slice(TrackId, std::string_view, uint64_t, uint64_t, std::span<const Arg>,
+               std::span<const uint64_t>) override {
+      seen.push_back({});
+    }
+    void slice_with_repeats(TrackId, std::string_view, uint64_t, uint64_t, std::span<const Arg> args,
+                            std::span<const uint64_t>, const RepeatedArgs& r) override {
+      seen.push_back({r.key, r.prefix, r.suffix, args.size()});
+    }
+    void counter(TrackId, uint64_t, double) override {}
+    void finish() override {}
+    struct Seen {
+      uint64_t key = 0;
+      uint32_t prefix = 0, suffix = 0;
+      size_t args = 0;
+    };
+    std::vector<Seen> seen;
+  };
+  class Repeating final : public SliceFormatter {
+   public:
+    TrackId track = 0;
+    void format_slice(TraceSink& sink, const SliceRecord& record, std::span<const uint64_t>,
+                      std::string_view) override {
+      const Arg args[] = {{"opcode", std::string_view("memset"), true}, {"pc", record.as<int64_t>()}};
+      sink.slice_with_repeats(track, "memset", 0, 1, args, {}, RepeatedArgs{7, 1, 0});
+    }
+  };
+  Repeating formatter;
+  auto first = std::make_unique<RepeatsSink>(), second = std::make_unique<RepeatsSink>();
+  RepeatsSink &a = *first, &b = *second;
+  std::vector<std::unique_ptr<TraceSink>> both;
+  both.push_back(std::move(first));
+  both.push_back(std::move(second));
+  BackgroundTraceSink sink(std::make_unique<TeeTraceSink>(std::move(both)));
+  const TrackId t = sink.add_slice_track(sink.add_process(0, "NC0"), "Vector", 0);
+  formatter.track = t;
+  sink.deferred_slice(formatter, SliceRecord::of(int64_t(5)), {}, {});
+  sink.slice(t, "plain", 0, 1, {}, {});
+  sink.finish();
+  for (const RepeatsSink* s : {&a, &b}) {
+    REQUIRE(s->seen.size() == 2);
+    CHECK(s->seen[0].key == 7);
+    CHECK(s->seen[0].prefix == 1);
+    CHECK(s->seen[0].suffix == 0);
+    CHECK(s->seen[0].args == 2);
+    CHECK(s->seen[1].key == 0);
+  }
 }
 
 TEST_CASE("background sink: the inner sink sees the direct calls, in order, ids translated") {

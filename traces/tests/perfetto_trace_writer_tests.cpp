@@ -470,7 +470,7 @@ TEST_CASE("PerfettoTraceWriter: string values beyond the interning cap are writt
 // annotations per slice, operand texts of ~150 characters repeating a few hundred distinct values, a few
 // dozen source lines, counters between slices. `copy_strings` passes every string through one reused
 // scratch buffer instead of from stable storage: the bytes must not depend on where strings live.
-std::string instruction_stream(size_t slices, bool copy_strings) {
+std::string instruction_stream(size_t slices, bool copy_strings, bool say_repeats = false) {
   std::ostringstream out;
   PerfettoTraceWriter w(out);
   const TrackId p = w.add_process(1, "NC0");
@@ -520,7 +520,15 @@ std::string instruction_stream(size_t slices, bool copy_strings) {
     args[count++] = Arg{"sbuf_read", int64_t(65536)};
     args[count++] = Arg{"sbuf_write", int64_t(32768)};
     args[count++] = Arg{"psum_read", int64_t(16384)};
-    w.slice(tracks[track], opcodes[track], start, end, std::span<const Arg>(args.data(), count));
+    const std::span<const Arg> all(args.data(), count);
+    if (say_repeats) {
+      // opcode, operands, bytes (and flops) and the three traffic counts follow from (operand, i % 5).
+      const RepeatedArgs repeats{uint64_t((i * 37) % operands.size() * 5 + i % 5 + 1), track < 2 ? 4u : 3u,
+                                 3};
+      w.slice_with_repeats(tracks[track], opcodes[track], start, end, all, {}, repeats);
+    } else {
+      w.slice(tracks[track], opcodes[track], start, end, all);
+    }
     if (i % 3 == 0) {
       w.counter(sbuf, start, double((i * 4096) % 196608));
     }
@@ -545,6 +553,9 @@ TEST_CASE(
   // Same calls, same bytes, whether the strings come from stable storage or from a reused buffer.
   CHECK(instruction_stream(n, true) == bytes);
   CHECK(instruction_stream(n, false) == bytes);
+  // Kept encodings of repeated args are the bytes slice() writes.
+  CHECK(instruction_stream(n, false, true) == bytes);
+  CHECK(instruction_stream(n, true, true) == bytes);
 }
 
 TEST_CASE("PerfettoTraceWriter: misuse fails loudly") {
