@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <ostream>
 #include <stdexcept>
 #include <variant>
@@ -131,18 +132,51 @@ PerfettoTraceWriter::Sequence& PerfettoTraceWriter::sequence_of(Track& t, size_t
   return *m_sequences.back();
 }
 
-void PerfettoTraceWriter::begin_event_packet(Sequence& seq, uint64_t ts_ns) {
-  m_pw.begin_nested(pf::trace::kPacket);
-  m_pw.varint(pf::packet::kTrustedPacketSequenceId, seq.id);
+namespace {
+constexpr uint64_t varint_tag(uint32_t field) { return (uint64_t(field) << 3) | uint64_t(WireType::kVarint); }
+constexpr uint64_t nested_tag(uint32_t field) {
+  return (uint64_t(field) << 3) | uint64_t(WireType::kLengthDelimited);
+}
+}  // namespace
+
+char* PerfettoTraceWriter::put_event_header(char* p, Sequence& seq, uint64_t ts_ns) {
+  p = put_varint(put_varint(p, varint_tag(pf::packet::kTrustedPacketSequenceId)), seq.id);
   if (ts_ns >= seq.last_ns) {
-    m_pw.varint(pf::packet::kTimestamp, ts_ns - seq.last_ns);
+    p = put_varint(put_varint(p, varint_tag(pf::packet::kTimestamp)), ts_ns - seq.last_ns);
     seq.last_ns = ts_ns;
   } else {
-    m_pw.varint(pf::packet::kTimestamp, ts_ns);
-    m_pw.varint(pf::packet::kTimestampClockId, pf::clock::kBoottime);
+    p = put_varint(put_varint(p, varint_tag(pf::packet::kTimestamp)), ts_ns);
+    p = put_varint(put_varint(p, varint_tag(pf::packet::kTimestampClockId)), pf::clock::kBoottime);
   }
   // Every event packet depends on the sequence's defaults and clock, and most on its interned ids.
-  m_pw.varint(pf::packet::kSequenceFlags, pf::packet::kSeqNeedsIncrementalState);
+  return put_varint(put_varint(p, varint_tag(pf::packet::kSequenceFlags)),
+                    pf::packet::kSeqNeedsIncrementalState);
+}
+
+void PerfettoTraceWriter::begin_event_packet(Sequence& seq, uint64_t ts_ns) {
+  m_pw.begin_nested(pf::trace::kPacket);
+  char header[kMaxEventHeader];
+  m_pw.raw(std::string_view(header, size_t(put_event_header(header, seq, ts_ns) - header)));
+}
+
+void PerfettoTraceWriter::write_slice_end(Sequence& seq, uint64_t ts_ns) {
+  // The whole packet at once (the same bytes as begin_event_packet, a nested track_event and end_packet):
+  // it is short, so its length is one byte.
+  char body[kMaxEventHeader + 8];
+  char* p = put_event_header(body, seq, ts_ns);
+  p = put_varint(p, nested_tag(pf::packet::kTrackEvent));
+  *p++ = 2;  // the track_event's length: a type field of two bytes
+  p = put_varint(put_varint(p, varint_tag(pf::event::kType)), pf::event::kTypeSliceEnd);
+  const size_t length = size_t(p - body);
+  static_assert(sizeof(body) < 128, "a one-byte length");
+  char packet[sizeof(body) + 2];
+  char* q = put_varint(packet, nested_tag(pf::trace::kPacket));
+  *q++ = static_cast<char>(length);
+  std::memcpy(q, body, length);
+  m_pw.raw(std::string_view(packet, size_t(q + length - packet)));
+  if (m_pw.size() >= kFlushBytes) {
+    flush();
+  }
 }
 
 void PerfettoTraceWriter::end_packet() {
@@ -407,11 +441,7 @@ void PerfettoTraceWriter::slice_with_repeats(TrackId track, std::string_view nam
   end_packet();
 
   // SLICE_END: closes the most recent open slice of the lane, which is the one just begun.
-  begin_event_packet(seq, end_ns);
-  m_pw.begin_nested(pf::packet::kTrackEvent);
-  m_pw.varint(pf::event::kType, pf::event::kTypeSliceEnd);
-  m_pw.end_nested();
-  end_packet();
+  write_slice_end(seq, end_ns);
 }
 
 void PerfettoTraceWriter::counter(TrackId track, uint64_t ts_ns, double value) {

@@ -153,8 +153,14 @@ class PerfettoTraceWriter final : public TraceSink {
   // The sequence of `lane` of `t`, started (its first packet written) on first use.
   Sequence& sequence_of(Track& t, size_t lane, uint64_t track_uuid);
   void begin_descriptor_packet();
+  // An event packet's first fields (sequence id, timestamp, clock if absolute, flags), at most
+  // kMaxEventHeader bytes, written at `p`; returns the end. Advances the sequence's clock.
+  static constexpr size_t kMaxEventHeader = 2 + 6 + 11 + 3 + 2;
+  static char* put_event_header(char* p, Sequence& seq, uint64_t ts_ns);
   // Opens an event packet on `seq` at `ts_ns` (delta-encoded, see the layout above).
   void begin_event_packet(Sequence& seq, uint64_t ts_ns);
+  // A whole SLICE_END packet.
+  void write_slice_end(Sequence& seq, uint64_t ts_ns);
   void end_packet();
   void write_slice_track_descriptor(const Track& t, uint64_t uuid);
   void flush();
