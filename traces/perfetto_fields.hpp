@@ -44,6 +44,9 @@ inline constexpr uint32_t kBoottime = 6;  // BUILTIN_CLOCK_BOOTTIME: a proto tra
 // clock_synchronizer.cc refuses an incremental global clock).
 inline constexpr uint32_t kFirstSequenceClock = 64;
 inline constexpr uint32_t kLastSequenceClock = 127;
+constexpr bool is_sequence_clock(uint32_t id) {
+  return id >= kFirstSequenceClock && id <= kLastSequenceClock;
+}
 }  // namespace clock
 
 namespace track {  // TrackDescriptor (track_event/track_descriptor.proto)

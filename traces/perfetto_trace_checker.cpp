@@ -89,8 +89,7 @@ void PerfettoTraceChecker::State::add(const DecodedPacket& p) {
   }
   if (p.has_clock_snapshot) {
     for (const DecodedClock& c : p.clock_snapshot) {
-      if (c.is_incremental &&
-          !(c.clock_id >= pf::clock::kFirstSequenceClock && c.clock_id <= pf::clock::kLastSequenceClock)) {
+      if (c.is_incremental && !pf::clock::is_sequence_clock(c.clock_id)) {
         problems.add(at, "ClockSnapshot makes global clock " + std::to_string(c.clock_id) +
                              " incremental (only sequence-scoped clocks 64-127 may be)");
       }

@@ -38,10 +38,6 @@ struct DecoderState {
   std::unordered_map<uint32_t, ClockState> global_clocks;  // ids outside 64-127, BOOTTIME excepted
 };
 
-bool is_sequence_clock(uint32_t id) {
-  return id >= pf::clock::kFirstSequenceClock && id <= pf::clock::kLastSequenceClock;
-}
-
 // Calls `f(value)` for each element of a repeated fixed64 field, packed or not.
 template <typename F>
 void for_each_fixed64(const ProtoField& f, F&& fn) {
@@ -309,7 +305,7 @@ void apply_clock_snapshot(const DecodedPacket& p, SequenceState& seq, DecoderSta
     clock.at_ns = static_cast<int64_t>(c.timestamp * clock.unit_ns);
     clock.trace_ns = static_cast<int64_t>(boottime->timestamp);
     clock.last_ns = clock.at_ns;
-    (is_sequence_clock(c.clock_id) ? seq.clocks : state.global_clocks)[c.clock_id] = clock;
+    (pf::clock::is_sequence_clock(c.clock_id) ? seq.clocks : state.global_clocks)[c.clock_id] = clock;
   }
 }
 
@@ -327,7 +323,7 @@ void resolve_timestamp(DecodedPacket& p, SequenceState& seq, DecoderState& state
   if (!clock || *clock == pf::clock::kBoottime)
     return;
   p.timestamp_clock = clock;
-  auto& table = is_sequence_clock(*clock) ? seq.clocks : state.global_clocks;
+  auto& table = pf::clock::is_sequence_clock(*clock) ? seq.clocks : state.global_clocks;
   const auto it = table.find(*clock);
   if (it == table.end()) {
     p.timestamp_resolved = false;

@@ -57,25 +57,15 @@ uint64_t PerfettoTraceWriter::intern(StringInterner& table, std::vector<uint64_t
   return r.iid;
 }
 
-uint64_t PerfettoTraceWriter::key_iid_at(Sequence& seq, size_t position, std::string_view key) {
-  if (position >= seq.key_at.size())
-    return intern(seq.annotation_names, m_fresh_annotation_names, key, true);
-  KeyAt& cached = seq.key_at[position];
-  if (cached.data == key.data() && cached.size == key.size() && cached.iid != 0)
-    return cached.iid;  // interned before, so not fresh
-  const uint64_t iid = intern(seq.annotation_names, m_fresh_annotation_names, key, true);
-  cached = KeyAt{key.data(), key.size(), iid};
-  return iid;
-}
-
-uint64_t PerfettoTraceWriter::value_iid_at(Sequence& seq, size_t position, std::string_view text,
-                                           bool stable) {
-  if (!stable || position >= seq.value_at.size())
-    return intern(seq.string_values, m_fresh_string_values, text, stable);
-  KeyAt& cached = seq.value_at[position];
+uint64_t PerfettoTraceWriter::stable_iid_at(std::array<KeyAt, kCachedPositions>& cache, size_t position,
+                                            StringInterner& table, std::vector<uint64_t>& fresh,
+                                            std::string_view text) {
+  if (position >= cache.size())
+    return intern(table, fresh, text, true);
+  KeyAt& cached = cache[position];
   if (cached.data == text.data() && cached.size == text.size() && cached.iid != 0)
     return cached.iid;  // stable text at the same address is the same text, interned before
-  const uint64_t iid = intern(seq.string_values, m_fresh_string_values, text, true);
+  const uint64_t iid = intern(table, fresh, text, true);
   cached = KeyAt{text.data(), text.size(), iid};
   return iid;
 }
@@ -174,13 +164,15 @@ void PerfettoTraceWriter::write_slice_end(Sequence& seq, uint64_t ts_ns) {
   *q++ = static_cast<char>(length);
   std::memcpy(q, body, length);
   m_pw.raw(std::string_view(packet, size_t(q + length - packet)));
-  if (m_pw.size() >= kFlushBytes) {
-    flush();
-  }
+  flush_if_full();
 }
 
 void PerfettoTraceWriter::end_packet() {
   m_pw.end_nested();
+  flush_if_full();
+}
+
+void PerfettoTraceWriter::flush_if_full() {
   if (m_pw.size() >= kFlushBytes) {
     flush();
   }
@@ -272,10 +264,14 @@ uint32_t PerfettoTraceWriter::lane_count(TrackId slice_track) const {
   return m_tracks.get(slice_track, TrackKind::kSlice, "lane_count").lanes.lane_count();
 }
 
+size_t PerfettoTraceWriter::Sequence::first_slot_of(uint64_t key) const {
+  return size_t(key * 0x9E3779B97F4A7C15ull >> 32) & (repeated.size() - 1);
+}
+
 const PerfettoTraceWriter::Sequence::Repeated* PerfettoTraceWriter::Sequence::find_repeated(
     uint64_t key) const {
   const size_t mask = repeated.size() - 1;
-  for (size_t i = size_t(key * 0x9E3779B97F4A7C15ull >> 32) & mask;; i = (i + 1) & mask) {
+  for (size_t i = first_slot_of(key);; i = (i + 1) & mask) {
     if (repeated[i].key == key)
       return &repeated[i];
     if (repeated[i].key == 0)
@@ -294,7 +290,7 @@ void PerfettoTraceWriter::Sequence::add_repeated(const Repeated& r) {
     }
   }
   const size_t mask = repeated.size() - 1;
-  size_t i = size_t(r.key * 0x9E3779B97F4A7C15ull >> 32) & mask;
+  size_t i = first_slot_of(r.key);
   while (repeated[i].key != 0)
     i = (i + 1) & mask;
   repeated[i] = r;
@@ -376,9 +372,15 @@ void PerfettoTraceWriter::slice_with_repeats(TrackId track, std::string_view nam
   const uint64_t name_iid = intern(seq.event_names, m_fresh_event_names, name, true);
   for (size_t i = encoded_from; i < encoded_to; ++i) {
     const Arg& a = args[i];
-    const uint64_t key_iid = key_iid_at(seq, i, a.key);
-    const auto* text = std::get_if<std::string_view>(&a.value);
-    m_arg_iids[i] = {key_iid, text ? value_iid_at(seq, i, *text, a.stable_text) : 0};
+    const uint64_t key_iid =
+        stable_iid_at(seq.key_at, i, seq.annotation_names, m_fresh_annotation_names, a.key);
+    uint64_t value_iid = 0;
+    if (const auto* text = std::get_if<std::string_view>(&a.value)) {
+      value_iid = a.stable_text
+                      ? stable_iid_at(seq.value_at, i, seq.string_values, m_fresh_string_values, *text)
+                      : intern(seq.string_values, m_fresh_string_values, *text, false);
+    }
+    m_arg_iids[i] = {key_iid, value_iid};
   }
 
   // SLICE_BEGIN

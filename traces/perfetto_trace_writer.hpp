@@ -86,6 +86,7 @@ class PerfettoTraceWriter final : public TraceSink {
   uint32_t lane_count(TrackId slice_track) const;
 
  private:
+  static constexpr size_t kCachedPositions = 32;
   struct KeyAt {
     const char* data = nullptr;
     size_t size = 0;
@@ -100,10 +101,10 @@ class PerfettoTraceWriter final : public TraceSink {
     StringInterner event_names{kMaxInternedStrings, 16};
     StringInterner annotation_names{kMaxInternedStrings, 16};
     StringInterner string_values{kMaxInternedStrings, 256};
-    // The annotation name iid last seen at each arg position (key_iid_at), and the iid of the stable
-    // string value last seen there (an engine's lane repeats its opcode and source line slice after slice).
-    std::array<KeyAt, 32> key_at{};
-    std::array<KeyAt, 32> value_at{};
+    // The annotation name iid last seen at each arg position, and the iid of the stable string value last
+    // seen there (an engine's lane repeats its opcode and source line slice after slice): stable_iid_at.
+    std::array<KeyAt, kCachedPositions> key_at{};
+    std::array<KeyAt, kCachedPositions> value_at{};
     // RepeatedArgs encodings by key: open addressing (key 0 empty), a power of two in size, at most half
     // full; the bytes, prefix then suffix, in `repeated_bytes`.
     struct Repeated {
@@ -114,6 +115,7 @@ class PerfettoTraceWriter final : public TraceSink {
     std::vector<Repeated> repeated = std::vector<Repeated>(16);
     size_t repeated_count = 0;
     std::string repeated_bytes;
+    size_t first_slot_of(uint64_t key) const;
     const Repeated* find_repeated(uint64_t key) const;
     void add_repeated(const Repeated& r);
   };
@@ -142,11 +144,12 @@ class PerfettoTraceWriter final : public TraceSink {
   // `stable`: s stays valid and unchanged until finish() (StringInterner::intern_stable).
   static uint64_t intern(StringInterner& table, std::vector<uint64_t>& fresh, std::string_view s,
                          bool stable = false);
-  // The annotation name iid of the arg at `position`: a caller passes the same keys (string literals) in
-  // the same order slice after slice, so the key last seen at a position is remembered by its address.
-  uint64_t key_iid_at(Sequence& seq, size_t position, std::string_view key);
-  // The same for a string value (interned as stable text when `stable`).
-  uint64_t value_iid_at(Sequence& seq, size_t position, std::string_view text, bool stable);
+  // The iid of stable text (TraceSink keys, Arg::stable_text values) seen at arg `position`, interned in
+  // `table` on first use: a caller passes the same keys and often the same values (string literals,
+  // texts kept for the run) at the same position slice after slice, so the text last seen at a position
+  // is remembered in `cache` by its address.
+  uint64_t stable_iid_at(std::array<KeyAt, kCachedPositions>& cache, size_t position, StringInterner& table,
+                         std::vector<uint64_t>& fresh, std::string_view text);
   // One arg's DebugAnnotation, given its name and (string) value iids, 0 where written inline.
   void write_annotation(const Arg& a, uint64_t key_iid, uint64_t value_iid);
   void write_interned(uint32_t field, const StringInterner& table, const std::vector<uint64_t>& fresh);
@@ -162,6 +165,7 @@ class PerfettoTraceWriter final : public TraceSink {
   // A whole SLICE_END packet.
   void write_slice_end(Sequence& seq, uint64_t ts_ns);
   void end_packet();
+  void flush_if_full();  // hands the staged bytes to the stream once kFlushBytes have built up
   void write_slice_track_descriptor(const Track& t, uint64_t uuid);
   void flush();
 
