@@ -6,9 +6,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <initializer_list>
-#include <memory>
 #include <span>
 #include <vector>
 
