@@ -217,7 +217,7 @@ bool DependencyTracker::same_history(const History& a, const History& b) const {
   return m_overflow[size_t(a.readers.overflow)] == m_overflow[size_t(b.readers.overflow)];
 }
 
-void DependencyTracker::record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
+void DependencyTracker::record(int32_t stream, int32_t index, std::span<const Access> accesses,
                                std::vector<isa::InstrRef>& deps) {
   const isa::InstrRef self{stream, index};
   const auto add_history = [&](const History& h, bool is_write) {

@@ -7,6 +7,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -30,7 +31,7 @@ class DependencyTracker {
  public:
   // Records instruction (stream, index) doing `accesses`; appends to `deps` the (stream, index) of every
   // earlier instruction it depends on (possibly with duplicates).
-  void record(int32_t stream, int32_t index, const std::vector<Access>& accesses,
+  void record(int32_t stream, int32_t index, std::span<const Access> accesses,
               std::vector<isa::InstrRef>& deps);
 
  private:

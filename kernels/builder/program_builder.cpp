@@ -1,11 +1,13 @@
 #include "kernels/builder/program_builder.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <iterator>
 #include <limits>
 #include <set>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 
 #include "isa/operands.hpp"
 
@@ -90,7 +92,10 @@ ProgramBuilder::ProgramBuilder(std::string kernel, const MemoryLimits& limits, u
   m_waited.assign(m_program.streams.size(), std::vector<int64_t>(m_program.streams.size(), 0));
   m_count_after.assign(m_program.streams.size(), {});
   m_counted.assign(m_program.streams.size(), 0);
+  m_appended.assign(m_program.streams.size(), 0);
 }
+
+ProgramBuilder::~ProgramBuilder() = default;
 
 int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape,
                                    TensorKind kind, TensorScope scope) {
@@ -116,6 +121,7 @@ int32_t ProgramBuilder::named_stream(const std::string& name, Engine engine) {
     if (m_program.streams[i].name == name)
       return static_cast<int32_t>(i);
   }
+  drain_tracking();  // the worker appends to the streams this may move
   const int32_t sem = static_cast<int32_t>(m_program.semaphores.size());
   m_program.semaphores.push_back({name, 0});
   m_program.streams.push_back({name, engine, sem, {}});
@@ -124,6 +130,7 @@ int32_t ProgramBuilder::named_stream(const std::string& name, Engine engine) {
   m_waited.emplace_back(m_program.streams.size(), 0);
   m_count_after.emplace_back();
   m_counted.push_back(0);
+  m_appended.push_back(0);
   return static_cast<int32_t>(m_program.streams.size() - 1);
 }
 
@@ -301,27 +308,66 @@ void ProgramBuilder::add_waits(int32_t stream, Instruction& in, const std::vecto
   }
 }
 
-int32_t ProgramBuilder::append(int32_t stream, Operation op, SourceLocation loc,
+namespace {
+std::atomic<int64_t> g_tracking_worker_threshold{kDefaultTrackingWorkerThreshold};
+
+bool second_core() {
+  static const bool two = std::thread::hardware_concurrency() > 1;
+  return two;
+}
+}  // namespace
+
+void set_tracking_worker_threshold(int64_t instructions) { g_tracking_worker_threshold = instructions; }
+
+int32_t ProgramBuilder::append(int32_t stream, const Operation& op, SourceLocation loc,
                                const std::vector<InstrRef>& extra,
                                const std::vector<Access>& extra_accesses) {
-  Stream& st = m_program.streams.at(stream);
-  const int32_t index = static_cast<int32_t>(st.instructions.size());
-  m_dep_scratch.clear();
+  if (stream < 0 || size_t(stream) >= m_program.streams.size())
+    throw std::out_of_range("ProgramBuilder: no stream " + std::to_string(stream));
+  const int32_t index = m_appended[size_t(stream)]++;
   m_access_scratch.clear();
   append_accesses_of(op, m_access_scratch);
-  const size_t own_accesses = m_access_scratch.size();  // the buffers the operands touch
+  touch_buffers(m_access_scratch, {stream, index});  // the buffers its own operands touch
+  const OpRef interned(op);
+  if (extra.empty() && extra_accesses.empty() && !m_track_here) {
+    if (m_worker) {
+      m_worker->submit(stream, interned, loc, m_access_scratch);
+      return index;
+    }
+    const int64_t threshold = g_tracking_worker_threshold;
+    if (threshold >= 0 && m_tracked_here >= threshold && second_core()) {
+      m_worker = std::make_unique<TrackingWorker>(
+          [this](const PendingAppend& p, std::span<const Access> a) { track(p.stream, p.op, p.loc, a, {}); });
+      m_worker->submit(stream, interned, loc, m_access_scratch);
+      return index;
+    }
+  }
+  drain_tracking();
   m_access_scratch.insert(m_access_scratch.end(), extra_accesses.begin(), extra_accesses.end());
-  m_deps.record(stream, index, m_access_scratch, m_dep_scratch);
+  track(stream, interned, loc, m_access_scratch, extra);
+  ++m_tracked_here;
+  return index;
+}
+
+void ProgramBuilder::track(int32_t stream, const OpRef& op, const SourceLocation& loc,
+                           std::span<const Access> accesses, std::span<const InstrRef> extra) {
+  Stream& st = m_program.streams[size_t(stream)];
+  const int32_t index = static_cast<int32_t>(st.instructions.size());
+  m_dep_scratch.clear();
+  m_deps.record(stream, index, accesses, m_dep_scratch);
   m_dep_scratch.insert(m_dep_scratch.end(), extra.begin(), extra.end());
   Instruction in;
-  in.op = std::move(op);
-  in.loc = std::move(loc);
+  in.op = op;
+  in.loc = loc;
   add_waits(stream, in, m_dep_scratch);
-  touch_buffers(std::span<const Access>(m_access_scratch.data(), own_accesses), {stream, index});
   st.instructions.push_back(std::move(in));
   st.emission_order.push_back(m_emitted++);
-  m_count_after[stream].push_back(++m_counted[stream]);
-  return index;
+  m_count_after[size_t(stream)].push_back(++m_counted[size_t(stream)]);
+}
+
+void ProgramBuilder::drain_tracking() {
+  if (m_worker)
+    m_worker->drain();
 }
 
 void ProgramBuilder::emit(int32_t stream, Operation op, const Loc& loc) {
@@ -330,7 +376,7 @@ void ProgramBuilder::emit(int32_t stream, Operation op, const Loc& loc) {
     m_loop->push_back({stream, std::move(op), to_source_location(loc)});
     return;
   }
-  append(stream, std::move(op), to_source_location(loc), {});
+  append(stream, op, to_source_location(loc));
 }
 
 void ProgramBuilder::dynamic_loop(const AccessPattern& trip_count, int64_t max_trips,
@@ -348,6 +394,9 @@ void ProgramBuilder::dynamic_loop(const AccessPattern& trip_count, int64_t max_t
     return;
   const SourceLocation sloc = to_source_location(loc);
   const size_t n = items.size();
+  // The layout reads the tracker and the streams as it goes: everything is tracked here until it ends.
+  drain_tracking();
+  m_track_here = true;
   const int32_t base = kProvisionalBase + m_next_provisional;
   m_next_provisional += static_cast<int32_t>(n);
   std::vector<int32_t> streams;
@@ -441,12 +490,14 @@ void ProgramBuilder::dynamic_loop(const AccessPattern& trip_count, int64_t max_t
     Operation head_branch = st.instructions[head].op.get();  // interned operations are immutable
     std::get<Branch>(head_branch).target = static_cast<int32_t>(st.instructions.size());
     st.instructions[head].op = head_branch;
-    const int32_t exit = append(s, RegSet{kLoopRegister, 0}, sloc, {});
+    m_appended[size_t(s)] = static_cast<int32_t>(st.instructions.size());  // the uncounted ones too
+    const int32_t exit = append(s, RegSet{kLoopRegister, 0}, sloc);
     for (size_t i = 0; i < n; ++i) {
       if (items[i].stream == s)
         m_loop_exit[{s, base + static_cast<int32_t>(i)}] = InstrRef{s, exit};
     }
   }
+  m_track_here = false;
 }
 
 void ProgramBuilder::matmul(const AccessPattern& dst, const AccessPattern& stationary,
@@ -607,10 +658,8 @@ int32_t ProgramBuilder::begin_region(const std::string& name, Loc loc) {
     throw std::logic_error(where(loc) + ": a region inside a runtime loop is not supported");
   Region r;
   r.name = name;
-  for (const Stream& s : m_program.streams) {
-    const auto at = static_cast<int32_t>(s.instructions.size());
+  for (const int32_t at : m_appended)
     r.ranges.emplace_back(at, at);
-  }
   m_program.regions.push_back(std::move(r));
   return static_cast<int32_t>(m_program.regions.size() - 1);
 }
@@ -619,7 +668,7 @@ void ProgramBuilder::end_region(int32_t region) {
   Region& r = m_program.regions.at(size_t(region));
   r.ranges.resize(m_program.streams.size(), {0, 0});  // streams created inside start at 0
   for (size_t s = 0; s < m_program.streams.size(); ++s)
-    r.ranges[s].second = static_cast<int32_t>(m_program.streams[s].instructions.size());
+    r.ranges[s].second = m_appended[s];
 }
 
 std::vector<InstrRef> ProgramBuilder::region_end(int32_t region) const {
@@ -633,6 +682,8 @@ std::vector<InstrRef> ProgramBuilder::region_end(int32_t region) const {
 }
 
 Program ProgramBuilder::finish() {
+  drain_tracking();
+  m_worker.reset();
   // Buffers nothing touched have no lifetime to report.
   std::erase_if(m_program.buffers, [](const BufferLifetime& b) { return b.first.stream < 0; });
   return std::move(m_program);

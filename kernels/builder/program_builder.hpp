@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <source_location>
 #include <span>
@@ -15,6 +16,7 @@
 #include "isa/program.hpp"
 #include "isa/validator.hpp"
 #include "kernels/builder/dependency_tracker.hpp"
+#include "kernels/builder/tracking_worker.hpp"
 
 namespace tn::kernels {
 
@@ -34,9 +36,18 @@ class AllocationError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A builder that has appended this many instructions tracks the rest on a second core (TrackingWorker),
+// if there is one: small programs (most tests) never start a thread. Negative: never. Process-wide, for
+// tests and benchmarks that compare the two ways of building (the programs are equal).
+inline constexpr int64_t kDefaultTrackingWorkerThreshold = 4096;
+void set_tracking_worker_threshold(int64_t instructions);
+
 class ProgramBuilder {
  public:
   ProgramBuilder(std::string kernel, const isa::MemoryLimits& limits, uint32_t core_id = 0);
+  ~ProgramBuilder();
+  ProgramBuilder(const ProgramBuilder&) = delete;  // the tracking worker holds on to `this`
+  ProgramBuilder& operator=(const ProgramBuilder&) = delete;
 
   // ---- HBM tensors and DMA queues -------------------------------------------------------------------
   int32_t hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape, isa::TensorKind kind,
@@ -193,8 +204,17 @@ class ProgramBuilder {
   };
   // Appends a counted instruction; `extra` are dependencies besides those of its operands.
   // `extra_accesses` are memory it is ordered with besides its operands (core_barrier's tensor).
-  int32_t append(int32_t stream, isa::Operation op, isa::SourceLocation loc,
-                 const std::vector<isa::InstrRef>& extra, const std::vector<Access>& extra_accesses = {});
+  // Returns its index in the stream; it may be tracked later, on the tracking worker.
+  int32_t append(int32_t stream, const isa::Operation& op, isa::SourceLocation loc,
+                 const std::vector<isa::InstrRef>& extra = {},
+                 const std::vector<Access>& extra_accesses = {});
+  // append's tracking half: the dependencies of an instruction doing `accesses`, its waits, and the
+  // instruction itself at the end of its stream.
+  void track(int32_t stream, const isa::OpRef& op, const isa::SourceLocation& loc,
+             std::span<const Access> accesses, std::span<const isa::InstrRef> extra);
+  // Waits for the tracking worker to track everything appended so far (the streams, the tracker and the
+  // semaphore counts are then this thread's to read and change).
+  void drain_tracking();
   // The stream named `name` of `engine`, created with its completion semaphore on first use.
   int32_t named_stream(const std::string& name, isa::Engine engine);
   // The completion-semaphore condition that guarantees `producer` retired, or none if `consumer_stream`
@@ -224,11 +244,17 @@ class ProgramBuilder {
   std::vector<std::vector<int64_t>> m_count_after;
   std::vector<int64_t> m_counted;
   uint32_t m_emitted = 0;  // instructions emitted so far: the next one's Stream::emission_order
+  // Per stream: the instructions appended so far, tracked or not (the next one's index).
+  std::vector<int32_t> m_appended;
+  int64_t m_tracked_here = 0;  // instructions tracked on this thread before the worker started
+  bool m_track_here = false;   // a runtime loop is laid out: track on this thread
   // Runtime loops: the body being recorded, and where each recorded instruction's stream leaves its loop.
   std::vector<LoopItem>* m_loop = nullptr;
   int32_t m_next_provisional = 0;
   std::map<std::pair<int32_t, int32_t>, isa::InstrRef> m_loop_exit;
   int32_t m_barriers = 0;
+  // Last, so that it stops before anything it tracks into is destroyed.
+  std::unique_ptr<TrackingWorker> m_worker;
 };
 
 // A row-major [partitions, free...] pattern over part of a buffer, e.g. columns [c0, c0+n) of a
