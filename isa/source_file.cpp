@@ -26,7 +26,10 @@ const std::string* intern(std::string_view text) {
 
 }  // namespace
 
-SourceFile::SourceFile() : m_text(intern({})) {}
+SourceFile::SourceFile() {
+  static const std::string* const empty = intern({});  // every default-constructed instruction has one
+  m_text = empty;
+}
 SourceFile::SourceFile(std::string_view text) : m_text(intern(text)) {}
 
 std::string operator+(const SourceFile& a, const char* b) { return a.str() + b; }

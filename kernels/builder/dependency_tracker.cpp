@@ -85,11 +85,12 @@ DependencyTracker::Space& DependencyTracker::space_of(int32_t space) {
   return *s;
 }
 
-size_t DependencyTracker::segment_at(Space& s, int64_t at) {
-  // The segment last found, or the one after it (the next tile of a sequential walk), before a search.
+size_t DependencyTracker::segment_at(Space& s, int64_t at, size_t hint) {
+  // The hinted segment or one of the few after it (the next tile of a sequential walk, or the place
+  // record() found before a split moved it on), before a search.
   const size_t n = s.starts.size();
-  for (size_t i = s.last_found; i < std::min(s.last_found + 2, n); ++i) {
-    if (s.starts[i] <= at && (i + 1 == n || at < s.starts[i + 1]))
+  for (size_t i = std::min(hint, n - 1), end = std::min(hint + 4, n); i < end && s.starts[i] <= at; ++i) {
+    if (i + 1 == n || at < s.starts[i + 1])
       return s.last_found = i;
   }
   return s.last_found = size_t(std::upper_bound(s.starts.begin(), s.starts.end(), at) - s.starts.begin()) - 1;
@@ -123,8 +124,8 @@ void DependencyTracker::clone_overflow(Readers& r) {
     add_reader(r, reader);
 }
 
-size_t DependencyTracker::split(Space& s, int64_t at) {
-  const size_t i = segment_at(s, at);
+size_t DependencyTracker::split(Space& s, int64_t at, size_t hint) {
+  const size_t i = segment_at(s, at, hint);
   if (s.starts[i] == at)
     return i;
   const uint32_t copy = new_slot(s);  // may move the histories: index them only afterwards
@@ -226,15 +227,24 @@ void DependencyTracker::record(int32_t stream, int32_t index, std::span<const Ac
     if (is_write)
       append_readers(h.readers, deps);
   };
+  // Every space first (creating an HBM tensor's may move the others), then every access's place.
+  m_found.assign(accesses.size(), {});
+  for (const Access& a : accesses) {
+    if (a.space >= 0 && size_t(a.space) >= m_hbm_spaces.size())
+      m_hbm_spaces.resize(size_t(a.space) + 1);
+  }
   // First every dependency, against the state before this instruction: an instruction that reads and
   // writes one place (in-place ops, overlapping DMA source and destination) depends on the old writer and
   // the old readers, including an earlier reader of its own stream, and never on itself.
-  for (const Access& a : accesses) {
+  for (size_t k = 0; k < accesses.size(); ++k) {
+    const Access& a = accesses[k];
     if (a.hi <= a.lo)
       continue;
     Space& s = space_of(a.space);
     const auto [g0, g1] = groups_of(s, a);
-    for (size_t i = segment_at(s, a.lo); i < s.starts.size() && s.starts[i] < a.hi; ++i) {
+    const size_t start = segment_at(s, a.lo, s.last_found);
+    m_found[k] = {&s, start};
+    for (size_t i = start; i < s.starts.size() && s.starts[i] < a.hi; ++i) {
       const History* h = histories_of(s, i);
       if (s.uniform[i]) {
         add_history(h[0], a.is_write);
@@ -248,13 +258,14 @@ void DependencyTracker::record(int32_t stream, int32_t index, std::span<const Ac
     }
   }
   // Then the new history: reads first, so that a write of the same place supersedes them.
-  for (const Access& a : accesses) {
+  for (size_t k = 0; k < accesses.size(); ++k) {
+    const Access& a = accesses[k];
     if (a.hi <= a.lo || a.is_write)
       continue;
-    Space& s = space_of(a.space);
+    Space& s = *m_found[k].space;
     const auto [g0, g1] = groups_of(s, a);
     const bool all_groups = g0 == 0 && g1 == s.groups - 1;
-    const size_t first = split(s, a.lo), last = split(s, a.hi);
+    const size_t first = split(s, a.lo, m_found[k].near), last = split(s, a.hi, first);
     for (size_t i = first; i < last; ++i) {
       History* h = histories_of(s, i);
       if (s.uniform[i] && all_groups) {
@@ -278,12 +289,13 @@ void DependencyTracker::record(int32_t stream, int32_t index, std::span<const Ac
   }
   // Every write of this instruction leaves the same history (written by it, no readers since), so the
   // order of the writes does not matter.
-  for (const Access& a : accesses) {
+  for (size_t k = 0; k < accesses.size(); ++k) {
+    const Access& a = accesses[k];
     if (a.hi <= a.lo || !a.is_write)
       continue;
-    Space& s = space_of(a.space);
+    Space& s = *m_found[k].space;
     const auto [g0, g1] = groups_of(s, a);
-    const size_t first = split(s, a.lo), last = split(s, a.hi);
+    const size_t first = split(s, a.lo, m_found[k].near), last = split(s, a.hi, first);
     if (g0 == 0 && g1 == s.groups - 1) {
       // Every group: one uniform segment written by this instruction.
       History* h = histories_of(s, first);

@@ -62,14 +62,21 @@ class DependencyTracker {
     std::vector<uint8_t> uniform;
     std::vector<History> histories;
     std::vector<uint32_t> free_slots;
-    size_t last_found = 0;  // segment_at()'s last answer: accesses are mostly near the one before
+    size_t last_found = 0;  // the last segment found: a new access is often near the one before
+  };
+  // An access's space and a segment near its start: record() finds it before changing anything, and the
+  // segments it splits or merges on the way move the place by a few at most.
+  struct Found {
+    Space* space = nullptr;
+    size_t near = 0;
   };
 
+  // The space (created on first use; space_of() of another HBM tensor may move it).
   Space& space_of(int32_t space);
-  // The segment containing `at`.
-  static size_t segment_at(Space& s, int64_t at);
+  // The segment containing `at`, looked for from `hint` before a binary search.
+  static size_t segment_at(Space& s, int64_t at, size_t hint);
   // Makes `at` a segment boundary; returns the index of the segment starting there.
-  size_t split(Space& s, int64_t at);
+  size_t split(Space& s, int64_t at, size_t hint);
   uint32_t new_slot(Space& s);
   // Gives every group of a uniform segment its own copy of the shared history.
   void expand(Space& s, size_t segment);
@@ -93,6 +100,7 @@ class DependencyTracker {
   std::array<Space, 2> m_on_chip_spaces;  // SBUF, PSUM
   std::vector<std::vector<isa::InstrRef>> m_overflow;
   std::vector<int32_t> m_free_overflow;
+  std::vector<Found> m_found;  // record()'s, per access
 };
 
 std::vector<Access> accesses_of(const isa::Operation& op);

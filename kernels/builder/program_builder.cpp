@@ -4,6 +4,7 @@
 #include <atomic>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string_view>
@@ -93,6 +94,7 @@ ProgramBuilder::ProgramBuilder(std::string kernel, const MemoryLimits& limits, u
   m_count_after.assign(m_program.streams.size(), {});
   m_counted.assign(m_program.streams.size(), 0);
   m_appended.assign(m_program.streams.size(), 0);
+  m_live_hints.assign(m_program.streams.size() * 2 * kMaxOperands, 0);
 }
 
 ProgramBuilder::~ProgramBuilder() = default;
@@ -131,6 +133,7 @@ int32_t ProgramBuilder::named_stream(const std::string& name, Engine engine) {
   m_count_after.emplace_back();
   m_counted.push_back(0);
   m_appended.push_back(0);
+  m_live_hints.resize(m_program.streams.size() * 2 * kMaxOperands, 0);
   return static_cast<int32_t>(m_program.streams.size() - 1);
 }
 
@@ -252,17 +255,25 @@ Buffer ProgramBuilder::psum_at_bank(const std::string& name, int32_t bank, DType
 }
 
 void ProgramBuilder::touch_buffers(std::span<const Access> accesses, InstrRef at) {
-  for (const Access& a : accesses) {
+  for (size_t k = 0; k < accesses.size(); ++k) {
+    const Access& a = accesses[k];
     if (a.space >= 0)
       continue;  // HBM
-    auto& live = m_live[a.space == on_chip_space(MemKind::kSbuf) ? 0 : 1];
+    const size_t mem = a.space == on_chip_space(MemKind::kSbuf) ? 0 : 1;
+    const auto& live = m_live[mem];
     const int64_t first = a.lo, end = a.hi;
-    auto it = std::upper_bound(live.begin(), live.end(), first,
-                               [](int64_t o, const std::pair<int64_t, int32_t>& e) { return o < e.first; });
-    if (it != live.begin())
-      --it;
-    for (; it != live.end() && it->first < end; ++it) {
-      BufferLifetime& b = m_program.buffers[it->second];
+    // The last live buffer starting at or below `first` (or the first one): where this stream's operand
+    // in this place found it last time, if it still is, else a search.
+    size_t& hint = m_live_hints[(size_t(at.stream) * 2 + mem) * kMaxOperands + std::min(k, kMaxOperands - 1)];
+    size_t i = hint;
+    if (i >= live.size() || live[i].first > first || (i + 1 < live.size() && live[i + 1].first <= first)) {
+      const auto above = std::upper_bound(live.begin(), live.end(), first,
+                                          [](int64_t o, const auto& e) { return o < e.first; });
+      i = above == live.begin() ? 0 : size_t(above - live.begin()) - 1;
+      hint = i;
+    }
+    for (; i < live.size() && live[i].first < end; ++i) {
+      BufferLifetime& b = m_program.buffers[size_t(live[i].second)];
       if (b.offset + b.bytes_per_partition <= first)
         continue;
       if (b.first.stream < 0)
@@ -278,32 +289,26 @@ namespace {
 constexpr int32_t kProvisionalBase = 1 << 30;
 }  // namespace
 
-std::optional<SemCondition> ProgramBuilder::condition_for(InstrRef producer, int32_t consumer_stream) const {
-  if (producer.index >= kProvisionalBase)
-    producer = m_loop_exit.at({producer.stream, producer.index});
-  // In-order compute engines see their own earlier results; DMA queues overlap transfers, so a DMA that
-  // depends on an earlier one of its own queue must wait for it to complete.
-  if (producer.stream == consumer_stream && m_program.streams[consumer_stream].engine != Engine::kDma) {
-    return std::nullopt;
-  }
-  return SemCondition{m_program.streams[producer.stream].completion_sem,
-                      m_count_after[producer.stream][producer.index], 0};
-}
-
 void ProgramBuilder::add_waits(int32_t stream, Instruction& in, const std::vector<InstrRef>& deps) {
-  // Per producing stream, the highest completion count this instruction needs.
+  // Per producing stream, the highest completion count this instruction needs: a producer has retired
+  // once its stream's completion semaphore reaches the count after it. In-order compute engines see
+  // their own earlier results; DMA queues overlap transfers, so a DMA that depends on an earlier one of
+  // its own queue must wait for it to complete. A loop-body producer counts as its stream's loop exit.
   std::vector<int64_t>& need = m_need_scratch;
   need.assign(m_program.streams.size(), 0);
+  const bool in_order = m_program.streams[size_t(stream)].engine != Engine::kDma;
   for (const InstrRef& d : deps) {
-    if (auto c = condition_for(d, stream)) {
-      const int32_t producer = d.stream;
-      need[producer] = std::max(need[producer], c->at_least);
-    }
+    if (d.stream == stream && in_order)
+      continue;
+    const InstrRef producer = d.index >= kProvisionalBase ? m_loop_exit.at({d.stream, d.index}) : d;
+    int64_t& n = need[size_t(producer.stream)];
+    n = std::max(n, m_count_after[size_t(producer.stream)][size_t(producer.index)]);
   }
+  std::vector<int64_t>& waited = m_waited[size_t(stream)];
   for (size_t s = 0; s < need.size(); ++s) {
-    if (need[s] > m_waited[stream][s]) {
+    if (need[s] > waited[s]) {
       in.waits.push_back({m_program.streams[s].completion_sem, need[s]});
-      m_waited[stream][s] = need[s];
+      waited[s] = need[s];
     }
   }
 }
@@ -356,9 +361,7 @@ void ProgramBuilder::track(int32_t stream, const OpRef& op, const SourceLocation
   m_dep_scratch.clear();
   m_deps.record(stream, index, accesses, m_dep_scratch);
   m_dep_scratch.insert(m_dep_scratch.end(), extra.begin(), extra.end());
-  Instruction in;
-  in.op = op;
-  in.loc = loc;
+  Instruction in{op, {}, loc};
   add_waits(stream, in, m_dep_scratch);
   st.instructions.push_back(std::move(in));
   st.emission_order.push_back(m_emitted++);

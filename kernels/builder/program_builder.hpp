@@ -7,7 +7,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <source_location>
 #include <span>
 #include <string>
@@ -217,9 +216,6 @@ class ProgramBuilder {
   void drain_tracking();
   // The stream named `name` of `engine`, created with its completion semaphore on first use.
   int32_t named_stream(const std::string& name, isa::Engine engine);
-  // The completion-semaphore condition that guarantees `producer` retired, or none if `consumer_stream`
-  // needs no wait for it (its own in-order stream).
-  std::optional<isa::SemCondition> condition_for(isa::InstrRef producer, int32_t consumer_stream) const;
   void add_waits(int32_t stream, isa::Instruction& in, const std::vector<isa::InstrRef>& deps);
 
   Buffer allocate(isa::MemKind mem, const std::string& name, DType dtype, int32_t partitions,
@@ -237,6 +233,8 @@ class ProgramBuilder {
   // Live allocations (start address, buffer) sorted by address per memory, to attribute instructions to
   // buffer lifetimes: a flat vector, searched at every operand (a std::map missed the cache there).
   std::vector<std::pair<int64_t, int32_t>> m_live[2];
+  // touch_buffers()'s place in m_live per (stream, memory, operand): where that operand was last time.
+  std::vector<size_t> m_live_hints;
   std::vector<isa::InstrRef> m_dep_scratch;
   std::vector<Access> m_access_scratch;  // append()'s: the instruction's accesses
   std::vector<int64_t> m_need_scratch;   // add_waits()'s: per producing stream, the count needed
