@@ -155,8 +155,9 @@ void BackgroundTraceSink::deferred_slice(SliceFormatter& formatter, const SliceR
   Batch& b = *m_filling;
   const auto first_record = uint32_t(b.records.size()), first_flow = uint32_t(b.flows.size());
   b.records.push_back(record);
-  b.flows.insert(b.flows.end(), flow_ids.begin(), flow_ids.end());
-  const Text stored = store(text);
+  if (!flow_ids.empty())
+    b.flows.insert(b.flows.end(), flow_ids.begin(), flow_ids.end());
+  const Text stored = text.empty() ? Text{} : store(text);  // most slices carry no text
   Call& c = add_call(Kind::kDeferred);
   c.formatter = &formatter;
   c.first_arg = first_record;

@@ -57,9 +57,8 @@ uint64_t PerfettoTraceWriter::intern(StringInterner& table, std::vector<uint64_t
   return r.iid;
 }
 
-uint64_t PerfettoTraceWriter::stable_iid_at(std::array<KeyAt, kCachedPositions>& cache, size_t position,
-                                            StringInterner& table, std::vector<uint64_t>& fresh,
-                                            std::string_view text) {
+uint64_t PerfettoTraceWriter::stable_iid_at(std::span<KeyAt> cache, size_t position, StringInterner& table,
+                                            std::vector<uint64_t>& fresh, std::string_view text) {
   if (position >= cache.size())
     return intern(table, fresh, text, true);
   KeyAt& cached = cache[position];
@@ -369,7 +368,7 @@ void PerfettoTraceWriter::slice_with_repeats(TrackId track, std::string_view nam
   const Sequence::Repeated* kept = keyed ? seq.find_repeated(repeats.key) : nullptr;
   const size_t encoded_from = kept ? prefix : 0, encoded_to = kept ? suffix_from : n;
   // Names and keys stay valid and unchanged until finish() (TraceSink::slice): interned by pointer.
-  const uint64_t name_iid = intern(seq.event_names, m_fresh_event_names, name, true);
+  const uint64_t name_iid = stable_iid_at(seq.event_name_at, 0, seq.event_names, m_fresh_event_names, name);
   for (size_t i = encoded_from; i < encoded_to; ++i) {
     const Arg& a = args[i];
     const uint64_t key_iid =

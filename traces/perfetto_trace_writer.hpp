@@ -31,6 +31,7 @@
 #include <fstream>
 #include <iosfwd>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,6 +106,7 @@ class PerfettoTraceWriter final : public TraceSink {
     // seen there (an engine's lane repeats its opcode and source line slice after slice): stable_iid_at.
     std::array<KeyAt, kCachedPositions> key_at{};
     std::array<KeyAt, kCachedPositions> value_at{};
+    std::array<KeyAt, 1> event_name_at{};  // the same for the event's name
     // RepeatedArgs encodings by key: open addressing (key 0 empty), a power of two in size, at most half
     // full; the bytes, prefix then suffix, in `repeated_bytes`.
     struct Repeated {
@@ -148,7 +150,7 @@ class PerfettoTraceWriter final : public TraceSink {
   // `table` on first use: a caller passes the same keys and often the same values (string literals,
   // texts kept for the run) at the same position slice after slice, so the text last seen at a position
   // is remembered in `cache` by its address.
-  uint64_t stable_iid_at(std::array<KeyAt, kCachedPositions>& cache, size_t position, StringInterner& table,
+  uint64_t stable_iid_at(std::span<KeyAt> cache, size_t position, StringInterner& table,
                          std::vector<uint64_t>& fresh, std::string_view text);
   // One arg's DebugAnnotation, given its name and (string) value iids, 0 where written inline.
   void write_annotation(const Arg& a, uint64_t key_iid, uint64_t value_iid);
