@@ -95,6 +95,7 @@ ProgramBuilder::ProgramBuilder(std::string kernel, const MemoryLimits& limits, u
   m_counted.assign(m_program.streams.size(), 0);
   m_appended.assign(m_program.streams.size(), 0);
   m_live_hints.assign(m_program.streams.size() * 2 * kMaxOperands, 0);
+  m_need_scratch.assign(m_program.streams.size(), 0);
 }
 
 ProgramBuilder::~ProgramBuilder() = default;
@@ -134,6 +135,7 @@ int32_t ProgramBuilder::named_stream(const std::string& name, Engine engine) {
   m_counted.push_back(0);
   m_appended.push_back(0);
   m_live_hints.resize(m_program.streams.size() * 2 * kMaxOperands, 0);
+  m_need_scratch.push_back(0);
   return static_cast<int32_t>(m_program.streams.size() - 1);
 }
 
@@ -294,22 +296,29 @@ void ProgramBuilder::add_waits(int32_t stream, Instruction& in, const std::vecto
   // once its stream's completion semaphore reaches the count after it. In-order compute engines see
   // their own earlier results; DMA queues overlap transfers, so a DMA that depends on an earlier one of
   // its own queue must wait for it to complete. A loop-body producer counts as its stream's loop exit.
+  // Only the few producing streams are visited, in stream order (the order of the waits), and their
+  // entries of `need` are zero again afterwards.
   std::vector<int64_t>& need = m_need_scratch;
-  need.assign(m_program.streams.size(), 0);
+  std::vector<int32_t>& producers = m_producer_scratch;
+  producers.clear();
   const bool in_order = m_program.streams[size_t(stream)].engine != Engine::kDma;
   for (const InstrRef& d : deps) {
     if (d.stream == stream && in_order)
       continue;
     const InstrRef producer = d.index >= kProvisionalBase ? m_loop_exit.at({d.stream, d.index}) : d;
     int64_t& n = need[size_t(producer.stream)];
+    if (n == 0)
+      producers.push_back(producer.stream);
     n = std::max(n, m_count_after[size_t(producer.stream)][size_t(producer.index)]);
   }
+  std::sort(producers.begin(), producers.end());
   std::vector<int64_t>& waited = m_waited[size_t(stream)];
-  for (size_t s = 0; s < need.size(); ++s) {
-    if (need[s] > waited[s]) {
-      in.waits.push_back({m_program.streams[s].completion_sem, need[s]});
-      waited[s] = need[s];
+  for (const int32_t s : producers) {
+    if (need[size_t(s)] > waited[size_t(s)]) {
+      in.waits.push_back({m_program.streams[size_t(s)].completion_sem, need[size_t(s)]});
+      waited[size_t(s)] = need[size_t(s)];
     }
+    need[size_t(s)] = 0;
   }
 }
 

@@ -236,8 +236,9 @@ class ProgramBuilder {
   // touch_buffers()'s place in m_live per (stream, memory, operand): where that operand was last time.
   std::vector<size_t> m_live_hints;
   std::vector<isa::InstrRef> m_dep_scratch;
-  std::vector<Access> m_access_scratch;  // append()'s: the instruction's accesses
-  std::vector<int64_t> m_need_scratch;   // add_waits()'s: per producing stream, the count needed
+  std::vector<Access> m_access_scratch;     // append()'s: the instruction's accesses
+  std::vector<int64_t> m_need_scratch;      // add_waits()'s: per stream, the count needed (0 between calls)
+  std::vector<int32_t> m_producer_scratch;  // add_waits()'s: the streams it needs counts of
   // Per stream and instruction: the completion-semaphore value once it has retired.
   std::vector<std::vector<int64_t>> m_count_after;
   std::vector<int64_t> m_counted;
