@@ -23,33 +23,36 @@ namespace {
 
 constexpr int64_t kLanes = num::RegisterTileTypes<double>::kLanes;  // 8
 
-// scores[r * t + j] = sum over e ascending of q[r * d + e] * k_t[e * t + j], from 0.0, for Rows rows and
-// the Vecs * 8 keys from j0.
+// scores[r * t + j] = sum over e ascending of q[r * d + e] * K^T[e][j], from 0.0, for Rows rows and the
+// Vecs * 8 keys from j0, which lie in one key panel.
 template <int64_t Rows, int64_t Vecs>
-inline __attribute__((always_inline)) void score_tile(const double* q, const double* k_t, double* scores,
+inline __attribute__((always_inline)) void score_tile(const double* q, const double* k_panels, double* scores,
                                                       int64_t d, int64_t t, int64_t j0) {
-  num::register_tile<double, Rows, Vecs>(q, d, 1, k_t + j0, t, d, scores + j0, t, false);
+  num::register_tile<double, Rows, Vecs>(q, d, 1, k_panels + KeyPanels::offset(d, j0, 0), kKeyPanel, d,
+                                         scores + j0, t, false);
 }
 
 constexpr int64_t kScoreRows = 8;  // 8 rows x 16 keys = 16 accumulators
+static_assert(kKeyPanel == 2 * kLanes, "a 16-key strip is one key panel");
 
-// Scores of rows [0, n) for keys [lo, hi), one 16-key strip of K^T (d x 16, L1 resident) at a time for
-// every 8-row tile; then 8-key strips, then single keys; rows beyond the last full tile one at a time.
-inline __attribute__((always_inline)) void score_block(const double* q, const double* k_t, double* scores,
-                                                       int64_t n, int64_t d, int64_t t, int64_t lo,
-                                                       int64_t hi) {
+// Scores of rows [0, n) for keys [lo, hi), one key panel (d x 16, L1 resident) at a time for every 8-row
+// tile, starting at the panel that holds lo (the keys before lo in it are computed and never read); then an
+// 8-key strip, then single keys; rows beyond the last full tile one at a time.
+inline __attribute__((always_inline)) void score_block(const double* q, const double* k_panels,
+                                                       double* scores, int64_t n, int64_t d, int64_t t,
+                                                       int64_t lo, int64_t hi) {
   const int64_t full = n - n % kScoreRows;
   const auto strip = [&](auto vecs, int64_t j) {
     int64_t r = 0;
     for (; r < full; r += kScoreRows) {
-      score_tile<kScoreRows, decltype(vecs)::value>(q + r * d, k_t, scores + r * t, d, t, j);
+      score_tile<kScoreRows, decltype(vecs)::value>(q + r * d, k_panels, scores + r * t, d, t, j);
     }
     for (; r < n; ++r) {
-      score_tile<1, decltype(vecs)::value>(q + r * d, k_t, scores + r * t, d, t, j);
+      score_tile<1, decltype(vecs)::value>(q + r * d, k_panels, scores + r * t, d, t, j);
     }
   };
-  int64_t j = lo;
-  for (; j + 2 * kLanes <= hi; j += 2 * kLanes) {
+  int64_t j = lo - lo % kKeyPanel;
+  for (; j + kKeyPanel <= hi; j += kKeyPanel) {
     strip(std::integral_constant<int64_t, 2>{}, j);
   }
   for (; j + kLanes <= hi; j += kLanes) {
@@ -57,7 +60,7 @@ inline __attribute__((always_inline)) void score_block(const double* q, const do
   }
   for (; j < hi; ++j) {
     for (int64_t r = 0; r < n; ++r)
-      scores[r * t + j] = num::ordered_dot(q + r * d, 1, k_t + j, t, d);
+      scores[r * t + j] = num::ordered_dot(q + r * d, 1, k_panels + KeyPanels::offset(d, j, 0), kKeyPanel, d);
   }
 }
 
@@ -155,7 +158,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void attend_block(
 
   // s_ij = q_i . k_j over the block's key span (entries outside a row's own range are never read).
   if (block_lo < block_hi) {
-    score_block(s.q.data(), kv.k_t, s.scores.data(), n, d, t, block_lo, block_hi);
+    score_block(s.q.data(), kv.k_panels, s.scores.data(), n, d, t, block_lo, block_hi);
   }
 
   // Softmax statistics: the unscaled sink joins the max and the denominator only.

@@ -103,17 +103,16 @@ Problem validate(const AttentionCteRefParams& p, const AttentionCteRefInputs& in
 }
 
 // One KV batch with prior rows [0, U) and active rows [U, T) concatenated (§2.1 step 2):
-// K^T as (d, T) so QK sweeps contiguous keys; V as (T, d) so PV sweeps contiguous head dims.
+// K^T as key panels so QK sweeps contiguous keys; V as (T, d) so PV sweeps contiguous head dims.
 struct KeysValues {
-  std::vector<double> k_t;
+  detail::KeyPanels k_t;
   std::vector<double> v;
 };
 
 KeysValues gather_kv(const Problem& pr, int64_t b_kv) {
   const auto& p = pr.p;
   const int64_t u = pr.used_prior, t = pr.num_keys, d = p.d;
-  KeysValues kv{std::vector<double>(static_cast<size_t>(d * t)),
-                std::vector<double>(static_cast<size_t>(t * d))};
+  KeysValues kv{detail::KeyPanels(d, t), std::vector<double>(static_cast<size_t>(t * d))};
   for (int64_t j = 0; j < t; ++j) {
     const bool prior = j < u;
     const HostTensor& k = prior ? *pr.in.k_prior : *pr.in.k;
@@ -121,7 +120,7 @@ KeysValues gather_kv(const Problem& pr, int64_t b_kv) {
     const int64_t seq = prior ? p.seqlen_prior : p.seqlen_kv;
     const int64_t row = prior ? j : j - u;
     for (int64_t e = 0; e < d; ++e) {
-      kv.k_t[e * t + j] = k.data[seq_d_offset(p.tp_k, b_kv, seq, d, row, e)];
+      kv.k_t.at(j, e) = k.data[seq_d_offset(p.tp_k, b_kv, seq, d, row, e)];
       kv.v[j * d + e] = v.data[seq_d_offset(true, b_kv, seq, d, row, e)];
     }
   }

@@ -112,9 +112,10 @@ Problem validate(const SegmentedCteRefParams& p, const SegmentedCteRefInputs& in
   return pr;
 }
 
-// The gathered keys and values of one (sequence, KV head) pair: K^T (d, T) and V (T, d), dequant applied.
+// The gathered keys and values of one (sequence, KV head) pair: K^T as key panels and V (T, d), dequant
+// applied.
 struct KeysValues {
-  std::vector<double> k_t;
+  detail::KeyPanels k_t;
   std::vector<double> v;
 };
 
@@ -129,7 +130,7 @@ void gather_kv(const Problem& pr, int64_t b, int64_t h, KeysValues& kv) {
     const int64_t row = blk * n_kv + h;  // (block, head) row-block in both layouts
     for (int64_t e = 0; e < d; ++e) {
       const int64_t k_at = p.k_pre_transposed ? (row * d + e) * bs + tok : (row * bs + tok) * d + e;
-      kv.k_t[static_cast<size_t>(e * t + j)] = kc[static_cast<size_t>(k_at)] * p.k_scale;
+      kv.k_t.at(j, e) = kc[static_cast<size_t>(k_at)] * p.k_scale;
       kv.v[static_cast<size_t>(j * d + e)] = vc[static_cast<size_t>((row * bs + tok) * d + e)] * p.v_scale;
     }
   }
@@ -201,7 +202,7 @@ SegmentedCteRefOutputs attention_segmented_cte_reference(const SegmentedCteRefPa
     out.sum_recip = HostTensor::zeros({pr.bs_q, sq});
   }
 
-  KeysValues kv{std::vector<double>(static_cast<size_t>(p.d * pr.num_keys)),
+  KeysValues kv{detail::KeyPanels(p.d, pr.num_keys),
                 std::vector<double>(static_cast<size_t>(pr.num_keys * p.d))};
   const int64_t blocks_per_head = (sq + kQueryBlock - 1) / kQueryBlock;
   for (int64_t b = 0; b < p.batch; ++b) {

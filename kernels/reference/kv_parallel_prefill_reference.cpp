@@ -45,12 +45,12 @@ std::vector<HostTensor> kv_parallel_prefill_reference(const KvParallelPrefillRef
       std::copy_n(in.v_cache->data.begin() + src, D, V.begin() + dst);
     }
   }
-  // K^T (d, T) and V (T, d), as the shared attention core sweeps them.
+  // K^T as key panels and V (T, d), as the shared attention core sweeps them.
   const int64_t T = R * L;
-  std::vector<double> k_t(size_t(D * T));
+  detail::KeyPanels k_t(D, T);
   for (int64_t g = 0; g < T; ++g) {
     for (int64_t e = 0; e < D; ++e)
-      k_t[size_t(e * T + g)] = K[size_t(g * D + e)];
+      k_t.at(g, e) = K[size_t(g * D + e)];
   }
   const detail::KeysValuesView kv{k_t.data(), V.data(), D, T};
   std::vector<HostTensor> out;

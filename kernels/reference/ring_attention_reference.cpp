@@ -43,15 +43,17 @@ std::vector<RingAttentionRefOutputs> ring_attention_reference(const RingAttentio
     o.out = HostTensor::zeros(seq_major);
     o.lse = HostTensor::zeros({p.b, p.h, kLseRows, S / kLseRows});
   }
-  // Per (batch, head): K^T (d, T) and V (T, d) in global order, then blocks of every rank's query rows.
+  // Per (batch, head): K^T as key panels and V (T, d) in global order, then blocks of every rank's query
+  // rows.
   const int64_t blocks_per_rank = (S + detail::kQueryBlock - 1) / detail::kQueryBlock;
-  std::vector<double> k_t(size_t(D * T)), v(size_t(T * D));
+  detail::KeyPanels k_t(D, T);
+  std::vector<double> v(size_t(T * D));
   for (int64_t bh = 0; bh < BH; ++bh) {
     for (int64_t r = 0; r < N; ++r) {
       for (int64_t j = 0; j < S; ++j) {
         const int64_t g = global_position(p, r, j);
         for (int64_t e = 0; e < D; ++e) {
-          k_t[size_t(e * T + g)] = ring[size_t(r)].k->data[size_t(seq_d_offset(p.tp_k, bh, S, D, j, e))];
+          k_t.at(g, e) = ring[size_t(r)].k->data[size_t(seq_d_offset(p.tp_k, bh, S, D, j, e))];
           v[size_t(g * D + e)] = ring[size_t(r)].v->data[size_t(seq_d_offset(true, bh, S, D, j, e))];
         }
       }
