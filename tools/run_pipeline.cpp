@@ -125,6 +125,7 @@ RunOutcome run_one(const RunRequest& request) {
     // The case expects the kernel to refuse these parameters, and it did.
     s["expected_failure"] = k.failure;
     outcome.passed = true;
+    outcome.compared = true;
     outcome.headline = "expected failure: " + k.failure;
     return outcome;
   }
@@ -353,7 +354,12 @@ RunOutcome run_one(const RunRequest& request) {
       numerics["passed"] = all;
       numerics["outputs"] = per;
       outcome.passed = all;
+      outcome.compared = true;
     }
+  }
+  if (!outcome.compared) {
+    outcome.not_compared = config.mode == RunMode::kTimingOnly ? "timing_only computes no output values"
+                                                               : "\"check_numerics\" is false";
   }
   s["numerics"] = numerics;
   const double wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();

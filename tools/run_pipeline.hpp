@@ -19,6 +19,8 @@ struct RunRequest {
 struct RunOutcome {
   nlohmann::json summary;
   bool passed = false;               // numerics passed (or were not checked), or an expected failure happened
+  bool compared = false;             // numbers were compared with the reference, or the expected failure seen
+  std::string not_compared;          // when !compared: why nothing was compared (for `check`'s SKIP line)
   std::string headline;              // one line for `trnsim check`
   std::vector<std::string> written;  // what the run wrote into its output folder ("inputs/" for a folder)
 };

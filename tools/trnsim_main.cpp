@@ -1,28 +1,22 @@
 // The trnsim command line: run a kernel config, check many configs' numerics (for CI), print programs.
 #include <malloc.h>
-#include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <boost/program_options.hpp>
-#include <cerrno>
-#include <chrono>
 #include <cmath>
-#include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
+#include <optional>
 
 #include "isa/disassembly.hpp"
 #include "isa/program_json.hpp"
 #include "sim/timing/hw_config.hpp"
+#include "tools/check_command.hpp"
 #include "tools/kernel_catalog.hpp"
 #include "tools/run_config.hpp"
 #include "tools/run_pipeline.hpp"
 #include "tools/run_summary.hpp"
+#include "tools/version_info.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -30,35 +24,92 @@ using namespace tn;
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: trnsim <command> [options]\n"
-    "  run CONFIG.json --out DIR [--mode functional|timing|timing_only|both] [--trace-json]\n"
-    "      simulate one kernel config; writes DIR/summary.json, DIR/trace.pftrace, DIR/inputs/*.npy,\n"
-    "      DIR/outputs/*.npy and prints a summary\n"
-    "  check PATH... [--timeout SECONDS]\n"
-    "      run every config (files, or folders searched for *.json) and check its numerics; one line per\n"
-    "      config and a closing 'N passed, M failed'; exits non-zero if any failed, a folder holds no\n"
-    "      config, or a config runs past the timeout (default 900 s; 0 for none)\n"
-    "  disasm CONFIG.json [--json]\n"
-    "      print the kernel's instruction streams (or the program JSON)\n";
+// Each command's synopsis and what it does: `trnsim --help` lists them, `trnsim COMMAND --help` shows one
+// with its options.
+struct CommandHelp {
+  const char* name;
+  const char* synopsis;
+  const char* description;
+};
 
-// Parses `args` as `CONFIG [options]`: `opts` plus the positional run config.
-po::variables_map parse_with_config(const std::vector<std::string>& args, po::options_description& opts) {
-  opts.add_options()("config", po::value<std::string>()->required(), "run config");
+constexpr CommandHelp kCommands[] = {
+    {"run", "run CONFIG.json --out DIR [options]",
+     "simulate one kernel config; writes DIR/summary.json, DIR/trace.pftrace (timed modes), "
+     "DIR/inputs/*.npy\n"
+     "and DIR/outputs/*.npy (modes with values) and prints a summary"},
+    {"check", "check PATH... [options]",
+     "run every config (files, or folders searched for *.json), each in its own process, and compare its\n"
+     "outputs with the float64 reference: one line per config, PASS (numbers compared and within\n"
+     "tolerance), FAIL (outside it), ERROR (the config cannot run, crashed or timed out) or SKIP (nothing\n"
+     "compared: timing_only, or \"check_numerics\": false), then 'N passed, M failed, K skipped' (errors\n"
+     "count as failed). Exits non-zero if any failed or none was compared"},
+    {"disasm", "disasm CONFIG.json [--json]", "print the kernel's instruction streams (or the program JSON)"},
+};
+
+const CommandHelp& help_of(const std::string& name) {
+  for (const CommandHelp& c : kCommands) {
+    if (name == c.name)
+      return c;
+  }
+  throw std::logic_error("no help for command " + name);
+}
+
+std::string usage() {
+  std::string u = "usage: trnsim <command> [options]   (trnsim <command> --help for its options)\n";
+  for (const CommandHelp& c : kCommands) {
+    std::string description = c.description;
+    for (size_t at = 0; (at = description.find('\n', at)) != std::string::npos; at += 7)
+      description.replace(at, 1, "\n      ");
+    u += "  " + std::string(c.synopsis) + "\n      " + description + "\n";
+  }
+  u += "  --version\n      print the version and the commit it was built from\n";
+  return u;
+}
+
+// A command's options, starting with --help.
+po::options_description options_for(const std::string& command) {
+  po::options_description opts(command + " options", 110, 55);
+  opts.add_options()("help,h", "show this help");
+  return opts;
+}
+
+int print_help(const std::string& command, const po::options_description& opts) {
+  const CommandHelp& c = help_of(command);
+  std::cout << "usage: trnsim " << c.synopsis << "\n\n" << c.description << "\n\n" << opts;
+  return 0;
+}
+
+// Parses `args` as `CONFIG [options]`: `opts` plus the positional run config. Returns nullopt after
+// printing the help when asked for it.
+std::optional<po::variables_map> parse_with_config(const std::string& command,
+                                                   const std::vector<std::string>& args,
+                                                   const po::options_description& opts) {
+  po::options_description all = opts;
+  all.add_options()("config", po::value<std::string>(), "run config");
   po::positional_options_description pos;
   pos.add("config", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    print_help(command, opts);
+    return std::nullopt;
+  }
   po::notify(vm);
+  if (!vm.count("config"))
+    throw po::error("give the run config (CONFIG.json)");
   return vm;
 }
 
 int cmd_run(const std::vector<std::string>& args) {
-  po::options_description opts("run options");
+  po::options_description opts = options_for("run");
   opts.add_options()("out", po::value<std::string>()->required(), "output folder")(
-      "mode", po::value<std::string>()->default_value(""), "override the config's mode")(
+      "mode", po::value<std::string>()->default_value(""),
+      "override the config's mode: functional, timing, timing_only or both")(
       "trace-json", po::bool_switch(), "also write trace.json (Chrome JSON; for small runs)");
-  const po::variables_map vm = parse_with_config(args, opts);
+  const auto parsed = parse_with_config("run", args, opts);
+  if (!parsed)
+    return 0;
+  const po::variables_map& vm = *parsed;
   cli::RunRequest req;
   req.config = vm["config"].as<std::string>();
   req.out_dir = vm["out"].as<std::string>();
@@ -74,162 +125,48 @@ int cmd_run(const std::vector<std::string>& args) {
   return outcome.passed ? 0 : 1;
 }
 
-// A config `check` runs, or a path it cannot run (reported as an ERROR line).
-struct CheckItem {
-  std::string path;
-  std::string problem;  // empty: run it
-};
-
-// The configs named by `paths`: files as given, folders searched for *.json (sorted; folder symlinks are not
-// followed, so a link back to a parent cannot loop). A folder holding no config, a path that does not
-// exist and a *.json entry that cannot be resolved (a dangling link, a link loop) are ERROR items, never a
-// silent pass.
-std::vector<CheckItem> collect_configs(const std::vector<std::string>& paths) {
-  std::vector<CheckItem> out;
-  for (const auto& p : paths) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      std::vector<CheckItem> found;
-      fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
-      for (; !ec && it != end; it.increment(ec)) {
-        const fs::path& entry = it->path();
-        if (entry.extension() != ".json")
-          continue;
-        std::error_code status_ec;
-        const fs::file_status st = fs::status(entry, status_ec);
-        if (status_ec) {
-          found.push_back({entry.string(), "cannot resolve: " + status_ec.message()});
-        } else if (fs::is_regular_file(st)) {
-          found.push_back({entry.string(), ""});
-        }
-      }
-      if (ec)
-        found.push_back({p, "cannot search the folder: " + ec.message()});
-      std::sort(found.begin(), found.end(),
-                [](const CheckItem& a, const CheckItem& b) { return a.path < b.path; });
-      if (found.empty())
-        found.push_back({p, "no *.json config in this folder"});
-      out.insert(out.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(p, ec)) {
-      out.push_back({p, ""});
-    } else {
-      out.push_back({p, ec && ec != std::errc::no_such_file_or_directory ? "cannot resolve: " + ec.message()
-                                                                         : "no such file or folder"});
-    }
-  }
-  return out;
-}
-
-enum class ChildOutcome { kPassed, kFailed, kError };
-
-// Runs one config in a child process: SystemC cannot be restarted within a process (simulator-design-
-// notes.md §2.7), so each timed run gets a fresh one. The child reports one line through a pipe. A child
-// still running after `timeout_s` (0: no limit) is killed and reported as an error.
-std::pair<ChildOutcome, std::string> run_in_child(const std::string& config, double timeout_s) {
-  int fds[2];
-  if (pipe(fds) != 0)
-    throw std::runtime_error("pipe failed");
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0)
-    throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    int code = 0;
-    std::string line;
-    try {
-      cli::RunRequest req;
-      req.config = config;
-      req.progress = false;
-      const cli::RunOutcome o = cli::run_one(req);
-      code = o.passed ? 0 : 1;
-      line = o.headline;
-      if (!o.passed)
-        line += "  numerics FAIL: " + o.summary["numerics"].dump();
-    } catch (const std::exception& e) {
-      code = 2;
-      line = e.what();
-    }
-    std::replace(line.begin(), line.end(), '\n', ' ');
-    (void)!write(fds[1], line.data(), line.size());
-    close(fds[1]);
-    _exit(code);
-  }
-  close(fds[1]);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  std::string line;
-  char buf[4096];
-  for (;;) {
-    int wait_ms = -1;
-    if (timeout_s > 0) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-        close(fds[0]);
-        std::ostringstream msg;
-        msg << "timed out after " << timeout_s << " s (killed; --timeout sets the limit)";
-        return {ChildOutcome::kError, msg.str()};
-      }
-      wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1000 * 1000));
-    }
-    pollfd pfd{fds[0], POLLIN, 0};
-    const int ready = poll(&pfd, 1, wait_ms);
-    if (ready < 0 && errno == EINTR)
-      continue;
-    if (ready <= 0)
-      continue;  // the deadline is checked above
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;  // the child closed its end: it has reported
-    line.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status))
-    return {ChildOutcome::kError, "crashed with signal " + std::to_string(WTERMSIG(status))};
-  const int code = WEXITSTATUS(status);
-  return {code == 0 ? ChildOutcome::kPassed : code == 1 ? ChildOutcome::kFailed : ChildOutcome::kError, line};
-}
-
 int cmd_check(const std::vector<std::string>& args) {
-  po::options_description opts("check options");
+  po::options_description opts = options_for("check");
   opts.add_options()("timeout", po::value<double>()->default_value(900),
                      "seconds one config may run before it is killed and reported as ERROR (0: no limit)")(
-      "paths", po::value<std::vector<std::string>>(), "config files or folders");
+      "jobs,j", po::value<int>()->default_value(1), "configs run at once (each in its own process)")(
+      "junit", po::value<std::string>()->default_value(""),
+      "also write the results as JUnit XML to this file")(
+      "keep", po::value<std::string>()->default_value(""),
+      "keep the run folders (inputs, outputs, summary, trace) of configs that fail or err under this folder");
+  po::options_description hidden;
+  hidden.add_options()("paths", po::value<std::vector<std::string>>(), "config files or folders");
+  po::options_description all;
+  all.add(opts).add(hidden);
   po::positional_options_description pos;
   pos.add("paths", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help"))
+    return print_help("check", opts);
   po::notify(vm);
   if (!vm.count("paths"))
     throw cli::ConfigError("check: give one or more config files or folders");
-  const double timeout_s = vm["timeout"].as<double>();
-  if (!(timeout_s >= 0) || !std::isfinite(timeout_s))
+  cli::CheckOptions options;
+  options.paths = vm["paths"].as<std::vector<std::string>>();
+  options.timeout_s = vm["timeout"].as<double>();
+  if (!(options.timeout_s >= 0) || !std::isfinite(options.timeout_s))
     throw cli::ConfigError("check: --timeout must be a number of seconds >= 0");
-  int passed = 0, failed = 0;
-  for (const CheckItem& item : collect_configs(vm["paths"].as<std::vector<std::string>>())) {
-    auto [outcome, line] = item.problem.empty() ? run_in_child(item.path, timeout_s)
-                                                : std::pair{ChildOutcome::kError, item.problem};
-    const bool ok = outcome == ChildOutcome::kPassed;
-    (ok ? passed : failed)++;
-    std::cout << (ok                                 ? "PASS  "
-                  : outcome == ChildOutcome::kFailed ? "FAIL  "
-                                                     : "ERROR ")
-              << item.path << "  " << line << std::endl;
-  }
-  std::cout << passed << " passed, " << failed << " failed" << std::endl;
-  return failed == 0 ? 0 : 1;
+  options.jobs = vm["jobs"].as<int>();
+  if (options.jobs < 1 || options.jobs > 256)
+    throw cli::ConfigError("check: --jobs must be in 1..256");
+  options.junit = vm["junit"].as<std::string>();
+  options.keep = vm["keep"].as<std::string>();
+  return cli::run_check(options);
 }
 
 int cmd_disasm(const std::vector<std::string>& args) {
-  po::options_description opts("disasm options");
+  po::options_description opts = options_for("disasm");
   opts.add_options()("json", po::bool_switch(), "print the program JSON instead");
-  const po::variables_map vm = parse_with_config(args, opts);
+  const auto parsed = parse_with_config("disasm", args, opts);
+  if (!parsed)
+    return 0;
+  const po::variables_map& vm = *parsed;
   const cli::RunConfig config = cli::load_run_config(vm["config"].as<std::string>());
   const timing::HwConfig hw = timing::load_hw_config(config.hardware, config.hardware_overrides);
   const cli::KernelSetup k = cli::setup_kernel(config.kernel, config.params(), hw.memory_limits(),
@@ -266,8 +203,12 @@ int main(int argc, char** argv) {
 
 int sc_main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
+    (argc < 2 ? std::cerr : std::cout) << usage();
     return argc < 2 ? 2 : 0;
+  }
+  if (std::string(argv[1]) == "--version") {
+    std::cout << "trnsim " << cli::kTrnsimVersion << " (" << cli::kTrnsimCommit << ")\n";
+    return 0;
   }
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
@@ -278,10 +219,11 @@ int sc_main(int argc, char** argv) {
       return cmd_check(args);
     if (command == "disasm")
       return cmd_disasm(args);
-    std::cerr << "trnsim: unknown command '" << command << "'\n" << kUsage;
+    std::cerr << "trnsim: unknown command '" << command << "'\n" << usage();
     return 2;
   } catch (const po::error& e) {
-    std::cerr << "trnsim " << command << ": " << e.what() << "\n" << kUsage;
+    std::cerr << "trnsim " << command << ": " << e.what() << " (trnsim " << command
+              << " --help lists the options)\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "trnsim " << command << ": error: " << e.what() << "\n";
