@@ -21,6 +21,8 @@ TrnsimRun try_run_trnsim(const fs::path& dir, const std::string& name, const jso
   const fs::path err = dir / (name + ".stderr");
   const std::string cmd = std::string(TRNSIM_EXE) + " run " + cfg.string() + " --out " + out.string() +
                           " >/dev/null 2>" + err.string();
+  fs::remove_all(
+      out);  // outside the timed window: a run into an earlier run's folder first removes its files
   const auto start = std::chrono::steady_clock::now();
   const int status = std::system(cmd.c_str());
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

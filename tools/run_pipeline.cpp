@@ -29,6 +29,7 @@
 #include "sim/timing/hw_config.hpp"
 #include "tools/kernel_catalog.hpp"
 #include "tools/launch.hpp"
+#include "tools/output_folder.hpp"
 #include "tools/run_config.hpp"
 #include "tools/run_inputs.hpp"
 #include "tools/run_summary.hpp"
@@ -88,6 +89,8 @@ class ProgressBar {
 RunOutcome run_one(const RunRequest& request) {
   const auto wall_start = Clock::now();
   RunConfig config = load_run_config(request.config);
+  if (!request.out_dir.empty())
+    check_output_folder(request.out_dir);  // refused before any work, cleaned only when the run writes
   if (!request.mode_override.empty()) {
     bool ok = false;
     for (RunMode m : {RunMode::kFunctional, RunMode::kTiming, RunMode::kTimingOnly, RunMode::kBoth}) {
@@ -184,7 +187,7 @@ RunOutcome run_one(const RunRequest& request) {
     s["value_slice_instructions"] = value_slice.size();
   const std::vector<TensorInfo>& input_infos = k.per_rank ? k.rank_inputs : k.inputs;
   if (write)
-    fs::create_directories(out_dir);
+    claim_output_folder(out_dir);
   if (write && data) {
     for (uint32_t r = 0; r < launch.ranks; ++r) {
       fs::create_directories(rank_dir("inputs", r));
