@@ -32,6 +32,7 @@
 #include "tools/output_folder.hpp"
 #include "tools/run_config.hpp"
 #include "tools/run_inputs.hpp"
+#include "tools/run_progress.hpp"
 #include "tools/run_summary.hpp"
 #include "traces/background_trace_sink.hpp"
 #include "traces/chrome_json_trace_writer.hpp"
@@ -57,32 +58,6 @@ void write_file(const fs::path& p, const std::string& text) {
   if (!out)
     throw std::runtime_error(p.string() + ": cannot write");
 }
-
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled) : m_enabled(enabled && isatty(fileno(stderr))) {}
-  void update(double fraction) {
-    if (!m_enabled)
-      return;
-    const int percent = static_cast<int>(fraction * 100);
-    if (percent == m_last)
-      return;
-    m_last = percent;
-    const int filled = percent / 4;
-    std::fprintf(stderr, "\r  simulating [%s%s] %3d%%", std::string(filled, '#').c_str(),
-                 std::string(25 - filled, ' ').c_str(), percent);
-    if (percent >= 100)
-      std::fprintf(stderr, "\n");
-  }
-  ~ProgressBar() {
-    if (m_enabled && m_last >= 0 && m_last < 100)
-      std::fprintf(stderr, "\n");
-  }
-
- private:
-  bool m_enabled;
-  int m_last = -1;
-};
 
 }  // namespace
 
@@ -114,6 +89,13 @@ RunOutcome run_one(const RunRequest& request) {
     throw ConfigError(config.file + ": $.hardware: " + e.what());
   }
   const isa::MemoryLimits limits = hw.memory_limits();
+  RunProgress progress(request.progress);
+  // The reference reports to `progress` until it ends: every exit from here on waits for it first (the
+  // future's destructor), then unhooks it.
+  struct UnhookReferenceProgress {
+    ~UnhookReferenceProgress() { ref::detail::set_reference_progress({}); }
+  } unhook_reference_progress;
+  progress.phase("building the program");
   KernelSetup k = setup_kernel(config.kernel, config.params(), limits, int32_t(hw.chip_neuron_core_version));
 
   RunOutcome outcome;
@@ -141,6 +123,7 @@ RunOutcome run_one(const RunRequest& request) {
   const ResolvedLaunch launch = resolve_launch(config, k, hw);
   // Validate, and hash the programs (the same hash means the same instruction streams): the hash reads
   // the finished programs on another core while this one validates them.
+  progress.phase("validating the program");
   std::future<uint64_t> hash = std::async(std::launch::async, [&] { return isa::programs_hash(k.programs); });
   for (const auto& p : k.programs) {
     isa::validate_or_throw(p, limits);
@@ -181,6 +164,7 @@ RunOutcome run_one(const RunRequest& request) {
   // slice reads (neither written to files).
   const bool data = config.mode != RunMode::kTimingOnly;
   const sim::ValueSlice value_slice = data ? sim::ValueSlice{} : sim::ValueSlice(programs);
+  progress.phase(data ? "drawing the inputs" : "finding the value slice");
   const HostTensors drawn = make_inputs(k, config, data ? nullptr : &value_slice.tensors());
   const std::vector<HostTensors> rank_inputs = k.per_rank ? k.split_inputs(drawn) : std::vector{drawn};
   if (!data)
@@ -223,6 +207,8 @@ RunOutcome run_one(const RunRequest& request) {
     // same run unchecked 1.14 s).
     const int64_t cores = static_cast<int64_t>(std::thread::hardware_concurrency());
     ref::detail::set_reference_threads(std::max<int64_t>(1, cores - 1));
+    ref::detail::set_reference_progress(
+        [&progress](double f) { progress.report(RunProgress::Pass::kReference, f); });
     golden_pass = std::async(std::launch::async, [&] {
       const auto start = Clock::now();
       auto golden = k.per_rank ? k.rank_reference(drawn) : std::vector{k.reference(drawn)};
@@ -236,15 +222,18 @@ RunOutcome run_one(const RunRequest& request) {
   // functional pass runs beside the timed one (they share only the read-only programs).
   std::vector<sim::Hbm> functional_hbm;
   std::future<void> functional_pass;
+  progress.phase("simulating");
+  sim::FunctionalOptions functional_options;
+  functional_options.progress = [&progress](double f) { progress.report(RunProgress::Pass::kFunctional, f); };
   if (config.mode == RunMode::kFunctional) {
-    sim::run_functional_ranks(programs, hbm_ptrs, limits);
+    sim::run_functional_ranks(programs, hbm_ptrs, limits, functional_options);
   } else if (config.mode == RunMode::kBoth) {
     functional_hbm = hbm;
     functional_pass = std::async(std::launch::async, [&] {
       std::vector<sim::Hbm*> ptrs;
       for (sim::Hbm& h : functional_hbm)
         ptrs.push_back(&h);
-      sim::run_functional_ranks(programs, ptrs, limits);
+      sim::run_functional_ranks(programs, ptrs, limits, functional_options);
     });
   }
   // A failure of the functional pass is reported before the timed pass's, as when they ran in turn.
@@ -270,12 +259,11 @@ RunOutcome run_one(const RunRequest& request) {
                                                  : std::make_unique<trace::TeeTraceSink>(std::move(sinks));
     if (tracing && std::thread::hardware_concurrency() > 1)
       sink = std::make_unique<trace::BackgroundTraceSink>(std::move(sink));
-    ProgressBar bar(request.progress && num_instructions * launch.ranks > 200000);
     sc::TimedRunOptions options;
     options.trace_flows = config.trace_flows;
     options.execute_numerics = config.mode != RunMode::kTimingOnly;
     options.value_slice = &value_slice;
-    options.progress = [&](double f) { bar.update(f); };
+    options.progress = [&progress](double f) { progress.report(RunProgress::Pass::kTimed, f); };
     sc::TimedLaunch timed;
     timed.rank_hbm = hbm_ptrs;
     if (launch.system)
@@ -291,6 +279,7 @@ RunOutcome run_one(const RunRequest& request) {
       throw;
     }
     functional_done();
+    progress.phase("writing the trace");
     sink->finish();
     s["timing"] = timing_summary(t, k, k.model_flops(drawn), hw);
     if (k.timing_report)
@@ -316,6 +305,7 @@ RunOutcome run_one(const RunRequest& request) {
   json numerics = {{"checked", false}, {"passed", nullptr}};
   outcome.passed = true;
   if (config.mode != RunMode::kTimingOnly) {
+    progress.phase(write ? "writing the outputs" : "reading back the outputs");
     std::vector<HostTensors> outputs(launch.ranks);
     for (uint32_t r = 0; r < launch.ranks; ++r) {
       for (const TensorInfo& t : k.outputs) {
@@ -325,6 +315,7 @@ RunOutcome run_one(const RunRequest& request) {
       }
     }
     if (config.check_numerics) {
+      progress.phase("waiting for the float64 reference");
       const auto wait_start = Clock::now();
       const std::vector<HostTensors> golden = golden_pass.get();
       s["reference_wall_s"] = reference_s;

@@ -211,13 +211,18 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void attend_block(
 
 namespace {
 std::atomic<int64_t> g_reference_threads{0};
+std::function<void(double)> g_reference_progress;  // set while no reference runs
 }  // namespace
 
 void set_reference_threads(int64_t threads) { g_reference_threads = threads; }
 
+void set_reference_progress(std::function<void(double)> progress) {
+  g_reference_progress = std::move(progress);
+}
+
 void parallel_for(int64_t items, int64_t d, int64_t num_keys,
                   const std::function<void(int64_t item, BlockScratch& s)>& body) {
-  std::atomic<int64_t> next{0};
+  std::atomic<int64_t> next{0}, done{0};
   std::exception_ptr error;
   std::mutex error_mutex;
   auto worker = [&] {
@@ -225,6 +230,8 @@ void parallel_for(int64_t items, int64_t d, int64_t num_keys,
       BlockScratch s(d, num_keys);
       for (int64_t item = next++; item < items; item = next++) {
         body(item, s);
+        if (g_reference_progress)
+          g_reference_progress(double(++done) / double(items));
       }
     } catch (...) {
       std::lock_guard lock(error_mutex);

@@ -78,6 +78,10 @@ void attend_block(const KeysValuesView& kv, int64_t n, const KeyRange* range, do
 // How many threads parallel_for uses: 0 (the default) for hardware_concurrency. A run whose reference
 // shares the machine with the simulation gives it the cores the simulation leaves.
 void set_reference_threads(int64_t threads);
+// Called (from any of parallel_for's threads) with the fraction of the current parallel_for's items done;
+// empty (the default) for none. A reference that runs several parallel_for passes (one per head) restarts
+// from 0 in each.
+void set_reference_progress(std::function<void(double fraction)> progress);
 
 void parallel_for(int64_t items, int64_t d, int64_t num_keys,
                   const std::function<void(int64_t item, BlockScratch& s)>& body);

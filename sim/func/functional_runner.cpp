@@ -218,7 +218,15 @@ FunctionalResult run_functional_ranks(const std::vector<const isa::Program*>& pr
   std::mt19937_64 rng(options.schedule_seed);
   const bool shuffled = options.schedule_seed != 0;
   FunctionalResult result;
+  uint64_t total = 0, next_progress = 0;
+  for (const auto& core : cores)
+    total += core->program.num_instructions();
   while (!all_finished()) {
+    if (options.progress && result.instructions_executed >= next_progress) {
+      options.progress(
+          std::min(0.999, double(result.instructions_executed) / double(std::max<uint64_t>(total, 1))));
+      next_progress = result.instructions_executed + std::max<uint64_t>(total / 100, 1);
+    }
     if (shuffled) {
       std::shuffle(streams.begin(), streams.end(), rng);
     }
@@ -268,6 +276,8 @@ FunctionalResult run_functional_ranks(const std::vector<const isa::Program*>& pr
     }
     result.instructions_executed += progressed;
   }
+  if (options.progress)
+    options.progress(1.0);
   return result;
 }
 

@@ -5,6 +5,7 @@
 // stream can progress before all are done) naming every blocked instruction and the semaphore it waits for.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "isa/program.hpp"
@@ -28,6 +29,9 @@ struct FunctionalOptions {
   // run that exceeds it (a loop that never ends) stops with an ExecutionError naming the stream and
   // instruction it was at.
   uint64_t max_instructions = uint64_t{1} << 31;
+  // Called now and then with the fraction of the programs' instructions executed so far (below 1 until the
+  // run ends; loops can execute more instructions than the programs hold).
+  std::function<void(double fraction)> progress;
 };
 
 // One rank: program i runs on core i (its own CoreState and Semaphores); all share `hbm`, which must hold
