@@ -26,8 +26,8 @@ RunConfig load_run_config(const std::string& file) {
   c.file = file;
   c.document = read_json_file(file);
   JsonObject root(c.document, file, "$");
-  root.reject_unknown(
-      {"description", "kernel", "params", "hardware", "inputs", "mode", "check_numerics", "trace", "launch"});
+  root.reject_unknown({"description", "kernel", "params", "hardware", "inputs", "npy", "mode",
+                       "check_numerics", "trace", "launch"});
   c.description = root.get_string("description", "");
   c.kernel = root.get_string("kernel");
   root.get_object("params");  // must exist and be an object
@@ -60,6 +60,14 @@ RunConfig load_run_config(const std::string& file) {
         c.input_files[name] = (p.is_absolute() ? p : base / p).string();
       }
     }
+  }
+  if (root.has("npy")) {
+    JsonObject npy = root.get_object("npy");
+    npy.reject_unknown({"narrow_floats"});
+    const std::string narrow = npy.get_string("narrow_floats", "float32");
+    if (narrow != "float32" && narrow != "bits")
+      npy.fail("narrow_floats", "expected \"float32\" (values) or \"bits\" (raw '<u2' / '|u1' patterns)");
+    c.npy_narrow_float_bits = narrow == "bits";
   }
   const std::string mode = root.get_string("mode", "both");
   if (mode == "functional")

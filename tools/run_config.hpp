@@ -38,6 +38,9 @@ struct RunConfig {
   nlohmann::json hardware_overrides = nlohmann::json::object();
   uint32_t seed = 0;
   std::map<std::string, std::string> input_files;  // tensor name -> .npy path (relative to the config)
+  // bfloat16 / float8 tensors in .npy files (inputs read, inputs and outputs written): float32 values, or
+  // their raw bits ('<u2', '|u1') with "npy": {"narrow_floats": "bits"}.
+  bool npy_narrow_float_bits = false;
   RunMode mode = RunMode::kBoth;
   bool check_numerics = true;
   bool trace_perfetto = true;

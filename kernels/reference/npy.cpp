@@ -225,6 +225,8 @@ constexpr ElementType kReadable[] = {
     {"i8", 8, [](const char* p) { return static_cast<double>(get<int64_t>(p)); }},
     {"i4", 4, [](const char* p) { return static_cast<double>(get<int32_t>(p)); }},
     {"u4", 4, [](const char* p) { return static_cast<double>(get<uint32_t>(p)); }},
+    {"i2", 2, [](const char* p) { return static_cast<double>(get<int16_t>(p)); }},
+    {"u2", 2, [](const char* p) { return static_cast<double>(get<uint16_t>(p)); }},
     {"i1", 1, [](const char* p) { return static_cast<double>(get<int8_t>(p)); }},
     {"u1", 1, [](const char* p) { return static_cast<double>(get<uint8_t>(p)); }},
     {"b1", 1, [](const char* p) { return get<uint8_t>(p) != 0 ? 1.0 : 0.0; }},
@@ -242,7 +244,17 @@ const ElementType* find_element_type(const std::string& descr) {
 
 }  // namespace
 
-std::string npy_descr(DType dtype) {
+namespace {
+
+bool narrow_float(DType dtype) {
+  return dtype == DType::kBFloat16 || dtype == DType::kFloat8E4M3 || dtype == DType::kFloat8E5M2;
+}
+
+}  // namespace
+
+std::string npy_descr(DType dtype, NarrowFloats narrow) {
+  if (narrow == NarrowFloats::kAsBits && narrow_float(dtype))
+    return dtype == DType::kBFloat16 ? "<u2" : "|u1";
   switch (dtype) {
     case DType::kFloat32:
     case DType::kBFloat16:
@@ -263,12 +275,24 @@ std::string npy_descr(DType dtype) {
   throw std::invalid_argument("npy_descr: unknown dtype");
 }
 
-void write_npy(const std::filesystem::path& path, const HostTensor& tensor, DType dtype) {
+void write_npy(const std::filesystem::path& path, const HostTensor& tensor, DType dtype,
+               NarrowFloats narrow) {
   check_tensor(path, tensor);
   std::vector<char> payload;
   payload.reserve(tensor.data.size() * 4);
+  const bool bits = narrow == NarrowFloats::kAsBits && narrow_float(dtype);
   for (size_t i = 0; i < tensor.data.size(); ++i) {
     const double x = tensor.data[i];
+    if (bits) {
+      // The pattern the engines store (sim/numerics: round to nearest even from float32).
+      const float f = static_cast<float>(x);
+      std::byte b[2] = {};
+      num::encode(dtype, &f, b, 1);
+      payload.push_back(static_cast<char>(b[0]));
+      if (dtype == DType::kBFloat16)
+        payload.push_back(static_cast<char>(b[1]));
+      continue;
+    }
     switch (dtype) {
       case DType::kFloat32:
       case DType::kBFloat16:
@@ -293,7 +317,7 @@ void write_npy(const std::filesystem::path& path, const HostTensor& tensor, DTyp
         break;
     }
   }
-  write_file(path, npy_descr(dtype), tensor, payload);
+  write_file(path, npy_descr(dtype, narrow), tensor, payload);
 }
 
 void write_npy(const std::filesystem::path& path, const HostTensor& tensor) {
@@ -306,7 +330,7 @@ void write_npy(const std::filesystem::path& path, const HostTensor& tensor) {
   write_file(path, "<f8", tensor, payload);
 }
 
-HostTensor read_npy(const std::filesystem::path& path) {
+HostTensor read_npy(const std::filesystem::path& path, std::string* descr) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     fail_file(path, "cannot open file");
@@ -348,6 +372,8 @@ HostTensor read_npy(const std::filesystem::path& path) {
     fail_file(path, "unsupported dtype descr '" + header.descr + "'");
   }
 
+  if (descr)
+    *descr = header.descr;
   HostTensor t;
   t.shape = header.shape;
   const char* data = bytes.data() + prefix + header_len;
@@ -376,6 +402,28 @@ HostTensor read_npy(const std::filesystem::path& path) {
   t.data.resize(n);
   for (size_t i = 0; i < n; ++i) {
     t.data[i] = type->decode(data + i * type->size);
+  }
+  return t;
+}
+
+HostTensor read_npy_for(const std::filesystem::path& path, DType dtype, NarrowFloats narrow) {
+  std::string descr;
+  HostTensor t = read_npy(path, &descr);
+  if (narrow != NarrowFloats::kAsBits || !narrow_float(dtype))
+    return t;
+  const std::string want = npy_descr(dtype, narrow);
+  const bool one_byte = dtype != DType::kBFloat16;
+  if (descr != want && !(one_byte && descr == "<u1")) {
+    fail_file(path, "holds '" + descr + "'; a " + std::string(dtype_name(dtype)) +
+                        " tensor stored as bits is '" + want +
+                        "' (the config's \"npy\": {\"narrow_floats\": \"bits\"})");
+  }
+  for (double& x : t.data) {
+    const auto pattern = static_cast<uint16_t>(x);  // an exact integer of the descr's range
+    const std::byte b[2] = {std::byte(pattern & 0xFF), std::byte(pattern >> 8)};
+    float f = 0;
+    num::decode(dtype, b, &f, 1);
+    x = f;
   }
   return t;
 }

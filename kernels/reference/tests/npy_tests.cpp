@@ -157,6 +157,47 @@ TEST_CASE("npy: float dtypes round to their format and read back exactly") {
   CHECK(read_npy(p).data[0] == 224.0);
 }
 
+TEST_CASE("npy: narrow floats as bits are their patterns, '<u2' or '|u1', and read back as values") {
+  const HostTensor t{{5}, {1.0 / 3, -2.5, 1e-3, 200.0, -0.0}};
+  struct Expect {
+    DType dtype;
+    const char* descr;
+    uint16_t (*pattern)(float);
+    float (*value)(uint16_t);
+  };
+  const Expect cases[] = {
+      {DType::kBFloat16, "<u2", [](float x) { return uint16_t(num::f32_to_bf16(x)); },
+       [](uint16_t b) { return num::bf16_to_f32(b); }},
+      {DType::kFloat8E4M3, "|u1", [](float x) { return uint16_t(num::f32_to_fp8_e4m3(x)); },
+       [](uint16_t b) { return num::fp8_e4m3_to_f32(uint8_t(b)); }},
+      {DType::kFloat8E5M2, "|u1", [](float x) { return uint16_t(num::f32_to_fp8_e5m2(x)); },
+       [](uint16_t b) { return num::fp8_e5m2_to_f32(uint8_t(b)); }},
+  };
+  for (const Expect& e : cases) {
+    CAPTURE(dtype_name(e.dtype));
+    const fs::path p = temp_path(std::string(dtype_name(e.dtype)) + "_bits");
+    write_npy(p, t, e.dtype, NarrowFloats::kAsBits);
+    CHECK(descr_of(p) == e.descr);
+    CHECK(npy_descr(e.dtype, NarrowFloats::kAsBits) == e.descr);
+    const HostTensor patterns = read_npy(p);
+    const HostTensor values = read_npy_for(p, e.dtype, NarrowFloats::kAsBits);
+    for (size_t i = 0; i < t.data.size(); ++i) {
+      const uint16_t want = e.pattern(static_cast<float>(t.data[i]));
+      CHECK(patterns.data[i] == want);
+      CHECK(values.data[i] == e.value(want));
+    }
+    // Values where bits are expected, and bits where values are expected, are read for what they are.
+    const fs::path f = temp_path("as_values");
+    write_npy(f, t, e.dtype);
+    CHECK_THROWS_WITH_AS(read_npy_for(f, e.dtype, NarrowFloats::kAsBits), doctest::Contains("holds '<f4'; a"),
+                         std::runtime_error);
+    CHECK(read_npy_for(p, e.dtype, NarrowFloats::kAsFloat32).data == patterns.data);
+  }
+  // Other dtypes are stored as always.
+  CHECK(npy_descr(DType::kFloat16, NarrowFloats::kAsBits) == "<f2");
+  CHECK(npy_descr(DType::kFloat32, NarrowFloats::kAsBits) == "<f4");
+}
+
 TEST_CASE("npy: integer dtypes round trip and reject values they cannot hold") {
   struct Expect {
     DType dtype;
