@@ -31,7 +31,7 @@ json run(const fs::path& dir, const std::string& name, const json& config) {
 void print_row(int width, const std::string& name, const json& s) {
   std::printf("%-*s %12lld %14.1f %10.1f %10.2f %12.0f %9.0f\n", width, name.c_str(),
               static_cast<long long>(s["instructions"].get<int64_t>()), s["total_ns"].get<double>() / 1000.0,
-              s["timing"]["mfu_percent"].get<double>(), s["wall_s"].get<double>(),
+              s["timing"]["mfu_estimated_percent"].get<double>(), s["wall_s"].get<double>(),
               s["instructions_per_s"].get<double>(), s["peak_rss_mb"].get<double>());
   std::fflush(stdout);
 }

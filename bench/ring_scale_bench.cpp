@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
     const double flight = ring["permute_ns_per_ring"].get<double>();
     std::printf("%5d %9lld %12lld %13.3f %6.1f %13.1f %7.1f %11.1f %8.2f %10.2f %9.0f\n", n,
                 static_cast<long long>(n) * 16384, s["instructions"].get<long long>(),
-                s["total_ns"].get<double>() / 1e6, s["timing"]["mfu_percent"].get<double>(), exposed / 1000.0,
-                flight > 0 ? 100.0 * (1.0 - exposed / flight) : 100.0,
+                s["total_ns"].get<double>() / 1e6, s["timing"]["mfu_estimated_percent"].get<double>(),
+                exposed / 1000.0, flight > 0 ? 100.0 * (1.0 - exposed / flight) : 100.0,
                 ring["step_busbw_GBps"]["median"].get<double>(), s["wall_s"].get<double>(),
                 s["simulate_wall_s"].get<double>(), s["peak_rss_mb"].get<double>());
     std::fflush(stdout);

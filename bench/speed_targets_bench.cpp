@@ -74,8 +74,7 @@ int main(int argc, char** argv) {
   quiet["trace"] = {{"perfetto", false}};
   // Best of five each: a 32K run takes a tenth of a second, and this machine class is shared and noisy.
   const json q = best_of(5, dir, "t32k_no_trace", quiet);
-  const json traced =
-      best_of(5, dir, "t32k_trace", tn::bench::attention_causal_config(32768, "timing_only"));
+  const json traced = best_of(5, dir, "t32k_trace", tn::bench::attention_causal_config(32768, "timing_only"));
   const double instructions = q["instructions"].get<double>();
   const double rate = instructions / q["process_wall_s"].get<double>();
   const double traced_rate = instructions / traced["process_wall_s"].get<double>();
@@ -117,7 +116,7 @@ int main(int argc, char** argv) {
                                          {"check_numerics", false},
                                          {"trace", {{"perfetto", false}}}});
   const double mm_rate =
-      mm["timing"]["matmul_flops"].get<double>() / mm["simulate_wall_s"].get<double>() / 1e9;
+      mm["timing"]["hardware_flops"].get<double>() / mm["simulate_wall_s"].get<double>() / 1e9;
   rows.push_back({"matmul 1024x1024x4096 case, whole timed run", mm_rate, "GFLOP/s", sgemm_text,
                   mm_rate / sgemm, "(context)", true});
 

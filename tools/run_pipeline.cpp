@@ -34,6 +34,7 @@
 #include "tools/run_inputs.hpp"
 #include "tools/run_progress.hpp"
 #include "tools/run_summary.hpp"
+#include "tools/version_info.hpp"
 #include "traces/background_trace_sink.hpp"
 #include "traces/chrome_json_trace_writer.hpp"
 #include "traces/perfetto_trace_writer.hpp"
@@ -100,6 +101,9 @@ RunOutcome run_one(const RunRequest& request) {
 
   RunOutcome outcome;
   json& s = outcome.summary;
+  // The summary's layout (bumped when a key changes meaning or goes) and the build that wrote it.
+  s["schema_version"] = kSummarySchemaVersion;
+  s["trnsim_version"] = std::string(kTrnsimVersion) + " (" + kTrnsimCommit + ")";
   s["config"] = config.file;
   s["description"] = config.description;
   s["kernel"] = k.kernel;

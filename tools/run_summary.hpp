@@ -10,6 +10,10 @@
 
 namespace tn::cli {
 
+// summary.json's `schema_version`: 2 renamed mfu_percent, hfu_percent and matmul_flops to the profiler's
+// mfu_estimated_percent, hfu_estimated_percent and hardware_flops, and added mbu_estimated_percent.
+inline constexpr int kSummarySchemaVersion = 2;
+
 // {min, median, max, mean} of some values (all 0 for none): how figures over ranks or instances are given.
 nlohmann::json spread(std::vector<double> values);
 

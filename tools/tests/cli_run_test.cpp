@@ -59,17 +59,24 @@ TEST_CASE("cli: run writes summary, inputs, outputs and traces, and the numerics
   CHECK(s["params"]["seqlen_kv"] == 640);
   CHECK(s["hardware"]["name"] == "trn2");
   CHECK(s["total_ns"].get<double>() > 0);
+  CHECK(s["schema_version"] == 2);
+  CHECK(s["trnsim_version"].get<std::string>().rfind("0.1.0 (", 0) == 0);
   for (const char* key : {"wall_s", "instructions", "instructions_per_s", "program_hash"}) {
     CAPTURE(key);
     CHECK(s.contains(key));
   }
   const json& t = s["timing"];
-  for (const char* key : {"mfu_percent", "model_flops", "opcode_counts", "hbm", "cores"}) {
+  for (const char* key : {"mfu_estimated_percent", "hfu_estimated_percent", "mbu_estimated_percent",
+                          "model_flops", "hardware_flops", "opcode_counts", "hbm", "cores"}) {
     CAPTURE(key);
     CHECK(t.contains(key));
   }
   CHECK(t["hbm"]["read_bytes"].get<double>() > 0);
   CHECK(t["hbm"]["achieved_GBps"].get<double>() > 0);
+  // trn2: one chip's 2.9 TB/s (configs/hw/trn2.json); MBU is the share of it the run reached.
+  CHECK(t["hbm"]["peak_GBps"].get<double>() == doctest::Approx(2900));
+  CHECK(t["mbu_estimated_percent"].get<double>() ==
+        doctest::Approx(100 * t["hbm"]["achieved_GBps"].get<double>() / t["hbm"]["peak_GBps"].get<double>()));
   CHECK(t["opcode_counts"]["multiply_moving"].get<int>() > 0);
   const json& pe = t["cores"][0]["engines"]["pe"];
   CHECK(pe["busy_ns"].get<double>() > 0);
