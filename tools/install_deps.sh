@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what trnsim needs to build and test on Debian 12, if it is missing. Run as root (or with sudo).
 set -euo pipefail
-# libopenblas-dev: the benchmarks' sgemm baseline only; libxml2-utils: xmllint, which the tests validate
-# `trnsim check --junit` reports with.
+# libopenblas-dev: the benchmarks' sgemm baseline only; libxml2-utils (xmllint) and python3-jsonschema: the
+# tests validate `trnsim check --junit` reports and the JSON schemas of configs/schemas/ with them.
 packages=(build-essential cmake pkg-config libsystemc-dev nlohmann-json3-dev doctest-dev libboost-program-options-dev
-  libopenblas-dev libxml2-utils)
+  libopenblas-dev libxml2-utils python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
