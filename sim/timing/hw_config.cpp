@@ -5,6 +5,7 @@
 
 #include "sim/io/json_file.hpp"
 #include "sim/timing/cited_constants.hpp"
+#include "sim/timing/config_dir.hpp"
 
 #ifndef TRNSIM_SOURCE_DIR
 #error "TRNSIM_SOURCE_DIR must be defined (sim/timing/CMakeLists.txt sets it)"
@@ -81,10 +82,7 @@ nlohmann::json HwConfig::to_json() const {
 
 std::filesystem::path hw_preset_path(std::string_view preset_name) {
   const std::string file = std::string(preset_name) + ".json";
-  if (const char* dir = std::getenv("TRNSIM_CONFIG_DIR"); dir && *dir) {
-    return std::filesystem::path(dir) / "hw" / file;
-  }
-  return std::filesystem::path(TRNSIM_SOURCE_DIR) / "configs" / "hw" / file;
+  return config_dir() / "hw" / file;
 }
 
 HwConfig load_hw_config(const std::string& path_or_preset_name, const nlohmann::json& overrides) {

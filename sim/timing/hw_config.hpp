@@ -101,9 +101,7 @@ struct HwConfig {
 // or wrong units, empty sources and out-of-range values all throw HwConfigError.
 HwConfig load_hw_config(const std::string& path_or_preset_name, const nlohmann::json& overrides = {});
 
-// Where a preset name resolves to: $TRNSIM_CONFIG_DIR/hw/<name>.json when that environment variable
-// is set (it names a configs directory), else <source tree>/configs/hw/<name>.json (the compile-time
-// TRNSIM_SOURCE_DIR).
+// Where a preset name resolves to: config_dir()/hw/<name>.json (sim/timing/config_dir.hpp).
 std::filesystem::path hw_preset_path(std::string_view preset_name);
 
 }  // namespace tn::timing

@@ -5,6 +5,7 @@
 
 #include "sim/io/json_file.hpp"
 #include "sim/timing/cited_constants.hpp"
+#include "sim/timing/config_dir.hpp"
 
 namespace tn::timing {
 
@@ -71,9 +72,7 @@ json SystemConfig::to_json() const {
 
 std::filesystem::path system_preset_path(std::string_view preset_name) {
   const std::string file = std::string(preset_name) + ".json";
-  if (const char* dir = std::getenv("TRNSIM_CONFIG_DIR"); dir && *dir)
-    return std::filesystem::path(dir) / "systems" / file;
-  return std::filesystem::path(TRNSIM_SOURCE_DIR) / "configs" / "systems" / file;
+  return config_dir() / "systems" / file;
 }
 
 std::vector<std::string> system_preset_names() {

@@ -64,7 +64,7 @@ struct SystemConfig {
 // SystemConfigError naming the file (or "overrides") and the JSON path.
 SystemConfig load_system_config(const std::string& path_or_preset_name, const nlohmann::json& overrides = {});
 
-// $TRNSIM_CONFIG_DIR/systems/<name>.json, else <source tree>/configs/systems/<name>.json.
+// config_dir()/systems/<name>.json (sim/timing/config_dir.hpp).
 std::filesystem::path system_preset_path(std::string_view preset_name);
 
 // The presets in configs/systems/, by name, in the order a default is chosen: smallest first.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `cmake --install BUILD --prefix P` gives a P/bin/trnsim that runs on its own: it finds its presets in
+# P/share/trnsim/configs, not in the source tree (shown by a preset name it cannot find), and runs an
+# installed example config.
+set -euo pipefail
+build=$1
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix" >/dev/null
+exe="$prefix/bin/trnsim"
+test -x "$exe"
+"$exe" --version
+cat >"$prefix/missing.json" <<'JSON'
+{"kernel": "floor_nisa_kernel", "params": {"p_size": 4, "f_size": 8}, "hardware": "no_such_chip", "mode": "functional"}
+JSON
+if "$exe" run "$prefix/missing.json" --out "$prefix/out_missing" 2>"$prefix/err.txt"; then
+  echo "a missing preset ran" >&2
+  exit 1
+fi
+grep -F "cannot open $prefix/share/trnsim/configs/hw/no_such_chip.json" "$prefix/err.txt"
+config="$prefix/share/trnsim/configs/runs/floor_nisa_kernel.json"
+"$exe" run "$config" --out "$prefix/out" >"$prefix/run.txt"
+grep -F "numerics     PASS" "$prefix/run.txt"
+grep -F '"name": "trn2"' "$prefix/out/summary.json" >/dev/null
+echo "installed trnsim runs from $prefix"
