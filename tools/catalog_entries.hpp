@@ -21,6 +21,8 @@ ConfigError kernel_param_error(const JsonObject& p, const std::string& what, con
 
 KernelSetup setup_attention_segmented_cte(const JsonObject& params, const isa::MemoryLimits& limits);
 KernelSetup setup_collective_benchmark(const JsonObject& params, const isa::MemoryLimits& limits);
+// A program JSON run as it is (tools/catalog_program.cpp).
+KernelSetup setup_program(const JsonObject& params, const isa::MemoryLimits& limits);
 KernelSetup setup_kv_parallel_prefill(const JsonObject& params, const isa::MemoryLimits& limits);
 KernelSetup setup_ring_attention(const JsonObject& params, const isa::MemoryLimits& limits,
                                  int32_t neuron_core_version);

@@ -457,7 +457,8 @@ std::vector<std::string> kernel_names() {
           "ceil_nisa_kernel",
           "collective",
           "kv_parallel_segmented_prefill",
-          "ring_attention_spmd_fwd"};
+          "ring_attention_spmd_fwd",
+          "program"};
 }
 
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, const isa::MemoryLimits& limits,
@@ -476,6 +477,8 @@ KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, co
     return setup_kv_parallel_prefill(params, limits);
   if (kernel == "ring_attention_spmd_fwd")
     return setup_ring_attention(params, limits, neuron_core_version);
+  if (kernel == "program")
+    return setup_program(params, limits);
   std::string names;
   for (const auto& n : kernel_names())
     names += (names.empty() ? "" : ", ") + n;

@@ -43,7 +43,10 @@ constexpr CommandHelp kCommands[] = {
      "tolerance), FAIL (outside it), ERROR (the config cannot run, crashed or timed out) or SKIP (nothing\n"
      "compared: timing_only, or \"check_numerics\": false), then 'N passed, M failed, K skipped' (errors\n"
      "count as failed). Exits non-zero if any failed or none was compared"},
-    {"disasm", "disasm CONFIG.json [--json]", "print the kernel's instruction streams (or the program JSON)"},
+    {"disasm", "disasm CONFIG.json [--json]",
+     "print the kernel's instruction streams, or with --json the program JSON (a list of one per core for "
+     "LNC2)\n"
+     "that a config with \"kernel\": \"program\" runs as it is"},
 };
 
 const CommandHelp& help_of(const std::string& name) {
@@ -171,13 +174,16 @@ int cmd_disasm(const std::vector<std::string>& args) {
   const timing::HwConfig hw = timing::load_hw_config(config.hardware, config.hardware_overrides);
   const cli::KernelSetup k = cli::setup_kernel(config.kernel, config.params(), hw.memory_limits(),
                                                int32_t(hw.chip_neuron_core_version));
-  for (const auto& p : k.programs) {
-    if (vm["json"].as<bool>()) {
-      std::cout << isa::program_to_json(p).dump(1) << "\n";
-    } else {
-      isa::disassemble(p, std::cout);
-    }
+  if (vm["json"].as<bool>()) {
+    // One program as an object; an LNC2 kernel's as a list in core order: what the "program" kernel reads.
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : k.programs)
+      list.push_back(isa::program_to_json(p));
+    std::cout << (list.size() == 1 ? list[0] : list).dump(1) << "\n";
+    return 0;
   }
+  for (const auto& p : k.programs)
+    isa::disassemble(p, std::cout);
   return 0;
 }
 
