@@ -2,9 +2,10 @@
 # Installs what trnsim needs to build and test on Debian 12, if it is missing. Run as root (or with sudo).
 set -euo pipefail
 # libopenblas-dev: the benchmarks' sgemm baseline only; libxml2-utils (xmllint) and python3-jsonschema: the
-# tests validate `trnsim check --junit` reports and the JSON schemas of configs/schemas/ with them.
+# tests validate `trnsim check --junit` reports and the JSON schemas of configs/schemas/ with them;
+# python3-numpy, python3-pytest and python3-pip: the Python package (python/) and its tests.
 packages=(build-essential cmake pkg-config libsystemc-dev nlohmann-json3-dev doctest-dev libboost-program-options-dev
-  libopenblas-dev libxml2-utils python3-jsonschema)
+  libopenblas-dev libxml2-utils python3-jsonschema python3-numpy python3-pytest python3-pip python3-setuptools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
