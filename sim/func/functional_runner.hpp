@@ -31,7 +31,7 @@ struct FunctionalOptions {
   uint64_t max_instructions = uint64_t{1} << 31;
   // Called now and then with the fraction of the programs' instructions executed so far (below 1 until the
   // run ends; loops can execute more instructions than the programs hold).
-  std::function<void(double fraction)> progress;
+  std::function<void(double fraction)> progress = {};
 };
 
 // One rank: program i runs on core i (its own CoreState and Semaphores); all share `hbm`, which must hold
