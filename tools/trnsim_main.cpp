@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "isa/disassembly.hpp"
 #include "isa/program_json.hpp"
@@ -16,6 +17,7 @@
 #include "tools/run_config.hpp"
 #include "tools/run_pipeline.hpp"
 #include "tools/run_summary.hpp"
+#include "tools/sweep_command.hpp"
 #include "tools/version_info.hpp"
 
 namespace po = boost::program_options;
@@ -43,6 +45,14 @@ constexpr CommandHelp kCommands[] = {
      "tolerance), FAIL (outside it), ERROR (the config cannot run, crashed or timed out) or SKIP (nothing\n"
      "compared: timing_only, or \"check_numerics\": false), then 'N passed, M failed, K skipped' (errors\n"
      "count as failed). Exits non-zero if any failed or none was compared"},
+    {"sweep", "sweep SPEC.json --out DIR [options]",
+     "run a grid of variations of one run config (SPEC: \"base\" config, \"product\" and \"zip\" lists of "
+     "values\n"
+     "for dotted keys such as \"params.seqlen_q\"), each point in its own process; DIR/results.csv gets a "
+     "row\n"
+     "per point (its values, verdict, total_ns, MFU/HFU/MBU, engine busy %, numerics, wall s). A rerun "
+     "reuses\n"
+     "the points already done; a failing point is recorded and the others still run"},
     {"disasm", "disasm CONFIG.json [--json]",
      "print the kernel's instruction streams, or with --json the program JSON (a list of one per core for "
      "LNC2)\n"
@@ -99,7 +109,7 @@ std::optional<po::variables_map> parse_with_config(const std::string& command,
   }
   po::notify(vm);
   if (!vm.count("config"))
-    throw po::error("give the run config (CONFIG.json)");
+    throw po::error(std::string("missing argument: usage: trnsim ") + help_of(command).synopsis);
   return vm;
 }
 
@@ -161,6 +171,29 @@ int cmd_check(const std::vector<std::string>& args) {
   options.junit = vm["junit"].as<std::string>();
   options.keep = vm["keep"].as<std::string>();
   return cli::run_check(options);
+}
+
+int cmd_sweep(const std::vector<std::string>& args) {
+  po::options_description opts = options_for("sweep");
+  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  opts.add_options()("out", po::value<std::string>()->required(), "output folder (points/, results.csv)")(
+      "jobs,j", po::value<int>()->default_value(cores), "points run at once (default: this machine's cores)")(
+      "timeout", po::value<double>()->default_value(0),
+      "seconds a point may run before it is killed (0: none)");
+  const auto parsed = parse_with_config("sweep", args, opts);
+  if (!parsed)
+    return 0;
+  const po::variables_map& vm = *parsed;
+  cli::SweepOptions options;
+  options.spec = vm["config"].as<std::string>();
+  options.out = vm["out"].as<std::string>();
+  options.jobs = vm["jobs"].as<int>();
+  options.timeout_s = vm["timeout"].as<double>();
+  if (options.jobs < 1 || options.jobs > 256)
+    throw cli::ConfigError("sweep: --jobs must be in 1..256");
+  if (!(options.timeout_s >= 0) || !std::isfinite(options.timeout_s))
+    throw cli::ConfigError("sweep: --timeout must be a number of seconds >= 0");
+  return cli::run_sweep(options);
 }
 
 int cmd_disasm(const std::vector<std::string>& args) {
@@ -225,6 +258,8 @@ int sc_main(int argc, char** argv) {
       return cmd_check(args);
     if (command == "disasm")
       return cmd_disasm(args);
+    if (command == "sweep")
+      return cmd_sweep(args);
     std::cerr << "trnsim: unknown command '" << command << "'\n" << usage();
     return 2;
   } catch (const po::error& e) {

@@ -129,7 +129,7 @@ TEST_CASE("check --keep keeps the run folders of the configs that did not pass, 
 }
 
 TEST_CASE("cli: every command has --help, and --version names the commit") {
-  for (const std::string command : {"run", "check", "disasm"}) {
+  for (const std::string command : {"run", "check", "disasm", "sweep"}) {
     CAPTURE(command);
     const CommandResult r = trnsim(command + " --help");
     CHECK(r.exit_code == 0);
@@ -140,7 +140,8 @@ TEST_CASE("cli: every command has --help, and --version names the commit") {
   CHECK(trnsim("check --help").out.find("--junit") != std::string::npos);
   const CommandResult top = trnsim("--help");
   CHECK(top.exit_code == 0);
-  for (const char* listed : {"run CONFIG.json", "check PATH...", "disasm CONFIG.json", "--version"})
+  for (const char* listed :
+       {"run CONFIG.json", "check PATH...", "sweep SPEC.json", "disasm CONFIG.json", "--version"})
     CHECK(top.out.find(listed) != std::string::npos);
   const CommandResult v = trnsim("--version");
   CHECK(v.exit_code == 0);

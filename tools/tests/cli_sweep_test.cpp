@@ -1,0 +1,104 @@
+// `trnsim sweep`: the grid of points, results.csv, reruns that reuse what is done, failing points recorded
+// while the others run, and spec errors named by JSON path.
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <vector>
+
+#include "tools/tests/cli_harness.hpp"
+
+namespace tn::cli::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
+  return lines;
+}
+
+TEST_CASE("sweep: the CI example's grid runs every point, tabulates it, and a rerun reuses it all") {
+  const fs::path dir = scratch_dir("sweep_example");
+  const std::string spec = TRNSIM_SOURCE_DIR "/configs/sweeps/attention_cte_small.json";
+  const CommandResult r = trnsim("sweep " + spec + " --out " + (dir / "out").string() + " -j 2");
+  INFO(r.out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("8 points: 8 passed, 0 failed, 0 skipped (0 done before)") != std::string::npos);
+  const std::vector<std::string> csv = lines_of(read_text(dir / "out/results.csv"));
+  REQUIRE(csv.size() == 9);
+  CHECK(csv[0] ==
+        "point,params.causal,params.seqlen_q,params.d,params.scale,verdict,total_ns,mfu_estimated_percent,"
+        "hfu_estimated_percent,mbu_estimated_percent,busy_pe_percent,busy_act_percent,busy_dve_percent,"
+        "busy_pool_percent,busy_sp_percent,busy_dma_max_percent,numerics,wall_s,message");
+  // Product keys in key order, the first slowest; the zip's tuples innermost.
+  CHECK(csv[1].rfind("0000,true,256,64,0.125,PASS,", 0) == 0);
+  CHECK(csv[2].rfind("0001,true,256,128,0.0884,PASS,", 0) == 0);
+  CHECK(csv[3].rfind("0002,true,512,64,0.125,PASS,", 0) == 0);
+  CHECK(csv[8].rfind("0007,false,512,128,0.0884,PASS,", 0) == 0);
+  CHECK(csv[8].find(",pass,") != std::string::npos);
+  // Each point's run folder, and its config with the swept values in place.
+  CHECK(read_text(dir / "out/points/0007/config.json").find("\"seqlen_q\": 512") != std::string::npos);
+  CHECK(fs::exists(dir / "out/points/0007/run/summary.json"));
+
+  const CommandResult again = trnsim("sweep " + spec + " --out " + (dir / "out").string());
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("8 points: 8 passed, 0 failed, 0 skipped (8 done before)") != std::string::npos);
+  CHECK(lines_of(read_text(dir / "out/results.csv")) == csv);
+}
+
+TEST_CASE("sweep: a failing point is recorded and the others run; a rerun retries it, and a changed point") {
+  const fs::path dir = scratch_dir("sweep_failing");
+  const std::string spec =
+      R"({"base": {"kernel": "attention_cte", "params": {"seqlen_q": 128, "seqlen_kv": 128, "d": 64},
+      "mode": "functional"}, "product": {"params.d": [64, 0, 32]}})";
+  write_text(dir / "spec.json", spec);
+  const std::string cmd = "sweep " + (dir / "spec.json").string() + " --out " + (dir / "out").string();
+  const CommandResult r = trnsim(cmd);
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("ERROR point 0001  params.d=0  ") != std::string::npos);
+  CHECK(r.out.find("3 points: 2 passed, 1 failed, 0 skipped (0 done before)") != std::string::npos);
+  const std::vector<std::string> csv = lines_of(read_text(dir / "out/results.csv"));
+  REQUIRE(csv.size() == 4);
+  CHECK(csv[2].rfind("0001,0,ERROR,", 0) == 0);
+  CHECK(csv[2].find("$.params.d: attention_cte: d: head dimension must be in 1..128") != std::string::npos);
+
+  // The error is tried again; the two passes are not. A changed value reruns that point only.
+  write_text(dir / "spec.json",
+             R"({"base": {"kernel": "attention_cte", "params": {"seqlen_q": 128, "seqlen_kv": 128,
+      "d": 64}, "mode": "functional"}, "product": {"params.d": [64, 0, 16]}})");
+  const CommandResult again = trnsim(cmd);
+  CHECK(again.out.find("3 points: 2 passed, 1 failed, 0 skipped (1 done before)") != std::string::npos);
+  CHECK(again.out.find("PASS  point 0000  params.d=64  ") != std::string::npos);
+  CHECK(again.out.find("done before]") != std::string::npos);
+}
+
+TEST_CASE("sweep: spec errors are named by JSON path") {
+  const fs::path dir = scratch_dir("sweep_errors");
+  const auto error_of = [&](const std::string& spec) {
+    write_text(dir / "spec.json", spec);
+    const CommandResult r =
+        trnsim("sweep " + (dir / "spec.json").string() + " --out " + (dir / "out").string());
+    CHECK(r.exit_code != 0);
+    return r.err;
+  };
+  const std::string base =
+      R"("base": {"kernel": "attention_cte", "params": {"seqlen_q": 128, "seqlen_kv": 128, "d": 64}})";
+  CHECK(error_of("{" + base + R"(, "grid": {}})").find("$.grid") != std::string::npos);
+  CHECK(error_of("{" + base + R"(, "zip": {"params.d": [64, 32], "params.scale": [0.1]}})")
+            .find("$.zip.params.scale: has 1 values; the zip's first list has 2") != std::string::npos);
+  CHECK(error_of("{" + base + R"(, "product": {"params.d": []}})")
+            .find("$.product.params.d: expected a non-empty list of values") != std::string::npos);
+  CHECK(error_of("{" + base + "}").find("give \"product\" or \"zip\" lists to sweep") != std::string::npos);
+  CHECK(error_of(R"({"base": "nowhere.json", "product": {"mode": ["timing"]}})").find("$.base: ") !=
+        std::string::npos);
+  CHECK(error_of("{" + base + R"(, "product": {"params..d": [1]}})").find("a swept key is a dotted path") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace tn::cli::test
