@@ -73,16 +73,6 @@ fs::path kept_folder(const fs::path& keep, const std::string& config) {
   return keep / relative;
 }
 
-void print(const CheckResult& r) {
-  std::string line = r.line;
-  std::replace(line.begin(), line.end(), '\n', ' ');
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "  [%.2f s]", r.seconds);
-  const std::string verdict = verdict_name(r.verdict);
-  std::cout << verdict << std::string(6 - verdict.size(), ' ') << r.config << "  " << line << seconds
-            << std::endl;
-}
-
 }  // namespace
 
 int run_check(const CheckOptions& options) {
@@ -125,7 +115,7 @@ int run_check(const CheckOptions& options) {
   }
   const auto print_ready = [&] {
     for (; printed < items.size() && results[printed]; ++printed)
-      print(*results[printed]);
+      std::cout << result_line(results[printed]->config, *results[printed]) << std::endl;
   };
   print_ready();
   run_in_children(
@@ -139,24 +129,23 @@ int run_check(const CheckOptions& options) {
       });
   print_ready();
 
-  size_t passed = 0, failed = 0, skipped = 0;
+  VerdictCounts counts;
   std::vector<CheckResult> all;
   for (auto& r : results) {
-    passed += r->verdict == CheckVerdict::kPass;
-    failed += r->verdict == CheckVerdict::kFail || r->verdict == CheckVerdict::kError;
-    skipped += r->verdict == CheckVerdict::kSkip;
+    counts.add(r->verdict);
     all.push_back(std::move(*r));
   }
   const double total_s = std::chrono::duration<double>(Clock::now() - started).count();
   if (!options.junit.empty())
     write_junit(options.junit, all, total_s);
-  std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped" << std::endl;
-  if (failed == 0 && passed == 0) {
+  std::cout << counts.passed << " passed, " << counts.failed << " failed, " << counts.skipped << " skipped"
+            << std::endl;
+  if (counts.failed == 0 && counts.passed == 0) {
     // A CI job must not go green having checked no number.
     std::cout << "nothing was compared: every config was skipped" << std::endl;
     return 1;
   }
-  return failed == 0 ? 0 : 1;
+  return counts.failed == 0 ? 0 : 1;
 }
 
 }  // namespace tn::cli

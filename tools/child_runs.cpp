@@ -25,15 +25,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-std::optional<CheckVerdict> verdict_named(const std::string& name) {
-  for (CheckVerdict v :
-       {CheckVerdict::kPass, CheckVerdict::kFail, CheckVerdict::kError, CheckVerdict::kSkip}) {
-    if (name == verdict_name(v))
-      return v;
-  }
-  return std::nullopt;
-}
-
 // What one config's process reports on its pipe: {"verdict", "line", "message"}.
 json report_of(const std::string& config, const std::string& out_dir) {
   try {
@@ -140,6 +131,24 @@ const char* verdict_name(CheckVerdict v) {
       return "SKIP";
   }
   return "ERROR";
+}
+
+std::optional<CheckVerdict> verdict_named(const std::string& name) {
+  for (CheckVerdict v :
+       {CheckVerdict::kPass, CheckVerdict::kFail, CheckVerdict::kError, CheckVerdict::kSkip}) {
+    if (name == verdict_name(v))
+      return v;
+  }
+  return std::nullopt;
+}
+
+std::string result_line(const std::string& label, const CheckResult& r, const std::string& note) {
+  std::string line = r.line;
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.2f s", r.seconds);
+  const std::string verdict = verdict_name(r.verdict);
+  return verdict + std::string(6 - verdict.size(), ' ') + label + "  " + line + "  [" + seconds + note + "]";
 }
 
 void run_in_children(size_t count, int parallel, double timeout_s, const std::function<ChildJob(size_t)>& job,

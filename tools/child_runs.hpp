@@ -3,6 +3,7 @@
 // pipe. `trnsim check` and `trnsim sweep` share it.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "tools/junit_report.hpp"
@@ -22,5 +23,20 @@ void run_in_children(size_t count, int parallel, double timeout_s, const std::fu
                      const std::function<void(size_t, CheckResult)>& done);
 
 const char* verdict_name(CheckVerdict v);
+std::optional<CheckVerdict> verdict_named(const std::string& name);  // nullopt for an unknown name
+
+// The one-line report `check` and `sweep` print: the verdict padded to 6, `label`, the result's line on
+// one line, and its wall time with `note` ("  [1.23 s]", "  [1.23 s, done before]").
+std::string result_line(const std::string& label, const CheckResult& r, const std::string& note = "");
+
+// How many results passed, failed (errors included) and compared nothing.
+struct VerdictCounts {
+  size_t passed = 0, failed = 0, skipped = 0;
+  void add(CheckVerdict v) {
+    passed += v == CheckVerdict::kPass;
+    failed += v == CheckVerdict::kFail || v == CheckVerdict::kError;
+    skipped += v == CheckVerdict::kSkip;
+  }
+};
 
 }  // namespace tn::cli

@@ -67,7 +67,7 @@ RunConfig load_run_config(const std::string& file) {
     const std::string narrow = npy.get_string("narrow_floats", "float32");
     if (narrow != "float32" && narrow != "bits")
       npy.fail("narrow_floats", "expected \"float32\" (values) or \"bits\" (raw '<u2' / '|u1' patterns)");
-    c.npy_narrow_float_bits = narrow == "bits";
+    c.npy_narrow_floats = narrow == "bits" ? ref::NarrowFloats::kAsBits : ref::NarrowFloats::kAsFloat32;
   }
   const std::string mode = root.get_string("mode", "both");
   if (mode == "functional")

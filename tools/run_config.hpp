@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/reference/npy.hpp"
 #include "tools/json_reader.hpp"
 
 namespace tn::cli {
@@ -40,7 +41,7 @@ struct RunConfig {
   std::map<std::string, std::string> input_files;  // tensor name -> .npy path (relative to the config)
   // bfloat16 / float8 tensors in .npy files (inputs read, inputs and outputs written): float32 values, or
   // their raw bits ('<u2', '|u1') with "npy": {"narrow_floats": "bits"}.
-  bool npy_narrow_float_bits = false;
+  ref::NarrowFloats npy_narrow_floats = ref::NarrowFloats::kAsFloat32;
   RunMode mode = RunMode::kBoth;
   bool check_numerics = true;
   bool trace_perfetto = true;

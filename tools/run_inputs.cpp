@@ -77,9 +77,7 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, const std::set
     if (auto f = c.input_files.find(t.name); f != c.input_files.end()) {
       origin = c.file + ": $.inputs.files." + t.name + ": " + f->second;
       try {
-        h = ref::read_npy_for(
-            f->second, t.dtype,
-            c.npy_narrow_float_bits ? ref::NarrowFloats::kAsBits : ref::NarrowFloats::kAsFloat32);
+        h = ref::read_npy_for(f->second, t.dtype, c.npy_narrow_floats);
       } catch (const std::exception& e) {
         throw ConfigError(c.file + ": $.inputs.files." + t.name + ": " + e.what());
       }

@@ -154,8 +154,6 @@ RunOutcome run_one(const RunRequest& request) {
   }
 
   const fs::path out_dir = request.out_dir;
-  const ref::NarrowFloats npy_narrow =
-      config.npy_narrow_float_bits ? ref::NarrowFloats::kAsBits : ref::NarrowFloats::kAsFloat32;
   const bool write = !request.out_dir.empty();
   // One rank writes DIR/inputs/NAME.npy; a multi-rank kernel DIR/inputs/rank<r>/NAME.npy.
   const auto rank_dir = [&](const char* what, uint32_t r) {
@@ -198,7 +196,7 @@ RunOutcome run_one(const RunRequest& request) {
         continue;
       if (write)
         ref::write_npy(rank_dir("inputs", r) / (t.name + ".npy"), rank_inputs[r].at(t.name), t.dtype,
-                       npy_narrow);
+                       config.npy_narrow_floats);
     }
   }
   std::vector<sim::Hbm*> hbm_ptrs;
@@ -318,7 +316,8 @@ RunOutcome run_one(const RunRequest& request) {
       for (const TensorInfo& t : k.outputs) {
         outputs[r][t.name] = read_back(hbm[r], t);
         if (write)
-          ref::write_npy(rank_dir("outputs", r) / (t.name + ".npy"), outputs[r][t.name], t.dtype, npy_narrow);
+          ref::write_npy(rank_dir("outputs", r) / (t.name + ".npy"), outputs[r][t.name], t.dtype,
+                         config.npy_narrow_floats);
       }
     }
     if (config.check_numerics) {

@@ -244,14 +244,13 @@ int run_sweep(const SweepOptions& options) {
     std::stringstream old;
     old << old_config.rdbuf();
     const json r = json::parse(old_result, nullptr, false);
-    if (old.str() == config_text && r.is_object() && r.value("verdict", "ERROR") != "ERROR") {
-      const std::string v = r.value("verdict", "ERROR");
-      CheckResult c{(dir / "config.json").string(),
-                    v == "PASS"   ? CheckVerdict::kPass
-                    : v == "FAIL" ? CheckVerdict::kFail
-                                  : CheckVerdict::kSkip,
-                    r.value("line", ""), r.value("message", ""), r.value("seconds", 0.0)};
-      results[i] = c;
+    const std::optional<CheckVerdict> verdict =
+        r.is_object() && r.contains("verdict") && r["verdict"].is_string()
+            ? verdict_named(r["verdict"].get<std::string>())
+            : std::nullopt;
+    if (old.str() == config_text && verdict && *verdict != CheckVerdict::kError) {
+      results[i] = CheckResult{(dir / "config.json").string(), *verdict, r.value("line", ""),
+                               r.value("message", ""), r.value("seconds", 0.0)};
       ++reused;
       continue;
     }
@@ -267,13 +266,6 @@ int run_sweep(const SweepOptions& options) {
       l += (k ? ", " : "  ") + sweep.keys[k] + "=" + value_text(sweep.points[i].values[k]);
     return l;
   };
-  const auto print = [&](size_t i, const CheckResult& r, bool was_reused) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "  [%.2f s%s]", r.seconds, was_reused ? ", done before" : "");
-    const std::string verdict = verdict_name(r.verdict);
-    std::cout << verdict << std::string(6 - verdict.size(), ' ') << label(i) << "  " << r.line << seconds
-              << std::endl;
-  };
   // Lines in point order, whatever order the points end in.
   std::vector<bool> was_reused(results.size());
   for (size_t i = 0; i < results.size(); ++i)
@@ -281,7 +273,8 @@ int run_sweep(const SweepOptions& options) {
   size_t printed = 0;
   const auto print_ready = [&] {
     for (; printed < results.size() && results[printed]; ++printed)
-      print(printed, *results[printed], was_reused[printed]);
+      std::cout << result_line(label(printed), *results[printed], was_reused[printed] ? ", done before" : "")
+                << std::endl;
   };
   print_ready();
   run_in_children(
@@ -312,12 +305,10 @@ int run_sweep(const SweepOptions& options) {
   for (const char* e : kEngines)
     csv << ",busy_" << e << "_percent";
   csv << ",busy_dma_max_percent,numerics,wall_s,message\n";
-  size_t passed = 0, failed = 0, skipped = 0;
+  VerdictCounts counts;
   for (size_t i = 0; i < results.size(); ++i) {
     const CheckResult& r = *results[i];
-    passed += r.verdict == CheckVerdict::kPass;
-    failed += r.verdict == CheckVerdict::kFail || r.verdict == CheckVerdict::kError;
-    skipped += r.verdict == CheckVerdict::kSkip;
+    counts.add(r.verdict);
     csv << padded(i);
     for (const json& v : sweep.points[i].values)
       csv << "," << csv_field(value_text(v));
@@ -329,9 +320,10 @@ int run_sweep(const SweepOptions& options) {
   csv.close();
   if (!csv)
     throw std::runtime_error("sweep: cannot write " + (out / "results.csv").string());
-  std::cout << sweep.points.size() << " points: " << passed << " passed, " << failed << " failed, " << skipped
-            << " skipped (" << reused << " done before); " << (out / "results.csv").string() << std::endl;
-  return failed == 0 ? 0 : 1;
+  std::cout << sweep.points.size() << " points: " << counts.passed << " passed, " << counts.failed
+            << " failed, " << counts.skipped << " skipped (" << reused << " done before); "
+            << (out / "results.csv").string() << std::endl;
+  return counts.failed == 0 ? 0 : 1;
 }
 
 }  // namespace tn::cli

@@ -113,6 +113,17 @@ std::optional<po::variables_map> parse_with_config(const std::string& command,
   return vm;
 }
 
+// The --jobs and --timeout of `check` and `sweep`, checked.
+void read_jobs_and_timeout(const std::string& command, const po::variables_map& vm, int& jobs,
+                           double& timeout_s) {
+  jobs = vm["jobs"].as<int>();
+  timeout_s = vm["timeout"].as<double>();
+  if (!(timeout_s >= 0) || !std::isfinite(timeout_s))
+    throw cli::ConfigError(command + ": --timeout must be a number of seconds >= 0");
+  if (jobs < 1 || jobs > 256)
+    throw cli::ConfigError(command + ": --jobs must be in 1..256");
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts = options_for("run");
   opts.add_options()("out", po::value<std::string>()->required(), "output folder")(
@@ -162,12 +173,7 @@ int cmd_check(const std::vector<std::string>& args) {
     throw cli::ConfigError("check: give one or more config files or folders");
   cli::CheckOptions options;
   options.paths = vm["paths"].as<std::vector<std::string>>();
-  options.timeout_s = vm["timeout"].as<double>();
-  if (!(options.timeout_s >= 0) || !std::isfinite(options.timeout_s))
-    throw cli::ConfigError("check: --timeout must be a number of seconds >= 0");
-  options.jobs = vm["jobs"].as<int>();
-  if (options.jobs < 1 || options.jobs > 256)
-    throw cli::ConfigError("check: --jobs must be in 1..256");
+  read_jobs_and_timeout("check", vm, options.jobs, options.timeout_s);
   options.junit = vm["junit"].as<std::string>();
   options.keep = vm["keep"].as<std::string>();
   return cli::run_check(options);
@@ -187,12 +193,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   cli::SweepOptions options;
   options.spec = vm["config"].as<std::string>();
   options.out = vm["out"].as<std::string>();
-  options.jobs = vm["jobs"].as<int>();
-  options.timeout_s = vm["timeout"].as<double>();
-  if (options.jobs < 1 || options.jobs > 256)
-    throw cli::ConfigError("sweep: --jobs must be in 1..256");
-  if (!(options.timeout_s >= 0) || !std::isfinite(options.timeout_s))
-    throw cli::ConfigError("sweep: --timeout must be a number of seconds >= 0");
+  read_jobs_and_timeout("sweep", vm, options.jobs, options.timeout_s);
   return cli::run_sweep(options);
 }
 

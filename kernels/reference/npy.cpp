@@ -286,11 +286,9 @@ void write_npy(const std::filesystem::path& path, const HostTensor& tensor, DTyp
     if (bits) {
       // The pattern the engines store (sim/numerics: round to nearest even from float32).
       const float f = static_cast<float>(x);
-      std::byte b[2] = {};
-      num::encode(dtype, &f, b, 1);
-      payload.push_back(static_cast<char>(b[0]));
-      if (dtype == DType::kBFloat16)
-        payload.push_back(static_cast<char>(b[1]));
+      char b[2] = {};
+      num::encode(dtype, &f, reinterpret_cast<std::byte*>(b), 1);
+      payload.insert(payload.end(), b, b + dtype_size(dtype));
       continue;
     }
     switch (dtype) {
