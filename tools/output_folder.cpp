@@ -13,8 +13,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kMarker = ".trnsim-run";
 // Everything a run writes into its folder (tools/run_pipeline.cpp), the marker last.
-constexpr const char* kRunEntries[] = {"summary.json", "trace.pftrace", "trace.json", "inputs",
-                                       "outputs",      "report.html",   kMarker};
+constexpr const char* kRunEntries[] = {"summary.json", "trace.pftrace", "trace.json",
+                                       "inputs",       "outputs",       kMarker};
 
 bool has_program_hash(const fs::path& summary) {
   std::ifstream in(summary);
