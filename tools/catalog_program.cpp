@@ -2,30 +2,17 @@
 // emits) run as it is, with its inputs and expected outputs as .npy files and a tolerance, so that
 // authors can check programs trnsim's kernels did not build.
 #include <algorithm>
-#include <filesystem>
 
 #include "isa/program_json.hpp"
 #include "kernels/reference/npy.hpp"
 #include "tools/catalog_entries.hpp"
 
 namespace tn::cli {
-namespace {
-
-namespace fs = std::filesystem;
-
-// A path from the config, relative to the config's folder.
-std::string config_relative(const JsonObject& p, const std::string& path) {
-  const fs::path f(path);
-  return (f.is_absolute() ? f : fs::path(p.file()).parent_path() / f).string();
-}
-
-}  // namespace
-
 KernelSetup setup_program(const JsonObject& p, const isa::MemoryLimits& /*limits: the run validates*/) {
   p.reject_unknown({"program", "expected", "rtol", "atol"});
   KernelSetup s;
   s.kernel = "program";
-  const std::string file = config_relative(p, p.get_string("program"));
+  const std::string file = path_from_config(p.file(), p.get_string("program"));
   nlohmann::json doc;
   try {
     doc = read_json_file(file);
@@ -67,7 +54,7 @@ KernelSetup setup_program(const JsonObject& p, const isa::MemoryLimits& /*limits
         e.fail(name, "the program has no output '" + name + "'");
       if (!value.is_string())
         e.fail(name, "expected a path to a .npy file of the expected values");
-      expected[name] = config_relative(p, value.get<std::string>());
+      expected[name] = path_from_config(p.file(), value.get<std::string>());
     }
   }
   s.rtol = p.get_number("rtol", 2e-2);

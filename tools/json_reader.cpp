@@ -1,6 +1,7 @@
 #include "tools/json_reader.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include "sim/io/json_file.hpp"
@@ -118,6 +119,11 @@ json read_json_file(const std::string& file) {
   } catch (const io::JsonSyntaxError& e) {
     throw ConfigError(e.what());
   }
+}
+
+std::string path_from_config(const std::string& config_file, const std::string& path) {
+  const std::filesystem::path p(path);
+  return (p.is_absolute() ? p : std::filesystem::path(config_file).parent_path() / p).string();
 }
 
 }  // namespace tn::cli

@@ -59,4 +59,7 @@ class JsonObject {
 // Parses a file, turning syntax errors into a ConfigError with the file name, line and column.
 nlohmann::json read_json_file(const std::string& file);
 
+// A path a config file gives: as it is when absolute, else relative to the config file's folder.
+std::string path_from_config(const std::string& config_file, const std::string& path);
+
 }  // namespace tn::cli

@@ -52,12 +52,10 @@ RunConfig load_run_config(const std::string& file) {
     c.seed = static_cast<uint32_t>(seed);
     if (in.has("files")) {
       JsonObject files = in.get_object("files");
-      const auto base = std::filesystem::path(file).parent_path();
       for (const auto& [name, value] : files.raw_json().items()) {
         if (!value.is_string())
           files.fail(name, "expected a path to a .npy file");
-        const std::filesystem::path p(value.get<std::string>());
-        c.input_files[name] = (p.is_absolute() ? p : base / p).string();
+        c.input_files[name] = path_from_config(file, value.get<std::string>());
       }
     }
   }

@@ -70,24 +70,22 @@ std::vector<Axis> axes_of(const JsonObject& spec, const std::string& name) {
 
 // The base config, with the relative input paths of a base file made absolute (the points' configs live
 // in the sweep's folder).
-json base_config(const JsonObject& spec, const fs::path& spec_dir) {
+json base_config(const JsonObject& spec) {
   const json& base = spec.raw("base");
   if (base.is_object())
     return base;
   if (!base.is_string())
     spec.fail("base", "expected a run config's path or a run config");
-  const fs::path file = fs::path(base.get<std::string>()).is_absolute() ? fs::path(base.get<std::string>())
-                                                                        : spec_dir / base.get<std::string>();
+  const std::string file = path_from_config(spec.file(), base.get<std::string>());
   json c;
   try {
-    c = read_json_file(file.string());
+    c = read_json_file(file);
   } catch (const std::exception& e) {
     spec.fail("base", e.what());
   }
-  const fs::path dir = file.parent_path();
   const auto absolute = [&](json& v) {
-    if (v.is_string() && !fs::path(v.get<std::string>()).is_absolute())
-      v = (dir / v.get<std::string>()).string();
+    if (v.is_string())
+      v = path_from_config(file, v.get<std::string>());
   };
   if (c.contains("inputs") && c["inputs"].contains("files") && c["inputs"]["files"].is_object()) {
     for (auto& [name, path] : c["inputs"]["files"].items())
@@ -110,7 +108,7 @@ Sweep read_spec(const std::string& file) {
   spec.reject_unknown({"description", "base", "product", "zip"});
   if (!spec.has("base"))
     spec.fail("base", "a sweep needs a base run config");
-  const json base = base_config(spec, fs::path(file).parent_path());
+  const json base = base_config(spec);
   const std::vector<Axis> product = axes_of(spec, "product"), zip = axes_of(spec, "zip");
   if (product.empty() && zip.empty())
     spec.fail("product", "give \"product\" or \"zip\" lists to sweep");
