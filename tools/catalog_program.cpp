@@ -12,7 +12,7 @@ KernelSetup setup_program(const JsonObject& p, const isa::MemoryLimits& /*limits
   p.reject_unknown({"program", "expected", "rtol", "atol"});
   KernelSetup s;
   s.kernel = "program";
-  const std::string file = path_from_config(p.file(), p.get_string("program"));
+  const std::string file = p.get_path("program");
   nlohmann::json doc;
   try {
     doc = read_json_file(file);
@@ -54,7 +54,7 @@ KernelSetup setup_program(const JsonObject& p, const isa::MemoryLimits& /*limits
         e.fail(name, "the program has no output '" + name + "'");
       if (!value.is_string())
         e.fail(name, "expected a path to a .npy file of the expected values");
-      expected[name] = path_from_config(p.file(), value.get<std::string>());
+      expected[name] = e.get_path(name);
     }
   }
   s.rtol = p.get_number("rtol", 2e-2);

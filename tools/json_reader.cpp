@@ -11,7 +11,10 @@ namespace tn::cli {
 using nlohmann::json;
 
 JsonObject::JsonObject(const json& j, std::string file, std::string path)
-    : m_json(j), m_file(std::move(file)), m_path(std::move(path)) {
+    : JsonObject(j, file, std::move(path), folder_of(file)) {}
+
+JsonObject::JsonObject(const json& j, std::string file, std::string path, std::string paths_from)
+    : m_json(j), m_file(std::move(file)), m_path(std::move(path)), m_paths_from(std::move(paths_from)) {
   if (!j.is_object())
     throw ConfigError(m_file + ": " + m_path + ": expected an object");
 }
@@ -99,7 +102,14 @@ JsonObject JsonObject::get_object(const std::string& key) const {
   const json& v = raw(key);
   if (!v.is_object())
     fail(key, "expected an object");
-  return JsonObject(v, m_file, path_of(key));
+  return JsonObject(v, m_file, path_of(key), m_paths_from);
+}
+
+std::string JsonObject::get_path(const std::string& key) const {
+  const json& v = raw(key);
+  if (!v.is_string())
+    fail(key, "expected a file's path (a string)");
+  return resolve_path(m_paths_from, v.get<std::string>());
 }
 
 void JsonObject::reject_unknown(const std::set<std::string>& known) const {
@@ -121,9 +131,11 @@ json read_json_file(const std::string& file) {
   }
 }
 
-std::string path_from_config(const std::string& config_file, const std::string& path) {
+std::string resolve_path(const std::string& paths_from, const std::string& path) {
   const std::filesystem::path p(path);
-  return (p.is_absolute() ? p : std::filesystem::path(config_file).parent_path() / p).string();
+  return (p.is_absolute() || paths_from.empty() ? p : std::filesystem::path(paths_from) / p).string();
 }
+
+std::string folder_of(const std::string& file) { return std::filesystem::path(file).parent_path().string(); }
 
 }  // namespace tn::cli

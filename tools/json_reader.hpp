@@ -25,10 +25,13 @@ struct IntRange {
 inline constexpr IntRange kInt32Range{std::numeric_limits<int32_t>::min(),
                                       std::numeric_limits<int32_t>::max()};
 
-// A view of one JSON object inside a config file, remembering its path.
+// A view of one JSON object inside a config file, remembering its path, and the folder the relative paths
+// it gives resolve from (the file's own folder unless the config says otherwise: a sweep's points live in
+// the sweep's folder but name files beside their base config).
 class JsonObject {
  public:
   JsonObject(const nlohmann::json& j, std::string file, std::string path);
+  JsonObject(const nlohmann::json& j, std::string file, std::string path, std::string paths_from);
 
   bool has(const std::string& key) const { return m_json.contains(key) && !m_json.at(key).is_null(); }
   const nlohmann::json& raw(const std::string& key) const;
@@ -41,6 +44,8 @@ class JsonObject {
                   IntRange range = {}) const;
   double get_number(const std::string& key, std::optional<double> fallback = std::nullopt) const;
   bool get_bool(const std::string& key, std::optional<bool> fallback = std::nullopt) const;
+  // A file's path: a string, as it is when absolute, else relative to paths_from().
+  std::string get_path(const std::string& key) const;
   JsonObject get_object(const std::string& key) const;
 
   // Throws for any key not in `known`, naming its path.
@@ -50,16 +55,19 @@ class JsonObject {
   const nlohmann::json& raw_json() const { return m_json; }
   const std::string& file() const { return m_file; }
   const std::string& path() const { return m_path; }
+  const std::string& paths_from() const { return m_paths_from; }
 
  private:
   const nlohmann::json& m_json;
-  std::string m_file, m_path;
+  std::string m_file, m_path, m_paths_from;
 };
 
 // Parses a file, turning syntax errors into a ConfigError with the file name, line and column.
 nlohmann::json read_json_file(const std::string& file);
 
-// A path a config file gives: as it is when absolute, else relative to the config file's folder.
-std::string path_from_config(const std::string& config_file, const std::string& path);
+// A path a config gives: as it is when absolute, else relative to the folder `paths_from`.
+std::string resolve_path(const std::string& paths_from, const std::string& path);
+// The folder a file's relative paths resolve from by default: its own.
+std::string folder_of(const std::string& file);
 
 }  // namespace tn::cli

@@ -19,15 +19,20 @@ std::string_view run_mode_name(RunMode m) {
   return "?";
 }
 
-JsonObject RunConfig::params() const { return JsonObject(document.at("params"), file, "$.params"); }
+JsonObject RunConfig::params() const {
+  return JsonObject(document.at("params"), file, "$.params", paths_from);
+}
 
 RunConfig load_run_config(const std::string& file) {
   RunConfig c;
   c.file = file;
   c.document = read_json_file(file);
-  JsonObject root(c.document, file, "$");
+  c.paths_from = folder_of(file);
+  if (JsonObject(c.document, file, "$").has("paths_relative_to"))
+    c.paths_from = JsonObject(c.document, file, "$").get_path("paths_relative_to");
+  JsonObject root(c.document, file, "$", c.paths_from);
   root.reject_unknown({"description", "kernel", "params", "hardware", "inputs", "npy", "mode",
-                       "check_numerics", "trace", "launch"});
+                       "check_numerics", "trace", "launch", "paths_relative_to"});
   c.description = root.get_string("description", "");
   c.kernel = root.get_string("kernel");
   root.get_object("params");  // must exist and be an object
@@ -55,7 +60,7 @@ RunConfig load_run_config(const std::string& file) {
       for (const auto& [name, value] : files.raw_json().items()) {
         if (!value.is_string())
           files.fail(name, "expected a path to a .npy file");
-        c.input_files[name] = path_from_config(file, value.get<std::string>());
+        c.input_files[name] = files.get_path(name);
       }
     }
   }

@@ -35,10 +35,13 @@ struct RunConfig {
   nlohmann::json document;  // the whole file, kept alive for `params`
   std::string description;
   std::string kernel;
+  // The folder the config's relative paths resolve from: its own, or "paths_relative_to" (itself relative
+  // to the config's folder), which a sweep sets so its points find the files beside their base config.
+  std::string paths_from;
   std::string hardware = "trn2";
   nlohmann::json hardware_overrides = nlohmann::json::object();
   uint32_t seed = 0;
-  std::map<std::string, std::string> input_files;  // tensor name -> .npy path (relative to the config)
+  std::map<std::string, std::string> input_files;  // tensor name -> .npy path, resolved
   // bfloat16 / float8 tensors in .npy files (inputs read, inputs and outputs written): float32 values, or
   // their raw bits ('<u2', '|u1') with "npy": {"narrow_floats": "bits"}.
   ref::NarrowFloats npy_narrow_floats = ref::NarrowFloats::kAsFloat32;

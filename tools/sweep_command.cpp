@@ -68,37 +68,28 @@ std::vector<Axis> axes_of(const JsonObject& spec, const std::string& name) {
   return axes;
 }
 
-// The base config, with the relative input paths of a base file made absolute (the points' configs live
-// in the sweep's folder).
+// The base config. Its relative paths (inputs.files, a program's files) name files beside the file that
+// holds it (the base file, or the spec for a base given inline), while the points' configs live in the
+// sweep's folder: the points say where their paths resolve from with "paths_relative_to".
 json base_config(const JsonObject& spec) {
   const json& base = spec.raw("base");
-  if (base.is_object())
-    return base;
-  if (!base.is_string())
+  if (!base.is_object() && !base.is_string())
     spec.fail("base", "expected a run config's path or a run config");
-  const std::string file = path_from_config(spec.file(), base.get<std::string>());
-  json c;
-  try {
-    c = read_json_file(file);
-  } catch (const std::exception& e) {
-    spec.fail("base", e.what());
-  }
-  const auto absolute = [&](json& v) {
-    if (v.is_string())
-      v = path_from_config(file, v.get<std::string>());
-  };
-  if (c.contains("inputs") && c["inputs"].contains("files") && c["inputs"]["files"].is_object()) {
-    for (auto& [name, path] : c["inputs"]["files"].items())
-      absolute(path);
-  }
-  if (c.value("kernel", "") == "program" && c.contains("params") && c["params"].is_object()) {
-    if (c["params"].contains("program"))
-      absolute(c["params"]["program"]);
-    if (c["params"].contains("expected") && c["params"]["expected"].is_object()) {
-      for (auto& [name, path] : c["params"]["expected"].items())
-        absolute(path);
+  const std::string file = base.is_string() ? spec.get_path("base") : spec.file();
+  json c = base;
+  if (base.is_string()) {
+    try {
+      c = read_json_file(file);
+    } catch (const std::exception& e) {
+      spec.fail("base", e.what());
     }
+    if (!c.is_object())
+      spec.fail("base", file + ": expected a run config (an object)");
   }
+  const JsonObject base_root(c, file, base.is_string() ? "$" : "$.base");
+  const std::string from =
+      base_root.has("paths_relative_to") ? base_root.get_path("paths_relative_to") : folder_of(file);
+  c["paths_relative_to"] = fs::absolute(from.empty() ? "." : from).lexically_normal().string();
   return c;
 }
 

@@ -77,6 +77,48 @@ TEST_CASE("sweep: a failing point is recorded and the others run; a rerun retrie
   CHECK(again.out.find("done before]") != std::string::npos);
 }
 
+// A sweep's points live in DIR/points/NNNN/, but the files their base names sit beside the file that named
+// them: the base file, or the spec for an inline base. A run config says where its paths resolve from with
+// "paths_relative_to" (relative to its own folder).
+TEST_CASE("sweep: relative input paths resolve beside the file that names them, and paths_relative_to") {
+  const fs::path dir = scratch_dir("sweep_paths");
+  const std::string params =
+      R"("params": {"seqlen_q": 128, "seqlen_kv": 128, "d": 64}, "mode": "functional")";
+  // Seed 7, not the default 0: a point that drew its inputs afresh would not hold these.
+  write_text(dir / "make.json", R"({"kernel": "attention_cte", "inputs": {"seed": 7}, )" + params + "}");
+  REQUIRE(trnsim("run " + (dir / "make.json").string() + " --out " + (dir / "data").string()).exit_code == 0);
+  const std::string files = R"("inputs": {"files": {"q": "data/inputs/q.npy"}})";
+  write_text(dir / "base.json", R"({"kernel": "attention_cte", )" + params + ", " + files + "}");
+  const std::string sweep = R"(, "product": {"params.scale": [0.5, 2.0]}})";
+  write_text(dir / "from_file.json", R"({"base": "base.json")" + sweep);
+  write_text(dir / "inline.json",
+             R"({"base": {"kernel": "attention_cte", )" + params + ", " + files + "}" + sweep);
+  for (const char* spec : {"from_file.json", "inline.json"}) {
+    const CommandResult r =
+        trnsim("sweep " + (dir / spec).string() + " --out " + (dir / "out" / spec).string());
+    INFO(spec << "\n" << r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("2 points: 2 passed") != std::string::npos);
+  }
+  // The inputs the points read are the file's, not fresh draws.
+  CHECK(read_text(dir / "out/inline.json/points/0001/run/inputs/q.npy") ==
+        read_text(dir / "data/inputs/q.npy"));
+
+  fs::create_directories(dir / "elsewhere");
+  write_text(dir / "elsewhere/moved.json",
+             R"({"kernel": "attention_cte", "paths_relative_to": "..", )" + params + ", " + files + "}");
+  const CommandResult moved =
+      trnsim("run " + (dir / "elsewhere/moved.json").string() + " --out " + (dir / "moved_out").string());
+  INFO(moved.err);
+  CHECK(moved.exit_code == 0);
+  write_text(dir / "elsewhere/missing.json", R"({"kernel": "attention_cte", )" + params + ", " + files + "}");
+  const CommandResult missing =
+      trnsim("run " + (dir / "elsewhere/missing.json").string() + " --out " + (dir / "missing_out").string());
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.err.find("$.inputs.files.q") != std::string::npos);
+  CHECK(missing.err.find((dir / "elsewhere/data/inputs/q.npy").string()) != std::string::npos);
+}
+
 TEST_CASE("sweep: spec errors are named by JSON path") {
   const fs::path dir = scratch_dir("sweep_errors");
   const auto error_of = [&](const std::string& spec) {
