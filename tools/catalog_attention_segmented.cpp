@@ -14,12 +14,80 @@ namespace tn::cli {
 
 namespace {
 
-const std::set<std::string> kSegmentedKeys = {
-    "batch",         "num_q_heads",      "num_kv_heads", "seqlen_q",   "d",
-    "block_size",    "prior_seg_size",   "num_blocks",   "max_blocks", "prior_tokens",
-    "dtype",         "kv_dtype",         "scale",        "tp_q",       "tp_out",
-    "sink",          "k_pre_transposed", "k_scale",      "v_scale",    "block_order",
-    "table_padding", "sliding_window",   "kvp_offset",   "lnc"};
+constexpr int64_t kTwo24 = int64_t{1} << 24;  // the block table holds at most 2^24 tokens (kernels.md §3.1)
+
+// The kernel's own rules quoted are check_attention_segmented_cte_params's (kernels.md §3.1).
+const KernelParamTable kTable{
+    "attention_segmented_cte",
+    "attention over a paged KV cache (block tables), prior segment by segment, then the active tokens "
+    "(kernels.md §3)",
+    {
+        ParamSpec::integer("batch").defaults(1).within({1, 4096}).about(
+            "sequences; batch * num_q_heads <= 4096"),
+        ParamSpec::integer("num_q_heads").defaults(1).within({1, 4096}).about("a multiple of num_kv_heads"),
+        ParamSpec::integer("num_kv_heads").defaults(1).within({1, 4096}).about("KV heads (grouped)"),
+        ParamSpec::integer("seqlen_q")
+            .within({1, kTwo24})
+            .about("active tokens per sequence: a multiple of 128 and of block_size"),
+        ParamSpec::integer("d").about("head dimension (1..128)"),
+        ParamSpec::integer("block_size")
+            .within({1, 512})
+            .about("tokens per cache block: a power of two dividing 512"),
+        ParamSpec::integer("prior_seg_size")
+            .about("prior tokens per segment: a positive multiple of block_size"),
+        ParamSpec::integer("prior_tokens")
+            .defaults(0)
+            .within({0, kTwo24})
+            .about("the runtime prior length P, a multiple of block_size (an int32 input)"),
+        ParamSpec::integer("max_blocks")
+            .derived_from("(prior_tokens + seqlen_q) / block_size")
+            .within({1, kTwo24})
+            .about("block table columns; max_blocks * block_size < 2^24"),
+        ParamSpec::choice("block_order", {"sequential", "shuffled"})
+            .defaults("sequential")
+            .about("the block table: b * max_blocks + i (as the kernel's tests), or a seeded shuffle of the "
+                   "cache"),
+        ParamSpec::integer("num_blocks")
+            .derived_from("batch * max_blocks (shuffled: batch * the blocks used)")
+            .within({1, kInt32Range.max})
+            .about("blocks in the cache"),
+        ParamSpec::integer("table_padding")
+            .defaults(-1)
+            .about("the table entries past the used ones: -1 (skipped by the gathers) or 0"),
+        ParamSpec::dtype("dtype").defaults("bfloat16").about("q and out: bfloat16"),
+        ParamSpec::dtype("kv_dtype")
+            .derived_from("dtype")
+            .about("the caches: bfloat16, float8_e4m3 or float8_e5m2"),
+        ParamSpec::number("scale").defaults(1.0).about("softmax scale, positive and finite"),
+        ParamSpec::boolean("tp_q").defaults(true).about("q given transposed"),
+        ParamSpec::boolean("tp_out").defaults(false).about("out written transposed"),
+        ParamSpec::number("sink").unset_by_default().about(
+            "a sink logit (every row), an fp32 input; unset: none"),
+        ParamSpec::boolean("k_pre_transposed")
+            .defaults(false)
+            .about("k_cache stored (blocks * kv heads, d, block_size)"),
+        ParamSpec::number("k_scale").unset_by_default().about(
+            "fp8 caches' dequantisation scales, with v_scale"),
+        ParamSpec::number("v_scale").unset_by_default().about("see k_scale: both or neither"),
+        ParamSpec::integer("sliding_window")
+            .defaults(0)
+            .about("0 (none) or a positive multiple of block_size"),
+        ParamSpec::integer("kvp_offset")
+            .derived_from("prior_tokens")
+            .within(kInt32Range)
+            .about("KV-parallel mode (given: on): key j visible to query i iff j <= i + kvp_offset; no "
+                   "window, lnc 1"),
+        ParamSpec::integer("lnc")
+            .defaults(1)
+            .within(kInt32Range)
+            .about("logical NeuronCore: 1 or 2 physical cores"),
+    },
+    {{"seqlen_q", 256},
+     {"d", 64},
+     {"block_size", 32},
+     {"prior_seg_size", 256},
+     {"prior_tokens", 256},
+     {"scale", 0.125}}};
 
 // The block table: sequence b uses (P + Sq) / block_size distinct cache blocks, in table order either
 // b * max_blocks + i ("sequential", as the kernel's tests) or a seeded shuffle of all cache blocks
@@ -46,65 +114,65 @@ std::vector<double> block_table_values(const kernels::AttentionSegmentedCteParam
 
 }  // namespace
 
-KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::MemoryLimits& limits) {
-  p.reject_unknown(kSegmentedKeys);
+const KernelParamTable& attention_segmented_cte_params() { return kTable; }
+
+KernelSetup setup_attention_segmented_cte(const ParamReader& r, const KernelContext& context) {
+  const JsonObject& p = r.object();
   kernels::AttentionSegmentedCteParams a;
-  // The kernel checks its own parameters (check_attention_segmented_cte_params); the ranges here bound what
-  // this function computes before that (table sizes) and the values of int32 tensors.
-  constexpr int64_t kTwo24 = int64_t{1} << 24;  // the block table holds at most 2^24 tokens (kernels.md §3.1)
-  a.batch = p.get_int("batch", 1, {1, 4096});
-  a.num_q_heads = p.get_int("num_q_heads", 1, {1, 4096});
-  a.num_kv_heads = p.get_int("num_kv_heads", 1, {1, 4096});
-  a.seqlen_q = p.get_int("seqlen_q", std::nullopt, {1, kTwo24});
-  a.d = p.get_int("d");
-  a.block_size = p.get_int("block_size", std::nullopt, {1, 512});
-  a.prior_seg_size = p.get_int("prior_seg_size");
-  const int64_t prior_tokens = p.get_int("prior_tokens", 0, {0, kTwo24});
+  // The kernel checks its own parameters (check_attention_segmented_cte_params); the table's ranges bound
+  // what this function computes before that (table sizes) and the values of int32 tensors.
+  a.batch = r.get_int("batch");
+  a.num_q_heads = r.get_int("num_q_heads");
+  a.num_kv_heads = r.get_int("num_kv_heads");
+  a.seqlen_q = r.get_int("seqlen_q");
+  a.d = r.get_int("d");
+  a.block_size = r.get_int("block_size");
+  a.prior_seg_size = r.get_int("prior_seg_size");
+  const int64_t prior_tokens = r.get_int("prior_tokens");
   if (prior_tokens % a.block_size != 0)
     p.fail("prior_tokens", "must be a non-negative multiple of block_size (kernels.md §3.1)");
   const int64_t used = (prior_tokens + a.seqlen_q) / a.block_size;  // table entries this run reads
-  a.max_blocks = p.get_int("max_blocks", used, {1, kTwo24});
+  a.max_blocks = r.get_int("max_blocks", used);
   if (a.max_blocks < used) {
     p.fail("max_blocks", "the table holds " + std::to_string(a.max_blocks) +
                              " blocks; prior_tokens + seqlen_q needs " + std::to_string(used));
   }
-  const std::string order = p.get_string("block_order", "sequential");
-  if (order != "sequential" && order != "shuffled")
-    p.fail("block_order", "expected \"sequential\" or \"shuffled\"");
+  const std::string order = r.get_choice("block_order");
   const bool shuffled = order == "shuffled";
-  a.num_blocks = p.get_int("num_blocks", a.batch * (shuffled ? used : a.max_blocks), {1, kInt32Range.max});
+  a.num_blocks = r.get_int("num_blocks", a.batch * (shuffled ? used : a.max_blocks));
   const int64_t needed = shuffled ? a.batch * used : (a.batch - 1) * a.max_blocks + used;
   if (a.num_blocks < needed) {
     p.fail("num_blocks", "the cache holds " + std::to_string(a.num_blocks) + " blocks; the " + order +
                              " block table needs " + std::to_string(needed));
   }
-  const int64_t padding = p.get_int("table_padding", -1);
+  const int64_t padding = r.get_int("table_padding");
   if (padding != -1 && padding != 0)
     p.fail("table_padding", "expected -1 (skipped by the kernel's gathers) or 0");
-  a.dtype = read_dtype(p, "dtype", DType::kBFloat16);
-  a.kv_dtype = read_dtype(p, "kv_dtype", a.dtype);
-  a.scale = p.get_number("scale", 1.0);
-  a.tp_q = p.get_bool("tp_q", true);
-  a.tp_out = p.get_bool("tp_out", false);
-  a.k_pre_transposed = p.get_bool("k_pre_transposed", false);
+  a.dtype = r.get_dtype("dtype");
+  a.kv_dtype = r.get_dtype("kv_dtype", a.dtype);
+  a.scale = r.get_number("scale");
+  a.tp_q = r.get_bool("tp_q");
+  a.tp_out = r.get_bool("tp_out");
+  a.k_pre_transposed = r.get_bool("k_pre_transposed");
   std::optional<double> sink;
-  if (p.has("sink")) {
-    sink = p.get_number("sink");
+  if (r.has("sink")) {
+    sink = r.get_number("sink");
     a.sink = true;
   }
-  if (p.has("k_scale") != p.has("v_scale"))
-    p.fail(p.has("k_scale") ? "v_scale" : "k_scale", "k_scale and v_scale come together (or neither)");
-  const double k_scale = p.get_number("k_scale", 1.0), v_scale = p.get_number("v_scale", 1.0);
-  a.kv_scales = p.has("k_scale");
-  a.sliding_window = p.get_int("sliding_window", 0);
-  a.kvp_offset = p.has("kvp_offset");
-  const int64_t kvp_offset = p.get_int("kvp_offset", prior_tokens, kInt32Range);
+  if (r.has("k_scale") != r.has("v_scale"))
+    p.fail(r.has("k_scale") ? "v_scale" : "k_scale", "k_scale and v_scale come together (or neither)");
+  const double k_scale = r.has("k_scale") ? r.get_number("k_scale") : 1.0,
+               v_scale = r.has("v_scale") ? r.get_number("v_scale") : 1.0;
+  a.kv_scales = r.has("k_scale");
+  a.sliding_window = r.get_int("sliding_window");
+  a.kvp_offset = r.has("kvp_offset");
+  const int64_t kvp_offset = r.get_int("kvp_offset", prior_tokens);
   if (a.kvp_offset && !sink && kvp_offset < 0) {
     // Queries i < -kvp_offset would see no key: the reference's softmax is undefined there (the kernel's
     // statistics give such rows no weight in a merge; kernels/tests checks that).
     p.fail("kvp_offset", "must be >= 0 unless a sink is given (query 0 must see some key)");
   }
-  a.lnc = static_cast<int32_t>(p.get_int("lnc", 1, kInt32Range));
+  a.lnc = static_cast<int32_t>(r.get_int("lnc"));
 
   KernelSetup s;
   s.kernel = "attention_segmented_cte";
@@ -132,9 +200,9 @@ KernelSetup setup_attention_segmented_cte(const JsonObject& p, const isa::Memory
               {"kvp_offset", a.kvp_offset ? nlohmann::json(kvp_offset) : nlohmann::json()},
               {"lnc", a.lnc}};
   try {
-    s.programs = kernels::build_attention_segmented_cte(a, limits);
+    s.programs = kernels::build_attention_segmented_cte(a, context.limits);
   } catch (const kernels::KernelParamError& e) {
-    throw kernel_param_error(p, e.what(), "attention_segmented_cte: ", kSegmentedKeys);
+    throw kernel_param_error(r, e.what(), "attention_segmented_cte: ");
   }
 
   for (const kernels::KernelTensor& t : kernels::attention_segmented_cte_inputs(a)) {

@@ -11,43 +11,62 @@ namespace tn::cli {
 
 namespace {
 
-const std::set<std::string> kCollectiveKeys = {"kind", "bytes", "dtype", "ranks", "replica_groups", "lnc"};
+const KernelParamTable kTable{
+    "collective",
+    "one collective over the ranks of a replica group, nccl-tests style (kernels/collective_benchmark.hpp): "
+    "checked byte for byte, timed over the links (collectives.md)",
+    {
+        ParamSpec::choice("kind", {"all_gather", "all_to_all", "permute"})
+            .defaults("all_gather")
+            .about("the collective (permute: each rank sends to the next in its group)"),
+        ParamSpec::integer("bytes")
+            .within({1, int64_t{1} << 30})
+            .about("each rank's source bytes, a multiple of the dtype's size"),
+        ParamSpec::dtype("dtype").defaults("float32").about(
+            "a float dtype (sources are drawn uniform in [0, 1))"),
+        ParamSpec::integer("ranks").within({1, 4096}).about("ranks of the launch"),
+        ParamSpec::rank_lists("replica_groups")
+            .unset_by_default()
+            .about("groups of ranks in 0..ranks-1, e.g. [[0, 4], [1, 5]]; unset: one group of every rank"),
+        ParamSpec::integer("lnc")
+            .defaults(1)
+            .within(kInt32Range)
+            .about("logical NeuronCore: 1 or 2 physical cores"),
+    },
+    {{"kind", "all_gather"}, {"bytes", 65536}, {"ranks", 4}}};
 
 }  // namespace
 
-KernelSetup setup_collective_benchmark(const JsonObject& p, const isa::MemoryLimits& limits) {
-  p.reject_unknown(kCollectiveKeys);
+const KernelParamTable& collective_benchmark_params() { return kTable; }
+
+KernelSetup setup_collective_benchmark(const ParamReader& r, const KernelContext& context) {
+  const JsonObject& p = r.object();
   kernels::CollectiveBenchmarkParams c;
-  const std::string kind = p.get_string("kind", "all_gather");
-  if (kind == "all_gather")
-    c.kind = kernels::CollectiveBenchKind::kAllGather;
-  else if (kind == "all_to_all")
-    c.kind = kernels::CollectiveBenchKind::kAllToAll;
-  else if (kind == "permute")
-    c.kind = kernels::CollectiveBenchKind::kPermute;
-  else
-    p.fail("kind", "expected \"all_gather\", \"all_to_all\" or \"permute\"");
-  c.dtype = read_dtype(p, "dtype", DType::kFloat32);
+  const std::string kind = r.get_choice("kind");
+  c.kind = kind == "all_gather"   ? kernels::CollectiveBenchKind::kAllGather
+           : kind == "all_to_all" ? kernels::CollectiveBenchKind::kAllToAll
+                                  : kernels::CollectiveBenchKind::kPermute;
+  c.dtype = r.get_dtype("dtype");
   if (!dtype_is_float(c.dtype))
     p.fail("dtype", "expected a float dtype (the inputs are drawn uniform in [0, 1))");
-  const int64_t bytes = p.get_int("bytes", std::nullopt, {1, int64_t{1} << 30});
+  const int64_t bytes = r.get_int("bytes");
   if (bytes % dtype_size(c.dtype) != 0)
     p.fail("bytes", "must be a multiple of the dtype's " + std::to_string(dtype_size(c.dtype)) + " bytes");
   c.elements = bytes / dtype_size(c.dtype);
-  c.ranks = p.get_int("ranks", std::nullopt, {1, 4096});
-  c.lnc = static_cast<int32_t>(p.get_int("lnc", 1, kInt32Range));
-  if (p.has("replica_groups")) {
-    const auto& rows = p.raw("replica_groups");
+  c.ranks = r.get_int("ranks");
+  c.lnc = static_cast<int32_t>(r.get_int("lnc"));
+  if (r.has("replica_groups")) {
+    const auto& rows = r.raw("replica_groups", ParamType::kRankLists);
     if (!rows.is_array() || rows.empty())
       p.fail("replica_groups", "expected a list of rank lists, e.g. [[0, 4], [1, 5], [2, 6], [3, 7]]");
     for (const auto& row : rows) {
       if (!row.is_array() || row.empty())
         p.fail("replica_groups", "expected a list of rank lists, e.g. [[0, 4], [1, 5], [2, 6], [3, 7]]");
       std::vector<int32_t> ranks;
-      for (const auto& r : row) {
-        if (!r.is_number_integer() || r.get<int64_t>() < 0 || r.get<int64_t>() >= c.ranks)
+      for (const auto& rank : row) {
+        if (!rank.is_number_integer() || rank.get<int64_t>() < 0 || rank.get<int64_t>() >= c.ranks)
           p.fail("replica_groups", "ranks must be integers in 0.." + std::to_string(c.ranks - 1));
-        ranks.push_back(int32_t(r.get<int64_t>()));
+        ranks.push_back(int32_t(rank.get<int64_t>()));
       }
       c.group.push_back(std::move(ranks));
     }
@@ -55,9 +74,9 @@ KernelSetup setup_collective_benchmark(const JsonObject& p, const isa::MemoryLim
   KernelSetup s;
   s.kernel = "collective";
   try {
-    s.programs = kernels::build_collective_benchmark(c, limits);
+    s.programs = kernels::build_collective_benchmark(c, context.limits);
   } catch (const kernels::KernelParamError& e) {
-    throw kernel_param_error(p, e.what(), "collective: ", kCollectiveKeys);
+    throw kernel_param_error(r, e.what(), "collective: ");
   }
   const isa::ReplicaGroup group = c.effective_group();
   s.params = {{"kind", kind},     {"bytes", bytes}, {"dtype", dtype_name(c.dtype)},

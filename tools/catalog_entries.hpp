@@ -5,26 +5,42 @@
 #include <string>
 
 #include "tools/kernel_catalog.hpp"
+#include "tools/kernel_params.hpp"
 
 namespace tn::cli {
-
-// The dtype named by params[key], or `fallback` when absent; an unknown name fails at its JSON path.
-DType read_dtype(const JsonObject& params, const std::string& key, DType fallback);
 
 // A kernel's own rejection ("<prefix>NAME: rule") as a ConfigError at the JSON path of NAME's key:
 // `json_key` maps the kernel's parameter name to it ("" when no key corresponds).
 ConfigError kernel_param_error(const JsonObject& p, const std::string& what, const std::string& prefix,
                                const std::function<std::string(const std::string&)>& json_key);
-// The same when the kernel's parameter names are the JSON keys.
-ConfigError kernel_param_error(const JsonObject& p, const std::string& what, const std::string& prefix,
-                               const std::set<std::string>& keys);
+// The same when the kernel's parameter names are the JSON keys of its table.
+ConfigError kernel_param_error(const ParamReader& r, const std::string& what, const std::string& prefix);
 
-KernelSetup setup_attention_segmented_cte(const JsonObject& params, const isa::MemoryLimits& limits);
-KernelSetup setup_collective_benchmark(const JsonObject& params, const isa::MemoryLimits& limits);
+// What a kernel's setup needs beside its parameters.
+struct KernelContext {
+  isa::MemoryLimits limits;
+  int32_t neuron_core_version = 3;  // the hardware's generation, for kernels that refuse some
+};
+
+// Each kernel's parameter table (tools/catalog_<kernel>.cpp) and its setup, which reads the parameters
+// through the table.
+const KernelParamTable& attention_cte_params();
+KernelSetup setup_attention_cte(const ParamReader& params, const KernelContext& context);
+const KernelParamTable& attention_segmented_cte_params();
+KernelSetup setup_attention_segmented_cte(const ParamReader& params, const KernelContext& context);
+const KernelParamTable& kv_parallel_prefill_params();
+KernelSetup setup_kv_parallel_prefill(const ParamReader& params, const KernelContext& context);
+const KernelParamTable& ring_attention_params();
+KernelSetup setup_ring_attention(const ParamReader& params, const KernelContext& context);
+const KernelParamTable& collective_benchmark_params();
+KernelSetup setup_collective_benchmark(const ParamReader& params, const KernelContext& context);
+const KernelParamTable& matmul_params();
+KernelSetup setup_matmul(const ParamReader& params, const KernelContext& context);
+const KernelParamTable& floor_nisa_kernel_params();
+const KernelParamTable& ceil_nisa_kernel_params();
+KernelSetup setup_rounding(const ParamReader& params, const KernelContext& context);  // floor or ceil
 // A program JSON run as it is (tools/catalog_program.cpp).
-KernelSetup setup_program(const JsonObject& params, const isa::MemoryLimits& limits);
-KernelSetup setup_kv_parallel_prefill(const JsonObject& params, const isa::MemoryLimits& limits);
-KernelSetup setup_ring_attention(const JsonObject& params, const isa::MemoryLimits& limits,
-                                 int32_t neuron_core_version);
+const KernelParamTable& program_params();
+KernelSetup setup_program(const ParamReader& params, const KernelContext& context);
 
 }  // namespace tn::cli

@@ -11,37 +11,76 @@ namespace tn::cli {
 
 namespace {
 
-const std::set<std::string> kKvpKeys = {"group_size", "lnc",        "seqlen",    "d",
-                                        "block_size", "seg_size",   "scale",     "global_q_offset",
-                                        "tp_out",     "num_blocks", "kvp_offset"};
+// The kernel's own rules quoted are check_kv_parallel_prefill_params's (kernels.md §4.1).
+const KernelParamTable kTable{
+    "kv_parallel_segmented_prefill",
+    "prefill with the KV cache sharded over a group of ranks: each rank attends over its shard with "
+    "attention_segmented_cte's KV-parallel mode, and the partials merge by all-to-all (kernels.md §4)",
+    {
+        ParamSpec::integer("group_size")
+            .within({1, 4096})
+            .about("NeuronCores of the group (its Q heads), a multiple of lnc"),
+        ParamSpec::integer("lnc")
+            .defaults(1)
+            .within(kInt32Range)
+            .about("cores per rank (1 or 2): group_size / lnc ranks"),
+        ParamSpec::integer("seqlen")
+            .within({1, int64_t{1} << 20})
+            .about("Q tokens per head, a multiple of seg_size"),
+        ParamSpec::integer("d").about("head dimension (1..128)"),
+        ParamSpec::integer("block_size").about("tokens per cache block: a power of two dividing 512"),
+        ParamSpec::integer("seg_size")
+            .about("tokens per segment: a multiple of 128 and of block_size, <= 65536"),
+        ParamSpec::integer("num_blocks")
+            .within({1, int64_t{1} << 24})
+            .about("cache blocks per rank: local_kv_len = num_blocks * block_size, at least seg_size"),
+        ParamSpec::number("scale").defaults(1.0).about("softmax scale"),
+        ParamSpec::integer("global_q_offset")
+            .defaults(0)
+            .about("the global position of Q token 0: a multiple of block_size"),
+        ParamSpec::boolean("tp_out").defaults(false).about("out written transposed"),
+        ParamSpec::int_list("kvp_offset")
+            .derived_from("-rank * local_kv_len + global_q_offset, per rank")
+            .about("each rank's runtime kvp_offset (a list of group_size / lnc integers)"),
+    },
+    {{"group_size", 2},
+     {"seqlen", 512},
+     {"d", 64},
+     {"block_size", 64},
+     {"seg_size", 256},
+     {"num_blocks", 4},
+     {"global_q_offset", 256},
+     {"scale", 0.125}}};
 constexpr double kKvpRtol = 5e-2, kKvpAtol = 1e-2;  // kernels.md §4.3
 
 }  // namespace
 
-KernelSetup setup_kv_parallel_prefill(const JsonObject& p, const isa::MemoryLimits& limits) {
-  p.reject_unknown(kKvpKeys);
+const KernelParamTable& kv_parallel_prefill_params() { return kTable; }
+
+KernelSetup setup_kv_parallel_prefill(const ParamReader& r, const KernelContext& context) {
+  const JsonObject& p = r.object();
   kernels::KvParallelPrefillParams k;
-  k.group_size = p.get_int("group_size", std::nullopt, {1, 4096});
-  k.lnc = static_cast<int32_t>(p.get_int("lnc", 1, kInt32Range));
-  k.seqlen = p.get_int("seqlen", std::nullopt, {1, int64_t{1} << 20});
-  k.d = p.get_int("d");
-  k.block_size = p.get_int("block_size");
-  k.seg_size = p.get_int("seg_size");
-  k.num_blocks = p.get_int("num_blocks", std::nullopt, {1, int64_t{1} << 24});
-  k.scale = p.get_number("scale", 1.0);
-  k.global_q_offset = p.get_int("global_q_offset", 0);
-  k.tp_out = p.get_bool("tp_out", false);
+  k.group_size = r.get_int("group_size");
+  k.lnc = static_cast<int32_t>(r.get_int("lnc"));
+  k.seqlen = r.get_int("seqlen");
+  k.d = r.get_int("d");
+  k.block_size = r.get_int("block_size");
+  k.seg_size = r.get_int("seg_size");
+  k.num_blocks = r.get_int("num_blocks");
+  k.scale = r.get_number("scale");
+  k.global_q_offset = r.get_int("global_q_offset");
+  k.tp_out = r.get_bool("tp_out");
   KernelSetup s;
   s.kernel = "kv_parallel_segmented_prefill";
   try {
-    s.programs = kernels::build_kv_parallel_prefill(k, limits);
+    s.programs = kernels::build_kv_parallel_prefill(k, context.limits);
   } catch (const kernels::KernelParamError& e) {
-    throw kernel_param_error(p, e.what(), "kv_parallel_segmented_prefill: ", kKvpKeys);
+    throw kernel_param_error(r, e.what(), "kv_parallel_segmented_prefill: ");
   }
   const int64_t R = k.ranks(), L = k.local_kv_len(), S = k.seqlen, D = k.d;
   std::vector<double> offsets;
-  if (p.has("kvp_offset")) {
-    const auto& v = p.raw("kvp_offset");
+  if (r.has("kvp_offset")) {
+    const auto& v = r.raw("kvp_offset", ParamType::kIntList);
     if (!v.is_array() || int64_t(v.size()) != R)
       p.fail("kvp_offset", "expected a list of " + std::to_string(R) + " integers, one per rank");
     for (const auto& x : v) {

@@ -8,11 +8,33 @@
 #include "tools/catalog_entries.hpp"
 
 namespace tn::cli {
-KernelSetup setup_program(const JsonObject& p, const isa::MemoryLimits& /*limits: the run validates*/) {
-  p.reject_unknown({"program", "expected", "rtol", "atol"});
+
+namespace {
+
+const KernelParamTable kTable{
+    "program",
+    "a program JSON (what `trnsim disasm --json` writes, or an author's generator emits) run as it is; its "
+    "tensor declarations are the inputs and outputs",
+    {
+        ParamSpec::path("program").about("the program JSON: one program, or a list of two (LNC2)"),
+        ParamSpec::path_map("expected")
+            .unset_by_default()
+            .about("each output's expected values as .npy files, {output: path}; unset: give check_numerics "
+                   "false"),
+        ParamSpec::number("rtol").defaults(2e-2).about("max-mode relative tolerance (>= 0)"),
+        ParamSpec::number("atol").defaults(1e-5).about("absolute tolerance (>= 0)"),
+    },
+    nullptr};  // no example: the program comes from a file
+
+}  // namespace
+
+const KernelParamTable& program_params() { return kTable; }
+
+KernelSetup setup_program(const ParamReader& r, const KernelContext& /*limits: the run validates*/) {
+  const JsonObject& p = r.object();
   KernelSetup s;
   s.kernel = "program";
-  const std::string file = p.get_path("program");
+  const std::string file = r.get_path("program");
   nlohmann::json doc;
   try {
     doc = read_json_file(file);
@@ -45,8 +67,8 @@ KernelSetup setup_program(const JsonObject& p, const isa::MemoryLimits& /*limits
     p.fail("program", file + " declares no output tensor: nothing to check or write");
 
   std::map<std::string, std::string> expected;
-  if (p.has("expected")) {
-    const JsonObject e = p.get_object("expected");
+  if (r.has("expected")) {
+    const JsonObject e = r.get_object("expected");
     for (const auto& [name, value] : e.raw_json().items()) {
       const bool known = std::any_of(s.outputs.begin(), s.outputs.end(),
                                      [&](const TensorInfo& t) { return t.name == name; });
@@ -57,8 +79,8 @@ KernelSetup setup_program(const JsonObject& p, const isa::MemoryLimits& /*limits
       expected[name] = e.get_path(name);
     }
   }
-  s.rtol = p.get_number("rtol", 2e-2);
-  s.atol = p.get_number("atol", 1e-5);
+  s.rtol = r.get_number("rtol");
+  s.atol = r.get_number("atol");
   if (!(s.rtol >= 0) || !(s.atol >= 0))
     p.fail(!(s.rtol >= 0) ? "rtol" : "atol", "must be >= 0");
   s.params = {{"program", file}, {"rtol", s.rtol}, {"atol", s.atol}, {"expected", expected}};

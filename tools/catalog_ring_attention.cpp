@@ -12,29 +12,59 @@ namespace tn::cli {
 
 namespace {
 
-const std::set<std::string> kRingKeys = {"b",
-                                         "h",
-                                         "kv_heads",
-                                         "seqlen",
-                                         "d",
-                                         "dtype",
-                                         "num_workers",
-                                         "replica_groups",
-                                         "softmax_scale",
-                                         "use_causal_mask",
-                                         "striped_input",
-                                         "training",
-                                         "lse_dtype",
-                                         "tp_q",
-                                         "tp_k",
-                                         "lnc",
-                                         "q_prescale"};
+// The kernel's own rules quoted are check_ring_attention_params's (kernels.md §5.1).
+const KernelParamTable kTable{
+    "ring_attention_spmd_fwd",
+    "ring attention: each rank's K/V travel round a ring of ranks, each step an attention_cte call, "
+    "merged by running statistics (kernels.md §5)",
+    {
+        ParamSpec::integer("b").defaults(1).within({1, 512}).about("batch; b * h <= 512"),
+        ParamSpec::integer("h").defaults(1).within({1, 512}).about("heads"),
+        ParamSpec::integer("kv_heads").derived_from("h").within({1, 512}).about("must equal h (MHA only)"),
+        ParamSpec::integer("seqlen")
+            .within({1, 131072})
+            .about("tokens per rank: a multiple of 128 in 128..131072"),
+        ParamSpec::integer("d").within({1, 4096}).about("head dimension (1..128)"),
+        ParamSpec::dtype("dtype").defaults("bfloat16").about("q, k, v and out"),
+        ParamSpec::rank_lists("replica_groups")
+            .unset_by_default()
+            .about("the rings, rows of num_workers ranks, e.g. [[0, 2], [1, 3]]; unset: one ring of ranks "
+                   "0..N-1"),
+        ParamSpec::integer("num_workers")
+            .derived_from("the length of replica_groups' rows, else 1")
+            .within({1, 4096})
+            .about("ranks per ring; num_workers * seqlen <= 2^24"),
+        ParamSpec::number("softmax_scale")
+            .unset_by_default()
+            .about("unset: 1/sqrt(d); must be 1.0 or unset with use_causal_mask (q comes pre-scaled)"),
+        ParamSpec::boolean("use_causal_mask")
+            .defaults(false)
+            .about("causal attention over the global sequence"),
+        ParamSpec::boolean("striped_input")
+            .defaults(false)
+            .about("striped token layout (needs use_causal_mask)"),
+        ParamSpec::boolean("training").defaults(false).about("also return lse, (b, h, 128, seqlen / 128)"),
+        ParamSpec::dtype("lse_dtype").defaults("float32").about("lse: float32, bfloat16 or float16"),
+        ParamSpec::boolean("tp_q").defaults(false).about(
+            "q as (b, h, seqlen, d); false: pre-transposed (b, h, d, seqlen)"),
+        ParamSpec::boolean("tp_k").defaults(false).about("k likewise"),
+        ParamSpec::integer("lnc")
+            .defaults(1)
+            .within(kInt32Range)
+            .about("logical NeuronCore: 1 or 2 physical cores"),
+        ParamSpec::number("q_prescale")
+            .derived_from("1/sqrt(d) with use_causal_mask, else 1")
+            .about("the caller's scaling of the drawn q (the API asks causal callers to pre-scale), finite, "
+                   "non-zero"),
+    },
+    {{"num_workers", 2}, {"seqlen", 256}, {"d", 64}, {"use_causal_mask", true}}};
 
-isa::ReplicaGroup read_rings(const JsonObject& p) {
+isa::ReplicaGroup read_rings(const ParamReader& r) {
+  const JsonObject& p = r.object();
   isa::ReplicaGroup rings;
-  if (!p.has("replica_groups"))
+  if (!r.has("replica_groups"))
     return rings;
-  const auto& v = p.raw("replica_groups");
+  const auto& v = r.raw("replica_groups", ParamType::kRankLists);
   const auto bad = [&] {
     p.fail("replica_groups", "expected a list of rings, each a list of rank ids, e.g. [[0, 4], [1, 5]]");
   };
@@ -44,10 +74,10 @@ isa::ReplicaGroup read_rings(const JsonObject& p) {
     if (!row.is_array() || row.empty() || row.size() > 1024)
       bad();
     std::vector<int32_t> ranks;
-    for (const auto& r : row) {
-      if (!r.is_number_integer() || r.get<int64_t>() < 0 || r.get<int64_t>() > 65535)
+    for (const auto& rank : row) {
+      if (!rank.is_number_integer() || rank.get<int64_t>() < 0 || rank.get<int64_t>() > 65535)
         p.fail("replica_groups", "rank ids are integers in 0..65535");
-      ranks.push_back(int32_t(r.get<int64_t>()));
+      ranks.push_back(int32_t(rank.get<int64_t>()));
     }
     rings.push_back(std::move(ranks));
   }
@@ -56,48 +86,49 @@ isa::ReplicaGroup read_rings(const JsonObject& p) {
 
 }  // namespace
 
-KernelSetup setup_ring_attention(const JsonObject& p, const isa::MemoryLimits& limits,
-                                 int32_t neuron_core_version) {
-  p.reject_unknown(kRingKeys);
+const KernelParamTable& ring_attention_params() { return kTable; }
+
+KernelSetup setup_ring_attention(const ParamReader& r, const KernelContext& context) {
+  const JsonObject& p = r.object();
   kernels::RingAttentionParams k;
-  k.b = p.get_int("b", 1, {1, 512});
-  k.h = p.get_int("h", 1, {1, 512});
-  k.kv_heads = p.get_int("kv_heads", k.h, {1, 512});
-  k.seqlen = p.get_int("seqlen", std::nullopt, {1, 131072});
-  k.d = p.get_int("d", std::nullopt, {1, 4096});
-  k.dtype = read_dtype(p, "dtype", DType::kBFloat16);
-  k.replica_groups = read_rings(p);
+  k.b = r.get_int("b");
+  k.h = r.get_int("h");
+  k.kv_heads = r.get_int("kv_heads", k.h);
+  k.seqlen = r.get_int("seqlen");
+  k.d = r.get_int("d");
+  k.dtype = r.get_dtype("dtype");
+  k.replica_groups = read_rings(r);
   k.num_workers =
-      p.get_int("num_workers", k.replica_groups.empty() ? 1 : int64_t(k.replica_groups[0].size()), {1, 4096});
-  if (p.has("softmax_scale") && !p.raw("softmax_scale").is_null())
-    k.softmax_scale = p.get_number("softmax_scale");
-  k.use_causal_mask = p.get_bool("use_causal_mask", false);
-  k.striped_input = p.get_bool("striped_input", false);
-  k.training = p.get_bool("training", false);
-  k.lse_dtype = read_dtype(p, "lse_dtype", DType::kFloat32);
-  k.tp_q = p.get_bool("tp_q", false);
-  k.tp_k = p.get_bool("tp_k", false);
-  k.lnc = static_cast<int32_t>(p.get_int("lnc", 1, kInt32Range));
-  k.neuron_core_version = neuron_core_version;
+      r.get_int("num_workers", k.replica_groups.empty() ? 1 : int64_t(k.replica_groups[0].size()));
+  if (r.has("softmax_scale"))
+    k.softmax_scale = r.get_number("softmax_scale");
+  k.use_causal_mask = r.get_bool("use_causal_mask");
+  k.striped_input = r.get_bool("striped_input");
+  k.training = r.get_bool("training");
+  k.lse_dtype = r.get_dtype("lse_dtype");
+  k.tp_q = r.get_bool("tp_q");
+  k.tp_k = r.get_bool("tp_k");
+  k.lnc = static_cast<int32_t>(r.get_int("lnc"));
+  k.neuron_core_version = context.neuron_core_version;
   KernelSetup s;
   s.kernel = "ring_attention_spmd_fwd";
   try {
-    s.programs = kernels::build_ring_attention(k, limits);
+    s.programs = kernels::build_ring_attention(k, context.limits);
   } catch (const kernels::KernelParamError& e) {
-    throw kernel_param_error(p, e.what(), "ring_attention_spmd_fwd: ", kRingKeys);
+    throw kernel_param_error(r, e.what(), "ring_attention_spmd_fwd: ");
   }
   // The caller's pre-scaling of q: in causal mode the kernel attends at scale 1, so the API asks for q
   // multiplied by the softmax scale (the kernel's tests use 1/sqrt(d), kernels.md §5.4).
   const double q_prescale =
-      p.get_number("q_prescale", k.use_causal_mask ? 1.0 / std::sqrt(double(k.d)) : 1.0);
+      r.get_number("q_prescale", k.use_causal_mask ? 1.0 / std::sqrt(double(k.d)) : 1.0);
   if (!std::isfinite(q_prescale) || q_prescale == 0)
     p.fail("q_prescale", "must be finite and non-zero");
   const isa::ReplicaGroup rings = k.rings();
   const int64_t ranks = int64_t(rings.size()) * k.num_workers;
   for (const auto& row : rings) {
-    for (int32_t r : row) {
-      if (r >= ranks)
-        p.fail("replica_groups", "rank " + std::to_string(r) +
+    for (int32_t rank : row) {
+      if (rank >= ranks)
+        p.fail("replica_groups", "rank " + std::to_string(rank) +
                                      " is outside the launch: " + std::to_string(rings.size()) +
                                      " rings of " + std::to_string(k.num_workers) + " make ranks 0.." +
                                      std::to_string(ranks - 1));

@@ -81,6 +81,9 @@ struct KernelSetup {
 };
 
 std::vector<std::string> kernel_names();
+struct KernelParamTable;
+// A kernel's parameters, defaults and constraints (tools/kernel_params.hpp); nullptr for an unknown name.
+const KernelParamTable* kernel_param_table(const std::string& kernel);
 
 // attention_cte's sequence-packing bounds for `n` packed sequences over seqlen_q rows (kernels.md §2.2,
 // test_attention_cte_seq_pack_unit), as this CLI generates them, in NumPy terms:
