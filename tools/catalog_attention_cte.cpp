@@ -65,9 +65,12 @@ const KernelParamTable kTable{
         ParamSpec::boolean("skip_output_normalization")
             .defaults(false)
             .about("return the unnormalised out and the raw sum out_sum (needs cache_softmax)"),
-        ParamSpec::boolean("tp_q").defaults(true).about("q given transposed, (bs, d, seqlen_q)"),
-        ParamSpec::boolean("tp_k").defaults(false).about("k given transposed, (bs_kv, seqlen_kv, d)"),
-        ParamSpec::boolean("tp_out").defaults(false).about("out written transposed, (bs, d, seqlen_q)"),
+        ParamSpec::boolean("tp_q").defaults(true).about(
+            "true: q is (bs, seqlen_q, d), transposed by the kernel; false: (bs, d, seqlen_q)"),
+        ParamSpec::boolean("tp_k").defaults(false).about(
+            "true: k is (bs_kv, seqlen_kv, d), transposed by the kernel; false: (bs_kv, d, seqlen_kv)"),
+        ParamSpec::boolean("tp_out").defaults(false).about(
+            "true: out is (bs, d, seqlen_q); false: (bs, seqlen_q, d)"),
         ParamSpec::boolean("cache_softmax")
             .defaults(false)
             .about("also return out_neg_max and out_sum_recip (needs seqlen_q % 128 == 0)"),

@@ -59,8 +59,10 @@ const KernelParamTable kTable{
             .derived_from("dtype")
             .about("the caches: bfloat16, float8_e4m3 or float8_e5m2"),
         ParamSpec::number("scale").defaults(1.0).about("softmax scale, positive and finite"),
-        ParamSpec::boolean("tp_q").defaults(true).about("q given transposed"),
-        ParamSpec::boolean("tp_out").defaults(false).about("out written transposed"),
+        ParamSpec::boolean("tp_q").defaults(true).about(
+            "true: q is (batch * num_q_heads, seqlen_q, d); false: (.., d, seqlen_q)"),
+        ParamSpec::boolean("tp_out").defaults(false).about(
+            "true: out is (batch * num_q_heads, d, seqlen_q); false: (.., seqlen_q, d)"),
         ParamSpec::number("sink").unset_by_default().about(
             "a sink logit (every row), an fp32 input; unset: none"),
         ParamSpec::boolean("k_pre_transposed")

@@ -38,7 +38,8 @@ const KernelParamTable kTable{
         ParamSpec::integer("global_q_offset")
             .defaults(0)
             .about("the global position of Q token 0: a multiple of block_size"),
-        ParamSpec::boolean("tp_out").defaults(false).about("out written transposed"),
+        ParamSpec::boolean("tp_out").defaults(false).about(
+            "true: out is (lnc, d, seqlen) per rank; false: (lnc, seqlen, d)"),
         ParamSpec::int_list("kvp_offset")
             .derived_from("-rank * local_kv_len + global_q_offset, per rank")
             .about("each rank's runtime kvp_offset (a list of group_size / lnc integers)"),

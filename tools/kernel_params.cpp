@@ -101,6 +101,8 @@ std::string ParamSpec::constraint_text() const {
   const IntRange any;
   if (type != ParamType::kInt || (range.min == any.min && range.max == any.max))
     return "";
+  if (range.min == kInt32Range.min && range.max == kInt32Range.max)
+    return "int32";
   const auto bound = [](int64_t v) {
     if (v == kInt32Range.max)
       return std::string("2^31-1");

@@ -1,4 +1,5 @@
-// The trnsim command line: run a kernel config, check many configs' numerics (for CI), print programs.
+// The trnsim command line: run a kernel config, check many configs' numerics (for CI), sweep a grid, list
+// the kernels, print programs.
 #include <malloc.h>
 
 #include <boost/program_options.hpp>
@@ -14,6 +15,7 @@
 #include "sim/timing/hw_config.hpp"
 #include "tools/check_command.hpp"
 #include "tools/kernel_catalog.hpp"
+#include "tools/kernels_command.hpp"
 #include "tools/run_config.hpp"
 #include "tools/run_pipeline.hpp"
 #include "tools/run_summary.hpp"
@@ -53,6 +55,10 @@ constexpr CommandHelp kCommands[] = {
      "per point (its values, verdict, total_ns, MFU/HFU/MBU, engine busy %, numerics, wall s). A rerun "
      "reuses\n"
      "the points already done; a failing point is recorded and the others still run"},
+    {"kernels", "kernels [NAME] [options]",
+     "list the kernels a run config may name: each parameter's type, default, what it accepts and what it\n"
+     "means (the tables the config parser reads), and the input and output tensors with their dtypes and\n"
+     "shapes, resolved by the kernel itself for its example parameters or for --params"},
     {"disasm", "disasm CONFIG.json [--json]",
      "print the kernel's instruction streams, or with --json the program JSON (a list of one per core for "
      "LNC2)\n"
@@ -197,6 +203,26 @@ int cmd_sweep(const std::vector<std::string>& args) {
   return cli::run_sweep(options);
 }
 
+int cmd_kernels(const std::vector<std::string>& args) {
+  po::options_description opts = options_for("kernels");
+  cli::KernelsOptions options;
+  opts.add_options()("params", po::value(&options.params),
+                     "a JSON object of the kernel's parameters to resolve its tensors for")(
+      "hardware", po::value(&options.hardware)->default_value("trn2"),
+      "the hardware preset the kernel is built for")("json", po::bool_switch(&options.json),
+                                                     "print it all as JSON");
+  po::options_description all = opts;
+  all.add_options()("kernel", po::value(&options.kernel), "kernel name");
+  po::positional_options_description pos;
+  pos.add("kernel", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help"))
+    return print_help("kernels", opts);
+  po::notify(vm);
+  return cli::run_kernels_command(options);
+}
+
 int cmd_disasm(const std::vector<std::string>& args) {
   po::options_description opts = options_for("disasm");
   opts.add_options()("json", po::bool_switch(), "print the program JSON instead");
@@ -259,6 +285,8 @@ int sc_main(int argc, char** argv) {
       return cmd_check(args);
     if (command == "disasm")
       return cmd_disasm(args);
+    if (command == "kernels")
+      return cmd_kernels(args);
     if (command == "sweep")
       return cmd_sweep(args);
     std::cerr << "trnsim: unknown command '" << command << "'\n" << usage();

@@ -5,14 +5,18 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace tn::cli::test {
 
 namespace fs = std::filesystem;
 
+// Under a folder of this build's own (named by a hash of the executable's path), so the suites of two
+// checkouts or build trees running at once never share a scratch folder.
 fs::path scratch_path(const std::string& name) {
-  return fs::temp_directory_path() / ("trnsim_cli_test_" + name);
+  static const std::string build = std::to_string(std::hash<std::string>{}(TRNSIM_EXE) % 1000000007);
+  return fs::temp_directory_path() / ("trnsim_cli_test_" + build) / name;
 }
 
 fs::path scratch_dir(const std::string& name) {

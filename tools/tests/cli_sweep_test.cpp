@@ -50,7 +50,7 @@ TEST_CASE("sweep: the CI example's grid runs every point, tabulates it, and a re
   CHECK(lines_of(read_text(dir / "out/results.csv")) == csv);
 }
 
-TEST_CASE("sweep: a failing point is recorded and the others run; a rerun retries it, and a changed point") {
+TEST_CASE("sweep: a failing point is recorded and the others run, a rerun retries it, and a changed point") {
   const fs::path dir = scratch_dir("sweep_failing");
   const std::string spec =
       R"({"base": {"kernel": "attention_cte", "params": {"seqlen_q": 128, "seqlen_kv": 128, "d": 64},
