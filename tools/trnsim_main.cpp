@@ -1,9 +1,16 @@
 // The trnsim command line: run a kernel config, check many configs' numerics (for CI), print programs.
+#include <fcntl.h>
 #include <malloc.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -13,6 +20,7 @@
 #include "isa/program_json.hpp"
 #include "sim/timing/hw_config.hpp"
 #include "tools/check_command.hpp"
+#include "tools/child_runs.hpp"
 #include "tools/kernel_catalog.hpp"
 #include "tools/run_config.hpp"
 #include "tools/run_pipeline.hpp"
@@ -197,6 +205,23 @@ int cmd_sweep(const std::vector<std::string>& args) {
   return cli::run_sweep(options);
 }
 
+// `trnsim _point CONFIG OUT_DIR PARENT_PID` (internal): runs one config and writes its report to fd
+// kReportFd, for the MPI sweep's ranks, which start a fresh trnsim per point rather than fork themselves
+// (tools/child_pool.hpp).
+int cmd_point(const std::vector<std::string>& args) {
+  if (args.size() != 3 || fcntl(cli::kReportFd, F_GETFD) < 0) {
+    std::cerr << "trnsim " << cli::kPointCommand << ": an internal command of " << cli::kMpiSweepHelper
+              << " (CONFIG OUT_DIR PARENT_PID, reporting to fd " << cli::kReportFd << "); use trnsim run\n";
+    return 2;
+  }
+  // When an MPI job ends abnormally the launcher kills its ranks but not their children: die with the rank
+  // rather than simulate on for nobody. (The check after prctl covers a rank that died before it.)
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (std::to_string(getppid()) != args[2])
+    return 1;
+  return cli::write_all(cli::kReportFd, cli::run_report(args[0], args[1])) ? 0 : 1;
+}
+
 int cmd_disasm(const std::vector<std::string>& args) {
   po::options_description opts = options_for("disasm");
   opts.add_options()("json", po::bool_switch(), "print the program JSON instead");
@@ -261,6 +286,8 @@ int sc_main(int argc, char** argv) {
       return cmd_disasm(args);
     if (command == "sweep")
       return cmd_sweep(args);
+    if (command == cli::kPointCommand)
+      return cmd_point(args);
     std::cerr << "trnsim: unknown command '" << command << "'\n" << usage();
     return 2;
   } catch (const po::error& e) {
