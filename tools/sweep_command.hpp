@@ -2,7 +2,8 @@
 // process (several at once), and tabulates them in DIR/results.csv. A rerun reuses the points already done;
 // a failing point is recorded and the others still run.
 //
-// The spec's format and the points' files: tools/sweep_plan.hpp.
+// The spec's format and the points' files: tools/sweep_plan.hpp. Under an MPI launcher, trnsim runs the
+// sweep in its MPI helper instead (tools/sweep_mpi_main.cpp).
 #pragma once
 #include <string>
 
