@@ -138,7 +138,9 @@ TEST_CASE(
   CHECK(csv[3].find("timed out after 2 s") != std::string::npos);
 }
 
-TEST_CASE("sweep under MPI: a trnsim without its MPI helper beside it names the path it looked for") {
+TEST_CASE(
+    "sweep under MPI: a trnsim without its MPI helper beside it names the path it looked for, and its "
+    "rank ends the job") {
   const fs::path dir = scratch_dir("sweep_mpi_missing");
   fs::create_directories(dir / "bin");
   fs::copy_file(TRNSIM_EXE, dir / "bin/trnsim");
@@ -150,6 +152,18 @@ TEST_CASE("sweep under MPI: a trnsim without its MPI helper beside it names the 
   CHECK(r.err.find("PMI_RANK is set, so an MPI launcher started this sweep, which then runs in " +
                    (dir / "bin/trnsim-sweep-mpi").string() + "; it is missing") != std::string::npos);
   CHECK(!fs::exists(dir / "out"));
+
+  // One rank lacking its helper ends the job rather than leave the other waiting for it (MPMD: rank 0 runs
+  // the build's trnsim, rank 1 the copy).
+  const CommandResult mixed = run_command(
+      "timeout -k 10 300 " TRNSIM_MPIEXEC " --allow-run-as-root --oversubscribe -np 1 " TRNSIM_EXE " sweep " +
+      spec + " --out " + (dir / "mixed").string() + " : -np 1 " + (dir / "bin/trnsim").string() + " sweep " +
+      spec + " --out " + (dir / "mixed").string());
+  INFO(mixed.out);
+  INFO(mixed.err);
+  CHECK(mixed.exit_code != 0);
+  CHECK(mixed.exit_code != 124);
+  CHECK(mixed.err.find("bin/trnsim-sweep-mpi; it is missing") != std::string::npos);
 }
 
 }  // namespace
