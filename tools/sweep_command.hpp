@@ -2,12 +2,8 @@
 // process (several at once), and tabulates them in DIR/results.csv. A rerun reuses the points already done;
 // a failing point is recorded and the others still run.
 //
-// SPEC: {"description": "...", "base": "run_config.json" | {a run config},
-//        "product": {"params.seqlen_q": [1024, 2048], "mode": ["timing", "functional"]},
-//        "zip": {"params.seqlen_kv": [512, 1024], "params.d": [64, 128]}}
-// A key is a dotted path into the run config. The points are every combination of the product's lists (the
-// first key, in key order, varying slowest), each with every tuple of the zip's lists (equal lengths).
-// Relative paths in a base file (inputs.files, a program's files) resolve from the base file's folder.
+// The spec's format and the points' files: tools/sweep_plan.hpp. Under an MPI launcher, trnsim runs the
+// sweep in its MPI helper instead (tools/sweep_mpi_main.cpp).
 #pragma once
 #include <string>
 
@@ -22,5 +18,10 @@ struct SweepOptions {
 
 // Prints a line per point and a closing count; returns 0 when no point failed or erred.
 int run_sweep(const SweepOptions& options);
+
+// The MPI sweep's executable, beside trnsim (build/ and bin/): `trnsim sweep` execs it when an MPI
+// launcher started it, with the options it read, `trnsim-sweep-mpi SPEC --out DIR --jobs N --timeout S`.
+// Only it links libmpi, so trnsim's own start-up (every run, every point's child) does not pay for it.
+inline constexpr const char* kMpiSweepHelper = "trnsim-sweep-mpi";
 
 }  // namespace tn::cli

@@ -1,10 +1,17 @@
 // The trnsim command line: run a kernel config, check many configs' numerics (for CI), sweep a grid, list
 // the kernels, print programs.
+#include <fcntl.h>
 #include <malloc.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -14,6 +21,7 @@
 #include "isa/program_json.hpp"
 #include "sim/timing/hw_config.hpp"
 #include "tools/check_command.hpp"
+#include "tools/child_runs.hpp"
 #include "tools/kernel_catalog.hpp"
 #include "tools/kernels_command.hpp"
 #include "tools/run_config.hpp"
@@ -54,7 +62,9 @@ constexpr CommandHelp kCommands[] = {
      "row\n"
      "per point (its values, verdict, total_ns, MFU/HFU/MBU, engine busy %, numerics, wall s). A rerun "
      "reuses\n"
-     "the points already done; a failing point is recorded and the others still run"},
+     "the points already done; a failing point is recorded and the others still run. Under mpirun (or "
+     "another\n"
+     "MPI launcher) the ranks share the points, rank 0 writing results.csv (README: sweep)"},
     {"kernels", "kernels [NAME] [options]",
      "list the kernels a run config may name: each parameter's type, default, what it accepts and what it\n"
      "means (the tables the config parser reads), and the input and output tensors with their dtypes and\n"
@@ -185,11 +195,47 @@ int cmd_check(const std::vector<std::string>& args) {
   return cli::run_check(options);
 }
 
+// The variable an MPI launcher sets in each process it starts (Open MPI's mpirun; PMIx launchers such as
+// Slurm's srun --mpi=pmix; MPICH's hydra), or nullptr when none did.
+const char* mpi_launcher_variable() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"}) {
+    if (std::getenv(v))
+      return v;
+  }
+  return nullptr;
+}
+
+// Replaces this process with the MPI sweep (kMpiSweepHelper beside this executable), keeping the
+// environment the launcher set, which its MPI_Init reads. Returns only by throwing.
+[[noreturn]] void exec_mpi_sweep(const std::string& launcher_variable, const cli::SweepOptions& o) {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path helper = (ec ? fs::path(".") : self.parent_path()) / cli::kMpiSweepHelper;
+  char timeout[32];
+  std::snprintf(timeout, sizeof timeout, "%.17g", o.timeout_s);
+  std::vector<std::string> args = {helper.string(),        o.spec,      "--out", o.out, "--jobs",
+                                   std::to_string(o.jobs), "--timeout", timeout};
+  std::vector<char*> argv;
+  for (std::string& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  execv(helper.c_str(), argv.data());
+  const int err = errno;
+  throw cli::ConfigError(
+      "sweep: " + launcher_variable + " is set, so an MPI launcher started this sweep, which then runs in " +
+      helper.string() + "; " +
+      (err == ENOENT ? std::string("it is missing (build it with cmake --build BUILD --target ") +
+                           cli::kMpiSweepHelper + "; cmake --install puts it beside bin/trnsim)"
+                     : "it cannot start: " + std::string(std::strerror(err))));
+}
+
 int cmd_sweep(const std::vector<std::string>& args) {
   po::options_description opts = options_for("sweep");
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   opts.add_options()("out", po::value<std::string>()->required(), "output folder (points/, results.csv)")(
-      "jobs,j", po::value<int>()->default_value(cores), "points run at once (default: this machine's cores)")(
+      "jobs,j", po::value<int>()->default_value(cores),
+      "points run at once (default: this machine's cores; under MPI, per rank, default 1)")(
       "timeout", po::value<double>()->default_value(0),
       "seconds a point may run before it is killed (0: none)");
   const auto parsed = parse_with_config("sweep", args, opts);
@@ -200,6 +246,12 @@ int cmd_sweep(const std::vector<std::string>& args) {
   options.spec = vm["config"].as<std::string>();
   options.out = vm["out"].as<std::string>();
   read_jobs_and_timeout("sweep", vm, options.jobs, options.timeout_s);
+  if (const char* launcher = mpi_launcher_variable()) {
+    // Each rank is a process of its own (often one per core), so one point at a time unless told.
+    if (vm["jobs"].defaulted())
+      options.jobs = 1;
+    exec_mpi_sweep(launcher, options);
+  }
   return cli::run_sweep(options);
 }
 
@@ -221,6 +273,23 @@ int cmd_kernels(const std::vector<std::string>& args) {
     return print_help("kernels", opts);
   po::notify(vm);
   return cli::run_kernels_command(options);
+}
+
+// `trnsim _point CONFIG OUT_DIR PARENT_PID` (internal): runs one config and writes its report to fd
+// kReportFd, for the MPI sweep's ranks, which start a fresh trnsim per point rather than fork themselves
+// (tools/child_pool.hpp).
+int cmd_point(const std::vector<std::string>& args) {
+  if (args.size() != 3 || fcntl(cli::kReportFd, F_GETFD) < 0) {
+    std::cerr << "trnsim " << cli::kPointCommand << ": an internal command of " << cli::kMpiSweepHelper
+              << " (CONFIG OUT_DIR PARENT_PID, reporting to fd " << cli::kReportFd << "); use trnsim run\n";
+    return 2;
+  }
+  // When an MPI job ends abnormally the launcher kills its ranks but not their children: die with the rank
+  // rather than simulate on for nobody. (The check after prctl covers a rank that died before it.)
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (std::to_string(getppid()) != args[2])
+    return 1;
+  return cli::write_all(cli::kReportFd, cli::run_report(args[0], args[1])) ? 0 : 1;
 }
 
 int cmd_disasm(const std::vector<std::string>& args) {
@@ -289,6 +358,8 @@ int sc_main(int argc, char** argv) {
       return cmd_kernels(args);
     if (command == "sweep")
       return cmd_sweep(args);
+    if (command == cli::kPointCommand)
+      return cmd_point(args);
     std::cerr << "trnsim: unknown command '" << command << "'\n" << usage();
     return 2;
   } catch (const po::error& e) {

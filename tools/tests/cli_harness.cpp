@@ -35,13 +35,13 @@ std::string read_text(const fs::path& path) {
   return s.str();
 }
 
-CommandResult trnsim(const std::string& args) {
+CommandResult run_command(const std::string& command) {
   static int counter = 0;
   const fs::path out = fs::temp_directory_path() /
                        ("trnsim_cli_stdout_" + std::to_string(getpid()) + "_" + std::to_string(counter));
   const fs::path err = fs::temp_directory_path() /
                        ("trnsim_cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-  const std::string cmd = std::string(TRNSIM_EXE) + " " + args + " >" + out.string() + " 2>" + err.string();
+  const std::string cmd = command + " >" + out.string() + " 2>" + err.string();
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
@@ -51,6 +51,8 @@ CommandResult trnsim(const std::string& args) {
   fs::remove(err);
   return r;
 }
+
+CommandResult trnsim(const std::string& args) { return run_command(std::string(TRNSIM_EXE) + " " + args); }
 
 CommandResult run_text(const std::string& name, const std::string& config) {
   const fs::path dir = scratch_dir(name);

@@ -16,6 +16,8 @@ std::filesystem::path scratch_dir(const std::string& name);
 std::filesystem::path scratch_path(const std::string& name);
 void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
+// Runs a shell command and captures its exit code, stdout and stderr.
+CommandResult run_command(const std::string& command);
 // Runs `trnsim <args>` and captures its exit code, stdout and stderr.
 CommandResult trnsim(const std::string& args);
 // Writes `config` to scratch_dir(name)/c.json and runs it with --out scratch_dir(name)/out.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `cmake --install BUILD --prefix P` gives a P/bin/trnsim that runs on its own: it finds its presets in
-# P/share/trnsim/configs, not in the source tree (shown by a preset name it cannot find), and runs an
-# installed example config.
+# P/share/trnsim/configs, not in the source tree (shown by a preset name it cannot find), runs an
+# installed example config, and under mpirun (MPIEXEC) sweeps through the MPI helper installed beside it.
 set -euo pipefail
 build=$1
+mpiexec=$2
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
@@ -22,4 +23,12 @@ config="$prefix/share/trnsim/configs/runs/floor_nisa_kernel.json"
 "$exe" run "$config" --out "$prefix/out" >"$prefix/run.txt"
 grep -F "numerics     PASS" "$prefix/run.txt"
 grep -F '"name": "trn2"' "$prefix/out/summary.json" >/dev/null
+test -x "$prefix/bin/trnsim-sweep-mpi"
+cat >"$prefix/sweep.json" <<JSON
+{"base": "$config", "product": {"params.f_size": [8, 16]}}
+JSON
+timeout -k 10 120 "$mpiexec" --allow-run-as-root --oversubscribe -np 1 "$exe" sweep "$prefix/sweep.json" \
+  --out "$prefix/sweep" >"$prefix/sweep.txt"
+grep -F "2 points: 2 passed, 0 failed" "$prefix/sweep.txt"
+grep -F "1 rank on 1 host: rank 0 ran 2 points" "$prefix/sweep.txt"
 echo "installed trnsim runs from $prefix"
