@@ -14,6 +14,7 @@
 #include "sim/timing/hw_config.hpp"
 #include "tools/check_command.hpp"
 #include "tools/kernel_catalog.hpp"
+#include "tools/report_command.hpp"
 #include "tools/run_config.hpp"
 #include "tools/run_pipeline.hpp"
 #include "tools/run_summary.hpp"
@@ -53,6 +54,12 @@ constexpr CommandHelp kCommands[] = {
      "per point (its values, verdict, total_ns, MFU/HFU/MBU, engine busy %, numerics, wall s). A rerun "
      "reuses\n"
      "the points already done; a failing point is recorded and the others still run"},
+    {"report", "report DIR [--out FILE]",
+     "write one self-contained HTML page (no network, no external scripts) of a run folder: the summary, "
+     "the\n"
+     "engine timeline (a row per engine and DMA queue, coloured by opcode, zoomable), busy time per engine,\n"
+     "time per opcode, the roofline and, for several ranks, their spread and the collectives; or of a sweep\n"
+     "folder: its points charted and tabled. Default FILE: DIR/report.html"},
     {"disasm", "disasm CONFIG.json [--json]",
      "print the kernel's instruction streams, or with --json the program JSON (a list of one per core for "
      "LNC2)\n"
@@ -197,6 +204,25 @@ int cmd_sweep(const std::vector<std::string>& args) {
   return cli::run_sweep(options);
 }
 
+int cmd_report(const std::vector<std::string>& args) {
+  po::options_description opts = options_for("report");
+  opts.add_options()("out", po::value<std::string>()->default_value(""),
+                     "the HTML file to write (default: DIR/report.html)")(
+      "slice-budget", po::value<size_t>()->default_value(cli::TimelineLimits{}.slice_budget),
+      "timeline slices embedded exactly; past it the busiest rows are aggregated into time buckets");
+  const auto parsed = parse_with_config("report", args, opts);
+  if (!parsed)
+    return 0;
+  const po::variables_map& vm = *parsed;
+  cli::ReportOptions options;
+  options.dir = vm["config"].as<std::string>();
+  options.out = vm["out"].as<std::string>();
+  options.limits.slice_budget = vm["slice-budget"].as<size_t>();
+  if (options.limits.slice_budget < 1000 || options.limits.slice_budget > 5000000)
+    throw cli::ConfigError("report: --slice-budget must be in 1000..5000000");
+  return cli::run_report(options);
+}
+
 int cmd_disasm(const std::vector<std::string>& args) {
   po::options_description opts = options_for("disasm");
   opts.add_options()("json", po::bool_switch(), "print the program JSON instead");
@@ -261,6 +287,8 @@ int sc_main(int argc, char** argv) {
       return cmd_disasm(args);
     if (command == "sweep")
       return cmd_sweep(args);
+    if (command == "report")
+      return cmd_report(args);
     std::cerr << "trnsim: unknown command '" << command << "'\n" << usage();
     return 2;
   } catch (const po::error& e) {
