@@ -15,7 +15,7 @@ namespace tn::cli {
 
 struct TimelineLimits {
   size_t slice_budget = 200000;        // exact slices embedded, over all rows
-  size_t max_buckets_per_row = 16384;  // aggregated rows: time buckets per row at most
+  size_t max_buckets_per_row = 65536;  // aggregated rows: time buckets per row at most
 };
 
 // Reads `trace_file` into the page's "timeline" object:

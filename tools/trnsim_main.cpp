@@ -218,8 +218,8 @@ int cmd_report(const std::vector<std::string>& args) {
   options.dir = vm["config"].as<std::string>();
   options.out = vm["out"].as<std::string>();
   options.limits.slice_budget = vm["slice-budget"].as<size_t>();
-  if (options.limits.slice_budget < 1000 || options.limits.slice_budget > 5000000)
-    throw cli::ConfigError("report: --slice-budget must be in 1000..5000000");
+  if (options.limits.slice_budget < 100 || options.limits.slice_budget > 5000000)
+    throw cli::ConfigError("report: --slice-budget must be in 100..5000000");
   return cli::run_report(options);
 }
 

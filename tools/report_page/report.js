@@ -206,7 +206,7 @@
     }
     const names = Object.keys(engines).sort((a, b) => Math.max(...engines[b]) - Math.max(...engines[a]) || (a < b ? -1 : 1));
     let items;
-    if (cores.length <= 4) {
+    if (cores.length <= 4 && !data.ranks) {
       items = [];
       cores.forEach((c, ci) => {
         for (const n of names) {
@@ -225,7 +225,7 @@
       });
       sec.appendChild(el('p', {cls: 'sub', text: 'Busy % over ' + cores.length + ' cores: bar from min to max, tick at the median.'}));
     }
-    barChart(sec, 'busy-chart', items, {max: 100, tick: v => v + ' %', labelW: cores.length > 1 && cores.length <= 4 ? 190 : 150});
+    barChart(sec, 'busy-chart', items, {max: 100, tick: v => v + ' %', labelW: cores.length > 1 && !data.ranks ? 190 : 150});
   }
 
   // ---- time per opcode (from the trace's slices, else summary.json's opcodes) ----
@@ -684,10 +684,12 @@
     const legend = el('div', {cls: 'legend'});
     order.forEach((key, si) => legend.appendChild(el('span', {}, [el('span', {cls: 'swatch', style: 'background:' +
         lineColours[si % lineColours.length]}), key])));
-    for (const v of ['PASS', 'FAIL', 'ERROR', 'SKIP']) {
-      legend.appendChild(el('span', {}, [el('span', {cls: 'swatch', style: 'border-radius:6px;background:' + verdictColour[v]}), v]));
-    }
     sec.appendChild(legend);
+    const verdicts = el('div', {cls: 'legend'}, ['marker fill: verdict ']);
+    for (const v of ['PASS', 'FAIL', 'ERROR', 'SKIP']) {
+      verdicts.appendChild(el('span', {}, [el('span', {cls: 'swatch', style: 'border-radius:6px;background:' + verdictColour[v]}), v]));
+    }
+    sec.appendChild(verdicts);
     const missing = all.length - good.length;
     if (missing) sec.appendChild(el('p', {cls: 'sub', text: missing + ' point(s) have no ' + column + ' (errors, or functional runs) and are not drawn.'}));
   }
