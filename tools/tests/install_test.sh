@@ -22,4 +22,8 @@ config="$prefix/share/trnsim/configs/runs/floor_nisa_kernel.json"
 "$exe" run "$config" --out "$prefix/out" >"$prefix/run.txt"
 grep -F "numerics     PASS" "$prefix/run.txt"
 grep -F '"name": "trn2"' "$prefix/out/summary.json" >/dev/null
+# The report page is compiled in: the installed binary writes it with no source tree.
+"$exe" report "$prefix/out" >"$prefix/report.txt"
+grep -F "wrote        $prefix/out/report.html" "$prefix/report.txt"
+grep -F '<script type="application/json" id="report-data">' "$prefix/out/report.html" >/dev/null
 echo "installed trnsim runs from $prefix"
