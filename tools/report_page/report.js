@@ -235,7 +235,8 @@
     if (data.timeline) {
       rows = data.timeline.opcode_time;
       data.timeline.opcodes.forEach((o, i) => { colours[o] = colour(i); });
-      sec.appendChild(el('p', {cls: 'sub', text: 'Total slice duration and count per opcode on each row of the trace (all cores).'}));
+      sec.appendChild(el('p', {cls: 'sub', text: 'Total slice duration and count per opcode on each row of the trace (all cores). ' +
+          'A DMA queue has several transfers in flight at once, so its totals can exceed the run\u2019s time.'}));
     } else {
       rows = Object.keys(t.opcodes).map(o => ({engine: 'all', opcode: o, count: t.opcodes[o].count, time_ns: t.opcodes[o].time_ns}));
       rows.sort((a, b) => b.time_ns - a.time_ns || (a.opcode < b.opcode ? -1 : 1));
@@ -384,14 +385,14 @@
                 'hover for a slice\u2019s opcode, start, duration and source line.';
     note.textContent = tl.aggregated
         ? 'Aggregated view: the trace has ' + num(tl.slices, 0) + ' slices, more than the page embeds exactly. The ' +
-          tl.aggregated_rows + ' busiest rows are drawn as buckets of ' + ns(tl.bucket_ns) + ' (' + num(tl.buckets, 0) +
+          tl.aggregated_rows + ' busiest rows (marked \u2248) are drawn as buckets of ' + ns(tl.bucket_ns) + ' (' + num(tl.buckets, 0) +
           ' per row): bar height is the share of the bucket covered by slices, coloured by the opcode covering most of it. ' +
           'The other rows are exact. Open trace.pftrace in ui.perfetto.dev for every slice. ' + how
         : num(tl.slices, 0) + ' slices, each drawn exactly (one row per engine and DMA queue of each core, lanes of ' +
           'overlapping slices stacked within a row). ' + how;
     sec.appendChild(note);
     const reset = el('button', {type: 'button', text: 'Reset zoom', id: 'timeline-reset'});
-    const range = el('span', {cls: 'sub'});
+    const range = el('span', {cls: 'sub', id: 'timeline-range'});
     sec.appendChild(el('div', {cls: 'controls'}, [reset, ' ', range]));
     const canvas = el('canvas', {id: 'timeline-canvas'});
     sec.appendChild(canvas);
@@ -421,6 +422,9 @@
     }
     const height = y + 4;
     let v0 = 0, v1 = total, drag = null, width = 0, marks = 0;
+    // A link may name the view: report.html#view=START_NS,END_NS (the browser test opens one zoomed in).
+    const view = /view=([0-9.e+]+),([0-9.e+]+)/.exec(window.location.hash);
+    if (view && Number(view[2]) > Number(view[1])) { v0 = Number(view[1]); v1 = Number(view[2]); }
     const ctx = canvas.getContext('2d');
     const colours = tl.opcodes.map((o, i) => colour(i));
 
@@ -537,6 +541,7 @@
     }
     function timeAt(x) { return v0 + (x - labelW) * (v1 - v0) / (width - labelW - 8); }
     function clampView(a, b) {
+      // At least 10 ns across, inside the run.
       const span = Math.max(10, Math.min(total, b - a));
       a = Math.max(0, Math.min(a, total - span));
       v0 = a; v1 = a + span;

@@ -31,36 +31,36 @@ def run(cmd, **kw):
 
 
 class Elements(html.parser.HTMLParser):
-    """Each element's attributes by id, and the text of #report-errors."""
+    """Each element's attributes by id, and the text of #report-errors and #timeline-range."""
 
     def __init__(self):
         super().__init__()
         self.by_id = {}
-        self.errors = ""
-        self._in_errors = False
+        self.text = {"report-errors": "", "timeline-range": ""}
+        self._in = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         a["tag"] = tag
         if "id" in a:
             self.by_id[a["id"]] = a
-        self._in_errors = a.get("id") == "report-errors"
+        self._in = a.get("id") if a.get("id") in self.text else None
 
     def handle_endtag(self, tag):
-        self._in_errors = False
+        self._in = None
 
     def handle_data(self, data):
-        if self._in_errors:
-            self.errors += data
+        if self._in:
+            self.text[self._in] += data
 
 
-def chromium(args, page, workdir):
-    """Runs headless Chromium on `page` with a fresh profile; returns (stdout, stderr)."""
+def chromium(args, page, workdir, fragment=""):
+    """Runs headless Chromium on `page` (and #fragment) with a fresh profile; returns (stdout, stderr)."""
     profile = tempfile.mkdtemp(prefix="profile_", dir=workdir)
     cmd = ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile,
            "--no-first-run", "--enable-logging=stderr", "--v=0", "--window-size=%d,%d" % WINDOW] + args
     env = dict(os.environ, HOME=workdir)  # root needs --no-sandbox; nothing is written to the real $HOME
-    r = subprocess.run(cmd + ["file://" + page], capture_output=True, text=True, timeout=CHROMIUM_TIMEOUT_S,
+    r = subprocess.run(cmd + ["file://" + page + fragment], capture_output=True, text=True, timeout=CHROMIUM_TIMEOUT_S,
                        env=env)
     shutil.rmtree(profile, ignore_errors=True)
     if r.returncode != 0:
@@ -138,7 +138,7 @@ def check_page(name, page, workdir, rendered_ids, absent_ids=(), timeline=True, 
     e = Elements()
     e.feed(dom)
     assert "report-errors" in e.by_id, "%s: no #report-errors element (did the page load?)" % name
-    assert e.errors.strip() == "", "%s: the page reported errors:\n%s" % (name, e.errors)
+    assert e.text["report-errors"].strip() == "", "%s: the page reported errors:\n%s" % (name, e.text["report-errors"])
     for id_ in rendered_ids:
         a = e.by_id.get(id_)
         assert a is not None, "%s: no #%s in the DOM" % (name, id_)
@@ -165,6 +165,20 @@ def check_page(name, page, workdir, rendered_ids, absent_ids=(), timeline=True, 
                                      time.time() - t0))
 
 
+def check_zoomed(name, page, workdir, fragment, expected_range):
+    """The timeline opened zoomed in (report.html#view=START,END): drawn, showing that range."""
+    dom, err = chromium(["--dump-dom"], page, workdir, fragment)
+    problems = console_problems(err)
+    assert not problems, "%s: console messages or uncaught errors:\n%s" % (name, "\n".join(problems))
+    e = Elements()
+    e.feed(dom)
+    assert e.text["report-errors"].strip() == "", "%s: the page reported errors:\n%s" % (name, e.text["report-errors"])
+    assert e.text["timeline-range"].startswith(expected_range), "%s: shows %r" % (name, e.text["timeline-range"])
+    r = e.by_id["timeline-canvas"].get("data-rendered", "")
+    assert re.search(r", [1-9][0-9]* marks$", r), "%s: nothing drawn zoomed in (%r)" % (name, r)
+    print("ok   %-12s %s: %s" % (name, e.text["timeline-range"], r))
+
+
 def main():
     exe = os.path.abspath(sys.argv[1])
     if shutil.which("chromium") is None:
@@ -188,6 +202,10 @@ def main():
         # The same run past a small slice budget: the bucket rows' drawing.
         run([exe, "report", timed, "--slice-budget", "200", "--out", os.path.join(workdir, "aggregated.html")])
         check_page("aggregated", os.path.join(workdir, "aggregated.html"), workdir, run_charts)
+        # Zoomed in on both pages: exact slices found from the middle of the run, buckets wider than a pixel.
+        for page in ("timed/report.html", "aggregated.html"):
+            check_zoomed("zoomed", os.path.join(workdir, page), workdir, "#view=10000,12000",
+                         "showing 10 us \u2013 12 us of ")
 
         ranks = os.path.join(workdir, "ranks")
         run([exe, "run", write("ranks.json", {"kernel": "collective", "params": {"kind": "all_gather",
