@@ -103,6 +103,36 @@ json rank_spread(const json& timing, const json* timeline) {
   return out;
 }
 
+// A trace that is not its summary's (a run's files mixed by hand) or that lost slices (cut at a packet
+// boundary, so it still decodes) is refused: each traced core must hold a slice per instruction the summary
+// counts for it.
+void check_trace_matches_summary(const json& timeline, const json& timing, const fs::path& trace_file,
+                                 const fs::path& summary_file) {
+  for (const json& p : timeline["processes"]) {
+    if (!p.contains("core"))
+      continue;
+    const json* match = nullptr;
+    for (const json& core : timing["cores"]) {
+      if (core.value("core", -1) == p["core"].get<int>() &&
+          (!p.contains("rank") || core.value("rank", -1) == p["rank"].get<int>()))
+        match = &core;
+    }
+    if (!match) {
+      throw ConfigError(trace_file.string() + ": process '" + p["name"].get<std::string>() +
+                        "' is no core of " + summary_file.string() + ": the trace is another run's");
+    }
+    uint64_t instructions = 0;
+    for (const auto& [name, e] : (*match)["engines"].items())
+      instructions += e.value("instructions", uint64_t(0));
+    if (instructions != p["instructions"].get<uint64_t>()) {
+      throw ConfigError(trace_file.string() + ": '" + p["name"].get<std::string>() + "' holds " +
+                        std::to_string(p["instructions"].get<uint64_t>()) + " instruction slices where " +
+                        summary_file.string() + " counts " + std::to_string(instructions) +
+                        ": the trace is truncated or another run's");
+    }
+  }
+}
+
 }  // namespace
 
 json roofline_of(const json& timing) {
@@ -155,6 +185,7 @@ json run_report_data(const fs::path& dir, const TimelineLimits& limits) {
   json timeline;
   if (timed && fs::exists(trace_file, ec)) {
     timeline = read_timeline(trace_file, limits);
+    check_trace_matches_summary(timeline, summary["timing"], trace_file, dir / "summary.json");
     data["opcodes_from"] = "trace";
   } else if (timed) {
     data["no_timeline"] =

@@ -111,10 +111,15 @@ Decoded decode(const std::filesystem::path& file) {
   return d;
 }
 
-// The rank a multi-rank run's process name gives ("rank 3 NC0 (chip 0)"), or -1.
-int rank_of_process(const std::string& name) {
-  int rank = -1;
-  return std::sscanf(name.c_str(), "rank %d", &rank) == 1 ? rank : -1;
+// The rank and core a process name gives (sim/sc/run_recorder.cpp: "NC0", "rank 3 NC0 (chip 0)"); -1 for
+// none.
+std::pair<int, int> rank_and_core_of_process(const std::string& name) {
+  int rank = -1, core = -1;
+  if (std::sscanf(name.c_str(), "rank %d NC%d", &rank, &core) == 2)
+    return {rank, core};
+  if (std::sscanf(name.c_str(), "NC%d", &core) == 1)
+    return {-1, core};
+  return {-1, -1};
 }
 
 // The total time covered by the union of `slices` (sorted by start).
@@ -253,6 +258,7 @@ json read_timeline(const std::filesystem::path& trace_file, const TimelineLimits
     const trace::ProcessSummary& process = d.layout.processes[p];
     json out_rows = json::array();
     uint64_t process_end = 0;
+    size_t instructions = 0;  // slices less the regions: one per instruction the core ran
     for (size_t r = 0; r < rows[p].size(); ++r) {
       const std::vector<const Slice*>& v = rows[p][r];
       if (v.empty())
@@ -263,6 +269,7 @@ json read_timeline(const std::filesystem::path& trace_file, const TimelineLimits
       for (const Slice* s : v) {
         process_end = std::max(process_end, s->end);
         if (track.name != kRegionsRow) {
+          ++instructions;
           auto& [count, ns] = opcode_time[{track.name, s->op}];
           ++count;
           ns += s->end - s->start;
@@ -278,9 +285,15 @@ json read_timeline(const std::filesystem::path& trace_file, const TimelineLimits
     }
     if (out_rows.empty())
       continue;  // counters only (the Fabric process)
-    json pj = {{"name", process.name}, {"end_ns", process_end}, {"rows", std::move(out_rows)}};
-    if (const int rank = rank_of_process(process.name); rank >= 0)
+    json pj = {{"name", process.name},
+               {"end_ns", process_end},
+               {"instructions", instructions},
+               {"rows", std::move(out_rows)}};
+    const auto [rank, core] = rank_and_core_of_process(process.name);
+    if (rank >= 0)
       pj["rank"] = rank;
+    if (core >= 0)
+      pj["core"] = core;
     processes.push_back(std::move(pj));
   }
 

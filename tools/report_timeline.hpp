@@ -20,7 +20,8 @@ struct TimelineLimits {
 
 // Reads `trace_file` into the page's "timeline" object:
 //   {"end_ns", "slices", "aggregated", "bucket_ns", "opcodes": [names, first seen first], "sources": [..],
-//    "processes": [{"name", "rank" (multi-rank), "end_ns", "rows": [{"name", "lanes", "count", "busy_ns",
+//    "processes": [{"name", "rank" (multi-rank), "core", "end_ns", "instructions" (slices less the kernel
+//      regions), "rows": [{"name", "lanes", "count", "busy_ns",
 //      exact: "start" (delta-coded ns, by start), "dur", "op", "src" (-1: none), "pc" (-1: none), "lane";
 //      aggregated: "busy" (permille of each bucket covered), "top" (dominant opcode, -1: idle)}]}],
 //    "opcode_time": [{"engine", "opcode", "count", "time_ns"}, ...] (by time, largest first)}

@@ -294,7 +294,9 @@ int run_sweep(const SweepOptions& options) {
         print_ready();
       });
 
-  // results.csv: one row per point, in point order.
+  // results.csv: one row per point, in point order. A report of the sweep (trnsim report DIR) tables the old
+  // results: it goes, as a run's folder loses its report when the run writes it again.
+  fs::remove(out / "report.html");
   std::ofstream csv(out / "results.csv", std::ios::trunc);
   csv << "point";
   for (const std::string& k : sweep.keys)

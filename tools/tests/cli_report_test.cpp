@@ -289,6 +289,10 @@ TEST_CASE("report: a sweep folder's page charts total_ns and MFU along the key t
   check_self_contained(html);
   const json d = page_data(html);
   CHECK(d["kind"] == "sweep");
+  // A rerun of the sweep rewrites results.csv and removes the report of the old one.
+  REQUIRE(trnsim("sweep " + (dir / "spec.json").string() + " --out " + (dir / "out").string()).exit_code ==
+          1);
+  CHECK(!fs::exists(dir / "out" / "report.html"));
   CHECK(d["keys"] ==
         json{"params.causal", "params.d", "params.seqlen_q"});  // the product's keys in key order
   CHECK(d["x_key"] == "params.seqlen_q");                       // the numeric key with the most values
@@ -340,10 +344,27 @@ TEST_CASE("report: bad input is refused naming the file, never a crash") {
   json no_hbm = json::parse(summary);
   no_hbm["timing"].erase("hbm");
   refused(copy("no_hbm", no_hbm.dump(), ""), "no_hbm/summary.json: $.timing.hbm: missing");
-  // A trace cut short (mid-packet, and at a packet boundary leaving slices open) and one of noise.
+  // A trace cut short mid-packet, and one of noise.
   refused(copy("cut_trace", summary, trace.substr(0, trace.size() / 2 + 7)), "cut_trace/trace.pftrace: ");
   refused(copy("noise", summary, std::string(4096, '\xff')),
           "noise/trace.pftrace: corrupt or truncated trace");
+  // Cut at a packet boundary, it still decodes: the slices missing against the summary's counts tell.
+  std::vector<size_t> boundaries;
+  for (size_t at = 0; at < trace.size();) {
+    REQUIRE(trace[at] == '\x0a');  // Trace.packet, length-delimited
+    size_t length = 0, shift = 0, p = at + 1;
+    for (; uint8_t(trace[p]) & 0x80; ++p, shift += 7)
+      length |= size_t(uint8_t(trace[p]) & 0x7f) << shift;
+    length |= size_t(uint8_t(trace[p])) << shift;
+    at = p + 1 + length;
+    boundaries.push_back(at);
+  }
+  REQUIRE(boundaries.back() == trace.size());
+  refused(copy("boundary", summary, trace.substr(0, boundaries[boundaries.size() * 3 / 4])),
+          "boundary/trace.pftrace: ");
+  // Another run's trace beside this summary.
+  const fs::path other = timed_run("report_errors_other", "", 256);
+  refused(copy("other", summary, read_text(other / "trace.pftrace")), "other/trace.pftrace: 'NC0' holds ");
   // A sweep's results.csv whose row lost fields.
   fs::create_directories(dir / "sweep");
   write_text(dir / "sweep" / "results.csv",
