@@ -152,7 +152,6 @@
                sig(t.hbm.achieved_GBps, 4) + ' GB/s of ' + sig(t.hbm.peak_GBps, 5) + ' GB/s peak']);
     }
     if (s.wall_s !== undefined) kv.push(['wall', sig(s.wall_s, 3) + ' s (' + num(s.instructions_per_s, 0) + ' instructions/s)']);
-    if (s.expected_failure) kv.push(['expected failure', s.expected_failure]);
     const kvTable = table(['', ''], kv);
     kvTable.className = 'kv';
     kvTable.removeChild(kvTable.firstChild);
