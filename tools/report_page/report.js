@@ -409,16 +409,28 @@
     document.body.appendChild(tip);
 
     const labelW = 200, axisH = 22, headerH = 18;
-    let y = axisH;
-    for (const r of rows) {
-      r.y = y;
-      if (r.header) { r.h = headerH; } else {
-        r.shown = Math.min(r.lanes, 4);
-        r.laneH = Math.max(4, Math.floor(16 / r.shown));
-        r.h = r.shown * r.laneH + 5;
+    // Browsers draw no canvas taller than 32767 px: past 30000 (hundreds of traced cores) each row gets an
+    // equal share of that, its lanes drawn over each other.
+    const layout = compact => {
+      let y = axisH;
+      const share = Math.floor((30000 - axisH - headerH * tl.processes.length) / (rows.length - tl.processes.length));
+      for (const r of rows) {
+        r.y = y;
+        if (r.header) { r.h = headerH; } else if (compact) {
+          r.shown = 1;
+          r.laneH = Math.max(2, share - 1);
+          r.h = r.laneH + 1;
+        } else {
+          r.shown = Math.min(r.lanes, 4);
+          r.laneH = Math.max(4, Math.floor(16 / r.shown));
+          r.h = r.shown * r.laneH + 5;
+        }
+        y += r.h;
       }
-      y += r.h;
-    }
+      return y;
+    };
+    let y = layout(false);
+    if (y > 30000) y = layout(true);
     const height = y + 4;
     let v0 = 0, v1 = total, drag = null, width = 0, marks = 0;
     // A link may name the view: report.html#view=START_NS,END_NS (the browser test opens one zoomed in).
