@@ -122,7 +122,7 @@ std::pair<int, int> rank_and_core_of_process(const std::string& name) {
   return {-1, -1};
 }
 
-// The total time covered by the union of `slices` (sorted by start).
+// Calls covered(a, b) for each interval of the union of `slices` (sorted by start), in time order.
 template <class F>
 void for_each_covered(const std::vector<const Slice*>& slices, F&& covered) {
   uint64_t a = 0, b = 0;
