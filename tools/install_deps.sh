@@ -4,9 +4,12 @@ set -euo pipefail
 # libopenblas-dev: the benchmarks' sgemm baseline only; libxml2-utils (xmllint) and python3-jsonschema: the
 # tests validate `trnsim check --junit` reports and the JSON schemas of configs/schemas/ with them;
 # python3-numpy, python3-pytest and python3-pip: the Python package (python/) and its tests;
-# libboost-mpi-dev, libopenmpi-dev and openmpi-bin (mpirun): `trnsim sweep` under MPI (trnsim-sweep-mpi) and its test.
+# libboost-mpi-dev, libopenmpi-dev and openmpi-bin (mpirun): `trnsim sweep` under MPI (trnsim-sweep-mpi) and its test;
+# chromium: the report_browser test loads `trnsim report` pages in headless Chromium (console errors, charts drawn,
+# screenshot).
 packages=(build-essential cmake pkg-config libsystemc-dev nlohmann-json3-dev doctest-dev libboost-program-options-dev
-  libboost-mpi-dev libopenmpi-dev openmpi-bin libopenblas-dev libxml2-utils python3-jsonschema python3-numpy python3-pytest python3-pip python3-setuptools)
+  libboost-mpi-dev libopenmpi-dev openmpi-bin libopenblas-dev libxml2-utils python3-jsonschema python3-numpy python3-pytest
+  python3-pip python3-setuptools chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

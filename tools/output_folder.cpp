@@ -12,8 +12,10 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kMarker = ".trnsim-run";
-// Everything a run writes into its folder (tools/run_pipeline.cpp), the marker last.
-constexpr const char* kRunEntries[] = {"summary.json", "trace.pftrace", "trace.json",
+// Everything a run writes into its folder (tools/run_pipeline.cpp), and the report.html `trnsim report`
+// writes there by default (it describes the run whose files it sits beside, so a new run must not leave
+// it showing the old one), the marker last.
+constexpr const char* kRunEntries[] = {"summary.json", "trace.pftrace", "trace.json", "report.html",
                                        "inputs",       "outputs",       kMarker};
 
 bool has_program_hash(const fs::path& summary) {

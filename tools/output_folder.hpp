@@ -11,8 +11,8 @@ namespace tn::cli {
 void check_output_folder(const std::filesystem::path& dir);
 
 // Makes `dir` a fresh run folder: checks it as above, creates it if missing, removes the entries a run
-// writes (summary.json, the traces, inputs/, outputs/) and writes the marker. Files a run never
-// writes are left where they are.
+// writes (summary.json, the traces, inputs/, outputs/) and the report of it (report.html), and writes the
+// marker. Files a run never writes are left where they are.
 void claim_output_folder(const std::filesystem::path& dir);
 
 }  // namespace tn::cli

@@ -109,6 +109,9 @@ void SweepTable::add(size_t i, CheckResult r, const std::string& note,
 
 int SweepTable::finish() {
   const Sweep& sweep = m_plan.sweep;
+  // A report of the sweep (trnsim report DIR) tables the old results: it goes, as a run's folder loses its
+  // report when the run writes it again.
+  std::filesystem::remove(m_out / "report.html");
   std::ofstream csv(m_out / "results.csv", std::ios::trunc);
   csv << "point";
   for (const std::string& k : sweep.keys)

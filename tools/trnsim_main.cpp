@@ -24,6 +24,7 @@
 #include "tools/child_runs.hpp"
 #include "tools/kernel_catalog.hpp"
 #include "tools/kernels_command.hpp"
+#include "tools/report_command.hpp"
 #include "tools/run_config.hpp"
 #include "tools/run_pipeline.hpp"
 #include "tools/run_summary.hpp"
@@ -69,6 +70,12 @@ constexpr CommandHelp kCommands[] = {
      "list the kernels a run config may name: each parameter's type, default, what it accepts and what it\n"
      "means (the tables the config parser reads), and the input and output tensors with their dtypes and\n"
      "shapes, resolved by the kernel itself for its example parameters or for --params"},
+    {"report", "report DIR [--out FILE]",
+     "write one self-contained HTML page (no network, no external scripts) of a run folder: the summary, "
+     "the\n"
+     "engine timeline (a row per engine and DMA queue, coloured by opcode, zoomable), busy time per engine,\n"
+     "time per opcode, the roofline and, for several ranks, their spread and the collectives; or of a sweep\n"
+     "folder: its points charted and tabled. Default FILE: DIR/report.html"},
     {"disasm", "disasm CONFIG.json [--json]",
      "print the kernel's instruction streams, or with --json the program JSON (a list of one per core for "
      "LNC2)\n"
@@ -292,6 +299,25 @@ int cmd_point(const std::vector<std::string>& args) {
   return cli::write_all(cli::kReportFd, cli::run_report(args[0], args[1])) ? 0 : 1;
 }
 
+int cmd_report(const std::vector<std::string>& args) {
+  po::options_description opts = options_for("report");
+  opts.add_options()("out", po::value<std::string>()->default_value(""),
+                     "the HTML file to write (default: DIR/report.html)")(
+      "slice-budget", po::value<size_t>()->default_value(cli::TimelineLimits{}.slice_budget),
+      "timeline slices embedded exactly; past it the busiest rows are aggregated into time buckets");
+  const auto parsed = parse_with_config("report", args, opts);
+  if (!parsed)
+    return 0;
+  const po::variables_map& vm = *parsed;
+  cli::ReportOptions options;
+  options.dir = vm["config"].as<std::string>();
+  options.out = vm["out"].as<std::string>();
+  options.limits.slice_budget = vm["slice-budget"].as<size_t>();
+  if (options.limits.slice_budget < 100 || options.limits.slice_budget > 5000000)
+    throw cli::ConfigError("report: --slice-budget must be in 100..5000000");
+  return cli::write_report_page(options);
+}
+
 int cmd_disasm(const std::vector<std::string>& args) {
   po::options_description opts = options_for("disasm");
   opts.add_options()("json", po::bool_switch(), "print the program JSON instead");
@@ -360,6 +386,8 @@ int sc_main(int argc, char** argv) {
       return cmd_sweep(args);
     if (command == cli::kPointCommand)
       return cmd_point(args);
+    if (command == "report")
+      return cmd_report(args);
     std::cerr << "trnsim: unknown command '" << command << "'\n" << usage();
     return 2;
   } catch (const po::error& e) {

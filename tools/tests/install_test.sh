@@ -31,4 +31,8 @@ timeout -k 10 120 "$mpiexec" --allow-run-as-root --oversubscribe -np 1 "$exe" sw
   --out "$prefix/sweep" >"$prefix/sweep.txt"
 grep -F "2 points: 2 passed, 0 failed" "$prefix/sweep.txt"
 grep -F "1 rank on 1 host: rank 0 ran 2 points" "$prefix/sweep.txt"
+# The report page is compiled in: the installed binary writes it with no source tree.
+"$exe" report "$prefix/out" >"$prefix/report.txt"
+grep -F "wrote        $prefix/out/report.html" "$prefix/report.txt"
+grep -F '<script type="application/json" id="report-data">' "$prefix/out/report.html" >/dev/null
 echo "installed trnsim runs from $prefix"
