@@ -52,6 +52,14 @@ CommandResult run_command(const std::string& command) {
   return r;
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
+  return lines;
+}
+
 CommandResult trnsim(const std::string& args) { return run_command(std::string(TRNSIM_EXE) + " " + args); }
 
 CommandResult run_text(const std::string& name, const std::string& config) {

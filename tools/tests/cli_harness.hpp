@@ -2,6 +2,7 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace tn::cli::test {
 
@@ -16,6 +17,8 @@ std::filesystem::path scratch_dir(const std::string& name);
 std::filesystem::path scratch_path(const std::string& name);
 void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
+// `text` split at newlines.
+std::vector<std::string> lines_of(const std::string& text);
 // Runs a shell command and captures its exit code, stdout and stderr.
 CommandResult run_command(const std::string& command);
 // Runs `trnsim <args>` and captures its exit code, stdout and stderr.

@@ -24,14 +24,6 @@ CommandResult mpi_trnsim(int ranks, const std::string& args) {
                      std::to_string(ranks) + " " TRNSIM_EXE " " + args);
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream in(text);
-  for (std::string l; std::getline(in, l);)
-    lines.push_back(l);
-  return lines;
-}
-
 // A results.csv line without its wall_s field (the only one that differs between runs); the CI example's
 // rows hold no quoted fields, so commas split them.
 std::string without_wall(const std::string& line, size_t wall_column) {

@@ -12,14 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream in(text);
-  for (std::string l; std::getline(in, l);)
-    lines.push_back(l);
-  return lines;
-}
-
 TEST_CASE("sweep: the CI example's grid runs every point, tabulates it, and a rerun reuses it all") {
   const fs::path dir = scratch_dir("sweep_example");
   const std::string spec = TRNSIM_SOURCE_DIR "/configs/sweeps/attention_cte_small.json";
