@@ -136,6 +136,10 @@ std::string resolve_path(const std::string& paths_from, const std::string& path)
   return (p.is_absolute() || paths_from.empty() ? p : std::filesystem::path(paths_from) / p).string();
 }
 
+std::string config_paths_from(const JsonObject& root) {
+  return root.has("paths_relative_to") ? root.get_path("paths_relative_to") : root.paths_from();
+}
+
 std::string folder_of(const std::string& file) { return std::filesystem::path(file).parent_path().string(); }
 
 }  // namespace tn::cli

@@ -69,5 +69,8 @@ nlohmann::json read_json_file(const std::string& file);
 std::string resolve_path(const std::string& paths_from, const std::string& path);
 // The folder a file's relative paths resolve from by default: its own.
 std::string folder_of(const std::string& file);
+// Where a run config's relative paths resolve from: its "paths_relative_to" (itself relative to the
+// config's folder), else the config's folder.
+std::string config_paths_from(const JsonObject& root);
 
 }  // namespace tn::cli

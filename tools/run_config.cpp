@@ -27,9 +27,7 @@ RunConfig load_run_config(const std::string& file) {
   RunConfig c;
   c.file = file;
   c.document = read_json_file(file);
-  c.paths_from = folder_of(file);
-  if (JsonObject(c.document, file, "$").has("paths_relative_to"))
-    c.paths_from = JsonObject(c.document, file, "$").get_path("paths_relative_to");
+  c.paths_from = config_paths_from(JsonObject(c.document, file, "$"));
   JsonObject root(c.document, file, "$", c.paths_from);
   root.reject_unknown({"description", "kernel", "params", "hardware", "inputs", "npy", "mode",
                        "check_numerics", "trace", "launch", "paths_relative_to"});

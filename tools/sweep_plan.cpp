@@ -1,8 +1,5 @@
 #include "tools/sweep_plan.hpp"
 
-
-#include <filesystem>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -77,8 +74,7 @@ json base_config(const JsonObject& spec) {
       spec.fail("base", file + ": expected a run config (an object)");
   }
   const JsonObject base_root(c, file, base.is_string() ? "$" : "$.base");
-  const std::string from =
-      base_root.has("paths_relative_to") ? base_root.get_path("paths_relative_to") : folder_of(file);
+  const std::string from = config_paths_from(base_root);
   c["paths_relative_to"] = std::filesystem::absolute(from.empty() ? "." : from).lexically_normal().string();
   return c;
 }
