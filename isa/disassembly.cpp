@@ -123,7 +123,7 @@ void disassemble(const Program& p, std::ostream& out) {
   }
   for (const auto& s : p.streams) {
     out << "\n"
-        << s.name << ":  ; engine " << engine_name(s.engine) << ", completion semaphore S["
+        << s.name << ":  ; " << engine_name(s.engine) << " engine, completion semaphore S["
         << s.completion_sem << "]\n";
     for (size_t i = 0; i < s.instructions.size(); ++i) {
       const auto& in = s.instructions[i];

@@ -24,10 +24,11 @@ inline constexpr EngineMask kAnyEngine = kPe | kAct | kDve | kPool | kSp | kDma 
 // The engines whose sequencers compute (not the queues that move data).
 inline constexpr EngineMask kComputeEngines = kPe | kAct | kDve | kPool | kSp;
 
-// Short names as used in configs and JSON ("pe", "act", ...).
+// The one name trnsim gives an engine everywhere it writes one (summary, trace, disassembly, program JSON,
+// messages): the Neuron profiler's row name (peers-perfetto-profiler.md §3), "Tensor", "Scalar", ...
 std::string_view engine_name(Engine e);
-// Names the Neuron profiler gives the rows (peers-perfetto-profiler.md §3).
-std::string_view engine_profiler_name(Engine e);
+// The engine a name means: the profiler's name, or on input the ISA's short name ("pe", "act", "dve",
+// "pool", "sp", "dma", "cc") that program JSON written before summary schema 3 used.
 std::optional<Engine> engine_from_name(std::string_view s);
 
 }  // namespace tn::isa

@@ -38,7 +38,7 @@ struct Instruction {
 // increments the stream's completion semaphore by 1 when it retires (an instruction in a loop counts once
 // per execution); retirement is in execution order.
 struct Stream {
-  std::string name;  // e.g. "pe", "act", "qSyncIO0"
+  std::string name;  // e.g. "Tensor", "Scalar", "qSyncIO0"
   Engine engine = Engine::kPe;
   int32_t completion_sem = -1;
   ChunkedVector<Instruction> instructions;  // appending never moves earlier ones (isa/chunked_vector.hpp)

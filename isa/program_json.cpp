@@ -498,9 +498,11 @@ Program program_from_json(const json& j) {
     reject_unknown_keys(s, {"name", "engine", "completion_sem", "instructions", "emission_order"}, path);
     Stream st;
     st.name = text(member(s, "name", path), path + ".name");
-    auto e = engine_from_name(text(member(s, "engine", path), path + ".engine"));
+    const std::string engine = text(member(s, "engine", path), path + ".engine");
+    auto e = engine_from_name(engine);
     if (!e)
-      fail(path + ".engine", "unknown engine");
+      fail(path + ".engine", "unknown engine \"" + engine +
+                                 "\" (expected Tensor, Scalar, Vector, GpSimd, Sync, DMA or CC-core)");
     st.engine = *e;
     st.completion_sem = number<int32_t>(member(s, "completion_sem", path), path + ".completion_sem");
     const json& instrs = array(member(s, "instructions", path), path + ".instructions");

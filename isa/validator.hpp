@@ -28,7 +28,7 @@ inline constexpr int32_t kMaxPermuteChannels = 4;
 std::vector<std::string> replica_group_issues(const Program& program, uint32_t ranks);
 
 struct ValidationIssue {
-  std::string where;  // e.g. "pe[12] multiply_moving (kernels/attention_cte.cpp:345)"
+  std::string where;  // e.g. "Tensor[12] multiply_moving (kernels/attention_cte.cpp:345)"
   std::string message;
   std::string to_string() const { return where + ": " + message; }
 };

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "isa/engine.hpp"
 #include "tools/ring_report.hpp"
 
 namespace tn::cli {
@@ -196,14 +197,30 @@ json timing_summary(const sc::TimedRunResult& t, const KernelSetup& k, double mo
 
 namespace {
 
+// A core's streams that ran anything, as the profiler lists its rows: by engine (Tensor, Scalar, Vector,
+// GpSimd, Sync, the DMA queues, the CC-cores), then by name.
+std::vector<std::pair<std::string, const json*>> streams_in_row_order(const json& engines) {
+  std::vector<std::tuple<int, std::string, const json*>> rows;
+  for (const auto& [name, e] : engines.items()) {
+    if (e["instructions"].get<uint64_t>() == 0)
+      continue;
+    const auto engine = isa::engine_from_name(e["engine"].get<std::string>());
+    rows.emplace_back(engine ? int(*engine) : isa::kNumEngineKinds, name, &e);
+  }
+  std::sort(rows.begin(), rows.end());
+  std::vector<std::pair<std::string, const json*>> out;
+  for (auto& [engine, name, e] : rows)
+    out.emplace_back(std::move(name), e);
+  return out;
+}
+
 // One line per core: each engine's busy share.
 void engine_lines(std::ostringstream& o, const json& t) {
   for (const auto& core : t["cores"]) {
     o << "  core " << core["core"].get<size_t>() << " busy   ";
     int n = 0;
-    for (const auto& [name, e] : core["engines"].items()) {
-      if (e["instructions"].get<uint64_t>() == 0)
-        continue;
+    for (const auto& [name, stream] : streams_in_row_order(core["engines"])) {
+      const json& e = *stream;
       o << (n++ % 5 == 0 && n > 1 ? "\n               " : "") << std::left << std::setw(11) << name
         << std::right << std::setw(5) << std::setprecision(1) << e["busy_percent"].get<double>() << "%  ";
     }
@@ -213,11 +230,13 @@ void engine_lines(std::ostringstream& o, const json& t) {
 
 // Several ranks: each stream's busy share as min / median / max over every rank's cores.
 void engine_spread_lines(std::ostringstream& o, const json& t, size_t ranks, size_t cores) {
-  std::map<std::string, std::vector<double>> busy;
+  std::vector<std::pair<std::string, std::vector<double>>> busy;  // in row order
   for (const auto& core : t["cores"]) {
-    for (const auto& [name, e] : core["engines"].items()) {
-      if (e["instructions"].get<uint64_t>() > 0)
-        busy[name].push_back(e["busy_percent"].get<double>());
+    for (const auto& [name, e] : streams_in_row_order(core["engines"])) {
+      auto row = std::find_if(busy.begin(), busy.end(), [&](const auto& b) { return b.first == name; });
+      if (row == busy.end())
+        row = busy.insert(busy.end(), {name, {}});
+      row->second.push_back((*e)["busy_percent"].get<double>());
     }
   }
   o << "  busy         min / median / max % over " << ranks << " ranks x " << cores << " core"

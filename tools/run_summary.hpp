@@ -11,8 +11,10 @@
 namespace tn::cli {
 
 // summary.json's `schema_version`: 2 renamed mfu_percent, hfu_percent and matmul_flops to the profiler's
-// mfu_estimated_percent, hfu_estimated_percent and hardware_flops, and added mbu_estimated_percent.
-inline constexpr int kSummarySchemaVersion = 2;
+// mfu_estimated_percent, hfu_estimated_percent and hardware_flops, and added mbu_estimated_percent. 3 names
+// the engines as the profiler does, in the keys of timing.cores[].engines and their "engine" (Tensor, Scalar,
+// Vector, GpSimd, Sync, DMA, CC-core; were pe, act, dve, pool, sp, dma, cc).
+inline constexpr int kSummarySchemaVersion = 3;
 
 // {min, median, max, mean} of some values (all 0 for none): how figures over ranks or instances are given.
 nlohmann::json spread(std::vector<double> values);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "isa/engine.hpp"
 #include "tools/child_pool.hpp"
 
 namespace tn::cli {
@@ -34,8 +35,10 @@ std::string number(const json& v, int digits = 6) {
 
 std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
-// The busiest core's busy % of each compute engine, and of the busiest DMA queue.
-constexpr const char* kEngines[] = {"pe", "act", "dve", "pool", "sp"};
+// The busiest core's busy % of each compute engine, and of the busiest DMA queue: a column each, in this
+// order, named after the engine (isa::engine_name).
+constexpr isa::Engine kEngines[] = {isa::Engine::kPe, isa::Engine::kAct, isa::Engine::kDve,
+                                    isa::Engine::kPool, isa::Engine::kSp};
 
 // j[key], or null when j is not an object or has no such key.
 json field(const json& j, const char* key) { return j.is_object() && j.contains(key) ? j[key] : json(); }
@@ -61,12 +64,18 @@ std::vector<std::string> summary_columns(const fs::path& summary_file) {
     json engines = field(core, "engines");
     if (!engines.is_object())
       engines = json::object();
-    for (const auto& [name, e] : engines.items()) {
+    for (const auto& [stream, e] : engines.items()) {
+      // By the stream's engine, not its name: a program of one's own may name its streams as it likes.
+      const json engine_field = field(e, "engine");
+      const auto engine =
+          engine_field.is_string() ? isa::engine_from_name(engine_field.get<std::string>()) : std::nullopt;
+      if (!engine)
+        continue;
       const double b = field(e, "busy_percent").is_number() ? e["busy_percent"].get<double>() : 0.0;
-      const auto k = std::find(std::begin(kEngines), std::end(kEngines), name);
-      const size_t slot = k != std::end(kEngines)   ? size_t(k - std::begin(kEngines))
-                          : name.rfind("q", 0) == 0 ? std::size(kEngines)
-                                                    : SIZE_MAX;
+      const auto k = std::find(std::begin(kEngines), std::end(kEngines), *engine);
+      const size_t slot = k != std::end(kEngines)        ? size_t(k - std::begin(kEngines))
+                          : *engine == isa::Engine::kDma ? std::size(kEngines)
+                                                         : SIZE_MAX;
       if (slot != SIZE_MAX)
         busy[slot] = std::max(busy[slot], b);
     }
@@ -117,9 +126,9 @@ int SweepTable::finish() {
   for (const std::string& k : sweep.keys)
     csv << "," << csv_field(k);
   csv << ",verdict,total_ns,mfu_estimated_percent,hfu_estimated_percent,mbu_estimated_percent";
-  for (const char* e : kEngines)
-    csv << ",busy_" << e << "_percent";
-  csv << ",busy_dma_max_percent,numerics,wall_s,message\n";
+  for (isa::Engine e : kEngines)
+    csv << ",busy_" << isa::engine_name(e) << "_percent";
+  csv << ",busy_DMA_max_percent,numerics,wall_s,message\n";
   VerdictCounts counts;
   for (size_t i = 0; i < m_results.size(); ++i) {
     if (!m_results[i])

@@ -87,7 +87,7 @@ ProgramBuilder::ProgramBuilder(std::string kernel, const MemoryLimits& limits, u
   // Fixed engine streams, in Engine order so engine_stream(e) == e.
   for (Engine e : {Engine::kPe, Engine::kAct, Engine::kDve, Engine::kPool, Engine::kSp}) {
     const int32_t sem = static_cast<int32_t>(m_program.semaphores.size());
-    m_program.semaphores.push_back({std::string(engine_profiler_name(e)), 0});
+    m_program.semaphores.push_back({std::string(engine_name(e)), 0});
     m_program.streams.push_back({std::string(engine_name(e)), e, sem, {}});
   }
   m_waited.assign(m_program.streams.size(), std::vector<int64_t>(m_program.streams.size(), 0));

@@ -51,7 +51,7 @@ def test_run_returns_outputs_that_match_an_independent_reference(tmp_path):
     # A wrong mask would show: the first row sees only key 0, so it is v[0] exactly (rounded to bf16).
     assert np.array_equal(out[0, 0], bf16(x["v"][0, 0]))
     np.testing.assert_array_equal(r.inputs["q"], x["q"])
-    assert r.summary["schema_version"] == 2 and r.summary["total_ns"] > 0
+    assert r.summary["schema_version"] == 3 and r.summary["total_ns"] > 0
     assert r.trace is not None and r.trace.stat().st_size > 0
 
 

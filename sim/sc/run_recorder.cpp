@@ -159,7 +159,7 @@ void RunRecorder::create_tracks(uint32_t core_index, Core& core, const std::stri
   }
   for (isa::Engine e : {isa::Engine::kDve, isa::Engine::kAct, isa::Engine::kPool, isa::Engine::kSp}) {
     if (has(e)) {
-      engine_track[int(e)] = m_sink.add_slice_track(process, isa::engine_profiler_name(e), rank++);
+      engine_track[int(e)] = m_sink.add_slice_track(process, isa::engine_name(e), rank++);
     }
   }
   // DMA queues, then CC-cores: a track per stream.

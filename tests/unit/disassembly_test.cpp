@@ -94,8 +94,8 @@ TEST_CASE("a program listing shows tensors, streams, waits with semaphore names 
   const std::string text = listing(two_stream_program());
   CHECK(text.find("; kernel demo, core 1, 2 instructions\n") == 0);
   CHECK(text.find("; tensor t0 x bfloat16 [128,64] input\n") != std::string::npos);
-  CHECK(text.find("dve:  ; engine dve, completion semaphore S[0]\n") != std::string::npos);
-  CHECK(text.find("qSyncIO0:  ; engine dma, completion semaphore S[1]\n") != std::string::npos);
+  CHECK(text.find("dve:  ; Vector engine, completion semaphore S[0]\n") != std::string::npos);
+  CHECK(text.find("qSyncIO0:  ; DMA engine, completion semaphore S[1]\n") != std::string::npos);
   CHECK(text.find("wait S[1](qSyncIO0)>=1; tensor_scalar dst=") != std::string::npos);
   CHECK(text.find("  ; kernels/demo.cpp:42\n") != std::string::npos);
 }

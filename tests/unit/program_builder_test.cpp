@@ -56,12 +56,12 @@ TEST_CASE("the builder creates one stream and completion semaphore per engine an
   CHECK(b.dma_queue("qIn") == 5);
   const Program p = b.finish();
   REQUIRE(p.streams.size() == 7);
-  const char* names[] = {"pe", "act", "dve", "pool", "sp", "qIn", "qOut"};
-  const char* sems[] = {"Tensor", "Scalar", "Vector", "GpSimd", "Sync", "qIn", "qOut"};
+  // An engine's stream and its completion semaphore carry the profiler's name for the engine.
+  const char* names[] = {"Tensor", "Scalar", "Vector", "GpSimd", "Sync", "qIn", "qOut"};
   for (int32_t i = 0; i < 7; ++i) {
     CHECK(p.streams[i].name == names[i]);
     CHECK(p.streams[i].completion_sem == i);
-    CHECK(p.semaphores.at(i).name == sems[i]);
+    CHECK(p.semaphores.at(i).name == names[i]);
     CHECK(p.semaphores.at(i).initial == 0);
   }
   CHECK(p.streams[kPeS].engine == Engine::kPe);
@@ -404,7 +404,7 @@ TEST_CASE("regions record each stream's instruction range, streams created insid
   CHECK(program_from_json(program_to_json(p)) == p);
   Program bad = p;
   bad.regions[1].ranges[size_t(kDveS)] = {1, 9};
-  CHECK(issues_text(bad).find("region 'inner': range [1, 9) is outside stream dve") != std::string::npos);
+  CHECK(issues_text(bad).find("region 'inner': range [1, 9) is outside stream Vector") != std::string::npos);
 }
 
 TEST_CASE("a finished program with every kind of instruction passes the validator and round-trips") {

@@ -268,7 +268,9 @@ TEST_CASE("values of the wrong type are rejected with their JSON path") {
   }
   SUBCASE("a stream's engine given an unknown name") {
     j["streams"][0]["engine"] = "tpu";
-    CHECK(error_of(j) == "$.streams[0].engine: unknown engine");
+    CHECK(error_of(j) ==
+          "$.streams[0].engine: unknown engine \"tpu\" (expected Tensor, Scalar, Vector, GpSimd, Sync, DMA "
+          "or CC-core)");
   }
   SUBCASE("a buffer in HBM") {
     j["buffers"][0]["mem"] = "hbm";
@@ -281,6 +283,26 @@ TEST_CASE("values of the wrong type are rejected with their JSON path") {
   SUBCASE("a program that is not an object") {
     CHECK(error_of(json::array({1, 2})) == "$: expected an object");
   }
+}
+
+TEST_CASE("a stream's engine is written with the profiler's name and read with it or the ISA's short name") {
+  const Program p = sample_program();
+  json j = program_to_json(p);
+  const char* written[] = {"Tensor", "Scalar", "Vector", "GpSimd", "Sync", "DMA", "CC-core"};
+  const char* isa_alias[] = {"pe", "act", "dve", "pool", "sp", "dma", "cc"};
+  for (size_t si = 0; si < p.streams.size(); ++si) {
+    const int e = static_cast<int>(p.streams[si].engine);
+    CHECK(j["streams"][si]["engine"] == written[e]);
+    j["streams"][si]["engine"] = isa_alias[e];  // as programs written before summary schema 3 have it
+  }
+  CHECK(program_from_json(j) == p);
+  for (int e = 0; e < kNumEngineKinds; ++e) {
+    CAPTURE(e);
+    CHECK(engine_name(static_cast<Engine>(e)) == written[e]);
+    CHECK(engine_from_name(written[e]) == static_cast<Engine>(e));
+    CHECK(engine_from_name(isa_alias[e]) == static_cast<Engine>(e));
+  }
+  CHECK_FALSE(engine_from_name("tensor"));  // names are exact, as the profiler writes them
 }
 
 TEST_CASE("missing keys are rejected with the path of the object that lacks them") {

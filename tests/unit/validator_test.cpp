@@ -17,7 +17,7 @@ constexpr uint32_t kLine = 42;
 const char* const kFile = "kernels/unit.cpp";
 
 // A program of one stream per engine kind (named after the engine), one DMA queue "q0" and one CC-core
-// "cc", with an HBM tensor "t" of 128 x 1024 bf16.
+// "CC-core", with an HBM tensor "t" of 128 x 1024 bf16.
 Program empty_program() {
   Program p;
   p.kernel = "unit";
@@ -103,9 +103,9 @@ TEST_CASE("issues name the instruction as stream[index] mnemonic (file:line)") {
   Program p = empty_program();
   add(p, Engine::kDve, Memset{sb(0, 1), 0.0f});
   add(p, Engine::kDve, Activation{sb(0, 1), sb(0, 1), ActFunc::kExp, {}, {}, {}});
-  CHECK(describe_instruction(p, stream_of(Engine::kDve), 1) == "dve[1] activation (kernels/unit.cpp:43)");
+  CHECK(describe_instruction(p, stream_of(Engine::kDve), 1) == "Vector[1] activation (kernels/unit.cpp:43)");
   p.streams[stream_of(Engine::kDve)].instructions[1].loc = {};
-  CHECK(describe_instruction(p, stream_of(Engine::kDve), 1) == "dve[1] activation");
+  CHECK(describe_instruction(p, stream_of(Engine::kDve), 1) == "Vector[1] activation");
 }
 
 TEST_CASE("kernel inputs and outputs must be in shared HBM") {
@@ -129,9 +129,9 @@ TEST_CASE("validate_or_throw lists every issue") {
     REQUIRE(e.issues().size() == 2);
     const std::string what = e.what();
     CHECK(what.find("2 issue(s)") != std::string::npos);
-    CHECK(what.find("pe[0] activation (kernels/unit.cpp:42): cannot run on the pe engine") !=
+    CHECK(what.find("Tensor[0] activation (kernels/unit.cpp:42): cannot run on the Tensor engine") !=
           std::string::npos);
-    CHECK(what.find("dve[0] sem_signal (kernels/unit.cpp:42): sem_signal names semaphore 99") !=
+    CHECK(what.find("Vector[0] sem_signal (kernels/unit.cpp:42): sem_signal names semaphore 99") !=
           std::string::npos);
   }
 }
@@ -161,29 +161,29 @@ TEST_CASE("SBUF accesses past the per-partition size are rejected") {
   // 64 bf16 elements = 128 bytes ending exactly at the end of the partition: fine; one element more is not.
   CHECK(validate(one(Engine::kDve, Memset{sb(0, 128, 64, end - 128), 1.0f}), kLimits).empty());
   check_single_issue(one(Engine::kDve, Memset{sb(0, 128, 65, end - 128), 1.0f}),
-                     "dve[0] memset (kernels/unit.cpp:42)",
+                     "Vector[0] memset (kernels/unit.cpp:42)",
                      "dst: bytes [229248, 229378) overflow the 229376-byte sbuf partition");
   check_single_issue(one(Engine::kDve, Memset{sb(0, 128, 4, -2), 1.0f}),
-                     "dve[0] memset (kernels/unit.cpp:42)", "overflow the 229376-byte sbuf partition");
+                     "Vector[0] memset (kernels/unit.cpp:42)", "overflow the 229376-byte sbuf partition");
 }
 
 TEST_CASE("negative strides are checked at their lowest address") {
   // Walks backwards from byte 6: elements at 6, 4, 2, 0, -2.
   const AccessPattern back = sbuf_ap(DType::kBFloat16, 6, 0, 1, {{-1, 5}});
-  check_single_issue(one(Engine::kDve, Memset{back, 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+  check_single_issue(one(Engine::kDve, Memset{back, 0.0f}), "Vector[0] memset (kernels/unit.cpp:42)",
                      "bytes [-2, 8)");
 }
 
 TEST_CASE("PSUM accesses past the per-partition size are rejected") {
   check_single_issue(one(Engine::kDve, Memset{ps(0, 128, 8, kLimits.psum_partition_bytes - 16), 1.0f}),
-                     "dve[0] memset (kernels/unit.cpp:42)", "overflow the 16384-byte psum partition");
+                     "Vector[0] memset (kernels/unit.cpp:42)", "overflow the 16384-byte psum partition");
 }
 
 TEST_CASE("a matmul output crossing a PSUM bank is rejected") {
   Program p = empty_program();
   add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
   add(p, Engine::kPe, MultiplyMoving{ps(0, 128, 512, 1024), sb(0, 128, 512), false});
-  check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)",
+  check_single_issue(p, "Tensor[1] multiply_moving (kernels/unit.cpp:43)",
                      "PE output [1024, 3072) crosses a 2048-byte PSUM bank boundary");
   // The same output at the start of bank 1 is fine.
   p.streams[0].instructions[1].op = MultiplyMoving{ps(0, 128, 512, 2048), sb(0, 128, 512), false};
@@ -192,7 +192,8 @@ TEST_CASE("a matmul output crossing a PSUM bank is rejected") {
 
 TEST_CASE("a PE transpose output crossing a PSUM bank is rejected") {
   check_single_issue(one(Engine::kPe, PeTranspose{ps(0, 64, 128, 1792), sb(0, 128, 64, 0, DType::kFloat32)}),
-                     "pe[0] pe_transpose (kernels/unit.cpp:42)", "crosses a 2048-byte PSUM bank boundary");
+                     "Tensor[0] pe_transpose (kernels/unit.cpp:42)",
+                     "crosses a 2048-byte PSUM bank boundary");
 }
 
 TEST_CASE("partition windows follow hardware.md 1.7") {
@@ -217,7 +218,7 @@ TEST_CASE("partition windows follow hardware.md 1.7") {
     } else {
       // dst and src both violate the rule.
       REQUIRE(issues.size() == 2);
-      CHECK(issues[0].where == "act[0] tensor_copy (kernels/unit.cpp:42)");
+      CHECK(issues[0].where == "Scalar[0] tensor_copy (kernels/unit.cpp:42)");
       CHECK(issues[0].message.rfind("dst: ", 0) == 0);
       CHECK(issues[1].message.rfind("src: ", 0) == 0);
     }
@@ -226,9 +227,9 @@ TEST_CASE("partition windows follow hardware.md 1.7") {
 
 TEST_CASE("a partition window violation names the window") {
   const Program p = one(Engine::kDve, Memset{sb(32, 40), 0.0f});
-  check_single_issue(p, "dve[0] memset (kernels/unit.cpp:42)",
+  check_single_issue(p, "Vector[0] memset (kernels/unit.cpp:42)",
                      "dst: 40 partitions may not start at partition 32");
-  check_single_issue(one(Engine::kDve, Memset{sb(1, 100), 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+  check_single_issue(one(Engine::kDve, Memset{sb(1, 100), 0.0f}), "Vector[0] memset (kernels/unit.cpp:42)",
                      "100 partitions may not start at partition 1");
 }
 
@@ -243,11 +244,11 @@ TEST_CASE("DMA queues are not bound by the partition window rule") {
 
 TEST_CASE("an instruction on an engine that cannot run it is rejected") {
   check_single_issue(one(Engine::kPe, Activation{sb(0, 1), sb(0, 1), ActFunc::kExp, {}, {}, {}}),
-                     "pe[0] activation (kernels/unit.cpp:42)", "cannot run on the pe engine");
+                     "Tensor[0] activation (kernels/unit.cpp:42)", "cannot run on the Tensor engine");
   check_single_issue(one(Engine::kAct, Iota{sb(0, 1, 64, 0, DType::kInt32), 0, 0, {}}),
-                     "act[0] iota (kernels/unit.cpp:42)", "cannot run on the act engine");
+                     "Scalar[0] iota (kernels/unit.cpp:42)", "cannot run on the Scalar engine");
   check_single_issue(one(Engine::kDve, DmaCopy{sb(0, 1), sb(0, 1, 64, 256)}),
-                     "dve[0] dma_copy (kernels/unit.cpp:42)", "cannot run on the dve engine");
+                     "Vector[0] dma_copy (kernels/unit.cpp:42)", "cannot run on the Vector engine");
   // tensor_copy may run on ACT, DVE and POOL.
   for (Engine e : {Engine::kAct, Engine::kDve, Engine::kPool}) {
     CHECK(validate(one(e, TensorCopy{sb(0, 1), sb(0, 1, 64, 256)}), kLimits).empty());
@@ -256,7 +257,7 @@ TEST_CASE("an instruction on an engine that cannot run it is rejected") {
 
 TEST_CASE("GpSimd touching PSUM is rejected") {
   check_single_issue(one(Engine::kPool, TensorCopy{sb(0, 32), ps(0, 32)}),
-                     "pool[0] tensor_copy (kernels/unit.cpp:42)",
+                     "GpSimd[0] tensor_copy (kernels/unit.cpp:42)",
                      "src: the GpSimd engine cannot access PSUM");
   CHECK(validate(one(Engine::kDve, TensorCopy{sb(0, 32), ps(0, 32)}), kLimits).empty());
 }
@@ -269,7 +270,7 @@ TEST_CASE("DMA touching PSUM is rejected") {
 
 TEST_CASE("a compute engine touching HBM is rejected") {
   check_single_issue(one(Engine::kDve, TensorCopy{sb(0, 1), hbm(0, 1, 64)}),
-                     "dve[0] tensor_copy (kernels/unit.cpp:42)",
+                     "Vector[0] tensor_copy (kernels/unit.cpp:42)",
                      "src: compute engines cannot access HBM; use a DMA");
 }
 
@@ -287,10 +288,10 @@ TEST_CASE("an operation repeated in a stream is reported at every instruction th
   const auto issues = validate(p, kLimits);
   INFO(issues_text(p));
   REQUIRE(issues.size() == 4);
-  CHECK(issues[0].where.rfind("pe[0] tensor_copy", 0) == 0);  // streams are checked in order
-  CHECK(issues[0].message.find("cannot run on the pe engine") != std::string::npos);
+  CHECK(issues[0].where.rfind("Tensor[0] tensor_copy", 0) == 0);  // streams are checked in order
+  CHECK(issues[0].message.find("cannot run on the Tensor engine") != std::string::npos);
   for (int i = 0; i < 3; ++i) {
-    CHECK(issues[1 + i].where == "dve[" + std::to_string(2 * i + 1) + "] tensor_copy (kernels/unit.cpp:" +
+    CHECK(issues[1 + i].where == "Vector[" + std::to_string(2 * i + 1) + "] tensor_copy (kernels/unit.cpp:" +
                                      std::to_string(kLine + 2 * i + 1) + ")");
     CHECK(issues[1 + i].message.find("compute engines cannot access HBM") != std::string::npos);
   }
@@ -301,14 +302,14 @@ TEST_CASE("a matmul whose shapes do not chain is rejected") {
     Program p = empty_program();
     add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
     add(p, Engine::kPe, MultiplyMoving{ps(0, 128, 512), sb(0, 64, 512), false});
-    check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)",
+    check_single_issue(p, "Tensor[1] multiply_moving (kernels/unit.cpp:43)",
                        "contraction mismatch: stationary has 128 partitions, moving 64");
   }
   SUBCASE("output partitions other than the stationary free size") {
     Program p = empty_program();
     add(p, Engine::kPe, LoadStationary{sb(0, 128, 64)});
     add(p, Engine::kPe, MultiplyMoving{ps(0, 128, 512), sb(0, 128, 512), false});
-    check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)",
+    check_single_issue(p, "Tensor[1] multiply_moving (kernels/unit.cpp:43)",
                        "dst must be [stationary free, moving free]");
   }
   SUBCASE("the shape check uses the latest load_stationary") {
@@ -322,7 +323,7 @@ TEST_CASE("a matmul whose shapes do not chain is rejected") {
 
 TEST_CASE("a multiply without a preceding load_stationary is rejected") {
   check_single_issue(one(Engine::kPe, MultiplyMoving{ps(0, 128, 512), sb(0, 128, 512), false}),
-                     "pe[0] multiply_moving (kernels/unit.cpp:42)",
+                     "Tensor[0] multiply_moving (kernels/unit.cpp:42)",
                      "no load_stationary precedes this multiply");
   // A load_stationary on another stream does not count.
   Program p = empty_program();
@@ -343,23 +344,24 @@ TEST_CASE("a moving free size above 512 is rejected") {
   INFO(issues_text(p));
   // 513 fp32 values also cannot fit one PSUM bank.
   REQUIRE(issues.size() == 2);
-  CHECK(issues[0].where == "pe[1] multiply_moving (kernels/unit.cpp:43)");
+  CHECK(issues[0].where == "Tensor[1] multiply_moving (kernels/unit.cpp:43)");
   CHECK(issues[0].message == "moving free size 513 exceeds 512");
   CHECK(issues[1].message.find("crosses a 2048-byte PSUM bank boundary") != std::string::npos);
 }
 
 TEST_CASE("a stationary free size above 128 is rejected") {
   check_single_issue(one(Engine::kPe, LoadStationary{sb(0, 128, 129)}),
-                     "pe[0] load_stationary (kernels/unit.cpp:42)", "stationary free size 129 exceeds 128");
+                     "Tensor[0] load_stationary (kernels/unit.cpp:42)",
+                     "stationary free size 129 exceeds 128");
 }
 
 TEST_CASE("matmul operands in the wrong memory are rejected") {
   check_single_issue(one(Engine::kPe, LoadStationary{ps(0, 128, 128)}),
-                     "pe[0] load_stationary (kernels/unit.cpp:42)", "stationary must be in sbuf");
+                     "Tensor[0] load_stationary (kernels/unit.cpp:42)", "stationary must be in sbuf");
   Program p = empty_program();
   add(p, Engine::kPe, LoadStationary{sb(0, 128, 128)});
   add(p, Engine::kPe, MultiplyMoving{sb(0, 128, 512, 0, DType::kFloat32), sb(0, 128, 512), false});
-  check_single_issue(p, "pe[1] multiply_moving (kernels/unit.cpp:43)", "dst must be in psum");
+  check_single_issue(p, "Tensor[1] multiply_moving (kernels/unit.cpp:43)", "dst must be in psum");
 }
 
 TEST_CASE("semaphore ids out of range are rejected") {
@@ -367,20 +369,20 @@ TEST_CASE("semaphore ids out of range are rejected") {
   SUBCASE("in a wait") {
     Program p = empty_program();
     add(p, Engine::kAct, TensorCopy{sb(0, 1), sb(0, 1, 64, 256)}, {{static_cast<int32_t>(n), 1}});
-    check_single_issue(p, "act[0] tensor_copy (kernels/unit.cpp:42)",
+    check_single_issue(p, "Scalar[0] tensor_copy (kernels/unit.cpp:42)",
                        "wait names semaphore " + std::to_string(n) + ", which does not exist");
   }
   SUBCASE("in a negative wait") {
     Program p = empty_program();
     add(p, Engine::kSp, SemSignal{0, 1}, {{-1, 1}});
-    check_single_issue(p, "sp[0] sem_signal (kernels/unit.cpp:42)",
+    check_single_issue(p, "Sync[0] sem_signal (kernels/unit.cpp:42)",
                        "wait names semaphore -1, which does not exist");
   }
   SUBCASE("in sem_signal and sem_wait") {
     check_single_issue(one(Engine::kSp, SemSignal{static_cast<int32_t>(n) + 3, 1}),
-                       "sp[0] sem_signal (kernels/unit.cpp:42)",
+                       "Sync[0] sem_signal (kernels/unit.cpp:42)",
                        "sem_signal names semaphore " + std::to_string(n + 3) + ", which does not exist");
-    check_single_issue(one(Engine::kPool, SemWait{-2, 1}), "pool[0] sem_wait (kernels/unit.cpp:42)",
+    check_single_issue(one(Engine::kPool, SemWait{-2, 1}), "GpSimd[0] sem_wait (kernels/unit.cpp:42)",
                        "sem_wait names semaphore -2, which does not exist");
   }
   SUBCASE("as a stream's completion semaphore") {
@@ -388,7 +390,7 @@ TEST_CASE("semaphore ids out of range are rejected") {
     p.streams[1].completion_sem = static_cast<int32_t>(n);
     const auto issues = validate(p, kLimits);
     REQUIRE(issues.size() == 1);
-    CHECK(issues[0].where == "act");
+    CHECK(issues[0].where == "Scalar");
     CHECK(issues[0].message == "completion semaphore id out of range");
   }
 }
@@ -419,7 +421,7 @@ TEST_CASE("a DMA transpose must swap the shape") {
 TEST_CASE("elementwise operands of different shapes are rejected") {
   check_single_issue(
       one(Engine::kDve, TensorTensor{sb(0, 64, 32), sb(0, 64, 32, 256), sb(0, 64, 16, 512), AluOp::kAdd}),
-      "dve[0] tensor_tensor (kernels/unit.cpp:42)", "dst [64 x 32] and b [64 x 16] differ in shape");
+      "Vector[0] tensor_tensor (kernels/unit.cpp:42)", "dst [64 x 32] and b [64 x 16] differ in shape");
 }
 
 TEST_CASE("stream_shuffle needs one dtype and shape, whole quadrants and a mask inside src") {
@@ -428,44 +430,44 @@ TEST_CASE("stream_shuffle needs one dtype and shape, whole quadrants and a mask 
   CHECK(validate(one(Engine::kDve, StreamShuffle{f32(0, 128), f32(0, 128), {}}), kLimits).empty());
   check_single_issue(
       one(Engine::kDve, StreamShuffle{sbuf_ap(DType::kBFloat16, 0, 0, 32, {{1, 4}}), f32(0, 32), {}}),
-      "dve[0] stream_shuffle (kernels/unit.cpp:42)", "one dtype");
+      "Vector[0] stream_shuffle (kernels/unit.cpp:42)", "one dtype");
   check_single_issue(one(Engine::kDve, StreamShuffle{f32(0, 48), f32(0, 48), {}}),
-                     "dve[0] stream_shuffle (kernels/unit.cpp:42)", "multiple of 32");
+                     "Vector[0] stream_shuffle (kernels/unit.cpp:42)", "multiple of 32");
   ShuffleMask past{};
   past[1] = 9;  // partition 9 of a 4-partition source
   check_single_issue(one(Engine::kDve, StreamShuffle{f32(0, 4), f32(0, 4), past}),
-                     "dve[0] stream_shuffle (kernels/unit.cpp:42)", "past src's 4");
+                     "Vector[0] stream_shuffle (kernels/unit.cpp:42)", "past src's 4");
   ShuffleMask wild{};
   wild[0] = 40;
   check_single_issue(one(Engine::kDve, StreamShuffle{f32(0, 32), f32(0, 32), wild}),
-                     "dve[0] stream_shuffle (kernels/unit.cpp:42)", "0..31 or 255");
+                     "Vector[0] stream_shuffle (kernels/unit.cpp:42)", "0..31 or 255");
 }
 
 TEST_CASE("tensor_tensor with both inputs in PSUM is rejected") {
   check_single_issue(
       one(Engine::kDve, TensorTensor{sb(0, 64, 32), ps(0, 64, 32), ps(0, 64, 32, 128), AluOp::kAdd}),
-      "dve[0] tensor_tensor (kernels/unit.cpp:42)", "both inputs cannot be in PSUM");
+      "Vector[0] tensor_tensor (kernels/unit.cpp:42)", "both inputs cannot be in PSUM");
 }
 
 TEST_CASE("per-partition scalar operands must be [P,1] columns") {
   const Program p =
       one(Engine::kDve, TensorScalar{sb(0, 64), sb(0, 64, 64, 256), AluOp::kAdd, column(sb(0, 64, 2, 512)),
                                      false, AluOp::kBypass, imm(0), false});
-  check_single_issue(p, "dve[0] tensor_scalar (kernels/unit.cpp:42)",
+  check_single_issue(p, "Vector[0] tensor_scalar (kernels/unit.cpp:42)",
                      "operand0 must be a [P,1] column over the same partitions");
 }
 
 TEST_CASE("non-positive counts are rejected") {
-  check_single_issue(one(Engine::kDve, Memset{sb(0, 1, 0), 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+  check_single_issue(one(Engine::kDve, Memset{sb(0, 1, 0), 0.0f}), "Vector[0] memset (kernels/unit.cpp:42)",
                      "dst: free dim 0 has count <= 0");
-  check_single_issue(one(Engine::kDve, Memset{sb(0, 0), 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+  check_single_issue(one(Engine::kDve, Memset{sb(0, 0), 0.0f}), "Vector[0] memset (kernels/unit.cpp:42)",
                      "dst: partition count must be positive");
 }
 
 TEST_CASE("access patterns with more than 4 free dims are rejected without reading past the dims") {
   AccessPattern ap = sb(0, 1);
   ap.ndim = 5;
-  check_single_issue(one(Engine::kDve, Memset{ap, 0.0f}), "dve[0] memset (kernels/unit.cpp:42)",
+  check_single_issue(one(Engine::kDve, Memset{ap, 0.0f}), "Vector[0] memset (kernels/unit.cpp:42)",
                      "dst: more than 4 free dimensions");
 }
 
@@ -476,10 +478,10 @@ TEST_CASE("tensor_reduce must keep the outer dims") {
   CHECK(validate(one(Engine::kDve, TensorReduce{sb(0, 64, 1, 512), src, AluOp::kMax, 2, false}), kLimits)
             .empty());
   check_single_issue(one(Engine::kDve, TensorReduce{sb(0, 64, 1, 512), src, AluOp::kMax, 1, false}),
-                     "dve[0] tensor_reduce (kernels/unit.cpp:42)",
+                     "Vector[0] tensor_reduce (kernels/unit.cpp:42)",
                      "dst must hold the 4 values per partition");
   check_single_issue(one(Engine::kDve, TensorReduce{sb(0, 64, 4, 512), src, AluOp::kDivide, 1, false}),
-                     "dve[0] tensor_reduce (kernels/unit.cpp:42)", "reduce op must be");
+                     "Vector[0] tensor_reduce (kernels/unit.cpp:42)", "reduce op must be");
 }
 
 TEST_CASE("sequencer instructions with valid registers and targets validate clean") {
@@ -497,42 +499,42 @@ TEST_CASE("sequencer instructions with valid registers and targets validate clea
 }
 
 TEST_CASE("register ids outside 0..63 are rejected") {
-  check_single_issue(one(Engine::kAct, RegSet{64, 0}), "act[0] reg_set (kernels/unit.cpp:42)",
+  check_single_issue(one(Engine::kAct, RegSet{64, 0}), "Scalar[0] reg_set (kernels/unit.cpp:42)",
                      "dst_reg: register 64 does not exist (0..63)");
   check_single_issue(one(Engine::kAct, RegOp{0, -1, AluOp::kAdd, imm_operand(1)}),
-                     "act[0] reg_op (kernels/unit.cpp:42)", "a_reg: register -1 does not exist");
+                     "Scalar[0] reg_op (kernels/unit.cpp:42)", "a_reg: register -1 does not exist");
   check_single_issue(one(Engine::kAct, RegOp{0, 1, AluOp::kAdd, reg_operand(99)}),
-                     "act[0] reg_op (kernels/unit.cpp:42)", "b: register 99 does not exist");
+                     "Scalar[0] reg_op (kernels/unit.cpp:42)", "b: register 99 does not exist");
   check_single_issue(one(Engine::kAct, Branch{0, BranchCond::kEq, 70, 0}),
-                     "act[0] branch (kernels/unit.cpp:42)", "reg: register 70 does not exist");
-  check_single_issue(one(Engine::kAct, RegCheck{64, 0, 1}), "act[0] reg_check (kernels/unit.cpp:42)",
+                     "Scalar[0] branch (kernels/unit.cpp:42)", "reg: register 70 does not exist");
+  check_single_issue(one(Engine::kAct, RegCheck{64, 0, 1}), "Scalar[0] reg_check (kernels/unit.cpp:42)",
                      "reg: register 64 does not exist");
 }
 
 TEST_CASE("reg_op accepts only the integer ALU ops") {
   check_single_issue(one(Engine::kAct, RegOp{0, 1, AluOp::kDivide, imm_operand(2)}),
-                     "act[0] reg_op (kernels/unit.cpp:42)", "not divide");
+                     "Scalar[0] reg_op (kernels/unit.cpp:42)", "not divide");
 }
 
 TEST_CASE("branch targets outside 0..stream length are rejected") {
   check_single_issue(one(Engine::kPool, Branch{2, BranchCond::kAlways, 0, 0}),
-                     "pool[0] branch (kernels/unit.cpp:42)", "branch target 2 outside 0..1");
+                     "GpSimd[0] branch (kernels/unit.cpp:42)", "branch target 2 outside 0..1");
   check_single_issue(one(Engine::kPool, Branch{-1, BranchCond::kAlways, 0, 0}),
-                     "pool[0] branch (kernels/unit.cpp:42)", "branch target -1 outside 0..1");
+                     "GpSimd[0] branch (kernels/unit.cpp:42)", "branch target -1 outside 0..1");
 }
 
 TEST_CASE("reg_check with an empty range is rejected") {
-  check_single_issue(one(Engine::kSp, RegCheck{0, 5, 4}), "sp[0] reg_check (kernels/unit.cpp:42)",
+  check_single_issue(one(Engine::kSp, RegCheck{0, 5, 4}), "Sync[0] reg_check (kernels/unit.cpp:42)",
                      "range is empty");
 }
 
 TEST_CASE("reg_load needs a [1,1] int32 or uint32 element in SBUF") {
   check_single_issue(one(Engine::kAct, RegLoad{0, sb(0, 1, 1, 0, DType::kFloat32)}),
-                     "act[0] reg_load (kernels/unit.cpp:42)", "src must be int32 or uint32");
+                     "Scalar[0] reg_load (kernels/unit.cpp:42)", "src must be int32 or uint32");
   check_single_issue(one(Engine::kAct, RegLoad{0, sb(0, 1, 2, 0, DType::kInt32)}),
-                     "act[0] reg_load (kernels/unit.cpp:42)", "src must be a [1,1] element");
+                     "Scalar[0] reg_load (kernels/unit.cpp:42)", "src must be a [1,1] element");
   check_single_issue(one(Engine::kAct, RegLoad{0, psum_ap(DType::kInt32, 0, 0, 1, {{1, 1}})}),
-                     "act[0] reg_load (kernels/unit.cpp:42)", "src must be in sbuf");
+                     "Scalar[0] reg_load (kernels/unit.cpp:42)", "src must be in sbuf");
 }
 
 TEST_CASE("dma_gather checks its index, memories and shapes") {
@@ -559,10 +561,10 @@ TEST_CASE("dma_gather checks its index, memories and shapes") {
 TEST_CASE("consuming waits: negative consume and a consume combined with another wait are rejected") {
   Program p = empty_program();
   add(p, Engine::kAct, RegSet{0, 1}, {{0, 1, -1}});
-  check_single_issue(p, "act[0] reg_set (kernels/unit.cpp:42)", "negative consume");
+  check_single_issue(p, "Scalar[0] reg_set (kernels/unit.cpp:42)", "negative consume");
   Program q = empty_program();
   add(q, Engine::kAct, RegSet{0, 1}, {{0, 1, 1}, {0, 2}});
-  check_single_issue(q, "act[0] reg_set (kernels/unit.cpp:42)", "cannot be combined");
+  check_single_issue(q, "Scalar[0] reg_set (kernels/unit.cpp:42)", "cannot be combined");
   Program ok = empty_program();
   add(ok, Engine::kAct, RegSet{0, 1}, {{0, 1, 1}, {2, 2}});
   CHECK(validate(ok, kLimits).empty());
@@ -588,22 +590,23 @@ TEST_CASE("collectives: internal HBM operands of one dtype sized for the group, 
   p.replica_groups = {{{0, 1, 2, 3}}};
   const auto io = validate(p, kLimits);
   REQUIRE(io.size() == 2);  // dst and src are the kernel's input
-  CHECK(
-      io[1].to_string() ==
-      "cc[0] all_gather (kernels/unit.cpp:42): src is the kernel's input 't': collectives take internal HBM "
-      "tensors (collectives.md §2); copy it first");
+  CHECK(io[1].to_string() ==
+        "CC-core[0] all_gather (kernels/unit.cpp:42): src is the kernel's input 't': collectives take "
+        "internal HBM "
+        "tensors (collectives.md §2); copy it first");
   p.tensors[0].kind = TensorKind::kInternal;
   CHECK(validate(p, kLimits).empty());
   p.replica_groups = {{{0, 1}}};
-  check_single_issue(p, "cc[0] all_gather (kernels/unit.cpp:42)", "gathering 2 ranks' src of 64 needs 128");
+  check_single_issue(p, "CC-core[0] all_gather (kernels/unit.cpp:42)",
+                     "gathering 2 ranks' src of 64 needs 128");
   Program none = one(Engine::kCc, AllGather{dst, src, 0});
   none.tensors[0].kind = TensorKind::kInternal;
-  check_single_issue(none, "cc[0] all_gather (kernels/unit.cpp:42)",
+  check_single_issue(none, "CC-core[0] all_gather (kernels/unit.cpp:42)",
                      "replica group 0 does not exist (the program has 0)");
   Program a = one(Engine::kCc, AllToAll{hbm(0, 1, 6), hbm(0, 1, 6), 0});
   a.tensors[0].kind = TensorKind::kInternal;
   a.replica_groups = {{{0, 1, 2, 3}}};
-  check_single_issue(a, "cc[0] all_to_all (kernels/unit.cpp:42)", "a multiple of the group's 4 ranks");
+  check_single_issue(a, "CC-core[0] all_to_all (kernels/unit.cpp:42)", "a multiple of the group's 4 ranks");
   Program m = one(Engine::kCc, CollectivePermute{hbm(0, 1, 64), sb(0, 1), 0, 4});
   m.tensors[0].kind = TensorKind::kInternal;
   m.replica_groups = {{{0, 1}}};
@@ -614,7 +617,7 @@ TEST_CASE("collectives: internal HBM operands of one dtype sized for the group, 
   Program d = one(Engine::kDma, AllGather{dst, src, 0});
   d.tensors[0].kind = TensorKind::kInternal;
   d.replica_groups = {{{0, 1, 2, 3}}};
-  check_single_issue(d, "q0[0] all_gather (kernels/unit.cpp:42)", "cannot run on the dma engine");
+  check_single_issue(d, "q0[0] all_gather (kernels/unit.cpp:42)", "cannot run on the DMA engine");
 }
 
 TEST_CASE("rank-id registers, register-offset DMAs and core barriers are checked like their kin") {
@@ -622,11 +625,11 @@ TEST_CASE("rank-id registers, register-offset DMAs and core barriers are checked
                      "dst_reg: register 64 does not exist");
   check_single_issue(one(Engine::kDma, DmaCopyRegOffset{sb(0, 1), sb(0, 1), 0, 1, false}),
                      "q0[0] dma_copy_reg_offset (kernels/unit.cpp:42)", "src must be in hbm");
-  check_single_issue(one(Engine::kPool, CoreBarrier{-1}), "pool[0] core_barrier (kernels/unit.cpp:42)",
+  check_single_issue(one(Engine::kPool, CoreBarrier{-1}), "GpSimd[0] core_barrier (kernels/unit.cpp:42)",
                      "barrier number must be >= 0");
   check_single_issue(one(Engine::kDma, CoreBarrier{0}), "q0[0] core_barrier (kernels/unit.cpp:42)",
-                     "cannot run on the dma engine");
+                     "cannot run on the DMA engine");
   Program p = one(Engine::kSp, ProcessingRankId{3, 0, -1});
   p.replica_groups = {{{0, 1}}};
-  check_single_issue(p, "sp[0] current_processing_rank_id (kernels/unit.cpp:42)", "iteration must be >= 0");
+  check_single_issue(p, "Sync[0] current_processing_rank_id (kernels/unit.cpp:42)", "iteration must be >= 0");
 }

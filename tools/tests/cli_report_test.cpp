@@ -339,7 +339,7 @@ TEST_CASE("report: bad input is refused naming the file, never a crash") {
   json old = json::parse(summary);
   old["schema_version"] = 1;
   refused(copy("old", old.dump(), ""),
-          "old/summary.json: $.schema_version: is 1, and this trnsim reads schema_version 2");
+          "old/summary.json: $.schema_version: is 1, and this trnsim reads schema_version 3");
   refused(copy("cut_summary", summary.substr(0, summary.size() / 2), ""), "cut_summary/summary.json");
   json no_hbm = json::parse(summary);
   no_hbm["timing"].erase("hbm");

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "kernels/reference/npy.hpp"
 #include "tools/tests/cli_harness.hpp"
@@ -59,7 +60,7 @@ TEST_CASE("cli: run writes summary, inputs, outputs and traces, and the numerics
   CHECK(s["params"]["seqlen_kv"] == 640);
   CHECK(s["hardware"]["name"] == "trn2");
   CHECK(s["total_ns"].get<double>() > 0);
-  CHECK(s["schema_version"] == 2);
+  CHECK(s["schema_version"] == 3);
   CHECK(s["trnsim_version"].get<std::string>().rfind("0.1.0 (", 0) == 0);
   for (const char* key : {"wall_s", "instructions", "instructions_per_s", "program_hash"}) {
     CAPTURE(key);
@@ -78,7 +79,8 @@ TEST_CASE("cli: run writes summary, inputs, outputs and traces, and the numerics
   CHECK(t["mbu_estimated_percent"].get<double>() ==
         doctest::Approx(100 * t["hbm"]["achieved_GBps"].get<double>() / t["hbm"]["peak_GBps"].get<double>()));
   CHECK(t["opcode_counts"]["multiply_moving"].get<int>() > 0);
-  const json& pe = t["cores"][0]["engines"]["pe"];
+  const json& pe = t["cores"][0]["engines"]["Tensor"];
+  CHECK(pe["engine"] == "Tensor");
   CHECK(pe["busy_ns"].get<double>() > 0);
   CHECK(pe["busy_percent"].get<double>() > 0);
   CHECK(pe["busy_percent"].get<double>() <= 100);
@@ -94,6 +96,37 @@ TEST_CASE("cli: run writes summary, inputs, outputs and traces, and the numerics
   // np.random.seed(0); np.random.random_sample() = 0.5488135039273248, rounded to bf16.
   CHECK(q.data[0] == doctest::Approx(0.546875));
   CHECK(json::parse(read_text(r.out / "trace.json")).contains("traceEvents"));
+}
+
+TEST_CASE(
+    "cli: one engine vocabulary, the profiler's: the summary, the trace and disasm name engines alike") {
+  const RunDir r = run_config("run_engine_names", kSmallCausal);
+  REQUIRE(r.result.exit_code == 0);
+  const json s = json::parse(read_text(r.out / "summary.json"));
+  const trace::TraceSummary trace =
+      trace::summarize_perfetto_trace(trace::read_perfetto_trace_file(r.out / "trace.pftrace"));
+  const trace::ProcessSummary* nc0 = trace.find("NC0");
+  REQUIRE(nc0);
+  const CommandResult disasm = trnsim("disasm " + (r.dir / "config.json").string());
+  REQUIRE(disasm.exit_code == 0);
+  std::set<std::string> engines;
+  for (const auto& [stream, e] : s["timing"]["cores"][0]["engines"].items()) {
+    CAPTURE(stream);
+    engines.insert(e["engine"].get<std::string>());
+    const std::string engine = e["engine"].get<std::string>();
+    // A stream keyed by its name: an engine's own stream is its engine's name; a DMA queue its queue's.
+    CHECK((stream == engine) == (engine != "DMA"));
+    CHECK(disasm.out.find("\n" + stream + ":  ; " + engine + " engine,") != std::string::npos);
+    if (e["instructions"].get<uint64_t>() > 0)
+      CHECK(nc0->find(stream));  // the trace's row for it
+  }
+  CHECK(engines == std::set<std::string>{"Tensor", "Scalar", "Vector", "GpSimd", "Sync", "DMA"});
+  // The one-screen summary names them alike.
+  CHECK(r.result.out.find("Tensor ") != std::string::npos);
+  for (const char* old : {" pe ", " act ", " dve ", " pool "}) {
+    CAPTURE(old);
+    CHECK(r.result.out.find(old) == std::string::npos);
+  }
 }
 
 TEST_CASE("cli: the Perfetto trace decodes, passes the checker and has the profiler's rows and fields") {
@@ -219,7 +252,8 @@ TEST_CASE("cli: disasm lists every stream with waits and kernel source lines") {
   const CommandResult r = trnsim("disasm " + (dir / "c.json").string());
   REQUIRE(r.exit_code == 0);
   for (const char* text :
-       {"pe:", "act:", "dve:", "qSyncIO0:", "multiply_moving", "wait S[", "kernels/attention_cte.cpp:"}) {
+       {"Tensor:  ; Tensor engine", "Scalar:  ; Scalar engine", "Vector:  ; Vector engine",
+        "qSyncIO0:  ; DMA engine", "multiply_moving", "wait S[", "kernels/attention_cte.cpp:"}) {
     CAPTURE(text);
     CHECK(r.out.find(text) != std::string::npos);
   }

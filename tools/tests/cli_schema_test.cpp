@@ -96,7 +96,7 @@ TEST_CASE("schemas: a config with an unknown key and a summary of another layout
                  "mfu_percent": 3
 })json");
   CHECK(validate("summary.schema.json", {dir / "summary.json"}, report) == 1);
-  CHECK(report.find("$.schema_version: 2 was expected") != std::string::npos);
+  CHECK(report.find("$.schema_version: 3 was expected") != std::string::npos);
   CHECK(report.find("'mfu_percent' was unexpected") != std::string::npos);
   CHECK(report.find("'program_hash' is a required property") != std::string::npos);
 }

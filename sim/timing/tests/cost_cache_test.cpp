@@ -47,7 +47,7 @@ TEST_CASE("cost cache: each (operation, engine) pair costs what cost() says, dis
 TEST_CASE("cost cache: an engine that cannot run the operation throws on every ask") {
   timing::CostCache cache(trn2());
   const isa::OpRef load = isa::LoadStationary{};
-  CHECK_THROWS_WITH_AS(cache.get(load, Engine::kAct), "load_stationary cannot run on the act engine",
+  CHECK_THROWS_WITH_AS(cache.get(load, Engine::kAct), "load_stationary cannot run on the Scalar engine",
                        std::invalid_argument);
   CHECK_THROWS_AS(cache.get(load, Engine::kAct), std::invalid_argument);
   CHECK(cache.get(load, Engine::kPe).duration_ps ==

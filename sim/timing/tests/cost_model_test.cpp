@@ -264,7 +264,7 @@ TEST_CASE("cost: an engine that cannot run the instruction is an error") {
                     {}};
   CHECK_THROWS_AS(cost(a, Engine::kDve, trn2()), std::invalid_argument);
   CHECK_THROWS_WITH(cost(isa::LoadStationary{}, Engine::kAct, trn2()),
-                    "load_stationary cannot run on the act engine");
+                    "load_stationary cannot run on the Scalar engine");
 }
 
 TEST_CASE("cost: sequencer instructions take sp.sequencer_instruction_cycles of the stream's clock") {
