@@ -47,6 +47,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The first byte at which two buffers of one tensor differ (their size if one is a prefix of the other).
+size_t first_difference(const std::vector<std::byte>& a, const std::vector<std::byte>& b) {
+  const size_t n = std::min(a.size(), b.size());
+  return size_t(std::mismatch(a.begin(), a.begin() + ptrdiff_t(n), b.begin()).first - a.begin());
+}
+
 using Clock = std::chrono::steady_clock;
 
 ref::HostTensor read_back(const sim::Hbm& hbm, const TensorInfo& t) {
@@ -82,6 +88,11 @@ RunOutcome run_one(const RunRequest& request) {
   }
   if (request.trace_json)
     config.trace_json = true;
+  if (request.perturb_schedule_seed != 0 && config.mode != RunMode::kBoth)
+    throw ConfigError(
+        "--perturb-schedule: needs mode both (the timed pass's outputs are compared with the "
+        "functional pass's); this run's mode is " +
+        std::string(run_mode_name(config.mode)));
 
   timing::HwConfig hw;
   try {
@@ -268,6 +279,7 @@ RunOutcome run_one(const RunRequest& request) {
     options.trace_flows = config.trace_flows;
     options.execute_numerics = config.mode != RunMode::kTimingOnly;
     options.value_slice = &value_slice;
+    options.perturb_schedule_seed = request.perturb_schedule_seed;
     options.progress = [&progress](double f) { progress.report(RunProgress::Pass::kTimed, f); };
     sc::TimedLaunch timed;
     timed.rank_hbm = hbm_ptrs;
@@ -297,12 +309,20 @@ RunOutcome run_one(const RunRequest& request) {
           if (hbm[r].at(t2.name).bytes != functional_hbm[r].at(t2.name).bytes) {
             throw std::runtime_error(
                 "output '" + t2.name + "'" + (k.per_rank ? " of rank " + std::to_string(r) : "") +
-                " differs between timing and functional mode: a race the semaphores do not "
-                "cover");
+                " differs between timing and functional mode" +
+                (request.perturb_schedule_seed ? " under the schedule perturbed with seed " +
+                                                     std::to_string(request.perturb_schedule_seed)
+                                               : std::string()) +
+                " (first at byte " +
+                std::to_string(
+                    first_difference(hbm[r].at(t2.name).bytes, functional_hbm[r].at(t2.name).bytes)) +
+                "): a race the semaphores do not cover");
           }
         }
       }
       s["functional_equals_timing"] = true;
+      if (request.perturb_schedule_seed)
+        s["schedule_perturbation_seed"] = request.perturb_schedule_seed;
     }
   }
   const double sim_s = std::chrono::duration<double>(Clock::now() - sim_start).count();

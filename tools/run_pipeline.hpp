@@ -13,7 +13,10 @@ struct RunRequest {
   std::string out_dir;        // empty: write nothing (trnsim check)
   std::string mode_override;  // "", or a RunMode name
   bool trace_json = false;    // also write trace.json
-  bool progress = true;       // progress bar on stderr for long runs (when stderr is a terminal)
+  // Non-zero: the timed pass runs a schedule perturbed with this seed (sc::SchedulePerturbation), and its
+  // outputs must equal the functional pass's (mode both only).
+  uint64_t perturb_schedule_seed = 0;
+  bool progress = true;  // progress bar on stderr for long runs (when stderr is a terminal)
 };
 
 struct RunOutcome {

@@ -152,7 +152,10 @@ int cmd_run(const std::vector<std::string>& args) {
   opts.add_options()("out", po::value<std::string>()->required(), "output folder")(
       "mode", po::value<std::string>()->default_value(""),
       "override the config's mode: functional, timing, timing_only or both")(
-      "trace-json", po::bool_switch(), "also write trace.json (Chrome JSON; for small runs)");
+      "trace-json", po::bool_switch(), "also write trace.json (Chrome JSON; for small runs)")(
+      "perturb-schedule", po::value<uint64_t>()->default_value(0),
+      "find missing synchronisation: run the timed pass on a schedule perturbed with this seed (>= 1; mode "
+      "both), whose outputs must equal the functional pass's; its times are not the hardware's");
   const auto parsed = parse_with_config("run", args, opts);
   if (!parsed)
     return 0;
@@ -162,6 +165,7 @@ int cmd_run(const std::vector<std::string>& args) {
   req.out_dir = vm["out"].as<std::string>();
   req.mode_override = vm["mode"].as<std::string>();
   req.trace_json = vm["trace-json"].as<bool>();
+  req.perturb_schedule_seed = vm["perturb-schedule"].as<uint64_t>();
   const cli::RunOutcome outcome = cli::run_one(req);
   std::cout << cli::summary_text(outcome.summary);
   std::string written;

@@ -36,7 +36,7 @@ TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, const
   // kernel cannot run again anyway.
   auto* system = new TimedSystem("trnsim", programs, launch, hw, recorder, options.execute_numerics,
                                  options.value_slice ? *options.value_slice : sim::ValueSlice{},
-                                 options.max_instructions);
+                                 options.max_instructions, options.perturb_schedule_seed);
   try {
     sc_core::sc_start();
   } catch (const sc_core::sc_report& r) {

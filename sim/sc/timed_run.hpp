@@ -43,6 +43,9 @@ struct TimedRunOptions {
   // run that exceeds it (a loop that never ends) stops with an ExecutionError naming the stream and
   // instruction it was at. Same meaning as FunctionalOptions::max_instructions.
   uint64_t max_instructions = uint64_t{1} << 31;
+  // Non-zero: perturb the schedule with this seed (sim/sc/schedule_perturbation.hpp) to find missing
+  // synchronisation: outputs must not change, times do.
+  uint64_t perturb_schedule_seed = 0;
   // Called now and then with the fraction of the program's instructions retired (a loop may retire more
   // than the static count: the fraction is capped below 1 until the end), and with 1.0 at the end.
   std::function<void(double fraction)> progress;

@@ -64,7 +64,8 @@ std::vector<RecordedCore> TimedSystem::instances(const std::vector<const isa::Pr
 TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
                          const std::vector<const isa::Program*>& programs, const TimedLaunch& launch,
                          const timing::HwConfig& hw, RunRecorder& recorder, bool execute_numerics,
-                         sim::ValueSlice value_slice, uint64_t max_instructions)
+                         sim::ValueSlice value_slice, uint64_t max_instructions,
+                         uint64_t perturb_schedule_seed)
     : sc_core::sc_module(name),
       m_hw(hw),
       m_costs(hw),
@@ -75,6 +76,7 @@ TimedSystem::TimedSystem(const sc_core::sc_module_name& name,
       m_execute_numerics(execute_numerics),
       m_value_slice(std::move(value_slice)),
       m_max_instructions(max_instructions),
+      m_perturbation(perturb_schedule_seed),
       m_hbm_stacks(hw),
       m_meetings(uint32_t(programs.size())),
       m_core_touched(m_num_cores) {
@@ -200,6 +202,8 @@ void TimedSystem::activate() {
       m_schedule_pending = false;
       schedule();
     }
+    if (m_perturbation.enabled())
+      m_perturbation.shuffle(m_this_round);
     // Last listed first: the order SystemC's delta-notify phase triggers a round's events in (it walks
     // its list of notified events from the end), kept so traces stay byte-identical to that design's.
     for (auto it = m_this_round.rbegin(); it != m_this_round.rend(); ++it) {
@@ -266,6 +270,7 @@ void TimedSystem::resume(uint32_t core, uint32_t stream) {
         break;
       case Phase::kEngineBusy:
       case Phase::kYield:
+      case Phase::kDelayed:
         s.phase = Phase::kIssue;
         break;
       case Phase::kFinished:
@@ -282,6 +287,14 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
     throw sim::ExecutionError(core_prefix(core) + isa::describe_instruction(c.program, stream, s.at) +
                               ": instruction budget exhausted: " + std::to_string(m_max_instructions) +
                               " instructions executed (a loop that never ends?)");
+  }
+  if (m_perturbation.enabled() && s.delayed_seq != s.executed) {
+    s.delayed_seq = s.executed;
+    if (const uint64_t delay = m_perturbation.issue_delay_ps(core, stream, s.executed); delay > 0) {
+      s.phase = Phase::kDelayed;
+      sleep_until(core, stream, m_now_ps + delay);
+      return false;
+    }
   }
   s.ready_ps = m_now_ps;
   // A consuming wait changes a semaphore, so which of several waiting streams gets a count must not
@@ -625,6 +638,8 @@ void TimedSystem::schedule() {
       std::sort(m_dma_requests.begin(), m_dma_requests.end(), [](const DmaRequest& a, const DmaRequest& b) {
         return std::tie(a.core, a.stream) < std::tie(b.core, b.stream);
       });
+      if (m_perturbation.enabled())
+        m_perturbation.shuffle(m_dma_requests);
       for (const DmaRequest& r : m_dma_requests) {
         Stream& s = m_cores[r.core]->streams[r.stream];
         s.grant = m_cores[r.core]->dma.issue(now, *r.cost);

@@ -28,6 +28,7 @@
 #include "sim/sc/four_ary_heap.hpp"
 #include "sim/sc/instruction_traits.hpp"
 #include "sim/sc/run_recorder.hpp"
+#include "sim/sc/schedule_perturbation.hpp"
 #include "sim/sc/timed_run.hpp"
 #include "sim/timing/collective_model.hpp"
 #include "sim/timing/cost_cache.hpp"
@@ -43,7 +44,8 @@ class TimedSystem : public sc_core::sc_module {
   // others). Throws sim::ExecutionError for bad semaphore ids.
   TimedSystem(const sc_core::sc_module_name& name, const std::vector<const isa::Program*>& programs,
               const TimedLaunch& launch, const timing::HwConfig& hw, RunRecorder& recorder,
-              bool execute_numerics, sim::ValueSlice value_slice, uint64_t max_instructions);
+              bool execute_numerics, sim::ValueSlice value_slice, uint64_t max_instructions,
+              uint64_t perturb_schedule_seed);
 
   // Each instance's place: rank, core position, physical core and chip (the recorder's view too).
   static std::vector<RecordedCore> instances(const std::vector<const isa::Program*>& programs,
@@ -112,6 +114,7 @@ class TimedSystem : public sc_core::sc_module {
     kPeStart,     // waiting for the PE array to reach the instruction's start
     kEngineBusy,  // waiting for its engine to free
     kYield,       // a long run of zero-time sequencer instructions let the scheduler catch up
+    kDelayed,     // a perturbed schedule holds back the issue of `at` (SchedulePerturbation)
     kFinished,    // ran past its last instruction
   };
   struct Stream {
@@ -139,6 +142,7 @@ class TimedSystem : public sc_core::sc_module {
     const timing::InstructionCost* cost = nullptr;
     InstructionTiming timing;
     bool occupies_engine = false;
+    uint64_t delayed_seq = ~uint64_t{0};  // the execution whose issue a perturbed schedule delayed
   };
   struct Core {
     Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, const timing::HwConfig& hw,
@@ -225,6 +229,7 @@ class TimedSystem : public sc_core::sc_module {
   bool m_execute_numerics;
   sim::ValueSlice m_value_slice;  // evaluated without numerics too
   uint64_t m_max_instructions;
+  SchedulePerturbation m_perturbation;
   uint64_t m_executed = 0;  // instructions started, all cores and streams
   timing::HbmStacks m_hbm_stacks;
   std::vector<std::unique_ptr<ProgramTraits>> m_traits;  // by core position (programs[c])

@@ -205,6 +205,28 @@ TEST_CASE(
   CHECK(sa == sb);
 }
 
+TEST_CASE("cli: --perturb-schedule moves the timeline but not one output byte") {
+  const RunDir plain = run_config("perturb_plain", kSmallCausal);
+  REQUIRE(plain.result.exit_code == 0);
+  const json s0 = json::parse(read_text(plain.out / "summary.json"));
+  CHECK_FALSE(s0.contains("schedule_perturbation_seed"));
+  for (const char* seed : {"1", "424242"}) {
+    CAPTURE(seed);
+    const RunDir r =
+        run_config(std::string("perturb_") + seed, kSmallCausal, std::string("--perturb-schedule ") + seed);
+    INFO(r.result.err);
+    REQUIRE(r.result.exit_code == 0);
+    const json s = json::parse(read_text(r.out / "summary.json"));
+    CHECK(s["schedule_perturbation_seed"] == std::stoull(seed));
+    CHECK(s["functional_equals_timing"] == true);
+    CHECK(s["total_ns"] != s0["total_ns"]);  // the perturbation took effect
+    CHECK(read_text(r.out / "outputs/out.npy") == read_text(plain.out / "outputs/out.npy"));
+  }
+  const RunDir timing = run_config("perturb_timing", kSmallCausal, "--perturb-schedule 3 --mode timing");
+  CHECK(timing.result.exit_code != 0);
+  CHECK(timing.result.err.find("--perturb-schedule: needs mode both") != std::string::npos);
+}
+
 TEST_CASE("cli: LNC2 runs two NeuronCores and the trace shows both") {
   const RunDir r = run_config("lnc2", R"({"kernel": "attention_cte",
     "params": {"bs": 3, "seqlen_q": 1024, "seqlen_kv": 512, "d": 32, "dtype": "bfloat16", "scale": 0.125,
