@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Every shipped run config (configs/runs) run twice, at the same time, into two folders: each run must pass its
 own numeric check, and the two folders must hold the same files with the same bytes (outputs, inputs, traces),
-the summaries equal but for host figures (wall-clock times, instructions per second, peak memory).
+the summaries equal but for host figures (wall-clock times, instructions per second, peak memory). A config in
+mode `both` runs a third time on a perturbed schedule (--perturb-schedule, a seed per config): same outputs.
 
 Two runs at once share the machine, so their threads (the timed and functional passes, the float64 reference)
 interleave differently: anything that depends on that, or on addresses, hash order or uninitialised memory,
@@ -101,6 +102,28 @@ def comparator_self_test(work):
     shutil.rmtree(b)
 
 
+def perturbed_problems(exe, config, folder, seed):
+    """A `both` config once more on a perturbed schedule (run --perturb-schedule): it must pass, and its
+    outputs must be the unperturbed run's, byte for byte (only its times may move)."""
+    with open(os.path.join(folder, "summary.json")) as f:
+        if json.load(f).get("mode") != "both":
+            return []
+    out = folder + "_perturbed"
+    r = subprocess.run([exe, "run", config, "--out", out, "--perturb-schedule", str(seed)], capture_output=True,
+                       text=True, timeout=RUN_TIMEOUT_S)
+    if r.returncode != 0:
+        return ["run --perturb-schedule %d exited %d:\n%s" % (seed, r.returncode, (r.stdout + r.stderr)[-2000:])]
+    problems = []
+    expected, got = files_under(os.path.join(folder, "outputs")), files_under(os.path.join(out, "outputs"))
+    if expected != got:
+        return ["--perturb-schedule %d wrote outputs %s, the unperturbed run %s" % (seed, got, expected)]
+    for rel in expected:
+        with open(os.path.join(folder, "outputs", rel), "rb") as f, open(os.path.join(out, "outputs", rel), "rb") as g:
+            if f.read() != g.read():
+                problems.append("outputs/%s differs under --perturb-schedule %d" % (rel, seed))
+    return problems
+
+
 def run(exe, config, out):
     r = subprocess.run([exe, "run", config, "--out", out], capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     return r.returncode, r.stdout + r.stderr
@@ -124,6 +147,8 @@ def main():
                             for side, (rc, text) in zip("ab", results) if rc != 0]
                 if not problems:
                     problems = compare(*outs)
+                if not problems:
+                    problems = perturbed_problems(exe, config, outs[0], configs.index(config) + 1)
                 status = "ok  " if not problems else "FAIL"
                 print("%s %s" % (status, name), flush=True)
                 for p in problems:
