@@ -14,6 +14,9 @@ struct RunRequest {
   std::string mode_override;  // "", or a RunMode name
   bool trace_json = false;    // also write trace.json
   bool progress = true;       // progress bar on stderr for long runs (when stderr is a terminal)
+  // The memory the run may use, in bytes (--max-memory); 0: MemAvailable of /proc/meminfo. A run whose
+  // estimate (tools/run_estimate.hpp) exceeds it is refused before its program is built.
+  double max_memory_bytes = 0;
 };
 
 struct RunOutcome {
