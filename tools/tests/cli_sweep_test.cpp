@@ -25,8 +25,7 @@ TEST_CASE("sweep: the CI example's grid runs every point, tabulates it, and a re
   CHECK(csv[0] ==
         "point,params.causal,params.seqlen_q,params.d,params.scale,verdict,total_ns,mfu_estimated_percent,"
         "hfu_estimated_percent,mbu_estimated_percent,busy_Tensor_percent,busy_Scalar_percent,"
-        "busy_Vector_percent,busy_GpSimd_percent,busy_Sync_percent,busy_DMA_max_percent,numerics,wall_s,"
-        "message");
+        "busy_Vector_percent,busy_GpSimd_percent,busy_Sync_percent,busy_DMA_max_percent,numerics,wall_s,message");
   // Product keys in key order, the first slowest; the zip's tuples innermost.
   CHECK(csv[1].rfind("0000,true,256,64,0.125,PASS,", 0) == 0);
   CHECK(csv[2].rfind("0001,true,256,128,0.0884,PASS,", 0) == 0);
