@@ -446,9 +446,9 @@ void check_ring_attention_params(const RingAttentionParams& p) {
 }
 
 double ring_attention_instruction_estimate(const RingAttentionParams& p) {
-  constexpr double kPerStep = 20, kPerMergedTile = 12;  // fitted (kernel_estimate_test.cpp)
+  constexpr double kPerMergedTile = 12;  // fitted (kernel_estimate_test.cpp)
   const double steps = static_cast<double>(p.num_workers);
-  return steps * (kPerStep + attention_cte_instruction_estimate(p.step_params()) +
+  return steps * (attention_cte_instruction_estimate(p.step_params()) +
                   kPerMergedTile * static_cast<double>(p.bs() * p.groups()));
 }
 

@@ -93,7 +93,6 @@ TEST_CASE("attention_segmented_cte instruction estimate: within 1.5x of the real
       {"512 + 2K segments, 4 heads", segmented(4, 512, 2048, 64)},
       {"2K + 512 segments", segmented(1, 2048, 512, 16)},
       {"1K + 4K segments lnc 2", segmented(2, 1024, 4096, 128, [](auto& p) { p.lnc = 2; })},
-      {"1K window 1K", segmented(1, 1024, 1024, 32, [](auto& p) { p.sliding_window = 1024; })},
       {"512 kvp", segmented(2, 512, 1024, 32, [](auto& p) { p.kvp_offset = true; })},
   };
   for (const auto& [name, p] : cases) {
