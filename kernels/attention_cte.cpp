@@ -977,6 +977,36 @@ void check_attention_cte_params(const AttentionCteParams& p) {
   }
 }
 
+double attention_cte_instruction_estimate(const AttentionCteParams& p) {
+  // Instructions per trip, fitted to the generator's real counts (attention_cte_estimate_test.cpp).
+  constexpr double kPerBatch = 8, kPerKvTile = 1, kPerGroup = 18, kPerVisibleKTile = 11;
+  const Derived dv(p);
+  const int64_t groups = ceil_div(p.seqlen_q, kQGroup);
+  const auto max_q = [&](int64_t g) {
+    const int64_t q = g * kQGroup + kQGroup - 1;
+    return dv.strided ? q * dv.cp_deg + dv.cp_deg - 1 : q;
+  };
+  const auto min_q = [&](int64_t g) { return dv.strided ? g * kQGroup * dv.cp_deg : g * kQGroup; };
+  double per_batch = kPerBatch;
+  for (int64_t s = 0; s < dv.kv.num_sections; ++s) {
+    const int64_t start = s * dv.kv.section_len, len = std::min(dv.kv.section_len, dv.kv.total - start);
+    per_batch += kPerKvTile * static_cast<double>(ceil_div(len, kKTile) + ceil_div(len, kVTile));
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t visible = 0;
+      for (int64_t t = start; t < start + len; t += kKTile) {
+        const int64_t active = t - dv.kv.prior_pad;  // < 0: a prior tile, visible to every query
+        const bool causal_ok = !dv.is_causal || active < 0 || max_q(g) >= active;
+        const bool window_ok = !dv.is_causal || active < 0 || p.sliding_window == 0 ||
+                               min_q(g) < active + kKTile - 1 + p.sliding_window;
+        visible += causal_ok && window_ok ? 1 : 0;
+      }
+      if (visible > 0)
+        per_batch += kPerGroup + kPerVisibleKTile * static_cast<double>(visible);
+    }
+  }
+  return static_cast<double>(p.bs) * per_batch;
+}
+
 std::vector<Program> build_attention_cte(const AttentionCteParams& p, const MemoryLimits& limits) {
   check_attention_cte_params(p);
   std::vector<Program> programs;

@@ -89,6 +89,13 @@ class KernelParamError : public std::invalid_argument {
 
 void check_attention_cte_params(const AttentionCteParams& p);
 
+// The instructions build_attention_cte emits over all its cores, estimated from the tiling loops' trip
+// counts without building anything (a run's memory and time are judged from it before the build,
+// tools/run_estimate.hpp): per batch, each section's K/V tile loads, and per Q group with compute in a
+// section a fixed cost plus a cost per 512-key tile the static skipping leaves visible. Within a factor
+// of 1.5 of the real count (kernels/tests/attention_cte_estimate_test.cpp checks several shapes).
+double attention_cte_instruction_estimate(const AttentionCteParams& p);
+
 // One Program per physical core (lnc of them), over the HBM tensors of attention_cte_inputs/outputs.
 std::vector<isa::Program> build_attention_cte(const AttentionCteParams& p, const isa::MemoryLimits& limits);
 

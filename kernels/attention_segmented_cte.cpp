@@ -143,7 +143,11 @@ class SegmentedGenerator {
 
   void generate() {
     pad_block_table();
-    allocate();
+    try {
+      allocate();
+    } catch (const AllocationError& e) {
+      throw KernelParamError(pass_overflow_message(e.what()));
+    }
     runtime_values();
     for (size_t i = 0; i < m_tasks.size(); ++i) {
       m_slot = static_cast<int64_t>(i % 2);
@@ -153,6 +157,23 @@ class SegmentedGenerator {
 
  private:
   int32_t tensor(const char* name) const { return m_tensor.at(name); }
+
+  // Every buffer of allocate() is sized by the keys one pass holds (the largest of prior_seg_size, seqlen_q
+  // and the window's prior keys: scores in fp32, exponentials, their transposes, K and V tiles) or by
+  // seqlen_q (Q^T and the per-group statistics), so an SBUF overflow there is that parameter's: named as the
+  // kernel's rejection, "attention_segmented_cte: NAME: rule", with the allocation that did not fit.
+  std::string pass_overflow_message(const std::string& allocation) const {
+    const int64_t window_keys = m_window_blocks * m_p.block_size;
+    const char* param = m_max_keys == m_p.prior_seg_size ? "prior_seg_size"
+                        : m_max_keys == m_p.seqlen_q     ? "seqlen_q"
+                                                         : "sliding_window";
+    return std::string("attention_segmented_cte: ") + param + ": a pass holds max(prior_seg_size " +
+           std::to_string(m_p.prior_seg_size) + ", seqlen_q " + std::to_string(m_p.seqlen_q) +
+           ", the window's prior keys " + std::to_string(window_keys) + ") = " + std::to_string(m_max_keys) +
+           " keys, " + std::to_string(m_stages_ahead + 1) +
+           " Q groups' scores at a time, and Q^T over seqlen_q, " + "in SBUF at head dimension " +
+           std::to_string(m_p.d) + ": too many (" + allocation + ")";
+  }
 
   // -1 beyond each row's max_blocks entries: speculative reads of a partial segment's missing blocks are
   // skipped by the gathers rather than leaving the row (upstream pads with zeros, kernels.md §3.1).
@@ -772,6 +793,29 @@ void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p) 
   }
   if (p.bs_q() > kMaxHeads)
     reject("batch", "batch * num_q_heads must be at most 4096 (one program unrolls every head)");
+}
+
+double attention_segmented_cte_instruction_estimate(const AttentionSegmentedCteParams& p) {
+  // Instructions per trip, fitted to the generator's real counts (kernel_estimate_test.cpp).
+  constexpr double kPerHead = 200, kPerGather = 10, kPerTile = 45;
+  const int64_t groups = ceil_div(p.seqlen_q, kQGroup);
+  const auto pass = [&](int64_t keys, bool causal) {
+    double n = kPerGather * static_cast<double>(keys / p.block_size + ceil_div(keys, kVTile));
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t seen = causal ? std::min(keys, (g + 1) * kQGroup) : keys;
+      n += kPerTile * static_cast<double>(ceil_div(seen, kKTile));
+    }
+    return n;
+  };
+  double per_head = kPerHead + pass(p.seqlen_q, true);
+  if (p.sliding_window > 0) {
+    const int64_t window_blocks =
+        std::max(ceil_div(p.sliding_window - 1, p.block_size), kKTile / p.block_size);
+    per_head += pass(window_blocks * p.block_size, false);
+  } else {
+    per_head += 2 * pass(p.prior_seg_size, false);  // the partial and the full segments' loop bodies
+  }
+  return static_cast<double>(p.bs_q()) * per_head;
 }
 
 std::vector<Program> build_attention_segmented_cte(const AttentionSegmentedCteParams& p,

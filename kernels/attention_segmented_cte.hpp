@@ -72,6 +72,14 @@ std::vector<KernelTensor> attention_segmented_cte_outputs(const AttentionSegment
 
 void check_attention_segmented_cte_params(const AttentionSegmentedCteParams& p);
 
+// The instructions build_attention_segmented_cte emits over all its cores, estimated from its loops' trip
+// counts without building (tools/run_estimate.hpp): per Q head the active pass (causal) and the prior
+// passes (a runtime loop's body is emitted once, whatever prior_tokens), each costing its block gathers
+// and, per Q group, each 512-key tile it computes. Within a factor of 1.5 of the
+// real count (kernels/tests/kernel_estimate_test.cpp), except with a sliding window, whose pass is cheaper
+// than this counts (1K queries, 1K window: 2260 estimated, 775 real): an overestimate, so a safe refusal.
+double attention_segmented_cte_instruction_estimate(const AttentionSegmentedCteParams& p);
+
 std::vector<isa::Program> build_attention_segmented_cte(const AttentionSegmentedCteParams& p,
                                                         const isa::MemoryLimits& limits);
 

@@ -115,7 +115,13 @@ class KvParallelGenerator {
                     {"out", out},
                     {"neg_max", nm},
                     {"sum_recip", sr}};
-    attention_segmented_cte_subkernel(m_b, sp, bind);
+    try {
+      attention_segmented_cte_subkernel(m_b, sp, bind);
+    } catch (const KernelParamError& e) {
+      // The sub-kernel's seqlen_q and prior_seg_size are both seg_size (kernels.md §4.2).
+      reject("seg_size", "the per-chunk attention_segmented_cte (seqlen_q = prior_seg_size = seg_size " +
+                             std::to_string(m_p.seg_size) + ") refuses it: " + e.what());
+    }
 
     // Into the shared partial buffers (fp32), heads first_head.., tokens q_start..
     for (int64_t h = 0; h < hpn; ++h) {
@@ -288,6 +294,14 @@ void check_kv_parallel_prefill_params(const KvParallelPrefillParams& p) {
     reject("seqlen", "group_size x seqlen must stay below 2^24 (the packed rows of one DMA)");
   if (p.ranks() * p.local_kv_len() + p.seqlen > (int64_t{1} << 24))
     reject("num_blocks", "ranks x local_kv_len must stay below 2^24 (kvp_offset travels in fp32)");
+}
+
+double kv_parallel_prefill_instruction_estimate(const KvParallelPrefillParams& p) {
+  constexpr double kPerChunk = 20, kPerMergedTile = 12;  // fitted (kernel_estimate_test.cpp)
+  const double chunks = static_cast<double>(p.seqlen / p.seg_size);
+  return static_cast<double>(p.lnc) * chunks *
+         (kPerChunk + attention_segmented_cte_instruction_estimate(p.chunk_params()) +
+          kPerMergedTile * static_cast<double>(p.seg_size / kTile));
 }
 
 std::vector<Program> build_kv_parallel_prefill(const KvParallelPrefillParams& p, const MemoryLimits& limits) {

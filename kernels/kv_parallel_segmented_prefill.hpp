@@ -55,6 +55,12 @@ std::vector<KernelTensor> kv_parallel_prefill_outputs(const KvParallelPrefillPar
 
 void check_kv_parallel_prefill_params(const KvParallelPrefillParams& p);
 
+// The instructions of one rank's programs (every rank runs the same), estimated without building
+// (tools/run_estimate.hpp): per core and Q chunk the attention_segmented_cte call
+// (attention_segmented_cte_instruction_estimate of chunk_params) and the merge of the ranks' partials per
+// 128-token tile. Within a factor of 1.5 of the real count (kernels/tests/kernel_estimate_test.cpp).
+double kv_parallel_prefill_instruction_estimate(const KvParallelPrefillParams& p);
+
 // One program per core of a rank; every rank runs them (replica group: one row of the R ranks).
 std::vector<isa::Program> build_kv_parallel_prefill(const KvParallelPrefillParams& p,
                                                     const isa::MemoryLimits& limits);

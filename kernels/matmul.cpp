@@ -35,6 +35,12 @@ void check_matmul_params(const MatmulParams& p, const MemoryLimits& limits) {
   }
 }
 
+double matmul_instruction_estimate(const MatmulParams& p) {
+  const double kt = static_cast<double>(p.k / kTileK), blocks = static_cast<double>(p.n / kTileN),
+               tiles = static_cast<double>(p.m / kTileM);
+  return kt + blocks * (kt + tiles * (2 * kt + 2));  // a matmul is a LoadStationary and a MultiplyMoving
+}
+
 Program build_matmul(const MatmulParams& p, const MemoryLimits& limits) {
   check_matmul_params(p, limits);
   ProgramBuilder b("matmul", limits);

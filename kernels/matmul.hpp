@@ -18,6 +18,11 @@ struct MatmulParams {
 };
 
 void check_matmul_params(const MatmulParams& p, const isa::MemoryLimits& limits);
+// The instructions build_matmul emits, from its loops' trip counts without building (tools/run_estimate.hpp):
+// the A^T loads, then per 512-column block of B its loads and per 128-row tile of C the K-tile matmuls (two
+// instructions each), a copy-out and a store. The builder adds none, so this is the count
+// (kernels/tests/kernel_estimate_test.cpp).
+double matmul_instruction_estimate(const MatmulParams& p);
 // HBM tensors: inputs "a_t" [K, M], "b" [K, N]; output "c" [M, N] float32.
 isa::Program build_matmul(const MatmulParams& p, const isa::MemoryLimits& limits);
 

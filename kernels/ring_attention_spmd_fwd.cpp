@@ -445,6 +445,13 @@ void check_ring_attention_params(const RingAttentionParams& p) {
   check_attention_cte_params(p.step_params());
 }
 
+double ring_attention_instruction_estimate(const RingAttentionParams& p) {
+  constexpr double kPerMergedTile = 12;  // fitted (kernel_estimate_test.cpp)
+  const double steps = static_cast<double>(p.num_workers);
+  return steps * (attention_cte_instruction_estimate(p.step_params()) +
+                  kPerMergedTile * static_cast<double>(p.bs() * p.groups()));
+}
+
 std::vector<Program> build_ring_attention(const RingAttentionParams& p, const MemoryLimits& limits) {
   check_ring_attention_params(p);
   std::vector<Program> programs;

@@ -68,6 +68,12 @@ std::vector<KernelTensor> ring_attention_outputs(const RingAttentionParams& p);
 
 void check_ring_attention_params(const RingAttentionParams& p);
 
+// The instructions of one rank's programs (every rank runs the same), estimated without building
+// (tools/run_estimate.hpp): per ring step the attention_cte call (attention_cte_instruction_estimate) and
+// the merge of its partial result, per 128-token tile of every head. Within a factor of 1.5 of the real
+// count (kernels/tests/kernel_estimate_test.cpp).
+double ring_attention_instruction_estimate(const RingAttentionParams& p);
+
 // One program per core of a rank; every rank of every ring runs them.
 std::vector<isa::Program> build_ring_attention(const RingAttentionParams& p, const isa::MemoryLimits& limits);
 

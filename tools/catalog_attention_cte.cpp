@@ -116,6 +116,71 @@ std::string attention_json_key(const std::string& kernel_param) {
   return kTable.find(kernel_param) != nullptr ? kernel_param : "";
 }
 
+// The runtime values' domain (kernels.md §1.1-§1.2): each rule as text naming the value, "" inside it. The
+// params' values and the input files' are judged by the same rules.
+std::string prior_used_len_problem(const kernels::AttentionCteParams& a, double v) {
+  if (v >= 0 && v <= static_cast<double>(a.seqlen_prior))
+    return "";
+  return "the runtime prior length " + number_text(v) + " must be in 0..prior_len (" +
+         std::to_string(a.seqlen_prior) + ")";
+}
+
+std::string cp_offset_problem(const kernels::AttentionCteParams& a, double v) {
+  const std::string value = "cp_offset " + number_text(v);
+  if (v != std::floor(v))
+    return value + " is no whole position offset (query positions are integers)";
+  if (a.cp_striped_input) {
+    if (v == 0 || v == -1)
+      return "";
+    return value +
+           ": striped input takes 0 (this rank's queries at or after the key rank's) or -1 (kernels.md §5.1)";
+  }
+  if (a.cp_strided_q_slicing) {
+    if (v >= 0 && v < static_cast<double>(a.global_cp_deg))
+      return "";
+    return value +
+           ": with strided Q slicing query i sits at i * cp_degree + cp_offset, so cp_offset is the rank, "
+           "0.." +
+           std::to_string(a.global_cp_deg - 1) + " (kernels.md §1.2)";
+  }
+  // A query before every key (cp_offset + first position < 0) has no reference value (0 / 0): refused unless
+  // prior keys or a sink give it something to attend to.
+  if (a.causal && v < 0 && !a.sink && a.seqlen_prior == 0) {
+    return value +
+           " leaves query 0 without a visible key, where the reference is 0 / 0 (the kernel returns "
+           "neg_max = FLT_MAX there, a zero weight for a caller's merge)";
+  }
+  // The kernel loads the window's keys from k_off = cp_offset - (loaded - seqlen_q) on (kernels.md §1.6),
+  // which stays inside K only while cp_offset + seqlen_q <= seqlen_kv.
+  if (a.sliding_window > 0 && v > static_cast<double>(a.seqlen_kv - a.seqlen_q)) {
+    return value +
+           " is past the keys: with a sliding window the kernel loads K from a runtime offset, "
+           "which stays inside K only for cp_offset <= seqlen_kv - seqlen_q = " +
+           std::to_string(a.seqlen_kv - a.seqlen_q) + " (kernels.md §1.6)";
+  }
+  return "";
+}
+
+// Row i of a packed sequence sees the keys j with bound_min[i] <= j < bound_max[i] (and j <= i if causal).
+std::string packing_bounds_problem(const kernels::AttentionCteParams& a, const std::vector<double>& lo,
+                                   const std::vector<double>& hi) {
+  for (size_t i = 0; i < lo.size() && i < hi.size(); ++i) {
+    std::string row = "bound_min, bound_max[";
+    row += std::to_string(i) + "] = " + number_text(lo[i]) + ", " + number_text(hi[i]);
+    if (lo[i] != std::floor(lo[i]) || hi[i] != std::floor(hi[i]))
+      return row + ": bounds are key indices, whole numbers";
+    const bool sees_key = lo[i] >= 0 && lo[i] < hi[i] && hi[i] <= static_cast<double>(a.seqlen_kv) &&
+                          (!a.causal || lo[i] <= static_cast<double>(i));
+    if (!sees_key) {
+      return row + ": row " + std::to_string(i) +
+             " must see a key: 0 <= bound_min < bound_max <= seqlen_kv (" + std::to_string(a.seqlen_kv) +
+             ")" + (a.causal ? " and bound_min <= the row's position" : "") +
+             " (kernels.md §1.2: key j is masked iff j < bound_min or j >= bound_max)";
+    }
+  }
+  return "";
+}
+
 // The reference's view of a run's inputs. Runtime scalars come from the input tensors, so an
 // `inputs.files` override reaches the reference too.
 ref::AttentionCteRefInputs attention_reference_inputs(const HostTensors& in) {
@@ -204,9 +269,9 @@ KernelSetup setup_attention_cte(const ParamReader& r, const KernelContext& conte
   std::optional<int64_t> prior_used_len;
   if (a.seqlen_prior != 0) {
     prior_used_len = r.get_int("prior_used_len", a.seqlen_prior);  // default: the whole prior is used
-    if (*prior_used_len < 0 || *prior_used_len > a.seqlen_prior) {
-      p.fail("prior_used_len", "the runtime prior length " + std::to_string(*prior_used_len) +
-                                   " must be in 0..prior_len (" + std::to_string(a.seqlen_prior) + ")");
+    if (const std::string problem = prior_used_len_problem(a, static_cast<double>(*prior_used_len));
+        !problem.empty()) {
+      p.fail("prior_used_len", problem);
     }
   } else if (r.has("prior_used_len") && r.get_int("prior_used_len", 0) != 0) {
     p.fail("prior_used_len", "needs prior_len > 0 (the k_prior / v_prior length)");
@@ -240,13 +305,8 @@ KernelSetup setup_attention_cte(const ParamReader& r, const KernelContext& conte
       p.fail("cp_offset", "missing: context parallelism (cp_degree " + std::to_string(a.global_cp_deg) +
                               ") needs the runtime cp_offset or a cp_rank_id to derive it from");
     }
-    // A query before every key (cp_offset + first position < 0) has no reference value (0 / 0): refused
-    // unless prior keys or a sink give it something to attend to.
-    if (a.causal && *cp_offset < 0 && !a.sink && a.seqlen_prior == 0) {
-      p.fail("cp_offset", std::to_string(*cp_offset) +
-                              " leaves query 0 without a visible key, where the reference is 0 / 0 (the "
-                              "kernel returns neg_max = FLT_MAX there, a zero weight for a caller's merge)");
-    }
+    if (const std::string problem = cp_offset_problem(a, static_cast<double>(*cp_offset)); !problem.empty())
+      p.fail("cp_offset", problem);
   } else {
     if (r.has("cp_rank_id") && r.get_int("cp_rank_id") != 0)
       p.fail("cp_rank_id", "must be 0 (or null) without context parallelism (cp_degree null or 1)");
@@ -299,15 +359,6 @@ KernelSetup setup_attention_cte(const ParamReader& r, const KernelContext& conte
               {"n_packed_sequences", n_packed ? nlohmann::json(n_packed) : nlohmann::json()},
               {"num_kv_sections", layout.num_sections},
               {"kv_len_loaded_incl_prior_pad", layout.total}};
-  try {
-    s.programs = kernels::build_attention_cte(a, context.limits);
-  } catch (const kernels::KernelParamError& e) {
-    if (!s.expect_failure)
-      throw kernel_param_error(p, e.what(), "attention_cte: ", attention_json_key);
-    s.failure = e.what();
-    return s;
-  }
-
   // The HBM tensors, in the kernel's order (= the NKI tests' draw order). Runtime values reach the kernel
   // only through these tensors, so one program serves every value.
   std::vector<double> bound_min, bound_max;
@@ -333,11 +384,46 @@ KernelSetup setup_attention_cte(const ParamReader& r, const KernelContext& conte
   }
   for (const kernels::KernelTensor& t : kernels::attention_cte_outputs(a))
     s.outputs.push_back({t.name, t.dtype, t.shape});
+  // The work grows with every query-key pair of every batch row (the tensors only with (Sq + 2 Skv) d).
+  context.estimate_before_build(
+      s,
+      product_text({{"bs", a.bs},
+                    {"seqlen_q", a.seqlen_q},
+                    {a.has_prior() ? "(seqlen_kv + prior_len)" : "seqlen_kv", a.seqlen_kv + a.seqlen_prior}}),
+      kernels::attention_cte_instruction_estimate(a));
+  try {
+    s.programs = kernels::build_attention_cte(a, context.limits);
+  } catch (const kernels::KernelParamError& e) {
+    if (!s.expect_failure)
+      throw kernel_param_error(p, e.what(), "attention_cte: ", attention_json_key);
+    s.failure = e.what();
+    return s;
+  }
   // QK^T and PV over the pairs the masks leave visible, with this run's runtime values.
   s.model_flops = [a](const HostTensors& in) {
     return 4.0 * static_cast<double>(a.d) *
            static_cast<double>(ref::attention_cte_visible_pairs(kernels::reference_params(a),
                                                                 attention_reference_inputs(in)));
+  };
+  // A file may give any of the runtime values: each is judged by the rule its param is.
+  s.check_inputs = [a](const HostTensors& in) {
+    const auto value = [&](const char* name) -> const ref::HostTensor* {
+      const auto it = in.find(name);
+      return it == in.end() || it->second.data.empty() ? nullptr : &it->second;
+    };
+    if (const ref::HostTensor* t = value("prior_used_len")) {
+      if (const std::string problem = prior_used_len_problem(a, t->data[0]); !problem.empty())
+        throw InputValueError({"prior_used_len"}, "prior_used_len: " + problem);
+    }
+    if (const ref::HostTensor* t = value("cp_offset")) {
+      if (const std::string problem = cp_offset_problem(a, t->data[0]); !problem.empty())
+        throw InputValueError({"cp_offset"}, problem);
+    }
+    const ref::HostTensor *lo = value("bound_min"), *hi = value("bound_max");
+    if (lo != nullptr && hi != nullptr) {
+      if (const std::string problem = packing_bounds_problem(a, lo->data, hi->data); !problem.empty())
+        throw InputValueError({"bound_min", "bound_max"}, problem);
+    }
   };
   s.rtol = ref::kAttentionCteRtol;  // the kernel's own test tolerances, for every output (kernels.md §2.2)
   s.atol = ref::kAttentionCteAtol;

@@ -202,7 +202,7 @@ KernelSetup setup_attention_segmented_cte(const ParamReader& r, const KernelCont
               {"kvp_offset", a.kvp_offset ? nlohmann::json(kvp_offset) : nlohmann::json()},
               {"lnc", a.lnc}};
   try {
-    s.programs = kernels::build_attention_segmented_cte(a, context.limits);
+    kernels::check_attention_segmented_cte_params(a);
   } catch (const kernels::KernelParamError& e) {
     throw kernel_param_error(r, e.what(), "attention_segmented_cte: ");
   }
@@ -225,6 +225,40 @@ KernelSetup setup_attention_segmented_cte(const ParamReader& r, const KernelCont
   for (const kernels::KernelTensor& t : kernels::attention_segmented_cte_outputs(a))
     s.outputs.push_back({t.name, t.dtype, t.shape});
 
+  // One program serves every prior_tokens: the work grows with the heads and the keys of one pass.
+  context.estimate_before_build(s,
+                                product_text({{"batch", a.batch},
+                                              {"num_q_heads", a.num_q_heads},
+                                              {"seqlen_q", a.seqlen_q},
+                                              {"seqlen_q + prior_seg_size", a.seqlen_q + a.prior_seg_size}}),
+                                kernels::attention_segmented_cte_instruction_estimate(a));
+  try {
+    s.programs = kernels::build_attention_segmented_cte(a, context.limits);
+  } catch (const kernels::KernelParamError& e) {
+    throw kernel_param_error(r, e.what(), "attention_segmented_cte: ");
+  }
+
+  // The block table's entries are read by the gathers' index columns, not by a register, so no reg_check
+  // sees them: a negative entry other than -1 would be skipped as padding by the DMA's out-of-bounds rule
+  // (kernels.md §3.1), silently, where the reference refuses it. prior_tokens and kvp_offset are checked
+  // by the program itself (reg_check, kernels/attention_segmented_cte.cpp runtime_values / kvp_values).
+  s.check_inputs = [num_blocks = a.num_blocks](const HostTensors& in) {
+    const auto table = in.find("block_tables");
+    if (table == in.end())
+      return;
+    const ref::HostTensor& t = table->second;
+    const int64_t columns = t.shape.empty() ? 1 : t.shape.back();
+    for (size_t i = 0; i < t.data.size(); ++i) {
+      const double v = t.data[i];
+      if (v == -1 || (v >= 0 && v < static_cast<double>(num_blocks)))
+        continue;
+      throw InputValueError({"block_tables"},
+                            "block_tables[" + std::to_string(static_cast<int64_t>(i) / columns) + ", " +
+                                std::to_string(static_cast<int64_t>(i) % columns) + "] = " + number_text(v) +
+                                ": an entry is a block of the cache, 0.." + std::to_string(num_blocks - 1) +
+                                ", or -1 (padding, skipped by the gathers; kernels.md §3.1)");
+    }
+  };
   s.model_flops = [a](const HostTensors& in) {
     // QK^T and PV over the (query, key) pairs kernels.md §3.1 makes visible: query i (at P + i) sees keys
     // [P + i - (W - 1), P + i], or with kvp_offset o the keys j <= i + o, of the P + Sq gathered ones.

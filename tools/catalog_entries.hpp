@@ -20,6 +20,12 @@ ConfigError kernel_param_error(const ParamReader& r, const std::string& what, co
 struct KernelContext {
   isa::MemoryLimits limits;
   int32_t neuron_core_version = 3;  // the hardware's generation, for kernels that refuse some
+  EstimateCheck before_build;       // may be empty
+
+  // Hands before_build the run's estimate: `instructions` (the kernel's formula from its trip counts),
+  // `drivers` (the parameters behind it, with values: product_text) and the tensors of `s`, whose inputs
+  // and outputs must be filled in already. Throws to refuse the run.
+  void estimate_before_build(const KernelSetup& s, const std::string& drivers, double instructions) const;
 };
 
 // Each kernel's parameter table (tools/catalog_<kernel>.cpp) and its setup, which reads the parameters

@@ -74,7 +74,7 @@ KernelSetup setup_kv_parallel_prefill(const ParamReader& r, const KernelContext&
   KernelSetup s;
   s.kernel = "kv_parallel_segmented_prefill";
   try {
-    s.programs = kernels::build_kv_parallel_prefill(k, context.limits);
+    kernels::check_kv_parallel_prefill_params(k);
   } catch (const kernels::KernelParamError& e) {
     throw kernel_param_error(r, e.what(), "kv_parallel_segmented_prefill: ");
   }
@@ -126,6 +126,15 @@ KernelSetup setup_kv_parallel_prefill(const ParamReader& r, const KernelContext&
     s.rank_inputs.push_back({t.name, t.dtype, t.shape});
   for (const kernels::KernelTensor& t : kernels::kv_parallel_prefill_outputs(k))
     s.outputs.push_back({t.name, t.dtype, t.shape});
+  // Every core runs a segmented call per Q chunk over seg_size keys of its shard.
+  context.estimate_before_build(
+      s, product_text({{"group_size", k.group_size}, {"seqlen", k.seqlen}, {"seg_size", k.seg_size}}),
+      kernels::kv_parallel_prefill_instruction_estimate(k));
+  try {
+    s.programs = kernels::build_kv_parallel_prefill(k, context.limits);
+  } catch (const kernels::KernelParamError& e) {
+    throw kernel_param_error(r, e.what(), "kv_parallel_segmented_prefill: ");
+  }
   s.split_inputs = [k](const HostTensors& drawn) {
     const int64_t R = k.ranks(), S = k.seqlen, D = k.d, bs = k.block_size, nb = k.num_blocks;
     const auto slice = [](const ref::HostTensor& t, int64_t r, std::vector<int64_t> shape) {

@@ -29,13 +29,16 @@ KernelSetup setup_matmul(const ParamReader& r, const KernelContext& context) {
   KernelSetup s;
   s.kernel = "matmul";
   s.params = {{"m", m.m}, {"k", m.k}, {"n", m.n}, {"dtype", dtype_name(m.dtype)}};
+  s.inputs = {{"a_t", m.dtype, {m.k, m.m}}, {"b", m.dtype, {m.k, m.n}}};
+  s.outputs = {{"c", DType::kFloat32, {m.m, m.n}}};
   try {
+    kernels::check_matmul_params(m, context.limits);
+    context.estimate_before_build(s, product_text({{"m", m.m}, {"k", m.k}, {"n", m.n}}),
+                                  kernels::matmul_instruction_estimate(m));
     s.programs.push_back(kernels::build_matmul(m, context.limits));
   } catch (const kernels::KernelParamError& e) {
     throw ConfigError(p.file() + ": " + p.path() + ": " + e.what());
   }
-  s.inputs = {{"a_t", m.dtype, {m.k, m.m}}, {"b", m.dtype, {m.k, m.n}}};
-  s.outputs = {{"c", DType::kFloat32, {m.m, m.n}}};
   s.model_flops = [m](const HostTensors&) { return 2.0 * m.m * m.n * m.k; };
   // fp32 accumulation of K products of exact bf16 pairs: relative error far below 1e-4 for K <= 16K.
   s.rtol = 1e-4;

@@ -113,7 +113,7 @@ KernelSetup setup_ring_attention(const ParamReader& r, const KernelContext& cont
   KernelSetup s;
   s.kernel = "ring_attention_spmd_fwd";
   try {
-    s.programs = kernels::build_ring_attention(k, context.limits);
+    kernels::check_ring_attention_params(k);
   } catch (const kernels::KernelParamError& e) {
     throw kernel_param_error(r, e.what(), "ring_attention_spmd_fwd: ");
   }
@@ -167,6 +167,17 @@ KernelSetup setup_ring_attention(const ParamReader& r, const KernelContext& cont
   }
   for (const kernels::KernelTensor& t : kernels::ring_attention_outputs(k))
     s.outputs.push_back({t.name, t.dtype, t.shape});
+  // Each rank attends to every rank's keys: N steps over S x S pairs of every head.
+  context.estimate_before_build(
+      s,
+      product_text(
+          {{"num_workers", k.num_workers}, {"b * h", k.bs()}, {"seqlen", k.seqlen}, {"seqlen", k.seqlen}}),
+      kernels::ring_attention_instruction_estimate(k));
+  try {
+    s.programs = kernels::build_ring_attention(k, context.limits);
+  } catch (const kernels::KernelParamError& e) {
+    throw kernel_param_error(r, e.what(), "ring_attention_spmd_fwd: ");
+  }
   s.split_inputs = [k, ranks](const HostTensors& drawn) {
     std::vector<HostTensors> out(static_cast<size_t>(ranks));
     for (const kernels::KernelTensor& t : kernels::ring_attention_inputs(k)) {

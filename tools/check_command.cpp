@@ -121,7 +121,7 @@ int run_check(const CheckOptions& options) {
   run_in_children(
       runnable.size(), options.jobs, options.timeout_s,
       [&](size_t j) {
-        return ChildJob{items[runnable[j]].path, out_dirs[runnable[j]]};
+        return ChildJob{items[runnable[j]].path, out_dirs[runnable[j]], options.max_memory_bytes};
       },
       [&](size_t j, CheckResult r) {
         finish(runnable[j], std::move(r));

@@ -14,6 +14,7 @@ struct CheckOptions {
   int jobs = 1;                    // configs run at once
   std::string junit;               // "": no JUnit report
   std::string keep;                // "": keep nothing; else the folder for failing configs' run folders
+  double max_memory_bytes = 0;     // each run's (RunRequest::max_memory_bytes); 0: the available memory
 };
 
 // Prints a line per config (in the order found, whatever -j) and "N passed, M failed, K skipped" (errors

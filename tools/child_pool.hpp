@@ -22,6 +22,9 @@ namespace tn::cli {
 struct ChildJob {
   std::string config;   // the run config's path
   std::string out_dir;  // "" : the run writes nothing
+  // RunRequest::max_memory_bytes (0: the machine's available memory). Forked children only: a spawned
+  // `trnsim _point` child (the MPI sweep) judges by its own machine's.
+  double max_memory_bytes = 0;
 };
 
 // The internal command a spawned child runs, `trnsim _point CONFIG OUT_DIR PARENT_PID` ("" for no folder;

@@ -8,13 +8,14 @@ namespace tn::cli {
 
 using nlohmann::json;
 
-std::string run_report(const std::string& config, const std::string& out_dir) {
+std::string run_report(const std::string& config, const std::string& out_dir, double max_memory_bytes) {
   const auto report = [&]() -> json {
     try {
       RunRequest req;
       req.config = config;
       req.out_dir = out_dir;
       req.progress = false;
+      req.max_memory_bytes = max_memory_bytes;
       const RunOutcome o = run_one(req);
       if (!o.passed) {
         // Each failing output's one-line verdict: its mismatch count and worst element.
@@ -40,8 +41,9 @@ std::string run_report(const std::string& config, const std::string& out_dir) {
 
 void run_in_children(size_t count, int parallel, double timeout_s, const std::function<ChildJob(size_t)>& job,
                      const std::function<void(size_t, CheckResult)>& done) {
-  ChildPool pool = ChildPool::forking(parallel, timeout_s,
-                                      [](const ChildJob& j) { return run_report(j.config, j.out_dir); });
+  ChildPool pool = ChildPool::forking(parallel, timeout_s, [](const ChildJob& j) {
+    return run_report(j.config, j.out_dir, j.max_memory_bytes);
+  });
   size_t next = 0;
   while (next < count || !pool.empty()) {
     for (; pool.has_room() && next < count; ++next)

@@ -18,6 +18,6 @@ void run_in_children(size_t count, int parallel, double timeout_s, const std::fu
 
 // What one config's child reports on its pipe, as JSON text: {"verdict", "line", "message"}. Runs the
 // config in this process (so at most once per process: SystemC).
-std::string run_report(const std::string& config, const std::string& out_dir);
+std::string run_report(const std::string& config, const std::string& out_dir, double max_memory_bytes = 0);
 
 }  // namespace tn::cli

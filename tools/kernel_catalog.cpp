@@ -1,8 +1,17 @@
 #include "tools/kernel_catalog.hpp"
 
+#include <iomanip>
+#include <sstream>
+
 #include "tools/catalog_entries.hpp"
 
 namespace tn::cli {
+
+std::string number_text(double v) {
+  std::ostringstream o;
+  o << std::setprecision(17) << v;
+  return o.str();
+}
 
 ConfigError kernel_param_error(const JsonObject& p, const std::string& what, const std::string& prefix,
                                const std::function<std::string(const std::string&)>& json_key) {
@@ -66,8 +75,31 @@ const KernelParamTable* kernel_param_table(const std::string& kernel) {
   return e == nullptr ? nullptr : &e->table();
 }
 
+void KernelContext::estimate_before_build(const KernelSetup& s, const std::string& drivers,
+                                          double instructions) const {
+  if (!before_build)
+    return;
+  RunEstimate e;
+  e.kernel = s.kernel;
+  e.drivers = drivers;
+  e.instructions = instructions;
+  e.ranks = s.per_rank ? s.ranks : 1;
+  const auto numel = [](const std::vector<int64_t>& shape) {
+    double n = 1;
+    for (int64_t x : shape)
+      n *= static_cast<double>(x);
+    return n;
+  };
+  // A multi-rank kernel's rank_inputs are each rank's view of `inputs`, which are drawn once for the launch.
+  for (const TensorInfo& t : s.inputs)
+    e.inputs.push_back({t.dtype, numel(t.shape) / e.ranks, t.fill == InputFill::kValues});
+  for (const TensorInfo& t : s.outputs)
+    e.outputs.push_back({t.dtype, numel(t.shape), false});
+  before_build(e);
+}
+
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, const isa::MemoryLimits& limits,
-                         int32_t neuron_core_version) {
+                         int32_t neuron_core_version, const EstimateCheck& before_build) {
   const KernelEntry* e = entry_of(kernel);
   if (e == nullptr) {
     std::string names;
@@ -76,7 +108,7 @@ KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, co
     throw ConfigError(params.file() + ": $.kernel: unknown kernel \"" + kernel + "\" (known: " + names + ")");
   }
   const ParamReader reader(params, e->table());
-  return e->setup(reader, KernelContext{limits, neuron_core_version});
+  return e->setup(reader, KernelContext{limits, neuron_core_version, before_build});
 }
 
 }  // namespace tn::cli

@@ -14,6 +14,7 @@
 #include "kernels/reference/host_tensor.hpp"
 #include "sim/sc/timed_run.hpp"
 #include "tools/json_reader.hpp"
+#include "tools/run_estimate.hpp"
 
 namespace tn::cli {
 
@@ -44,6 +45,19 @@ struct TensorInfo {
 
 using HostTensors = std::map<std::string, ref::HostTensor>;
 
+// A runtime input value outside the kernel's documented domain (KernelSetup::check_inputs): the message
+// names the element, its value and the rule; `inputs` are the tensors it judged, so the caller can name
+// where their values came from (files of `inputs.files`, or the params).
+class InputValueError : public std::invalid_argument {
+ public:
+  InputValueError(std::vector<std::string> inputs_, const std::string& what)
+      : std::invalid_argument(what), inputs(std::move(inputs_)) {}
+  std::vector<std::string> inputs;
+};
+
+// A value as an error message shows it: -5, 1.5, 16777217, nan.
+std::string number_text(double v);
+
 struct KernelSetup {
   std::string kernel;
   nlohmann::json params;  // as resolved (defaults filled in)
@@ -59,6 +73,10 @@ struct KernelSetup {
   double rtol = 0, atol = 0;
   // Outputs compared with other tolerances than rtol / atol: name -> {rtol, atol}.
   std::map<std::string, std::pair<double, double>> output_tolerances;
+  // Checks the runtime values among the run's inputs (lengths, offsets, bounds, block tables: drawn from
+  // the params or read from files) against the kernel's documented domain before anything runs, throwing
+  // InputValueError. Inputs a run without numerics does not draw are absent. May be empty.
+  std::function<void(const HostTensors& inputs)> check_inputs;
   // Expected outputs in float64 from the inputs' values (already rounded to their dtypes).
   std::function<HostTensors(const HostTensors& inputs)> reference;
 
@@ -97,12 +115,16 @@ const KernelParamTable* kernel_param_table(const std::string& kernel);
 // Returns {bound_min, bound_max}, each seqlen_q values (stored as fp32 (Sq, 1)).
 std::pair<std::vector<double>, std::vector<double>> attention_packing_bounds(int64_t seqlen_q, int64_t n);
 
+// Called with a kernel's estimate once its parameters are checked and before its programs are built (it
+// throws to refuse the run: tools/run_estimate.hpp's check_fits).
+using EstimateCheck = std::function<void(const RunEstimate&)>;
+
 // Reads `params` (a JSON object at `params.path()`) for `kernel` and builds everything. Bad keys or
 // values throw ConfigError naming the JSON path; parameters the kernel rejects throw ConfigError too,
 // unless the params say expect_failure, in which case `failure` holds the reason.
 // `neuron_core_version` is the hardware's generation (configs/hw chip.neuron_core_version), for kernels
-// that refuse some.
+// that refuse some; `before_build`, if given, sees the run's estimate before any program is built.
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, const isa::MemoryLimits& limits,
-                         int32_t neuron_core_version = 3);
+                         int32_t neuron_core_version = 3, const EstimateCheck& before_build = {});
 
 }  // namespace tn::cli

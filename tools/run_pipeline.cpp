@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <iomanip>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -31,6 +32,7 @@
 #include "tools/launch.hpp"
 #include "tools/output_folder.hpp"
 #include "tools/run_config.hpp"
+#include "tools/run_estimate.hpp"
 #include "tools/run_inputs.hpp"
 #include "tools/run_progress.hpp"
 #include "tools/run_summary.hpp"
@@ -107,8 +109,23 @@ RunOutcome run_one(const RunRequest& request) {
   struct UnhookReferenceProgress {
     ~UnhookReferenceProgress() { ref::detail::set_reference_progress({}); }
   } unhook_reference_progress;
+  // Judged from the kernel's estimate before the build allocates anything: a run that cannot fit is
+  // refused at once, and a long one says how long it should take.
+  const EstimateMode estimate_mode{config.mode != RunMode::kTimingOnly, config.check_numerics,
+                                   config.mode == RunMode::kBoth};
+  const std::optional<double> memory =
+      request.max_memory_bytes > 0 ? std::optional(request.max_memory_bytes) : available_memory_bytes();
+  const std::string memory_source =
+      request.max_memory_bytes > 0 ? "that --max-memory allows" : "available (MemAvailable, /proc/meminfo)";
+  const EstimateCheck before_build = [&](const RunEstimate& e) {
+    if (memory)
+      check_fits(config.file, e, estimate_mode, *memory, memory_source);
+    if (const std::string notice = long_run_notice(e, estimate_mode); !notice.empty())
+      std::cerr << notice << "\n" << std::flush;
+  };
   progress.phase("building the program");
-  KernelSetup k = setup_kernel(config.kernel, config.params(), limits, int32_t(hw.chip_neuron_core_version));
+  KernelSetup k = setup_kernel(config.kernel, config.params(), limits, int32_t(hw.chip_neuron_core_version),
+                               before_build);
 
   RunOutcome outcome;
   json& s = outcome.summary;
@@ -181,6 +198,19 @@ RunOutcome run_one(const RunRequest& request) {
   const sim::ValueSlice value_slice = data ? sim::ValueSlice{} : sim::ValueSlice(programs);
   progress.phase(data ? "drawing the inputs" : "finding the value slice");
   const HostTensors drawn = make_inputs(k, config, data ? nullptr : &value_slice.tensors());
+  if (k.check_inputs) {
+    try {
+      k.check_inputs(drawn);
+    } catch (const InputValueError& e) {
+      // Where the judged values came from: the files that gave them, else the params.
+      std::string where;
+      for (const std::string& input : e.inputs) {
+        if (const auto file = config.input_files.find(input); file != config.input_files.end())
+          where += (where.empty() ? "" : ", ") + ("$.inputs.files." + input + " (" + file->second + ")");
+      }
+      throw ConfigError(config.file + ": " + (where.empty() ? "$.params" : where) + ": " + e.what());
+    }
+  }
   const std::vector<HostTensors> rank_inputs = k.per_rank ? k.split_inputs(drawn) : std::vector{drawn};
   if (!data)
     s["value_slice_instructions"] = value_slice.size();

@@ -13,10 +13,13 @@ struct RunRequest {
   std::string out_dir;        // empty: write nothing (trnsim check)
   std::string mode_override;  // "", or a RunMode name
   bool trace_json = false;    // also write trace.json
+  bool progress = true;       // progress bar on stderr for long runs (when stderr is a terminal)
   // Non-zero: the timed pass runs a schedule perturbed with this seed (sc::SchedulePerturbation), and its
   // outputs must equal the functional pass's (mode both only).
   uint64_t perturb_schedule_seed = 0;
-  bool progress = true;  // progress bar on stderr for long runs (when stderr is a terminal)
+  // The memory the run may use, in bytes (--max-memory); 0: MemAvailable of /proc/meminfo. A run whose
+  // estimate (tools/run_estimate.hpp) exceeds it is refused before its program is built.
+  double max_memory_bytes = 0;
 };
 
 struct RunOutcome {

@@ -26,6 +26,7 @@
 #include "tools/kernels_command.hpp"
 #include "tools/report_command.hpp"
 #include "tools/run_config.hpp"
+#include "tools/run_estimate.hpp"
 #include "tools/run_pipeline.hpp"
 #include "tools/run_summary.hpp"
 #include "tools/sweep_command.hpp"
@@ -147,6 +148,16 @@ void read_jobs_and_timeout(const std::string& command, const po::variables_map& 
     throw cli::ConfigError(command + ": --jobs must be in 1..256");
 }
 
+constexpr const char* kMaxMemoryHelp =
+    "memory a run may use (e.g. 16G, 512M); a run whose estimate exceeds it is refused before it builds "
+    "anything (default: the available memory, MemAvailable of /proc/meminfo)";
+
+// --max-memory in bytes, 0 when not given.
+double max_memory_of(const po::variables_map& vm) {
+  const std::string text = vm["max-memory"].as<std::string>();
+  return text.empty() ? 0 : cli::parse_memory_size("--max-memory", text);
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts = options_for("run");
   opts.add_options()("out", po::value<std::string>()->required(), "output folder")(
@@ -155,7 +166,8 @@ int cmd_run(const std::vector<std::string>& args) {
       "trace-json", po::bool_switch(), "also write trace.json (Chrome JSON; for small runs)")(
       "perturb-schedule", po::value<uint64_t>()->default_value(0),
       "find missing synchronisation: run the timed pass on a schedule perturbed with this seed (>= 1; mode "
-      "both), whose outputs must equal the functional pass's; its times are not the hardware's");
+      "both), whose outputs must equal the functional pass's; its times are not the hardware's")(
+      "max-memory", po::value<std::string>()->default_value(""), kMaxMemoryHelp);
   const auto parsed = parse_with_config("run", args, opts);
   if (!parsed)
     return 0;
@@ -166,6 +178,7 @@ int cmd_run(const std::vector<std::string>& args) {
   req.mode_override = vm["mode"].as<std::string>();
   req.trace_json = vm["trace-json"].as<bool>();
   req.perturb_schedule_seed = vm["perturb-schedule"].as<uint64_t>();
+  req.max_memory_bytes = max_memory_of(vm);
   const cli::RunOutcome outcome = cli::run_one(req);
   std::cout << cli::summary_text(outcome.summary);
   std::string written;
@@ -184,7 +197,8 @@ int cmd_check(const std::vector<std::string>& args) {
       "junit", po::value<std::string>()->default_value(""),
       "also write the results as JUnit XML to this file")(
       "keep", po::value<std::string>()->default_value(""),
-      "keep the run folders (inputs, outputs, summary, trace) of configs that fail or err under this folder");
+      "keep the run folders (inputs, outputs, summary, trace) of configs that fail or err under this folder")(
+      "max-memory", po::value<std::string>()->default_value(""), kMaxMemoryHelp);
   po::options_description hidden;
   hidden.add_options()("paths", po::value<std::vector<std::string>>(), "config files or folders");
   po::options_description all;
@@ -203,6 +217,7 @@ int cmd_check(const std::vector<std::string>& args) {
   read_jobs_and_timeout("check", vm, options.jobs, options.timeout_s);
   options.junit = vm["junit"].as<std::string>();
   options.keep = vm["keep"].as<std::string>();
+  options.max_memory_bytes = max_memory_of(vm);
   return cli::run_check(options);
 }
 

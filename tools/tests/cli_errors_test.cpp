@@ -115,5 +115,26 @@ TEST_CASE("cli check: one line per config, a closing count, and a non-zero exit 
   CHECK(trnsim("check " + (dir / "cfgs").string()).exit_code == 0);
 }
 
+TEST_CASE("cli errors: shapes in the tables' ranges that overflow SBUF name the parameter behind them") {
+  // A pass of attention_segmented_cte holds its keys' scores, exponentials and K/V tiles in SBUF.
+  const std::string seg = R"({"kernel": "attention_segmented_cte", "params": {"d": 64, "block_size": 32, )";
+  expect_error("segmented_big_segment", seg + R"("seqlen_q": 128, "prior_seg_size": 65536}})",
+               "$.params.prior_seg_size: attention_segmented_cte: prior_seg_size: a pass holds "
+               "max(prior_seg_size 65536, seqlen_q 128, the window's prior keys 0) = 65536 keys");
+  expect_error("segmented_big_q", seg + R"("seqlen_q": 65536, "prior_seg_size": 512}})",
+               "$.params.seqlen_q: attention_segmented_cte: seqlen_q: a pass holds");
+  expect_error("segmented_big_window",
+               seg + R"("seqlen_q": 128, "prior_seg_size": 512, "sliding_window": 1048576}})",
+               "$.params.sliding_window: attention_segmented_cte: sliding_window: a pass holds");
+  // kv_parallel_segmented_prefill runs it per seg_size chunk, with seqlen_q = prior_seg_size = seg_size.
+  expect_error(
+      "kv_parallel_big_segment",
+      R"({"kernel": "kv_parallel_segmented_prefill", "params": {"group_size": 1, "seqlen": 16384, "d": 128,
+          "block_size": 512, "seg_size": 16384, "num_blocks": 32}})",
+      "$.params.seg_size: kv_parallel_segmented_prefill: seg_size: the per-chunk attention_segmented_cte "
+      "(seqlen_q = prior_seg_size = seg_size 16384) refuses it: attention_segmented_cte: prior_seg_size: a "
+      "pass");
+}
+
 }  // namespace
 }  // namespace tn::cli::test
