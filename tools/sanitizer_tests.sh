@@ -75,7 +75,7 @@ for b in "${unit_binaries[@]}"; do
   run "$build/$(dirname "$b")" "./$(basename "$b")" --no-intro
 done
 # SystemC cannot restart in a process: one process per case, as CTest runs them.
-run "$build" ctest --test-dir "$build" -R '^sim_sc: ' -j"$(nproc)" --output-on-failure --timeout 300
+run "$build" ctest --test-dir "$build" -R '^sim_sc:' -j"$(nproc)" --output-on-failure --timeout 300
 filter=$(IFS=,; echo "${cli_cases[*]}")
 run "$build/tools" ./tn_cli_tests --no-intro "-tc=$filter"
 finished=$(date +%s)
