@@ -20,12 +20,5 @@ TEST_CASE("harness: sanitizer reports are recognised in a command's stderr, trns
   CHECK_FALSE(holds_sanitizer_report(""));
 }
 
-TEST_CASE("harness: a command's stderr reaches the result") {
-  const CommandResult r = run_command("echo out; echo err 1>&2; exit 3");
-  CHECK(r.exit_code == 3);
-  CHECK(r.out == "out\n");
-  CHECK(r.err == "err\n");
-}
-
 }  // namespace
 }  // namespace tn::cli::test
