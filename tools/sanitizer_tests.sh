@@ -10,7 +10,7 @@
 # (sim/sc runs only SC_METHODs on the main stack: no QuickThreads stack switches for ASan to misread).
 # GCC links ASan and UBSan as two shared runtimes, and UBSan's call to set its report file binds to ASan's
 # exported __sanitizer_set_report_path, so only ASan and LSan honour log_path below; UBSan writes to stderr
-# and aborts the process, and the CLI harness fails a test whose trnsim wrote a report to its stderr.
+# and ends the process (exit 1), and the CLI harness fails a test whose trnsim wrote a report to its stderr.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$src/build-asan}")
