@@ -35,6 +35,16 @@ std::string read_text(const fs::path& path) {
   return s.str();
 }
 
+bool holds_sanitizer_report(const std::string& text) {
+  // The first line of each report: "==PID==ERROR: AddressSanitizer: ..." (LeakSanitizer likewise) and
+  // UBSan's "FILE:LINE:COL: runtime error: ...".
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: "}) {
+    if (text.find(marker) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
 CommandResult run_command(const std::string& command) {
   static int counter = 0;
   const fs::path out = fs::temp_directory_path() /
@@ -49,6 +59,9 @@ CommandResult run_command(const std::string& command) {
   r.err = read_text(err);
   fs::remove(out);
   fs::remove(err);
+  // In a sanitized build, an error path's expected non-zero exit would hide a report that ended the process
+  // (GCC's UBSan writes its reports only to stderr: tools/sanitizer_tests.sh).
+  CHECK_MESSAGE(!holds_sanitizer_report(r.err), "sanitizer report from `" << command << "`:\n" << r.err);
   return r;
 }
 

@@ -19,7 +19,10 @@ void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
 // `text` split at newlines.
 std::vector<std::string> lines_of(const std::string& text);
-// Runs a shell command and captures its exit code, stdout and stderr.
+// Whether `text` holds a report of AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer.
+bool holds_sanitizer_report(const std::string& text);
+// Runs a shell command and captures its exit code, stdout and stderr. A sanitizer report in its stderr
+// fails the test whatever exit code the test expects (tools/sanitizer_tests.sh).
 CommandResult run_command(const std::string& command);
 // Runs `trnsim <args>` and captures its exit code, stdout and stderr.
 CommandResult trnsim(const std::string& args);
