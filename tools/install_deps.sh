@@ -6,10 +6,12 @@ set -euo pipefail
 # python3-numpy, python3-pytest and python3-pip: the Python package (python/) and its tests;
 # libboost-mpi-dev, libopenmpi-dev and openmpi-bin (mpirun): `trnsim sweep` under MPI (trnsim-sweep-mpi) and its test;
 # chromium: the report_browser test loads `trnsim report` pages in headless Chromium (console errors, charts drawn,
-# screenshot).
+# screenshot);
+# clang-16 and libclang-rt-16-dev (libFuzzer, ASan and UBSan runtimes): the fuzz targets of tests/fuzz (tools/fuzz.sh);
+# clang 14, Debian 12's default, cannot compile libstdc++'s std::source_location, which the kernels use.
 packages=(build-essential cmake pkg-config libsystemc-dev nlohmann-json3-dev doctest-dev libboost-program-options-dev
   libboost-mpi-dev libopenmpi-dev openmpi-bin libopenblas-dev libxml2-utils python3-jsonschema python3-numpy python3-pytest
-  python3-pip python3-setuptools chromium)
+  python3-pip python3-setuptools chromium clang-16 libclang-rt-16-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -76,14 +76,22 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, const std::set
     std::string origin = c.file + ": input '" + t.name + "' (from $.params)";
     if (auto f = c.input_files.find(t.name); f != c.input_files.end()) {
       origin = c.file + ": $.inputs.files." + t.name + ": " + f->second;
+      // The header first: a file of another shape (or one declaring a huge one) is refused before its
+      // data is read or anything allocated for it.
+      ref::NpyHeader header;
+      try {
+        header = ref::read_npy_header(f->second);
+      } catch (const std::exception& e) {
+        throw ConfigError(c.file + ": $.inputs.files." + t.name + ": " + e.what());
+      }
+      if (header.shape != t.shape) {
+        throw ConfigError(origin + " has shape " + ref::shape_string(header.shape) + ", expected " +
+                          ref::shape_string(t.shape));
+      }
       try {
         h = ref::read_npy_for(f->second, t.dtype, c.npy_narrow_floats);
       } catch (const std::exception& e) {
         throw ConfigError(c.file + ": $.inputs.files." + t.name + ": " + e.what());
-      }
-      if (h.shape != t.shape) {
-        throw ConfigError(origin + " has shape " + ref::shape_string(h.shape) + ", expected " +
-                          ref::shape_string(t.shape));
       }
     } else {
       // Seeded: one generator across the inputs in the kernel's order (kernels.md §2.2); fixed values

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -328,55 +327,87 @@ void write_npy(const std::filesystem::path& path, const HostTensor& tensor) {
   write_file(path, "<f8", tensor, payload);
 }
 
-HostTensor read_npy(const std::filesystem::path& path, std::string* descr) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
+namespace {
+
+// An opened .npy file with its header read: the stream stands at the first data byte.
+struct OpenedNpy {
+  std::ifstream in;
+  NpyHeader header;
+  const ElementType* type = nullptr;
+  size_t data_size = 0;  // the bytes after the header
+};
+
+// Reads and checks the header, never more of the file: only regular files (a folder, a FIFO or a device
+// such as /dev/zero or /dev/urandom would read forever or fail obscurely), and the header's length is
+// checked against the file's size before it is read.
+OpenedNpy open_npy(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status))
     fail_file(path, "cannot open file");
-  }
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) {
-    fail_file(path, "read error");
-  }
+  if (std::filesystem::is_directory(status))
+    fail_file(path, "is a folder, not a .npy file");
+  if (!std::filesystem::is_regular_file(status))
+    fail_file(path, "is not a regular file (a device, FIFO or socket cannot hold a .npy array)");
+  const uintmax_t file_size = std::filesystem::file_size(path, ec);
+  OpenedNpy f;
+  f.in.open(path, std::ios::binary);
+  if (ec || !f.in)
+    fail_file(path, "cannot open file");
+  const auto read = [&](char* to, size_t n) {
+    if (!f.in.read(to, static_cast<std::streamsize>(n)))
+      fail_file(path, f.in.bad() ? "read error" : "file ended while reading it");
+  };
 
-  if (bytes.size() < kMagicLen + 2 || std::memcmp(bytes.data(), kMagic, kMagicLen) != 0) {
+  char prefix[kMagicLen + 2 + 4];
+  if (file_size < kMagicLen + 2)
     fail_file(path, "not a .npy file (bad magic)");
-  }
-  const int major = static_cast<unsigned char>(bytes[kMagicLen]);
-  if (major < 1 || major > 3) {
+  read(prefix, kMagicLen + 2);
+  if (std::memcmp(prefix, kMagic, kMagicLen) != 0)
+    fail_file(path, "not a .npy file (bad magic)");
+  const int major = static_cast<unsigned char>(prefix[kMagicLen]);
+  if (major < 1 || major > 3)
     fail_file(path, "unsupported format version " + std::to_string(major));
-  }
   const size_t len_size = major == 1 ? 2 : 4;
-  const size_t prefix = kMagicLen + 2 + len_size;
-  if (bytes.size() < prefix) {
+  const size_t prefix_size = kMagicLen + 2 + len_size;
+  if (file_size < prefix_size)
     fail_file(path, "truncated header");
-  }
-  const size_t header_len = len_size == 2 ? get<uint16_t>(bytes.data() + kMagicLen + 2)
-                                          : get<uint32_t>(bytes.data() + kMagicLen + 2);
-  if (bytes.size() < prefix + header_len) {
+  read(prefix + kMagicLen + 2, len_size);
+  const size_t header_len =
+      len_size == 2 ? get<uint16_t>(prefix + kMagicLen + 2) : get<uint32_t>(prefix + kMagicLen + 2);
+  if (file_size - prefix_size < header_len)
     fail_file(path, "truncated header (needs " + std::to_string(header_len) + " bytes)");
-  }
+  std::string text(header_len, '\0');
+  read(text.data(), header_len);
 
-  HeaderParser header(path, std::string(bytes.data() + prefix, header_len));
-  header.parse();
-  if (header.fortran_order) {
+  HeaderParser parser(path, std::move(text));
+  parser.parse();
+  if (parser.fortran_order)
     fail_file(path, "Fortran-order arrays are not supported (save with C order)");
-  }
-  if (!header.descr.empty() && header.descr[0] == '>') {
-    fail_file(path, "big-endian dtype '" + header.descr + "' is not supported");
-  }
+  if (!parser.descr.empty() && parser.descr[0] == '>')
+    fail_file(path, "big-endian dtype '" + parser.descr + "' is not supported");
+  f.type = find_element_type(parser.descr);
+  if (f.type == nullptr)
+    fail_file(path, "unsupported dtype descr '" + parser.descr + "'");
+  f.header = {parser.descr, parser.shape};
+  f.data_size = static_cast<size_t>(file_size - prefix_size - header_len);
+  return f;
+}
 
-  const ElementType* type = find_element_type(header.descr);
-  if (type == nullptr) {
-    fail_file(path, "unsupported dtype descr '" + header.descr + "'");
-  }
+}  // namespace
 
+NpyHeader read_npy_header(const std::filesystem::path& path) { return open_npy(path).header; }
+
+HostTensor read_npy(const std::filesystem::path& path, std::string* descr) {
+  OpenedNpy f = open_npy(path);
+  const ElementType* type = f.type;
+  const size_t data_size = f.data_size;
   if (descr)
-    *descr = header.descr;
+    *descr = f.header.descr;
   HostTensor t;
-  t.shape = header.shape;
-  const char* data = bytes.data() + prefix + header_len;
-  const size_t data_size = bytes.size() - prefix - header_len;
-  // Element count with an overflow guard: a shape that needs more bytes than the file holds is a truncation.
+  t.shape = f.header.shape;
+  // Element count with an overflow guard: a shape that needs more bytes than the file holds is a
+  // truncation, found before anything is allocated.
   size_t n = 1;
   bool too_big = false;
   for (int64_t e : t.shape) {
@@ -391,15 +422,18 @@ HostTensor read_npy(const std::filesystem::path& path, std::string* descr) {
   if (too_big || data_size < n * type->size) {
     const std::string need =
         too_big ? "more than " + std::to_string(data_size) : std::to_string(n * type->size);
-    fail_file(path, "truncated data: shape " + shape_string(t.shape) + " of '" + header.descr + "' needs " +
+    fail_file(path, "truncated data: shape " + shape_string(t.shape) + " of '" + f.header.descr + "' needs " +
                         need + " bytes, the file has " + std::to_string(data_size));
   }
   if (data_size > n * type->size) {
     fail_file(path, std::to_string(data_size - n * type->size) + " unexpected bytes after the data");
   }
+  std::vector<char> bytes(n * type->size);
+  if (n > 0 && !f.in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+    fail_file(path, f.in.bad() ? "read error" : "file ended while reading it");
   t.data.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    t.data[i] = type->decode(data + i * type->size);
+    t.data[i] = type->decode(bytes.data() + i * type->size);
   }
   return t;
 }

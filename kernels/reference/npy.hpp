@@ -14,6 +14,7 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "isa/dtype.hpp"
 #include "kernels/reference/host_tensor.hpp"
@@ -34,7 +35,16 @@ void write_npy(const std::filesystem::path& path, const HostTensor& tensor, DTyp
 // Writes '<f8': the exact float64 contents.
 void write_npy(const std::filesystem::path& path, const HostTensor& tensor);
 
-// `descr`, when given, receives the file's dtype descr.
+// A .npy file's dtype descr and shape, from its header alone: what a reader checks before it reads (and
+// allocates for) the data. Only regular files are read (a folder, device or FIFO is a std::runtime_error
+// naming the file), and a header is checked as read_npy checks it.
+struct NpyHeader {
+  std::string descr;
+  std::vector<int64_t> shape;
+};
+NpyHeader read_npy_header(const std::filesystem::path& path);
+
+// `descr`, when given, receives the file's dtype descr. Allocates no more than the file holds.
 HostTensor read_npy(const std::filesystem::path& path, std::string* descr = nullptr);
 
 // Reads a tensor meant for `dtype`: as read_npy, except that a bfloat16 or float8 tensor stored as bits

@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 namespace tn::io {
 
@@ -44,20 +46,90 @@ std::string shortened(const std::string& message) {
 
 // Thrown from the parser callback, which knows no position: parse_json adds it from the byte count.
 struct TooDeep {};
+// Thrown from the parser callback at an object's second use of a key: `path` is the key's JSON path.
+struct DuplicateKey {
+  std::string path, key;
+};
+
+// Where the parser is, from its callback's events: the open objects and arrays, each object's keys so
+// far and each array's element count, so that an error names the JSON path of the value it stopped at.
+class JsonPathTracker {
+ public:
+  bool on_event(int depth, json::parse_event_t event, const json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (depth >= kMaxJsonDepth)
+          throw TooDeep{};
+        element_begins();
+        m_open.push_back({event == json::parse_event_t::object_start, {}, {}, 0});
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        m_open.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        Container& object = m_open.back();
+        const std::string& key = parsed.get_ref<const std::string&>();
+        if (!object.keys.insert(key).second)
+          throw DuplicateKey{path(m_open.size() - 1, false) + "." + key, key};
+        object.key = key;
+        break;
+      }
+      case json::parse_event_t::value:
+        element_begins();
+        break;
+    }
+    return true;
+  }
+
+  // The path of the value being parsed, which no event announced yet: the one an error stopped at.
+  std::string path() const { return path(m_open.size(), true); }
+
+ private:
+  struct Container {
+    bool object;
+    std::string key;             // objects: the current member's key
+    std::set<std::string> keys;  // objects: the keys seen
+    size_t elements;             // arrays: the elements begun
+  };
+
+  void element_begins() {
+    if (!m_open.empty() && !m_open.back().object)
+      ++m_open.back().elements;
+  }
+  // "$" then the first `levels` containers' current member or element; with `pending`, the innermost
+  // array's next element (the one being parsed, not yet counted).
+  std::string path(size_t levels, bool pending) const {
+    std::string p = "$";
+    for (size_t i = 0; i < levels; ++i) {
+      const Container& c = m_open[i];
+      if (c.object)
+        p += c.key.empty() ? "" : "." + c.key;
+      else
+        p += "[" + std::to_string(pending && i + 1 == levels ? c.elements : c.elements - 1) + "]";
+    }
+    return p;
+  }
+
+  std::vector<Container> m_open;
+};
 
 }  // namespace
 
 json parse_json(const std::string& text, const std::string& label) {
   // The callback sees each value's depth as the parser opens it (the top level is depth 0).
-  const json::parser_callback_t limit_depth = [](int depth, json::parse_event_t event, json&) {
-    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
-        depth >= kMaxJsonDepth) {
-      throw TooDeep{};
-    }
-    return true;
+  JsonPathTracker tracker;
+  const json::parser_callback_t track = [&tracker](int depth, json::parse_event_t event, json& parsed) {
+    return tracker.on_event(depth, event, parsed);
   };
   try {
-    return json::parse(text, limit_depth);
+    return json::parse(text, track);
+  } catch (const DuplicateKey& d) {
+    // nlohmann::json would keep the last value silently: a repeated key is almost always an edit gone
+    // wrong (two "kernel"s, an override given twice), so it is refused.
+    throw JsonSyntaxError(label + ": " + d.path + ": duplicate key \"" + shortened(d.key) +
+                          "\" (an object may give each key once)");
   } catch (const TooDeep&) {
     // The parser's own depth count has no byte offset; find the first bracket past the limit.
     int depth = 0;
@@ -89,15 +161,21 @@ json parse_json(const std::string& text, const std::string& label) {
     throw JsonSyntaxError(label + ":" + line_and_column(text, e.byte) + ": malformed JSON (" +
                           shortened(e.what()) + ")");
   } catch (const json::exception& e) {
-    // out_of_range.406: a number beyond the double range ("1e400"); the message quotes it.
-    throw JsonSyntaxError(label + ": malformed JSON (" + shortened(e.what()) + ")");
+    // out_of_range.406: a number beyond the double range ("1e400"); the message quotes it, the tracker
+    // knows where it stands.
+    throw JsonSyntaxError(label + ": " + tracker.path() + ": malformed JSON (" + shortened(e.what()) + ")");
   }
 }
 
 json read_json(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status))
     throw JsonSyntaxError(path + ": is a folder, not a JSON file");
+  // A device or FIFO (/dev/zero, /dev/urandom, a pipe) would be read forever.
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw JsonSyntaxError(path +
+                          ": is not a regular file (a device, FIFO or socket cannot hold a JSON document)");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw JsonSyntaxError(path + ": cannot open");

@@ -16,11 +16,13 @@ class JsonSyntaxError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses `text` (read from `label`, which starts every message). Malformed JSON, a number outside the
-// double range and nesting deeper than kMaxJsonDepth throw JsonSyntaxError "label:LINE:COL: ...".
+// Parses `text` (read from `label`, which starts every message). Malformed JSON and nesting deeper than
+// kMaxJsonDepth throw JsonSyntaxError "label:LINE:COL: ..."; a number outside the double range and an
+// object that repeats a key (nlohmann::json would keep the last silently) "label: $.JSON.PATH: ...".
 nlohmann::json parse_json(const std::string& text, const std::string& label);
 
-// Reads and parses a file; a missing or unreadable file (or a folder) is a JsonSyntaxError naming it.
+// Reads and parses a file; a missing or unreadable file, a folder or anything but a regular file (a device
+// such as /dev/zero would be read forever) is a JsonSyntaxError naming it.
 nlohmann::json read_json(const std::string& path);
 
 // A short description of a value for error messages: scalars as written (long strings cut), arrays and

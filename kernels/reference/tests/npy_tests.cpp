@@ -292,5 +292,40 @@ TEST_CASE("npy: malformed files are rejected with messages naming the file") {
   check_rejected(temp_path("missing"), "cannot open");
 }
 
+TEST_CASE("npy: only regular files are read; a device or a folder is refused at once") {
+  // Issue 13: /dev/zero and /dev/urandom as input files were read forever; a folder gave
+  // "basic_filebuf::underflow error reading the file: Is a directory".
+  check_rejected("/dev/zero", "is not a regular file");
+  check_rejected("/dev/urandom", "is not a regular file");
+  check_rejected(fs::temp_directory_path(), "is a folder, not a .npy file");
+  CHECK_THROWS_WITH_AS(read_npy_header("/dev/zero"), doctest::Contains("is not a regular file"),
+                       std::runtime_error);
+}
+
+TEST_CASE("npy: read_npy_header gives descr and shape without reading the data") {
+  const fs::path p = temp_path("header");
+  write_npy(p, HostTensor{{2, 3}, {1, 2, 3, 4, 5, 6}}, DType::kInt32);
+  const NpyHeader h = read_npy_header(p);
+  CHECK(h.descr == "<i4");
+  CHECK(h.shape == std::vector<int64_t>{2, 3});
+  // A header declaring far more than the file holds is still a header: its shape is for the caller to
+  // refuse (the CLI compares it with the kernel's) before any data is read.
+  const fs::path huge =
+      make_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (999999999999, 999999), }", "");
+  CHECK(read_npy_header(huge).shape == std::vector<int64_t>{999999999999, 999999});
+  check_rejected(huge, "truncated data");
+  check_rejected(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", "", 2), "truncated");
+}
+
+TEST_CASE("npy: an empty array round trips in every dtype") {
+  for (DType d : kAllDTypes) {
+    const fs::path p = temp_path("empty");
+    write_npy(p, HostTensor{{0, 3}, {}}, d);
+    const HostTensor back = read_npy(p);
+    CHECK(back.shape == std::vector<int64_t>{0, 3});
+    CHECK(back.data.empty());
+  }
+}
+
 }  // namespace
 }  // namespace tn::ref

@@ -41,14 +41,44 @@ TEST_CASE("parse_json refuses deeper nesting, naming where it starts, without ov
 
 TEST_CASE("parse_json names line and column of a syntax error, and numbers past the double range") {
   CHECK(error_of("{\n  \"a\": ,\n}").rfind("c.json:2:8: malformed JSON", 0) == 0);
-  CHECK(error_of(R"({"scale": 1e400})").find("c.json: malformed JSON") == 0);
+  CHECK(error_of(R"({"scale": 1e400})").find("c.json: $.scale: malformed JSON") == 0);
   CHECK(error_of(R"({"scale": 1e400})").find("1e400") != std::string::npos);
+  CHECK(error_of(R"({"a": [1, 2, {"b": [3, -1e999]}]})").find("c.json: $.a[2].b[1]: malformed JSON") == 0);
+  CHECK(error_of("1e400").find("c.json: $: malformed JSON") == 0);
+}
+
+TEST_CASE("parse_json refuses content after the document") {
   CHECK(error_of(R"({"a": 1} trailing)").rfind("c.json:1:", 0) == 0);
+  CHECK(error_of(R"({"a": 1} {"a": 2})").find("malformed JSON") != std::string::npos);
+  CHECK(error_of("{\"a\": 1}\n\n").empty());  // trailing white space is fine
+}
+
+TEST_CASE("parse_json refuses a repeated key, naming its path") {
+  // Issue 13: {"kernel": "a", "kernel": "b"} ran kernel b.
+  CHECK(error_of(R"({"kernel":"a","kernel":"b"})") ==
+        "c.json: $.kernel: duplicate key \"kernel\" (an object may give each key once)");
+  CHECK(error_of(R"({"hardware": {"overrides": {"dma": {"engines": 2, "engines": 4}}}})")
+            .rfind("c.json: $.hardware.overrides.dma.engines: duplicate key", 0) == 0);
+  CHECK(error_of(R"({"a": [{"x": 1}, {"y": 1, "y": 2}]})").rfind("c.json: $.a[1].y: duplicate key", 0) == 0);
+  // The same key in different objects, or after a closed one, is no repeat.
+  CHECK(error_of(R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 3}, {"x": 4}]})").empty());
+  CHECK(error_of(R"({"a": {"a": {"a": 1}}})").empty());
 }
 
 TEST_CASE("read_json names a missing file and a folder") {
   CHECK_THROWS_WITH_AS(read_json("/nonexistent/c.json"), "/nonexistent/c.json: cannot open", JsonSyntaxError);
   CHECK_THROWS_WITH_AS(read_json("/tmp"), "/tmp: is a folder, not a JSON file", JsonSyntaxError);
+}
+
+TEST_CASE("read_json refuses devices, which would be read forever") {
+  // Issue 13: a config naming /dev/zero or /dev/urandom hung.
+  for (const char* device : {"/dev/zero", "/dev/urandom", "/dev/null"}) {
+    CHECK_THROWS_WITH_AS(read_json(device),
+                         (std::string(device) +
+                          ": is not a regular file (a device, FIFO or socket cannot hold a JSON document)")
+                             .c_str(),
+                         JsonSyntaxError);
+  }
 }
 
 TEST_CASE("describe_json_value stays short whatever the value") {
