@@ -39,18 +39,6 @@ void check_relations(const HwConfig& hw, const std::string& label) {
                     ", but the chip has " + n(hw.chip_neuron_cores) +
                     " NeuronCores ($.chip.neuron_cores): every core sits on one stack (hardware.md §1.9)");
   }
-  if (hw.psum_bytes_per_partition % hw.psum_bank_bytes != 0) {
-    Table::fail(label, "$.psum.bank_bytes",
-                n(hw.psum_bank_bytes) + "-byte banks do not divide the " + n(hw.psum_bytes_per_partition) +
-                    "-byte PSUM partition ($.psum.bytes_per_partition): a partition is whole banks "
-                    "(hardware.md §1.7)");
-  }
-  if (hw.pe_max_moving_free * 4 > hw.psum_bytes_per_partition) {
-    Table::fail(label, "$.pe.max_moving_free",
-                n(hw.pe_max_moving_free) + " FP32 results (" + n(hw.pe_max_moving_free * 4) +
-                    " bytes) overflow the " + n(hw.psum_bytes_per_partition) +
-                    "-byte PSUM partition ($.psum.bytes_per_partition) a matmul writes (hardware.md §1.3)");
-  }
   if (hw.dve_perf_mode_2x_factor > hw.dve_perf_mode_4x_factor) {
     Table::fail(label, "$.dve.perf_mode_2x_factor",
                 format_number(hw.dve_perf_mode_2x_factor) + " exceeds $.dve.perf_mode_4x_factor (" +

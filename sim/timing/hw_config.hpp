@@ -42,9 +42,9 @@ inline constexpr Range kLsSpeedup{
     "LoadStationary is up to 4x faster than a matmul (hardware.md §1.3); at 128x "
     "it loads the array's 128 columns in one cycle"};
 inline constexpr Range kMovingFree{
-    512, 8192, false,
-    "512 on v2/v3 (one PSUM bank of FP32) to 8192 on v4 (BF16 over all 8 banks), "
-    "hardware.md §1.3"};
+    512, 4096, false,
+    "512 on v2/v3 (one PSUM bank of FP32) to 4096 on v4 (FP32 over all 8 banks), "
+    "hardware.md §1.3; an FP32 result row then always fits the PSUM partition"};
 inline constexpr Range kStationaryFree{128, 128, false,
                                        "gemm_stationary_fmax is 128 on every generation, the array's columns "
                                        "(hardware.md §3)"};
@@ -92,18 +92,22 @@ inline constexpr Range kSbufPartitionBytes{65536, 1048576, false,
                                            "192, 224 or 256 KiB per partition, hardware.md §0, §1.7"};
 inline constexpr Range kFastStride{
     1, 4096, false, "16 bytes on hardware, hardware.md §1.7; 1 B (every stride slow) to 4 KiB"};
-inline constexpr Range kPsumPartitionBytes{2048, 65536, false,
-                                           "16 KiB per partition on every generation, hardware.md §0, §1.7"};
-inline constexpr Range kPsumBankBytes{512, 16384, false,
-                                      "2 KiB (512 FP32) per bank on every generation, hardware.md §0, §1.7"};
+inline constexpr Range kPsumPartitionBytes{
+    16384, 16384, false,
+    "16 KiB per partition on every generation, hardware.md §0, §1.7; the "
+    "kernels use all 8 banks"};
+inline constexpr Range kPsumBankBytes{
+    2048, 2048, false,
+    "2 KiB (512 FP32) per bank on every generation, hardware.md §0, §1.7; the "
+    "kernels' accumulators fill one"};
 }  // namespace hw_range
 
 // THE list of hardware constants: X(group, key, C++ type, unit, range). The struct fields, the loader's
 // schema and range checks, override handling and to_json() are all generated from it, so a constant
 // cannot exist in one place and be missing from another. `group`/`key` are the JSON path ($.group.key);
 // the field is group_key; the range is one of hw_range above. Relations between constants (the HBM
-// stacks hold the chip's cores, a PSUM bank lies within its partition, ...) are checked after loading
-// (hw_config.cpp).
+// stacks hold the chip's cores, ...) are checked after loading (hw_config.cpp); the fixed ranges keep the
+// PE operand limits within the array and PSUM banks within their partition.
 #define TN_HW_CONSTANTS(X)                                                          \
   X(chip, neuron_cores, int64_t, "count", hw_range::kNeuronCores)                   \
   X(chip, neuron_core_version, int64_t, "version", hw_range::kCoreVersion)          \

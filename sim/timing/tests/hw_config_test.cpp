@@ -237,8 +237,8 @@ TEST_CASE("hw_config: values outside their range are refused with the range and 
        "overrides: $.pe.mm_min_ii_cycles: -1 is out of range: must be in 0 .. 65536 cycles ("},
       {{{"pe", {{"fp32_factor", 0}}}},
        "overrides: $.pe.fp32_factor: 0 is out of range: must be in 1 .. 16 ("},
-      {{{"pe", {{"max_moving_free", 16384}}}},
-       "overrides: $.pe.max_moving_free: 16384 is out of range: must be in 512 .. 8192 elements ("},
+      {{{"pe", {{"max_moving_free", 8192}}}},
+       "overrides: $.pe.max_moving_free: 8192 is out of range: must be in 512 .. 4096 elements ("},
       {{{"dma", {{"fixed_latency_ns", 1e9}}}},
        "overrides: $.dma.fixed_latency_ns: 1000000000.0 is out of range: must be in 0 .. 100000 ns ("},
       {{{"dma", {{"bytes_per_ns_per_engine", 0.5}}}},
@@ -248,8 +248,10 @@ TEST_CASE("hw_config: values outside their range are refused with the range and 
       {{{"sbuf", {{"partitions", 64}}}}, "overrides: $.sbuf.partitions: 64 is out of range: must be 128 ("},
       {{{"sbuf", {{"bytes_per_partition", 1024}}}},
        "overrides: $.sbuf.bytes_per_partition: 1024 is out of range: must be in 65536 .. 1048576 bytes ("},
-      {{{"psum", {{"bank_bytes", 32768}}}},
-       "overrides: $.psum.bank_bytes: 32768 is out of range: must be in 512 .. 16384 bytes ("},
+      {{{"psum", {{"bank_bytes", 512}}}},
+       "overrides: $.psum.bank_bytes: 512 is out of range: must be 2048 bytes ("},
+      {{{"psum", {{"bytes_per_partition", 4096}}}},
+       "overrides: $.psum.bytes_per_partition: 4096 is out of range: must be 16384 bytes ("},
   };
   for (const Case& c : cases) {
     CAPTURE(c.overrides.dump());
@@ -274,17 +276,6 @@ TEST_CASE("hw_config: relations between constants are checked, naming every path
        "overrides: $.hbm.cores_per_stack: 4 stacks ($.hbm.stacks) x 2 cores per stack = 8, but the chip has "
        "2 "
        "NeuronCores ($.chip.neuron_cores): every core sits on one stack (hardware.md §1.9)"},
-      {{{"psum", {{"bank_bytes", 3072}}}},
-       "overrides: $.psum.bank_bytes: 3072-byte banks do not divide the 16384-byte PSUM partition "
-       "($.psum.bytes_per_partition): a partition is whole banks (hardware.md §1.7)"},
-      {{{"psum", {{"bytes_per_partition", 2048}}}, {"pe", {{"max_moving_free", 1024}}}},
-       "overrides: $.pe.max_moving_free: 1024 FP32 results (4096 bytes) overflow the 2048-byte PSUM "
-       "partition "
-       "($.psum.bytes_per_partition) a matmul writes (hardware.md §1.3)"},
-      {{{"pe", {{"max_moving_free", 8192}}}},
-       "overrides: $.pe.max_moving_free: 8192 FP32 results (32768 bytes) overflow the 16384-byte PSUM "
-       "partition "
-       "($.psum.bytes_per_partition) a matmul writes (hardware.md §1.3)"},
       {{{"dve", {{"perf_mode_4x_factor", 1}}}},
        "overrides: $.dve.perf_mode_2x_factor: 2 exceeds $.dve.perf_mode_4x_factor (1): the 2x mode's "
        "conditions "
