@@ -6,6 +6,8 @@
 // missing from another.
 #pragma once
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
@@ -15,16 +17,60 @@
 
 namespace tn::timing {
 
-enum Bound { kPositive, kNonNegative };
+// The values a constant may take, with their physical meaning: min <= value <= max (both closed, so that
+// every accepted value is a number the timing model turns into finite times), and, for a factor the
+// hardware only has as a power of two (elements per cycle, hardware.md §1.4), only powers of two.
+// `meaning` says why, for the refusal's message ("the engines run at 0.96-2.8 GHz, hardware.md §0").
+struct Range {
+  double min = 0;
+  double max = 0;
+  bool powers_of_two = false;
+  std::string_view meaning;
+};
 
 template <class Config>
 struct CitedConstant {
   std::string_view group;
   std::string_view key;
   std::string_view unit;
-  Bound bound;
+  Range range;
   std::variant<int64_t Config::*, double Config::*> field;
 };
+
+// "0.5", "2400", "1099511627776": a range end as a message shows it (whole numbers in full, others in the
+// shortest form that reads back exactly).
+inline std::string format_number(double x) {
+  char buf[32];
+  if (x == std::trunc(x) && std::fabs(x) < 1e15) {  // whole numbers in full: "10000", not "1e+04"
+    std::snprintf(buf, sizeof buf, "%.0f", x);
+    return buf;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, x);
+    if (std::strtod(buf, nullptr) == x)
+      break;
+  }
+  return buf;
+}
+
+// Why `x` is outside `range` ("must be in 1 .. 10000 MHz (the engines run at ...)"), or "" when it is
+// inside.
+inline std::string range_violation(double x, const Range& range, std::string_view unit) {
+  const bool inside = x >= range.min && x <= range.max;
+  const bool power_of_two = x > 0 && std::exp2(std::round(std::log2(x))) == x;
+  if (inside && (!range.powers_of_two || power_of_two))
+    return "";
+  const bool dimensionless = unit == "x" || unit == "fraction" || unit == "count" || unit == "version";
+  const std::string units = dimensionless ? "" : " " + std::string(unit);
+  std::string allowed;
+  if (range.min == range.max) {
+    allowed = "must be " + format_number(range.min) + units;
+  } else {
+    allowed = std::string("must be ") + (range.powers_of_two ? "a power of two in " : "in ") +
+              format_number(range.min) + " .. " + format_number(range.max) + units;
+  }
+  return allowed + " (" + std::string(range.meaning) + ")";
+}
 
 // Reads and overrides the constants of `rows`; every problem throws Error("<label>: <path>: <what>").
 template <class Config, class Error>
@@ -143,32 +189,27 @@ class CitedConstants {
     return std::string(a) + "." + std::string(b);
   }
 
-  // Stores a plain JSON value into the field of `r`, checking its type and bound.
+  // Stores a plain JSON value into the field of `r`, checking its type and range. The range is checked on
+  // the value as a double, before it is stored: every range lies well inside +-2^53, so an integer
+  // in range converts exactly, and one beyond 64 bits is refused with the range it is outside.
   static void set_value(Config& config, const Row& r, const json& v, const std::string& label,
                         const std::string& path) {
-    double as_double = 0;
-    if (std::holds_alternative<int64_t Config::*>(r.field)) {
-      if (!v.is_number_integer()) {
-        fail(label, path,
-             std::string("expected an integer, got ") + (v.is_number() ? "a fraction" : v.type_name()));
-      }
-      if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX))
-        fail(label, path, "integer outside the 64-bit signed range");
-      const int64_t x = v.get<int64_t>();
-      config.*std::get<int64_t Config::*>(r.field) = x;
-      as_double = static_cast<double>(x);
-    } else {
-      if (!v.is_number())
-        fail(label, path, std::string("expected a number, got ") + v.type_name());
-      as_double = v.get<double>();
-      if (!std::isfinite(as_double))
-        fail(label, path, "must be finite");
-      config.*std::get<double Config::*>(r.field) = as_double;
+    const bool integral = std::holds_alternative<int64_t Config::*>(r.field);
+    if (integral && !v.is_number_integer()) {
+      fail(label, path,
+           std::string("expected an integer, got ") + (v.is_number() ? "a fraction" : v.type_name()));
     }
-    if (r.bound == kPositive && !(as_double > 0))
-      fail(label, path, "must be > 0");
-    if (r.bound == kNonNegative && !(as_double >= 0))
-      fail(label, path, "must be >= 0");
+    if (!v.is_number())
+      fail(label, path, std::string("expected a number, got ") + v.type_name());
+    const double x = v.get<double>();
+    if (!std::isfinite(x))
+      fail(label, path, "must be finite");
+    if (const std::string why = range_violation(x, r.range, r.unit); !why.empty())
+      fail(label, path, v.dump() + " is out of range: " + why);
+    if (integral)
+      config.*std::get<int64_t Config::*>(r.field) = v.get<int64_t>();
+    else
+      config.*std::get<double Config::*>(r.field) = x;
   }
 
   // {"value": ..., "unit": "...", "source": "..."} at `path`.

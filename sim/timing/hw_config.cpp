@@ -17,14 +17,34 @@ namespace {
 
 using nlohmann::json;
 
-#define TN_HW_PARAM_ROW(group, key, type, unit, bound) \
-  CitedConstant<HwConfig>{#group, #key, unit, bound, &HwConfig::group##_##key},
+#define TN_HW_PARAM_ROW(group, key, type, unit, range) \
+  CitedConstant<HwConfig>{#group, #key, unit, range, &HwConfig::group##_##key},
 const CitedConstant<HwConfig> kParams[] = {TN_HW_CONSTANTS(TN_HW_PARAM_ROW)};
 #undef TN_HW_PARAM_ROW
 
 const CitedConstants<HwConfig, HwConfigError>& table() {
   static const CitedConstants<HwConfig, HwConfigError> t{kParams};
   return t;
+}
+
+// The relations between constants that must hold for the model to mean anything; each refusal names
+// every constant involved, by JSON path.
+void check_relations(const HwConfig& hw, const std::string& label) {
+  using Table = CitedConstants<HwConfig, HwConfigError>;
+  const auto n = [](int64_t x) { return std::to_string(x); };
+  if (hw.hbm_stacks * hw.hbm_cores_per_stack != hw.chip_neuron_cores) {
+    Table::fail(label, "$.hbm.cores_per_stack",
+                n(hw.hbm_stacks) + " stacks ($.hbm.stacks) x " + n(hw.hbm_cores_per_stack) +
+                    " cores per stack = " + n(hw.hbm_stacks * hw.hbm_cores_per_stack) +
+                    ", but the chip has " + n(hw.chip_neuron_cores) +
+                    " NeuronCores ($.chip.neuron_cores): every core sits on one stack (hardware.md §1.9)");
+  }
+  if (hw.dve_perf_mode_2x_factor > hw.dve_perf_mode_4x_factor) {
+    Table::fail(label, "$.dve.perf_mode_2x_factor",
+                format_number(hw.dve_perf_mode_2x_factor) + " exceeds $.dve.perf_mode_4x_factor (" +
+                    format_number(hw.dve_perf_mode_4x_factor) +
+                    "): the 2x mode's conditions are the 4x mode's relaxed (hardware.md §1.4)");
+  }
 }
 
 HwConfig from_file(const json& root, const std::string& label) {
@@ -39,6 +59,7 @@ HwConfig from_file(const json& root, const std::string& label) {
   hw.name = Table::require_string(root, "name", label, "$").get<std::string>();
   hw.description = Table::require_string(root, "description", label, "$").get<std::string>();
   table().load(hw, root, label, table().groups());
+  check_relations(hw, label);
   return hw;
 }
 
@@ -104,6 +125,7 @@ HwConfig load_hw_config(const std::string& path_or_preset_name, const nlohmann::
   HwConfig hw = from_file(root, label);
   hw.origin = file.string();
   table().apply_overrides(hw, overrides, table().groups(), "hardware constants");
+  check_relations(hw, "overrides");
   return hw;
 }
 

@@ -14,8 +14,8 @@ namespace {
 using nlohmann::json;
 using Table = CitedConstants<SystemConfig, SystemConfigError>;
 
-#define TN_SYSTEM_ROW(group, key, type, unit, bound) \
-  CitedConstant<SystemConfig>{#group, #key, unit, bound, &SystemConfig::group##_##key},
+#define TN_SYSTEM_ROW(group, key, type, unit, range) \
+  CitedConstant<SystemConfig>{#group, #key, unit, range, &SystemConfig::group##_##key},
 const CitedConstant<SystemConfig> kRows[] = {TN_SYSTEM_COMMON_CONSTANTS(
     TN_SYSTEM_ROW) TN_SYSTEM_TORUS_CONSTANTS(TN_SYSTEM_ROW) TN_SYSTEM_SWITCH_CONSTANTS(TN_SYSTEM_ROW)};
 #undef TN_SYSTEM_ROW
@@ -38,24 +38,27 @@ void check_consistent(const SystemConfig& s, const std::string& label) {
   if (s.topology == Topology::kTorus) {
     if (s.torus_x * s.torus_y * s.torus_z != s.system_chips) {
       Table::fail(label, "$.system.chips",
-                  std::to_string(s.system_chips) + " chips, but the torus is " + std::to_string(s.torus_x) +
-                      " x " + std::to_string(s.torus_y) + " x " + std::to_string(s.torus_z));
+                  std::to_string(s.system_chips) +
+                      " chips, but the torus ($.torus.x, $.torus.y, $.torus.z) is " +
+                      std::to_string(s.torus_x) + " x " + std::to_string(s.torus_y) + " x " +
+                      std::to_string(s.torus_z));
     }
     const std::pair<int64_t, double> dims[] = {{s.torus_x, s.torus_x_link_gb_per_s},
                                                {s.torus_y, s.torus_y_link_gb_per_s},
                                                {s.torus_z, s.torus_z_link_gb_per_s}};
     const char* names[] = {"x", "y", "z"};
     for (int d = 0; d < 3; ++d) {
-      if (dims[d].first > 1 && !(dims[d].second > 0)) {
-        Table::fail(
-            label, std::string("$.torus.") + names[d] + "_link_gb_per_s",
-            "must be > 0: the torus has " + std::to_string(dims[d].first) + " chips along " + names[d]);
+      if (dims[d].first > 1 && dims[d].second < system_range::kLinkMinGbPerS) {
+        Table::fail(label, std::string("$.torus.") + names[d] + "_link_gb_per_s",
+                    "must be at least " + format_number(system_range::kLinkMinGbPerS) +
+                        " GB/s: the torus has " + std::to_string(dims[d].first) + " chips along " + names[d] +
+                        " ($.torus." + names[d] + ")");
       }
     }
   }
   if (s.algorithms_rdh_max_bytes < s.algorithms_mesh_max_bytes) {
     Table::fail(label, "$.algorithms.rdh_max_bytes",
-                "must be at least mesh_max_bytes (RDH takes over from Mesh)");
+                "must be at least $.algorithms.mesh_max_bytes (RDH takes over from Mesh)");
   }
 }
 

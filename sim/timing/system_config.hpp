@@ -11,26 +11,58 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/timing/cited_constants.hpp"
+
 namespace tn::timing {
 
-// X(group, key, C++ type, unit, bound); the field is group_key. Every system has the common constants;
-// a torus also the torus group, a switched system the switch group.
-#define TN_SYSTEM_COMMON_CONSTANTS(X)                           \
-  X(system, chips, int64_t, "count", kPositive)                 \
-  X(cc, cores_per_neuron_core, int64_t, "count", kPositive)     \
-  X(cc, trigger_latency_ns, double, "ns", kNonNegative)         \
-  X(cc, hop_latency_ns, double, "ns", kNonNegative)             \
-  X(cc, packet_bytes, int64_t, "bytes", kPositive)              \
-  X(algorithms, mesh_max_bytes, int64_t, "bytes", kNonNegative) \
-  X(algorithms, rdh_max_bytes, int64_t, "bytes", kNonNegative)
-#define TN_SYSTEM_TORUS_CONSTANTS(X)                      \
-  X(torus, x, int64_t, "count", kPositive)                \
-  X(torus, y, int64_t, "count", kPositive)                \
-  X(torus, z, int64_t, "count", kPositive)                \
-  X(torus, x_link_gb_per_s, double, "GB/s", kNonNegative) \
-  X(torus, y_link_gb_per_s, double, "GB/s", kNonNegative) \
-  X(torus, z_link_gb_per_s, double, "GB/s", kNonNegative)
-#define TN_SYSTEM_SWITCH_CONSTANTS(X) X(switch, port_gb_per_s, double, "GB/s", kPositive)
+// The ranges of the system constants, each with its physical meaning (sim/timing/cited_constants.hpp).
+namespace system_range {
+inline constexpr Range kChips{
+    1, 1024, false,
+    "16 per trn1/trn2 instance, 64 or 144 per UltraServer (hardware.md §2); at most "
+    "1024"};
+inline constexpr Range kTorusEdge{1, 64, false,
+                                  "4 chips along each dimension of a Trn2 torus, hardware.md §2"};
+// A dimension of one chip has no links (0); one of more chips needs links of at least kLinkMinGbPerS.
+inline constexpr double kLinkMinGbPerS = 1;
+inline constexpr Range kLinkBandwidth{0, 10000, false,
+                                      "96-256 GB/s per NeuronLink (hardware.md §2); 0 for a dimension of one "
+                                      "chip"};
+inline constexpr Range kPortBandwidth{kLinkMinGbPerS, 10000, false,
+                                      "Trn3's switch ports carry 128-320 GB/s per chip, hardware.md §2"};
+inline constexpr Range kCcCores{
+    1, 8, false, "2 CC-cores per NeuronCore on Trn2, 3 on Trn1 (collectives.md §1, hardware.md §1.1)"};
+inline constexpr Range kLatencyNs{
+    0, 100000, false,
+    "~1.3 us per DMA start, 1-2 us per hop, 15 us across servers (hardware.md §1.8, "
+    "§2); at most 100 us"};
+inline constexpr Range kPacketBytes{
+    512, 16777216, false, "collective packets are up to 64 KiB, compute DMA 4 KiB (collectives.md §1)"};
+inline constexpr Range kThresholdBytes{
+    0, 1099511627776.0, false,
+    "a message size per rank, Mesh below 1 MB, RDH to 56 MB (hardware.md §2); "
+    "at most 1 TiB"};
+}  // namespace system_range
+
+// X(group, key, C++ type, unit, range); the field is group_key. Every system has the common constants;
+// a torus also the torus group, a switched system the switch group. Relations (chips = x * y * z, a
+// dimension of several chips has links, RDH takes over from Mesh) are checked after loading.
+#define TN_SYSTEM_COMMON_CONSTANTS(X)                                            \
+  X(system, chips, int64_t, "count", system_range::kChips)                       \
+  X(cc, cores_per_neuron_core, int64_t, "count", system_range::kCcCores)         \
+  X(cc, trigger_latency_ns, double, "ns", system_range::kLatencyNs)              \
+  X(cc, hop_latency_ns, double, "ns", system_range::kLatencyNs)                  \
+  X(cc, packet_bytes, int64_t, "bytes", system_range::kPacketBytes)              \
+  X(algorithms, mesh_max_bytes, int64_t, "bytes", system_range::kThresholdBytes) \
+  X(algorithms, rdh_max_bytes, int64_t, "bytes", system_range::kThresholdBytes)
+#define TN_SYSTEM_TORUS_CONSTANTS(X)                                      \
+  X(torus, x, int64_t, "count", system_range::kTorusEdge)                 \
+  X(torus, y, int64_t, "count", system_range::kTorusEdge)                 \
+  X(torus, z, int64_t, "count", system_range::kTorusEdge)                 \
+  X(torus, x_link_gb_per_s, double, "GB/s", system_range::kLinkBandwidth) \
+  X(torus, y_link_gb_per_s, double, "GB/s", system_range::kLinkBandwidth) \
+  X(torus, z_link_gb_per_s, double, "GB/s", system_range::kLinkBandwidth)
+#define TN_SYSTEM_SWITCH_CONSTANTS(X) X(switch, port_gb_per_s, double, "GB/s", system_range::kPortBandwidth)
 
 class SystemConfigError : public std::runtime_error {
  public:
@@ -49,7 +81,7 @@ struct SystemConfig {
   std::string chip;    // the hardware preset of every chip (configs/hw/<chip>.json)
   Topology topology = Topology::kTorus;
 
-#define TN_SYSTEM_DECLARE_FIELD(group, key, type, unit, bound) type group##_##key = 0;
+#define TN_SYSTEM_DECLARE_FIELD(group, key, type, unit, range) type group##_##key = 0;
   TN_SYSTEM_COMMON_CONSTANTS(TN_SYSTEM_DECLARE_FIELD)
   TN_SYSTEM_TORUS_CONSTANTS(TN_SYSTEM_DECLARE_FIELD)
   TN_SYSTEM_SWITCH_CONSTANTS(TN_SYSTEM_DECLARE_FIELD)

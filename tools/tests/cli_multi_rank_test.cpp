@@ -106,7 +106,7 @@ TEST_CASE("cli ranks: launch errors name their JSON path") {
                "the source must divide by it");
   expect_error("ranks_system_override", base + R"(, "launch": {"system": {"preset": "trn2.48xlarge",
       "overrides": {"cc": {"hop_latency_ns": -1}}}}})",
-               "$.launch.system: overrides: $.cc.hop_latency_ns: must be >= 0");
+               "$.launch.system: overrides: $.cc.hop_latency_ns: -1 is out of range: must be in 0 .. 100000 ns");
 }
 
 TEST_CASE("cli ranks: a 64-rank launch picks the UltraServer when the instance is too small") {

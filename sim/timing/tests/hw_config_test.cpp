@@ -151,7 +151,11 @@ TEST_CASE("hw_config: errors name the file and the JSON path") {
   CHECK(error_for([](json& j) { j["dma"]["engines"]["value"] = 16.5; }) ==
         f + ": $.dma.engines.value: expected an integer, got a fraction");
   CHECK(error_for([](json& j) { j["pe"]["clock_mhz"]["value"] = -1; }) ==
-        f + ": $.pe.clock_mhz.value: must be > 0");
+        f + ": $.pe.clock_mhz.value: -1 is out of range: must be in 1 .. 10000 MHz (" +
+            std::string(tn::timing::hw_range::kClockMhz.meaning) + ")");
+  CHECK(error_for([](json& j) { j["hbm"]["stacks"]["value"] = 2; }) ==
+        f + ": $.hbm.cores_per_stack: 2 stacks ($.hbm.stacks) x 2 cores per stack = 4, but the chip has 8 " +
+            "NeuronCores ($.chip.neuron_cores): every core sits on one stack (hardware.md §1.9)");
   CHECK(error_for([](json& j) { j["pe"]["clock_mhz"]["note"] = "x"; }) ==
         f + ": $.pe.clock_mhz.note: unknown key (a constant has value, unit and source)");
   CHECK(error_for([](json& j) { j["pe"]["clock_mhz"] = 2400; }) ==
@@ -193,7 +197,108 @@ TEST_CASE("hw_config: override errors") {
         "overrides: $.dma.fixed_latency_ns: expected a number, got string");
   CHECK(override_error({{"dma", 5}}) == "overrides: $.dma: expected an object, got number");
   CHECK(override_error(json::array()) == "overrides: $: expected an object, got array");
-  CHECK(override_error({{"dma", {{"engines", 0}}}}) == "overrides: $.dma.engines: must be > 0");
+  CHECK(override_error({{"dma", {{"engines", 0}}}})
+            .rfind("overrides: $.dma.engines: 0 is out of range: must be in 1 .. 128 (16 per NeuronCore",
+                   0) == 0);
+}
+
+// Each refusal of a value outside its range, as an override: the message names "overrides", the JSON path,
+// the value as written, the range with its unit, and why (a hardware.md figure).
+TEST_CASE("hw_config: values outside their range are refused with the range and its meaning") {
+  struct Case {
+    json overrides;
+    std::string message_start;
+  };
+  const Case cases[] = {
+      // The examples.
+      {{{"pe", {{"clock_mhz", 1e308}}}},
+       "overrides: $.pe.clock_mhz: 1e+308 is out of range: must be in 1 .. 10000 MHz"},
+      {{{"act", {{"clock_mhz", 5e-324}}}},
+       "overrides: $.act.clock_mhz: 5e-324 is out of range: must be in 1 .. 10000 MHz"},
+      {{{"dma", {{"transpose_efficiency_from_hbm", 7}}}},
+       "overrides: $.dma.transpose_efficiency_from_hbm: 7 is out of range: must be in 0.01 .. 1 ("},
+      {{{"dve", {{"perf_mode_4x_factor", 1.5}}}},
+       "overrides: $.dve.perf_mode_4x_factor: 1.5 is out of range: must be a power of two in 1 .. 4 ("},
+      {{{"dve", {{"perf_mode_2x_factor", 1e6}}}},
+       "overrides: $.dve.perf_mode_2x_factor: 1000000.0 is out of range: must be a power of two in 1 .. 2 ("},
+      {{{"act", {{"bf16_perf_factor", 3}}}},
+       "overrides: $.act.bf16_perf_factor: 3 is out of range: must be a power of two in 1 .. 2 ("},
+      {{{"hbm", {{"cores_per_stack", int64_t{1} << 20}}}},
+       "overrides: $.hbm.cores_per_stack: 1048576 is out of range: must be in 1 .. 8 ("},
+      {{{"pe", {{"array_rows", 1}}}}, "overrides: $.pe.array_rows: 1 is out of range: must be 128 ("},
+      {{{"dma", {{"engines", INT64_MAX}}}},
+       "overrides: $.dma.engines: 9223372036854775807 is out of range: must be in 1 .. 128 ("},
+      {{{"dma", {{"engines", uint64_t{1} << 63}}}},
+       "overrides: $.dma.engines: 9223372036854775808 is out of range: must be in 1 .. 128 ("},
+      // One of each other kind of range.
+      {{{"chip", {{"neuron_core_version", 5}}}},
+       "overrides: $.chip.neuron_core_version: 5 is out of range: must be in 2 .. 4 ("},
+      {{{"pe", {{"mm_min_ii_cycles", -1}}}},
+       "overrides: $.pe.mm_min_ii_cycles: -1 is out of range: must be in 0 .. 65536 cycles ("},
+      {{{"pe", {{"fp32_factor", 0}}}},
+       "overrides: $.pe.fp32_factor: 0 is out of range: must be in 1 .. 16 ("},
+      {{{"pe", {{"max_moving_free", 8192}}}},
+       "overrides: $.pe.max_moving_free: 8192 is out of range: must be in 512 .. 4096 elements ("},
+      {{{"dma", {{"fixed_latency_ns", 1e9}}}},
+       "overrides: $.dma.fixed_latency_ns: 1000000000.0 is out of range: must be in 0 .. 100000 ns ("},
+      {{{"dma", {{"bytes_per_ns_per_engine", 0.5}}}},
+       "overrides: $.dma.bytes_per_ns_per_engine: 0.5 is out of range: must be in 1 .. 1000 B/ns ("},
+      {{{"hbm", {{"chip_bandwidth_gb_per_s", 0}}}},
+       "overrides: $.hbm.chip_bandwidth_gb_per_s: 0 is out of range: must be in 10 .. 100000 GB/s ("},
+      {{{"sbuf", {{"partitions", 64}}}}, "overrides: $.sbuf.partitions: 64 is out of range: must be 128 ("},
+      {{{"sbuf", {{"bytes_per_partition", 1024}}}},
+       "overrides: $.sbuf.bytes_per_partition: 1024 is out of range: must be in 65536 .. 1048576 bytes ("},
+      {{{"psum", {{"bank_bytes", 512}}}},
+       "overrides: $.psum.bank_bytes: 512 is out of range: must be 2048 bytes ("},
+      {{{"psum", {{"bytes_per_partition", 4096}}}},
+       "overrides: $.psum.bytes_per_partition: 4096 is out of range: must be 16384 bytes ("},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.overrides.dump());
+    const std::string msg = override_error(c.overrides);
+    CHECK(msg.rfind(c.message_start, 0) == 0);
+    CHECK(msg.find("hardware.md") != std::string::npos);
+  }
+}
+
+// Relations between constants: each refusal names every constant involved by its JSON path.
+TEST_CASE("hw_config: relations between constants are checked, naming every path") {
+  struct Case {
+    json overrides;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{{"hbm", {{"cores_per_stack", 1}}}},
+       "overrides: $.hbm.cores_per_stack: 4 stacks ($.hbm.stacks) x 1 cores per stack = 4, but the chip has "
+       "8 "
+       "NeuronCores ($.chip.neuron_cores): every core sits on one stack (hardware.md §1.9)"},
+      {{{"chip", {{"neuron_cores", 2}}}},
+       "overrides: $.hbm.cores_per_stack: 4 stacks ($.hbm.stacks) x 2 cores per stack = 8, but the chip has "
+       "2 "
+       "NeuronCores ($.chip.neuron_cores): every core sits on one stack (hardware.md §1.9)"},
+      {{{"dve", {{"perf_mode_4x_factor", 1}}}},
+       "overrides: $.dve.perf_mode_2x_factor: 2 exceeds $.dve.perf_mode_4x_factor (1): the 2x mode's "
+       "conditions "
+       "are the 4x mode's relaxed (hardware.md §1.4)"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.overrides.dump());
+    CHECK(override_error(c.overrides) == c.message);
+  }
+  // Changing the related constants together is accepted.
+  CHECK(override_error({{"hbm", {{"stacks", 8}, {"cores_per_stack", 1}}}}) == "no error");
+  CHECK(override_error({{"dve", {{"perf_mode_4x_factor", 1}, {"perf_mode_2x_factor", 1}}}}) == "no error");
+}
+
+// The values in range at both ends load, and the presets are inside every range.
+TEST_CASE("hw_config: every range's ends are accepted") {
+  CHECK(override_error({{"pe", {{"clock_mhz", 1}}}, {"act", {{"clock_mhz", 10000}}}}) == "no error");
+  CHECK(override_error(
+            {{"dma", {{"transpose_efficiency_on_chip", 0.01}, {"transpose_efficiency_from_hbm", 1}}}}) ==
+        "no error");
+  CHECK(override_error({{"dma", {{"engines", 1}}}}) == "no error");
+  CHECK(override_error({{"dma", {{"engines", 128}}}}) == "no error");
+  CHECK(override_error({{"dve", {{"perf_mode_4x_factor", 2}}}}) == "no error");
 }
 
 TEST_CASE("hw_config: TRNSIM_CONFIG_DIR redirects preset names") {
