@@ -32,9 +32,10 @@ TEST_CASE("cli errors: wrong types and unknown names") {
       "bad_type",
       R"({"kernel": "attention_cte", "params": {"bs": "one", "seqlen_q": 256, "seqlen_kv": 256, "d": 64}})",
       "$.params.bs: expected an integer");
-  expect_error("bad_dtype",
-               R"({"kernel": "attention_cte", "params": {)" + kParams + R"(, "dtype": "float64"}})",
-               "$.params.dtype: unknown dtype");
+  expect_error(
+      "bad_dtype",
+      R"({"kernel": "attention_cte", "params": {"seqlen_q": 256, "seqlen_kv": 256, "d": 64, "dtype": "float64"}})",
+      "$.params.dtype: unknown dtype");
   expect_error("bad_kernel", R"({"kernel": "attention_tkg", "params": {}})",
                "unknown kernel \"attention_tkg\"");
   expect_error("bad_preset",
@@ -78,9 +79,11 @@ TEST_CASE(
     "cli errors: a hardware override that shrinks SBUF below the kernel's needs names the kernel line") {
   expect_error(
       "sbuf_overflow",
-      R"({"kernel": "attention_cte", "params": {)" + kParams +
-          R"(}, "hardware": {"preset": "trn2", "overrides": {"sbuf": {"bytes_per_partition": 4096}}}})",
-      "SBUF overflow allocating");
+      // The smallest SBUF the hardware ranges allow (64 KiB per partition) and 32K keys: K alone needs it
+      // all.
+      R"({"kernel": "attention_cte", "params": {"seqlen_q": 128, "seqlen_kv": 32768, "d": 64, "dtype": "bfloat16"},)"
+      R"( "mode": "functional", "hardware": {"preset": "trn2", "overrides": {"sbuf": {"bytes_per_partition": 65536}}}})",
+      "kernels/attention_cte.cpp:356: SBUF overflow allocating");
 }
 
 TEST_CASE("cli run: a case that expects the kernel to refuse it passes, and says why") {
