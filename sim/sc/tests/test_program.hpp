@@ -47,6 +47,38 @@ inline isa::AccessPattern psum2d(DType t, int64_t addr, int32_t rows, int64_t co
   return isa::psum_ap(t, addr, 0, rows, {isa::ApDim{1, cols}});
 }
 
+// DMA in -> matmul -> ACT exp of PSUM -> DVE add -> DMA out, over five streams (qSyncIO0, Tensor, Scalar,
+// Vector, qSyncIO1, in that order), every dependency waited for: inputs w, x, a; output out [128, 64] fp32.
+inline TestProgram five_stream_pipeline() {
+  TestProgram t;
+  const auto bf = DType::kBFloat16, f32 = DType::kFloat32;
+  const int32_t w = t.tensor("w", bf, {128, 128}, isa::TensorKind::kInput);
+  const int32_t x = t.tensor("x", bf, {128, 64}, isa::TensorKind::kInput);
+  const int32_t a = t.tensor("a", f32, {128, 64}, isa::TensorKind::kInput);
+  const int32_t out = t.tensor("out", f32, {128, 64}, isa::TensorKind::kOutput);
+  const int32_t q0 = t.stream("qSyncIO0", isa::Engine::kDma);
+  const int32_t pe = t.stream("Tensor", isa::Engine::kPe);
+  const int32_t act = t.stream("Scalar", isa::Engine::kAct);
+  const int32_t dve = t.stream("Vector", isa::Engine::kDve);
+  const int32_t q1 = t.stream("qSyncIO1", isa::Engine::kDma);
+  t.emit(q0, isa::DmaCopy{sbuf2d(bf, 0, 128, 128), hbm2d(w, bf, 128, 128)});
+  t.emit(q0, isa::DmaCopy{sbuf2d(bf, 256, 128, 64), hbm2d(x, bf, 128, 64)});
+  t.emit(q0, isa::DmaCopy{sbuf2d(f32, 512, 128, 64), hbm2d(a, f32, 128, 64)});
+  t.emit(pe, isa::LoadStationary{sbuf2d(bf, 0, 128, 128)}, {t.after(q0, 1)});
+  t.emit(pe, isa::MultiplyMoving{psum2d(f32, 0, 128, 64), sbuf2d(bf, 256, 128, 64), false}, {t.after(q0, 2)});
+  t.emit(
+      act,
+      isa::Activation{
+          sbuf2d(f32, 1024, 128, 64), psum2d(f32, 0, 128, 64), isa::ActFunc::kExp, isa::imm(0.01f), {}, {}},
+      {t.after(pe, 2)});
+  t.emit(dve,
+         isa::TensorTensor{sbuf2d(f32, 1536, 128, 64), sbuf2d(f32, 1024, 128, 64), sbuf2d(f32, 512, 128, 64),
+                           isa::AluOp::kAdd},
+         {t.after(act, 1), t.after(q0, 3)});
+  t.emit(q1, isa::DmaCopy{hbm2d(out, f32, 128, 64), sbuf2d(f32, 1536, 128, 64)}, {t.after(dve, 1)});
+  return t;
+}
+
 // Deterministic, varied input values.
 inline std::vector<float> pattern(size_t n, float scale = 1.0f) {
   std::vector<float> v(n);
