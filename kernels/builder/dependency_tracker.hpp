@@ -11,21 +11,18 @@
 #include <utility>
 #include <vector>
 
+#include "isa/footprint.hpp"
 #include "isa/program.hpp"
 
 namespace tn::kernels {
 
-inline constexpr int32_t kPartitionGroup = 16;
-inline constexpr int32_t kPartitionGroups = 128 / kPartitionGroup;
-
-// One operand's footprint: an interval of one space, over partition groups [first_group, last_group] of
-// an on-chip memory (HBM tensors have group 0 only).
-struct Access {
-  int32_t space;   // HBM tensor t: t >= 0; on-chip: on_chip_space(memory)
-  int64_t lo, hi;  // [lo, hi)
-  bool is_write;
-  int32_t first_group = 0, last_group = 0;
-};
+// The footprints (isa/footprint.hpp) the tracker and the builder work with.
+using isa::Access;
+using isa::accesses_of;
+using isa::append_accesses_of;
+using isa::kPartitionGroup;
+using isa::kPartitionGroups;
+using isa::on_chip_space;
 
 class DependencyTracker {
  public:
@@ -102,13 +99,5 @@ class DependencyTracker {
   std::vector<int32_t> m_free_overflow;
   std::vector<Found> m_found;  // record()'s, per access
 };
-
-std::vector<Access> accesses_of(const isa::Operation& op);
-// The same appended to `out`, for callers that reuse one vector per instruction.
-void append_accesses_of(const isa::Operation& op, std::vector<Access>& out);
-// The accesses of one pattern (for orderings the builder adds beside an instruction's own operands).
-std::vector<Access> accesses_of(const isa::AccessPattern& ap, bool is_write);
-// The space of SBUF or PSUM.
-int32_t on_chip_space(isa::MemKind mem);
 
 }  // namespace tn::kernels
