@@ -25,6 +25,7 @@
 #include "kernels/reference/npy.hpp"
 #include "kernels/reference/numpy_random.hpp"
 #include "sim/func/functional_runner.hpp"
+#include "sim/func/race_report.hpp"
 #include "sim/numerics/convert.hpp"
 #include "sim/sc/timed_run.hpp"
 #include "sim/timing/hw_config.hpp"
@@ -271,6 +272,14 @@ RunOutcome run_one(const RunRequest& request) {
   progress.phase("simulating");
   sim::FunctionalOptions functional_options;
   functional_options.progress = [&progress](double f) { progress.report(RunProgress::Pass::kFunctional, f); };
+  // A perturbed run logs what every instruction read in both passes, so that a difference in the outputs
+  // names the two instructions that raced (sim/func/race_report.hpp).
+  std::optional<sim::ExecutionLog> functional_log, timed_log;
+  if (request.perturb_schedule_seed != 0) {
+    functional_log.emplace(launch.ranks, programs);
+    timed_log.emplace(launch.ranks, programs);
+    functional_options.execution_log = &*functional_log;
+  }
   if (config.mode == RunMode::kFunctional) {
     sim::run_functional_ranks(programs, hbm_ptrs, limits, functional_options);
   } else if (config.mode == RunMode::kBoth) {
@@ -310,6 +319,7 @@ RunOutcome run_one(const RunRequest& request) {
     options.execute_numerics = config.mode != RunMode::kTimingOnly;
     options.value_slice = &value_slice;
     options.perturb_schedule_seed = request.perturb_schedule_seed;
+    options.execution_log = timed_log ? &*timed_log : nullptr;
     options.progress = [&progress](double f) { progress.report(RunProgress::Pass::kTimed, f); };
     sc::TimedLaunch timed;
     timed.rank_hbm = hbm_ptrs;
@@ -336,18 +346,29 @@ RunOutcome run_one(const RunRequest& request) {
       // The invariant: the timing model runs the same semantics, so the bytes must be identical.
       for (uint32_t r = 0; r < launch.ranks; ++r) {
         for (const TensorInfo& t2 : k.outputs) {
-          if (hbm[r].at(t2.name).bytes != functional_hbm[r].at(t2.name).bytes) {
-            throw std::runtime_error(
-                "output '" + t2.name + "'" + (k.per_rank ? " of rank " + std::to_string(r) : "") +
-                " differs between timing and functional mode" +
-                (request.perturb_schedule_seed ? " under the schedule perturbed with seed " +
-                                                     std::to_string(request.perturb_schedule_seed)
-                                               : std::string()) +
-                " (first at byte " +
-                std::to_string(
-                    first_difference(hbm[r].at(t2.name).bytes, functional_hbm[r].at(t2.name).bytes)) +
-                "): a race the semaphores do not cover");
+          const std::vector<std::byte>& timed_bytes = hbm[r].at(t2.name).bytes;
+          const std::vector<std::byte>& functional_bytes = functional_hbm[r].at(t2.name).bytes;
+          if (timed_bytes == functional_bytes)
+            continue;
+          const size_t byte = first_difference(timed_bytes, functional_bytes);
+          std::string message =
+              "output '" + t2.name + "'" + (k.per_rank ? " of rank " + std::to_string(r) : "") +
+              " differs between timing and functional mode" +
+              (request.perturb_schedule_seed ? " under the schedule perturbed with seed " +
+                                                   std::to_string(request.perturb_schedule_seed)
+                                             : std::string()) +
+              " (first at byte " + std::to_string(byte) + "): a race the semaphores do not cover";
+          if (timed_log) {
+            const sim::DifferingElement element{r, t2.name, int64_t(byte / dtype_size(t2.dtype))};
+            const std::string race = sim::describe_race(programs, *functional_log, *timed_log, element);
+            message += race.empty()
+                           ? "; the two passes' instructions read and wrote the same data in the same "
+                             "order, so the difference has no race to name"
+                           : ". " + race;
+          } else {
+            message += " (run again with --perturb-schedule 1 to name the two instructions)";
           }
+          throw std::runtime_error(message);
         }
       }
       s["functional_equals_timing"] = true;

@@ -185,6 +185,21 @@ void AccessWalker::mark_written(const Target& t, int64_t pos, int64_t count, int
   }
 }
 
+uint64_t digest_bytes(uint64_t digest, const void* data, size_t n) {
+  // 64-bit FNV-1a over 8-byte words (then the tail): only a run that names races computes it.
+  constexpr uint64_t kPrime = 0x100000001b3ull;
+  const auto* b = static_cast<const unsigned char*>(data);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, b + i, 8);
+    digest = (digest ^ w) * kPrime;
+  }
+  for (; i < n; ++i)
+    digest = (digest ^ b[i]) * kPrime;
+  return digest;
+}
+
 void AccessWalker::read(const AccessPattern& ap, std::string_view field, std::vector<float>& out) {
   const Target t = resolve(ap, field);
   out.resize(static_cast<size_t>(ap.num_elements()));
@@ -198,6 +213,8 @@ void AccessWalker::read(const AccessPattern& ap, std::string_view field, std::ve
     }
     o += n;
   });
+  if (m_read_digest)
+    *m_read_digest = digest_bytes(*m_read_digest, out.data(), out.size() * sizeof(float));
 }
 
 void AccessWalker::read_raw(const AccessPattern& ap, std::string_view field, std::vector<std::byte>& out) {
@@ -216,6 +233,8 @@ void AccessWalker::read_raw(const AccessPattern& ap, std::string_view field, std
     }
     o += n * size;
   });
+  if (m_read_digest)
+    *m_read_digest = digest_bytes(*m_read_digest, out.data(), out.size());
 }
 
 void AccessWalker::read_column(const isa::ScalarOperand& s, std::string_view field, int32_t partitions,

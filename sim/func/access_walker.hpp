@@ -45,6 +45,10 @@ class AccessWalker {
   void write(const isa::AccessPattern& ap, std::string_view field, const float* values);
   void write_raw(const isa::AccessPattern& ap, std::string_view field, const std::byte* bytes);
 
+  // Non-null: every read folds the values it returns into *digest (digest_bytes), for comparing what an
+  // instruction read in two runs (sim/func/execution_log.hpp). Null (the default) costs one test per read.
+  void digest_reads_into(uint64_t* digest) { m_read_digest = digest; }
+
   // Faults unless `ap` is well formed and inside its memory (what every read and write checks first);
   // for operands whose element count sizes scratch before they are written.
   void require_valid(const isa::AccessPattern& ap, std::string_view field) const { resolve(ap, field); }
@@ -87,6 +91,10 @@ class AccessWalker {
 
   CoreState& m_core;
   std::vector<HbmTensor*> m_tensors;
+  uint64_t* m_read_digest = nullptr;
 };
+
+// Folds n bytes into a 64-bit digest (FNV-1a over words): equal bytes give equal digests.
+uint64_t digest_bytes(uint64_t digest, const void* data, size_t n);
 
 }  // namespace tn::sim

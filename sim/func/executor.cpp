@@ -8,6 +8,10 @@
 
 namespace tn::sim {
 
+namespace {
+constexpr uint64_t kEmptyDigest = 0xcbf29ce484222325ull;  // FNV-1a's offset basis
+}  // namespace
+
 Executor::Executor(const isa::Program& program, CoreState& core, Hbm& hbm, uint32_t rank)
     : m_program(program),
       m_rank(rank),
@@ -43,7 +47,10 @@ size_t Executor::execute(size_t stream, size_t index, bool numerics) {
           "only when it evaluates the program's value slice; run with numerics or with the slice");
     }
     if (numerics || is_sequencer_control(in.op.get())) {
+      m_read_digest = kEmptyDigest;
       std::visit([this](const auto& op) { run(op); }, in.op.get());
+      if (m_log && numerics)
+        m_log->record(m_rank, m_log_core, uint32_t(stream), uint32_t(index), m_read_digest);
     } else if (const auto* g = std::get_if<isa::DmaGather>(&in.op.get()); g && m_core.sbuf.holds_data()) {
       gather(*g, /*move_data=*/false);
     }
@@ -51,6 +58,12 @@ size_t Executor::execute(size_t stream, size_t index, bool numerics) {
     throw ExecutionError(isa::describe_instruction(m_program, stream, index) + ": " + e.what());
   }
   return m_next;
+}
+
+void Executor::log_to(ExecutionLog* log, uint32_t core) {
+  m_log = log;
+  m_log_core = core;
+  m_io.digest_reads_into(log ? &m_read_digest : nullptr);
 }
 
 // Synchronisation has no memory effect; the runners count and wait (functional_runner.cpp, sim/sc).

@@ -10,6 +10,7 @@
 #include "isa/program.hpp"
 #include "sim/func/access_walker.hpp"
 #include "sim/func/core_state.hpp"
+#include "sim/func/execution_log.hpp"
 #include "sim/func/hbm.hpp"
 
 namespace tn::sim {
@@ -41,6 +42,10 @@ class Executor {
   // Collectives are not executed here: they involve other ranks, so the runners move their data with
   // run_collective (sim/func/collective_exec.hpp) once every member has arrived.
   size_t execute(size_t stream, size_t index, bool numerics = true);
+
+  // Non-null: every instruction executed with numerics is recorded in `log` as core `core` of this
+  // executor's rank, with a digest of what it read (for naming races, sim/func/race_report.hpp).
+  void log_to(ExecutionLog* log, uint32_t core);
 
   const isa::Program& program() const { return m_program; }
   uint32_t rank() const { return m_rank; }
@@ -115,6 +120,9 @@ class Executor {
   std::vector<std::array<int32_t, isa::kNumRegisters>> m_regs;
   size_t m_stream = 0, m_next = 0;
   std::string m_gather_indices;
+  ExecutionLog* m_log = nullptr;
+  uint32_t m_log_core = 0;
+  uint64_t m_read_digest = 0;  // of the instruction being executed, when logging
 };
 
 // Instructions the sequencer itself runs (registers and control flow; hardware.md §1.2).

@@ -200,6 +200,8 @@ FunctionalResult run_functional_ranks(const std::vector<const isa::Program*>& pr
   for (uint32_t r = 0; r < rank_hbm.size(); ++r) {
     for (uint32_t c = 0; c < programs.size(); ++c) {
       cores.push_back(std::make_unique<Core>(*programs[c], *rank_hbm[r], limits, r, c));
+      if (options.execution_log)
+        cores.back()->exec.log_to(options.execution_log, c);
       for (size_t s = 0; s < programs[c]->streams.size(); ++s) {
         streams.push_back({cores.size() - 1, s});
       }

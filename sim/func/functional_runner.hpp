@@ -10,6 +10,7 @@
 
 #include "isa/program.hpp"
 #include "isa/validator.hpp"
+#include "sim/func/execution_log.hpp"
 #include "sim/func/hbm.hpp"
 
 namespace tn::sim {
@@ -32,6 +33,9 @@ struct FunctionalOptions {
   // Called now and then with the fraction of the programs' instructions executed so far (below 1 until the
   // run ends; loops can execute more instructions than the programs hold).
   std::function<void(double fraction)> progress = {};
+  // Non-null: every executed instruction is recorded there (sim/func/execution_log.hpp); sized for the
+  // run's ranks and programs.
+  ExecutionLog* execution_log = nullptr;
 };
 
 // One rank: program i runs on core i (its own CoreState and Semaphores); all share `hbm`, which must hold

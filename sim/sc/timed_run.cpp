@@ -37,6 +37,8 @@ TimedRunResult run_timed(const std::vector<const isa::Program*>& programs, const
   auto* system = new TimedSystem("trnsim", programs, launch, hw, recorder, options.execute_numerics,
                                  options.value_slice ? *options.value_slice : sim::ValueSlice{},
                                  options.max_instructions, options.perturb_schedule_seed);
+  if (options.execution_log)
+    system->log_executions(options.execution_log);
   try {
     sc_core::sc_start();
   } catch (const sc_core::sc_report& r) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "isa/program.hpp"
+#include "sim/func/execution_log.hpp"
 #include "sim/func/executor.hpp"
 #include "sim/func/hbm.hpp"
 #include "sim/func/value_slice.hpp"
@@ -46,6 +47,9 @@ struct TimedRunOptions {
   // Non-zero: perturb the schedule with this seed (sim/sc/schedule_perturbation.hpp) to find missing
   // synchronisation: outputs must not change, times do.
   uint64_t perturb_schedule_seed = 0;
+  // Non-null: every instruction executed with numerics is recorded there (sim/func/execution_log.hpp),
+  // to be compared with another run's log (sim/func/race_report.hpp); sized for the launch's ranks.
+  sim::ExecutionLog* execution_log = nullptr;
   // Called now and then with the fraction of the program's instructions retired (a loop may retire more
   // than the static count: the fraction is capped below 1 until the end), and with 1.0 at the end.
   std::function<void(double fraction)> progress;

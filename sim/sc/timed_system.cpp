@@ -368,6 +368,11 @@ bool TimedSystem::start(uint32_t core, uint32_t stream) {
   return finish_instruction(core, stream);
 }
 
+void TimedSystem::log_executions(sim::ExecutionLog* log) {
+  for (auto& c : m_cores)
+    c->exec.log_to(log, c->place.core);
+}
+
 bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
   Core& c = *m_cores[core];
   Stream& s = c.streams[stream];

@@ -51,6 +51,9 @@ class TimedSystem : public sc_core::sc_module {
   static std::vector<RecordedCore> instances(const std::vector<const isa::Program*>& programs,
                                              const TimedLaunch& launch);
 
+  // Records every instruction executed with numerics in `log` (before the run starts).
+  void log_executions(sim::ExecutionLog* log);
+
   // The first exception a process raised; the run stops at it.
   std::exception_ptr error() const { return m_error; }
   // After sc_start() returned: throws DeadlockError if a stream did not finish.

@@ -2,6 +2,7 @@
 // inputs and expected outputs, and what it says when the program, a file or an expectation is wrong.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "kernels/reference/npy.hpp"
@@ -111,6 +112,68 @@ TEST_CASE("program: bad programs, files and expectations are named by JSON path"
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("$.params.expected.out: " + (dir / "wrong_shape.npy").string() +
                    " has shape (3, 4), the program's 'out' is (2, 256, 64)") != std::string::npos);
+}
+
+// kTiles tiles, each written twice by Vector (1.0, then 2.0) and copied out by a DMA queue that waits for the
+// first write only: the missing wait is the copy's on the second write. The functional pass runs Vector to
+// its end first (every copy sees 2.0); a perturbed timed pass starts some copy between the two writes.
+json racy_program(int tiles) {
+  json vector = json::array(), queue = json::array();
+  for (int i = 0; i < tiles; ++i) {
+    const json tile = {{"mem", "sbuf"},
+                       {"offset", 64 * i},
+                       {"partitions", {0, 128}},
+                       {"dtype", "float32"},
+                       {"dims", {{1, 16}}}};
+    vector.push_back({{"opcode", "memset"}, {"dst", tile}, {"value", 1.0}, {"loc", "racy.cpp:10"}});
+    vector.push_back({{"opcode", "memset"}, {"dst", tile}, {"value", 2.0}, {"loc", "racy.cpp:11"}});
+    const json out = {{"mem", "hbm"},           {"tensor", 0},        {"offset", i * 128 * 16},
+                      {"partition", {16, 128}}, {"dtype", "float32"}, {"dims", {{1, 16}}}};
+    queue.push_back({{"opcode", "dma_copy"},
+                     {"dst", out},
+                     {"src", tile},
+                     {"waits", {{0, 2 * i + 1}}},
+                     {"loc", "racy.cpp:12"}});
+  }
+  return {{"format", "trnsim-program-1"},
+          {"kernel", "racy"},
+          {"core_id", 0},
+          {"buffers", json::array()},
+          {"tensors",
+           {{{"name", "out"},
+             {"dtype", "float32"},
+             {"shape", {tiles, 128, 16}},
+             {"kind", "output"},
+             {"scope", "shared"}}}},
+          {"semaphores", {{{"name", "Vector"}, {"initial", 0}}, {{"name", "qSyncIO0"}, {"initial", 0}}}},
+          {"streams",
+           {{{"name", "Vector"}, {"engine", "Vector"}, {"completion_sem", 0}, {"instructions", vector}},
+            {{"name", "qSyncIO0"}, {"engine", "DMA"}, {"completion_sem", 1}, {"instructions", queue}}}}};
+}
+
+TEST_CASE("program: --perturb-schedule names the two instructions of a missing wait") {
+  const fs::path dir = scratch_dir("program_race");
+  constexpr int kTiles = 32;
+  write_text(dir / "racy.json", racy_program(kTiles).dump());
+  ref::HostTensor twos = ref::HostTensor::zeros({kTiles, 128, 16});
+  std::fill(twos.data.begin(), twos.data.end(), 2.0);
+  ref::write_npy(dir / "twos.npy", twos, DType::kFloat32);
+  const std::string config =
+      R"({"kernel": "program", "params": {"program": "racy.json", "expected": {"out": "twos.npy"}}, "mode": "both"})";
+  // Unperturbed, the race hides: the timed schedule happens to order every copy after its second write.
+  const CommandResult plain = run_program(dir, config, "plain");
+  INFO(plain.err);
+  CHECK(plain.exit_code == 0);
+  const CommandResult perturbed = trnsim("run " + (dir / "p.json").string() + " --out " +
+                                         (dir / "perturbed").string() + " --perturb-schedule 1");
+  INFO(perturbed.err);
+  CHECK(perturbed.exit_code == 1);
+  CHECK(perturbed.err.find(
+            "output 'out' differs between timing and functional mode under the schedule perturbed "
+            "with seed 1 (first at byte 2): a race the semaphores do not cover. qSyncIO0[0] dma_copy "
+            "(racy.cpp:12) is the first instruction to read other data than in the functional pass: "
+            "in the timed pass it ran before Vector[1] memset (racy.cpp:11), which writes memory it "
+            "reads, and in the functional pass after it; no semaphore orders the two") != std::string::npos);
 }
 
 }  // namespace

@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <string>
 
 #include "sim/func/functional_runner.hpp"
+#include "sim/func/race_report.hpp"
 #include "sim/sc/tests/test_program.hpp"
 #include "sim/sc/timed_run.hpp"
 #include "sim/timing/tests/trn2_preset.hpp"
@@ -124,6 +126,34 @@ TEST_CASE("schedule perturbation: a missing wait changes outputs (seed 1)") {
 
 TEST_CASE("schedule perturbation: a missing wait changes outputs (seed 99)") {
   CHECK_FALSE(outputs_differing_from_functional(racy_program(), 99).empty());
+}
+
+TEST_CASE("schedule perturbation: the race is reported with its two instructions (seed 1)") {
+  const TestProgram t = racy_program();
+  sim::Hbm timed;
+  sc::testing::fill_inputs(timed, t.p, 0.25f);
+  sim::Hbm functional = timed;
+  sim::ExecutionLog functional_log(1, {&t.p}), timed_log(1, {&t.p});
+  sim::FunctionalOptions functional_options;
+  functional_options.execution_log = &functional_log;
+  sim::run_functional({&t.p}, functional, trn2().memory_limits(), functional_options);
+  trace::NullTraceSink sink;
+  sc::TimedRunOptions options;
+  options.perturb_schedule_seed = 1;
+  options.execution_log = &timed_log;
+  sc::run_timed({&t.p}, timed, trn2(), sink, options);
+  // Whichever tile raced first, its copy (qSyncIO0[i], line i + 1) is named with the second write of its
+  // tile (Vector[2i + 1], line 2i + 2): find which from the message and check the pair.
+  const std::string race = sim::describe_race({&t.p}, functional_log, timed_log, {0, "out0", 0});
+  INFO(race);
+  const std::string prefix = "qSyncIO0[";
+  REQUIRE(race.rfind(prefix, 0) == 0);
+  const int tile = std::stoi(race.substr(prefix.size()));
+  CHECK(race.find("dma_copy (test.cpp:" + std::to_string(tile + 1) +
+                  ") is the first instruction to read other data") != std::string::npos);
+  CHECK(race.find("Vector[" + std::to_string(2 * tile + 1) + "] memset (test.cpp:" +
+                  std::to_string(2 * tile + 2) + "), which writes memory it reads") != std::string::npos);
+  CHECK(race.find("no semaphore orders the two") != std::string::npos);
 }
 
 TEST_CASE("schedule perturbation: unperturbed, the same missing wait hides (why the mode exists)") {
