@@ -99,10 +99,10 @@ KernelSetup setup_program(const ParamReader& r, const KernelContext& /*limits: t
       try {
         h = ref::read_npy(f->second);
       } catch (const std::exception& e) {
-        throw ConfigError(where + "." + t.name + ": " + e.what());
+        throw ConfigError(io::json_path_child(where, t.name) + ": " + e.what());
       }
       if (h.shape != t.shape)
-        throw ConfigError(where + "." + t.name + ": " + f->second + " has shape " +
+        throw ConfigError(io::json_path_child(where, t.name) + ": " + f->second + " has shape " +
                           ref::shape_string(h.shape) + ", the program's '" + t.name + "' is " +
                           ref::shape_string(t.shape));
       golden[t.name] = std::move(h);

@@ -109,6 +109,8 @@ std::string JsonObject::get_path(const std::string& key) const {
   const json& v = raw(key);
   if (!v.is_string())
     fail(key, "expected a file's path (a string)");
+  if (v.get_ref<const std::string&>().find('\0') != std::string::npos)
+    fail(key, "a path cannot hold a NUL byte (a file name ends at one): " + io::describe_json_value(v));
   return resolve_path(m_paths_from, v.get<std::string>());
 }
 

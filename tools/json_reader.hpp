@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/io/json_file.hpp"
+
 namespace tn::cli {
 
 class ConfigError : public std::runtime_error {
@@ -35,7 +37,7 @@ class JsonObject {
 
   bool has(const std::string& key) const { return m_json.contains(key) && !m_json.at(key).is_null(); }
   const nlohmann::json& raw(const std::string& key) const;
-  std::string path_of(const std::string& key) const { return m_path + "." + key; }
+  std::string path_of(const std::string& key) const { return io::json_path_child(m_path, key); }
 
   std::string get_string(const std::string& key, std::optional<std::string> fallback = std::nullopt) const;
   // An integer: a JSON integer, or a float with an integral value ("128.0"), within `range` (an unsigned

@@ -7,6 +7,7 @@
 #include "kernels/reference/dtype_rounding.hpp"
 #include "kernels/reference/npy.hpp"
 #include "kernels/reference/numpy_random.hpp"
+#include "sim/io/json_file.hpp"
 
 namespace tn::cli {
 
@@ -54,8 +55,8 @@ HostTensors make_inputs(const KernelSetup& k, const RunConfig& c, const std::set
     for (const auto& t : k.inputs)
       known = known || t.name == name;
     if (!known)
-      throw ConfigError(c.file + ": $.inputs.files." + name + ": " + k.kernel + " has no input '" + name +
-                        "'");
+      throw ConfigError(c.file + ": " + io::json_path_child("$.inputs.files", name) + ": " + k.kernel +
+                        " has no input '" + io::printable(name) + "'");
   }
   const auto wanted = [&](const TensorInfo& t) {
     return !only || t.fill == InputFill::kValues || only->count(t.name);

@@ -72,7 +72,7 @@ class JsonPathTracker {
         Container& object = m_open.back();
         const std::string& key = parsed.get_ref<const std::string&>();
         if (!object.keys.insert(key).second)
-          throw DuplicateKey{path(m_open.size() - 1, false) + "." + key, key};
+          throw DuplicateKey{json_path_child(path(m_open.size() - 1, false), key), key};
         object.key = key;
         break;
       }
@@ -105,7 +105,7 @@ class JsonPathTracker {
     for (size_t i = 0; i < levels; ++i) {
       const Container& c = m_open[i];
       if (c.object)
-        p += c.key.empty() ? "" : "." + c.key;
+        p = c.key.empty() ? p : json_path_child(p, c.key);
       else
         p += "[" + std::to_string(pending && i + 1 == levels ? c.elements : c.elements - 1) + "]";
     }
@@ -128,7 +128,7 @@ json parse_json(const std::string& text, const std::string& label) {
   } catch (const DuplicateKey& d) {
     // nlohmann::json would keep the last value silently: a repeated key is almost always an edit gone
     // wrong (two "kernel"s, an override given twice), so it is refused.
-    throw JsonSyntaxError(label + ": " + d.path + ": duplicate key \"" + shortened(d.key) +
+    throw JsonSyntaxError(label + ": " + d.path + ": duplicate key \"" + shortened(printable(d.key)) +
                           "\" (an object may give each key once)");
   } catch (const TooDeep&) {
     // The parser's own depth count has no byte offset; find the first bracket past the limit.
@@ -184,6 +184,27 @@ json read_json(const std::string& path) {
   if (in.bad())
     throw JsonSyntaxError(path + ": cannot read");
   return parse_json(buf.str(), path);
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+std::string json_path_child(const std::string& path, std::string_view key) {
+  return path + "." + printable(key);
 }
 
 std::string describe_json_value(const json& value) {

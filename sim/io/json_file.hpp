@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace tn::io {
 
@@ -24,6 +25,12 @@ nlohmann::json parse_json(const std::string& text, const std::string& label);
 // Reads and parses a file; a missing or unreadable file, a folder or anything but a regular file (a device
 // such as /dev/zero would be read forever) is a JsonSyntaxError naming it.
 nlohmann::json read_json(const std::string& path);
+
+// Text from a user's file (a key, a path) made safe to print: control characters (NUL above all, which
+// cuts a message short) become \u00XX, as JSON writes them; everything else is kept as it is.
+std::string printable(std::string_view text);
+// The JSON path of `key` inside the object at `path`: path + "." + printable(key).
+std::string json_path_child(const std::string& path, std::string_view key);
 
 // A short description of a value for error messages: scalars as written (long strings cut), arrays and
 // objects by their size ("an array of 3 values"), never more than about 80 characters.

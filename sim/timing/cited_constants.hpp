@@ -15,6 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "sim/io/json_file.hpp"
+
 namespace tn::timing {
 
 // The values a constant may take, with their physical meaning: min <= value <= max (both closed, so that
@@ -140,7 +142,7 @@ class CitedConstants {
     if (!overrides.is_object())
       fail(label, "$", std::string("expected an object, got ") + overrides.type_name());
     for (const auto& [g, gv] : overrides.items()) {
-      const std::string gpath = "$." + g;
+      const std::string gpath = join("$", g);
       bool known = false;
       for (std::string_view x : groups)
         known = known || x == g;
@@ -178,15 +180,15 @@ class CitedConstants {
                                     const std::string& path) {
     auto it = obj.find(key);
     if (it == obj.end())
-      fail(label, path + "." + key, "missing");
+      fail(label, io::json_path_child(path, key), "missing");
     if (!it->is_string())
-      fail(label, path + "." + key, std::string("expected a string, got ") + it->type_name());
+      fail(label, io::json_path_child(path, key), std::string("expected a string, got ") + it->type_name());
     return *it;
   }
 
  private:
   static std::string join(std::string_view a, std::string_view b) {
-    return std::string(a) + "." + std::string(b);
+    return io::json_path_child(std::string(a), b);
   }
 
   // Stores a plain JSON value into the field of `r`, checking its type and range. The range is checked on
@@ -219,7 +221,7 @@ class CitedConstants {
       fail(label, path, std::string("expected an object with value, unit and source, got ") + c.type_name());
     for (const auto& [k, _] : c.items()) {
       if (k != "value" && k != "unit" && k != "source")
-        fail(label, path + "." + k, "unknown key (a constant has value, unit and source)");
+        fail(label, io::json_path_child(path, k), "unknown key (a constant has value, unit and source)");
     }
     if (!c.contains("value"))
       fail(label, path + ".value", "missing");

@@ -53,7 +53,7 @@ HwConfig from_file(const json& root, const std::string& label) {
     Table::fail(label, "$", std::string("expected an object, got ") + root.type_name());
   for (const auto& [k, v] : root.items()) {
     if (k != "name" && k != "description" && !table().is_group(k))
-      Table::fail(label, "$." + k, "unknown key");
+      Table::fail(label, io::json_path_child("$", k), "unknown key");
   }
   HwConfig hw;
   hw.name = Table::require_string(root, "name", label, "$").get<std::string>();

@@ -120,7 +120,7 @@ SystemConfig load_system_config(const std::string& spec, const json& overrides) 
     const bool known = k == "name" || k == "description" || k == "chip" || k == "topology" ||
                        std::find(groups.begin(), groups.end(), k) != groups.end();
     if (!known) {
-      Table::fail(label, "$." + k,
+      Table::fail(label, io::json_path_child("$", k),
                   table().is_group(k) ? "not a constant of a " + topology + " system" : "unknown key");
     }
   }

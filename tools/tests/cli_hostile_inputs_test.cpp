@@ -65,5 +65,29 @@ TEST_CASE("cli hostile inputs: a device as a program JSON or hardware preset is 
                "$.hardware: /dev/zero: cannot open");
 }
 
+TEST_CASE("cli hostile inputs: a NUL byte in a key is printed escaped, and the message goes on past it") {
+  // Was printed raw: the message ended at the NUL ("... $.inputs.files.q").
+  expect_error("nul_key", "{" + kAttention + R"(, "inputs": {"files": {"q\u0000x": "q.npy"}}})",
+               "c.json: $.inputs.files.q\\u0000x: attention_cte has no input 'q\\u0000x'");
+  expect_error("nul_override_key", "{" + kAttention + R"(, "hardware": {"overrides": {"dma\u0001": {}}}})",
+               "overrides: $.dma\\u0001: unknown key");
+}
+
+TEST_CASE("cli hostile inputs: a NUL byte in a path is refused (the file name would end at it)") {
+  // "q.npy\0.txt" opened q.npy: a run of another file than the config names.
+  expect_error("nul_path", with_q_file("q.npy\\u0000.txt"),
+               "c.json: $.inputs.files.q: a path cannot hold a NUL byte (a file name ends at one)");
+}
+
+TEST_CASE("cli hostile inputs: check on a folder named like a config finds no config in it") {
+  // `trnsim check x.json` where x.json is a folder reported success (it checked nothing).
+  const fs::path dir = scratch_dir("check_folder_named_json") / "x.json";
+  fs::create_directories(dir);
+  const CommandResult r = trnsim("check " + dir.string());
+  CHECK(r.exit_code != 0);
+  CHECK(r.out.find("ERROR " + dir.string() + "  no *.json config in this folder") != std::string::npos);
+  CHECK(r.out.find("0 passed, 1 failed") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace tn::cli::test

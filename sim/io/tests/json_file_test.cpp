@@ -65,6 +65,14 @@ TEST_CASE("parse_json refuses a repeated key, naming its path") {
   CHECK(error_of(R"({"a": {"a": {"a": 1}}})").empty());
 }
 
+TEST_CASE("keys and paths from a file are printed with their control characters escaped") {
+  // Issue 13: a NUL inside a key ended the message there.
+  CHECK(printable(std::string("q\0x\x1f\x7f\xc3\xa9", 7)) == "q\\u0000x\\u001f\\u007f\xc3\xa9");
+  CHECK(json_path_child("$.inputs", std::string("a\nb")) == "$.inputs.a\\u000ab");
+  CHECK(error_of(R"({"k\u0000": 1, "k\u0000": 2})") ==
+        "c.json: $.k\\u0000: duplicate key \"k\\u0000\" (an object may give each key once)");
+}
+
 TEST_CASE("read_json names a missing file and a folder") {
   CHECK_THROWS_WITH_AS(read_json("/nonexistent/c.json"), "/nonexistent/c.json: cannot open", JsonSyntaxError);
   CHECK_THROWS_WITH_AS(read_json("/tmp"), "/tmp: is a folder, not a JSON file", JsonSyntaxError);
