@@ -30,6 +30,12 @@ struct Range {
   std::string_view meaning;
 };
 
+// The one range both tables need: a fixed latency of a DMA (hardware) or a collective's trigger and hop
+// (systems).
+inline constexpr Range kLatencyNsRange{0, 100000, false,
+                                       "~1.3 us per DMA start, 1-10 us per collective, 1-2 us per hop, 15 us "
+                                       "across servers (hardware.md §1.8, §2); at most 100 us"};
+
 template <class Config>
 struct CitedConstant {
   std::string_view group;

@@ -66,10 +66,6 @@ inline constexpr Range kDmaEngines{
 inline constexpr Range kDmaEngineBandwidth{1, 1000, false,
                                            "17-33 B/ns effective, 38.4 GB/s peak per engine (hardware.md §0, "
                                            "§1.8)"};
-inline constexpr Range kLatencyNs{
-    0, 100000, false,
-    "~1.3 us per DMA, 1-10 us per collective, 15 us across servers (hardware.md "
-    "§1.8, §2); at most 100 us"};
 inline constexpr Range kEfficiency{
     0.01, 1, false,
     "a fraction of DMA throughput, 0.5 or 0.9 on hardware (hardware.md §1.8); at "
@@ -137,7 +133,7 @@ inline constexpr Range kPsumBankBytes{
   X(sp, sequencer_instruction_cycles, int64_t, "cycles", hw_range::kOverheadCycles) \
   X(dma, engines, int64_t, "count", hw_range::kDmaEngines)                          \
   X(dma, bytes_per_ns_per_engine, double, "B/ns", hw_range::kDmaEngineBandwidth)    \
-  X(dma, fixed_latency_ns, double, "ns", hw_range::kLatencyNs)                      \
+  X(dma, fixed_latency_ns, double, "ns", ::tn::timing::kLatencyNsRange)             \
   X(dma, transpose_efficiency_from_hbm, double, "fraction", hw_range::kEfficiency)  \
   X(dma, transpose_efficiency_on_chip, double, "fraction", hw_range::kEfficiency)   \
   X(hbm, chip_bandwidth_gb_per_s, double, "GB/s", hw_range::kHbmBandwidth)          \

@@ -32,10 +32,6 @@ inline constexpr Range kPortBandwidth{kLinkMinGbPerS, 10000, false,
                                       "Trn3's switch ports carry 128-320 GB/s per chip, hardware.md §2"};
 inline constexpr Range kCcCores{
     1, 8, false, "2 CC-cores per NeuronCore on Trn2, 3 on Trn1 (collectives.md §1, hardware.md §1.1)"};
-inline constexpr Range kLatencyNs{
-    0, 100000, false,
-    "~1.3 us per DMA start, 1-2 us per hop, 15 us across servers (hardware.md §1.8, "
-    "§2); at most 100 us"};
 inline constexpr Range kPacketBytes{
     512, 16777216, false, "collective packets are up to 64 KiB, compute DMA 4 KiB (collectives.md §1)"};
 inline constexpr Range kThresholdBytes{
@@ -50,8 +46,8 @@ inline constexpr Range kThresholdBytes{
 #define TN_SYSTEM_COMMON_CONSTANTS(X)                                            \
   X(system, chips, int64_t, "count", system_range::kChips)                       \
   X(cc, cores_per_neuron_core, int64_t, "count", system_range::kCcCores)         \
-  X(cc, trigger_latency_ns, double, "ns", system_range::kLatencyNs)              \
-  X(cc, hop_latency_ns, double, "ns", system_range::kLatencyNs)                  \
+  X(cc, trigger_latency_ns, double, "ns", ::tn::timing::kLatencyNsRange)         \
+  X(cc, hop_latency_ns, double, "ns", ::tn::timing::kLatencyNsRange)             \
   X(cc, packet_bytes, int64_t, "bytes", system_range::kPacketBytes)              \
   X(algorithms, mesh_max_bytes, int64_t, "bytes", system_range::kThresholdBytes) \
   X(algorithms, rdh_max_bytes, int64_t, "bytes", system_range::kThresholdBytes)
