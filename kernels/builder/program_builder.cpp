@@ -27,14 +27,23 @@ std::string_view project_root() {
   return f.substr(0, f.size() - kThisFile.size());
 }
 
+// The root as the build configured it: __FILE__ may be relative to the build folder (a compiler cache
+// rewrites it) while a #line or another file's name is absolute.
+#ifdef TRNSIM_SOURCE_ROOT
+constexpr std::string_view kConfiguredRoot = TRNSIM_SOURCE_ROOT;
+#else
+constexpr std::string_view kConfiguredRoot;
+#endif
+
 // "kernels/attention_cte.cpp" rather than a build-machine absolute path, so programs and traces are
 // byte-identical wherever the project is checked out. Paths inside the checkout just lose its root (so
 // "sim/func/tests/x.cpp" stays whole); other paths fall back to the last well-known top-level folder.
 std::string project_relative(const char* file) {
   std::string f(file);
   const std::string_view root = project_root();
-  if (!root.empty() && f.size() > root.size() && std::string_view(f).substr(0, root.size()) == root) {
-    return f.substr(root.size());
+  for (const std::string_view r : {root, kConfiguredRoot}) {
+    if (!r.empty() && f.size() > r.size() && std::string_view(f).substr(0, r.size()) == r)
+      return f.substr(r.size());
   }
   if (root.empty() && !f.empty() && f[0] != '/')
     return f;  // compiled with project-relative paths
