@@ -24,8 +24,10 @@ struct KernelContext {
 
   // Hands before_build the run's estimate: `instructions` (the kernel's formula from its trip counts),
   // `drivers` (the parameters behind it, with values: product_text) and the tensors of `s`, whose inputs
-  // and outputs must be filled in already. Throws to refuse the run.
-  void estimate_before_build(const KernelSetup& s, const std::string& drivers, double instructions) const;
+  // and outputs must be filled in already, plus `scratch`: HBM tensors that are neither (a program's
+  // internal ones), counted as outputs are. Throws to refuse the run.
+  void estimate_before_build(const KernelSetup& s, const std::string& drivers, double instructions,
+                             const std::vector<TensorInfo>& scratch = {}) const;
 };
 
 // Each kernel's parameter table (tools/catalog_<kernel>.cpp) and its setup, which reads the parameters

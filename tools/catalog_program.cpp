@@ -30,7 +30,7 @@ const KernelParamTable kTable{
 
 const KernelParamTable& program_params() { return kTable; }
 
-KernelSetup setup_program(const ParamReader& r, const KernelContext& /*limits: the run validates*/) {
+KernelSetup setup_program(const ParamReader& r, const KernelContext& context) {
   const JsonObject& p = r.object();
   KernelSetup s;
   s.kernel = "program";
@@ -65,6 +65,30 @@ KernelSetup setup_program(const ParamReader& r, const KernelContext& /*limits: t
   }
   if (s.outputs.empty())
     p.fail("program", file + " declares no output tensor: nothing to check or write");
+  // Before any tensor is allocated: a declaration of 2^40 elements is refused, naming the largest tensor.
+  std::vector<TensorInfo> scratch;
+  const isa::TensorDecl* largest = nullptr;
+  double instructions = 0;
+  for (const isa::Program& program : s.programs) {
+    instructions += double(program.num_instructions());
+    for (const isa::TensorDecl& t : program.tensors) {
+      if (t.kind == isa::TensorKind::kInternal)
+        scratch.push_back({t.name, t.dtype, t.shape});
+      const auto bytes = [](const isa::TensorDecl& d) {
+        double n = double(dtype_size(d.dtype));
+        for (int64_t x : d.shape)
+          n *= double(x);
+        return n;
+      };
+      if (!largest || bytes(t) > bytes(*largest))
+        largest = &t;
+    }
+  }
+  context.estimate_before_build(s,
+                                file + "'s largest tensor '" + io::printable(largest->name) + "' " +
+                                    ref::shape_string(largest->shape) + " " +
+                                    std::string(dtype_name(largest->dtype)),
+                                instructions, scratch);
 
   std::map<std::string, std::string> expected;
   if (r.has("expected")) {

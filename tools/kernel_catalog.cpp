@@ -76,7 +76,7 @@ const KernelParamTable* kernel_param_table(const std::string& kernel) {
 }
 
 void KernelContext::estimate_before_build(const KernelSetup& s, const std::string& drivers,
-                                          double instructions) const {
+                                          double instructions, const std::vector<TensorInfo>& scratch) const {
   if (!before_build)
     return;
   RunEstimate e;
@@ -93,8 +93,9 @@ void KernelContext::estimate_before_build(const KernelSetup& s, const std::strin
   // A multi-rank kernel's rank_inputs are each rank's view of `inputs`, which are drawn once for the launch.
   for (const TensorInfo& t : s.inputs)
     e.inputs.push_back({t.dtype, numel(t.shape) / e.ranks, t.fill == InputFill::kValues});
-  for (const TensorInfo& t : s.outputs)
-    e.outputs.push_back({t.dtype, numel(t.shape), false});
+  for (const std::vector<TensorInfo>* list : {&s.outputs, &scratch})
+    for (const TensorInfo& t : *list)
+      e.outputs.push_back({t.dtype, numel(t.shape), false});
   before_build(e);
 }
 

@@ -83,5 +83,25 @@ TEST_CASE("run estimate: a long run prints its instructions and expected time be
   CHECK(r.err.find("missing_q.npy") != std::string::npos);
 }
 
+TEST_CASE("run estimate: a program declaring a huge tensor is refused before it is allocated") {
+  // Was std::bad_alloc: the program kernel had no estimate.
+  const auto dir = scratch_dir("estimate_program");
+  write_text(dir / "prog.json",
+             R"({"format": "trnsim-program-1", "kernel": "huge", "core_id": 0, "buffers": [],
+    "tensors": [{"name": "out", "dtype": "float32", "shape": [1048576, 1048576], "kind": "output", "scope": "shared"}],
+    "semaphores": [{"name": "Vector", "initial": 0}],
+    "streams": [{"name": "Vector", "engine": "Vector", "completion_sem": 0, "instructions": []}]})");
+  write_text(dir / "c.json",
+             R"({"kernel": "program", "params": {"program": "prog.json"}, "check_numerics": false})");
+  const CommandResult r = trnsim("run " + (dir / "c.json").string() + " --out " + (dir / "out").string());
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(
+            "$.params: program: " + (dir / "prog.json").string() +
+            "'s largest tensor 'out' (1048576, 1048576) float32: the program would have ~0 instructions") !=
+        std::string::npos);
+  CHECK(r.err.find("(--max-memory to change)") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace tn::cli::test
