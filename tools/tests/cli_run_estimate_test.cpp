@@ -103,5 +103,17 @@ TEST_CASE("run estimate: a program declaring a huge tensor is refused before it 
   CHECK(r.err.find("(--max-memory to change)") != std::string::npos);
 }
 
+TEST_CASE("run estimate: a collective whose results outgrow the machine is refused before drawing inputs") {
+  // Was 100 s and 10 GiB into drawing its inputs, on its way to 6 TiB.
+  const CommandResult r = run_with(
+      "estimate_collective",
+      R"({"kernel": "collective", "params": {"kind": "all_gather", "bytes": 4194304, "ranks": 512}})", "");
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(
+            "$.params: collective: ranks * group size * bytes = 512 * 512 * 4194304 = 1099.5 G: the program "
+            "would have ~3 instructions") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace tn::cli::test
