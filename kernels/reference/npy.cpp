@@ -389,6 +389,13 @@ OpenedNpy open_npy(const std::filesystem::path& path) {
   f.type = find_element_type(parser.descr);
   if (f.type == nullptr)
     fail_file(path, "unsupported dtype descr '" + parser.descr + "'");
+  // Every extent's product must be an element count (a zero extent does not excuse the others: the
+  // shape's consumers multiply them in order).
+  int64_t elements = 1;
+  for (int64_t e : parser.shape) {
+    if (e > 0 && __builtin_mul_overflow(elements, e, &elements))
+      fail_file(path, "shape " + shape_string(parser.shape) + " has more elements than 2^63");
+  }
   f.header = {parser.descr, parser.shape};
   f.data_size = static_cast<size_t>(file_size - prefix_size - header_len);
   return f;

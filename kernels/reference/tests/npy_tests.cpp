@@ -270,6 +270,13 @@ TEST_CASE("npy: malformed files are rejected with messages naming the file") {
                  "unexpected bytes");
   check_rejected(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999,), }", f4x2),
                  "truncated");
+  // A fuzz finding (tools/fuzz.sh npy): extents whose product overflows int64 beside a zero extent read as an
+  // empty array, and the next product of the shape was undefined behaviour.
+  check_rejected(
+      make_npy("{'descr': '<u1', 'fortran_order': False, 'shape': (15, 300300, 3, 2, 4, 30, 2, 300, "
+               "300300, 3, 2, 30, 23, 0,), }",
+               ""),
+      "has more elements than 2^63");
   check_rejected(make_npy("{'descr': '<f4', 'fortran_order': False}", f4x2), "malformed header");
   check_rejected(make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", f4x2),
                  "malformed header");
