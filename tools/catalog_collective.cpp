@@ -90,14 +90,11 @@ KernelSetup setup_collective_benchmark(const ParamReader& r, const KernelContext
   s.outputs = {{"dst", c.dtype, {c.dst_elements()}}};
   // The programs are a few instructions per rank; the tensors are what can outgrow the machine (512 ranks
   // all-gathering 4 MiB each hold 512 x 2 GiB of results). Checked before anything is drawn.
-  double instructions = 0;
-  for (const isa::Program& program : s.programs)
-    instructions += double(program.num_instructions());
   std::vector<std::pair<std::string, int64_t>> drivers = {{"ranks", c.ranks}};
   if (c.kind == kernels::CollectiveBenchKind::kAllGather)
     drivers.push_back({"group size", int64_t(group.front().size())});
   drivers.push_back({"bytes", bytes});
-  context.estimate_before_build(s, product_text(drivers), instructions);
+  context.estimate_built(s, product_text(drivers));
   const int64_t n = c.elements;
   s.split_inputs = [n, ranks = c.ranks](const HostTensors& drawn) {
     std::vector<HostTensors> out(static_cast<size_t>(ranks));

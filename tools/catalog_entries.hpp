@@ -28,6 +28,10 @@ struct KernelContext {
   // internal ones), counted as outputs are. Throws to refuse the run.
   void estimate_before_build(const KernelSetup& s, const std::string& drivers, double instructions,
                              const std::vector<TensorInfo>& scratch = {}) const;
+  // The same for a kernel whose programs are built already (a program JSON, the collective's few
+  // instructions) and whose tensors are what may not fit: the instructions are s.programs' own.
+  void estimate_built(const KernelSetup& s, const std::string& drivers,
+                      const std::vector<TensorInfo>& scratch = {}) const;
 };
 
 // Each kernel's parameter table (tools/catalog_<kernel>.cpp) and its setup, which reads the parameters

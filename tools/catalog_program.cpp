@@ -68,27 +68,25 @@ KernelSetup setup_program(const ParamReader& r, const KernelContext& context) {
   // Before any tensor is allocated: a declaration of 2^40 elements is refused, naming the largest tensor.
   std::vector<TensorInfo> scratch;
   const isa::TensorDecl* largest = nullptr;
-  double instructions = 0;
+  double largest_bytes = 0;
   for (const isa::Program& program : s.programs) {
-    instructions += double(program.num_instructions());
     for (const isa::TensorDecl& t : program.tensors) {
       if (t.kind == isa::TensorKind::kInternal)
         scratch.push_back({t.name, t.dtype, t.shape});
-      const auto bytes = [](const isa::TensorDecl& d) {
-        double n = double(dtype_size(d.dtype));
-        for (int64_t x : d.shape)
-          n *= double(x);
-        return n;
-      };
-      if (!largest || bytes(t) > bytes(*largest))
+      double bytes = double(dtype_size(t.dtype));  // in double: a refused shape may overflow int64
+      for (int64_t x : t.shape)
+        bytes *= double(x);
+      if (!largest || bytes > largest_bytes) {
         largest = &t;
+        largest_bytes = bytes;
+      }
     }
   }
-  context.estimate_before_build(s,
-                                file + "'s largest tensor '" + io::printable(largest->name) + "' " +
-                                    ref::shape_string(largest->shape) + " " +
-                                    std::string(dtype_name(largest->dtype)),
-                                instructions, scratch);
+  context.estimate_built(s,
+                         file + "'s largest tensor '" + io::printable(largest->name) + "' " +
+                             ref::shape_string(largest->shape) + " " +
+                             std::string(dtype_name(largest->dtype)),
+                         scratch);
 
   std::map<std::string, std::string> expected;
   if (r.has("expected")) {

@@ -99,6 +99,14 @@ void KernelContext::estimate_before_build(const KernelSetup& s, const std::strin
   before_build(e);
 }
 
+void KernelContext::estimate_built(const KernelSetup& s, const std::string& drivers,
+                                   const std::vector<TensorInfo>& scratch) const {
+  double instructions = 0;
+  for (const isa::Program& program : s.programs)
+    instructions += double(program.num_instructions());
+  estimate_before_build(s, drivers, instructions, scratch);
+}
+
 KernelSetup setup_kernel(const std::string& kernel, const JsonObject& params, const isa::MemoryLimits& limits,
                          int32_t neuron_core_version, const EstimateCheck& before_build) {
   const KernelEntry* e = entry_of(kernel);

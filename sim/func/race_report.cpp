@@ -86,11 +86,16 @@ class RaceFinder {
       if (r != d.rank || t < 0)
         return;
       const isa::Access target{t, d.element, d.element + 1, false};
+      // Per instruction of the stream, once: -1 not known yet, else whether it writes the element.
+      std::vector<int8_t> writes(m_programs[c]->streams[s].instructions.size(), -1);
       const auto writes_target = [&](uint32_t index) {
-        for (const isa::Access& a : isa::accesses_of(instruction(c, s, index)))
-          if (a.is_write && isa::overlaps(a, target))
-            return true;
-        return false;
+        int8_t& w = writes[index];
+        if (w < 0) {
+          w = 0;
+          for (const isa::Access& a : isa::accesses_of(instruction(c, s, index)))
+            w = w || (a.is_write && isa::overlaps(a, target));
+        }
+        return w == 1;
       };
       const auto keep_last = [&](const std::vector<ExecutedInstruction>& log, bool expected_log,
                                  std::optional<Execution>& last) {

@@ -116,7 +116,7 @@ class CitedConstants {
   void load(Config& config, const json& root, const std::string& label,
             const std::vector<std::string_view>& groups) const {
     for (std::string_view g : groups) {
-      const std::string gpath = join("$", g);
+      const std::string gpath = io::json_path_child("$", g);
       auto it = root.find(std::string(g));
       if (it == root.end())
         fail(label, gpath, "missing");
@@ -124,12 +124,12 @@ class CitedConstants {
         fail(label, gpath, std::string("expected an object, got ") + it->type_name());
       for (const auto& [k, _] : it->items()) {
         if (!find(g, k))
-          fail(label, join(gpath, k), "unknown key");
+          fail(label, io::json_path_child(gpath, k), "unknown key");
       }
       for (const Row& r : m_rows) {
         if (r.group != g)
           continue;
-        const std::string path = join(gpath, r.key);
+        const std::string path = io::json_path_child(gpath, r.key);
         auto c = it->find(std::string(r.key));
         if (c == it->end())
           fail(label, path, "missing");
@@ -148,7 +148,7 @@ class CitedConstants {
     if (!overrides.is_object())
       fail(label, "$", std::string("expected an object, got ") + overrides.type_name());
     for (const auto& [g, gv] : overrides.items()) {
-      const std::string gpath = join("$", g);
+      const std::string gpath = io::json_path_child("$", g);
       bool known = false;
       for (std::string_view x : groups)
         known = known || x == g;
@@ -159,8 +159,8 @@ class CitedConstants {
       for (const auto& [k, v] : gv.items()) {
         const Row* r = find(g, k);
         if (!r)
-          fail(label, join(gpath, k), "unknown key");
-        set_value(config, *r, v, label, join(gpath, k));
+          fail(label, io::json_path_child(gpath, k), "unknown key");
+        set_value(config, *r, v, label, io::json_path_child(gpath, k));
       }
     }
   }
@@ -193,10 +193,6 @@ class CitedConstants {
   }
 
  private:
-  static std::string join(std::string_view a, std::string_view b) {
-    return io::json_path_child(std::string(a), b);
-  }
-
   // Stores a plain JSON value into the field of `r`, checking its type and range. The range is checked on
   // the value as a double, before it is stored: every range lies well inside +-2^53, so an integer
   // in range converts exactly, and one beyond 64 bits is refused with the range it is outside.
