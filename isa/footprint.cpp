@@ -65,6 +65,17 @@ std::vector<Access> accesses_of(const Operation& op) {
   return out;
 }
 
+bool reads_after_write(const std::vector<Access>& consumer, const std::vector<Access>& producer) {
+  for (const Access& r : consumer) {
+    if (r.is_write)
+      continue;
+    for (const Access& w : producer)
+      if (w.is_write && overlaps(r, w))
+        return true;
+  }
+  return false;
+}
+
 bool overlaps(const Access& a, const Access& b) {
   return a.space == b.space && a.lo < b.hi && b.lo < a.hi && a.first_group <= b.last_group &&
          b.first_group <= a.last_group;

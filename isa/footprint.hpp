@@ -29,6 +29,9 @@ struct Access {
 // True when the two footprints share a space, a partition group and part of their interval.
 bool overlaps(const Access& a, const Access& b);
 
+// True when a read among `consumer` overlaps a write among `producer` (a read-after-write dependency).
+bool reads_after_write(const std::vector<Access>& consumer, const std::vector<Access>& producer);
+
 std::vector<Access> accesses_of(const Operation& op);
 // The same appended to `out`, for callers that reuse one vector per instruction.
 void append_accesses_of(const Operation& op, std::vector<Access>& out);

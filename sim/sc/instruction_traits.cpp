@@ -4,6 +4,7 @@
 #include <variant>
 #include <vector>
 
+#include "isa/footprint.hpp"
 #include "sim/func/executor.hpp"
 #include "sim/func/semaphores.hpp"
 #include "sim/timing/cost_model.hpp"
@@ -51,6 +52,25 @@ uint16_t traits_of(const isa::Instruction& in, isa::Engine engine, uint16_t of_o
   return t;
 }
 
+// Marks kReadsLastWriter on a ScalarE or VectorE stream: the engines whose writes commit after the
+// instruction ends (timing::cost). Footprints are per partition group (isa/footprint.hpp), so a read of
+// other partitions of a group the writer touched counts as dependent: a wait too many, never one missed.
+void mark_reads_of_last_writer(const isa::Stream& st, std::vector<uint16_t>& traits) {
+  if (st.engine != isa::Engine::kAct && st.engine != isa::Engine::kDve)
+    return;
+  std::vector<isa::Access> writer, current;
+  for (size_t i = 0; i < st.instructions.size(); ++i) {
+    current.clear();
+    isa::append_accesses_of(st.instructions[i].op.get(), current);
+    if (isa::reads_after_write(current, writer))
+      traits[i] |= kReadsLastWriter;
+    const bool writes_on_chip = std::any_of(current.begin(), current.end(),
+                                            [](const isa::Access& a) { return a.is_write && a.space < 0; });
+    if (writes_on_chip)
+      writer.swap(current);
+  }
+}
+
 }  // namespace
 
 ProgramTraits::ProgramTraits(const isa::Program& p)
@@ -71,6 +91,7 @@ ProgramTraits::ProgramTraits(const isa::Program& p)
       m_streams[s].push_back(traits_of(in, st.engine, of_op[id]));
       m_opcodes[s].push_back(uint8_t(in.op.get().index()));
     }
+    mark_reads_of_last_writer(st, m_streams[s]);
   }
 }
 

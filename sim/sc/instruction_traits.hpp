@@ -21,6 +21,9 @@ enum InstructionTrait : uint16_t {
   kLoopRegLoad = 1 << 7,       // reg_load into the loop register (a runtime loop's trip count)
   kSequencerControl = 1 << 8,  // a zero-time sequencer instruction (sim::is_sequencer_control)
   kSignal = 1 << 9,            // sem_signal (adds its delta at retirement)
+  // On a ScalarE or VectorE stream: reads what the stream's previous SBUF/PSUM writer in program order
+  // wrote, so it waits for that writer's commit (timing::InstructionCost::commit_latency_ps).
+  kReadsLastWriter = 1 << 10,
 };
 
 class ProgramTraits {

@@ -4,6 +4,7 @@
 #include <bit>
 #include <string>
 
+#include "isa/footprint.hpp"
 #include "isa/operands.hpp"
 #include "isa/validator.hpp"
 #include "sim/func/collectives.hpp"
@@ -296,6 +297,12 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
       return false;
     }
   }
+  if (s.commit_ps > m_now_ps && reads_last_writer(c, stream)) {
+    // A RAW dependency on this engine's previous writer: it starts once that output is committed.
+    s.phase = Phase::kDelayed;
+    sleep_until(core, stream, s.commit_ps);
+    return false;
+  }
   s.ready_ps = m_now_ps;
   // A consuming wait changes a semaphore, so which of several waiting streams gets a count must not
   // depend on the order streams run in: those instructions always start through the scheduler, which
@@ -316,6 +323,16 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
     schedule_now();
   }
   return false;
+}
+
+bool TimedSystem::reads_last_writer(const Core& c, uint32_t stream) const {
+  const Stream& s = c.streams[stream];
+  if (!s.jumped_since_writer)
+    return c.traits->of(stream, s.at) & kReadsLastWriter;
+  // After a branch the writer need not be the instruction's predecessor in program order.
+  const auto& instructions = c.program.streams[stream].instructions;
+  return isa::reads_after_write(isa::accesses_of(instructions[s.at].op.get()),
+                                isa::accesses_of(instructions[s.last_writer].op.get()));
 }
 
 bool TimedSystem::start(uint32_t core, uint32_t stream) {
@@ -400,13 +417,25 @@ bool TimedSystem::finish_instruction(uint32_t core, uint32_t stream) {
   }
   m_recorder.on_start(core, stream, index, t, *s.cost, c.traits->opcode(stream, index),
                       traits & kDmaTransfer);
-  s.last_retire_ps = std::max(s.last_retire_ps, t.end_ps);  // retirement is in execution order
+  // Retirement is in execution order, and no earlier than the output's commit.
+  const uint64_t committed = t.end_ps + s.cost->commit_latency_ps;
+  s.last_retire_ps = std::max(s.last_retire_ps, committed);
   queue_retirement(core, stream, Retirement{s.last_retire_ps, s.seq, index});
+  if (s.cost->commit_latency_ps > 0) {
+    s.commit_ps = committed;
+    s.last_writer = index;
+    s.jumped_since_writer = false;
+  }
+  s.jumped_since_writer = s.jumped_since_writer || next != index + 1;
   s.at = next;
   if (s.occupies_engine && t.end_ps > m_now_ps) {
     s.control_run = 0;
     s.phase = Phase::kEngineBusy;
-    if (s.last_retire_ps == t.end_ps) {
+    // The engine frees at the end; a next instruction that reads this output waits for the commit.
+    const bool next_waits_for_commit = s.last_retire_ps == committed && committed > t.end_ps &&
+                                       next < c.program.streams[stream].instructions.size() &&
+                                       reads_last_writer(c, stream);
+    if (s.last_retire_ps == t.end_ps || next_waits_for_commit) {
       // The engine frees when this instruction retires: that retirement wakes the stream (one event less
       // per instruction; the wake keeps its place among the round's wakes).
       s.wake_with_retire = s.seq;

@@ -146,6 +146,11 @@ class TimedSystem : public sc_core::sc_module {
     InstructionTiming timing;
     bool occupies_engine = false;
     uint64_t delayed_seq = ~uint64_t{0};  // the execution whose issue a perturbed schedule delayed
+    // The last instruction whose output commits after it ends (InstructionCost::commit_latency_ps): when
+    // it commits, and whether a branch was taken since (its kReadsLastWriter marks assume program order).
+    uint64_t commit_ps = 0;
+    uint32_t last_writer = 0;
+    bool jumped_since_writer = false;
   };
   struct Core {
     Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, const timing::HwConfig& hw,
@@ -188,6 +193,8 @@ class TimedSystem : public sc_core::sc_module {
   void resume(uint32_t core, uint32_t stream);
   // The steps of an instruction; each returns false when the stream suspends.
   bool issue(uint32_t core, uint32_t stream);
+  // The instruction at the stream's `at` reads what its last writer wrote.
+  bool reads_last_writer(const Core& c, uint32_t stream) const;
   bool start(uint32_t core, uint32_t stream);
   bool finish_instruction(uint32_t core, uint32_t stream);
   // Lists a stream to resume next round (a wake-up; listing it twice in a round is listing it once).

@@ -10,7 +10,7 @@ namespace tn::timing::rules {
 
 uint64_t act_cycles(int64_t n, double speedup, const CostContext& c) {
   const auto stream = static_cast<int64_t>(std::ceil(double(n * c.stride_factor) / speedup));
-  return uint64_t(std::max<int64_t>(c.hw.act_min_ii_cycles, stream) + c.hw.act_static_overhead_cycles);
+  return uint64_t(std::max<int64_t>(stream, c.hw.act_min_ii_cycles + c.hw.act_static_overhead_cycles));
 }
 
 // activation: max(MIN_II, N) + overhead; with an accumulate (reduce_res) output the readout adds

@@ -1,5 +1,6 @@
 // VectorE (DVE) costs, hardware.md §1.4, the §3 instruction table and §4.1: cost ~ max(MIN_II, N x
-// passes) cycles plus the static access-setup overhead, where N is the free elements per partition.
+// passes) cycles, where N is the free elements per partition, and no less than MIN_II plus the static
+// overhead that tiny instructions show (dve_cycles, cost_rules.hpp).
 // v3 adds perf modes (§1.4) that divide the streaming part by 4 or 2. Instructions that may also run on
 // ScalarE or GpSimd dispatch to those engines' formulas here, so each row has one cost_of().
 #include <algorithm>
@@ -11,7 +12,7 @@ namespace tn::timing::rules {
 
 uint64_t dve_cycles(int64_t n, double passes, double speedup, const CostContext& c) {
   const auto stream = static_cast<int64_t>(std::ceil(double(n) * passes * double(c.stride_factor) / speedup));
-  return uint64_t(std::max<int64_t>(c.hw.dve_min_ii_cycles, stream) + c.hw.dve_static_overhead_cycles);
+  return uint64_t(std::max<int64_t>(stream, c.hw.dve_min_ii_cycles + c.hw.dve_static_overhead_cycles));
 }
 
 namespace {

@@ -63,10 +63,17 @@ InstructionCost cost(const isa::Operation& op, isa::Engine engine, const HwConfi
   const isa::OperandList operands = isa::operands_of(op);
   const rules::CostContext ctx{engine, hw, stride_factor(operands, hw)};
   InstructionCost c = std::visit([&](const auto& o) { return rules::cost_of(o, ctx); }, op);
+  bool writes_on_chip = false;
   for (const isa::Operand& o : operands) {
     (o.is_write ? c.written : c.read).of(o.ap->mem) += static_cast<uint64_t>(o.ap->bytes());
+    writes_on_chip = writes_on_chip || (o.is_write && o.ap->on_chip());
   }
   c.duration_ps = cycles_to_ps(c.cycles, hw.clock_mhz(engine));
+  if (writes_on_chip && (engine == isa::Engine::kAct || engine == isa::Engine::kDve)) {
+    const int64_t latency =
+        engine == isa::Engine::kAct ? hw.act_dependency_latency_cycles : hw.dve_dependency_latency_cycles;
+    c.commit_latency_ps = cycles_to_ps(uint64_t(latency), hw.clock_mhz(engine));
+  }
   return c;
 }
 

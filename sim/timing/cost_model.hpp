@@ -25,11 +25,18 @@ struct DmaShape {
   int32_t rows = 0;         // outer rows of the source pattern, dealt round-robin over the engines
   uint64_t bytes = 0;       // bytes the engines move (the larger side when the DMA casts)
   double efficiency = 1.0;  // fraction of engine bandwidth achieved (DMA transpose: 0.9 / 0.5)
+  // Packets the engines move: each contiguous run of a row, cut at dma.packet_bytes. Each costs its engine
+  // dma.packet_overhead_ns besides its bytes (hardware.md §1.8: small rows are overhead-bound).
+  uint64_t packets = 0;
 };
 
 struct InstructionCost {
-  uint64_t cycles = 0;         // engine clock cycles (0 for DMA transfers)
-  uint64_t duration_ps = 0;    // cycles at the engine's clock, rounded once per instruction
+  uint64_t cycles = 0;       // engine clock cycles (0 for DMA transfers)
+  uint64_t duration_ps = 0;  // cycles at the engine's clock, rounded once per instruction
+  // ScalarE/VectorE instructions that write SBUF/PSUM: the time from the instruction's end until its
+  // output is committed, before which no RAW-dependent consumer starts (hardware.md §1.2, §4.1). The
+  // engine is free meanwhile; the instruction retires (signals its semaphores) at the commit.
+  uint64_t commit_latency_ps = 0;
   double flops = 0;            // matmul: 2*K*M*N
   double transpose_flops = 0;  // PE transpose, counted apart as the profiler does (§4.2)
   MemoryBytes read;

@@ -52,11 +52,13 @@ InstructionCost cost_of(const isa::RankId& op, const CostContext& c);
 InstructionCost cost_of(const isa::ProcessingRankId& op, const CostContext& c);
 InstructionCost cost_of(const isa::CoreBarrier& op, const CostContext& c);
 
-// ScalarE streaming one input (hardware.md §1.5, §3): max(MIN_II, ceil(n * stride / speedup)) plus the
-// static access-setup overhead (§1.7, §4.1). cost_act.cpp.
+// ScalarE streaming one input (hardware.md §1.5, §3, §4.1): max(ceil(n * stride / speedup), MIN_II +
+// static overhead). The ~100-cycle static overhead shows only when the instruction is tiny; a long stream
+// hides it (§1.4: roughly N cycles when N > 128). What a RAW-dependent chain adds is the commit latency
+// after the instruction (InstructionCost::commit_latency_ps), not engine time. cost_act.cpp.
 uint64_t act_cycles(int64_t n, double speedup, const CostContext& c);
-// VectorE (hardware.md §1.4, §3, §4.1): max(MIN_II, ceil(n * passes * stride / speedup)) plus the
-// static access-setup overhead. cost_dve.cpp.
+// VectorE (hardware.md §1.4, §3, §4.1): max(ceil(n * passes * stride / speedup), MIN_II + static
+// overhead), as act_cycles. cost_dve.cpp.
 uint64_t dve_cycles(int64_t n, double passes, double speedup, const CostContext& c);
 // GpSimdE (hardware.md §1.6, §4.1): start-up + n * passes * stride. cost_pool.cpp.
 uint64_t pool_cycles(int64_t n, int64_t passes, const CostContext& c);

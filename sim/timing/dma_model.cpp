@@ -15,6 +15,7 @@ BandwidthServer& HbmStacks::stack_of(uint32_t core) {
 
 DmaModel::DmaModel(const HwConfig& hw, BandwidthServer& hbm_stack)
     : m_fixed_latency_ps(static_cast<uint64_t>(std::llround(hw.dma_fixed_latency_ns * 1000.0))),
+      m_packet_overhead_ps(static_cast<uint64_t>(std::llround(hw.dma_packet_overhead_ns * 1000.0))),
       m_engines(static_cast<size_t>(hw.dma_engines), BandwidthServer(hw.dma_bytes_per_ns_per_engine)),
       m_hbm(hbm_stack) {}
 
@@ -26,28 +27,34 @@ DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
   const uint64_t rows = std::max<int32_t>(cost.dma.rows, 1);
   const uint64_t used = std::min(rows, n_engines);
   const uint64_t bytes = cost.dma.bytes;
+  const uint64_t packets = cost.dma.packets;
   uint64_t first = UINT64_MAX, last = now_ps;
-  uint64_t rows_before = 0, bytes_before = 0;
-  // The engines share one rate, so a share's duration depends on its bytes alone, and consecutive
-  // engines mostly get equal shares: compute each distinct duration once. When the rows and bytes divide
-  // evenly over the engines used (the usual case), every share is bytes / used.
-  const bool even = rows % used == 0 && bytes % used == 0;
-  uint64_t last_bytes = UINT64_MAX, last_duration = 0;
+  uint64_t rows_before = 0, bytes_before = 0, packets_before = 0;
+  // The engines share one rate, so a share's duration depends on its bytes and packets alone, and
+  // consecutive engines mostly get equal shares: compute each distinct duration once. When the rows,
+  // bytes and packets divide evenly over the engines used (the usual case), every share is 1 / used.
+  const bool even = rows % used == 0 && bytes % used == 0 && packets % used == 0;
+  uint64_t last_bytes = UINT64_MAX, last_packets = UINT64_MAX, last_duration = 0;
   size_t e = m_next_engine;
   for (uint64_t k = 0; k < used; ++k) {
-    uint64_t my_bytes = bytes / used;
+    uint64_t my_bytes = bytes / used, my_packets = packets / used;
     if (!even) {
-      // Engine k of this transfer takes rows k, k + E, k + 2E, ...; bytes split in proportion to rows.
+      // Engine k of this transfer takes rows k, k + E, k + 2E, ...; bytes and packets split in proportion
+      // to rows.
       rows_before += rows / n_engines + (k < rows % n_engines ? 1 : 0);
       const uint64_t bytes_through = bytes * rows_before / rows;
+      const uint64_t packets_through = packets * rows_before / rows;
       my_bytes = bytes_through - bytes_before;
+      my_packets = packets_through - packets_before;
       bytes_before = bytes_through;
+      packets_before = packets_through;
     }
     BandwidthServer& engine = m_engines[e];
     e = e + 1 == n_engines ? 0 : e + 1;
-    if (my_bytes != last_bytes) {
+    if (my_bytes != last_bytes || my_packets != last_packets) {
       last_bytes = my_bytes;
-      last_duration = engine.duration_ps(my_bytes, cost.dma.efficiency);
+      last_packets = my_packets;
+      last_duration = engine.duration_ps(my_bytes, cost.dma.efficiency) + my_packets * m_packet_overhead_ps;
     }
     const TimeInterval t = engine.reserve_for(ready, my_bytes, last_duration);
     first = std::min(first, t.start_ps);
@@ -73,7 +80,9 @@ TimeInterval DmaModel::move_packets(uint64_t ready_ps, uint64_t bytes, uint64_t 
     const uint64_t my_bytes = last_packet
                                   ? (my_packets - 1) * packet_bytes + (bytes - (packets - 1) * packet_bytes)
                                   : my_packets * packet_bytes;
-    const TimeInterval t = m_engines[(m_next_engine + k) % n_engines].reserve(ready_ps, my_bytes);
+    BandwidthServer& engine = m_engines[(m_next_engine + k) % n_engines];
+    const TimeInterval t = engine.reserve_for(
+        ready_ps, my_bytes, engine.duration_ps(my_bytes) + my_packets * m_packet_overhead_ps);
     first = std::min(first, t.start_ps);
     last = std::max(last, t.end_ps);
   }

@@ -1,12 +1,14 @@
 // DMA timing (hardware.md §1.8, §1.9). A transfer's rows (the source's outer partition dimension) are
 // dealt round-robin over the core's DMA engines (a 128-partition transfer gives each of 16 engines 8
-// rows); each engine is a busy-until server at the effective per-engine bandwidth, and the HBM side of
-// the transfer also goes through the core's HBM stack, shared by the cores on that stack. The ~1.3 us
-// fixed cost (descriptor setup, synchronisation, semaphore write) is the shortest issue-to-completion
-// time of any transfer: it runs alongside the data movement and does not occupy the engines, so an
-// isolated 32 KiB single-engine transfer takes its 1424.7 ns data time (hardware.md §1.8 measured
-// 1416 ns) while small transfers are overhead-bound at 1.3 us. The transfer completes when every
-// engine's share and the HBM reservation are done, and no earlier than issue + fixed cost.
+// rows); each engine is a busy-until server that moves its share's bytes at the peak per-engine rate
+// and pays dma.packet_overhead_ns per packet (a contiguous run of a row, cut at 4 KiB), so full packets
+// move at the effective rate and short rows are overhead-bound. The HBM side of the transfer also goes
+// through the core's HBM stack, shared by the cores on that stack. The ~1.3 us fixed cost (descriptor
+// setup, synchronisation, semaphore write) is the shortest issue-to-completion time of any transfer: it
+// runs alongside the data movement and does not occupy the engines, so an isolated 32 KiB
+// single-engine transfer takes its 1424.7 ns of data time (8 packets; hardware.md §1.8 measured
+// 1416 ns). The transfer completes when every engine's share and the HBM reservation are done, and no
+// earlier than issue + fixed cost.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -46,8 +48,9 @@ class DmaModel {
   DmaTiming issue(uint64_t now_ps, const InstructionCost& cost);
 
   // Moves `bytes` of collective traffic in packets of `packet_bytes`, dealt round-robin over the engines
-  // from `ready_ps` on (collectives.md §1: the engines are shared with compute traffic). Only the engines
-  // are reserved; the caller reserves HBM and links. Returns when the first engine starts and the last ends.
+  // from `ready_ps` on (collectives.md §1: the engines are shared with compute traffic), each packet at
+  // the same per-packet overhead as compute DMA. Only the engines are reserved; the caller reserves HBM
+  // and links. Returns when the first engine starts and the last ends.
   TimeInterval move_packets(uint64_t ready_ps, uint64_t bytes, uint64_t packet_bytes);
 
   const BandwidthServer& engine(size_t i) const { return m_engines[i]; }
@@ -55,6 +58,7 @@ class DmaModel {
 
  private:
   uint64_t m_fixed_latency_ps;
+  uint64_t m_packet_overhead_ps;
   std::vector<BandwidthServer> m_engines;
   BandwidthServer& m_hbm;
   // Round-robin continues across transfers, so successive small transfers spread over the engines.

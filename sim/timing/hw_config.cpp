@@ -45,6 +45,20 @@ void check_relations(const HwConfig& hw, const std::string& label) {
                     format_number(hw.dve_perf_mode_4x_factor) +
                     "): the 2x mode's conditions are the 4x mode's relaxed (hardware.md §1.4)");
   }
+  // The timed run keeps one uncommitted instruction per engine (sim/sc/timed_system.cpp): that holds
+  // when no instruction's commit outlasts the next instruction's shortest occupancy.
+  const auto check_latency = [&](const char* group, int64_t latency, int64_t min_ii, int64_t overhead) {
+    if (latency > min_ii + overhead) {
+      const std::string g = std::string("$.") + group;
+      Table::fail(label, g + ".dependency_latency_cycles",
+                  n(latency) + " exceeds " + g + ".min_ii_cycles + " + g + ".static_overhead_cycles (" +
+                      n(min_ii) + " + " + n(overhead) +
+                      "): an instruction's output must be committed before the shortest next instruction "
+                      "on its engine ends (hardware.md §4.1: 100 after 164 cycles)");
+    }
+  };
+  check_latency("act", hw.act_dependency_latency_cycles, hw.act_min_ii_cycles, hw.act_static_overhead_cycles);
+  check_latency("dve", hw.dve_dependency_latency_cycles, hw.dve_min_ii_cycles, hw.dve_static_overhead_cycles);
 }
 
 HwConfig from_file(const json& root, const std::string& label) {

@@ -34,6 +34,10 @@ inline constexpr Range kOverheadCycles{
     0, 65536, false,
     "a fixed cost per instruction, 60-150 cycles on hardware (hardware.md §4.1); "
     "at most a whole instruction of 64K free elements (§1.4)"};
+inline constexpr Range kDependencyLatency{
+    0, 65536, false,
+    "the cycles from an instruction's end until its output is committed, ~100 on hardware "
+    "(hardware.md §4.1: a RAW-dependent chain's 264-cycle interval); at most 64K"};
 inline constexpr Range kSlowdown{1, 16, false,
                                  "a dtype or stride slowdown, 2x or 4x on hardware (hardware.md §1.3, §1.7); "
                                  "1 is none"};
@@ -63,9 +67,18 @@ inline constexpr Range kDmaEngines{
     1, 128, false,
     "16 per NeuronCore (hardware.md §0, §1.8); no more than a whole Trn2 chip's "
     "128 (§1.1)"};
-inline constexpr Range kDmaEngineBandwidth{1, 1000, false,
-                                           "17-33 B/ns effective, 38.4 GB/s peak per engine (hardware.md §0, "
-                                           "§1.8)"};
+inline constexpr Range kDmaEngineBandwidth{
+    1, 1000, false,
+    "27.2-38.4 GB/s peak, 17-33 B/ns effective per engine (hardware.md "
+    "§0, §1.8)"};
+inline constexpr Range kDmaPacketBytes{
+    64, 65536, false,
+    "the largest piece a DMA engine moves at once: 4 KiB for compute DMA, 64 KiB for collectives "
+    "(collectives.md §1)"};
+inline constexpr Range kDmaPacketOverhead{
+    0, 10000, false,
+    "an engine's time per packet besides its bytes, tens of ns (hardware.md §1.8: effective below peak "
+    "rate); at most 10 us"};
 inline constexpr Range kEfficiency{
     0.01, 1, false,
     "a fraction of DMA throughput, 0.5 or 0.9 on hardware (hardware.md §1.8); at "
@@ -104,46 +117,50 @@ inline constexpr Range kPsumBankBytes{
 // the field is group_key; the range is one of hw_range above. Relations between constants (the HBM
 // stacks hold the chip's cores, ...) are checked after loading (hw_config.cpp); the fixed ranges keep the
 // PE operand limits within the array and PSUM banks within their partition.
-#define TN_HW_CONSTANTS(X)                                                          \
-  X(chip, neuron_cores, int64_t, "count", hw_range::kNeuronCores)                   \
-  X(chip, neuron_core_version, int64_t, "version", hw_range::kCoreVersion)          \
-  X(pe, clock_mhz, double, "MHz", hw_range::kClockMhz)                              \
-  X(pe, array_rows, int64_t, "count", hw_range::kArrayEdge)                         \
-  X(pe, array_cols, int64_t, "count", hw_range::kArrayEdge)                         \
-  X(pe, mm_min_ii_cycles, int64_t, "cycles", hw_range::kOverheadCycles)             \
-  X(pe, fp32_factor, int64_t, "x", hw_range::kSlowdown)                             \
-  X(pe, ls_speed_factor, int64_t, "x", hw_range::kLsSpeedup)                        \
-  X(pe, transpose_fp32_factor, int64_t, "x", hw_range::kSlowdown)                   \
-  X(pe, max_moving_free, int64_t, "elements", hw_range::kMovingFree)                \
-  X(pe, max_stationary_free, int64_t, "elements", hw_range::kStationaryFree)        \
-  X(act, clock_mhz, double, "MHz", hw_range::kClockMhz)                             \
-  X(act, min_ii_cycles, int64_t, "cycles", hw_range::kOverheadCycles)               \
-  X(act, static_overhead_cycles, int64_t, "cycles", hw_range::kOverheadCycles)      \
-  X(act, reduce_readout_cycles, int64_t, "cycles", hw_range::kOverheadCycles)       \
-  X(act, bf16_perf_factor, double, "x", hw_range::kActRate)                         \
-  X(dve, clock_mhz, double, "MHz", hw_range::kClockMhz)                             \
-  X(dve, min_ii_cycles, int64_t, "cycles", hw_range::kOverheadCycles)               \
-  X(dve, static_overhead_cycles, int64_t, "cycles", hw_range::kOverheadCycles)      \
-  X(dve, perf_mode_4x_factor, double, "x", hw_range::kDvePerf4x)                    \
-  X(dve, perf_mode_2x_factor, double, "x", hw_range::kDvePerf2x)                    \
-  X(pool, clock_mhz, double, "MHz", hw_range::kClockMhz)                            \
-  X(pool, startup_cycles, int64_t, "cycles", hw_range::kOverheadCycles)             \
-  X(sp, clock_mhz, double, "MHz", hw_range::kClockMhz)                              \
-  X(sp, sync_instruction_cycles, int64_t, "cycles", hw_range::kOverheadCycles)      \
-  X(sp, sequencer_instruction_cycles, int64_t, "cycles", hw_range::kOverheadCycles) \
-  X(dma, engines, int64_t, "count", hw_range::kDmaEngines)                          \
-  X(dma, bytes_per_ns_per_engine, double, "B/ns", hw_range::kDmaEngineBandwidth)    \
-  X(dma, fixed_latency_ns, double, "ns", ::tn::timing::kLatencyNsRange)             \
-  X(dma, transpose_efficiency_from_hbm, double, "fraction", hw_range::kEfficiency)  \
-  X(dma, transpose_efficiency_on_chip, double, "fraction", hw_range::kEfficiency)   \
-  X(hbm, chip_bandwidth_gb_per_s, double, "GB/s", hw_range::kHbmBandwidth)          \
-  X(hbm, stacks, int64_t, "count", hw_range::kHbmStacks)                            \
-  X(hbm, cores_per_stack, int64_t, "count", hw_range::kCoresPerStack)               \
-  X(sbuf, partitions, int64_t, "count", hw_range::kPartitions)                      \
-  X(sbuf, bytes_per_partition, int64_t, "bytes", hw_range::kSbufPartitionBytes)     \
-  X(sbuf, fast_stride_max_bytes, int64_t, "bytes", hw_range::kFastStride)           \
-  X(sbuf, strided_slowdown_factor, int64_t, "x", hw_range::kSlowdown)               \
-  X(psum, bytes_per_partition, int64_t, "bytes", hw_range::kPsumPartitionBytes)     \
+#define TN_HW_CONSTANTS(X)                                                           \
+  X(chip, neuron_cores, int64_t, "count", hw_range::kNeuronCores)                    \
+  X(chip, neuron_core_version, int64_t, "version", hw_range::kCoreVersion)           \
+  X(pe, clock_mhz, double, "MHz", hw_range::kClockMhz)                               \
+  X(pe, array_rows, int64_t, "count", hw_range::kArrayEdge)                          \
+  X(pe, array_cols, int64_t, "count", hw_range::kArrayEdge)                          \
+  X(pe, mm_min_ii_cycles, int64_t, "cycles", hw_range::kOverheadCycles)              \
+  X(pe, fp32_factor, int64_t, "x", hw_range::kSlowdown)                              \
+  X(pe, ls_speed_factor, int64_t, "x", hw_range::kLsSpeedup)                         \
+  X(pe, transpose_fp32_factor, int64_t, "x", hw_range::kSlowdown)                    \
+  X(pe, max_moving_free, int64_t, "elements", hw_range::kMovingFree)                 \
+  X(pe, max_stationary_free, int64_t, "elements", hw_range::kStationaryFree)         \
+  X(act, clock_mhz, double, "MHz", hw_range::kClockMhz)                              \
+  X(act, min_ii_cycles, int64_t, "cycles", hw_range::kOverheadCycles)                \
+  X(act, static_overhead_cycles, int64_t, "cycles", hw_range::kOverheadCycles)       \
+  X(act, dependency_latency_cycles, int64_t, "cycles", hw_range::kDependencyLatency) \
+  X(act, reduce_readout_cycles, int64_t, "cycles", hw_range::kOverheadCycles)        \
+  X(act, bf16_perf_factor, double, "x", hw_range::kActRate)                          \
+  X(dve, clock_mhz, double, "MHz", hw_range::kClockMhz)                              \
+  X(dve, min_ii_cycles, int64_t, "cycles", hw_range::kOverheadCycles)                \
+  X(dve, static_overhead_cycles, int64_t, "cycles", hw_range::kOverheadCycles)       \
+  X(dve, dependency_latency_cycles, int64_t, "cycles", hw_range::kDependencyLatency) \
+  X(dve, perf_mode_4x_factor, double, "x", hw_range::kDvePerf4x)                     \
+  X(dve, perf_mode_2x_factor, double, "x", hw_range::kDvePerf2x)                     \
+  X(pool, clock_mhz, double, "MHz", hw_range::kClockMhz)                             \
+  X(pool, startup_cycles, int64_t, "cycles", hw_range::kOverheadCycles)              \
+  X(sp, clock_mhz, double, "MHz", hw_range::kClockMhz)                               \
+  X(sp, sync_instruction_cycles, int64_t, "cycles", hw_range::kOverheadCycles)       \
+  X(sp, sequencer_instruction_cycles, int64_t, "cycles", hw_range::kOverheadCycles)  \
+  X(dma, engines, int64_t, "count", hw_range::kDmaEngines)                           \
+  X(dma, bytes_per_ns_per_engine, double, "B/ns", hw_range::kDmaEngineBandwidth)     \
+  X(dma, packet_bytes, int64_t, "bytes", hw_range::kDmaPacketBytes)                  \
+  X(dma, packet_overhead_ns, double, "ns", hw_range::kDmaPacketOverhead)             \
+  X(dma, fixed_latency_ns, double, "ns", ::tn::timing::kLatencyNsRange)              \
+  X(dma, transpose_efficiency_from_hbm, double, "fraction", hw_range::kEfficiency)   \
+  X(dma, transpose_efficiency_on_chip, double, "fraction", hw_range::kEfficiency)    \
+  X(hbm, chip_bandwidth_gb_per_s, double, "GB/s", hw_range::kHbmBandwidth)           \
+  X(hbm, stacks, int64_t, "count", hw_range::kHbmStacks)                             \
+  X(hbm, cores_per_stack, int64_t, "count", hw_range::kCoresPerStack)                \
+  X(sbuf, partitions, int64_t, "count", hw_range::kPartitions)                       \
+  X(sbuf, bytes_per_partition, int64_t, "bytes", hw_range::kSbufPartitionBytes)      \
+  X(sbuf, fast_stride_max_bytes, int64_t, "bytes", hw_range::kFastStride)            \
+  X(sbuf, strided_slowdown_factor, int64_t, "x", hw_range::kSlowdown)                \
+  X(psum, bytes_per_partition, int64_t, "bytes", hw_range::kPsumPartitionBytes)      \
   X(psum, bank_bytes, int64_t, "bytes", hw_range::kPsumBankBytes)
 
 // Thrown for any problem with a preset or its overrides; the message starts with the file (or

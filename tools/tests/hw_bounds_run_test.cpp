@@ -46,6 +46,11 @@ const std::map<std::string, json>& companions() {
       {"hbm.cores_per_stack=1", {{"hbm", {{"stacks", 8}}}}},
       {"hbm.cores_per_stack=8", {{"hbm", {{"stacks", 1}}}}},
       {"dve.perf_mode_4x_factor=1", {{"dve", {{"perf_mode_2x_factor", 1}}}}},
+      // The commit latency may not outlast MIN_II + static overhead (64 + 100 on trn2).
+      {"act.static_overhead_cycles=0", {{"act", {{"dependency_latency_cycles", 64}}}}},
+      {"act.dependency_latency_cycles=65536", {{"act", {{"static_overhead_cycles", 65536}}}}},
+      {"dve.static_overhead_cycles=0", {{"dve", {{"dependency_latency_cycles", 64}}}}},
+      {"dve.dependency_latency_cycles=65536", {{"dve", {{"static_overhead_cycles", 65536}}}}},
   };
   return m;
 }

@@ -80,16 +80,19 @@ TEST_CASE("timed loop: N = 5 iterations with a pinned time and executions counte
   }
   CHECK(body == 5);
   // Sequencer instructions: 12 cycles = 10000 ps on ACT (1.2 GHz), 12500 ps on DVE (0.96 GHz); sem_signal
-  // is free. activation [4, 8] fp32: max(64, 8) + 60 = 124 ACT cycles = 103333 ps. tensor_tensor fp32:
-  // two passes, max(64, 16) + 60 = 124 DVE cycles = 129167 ps.
+  // is free, and retires (signals) no earlier than the instruction before it. activation [4, 8] fp32:
+  // max(8, 64 + 100) = 164 ACT cycles = 136667 ps, its output committed 100 cycles = 83333 ps later;
+  // tensor_tensor fp32: two passes, max(16, 164) = 164 DVE cycles = 170833 ps, committed +104167 ps.
   //   both loads complete at their 1300 ns fixed cost: 1300000
-  //   ACT reg_load, reg_check, branch -> 1330000; DVE's three -> 1337500 (and memset [0, 129167])
-  //   iteration k: activation starts at 1330000 + (k-1) * 232500 (slot free), signals full at + 103333;
-  //   tensor_tensor runs 129167 ps and signals empty: one iteration = 103333 + 129167 = 232500 ps
-  //   (the one-slot buffer serialises them; ACT's reg_op + branch, 20000 ps, hide under tensor_tensor)
-  //   TT5 ends at 1330000 + 5 * 232500 = 2492500; DVE reg_op + branch -> 2517500: finished +1
-  //   the store of ACC issues at 2517500 and completes after its 1300 ns: 3817500
-  CHECK(r.total_ps == 3817500);
+  //   ACT reg_load, reg_check, branch -> 1330000; DVE's three -> 1337500 (memset before them, [0, 170833])
+  //   iteration k: activation starts at 1330000 + (k-1) * 495000 (slot free) and signals full once its
+  //   output is committed, at + 136667 + 83333 = 220000; tensor_tensor starts then and signals empty
+  //   after 170833 + 104167 = 275000: one iteration = 220000 + 275000 = 495000 ps
+  //   (ACT's reg_op + branch, 20000 ps, hide under tensor_tensor)
+  //   TT5 starts at 1330000 + 4 * 495000 + 220000 = 3530000 and commits at 3805000; DVE's reg_op and
+  //   branch (25000 ps from TT5's end, 3700833) retire after it, so `finished` is signalled at 3805000
+  //   the store of ACC issues then and completes after its 1300 ns: 5105000
+  CHECK(r.total_ps == 5105000);
 }
 
 TEST_CASE("timed loop: N = 0 skips both loop bodies with the same program") {

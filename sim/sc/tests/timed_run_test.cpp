@@ -1,6 +1,7 @@
 // Timed runs of small hand-built programs on trn2. Each case runs in its own process (SystemC cannot
 // restart). Pinned times carry their arithmetic: cycles -> ps is round(cycles * 1e6 / MHz); DMA engines
-// move 23 B/ns each after a 1300 ns fixed latency; HBM stacks serve 725 B/ns.
+// move 27.2 B/ns each plus 27.5 ns per packet (a row's contiguous run, at most 4 KiB), within a 1300 ns
+// fixed latency; HBM stacks serve 725 B/ns.
 #include "sim/sc/timed_run.hpp"
 
 #include <doctest/doctest.h>
@@ -58,8 +59,10 @@ TEST_CASE("timed run: 128x128x512 bf16 matmuls run PE-bound at 512 cycles each")
   const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, {});
 
   // Loads, both issued at 0; each completes no earlier than its 1300 ns fixed cost:
-  //   w: 32 KiB over 16 engines = 2048 B each / 23 B/ns = 89.043 ns   -> data [0, 89043], done 1300000 ps
-  //   x: 128 KiB = 8192 B per engine / 23 B/ns = 356.174 ns, after w   -> data [89043, 445217], done 1300000
+  //   w: 32 KiB, 8 rows of 256 B (a packet each) per engine: 2048 B / 27.2 B/ns = 75.294 ns + 8 x 27.5 ns
+  //      = 295.294 ns                                                  -> data [0, 295294], done 1300000 ps
+  //   x: 128 KiB, 8 rows of 1 KiB per engine: 8192 B / 27.2 B/ns = 301.176 ns + 8 x 27.5 ns = 521.176 ns,
+  //      after w                                                       -> data [295294, 816470], done 1300000
   // PE: LS0 = ceil(128/4) = 32 cycles = 13333 ps -> [1300000, 1313333]; then MMs of max(512, 64) = 512
   // cycles = 213333 ps back to back, each LS hidden under the previous MM:
   //   total = 1313333 + 8 * 213333 = 3019997 ps
@@ -121,23 +124,22 @@ TEST_CASE("timed run: 128x128x512 bf16 matmuls run PE-bound at 512 cycles each")
   CHECK(dma[0]->start_ns == 0);
   CHECK(dma[0]->end_ns == 1300);
   CHECK(dma[0]->arg_int("data_start_ns") == 0);
-  CHECK(dma[0]->arg_int("data_end_ns") == 89);
+  CHECK(dma[0]->arg_int("data_end_ns") == 295);
   CHECK(dma[0]->arg_int("end_cycle") == 1300);  // DMA "cycles" are ns
-  CHECK(dma[1]->arg_int("data_start_ns") == 89);
-  CHECK(dma[1]->arg_int("data_end_ns") == 445);
+  CHECK(dma[1]->arg_int("data_start_ns") == 295);
+  CHECK(dma[1]->arg_int("data_end_ns") == 816);
 
   // Counters: both DMAs in flight from 0 until they complete at 1300 ns.
   CHECK(sink.samples_of("DMAs in flight") == std::vector<std::pair<uint64_t, double>>{{0, 2.0}, {1300, 0.0}});
-  // HBM: 32768 B over [0, 89043] ps and 131072 B over [89043, 445217] ps, both 368.0 GB/s (16 x 23 B/ns):
-  // the window the bytes actually moved in. The two rates differ in the 6th digit (picosecond rounding of
-  // 89.043 and 356.174 ns), so the counter steps at 89 ns too.
+  // HBM: 32768 B over [0, 295294] ps (111.0 GB/s) and 131072 B over [295294, 816470] ps (251.5 GB/s): the
+  // window the bytes actually moved in, the engines' packet overheads included.
   const auto hbm_bw = sink.samples_of("HBM bandwidth (GB/s)");
   REQUIRE(hbm_bw.size() == 3);
   CHECK(hbm_bw[0].first == 0);
-  CHECK(hbm_bw[0].second == doctest::Approx(32768.0 * 1000 / 89043));
-  CHECK(hbm_bw[1].first == 89);
-  CHECK(hbm_bw[1].second == doctest::Approx(131072.0 * 1000 / 356174));
-  CHECK(hbm_bw[2] == std::pair<uint64_t, double>{445, 0.0});
+  CHECK(hbm_bw[0].second == doctest::Approx(32768.0 * 1000 / 295294));
+  CHECK(hbm_bw[1].first == 295);
+  CHECK(hbm_bw[1].second == doctest::Approx(131072.0 * 1000 / 521176));
+  CHECK(hbm_bw[2] == std::pair<uint64_t, double>{816, 0.0});
   // SBUF: w + x from the loads' issue; w freed when LS7 retires (in order, after MM6: 1313333 + 7 * 213333
   // = 2806664 ps), x when MM7 retires (3019997 ps).
   CHECK(sink.samples_of("SBUF used (bytes/partition)") ==
@@ -155,13 +157,14 @@ TEST_CASE("timed run: one 32 KiB single-engine DMA") {
   sc::testing::fill_inputs(hbm, t.p);
   trace::NullTraceSink sink;
   const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, {});
-  // One row -> one engine: 32768 B / 23 B/ns = 1424.696 ns, longer than the 1300 ns fixed cost that runs
-  // alongside: the ~1.4 us hardware.md §1.8 measured (1416 ns).
-  CHECK(r.total_ps == 1424696);
+  // One row -> one engine, 8 packets of 4 KiB: 32768 B / 27.2 B/ns = 1204.706 ns + 8 x 27.5 ns =
+  // 1424.706 ns, longer than the 1300 ns fixed cost that runs alongside: the ~1.4 us hardware.md §1.8
+  // measured (1416 ns).
+  CHECK(r.total_ps == 1424706);
   CHECK(r.hbm_read_bytes == 32768);
   CHECK(r.hbm_write_bytes == 0);
   CHECK(r.dma_bytes == 32768);
-  CHECK(r.cores.at(0).streams.at(0).busy_ps == 1424696);
+  CHECK(r.cores.at(0).streams.at(0).busy_ps == 1424706);
 }
 
 TEST_CASE("timed run: producer and consumer synchronised by semaphores") {
@@ -188,14 +191,16 @@ TEST_CASE("timed run: producer and consumer synchronised by semaphores") {
   sim::run_functional({&t.p}, reference, trn2().memory_limits());
   trace::NullTraceSink sink;
   const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, {});
-  // load: 256 KiB over 16 engines = 16384 B each / 23 B/ns = 712.348 ns < 1300 ns fixed -> 1300000 ps
-  // act:  max(64, 512) + 60 = 572 cycles / 1.2 GHz = 476667 ps         -> 1300000 + 476667 = 1776667 ps
-  // store: issued then, again bound by the 1300 ns fixed cost            -> 1776667 + 1300000 = 3076667 ps
-  CHECK(r.total_ps == 3076667);
+  // load: 256 KiB, 8 rows of 2 KiB per engine: 16384 B / 27.2 B/ns + 8 x 27.5 ns = 822.353 ns < 1300 ns
+  //       fixed                                                        -> 1300000 ps
+  // act:  max(512, 64 + 100) = 512 cycles / 1.2 GHz = 426667 ps; its output commits 100 cycles
+  //       (83333 ps) later, and only then signals                      -> 1300000 + 426667 + 83333 = 1810000 ps
+  // store: issued then, again bound by the 1300 ns fixed cost            -> 1810000 + 1300000 = 3110000 ps
+  CHECK(r.total_ps == 3110000);
   const auto& s = r.cores.at(0).streams;
   CHECK(s.at(1).sem_wait_ps == 1300000);
-  CHECK(s.at(1).busy_ps == 476667);
-  CHECK(s.at(2).sem_wait_ps == 1776667);
+  CHECK(s.at(1).busy_ps == 426667);
+  CHECK(s.at(2).sem_wait_ps == 1810000);
   CHECK(r.hbm_read_bytes == 262144);
   CHECK(r.hbm_write_bytes == 262144);
   // Same numerics as the functional runner, bit for bit.
@@ -233,8 +238,13 @@ TEST_CASE("timed run: a wait on two semaphores starts when both hold, however of
   REQUIRE(activation.size() == 1);
   REQUIRE(waiters.size() == 2);
   REQUIRE(activation[0]->end_ns > memsets[3]->end_ns);  // the case this test is about
-  CHECK(waiters[0]->start_ns == memsets[1]->end_ns);
-  CHECK(waiters[1]->start_ns == activation[0]->end_ns);
+  // A producer signals when its output is committed, 100 cycles after it ends (hardware.md §4.1): memset 1
+  // ends at 2 x 170833 ps (164 VectorE cycles each) and commits 104167 ps later, at 445833 ps; the
+  // activation (8192 ScalarE cycles = 6826667 ps) commits 83333 ps after it ends, at 6910000 ps.
+  CHECK(memsets[1]->end_ns == 341);
+  CHECK(waiters[0]->start_ns == 445);
+  CHECK(activation[0]->end_ns == 6826);
+  CHECK(waiters[1]->start_ns == 6910);
 }
 
 TEST_CASE("timed run: outputs equal run_functional bit for bit") {
@@ -371,7 +381,7 @@ TEST_CASE("timed run: flows link each satisfied wait to the retirement that sati
 }
 
 TEST_CASE("timed run: two cores on one HBM stack share its bandwidth") {
-  // Each core loads its own 1 MiB (128 rows x 8 KiB): 65536 B per engine / 23 B/ns = 2849.391 ns.
+  // Each core loads its own 1 MiB (128 rows x 8 KiB): 65536 B and 16 packets per engine, 2849.412 ns.
   // HBM: 1 MiB / 725 B/ns = 1446.312 ns per load; both cores sit on stack 0.
   TestProgram t0, t1;
   for (TestProgram* t : {&t0, &t1}) {
@@ -386,9 +396,10 @@ TEST_CASE("timed run: two cores on one HBM stack share its bandwidth") {
   sc::testing::fill_inputs(hbm, t1.p);
   RecordingSink sink;
   const sc::TimedRunResult r = sc::run_timed({&t0.p, &t1.p}, hbm, trn2(), sink, {});
-  // Core 0 (granted first): engine-bound, 2849.391 ns. Core 1: its HBM share queues behind core 0's,
+  // Core 0 (granted first): engine-bound, 8 rows of 8 KiB (16 packets) per engine: 65536 B / 27.2 B/ns +
+  // 16 x 27.5 ns = 2849.412 ns. Core 1: its HBM share queues behind core 0's,
   // 2 x 1446.312 = 2892.624 ns, so two cores on a stack are HBM-bound.
-  CHECK(r.cores.at(0).streams.at(0).busy_ps == 2849391);
+  CHECK(r.cores.at(0).streams.at(0).busy_ps == 2849412);
   CHECK(r.cores.at(1).streams.at(0).busy_ps == 2 * 1446312);
   CHECK(r.total_ps == 2892624);
   CHECK(sink.tracks[0].name == "NC0");
@@ -429,6 +440,6 @@ TEST_CASE("timed run: timing-only runs skip the numerics and keep the times") {
   sc::TimedRunOptions options;
   options.execute_numerics = false;
   const sc::TimedRunResult r = sc::run_timed({&t.p}, hbm, trn2(), sink, options);
-  CHECK(r.total_ps == 3076667);  // as in "producer and consumer synchronised by semaphores"
+  CHECK(r.total_ps == 3110000);  // as in "producer and consumer synchronised by semaphores"
   CHECK(hbm.unwritten_elements("y") == 128 * 512);
 }

@@ -24,10 +24,10 @@ TEST_CASE("cost cache: each (operation, engine) pair costs what cost() says, dis
   timing::CostCache cache(trn2());
   const isa::OpRef copy_64 =
       isa::TensorCopy{sbuf(DType::kBFloat16, 128, 64), sbuf(DType::kBFloat16, 128, 64)};
-  const isa::OpRef copy_512 =
-      isa::TensorCopy{sbuf(DType::kBFloat16, 128, 512), sbuf(DType::kBFloat16, 128, 512)};
+  const isa::OpRef copy_2048 =
+      isa::TensorCopy{sbuf(DType::kBFloat16, 128, 2048), sbuf(DType::kBFloat16, 128, 2048)};
   for (int pass = 0; pass < 2; ++pass) {  // the second pass reads what the first stored
-    for (const isa::OpRef& op : {copy_64, copy_512}) {
+    for (const isa::OpRef& op : {copy_64, copy_2048}) {
       for (const Engine e : {Engine::kDve, Engine::kAct, Engine::kPool}) {
         const timing::InstructionCost& cached = cache.get(op, e);
         const timing::InstructionCost direct = timing::cost(op.get(), e, trn2());
@@ -40,8 +40,8 @@ TEST_CASE("cost cache: each (operation, engine) pair costs what cost() says, dis
   }
   // The DVE and ACT costs of one copy differ (their clocks and rates differ), so the engine is part of the
   // key.
-  CHECK(cache.get(copy_512, Engine::kDve).duration_ps != cache.get(copy_512, Engine::kAct).duration_ps);
-  CHECK(cache.get(copy_64, Engine::kDve).duration_ps < cache.get(copy_512, Engine::kDve).duration_ps);
+  CHECK(cache.get(copy_2048, Engine::kDve).duration_ps != cache.get(copy_2048, Engine::kAct).duration_ps);
+  CHECK(cache.get(copy_64, Engine::kDve).duration_ps < cache.get(copy_2048, Engine::kDve).duration_ps);
 }
 
 TEST_CASE("cost cache: an engine that cannot run the operation throws on every ask") {

@@ -83,7 +83,8 @@ TEST_CASE("cost: pe_transpose is max(P, min(64, F)), x2 for fp32 on v3") {
   CHECK(cost(t, Engine::kPe, timing::load_hw_config("trn1")).cycles == 512);  // 128 * 4 on v2
 }
 
-TEST_CASE("cost: activation is max(64, N) + 60 overhead, +64 with accumulate") {
+TEST_CASE(
+    "cost: activation is max(N, 64 + 100 static overhead), +64 with accumulate, then a 100-cycle commit") {
   isa::Activation a{sbuf(DType::kBFloat16, 128, 512),
                     sbuf(DType::kBFloat16, 128, 512),
                     isa::ActFunc::kExp,
@@ -91,45 +92,46 @@ TEST_CASE("cost: activation is max(64, N) + 60 overhead, +64 with accumulate") {
                     {},
                     {}};
   auto c = cost(a, Engine::kAct, trn2());
-  CHECK(c.cycles == 572);          // max(64, 512) + 60
-  CHECK(c.duration_ps == 476667);  // 572 / 1.2 GHz = 476.667 ns
+  CHECK(c.cycles == 512);               // max(512, 64 + 100): a long stream hides the static overhead
+  CHECK(c.duration_ps == 426667);       // 512 / 1.2 GHz = 426.667 ns
+  CHECK(c.commit_latency_ps == 83333);  // 100 cycles / 1.2 GHz = 83.333 ns after the end
   a.accumulate = isa::some(sbuf(DType::kFloat32, 128, 1));
   c = cost(a, Engine::kAct, trn2());
-  CHECK(c.cycles == 636);          // 572 + 64 readout
-  CHECK(c.duration_ps == 530000);  // 636 / 1.2 GHz
+  CHECK(c.cycles == 576);          // 512 + 64 readout
+  CHECK(c.duration_ps == 480000);  // 576 / 1.2 GHz
   a = isa::Activation{sbuf(DType::kFloat32, 128, 1),
                       sbuf(DType::kFloat32, 128, 1),
                       isa::ActFunc::kExp,
                       isa::imm(1.0f),
                       {},
                       {}};
-  CHECK(cost(a, Engine::kAct, trn2()).cycles == 124);  // max(64, 1) + 60
+  CHECK(cost(a, Engine::kAct, trn2()).cycles == 164);  // max(1, 64 + 100): tiny, the overhead shows
 }
 
 TEST_CASE("cost: DVE copy perf modes at N = 2048") {
   const auto bf = DType::kBFloat16;
   auto c = cost(copy(sbuf(bf, 128, 2048), sbuf(bf, 128, 2048)), Engine::kDve, trn2());
-  CHECK(c.cycles == 572);          // 4x mode: max(64, 2048 / 4) + 60
-  CHECK(c.duration_ps == 595833);  // 572 / 0.96 GHz = 595.833 ns
+  CHECK(c.cycles == 512);                // 4x mode: max(2048 / 4, 64 + 100)
+  CHECK(c.duration_ps == 533333);        // 512 / 0.96 GHz = 533.333 ns
+  CHECK(c.commit_latency_ps == 104167);  // 100 cycles / 0.96 GHz = 104.167 ns
   // stride 2 bf16 = 4 bytes: non-contiguous but within the 16-byte fast stride -> 2x mode
   CHECK(cost(copy(sbuf(bf, 128, 2048), sbuf(bf, 128, 2048, 2)), Engine::kDve, trn2()).cycles ==
-        1084);  // 1024+60
+        1024);  // 2048 / 2
   // one side in PSUM -> 2x mode
   CHECK(cost(copy(sbuf(bf, 128, 2048), psum(bf, 128, 2048)), Engine::kDve, trn2()).cycles ==
-        1084);  // 1024 + 60
+        1024);  // 2048 / 2
   // fp32 -> no perf mode
   const auto f32 = DType::kFloat32;
-  CHECK(cost(copy(sbuf(f32, 128, 2048), sbuf(f32, 128, 2048)), Engine::kDve, trn2()).cycles ==
-        2108);  // 2048+60
+  CHECK(cost(copy(sbuf(f32, 128, 2048), sbuf(f32, 128, 2048)), Engine::kDve, trn2()).cycles == 2048);  // N
   // fp32 stride 8 = 32 bytes > 16: port bandwidth halves -> 2x time
   CHECK(cost(copy(sbuf(f32, 128, 2048), sbuf(f32, 128, 2048, 8)), Engine::kDve, trn2()).cycles ==
-        4156);  // 4096+60
+        4096);  // 2 x 2048
   // bf16 stride 16 = 32 bytes: 2x mode and the stride penalty
   CHECK(cost(copy(sbuf(bf, 128, 2048), sbuf(bf, 128, 2048, 16)), Engine::kDve, trn2()).cycles ==
-        2108);  // 2048/2*2+60
-  // trn1 has no perf mode: max(64, 2048) + 60 = 2108 cycles at 1.12 GHz
+        2048);  // 2048 / 2 * 2
+  // trn1 has no perf mode: max(2048, 164) = 2048 cycles at 1.12 GHz
   CHECK(cost(copy(sbuf(bf, 128, 2048), sbuf(bf, 128, 2048)), Engine::kDve, timing::load_hw_config("trn1"))
-            .cycles == 2108);
+            .cycles == 2048);
   isa::TensorScalar ts{sbuf(bf, 128, 2048),
                        sbuf(bf, 128, 2048),
                        isa::AluOp::kMultiply,
@@ -138,20 +140,22 @@ TEST_CASE("cost: DVE copy perf modes at N = 2048") {
                        isa::AluOp::kAdd,
                        isa::imm(1.0f),
                        false};
-  CHECK(cost(ts, Engine::kDve, trn2()).cycles == 572);  // same 4x mode as tensor_copy
+  CHECK(cost(ts, Engine::kDve, trn2()).cycles == 512);  // same 4x mode as tensor_copy
 }
 
 TEST_CASE("cost: DVE tensor_tensor passes and perf mode") {
   using isa::AluOp;
-  // fp32 add, both SBUF: 2 passes, no perf mode: 2 * 512 + 60
-  CHECK(cost(tensor_tensor(DType::kFloat32, 512, AluOp::kAdd), Engine::kDve, trn2()).cycles == 1084);
-  // bf16 add contiguous, both SBUF: 1 pass, 2x mode: 512 / 2 + 60
-  CHECK(cost(tensor_tensor(DType::kBFloat16, 512, AluOp::kAdd), Engine::kDve, trn2()).cycles == 316);
-  // bf16 max: 2 passes, 2x mode: 2 * 512 / 2 + 60
-  CHECK(cost(tensor_tensor(DType::kBFloat16, 512, AluOp::kMax), Engine::kDve, trn2()).cycles == 572);
-  // fp32 with one input in PSUM: 1 pass: 512 + 60
+  // fp32 add, both SBUF: 2 passes, no perf mode: 2 * 512
+  CHECK(cost(tensor_tensor(DType::kFloat32, 512, AluOp::kAdd), Engine::kDve, trn2()).cycles == 1024);
+  // bf16 add contiguous, both SBUF: 1 pass, 2x mode: 512 / 2 = 256, over the 64 + 100 floor
+  CHECK(cost(tensor_tensor(DType::kBFloat16, 512, AluOp::kAdd), Engine::kDve, trn2()).cycles == 256);
+  // bf16 max: 2 passes, 2x mode: 2 * 512 / 2
+  CHECK(cost(tensor_tensor(DType::kBFloat16, 512, AluOp::kMax), Engine::kDve, trn2()).cycles == 512);
+  // fp32 with one input in PSUM: 1 pass: 512
   CHECK(cost(tensor_tensor(DType::kFloat32, 512, AluOp::kMax, isa::MemKind::kPsum), Engine::kDve, trn2())
-            .cycles == 572);
+            .cycles == 512);
+  // bf16 add of 128 elements, 2x mode: 64 cycles of stream under the floor of MIN_II 64 + 100 static
+  CHECK(cost(tensor_tensor(DType::kBFloat16, 128, AluOp::kAdd), Engine::kDve, trn2()).cycles == 164);
   // On GpSimd: 150 start-up + 2 inputs * 512
   CHECK(cost(tensor_tensor(DType::kFloat32, 512, AluOp::kAdd), Engine::kPool, trn2()).cycles == 1174);
 }
@@ -161,18 +165,17 @@ TEST_CASE("cost: other DVE formulas") {
   const auto bf = DType::kBFloat16, f32 = DType::kFloat32;
   isa::ScalarTensorTensor stt{sbuf(bf, 128, 512), sbuf(bf, 128, 512), AluOp::kSubtract,
                               isa::imm(1.0f),     AluOp::kMultiply,   sbuf(bf, 128, 512)};
-  CHECK(cost(stt, Engine::kDve, trn2()).cycles == 572);  // bf16 subtract->multiply, N even: 512 + 60
+  CHECK(cost(stt, Engine::kDve, trn2()).cycles == 512);  // bf16 subtract->multiply, N even: N
   stt.op1 = AluOp::kAdd;
-  CHECK(cost(stt, Engine::kDve, trn2()).cycles == 1084);  // otherwise 2N: 1024 + 60
+  CHECK(cost(stt, Engine::kDve, trn2()).cycles == 1024);  // otherwise 2N
   isa::TensorReduce tr{sbuf(bf, 128, 1), sbuf(bf, 128, 1024), AluOp::kMax, 1, false};
-  CHECK(cost(tr, Engine::kDve, trn2()).cycles == 572);  // bf16 max: N/2 = 512, + 60
+  CHECK(cost(tr, Engine::kDve, trn2()).cycles == 512);  // bf16 max: N/2 = 512
   tr = isa::TensorReduce{sbuf(f32, 128, 1), sbuf(f32, 128, 1024), AluOp::kAdd, 1, false};
-  CHECK(cost(tr, Engine::kDve, trn2()).cycles == 1084);  // fp32: N = 1024, + 60
+  CHECK(cost(tr, Engine::kDve, trn2()).cycles == 1024);  // fp32: N = 1024
   CHECK(cost(isa::Reciprocal{sbuf(f32, 128, 512), sbuf(f32, 128, 512)}, Engine::kDve, trn2()).cycles ==
-        4156);  // 8N = 4096, + 60
-  CHECK(cost(isa::Memset{sbuf(bf, 128, 1024), 0.0f}, Engine::kDve, trn2()).cycles ==
-        572);  // zero bf16: N/2 + 60
-  CHECK(cost(isa::Memset{sbuf(bf, 128, 1024), 1.0f}, Engine::kDve, trn2()).cycles == 1084);  // N + 60
+        4096);                                                                               // 8N
+  CHECK(cost(isa::Memset{sbuf(bf, 128, 1024), 0.0f}, Engine::kDve, trn2()).cycles == 512);   // zero bf16: N/2
+  CHECK(cost(isa::Memset{sbuf(bf, 128, 1024), 1.0f}, Engine::kDve, trn2()).cycles == 1024);  // N
   auto c = cost(isa::Memset{sbuf(bf, 128, 1024), 0.0f}, Engine::kPool, trn2());
   CHECK(c.cycles == 1174);         // GpSimd: 150 + 1024
   CHECK(c.duration_ps == 978333);  // 1174 / 1.2 GHz = 978.333 ns
@@ -185,14 +188,14 @@ TEST_CASE("cost: other DVE formulas") {
                       0.0f,
                       isa::kFmin,
                       {}};
-  CHECK(cost(rs, Engine::kDve, trn2()).cycles == 124);  // max(64, 32) + 60
+  CHECK(cost(rs, Engine::kDve, trn2()).cycles == 164);  // max(32, 64 + 100)
   isa::TensorScalarReduce tsr{sbuf(f32, 128, 512), sbuf(f32, 128, 512), AluOp::kMultiply,
                               isa::imm(2.0f),      AluOp::kAdd,         sbuf(f32, 128, 1)};
-  CHECK(cost(tsr, Engine::kDve, trn2()).cycles == 636);  // max(64, 512) + 60 + MIN_II 64
+  CHECK(cost(tsr, Engine::kDve, trn2()).cycles == 576);  // max(512, 164) + MIN_II 64
   const isa::StreamShuffle broadcast{sbuf(f32, 32, 1), sbuf(f32, 32, 1), {}};
-  CHECK(cost(broadcast, Engine::kDve, trn2()).cycles == 124);  // max(MIN_II 64, N = 1) + 60
+  CHECK(cost(broadcast, Engine::kDve, trn2()).cycles == 164);  // max(N = 1, MIN_II 64 + 100)
   const isa::StreamShuffle wide{sbuf(bf, 128, 256), sbuf(bf, 128, 256), {}};
-  CHECK(cost(wide, Engine::kDve, trn2()).cycles == 316);  // max(64, 256) + 60
+  CHECK(cost(wide, Engine::kDve, trn2()).cycles == 256);  // max(256, 164)
 }
 
 TEST_CASE("cost: GpSimd is 150 + N") {
@@ -220,8 +223,8 @@ TEST_CASE("cost: ScalarE tensor_scalar, 2x for bf16 on v4 only") {
                        isa::AluOp::kBypass,
                        isa::imm(0.0f),
                        false};
-  CHECK(cost(ts, Engine::kAct, trn2()).cycles == 572);                          // max(64, 512) + 60
-  CHECK(cost(ts, Engine::kAct, timing::load_hw_config("trn3")).cycles == 316);  // 512 / 2 + 60
+  CHECK(cost(ts, Engine::kAct, trn2()).cycles == 512);                          // max(512, 64 + 100)
+  CHECK(cost(ts, Engine::kAct, timing::load_hw_config("trn3")).cycles == 256);  // max(512 / 2, 164)
   CHECK(cost(copy(sbuf(bf, 128, 512), sbuf(bf, 128, 512)), Engine::kPool, trn2()).cycles ==
         662);  // 150 + 512
 }
@@ -246,6 +249,7 @@ TEST_CASE("cost: DMA instructions describe their transfer") {
   CHECK(c.dma.rows == 128);
   CHECK(c.dma.bytes == 131072);
   CHECK(c.dma.efficiency == 1.0);
+  CHECK(c.dma.packets == 128);  // a 1 KiB contiguous row is one packet
   isa::DmaTranspose t{sbuf(DType::kBFloat16, 128, 16),
                       isa::hbm_ap(0, DType::kBFloat16, 0, ApDim{128, 16}, {ApDim{1, 128}})};
   CHECK(cost(t, Engine::kDma, trn2()).dma.efficiency == 0.9);
@@ -253,6 +257,28 @@ TEST_CASE("cost: DMA instructions describe their transfer") {
   CHECK(cost(t, Engine::kDma, trn2()).dma.efficiency == 0.5);
   CHECK(timing::is_dma_transfer(d));
   CHECK_FALSE(timing::is_dma_transfer(isa::SemSignal{0, 1}));
+}
+
+TEST_CASE("cost: a DMA's packets are its rows' contiguous runs, cut at dma.packet_bytes") {
+  const auto packets = [](const isa::AccessPattern& dst, const isa::AccessPattern& src) {
+    return cost(isa::DmaCopy{dst, src}, Engine::kDma, trn2()).dma.packets;
+  };
+  const auto hbm_rows = [](DType t, int64_t rows, int64_t n) {
+    return isa::hbm_ap(0, t, 0, ApDim{n, rows}, {ApDim{1, n}});
+  };
+  // 8 KiB rows (2048 fp32) are 2 packets of 4 KiB each (collectives.md §1): 128 x 2.
+  CHECK(packets(sbuf(DType::kFloat32, 128, 2048), hbm_rows(DType::kFloat32, 128, 2048)) == 256);
+  // 6 KiB rows: a full packet and a 2 KiB one.
+  CHECK(packets(sbuf(DType::kFloat32, 128, 1536), hbm_rows(DType::kFloat32, 128, 1536)) == 256);
+  // A destination stride of 2 elements leaves no two elements contiguous on both sides: 64 packets a row.
+  CHECK(packets(sbuf(DType::kFloat32, 16, 64, 2), hbm_rows(DType::kFloat32, 16, 64)) == 16 * 64);
+  // A [2, 32]-per-row source read with a gap between its two halves: 2 runs of 32 a row.
+  const isa::AccessPattern split =
+      isa::hbm_ap(0, DType::kFloat32, 0, ApDim{128, 16}, {ApDim{64, 2}, ApDim{1, 32}});
+  CHECK(packets(sbuf(DType::kFloat32, 16, 64), split) == 16 * 2);
+  // A cast moves the wider side: 1024 bf16 into fp32 is 4 KiB of fp32, one packet a row.
+  CHECK(packets(sbuf(DType::kFloat32, 128, 1024), hbm_rows(DType::kBFloat16, 128, 1024)) == 128);
+  CHECK(packets(sbuf(DType::kFloat32, 128, 1025), hbm_rows(DType::kBFloat16, 128, 1025)) == 256);
 }
 
 TEST_CASE("cost: an engine that cannot run the instruction is an error") {

@@ -68,13 +68,18 @@ TEST_CASE("hw_config: trn2 preset values") {
   CHECK(hw.pe_fp32_factor == 4);
   CHECK(hw.pe_ls_speed_factor == 4);
   CHECK(hw.act_min_ii_cycles == 64);
-  CHECK(hw.act_static_overhead_cycles == 60);
+  CHECK(hw.act_static_overhead_cycles == 100);
+  CHECK(hw.act_dependency_latency_cycles == 100);
+  CHECK(hw.dve_static_overhead_cycles == 100);
+  CHECK(hw.dve_dependency_latency_cycles == 100);
   CHECK(hw.act_reduce_readout_cycles == 64);
   CHECK(hw.pool_startup_cycles == 150);
   CHECK(hw.dve_perf_mode_4x_factor == 4);
   CHECK(hw.dve_perf_mode_2x_factor == 2);
   CHECK(hw.dma_engines == 16);
-  CHECK(hw.dma_bytes_per_ns_per_engine == 23);
+  CHECK(hw.dma_bytes_per_ns_per_engine == 27.2);
+  CHECK(hw.dma_packet_bytes == 4096);
+  CHECK(hw.dma_packet_overhead_ns == 27.5);
   CHECK(hw.dma_fixed_latency_ns == 1300);
   CHECK(hw.dma_transpose_efficiency_from_hbm == 0.9);
   CHECK(hw.dma_transpose_efficiency_on_chip == 0.5);
@@ -92,17 +97,29 @@ TEST_CASE("hw_config: trn2 preset values") {
   CHECK(l.pe_max_stationary_free == 128);
 }
 
+TEST_CASE("hw_config: full 4 KiB packets move at each generation's effective DMA rate") {
+  // hardware.md §0, §1.8: 17, 23 and 33 B/ns per engine on v2, v3 and v4 [S15,S17]; the presets give the
+  // peak rate and a per-packet overhead that together make these.
+  for (const auto& [preset, effective] : {std::pair{"trn1", 17.0}, {"trn2", 23.0}, {"trn3", 33.0}}) {
+    INFO(preset);
+    const HwConfig hw = load_hw_config(preset);
+    const double packet = double(hw.dma_packet_bytes);
+    const double ns = packet / hw.dma_bytes_per_ns_per_engine + hw.dma_packet_overhead_ns;
+    CHECK(packet / ns == doctest::Approx(effective).epsilon(0.001));
+  }
+}
+
 TEST_CASE("hw_config: trn1 and trn3 presets") {
   const HwConfig t1 = load_hw_config("trn1");
   CHECK(t1.pe_clock_mhz == 2800);
   CHECK(t1.dve_clock_mhz == 1120);
   CHECK(t1.act_clock_mhz == 1400);
-  CHECK(t1.dma_bytes_per_ns_per_engine == 17);
+  CHECK(t1.dma_bytes_per_ns_per_engine == 27.2);
   CHECK(t1.sbuf_bytes_per_partition == 192 * 1024);
   CHECK(t1.hbm_bytes_per_ns_per_stack() == 410);  // 820 GB/s over 2 stacks
   const HwConfig t3 = load_hw_config("trn3");
   CHECK(t3.dve_clock_mhz == 1200);
-  CHECK(t3.dma_bytes_per_ns_per_engine == 33);
+  CHECK(t3.dma_bytes_per_ns_per_engine == 38.4);
   CHECK(t3.sbuf_bytes_per_partition == 256 * 1024);
   CHECK(t3.hbm_bytes_per_ns_per_stack() == 1225);  // 4.9 TB/s over 4 stacks
   CHECK(t3.memory_limits().pe_max_moving_free == 4096);
@@ -280,6 +297,14 @@ TEST_CASE("hw_config: relations between constants are checked, naming every path
        "overrides: $.dve.perf_mode_2x_factor: 2 exceeds $.dve.perf_mode_4x_factor (1): the 2x mode's "
        "conditions "
        "are the 4x mode's relaxed (hardware.md §1.4)"},
+      {{{"act", {{"static_overhead_cycles", 0}}}},
+       "overrides: $.act.dependency_latency_cycles: 100 exceeds $.act.min_ii_cycles + "
+       "$.act.static_overhead_cycles (64 + 0): an instruction's output must be committed before the shortest "
+       "next instruction on its engine ends (hardware.md §4.1: 100 after 164 cycles)"},
+      {{{"dve", {{"dependency_latency_cycles", 165}}}},
+       "overrides: $.dve.dependency_latency_cycles: 165 exceeds $.dve.min_ii_cycles + "
+       "$.dve.static_overhead_cycles (64 + 100): an instruction's output must be committed before the "
+       "shortest next instruction on its engine ends (hardware.md §4.1: 100 after 164 cycles)"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.overrides.dump());
