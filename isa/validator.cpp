@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "isa/operands.hpp"
+#include "isa/transpose_shape.hpp"
 
 namespace tn::isa {
 
@@ -372,8 +373,9 @@ class Checker {
   void check_op(const DmaTranspose& op) {
     expect((dtype_size(op.src.dtype) == 2 || dtype_size(op.src.dtype) == 4) && op.dst.dtype == op.src.dtype,
            "DMA transpose moves 2- or 4-byte dtypes without conversion (hardware.md §1.8)");
-    expect(op.dst.num_partitions == op.src.free_size() && op.dst.free_size() == op.src.num_partitions,
-           "dst must be [src free, src partitions]");
+    expect(transpose_shape(op.dst, op.src).has_value(),
+           "dst must be [src free, src partitions], or [src innermost, src outer x src partitions] (the "
+           "blocked form, isa/transpose_shape.hpp)");
   }
   void check_op(const DmaGather& op) {
     expect_mem(op.src, MemKind::kHbm, "src");

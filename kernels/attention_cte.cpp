@@ -649,13 +649,21 @@ class AttentionCteGenerator {
       m_b.activation(exp_tile, columns(partitions(m_buf.mm1_masked[p][l].ap, 0, nq), j * kKTile, nf),
                      ActFunc::kExp, imm(1.0f), some(bias),
                      some(columns(partitions(m_buf.partial_sum[p].ap, 0, nq), t, 1)));
-      // exp_tp[k_local, blk*128 + q] = exp[q, blk*128 + k_local]: [128 k, 128 q] blocks for MM2.
-      for (int64_t blk = 0; blk * kVTile < nf; ++blk) {
-        const int64_t kb = std::min(kVTile, nf - blk * kVTile);
-        AccessPattern src = columns(partitions(m_buf.exp[l].ap, 0, nq), j * kKTile + blk * kVTile, kb);
-        AccessPattern dst =
-            columns(partitions(m_buf.exp_tp[p][t].ap, 0, static_cast<int32_t>(kb)), blk * kVTile, nq);
-        m_b.dma_transpose(m_exp_queue, dst, src);
+      // exp_tp[k_local, blk*128 + q] = exp[q, blk*128 + k_local]: [128 k, 128 q] blocks for MM2, as the
+      // real kernel moves them (kernels.md §1.6): one blocked transpose of every full 128-key block
+      // ([nq, blocks, 128] -> [128, blocks, nq]) and one of a partial block.
+      const int64_t full_blocks = nf / kVTile, rest = nf % kVTile;
+      const AccessPattern exp_rows = partitions(m_buf.exp[l].ap, 0, nq);
+      if (full_blocks > 0) {
+        m_b.dma_transpose(m_exp_queue,
+                          reshape(m_buf.exp_tp[p][t].ap, 0, {ApDim{kVTile, full_blocks}, ApDim{1, nq}}),
+                          reshape(exp_rows, j * kKTile, {ApDim{kVTile, full_blocks}, ApDim{1, kVTile}}));
+      }
+      if (rest > 0) {
+        m_b.dma_transpose(m_exp_queue,
+                          columns(partitions(m_buf.exp_tp[p][t].ap, 0, static_cast<int32_t>(rest)),
+                                  full_blocks * kVTile, nq),
+                          columns(exp_rows, j * kKTile + full_blocks * kVTile, rest));
       }
     }
     if (m_p.sink && m_section == 0) {
@@ -979,7 +987,7 @@ void check_attention_cte_params(const AttentionCteParams& p) {
 
 double attention_cte_instruction_estimate(const AttentionCteParams& p) {
   // Instructions per trip, fitted to the generator's real counts (attention_cte_estimate_test.cpp).
-  constexpr double kPerBatch = 8, kPerKvTile = 1, kPerGroup = 18, kPerVisibleKTile = 11;
+  constexpr double kPerBatch = 8, kPerKvTile = 1, kPerGroup = 18, kPerVisibleKTile = 8;
   const Derived dv(p);
   const int64_t groups = ceil_div(p.seqlen_q, kQGroup);
   const auto max_q = [&](int64_t g) {

@@ -29,8 +29,9 @@ void Executor::run(const isa::DmaCopyRegOffset& op) {
   }
 }
 
-// dst[f, p] = src[p, f] with src's free dims flattened, moving raw 16- or 32-bit values (hardware.md
-// §1.8: 2- or 4-byte dtypes, no conversion).
+// dst[f, p] = src[p, f] with src's free dims flattened, or the blocked dst[f, b, p] = src[p, b, f]
+// (isa/transpose_shape.hpp), moving raw 16- or 32-bit values (hardware.md §1.8: 2- or 4-byte dtypes, no
+// conversion).
 void Executor::run(const isa::DmaTranspose& op) {
   const auto size = dtype_size(op.src.dtype);
   if ((size != 2 && size != 4) || op.dst.dtype != op.src.dtype) {
@@ -38,7 +39,7 @@ void Executor::run(const isa::DmaTranspose& op) {
                            std::string(dtype_name(op.src.dtype)) + ", dst " +
                            std::string(dtype_name(op.dst.dtype)));
   }
-  transpose(op.dst, op.src);
+  transpose(op.dst, op.src, true);
 }
 
 }  // namespace tn::sim

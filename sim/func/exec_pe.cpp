@@ -44,6 +44,6 @@ void Executor::run(const isa::MultiplyMoving& op) {
 }
 
 // v3 true transpose mode: bit-accurate, NaN and Inf included (hardware.md §1.3).
-void Executor::run(const isa::PeTranspose& op) { transpose(op.dst, op.src); }
+void Executor::run(const isa::PeTranspose& op) { transpose(op.dst, op.src, false); }
 
 }  // namespace tn::sim

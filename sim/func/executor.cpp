@@ -1,9 +1,11 @@
 #include "sim/func/executor.hpp"
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <variant>
 
+#include "isa/transpose_shape.hpp"
 #include "isa/validator.hpp"
 
 namespace tn::sim {
@@ -76,12 +78,28 @@ namespace tn::sim {
 
 namespace {
 
-// out[f * P + p] = in[p * F + f] for elements of Word's size.
-template <class Word>
-void transpose_words(const std::byte* in, std::byte* out, int64_t P, int64_t F) {
+// out[(f * B + b) * P + p] = in[(p * B + b) * F + f] for elements of `bytes` bytes (isa/transpose_shape.hpp).
+template <class T>
+void transpose_blocks(const T* in, T* out, const isa::TransposeShape& s) {
+  const int64_t P = s.partitions, B = s.blocks, F = s.inner;
   for (int64_t p = 0; p < P; ++p) {
-    for (int64_t f = 0; f < F; ++f) {
-      std::memcpy(out + (f * P + p) * sizeof(Word), in + (p * F + f) * sizeof(Word), sizeof(Word));
+    for (int64_t b = 0; b < B; ++b) {
+      const T* row = in + (p * B + b) * F;
+      for (int64_t f = 0; f < F; ++f)
+        out[(f * B + b) * P + p] = row[f];
+    }
+  }
+}
+
+// The same on raw words of Word's size.
+template <class Word>
+void transpose_words(const std::byte* in, std::byte* out, const isa::TransposeShape& s) {
+  for (int64_t p = 0; p < s.partitions; ++p) {
+    for (int64_t b = 0; b < s.blocks; ++b) {
+      for (int64_t f = 0; f < s.inner; ++f) {
+        std::memcpy(out + ((f * s.blocks + b) * s.partitions + p) * sizeof(Word),
+                    in + ((p * s.blocks + b) * s.inner + f) * sizeof(Word), sizeof(Word));
+      }
     }
   }
 }
@@ -102,17 +120,15 @@ void Executor::copy_converting(const isa::AccessPattern& dst, const isa::AccessP
   }
 }
 
-void Executor::transpose(const isa::AccessPattern& dst, const isa::AccessPattern& src) {
+void Executor::transpose(const isa::AccessPattern& dst, const isa::AccessPattern& src, bool allow_blocks) {
   const int64_t P = src.num_partitions, F = src.free_size();
-  AccessWalker::require_shape(dst, "dst", F, P);
+  const std::optional<isa::TransposeShape> shape = isa::transpose_shape(dst, src);
+  if (!shape || (!allow_blocks && shape->blocks != 1))
+    AccessWalker::require_shape(dst, "dst", F, P);  // throws: neither shape
   if (dst.dtype != src.dtype) {
     m_io.read(src, "src", m_in0);
     m_out.resize(m_in0.size());
-    for (int64_t p = 0; p < P; ++p) {
-      for (int64_t f = 0; f < F; ++f) {
-        m_out[f * P + p] = m_in0[p * F + f];
-      }
-    }
+    transpose_blocks(m_in0.data(), m_out.data(), *shape);
     m_io.write(dst, "dst", m_out.data());
     return;
   }
@@ -120,13 +136,13 @@ void Executor::transpose(const isa::AccessPattern& dst, const isa::AccessPattern
   m_raw_out.resize(m_raw.size());
   switch (dtype_size(src.dtype)) {
     case 1:
-      transpose_words<uint8_t>(m_raw.data(), m_raw_out.data(), P, F);
+      transpose_words<uint8_t>(m_raw.data(), m_raw_out.data(), *shape);
       break;
     case 2:
-      transpose_words<uint16_t>(m_raw.data(), m_raw_out.data(), P, F);
+      transpose_words<uint16_t>(m_raw.data(), m_raw_out.data(), *shape);
       break;
     default:
-      transpose_words<uint32_t>(m_raw.data(), m_raw_out.data(), P, F);
+      transpose_words<uint32_t>(m_raw.data(), m_raw_out.data(), *shape);
       break;
   }
   m_io.write_raw(dst, "dst", m_raw_out.data());

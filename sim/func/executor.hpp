@@ -100,8 +100,10 @@ class Executor {
   // Shared by tensor_copy and dma_copy: raw bytes when the dtypes match (bit-exact, NaN payloads
   // included), else src -> fp32 -> dst.
   void copy_converting(const isa::AccessPattern& dst, const isa::AccessPattern& src);
-  // Shared by pe_transpose and dma_transpose: dst[f, p] = src[p, f] with src's free dims flattened.
-  void transpose(const isa::AccessPattern& dst, const isa::AccessPattern& src);
+  // Shared by pe_transpose and dma_transpose: dst[f, p] = src[p, f] with src's free dims flattened, or,
+  // with allow_blocks (dma_transpose), also the blocked form dst[f, b, p] = src[p, b, f]
+  // (isa/transpose_shape.hpp).
+  void transpose(const isa::AccessPattern& dst, const isa::AccessPattern& src, bool allow_blocks);
   // iota / affine_select: base + p * channel_multiplier + sum_k steps[k] * i_k over `ap`'s free dims,
   // [P, free...] order, p relative to ap's first partition, into m_affine.
   void affine_values(const isa::AccessPattern& ap, int64_t base, int64_t channel_multiplier,

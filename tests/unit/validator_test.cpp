@@ -416,6 +416,15 @@ TEST_CASE("a DMA transpose of a 1-byte dtype is rejected") {
 TEST_CASE("a DMA transpose must swap the shape") {
   check_single_issue(one(Engine::kDma, DmaTranspose{sb(0, 32, 64), hbm(0, 32, 64)}),
                      "q0[0] dma_transpose (kernels/unit.cpp:42)", "dst must be [src free, src partitions]");
+  // The blocked form: src [64, 4 blocks, 128] -> dst [128, 4 blocks, 64] (isa/transpose_shape.hpp).
+  const AccessPattern src = isa::sbuf_ap(DType::kBFloat16, 0, 0, 64, {{128, 4}, {1, 128}});
+  CHECK(validate(one(Engine::kDma,
+                     DmaTranspose{isa::sbuf_ap(DType::kBFloat16, 2048, 0, 128, {{64, 4}, {1, 64}}), src}),
+                 kLimits)
+            .empty());
+  check_single_issue(
+      one(Engine::kDma, DmaTranspose{isa::sbuf_ap(DType::kBFloat16, 2048, 0, 128, {{64, 3}, {1, 64}}), src}),
+      "q0[0] dma_transpose (kernels/unit.cpp:42)", "or [src innermost, src outer x src partitions]");
 }
 
 TEST_CASE("elementwise operands of different shapes are rejected") {

@@ -69,16 +69,16 @@ TEST_CASE("run estimate: trnsim check passes --max-memory to each run") {
 }
 
 TEST_CASE("run estimate: a long run prints its instructions and expected time before it starts") {
-  // 32K with numerics: ~140 K instructions at ~10 K/s. Its q file is missing, so the run stops at the inputs,
+  // 48K with numerics: ~174 K instructions at ~10 K/s. Its q file is missing, so the run stops at the inputs,
   // after the estimate was printed and the program built.
   const CommandResult r =
       run_with("estimate_long",
-               R"({"kernel": "attention_cte", "params": {"seqlen_q": 32768, "seqlen_kv": 32768, "d": 128},
+               R"({"kernel": "attention_cte", "params": {"seqlen_q": 49152, "seqlen_kv": 49152, "d": 128},
           "inputs": {"files": {"q": "missing_q.npy"}}})",
                "");
   INFO(r.err);
   CHECK(r.exit_code != 0);
-  CHECK(r.err.find("trnsim: attention_cte: bs * seqlen_q * seqlen_kv = 1 * 32768 * 32768 = 1.1 G: ~") == 0);
+  CHECK(r.err.find("trnsim: attention_cte: bs * seqlen_q * seqlen_kv = 1 * 49152 * 49152 = 2.4 G: ~") == 0);
   CHECK(r.err.find(" s at ~10.0 K instructions/s (with numerics and the reference") != std::string::npos);
   CHECK(r.err.find("missing_q.npy") != std::string::npos);
 }

@@ -94,4 +94,24 @@ TEST_CASE("dma: dma_transpose moves raw 16-bit values to dst(f, p)") {
                        ExecutionError);
 }
 
+TEST_CASE("dma: the blocked transpose moves each block of the innermost dim to the partitions") {
+  Bench b(isa::Engine::kDma, "qSyncIO0");
+  // src [2 partitions, 3 blocks, 2]: src[p][b][f] = 10 p + 3 b... as values 0..11 in [P, B, F] order.
+  auto src = sbuf_ap(DType::kBFloat16, 0, 0, 2, {{2, 3}, {1, 2}});
+  b.put(src, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  // dst [2 partitions (f), 3 blocks, 2 (p)]: dst[f][b][p] = src[p][b][f].
+  auto dst = sbuf_ap(DType::kBFloat16, 64, 0, 2, {{2, 3}, {1, 2}});
+  b.exec(DmaTranspose{dst, src});
+  CHECK(b.get(dst) == std::vector<float>{0, 6, 2, 8, 4, 10, 1, 7, 3, 9, 5, 11});
+}
+
+TEST_CASE("dma: a PE transpose has only the plain form") {
+  Bench b(isa::Engine::kPe, "Tensor");
+  auto src = sbuf_ap(DType::kBFloat16, 0, 0, 2, {{2, 3}, {1, 2}});
+  b.put(src, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  CHECK_THROWS_WITH_AS(
+      b.exec(isa::PeTranspose{isa::psum_ap(DType::kBFloat16, 0, 0, 2, {{2, 3}, {1, 2}}), src}),
+      doctest::Contains("dst is [2 x 6] but must be [6 x 2]"), ExecutionError);
+}
+
 }  // namespace tn::sim
