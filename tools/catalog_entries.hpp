@@ -48,6 +48,8 @@ const KernelParamTable& collective_benchmark_params();
 KernelSetup setup_collective_benchmark(const ParamReader& params, const KernelContext& context);
 const KernelParamTable& matmul_params();
 KernelSetup setup_matmul(const ParamReader& params, const KernelContext& context);
+const KernelParamTable& microbenchmark_params();
+KernelSetup setup_microbenchmark(const ParamReader& params, const KernelContext& context);
 const KernelParamTable& floor_nisa_kernel_params();
 const KernelParamTable& ceil_nisa_kernel_params();
 KernelSetup setup_rounding(const ParamReader& params, const KernelContext& context);  // floor or ceil

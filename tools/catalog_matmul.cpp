@@ -12,7 +12,12 @@ const KernelParamTable kTable{
     {ParamSpec::integer("m").about("rows of C, a multiple of 128"),
      ParamSpec::integer("k").about("the contraction, a multiple of 128"),
      ParamSpec::integer("n").about("columns of C, a multiple of 512"),
-     ParamSpec::dtype("dtype").defaults("bfloat16").about("a_t and b (c is float32)")},
+     ParamSpec::dtype("dtype").defaults("bfloat16").about("a_t and b (c is float32, or dtype when blocked)"),
+     ParamSpec::choice("schedule", {"resident", "blocked"})
+         .defaults("resident")
+         .about(
+             "resident: A^T kept in SBUF (m, k, n multiples of 128, 128, 512); blocked: the NKI tutorial's "
+             "fully optimised kernel (multiples of 2048, 1024, 1024), C accumulated in SBUF in dtype")},
     {{"m", 256}, {"k", 256}, {"n", 512}}};
 
 }  // namespace
@@ -26,11 +31,13 @@ KernelSetup setup_matmul(const ParamReader& r, const KernelContext& context) {
   m.k = r.get_int("k");
   m.n = r.get_int("n");
   m.dtype = r.get_dtype("dtype");
+  const std::string schedule = r.get_choice("schedule");
+  m.schedule = schedule == "blocked" ? kernels::MatmulSchedule::kBlocked : kernels::MatmulSchedule::kResident;
   KernelSetup s;
   s.kernel = "matmul";
-  s.params = {{"m", m.m}, {"k", m.k}, {"n", m.n}, {"dtype", dtype_name(m.dtype)}};
+  s.params = {{"m", m.m}, {"k", m.k}, {"n", m.n}, {"dtype", dtype_name(m.dtype)}, {"schedule", schedule}};
   s.inputs = {{"a_t", m.dtype, {m.k, m.m}}, {"b", m.dtype, {m.k, m.n}}};
-  s.outputs = {{"c", DType::kFloat32, {m.m, m.n}}};
+  s.outputs = {{"c", m.c_dtype(), {m.m, m.n}}};
   try {
     kernels::check_matmul_params(m, context.limits);
     context.estimate_before_build(s, product_text({{"m", m.m}, {"k", m.k}, {"n", m.n}}),
@@ -43,6 +50,13 @@ KernelSetup setup_matmul(const ParamReader& r, const KernelContext& context) {
   // fp32 accumulation of K products of exact bf16 pairs: relative error far below 1e-4 for K <= 16K.
   s.rtol = 1e-4;
   s.atol = 1e-5;
+  if (m.schedule == kernels::MatmulSchedule::kBlocked && m.dtype != DType::kFloat32) {
+    // C accumulates in SBUF in the input dtype: each of the K / 1024 additions of a block's partial sum
+    // rounds to it, by at most its unit roundoff (2^-8 bf16, 2^-11 fp16) of a value no larger than the
+    // result for these non-negative inputs (uniform in [0, 1)).
+    const double unit_roundoff = m.dtype == DType::kBFloat16 ? 0x1p-8 : 0x1p-11;
+    s.rtol = double(m.k / 1024) * unit_roundoff;
+  }
   s.reference = [m](const HostTensors& in) {
     const auto& a = in.at("a_t").data;
     const auto& b = in.at("b").data;

@@ -46,6 +46,7 @@ const std::vector<KernelEntry>& kernel_entries() {
       {ring_attention_params, setup_ring_attention},
       {collective_benchmark_params, setup_collective_benchmark},
       {matmul_params, setup_matmul},
+      {microbenchmark_params, setup_microbenchmark},
       {floor_nisa_kernel_params, setup_rounding},
       {ceil_nisa_kernel_params, setup_rounding},
       {program_params, setup_program},

@@ -12,6 +12,7 @@
 #include "kernels/attention_segmented_cte.hpp"
 #include "kernels/kv_parallel_segmented_prefill.hpp"
 #include "kernels/matmul.hpp"
+#include "kernels/microbenchmark.hpp"
 #include "kernels/ring_attention_spmd_fwd.hpp"
 
 namespace tn::kernels {
@@ -136,6 +137,15 @@ TEST_CASE("matmul instruction estimate: the real count") {
        {MatmulParams{128, 128, 512}, MatmulParams{256, 1024, 1536}, MatmulParams{1024, 512, 4096}}) {
     check_within(std::to_string(p.m) + "x" + std::to_string(p.k) + "x" + std::to_string(p.n),
                  matmul_instruction_estimate(p), instructions_of({build_matmul(p, kTrn2)}), 1.0);
+  }
+}
+
+TEST_CASE("microbenchmark instruction estimate: the real count") {
+  for (const MicrobenchKind kind : {MicrobenchKind::kScalarChain, MicrobenchKind::kVectorIndependent,
+                                    MicrobenchKind::kGpSimdIndependent, MicrobenchKind::kDmaStream}) {
+    const MicrobenchmarkParams p{kind, 100, 128, 512, DType::kFloat32};
+    check_within(std::string(microbench_kind_name(kind)), microbenchmark_instruction_estimate(p),
+                 instructions_of({build_microbenchmark(p, kTrn2)}), 1.0);
   }
 }
 

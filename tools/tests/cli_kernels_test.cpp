@@ -21,7 +21,7 @@ json kernels_json(const std::string& args = "") {
 
 TEST_CASE("kernels: every kernel's table is the parser's: each key is accepted, defaults are what runs use") {
   const json all = kernels_json();
-  REQUIRE(all["kernels"].size() == 9);
+  REQUIRE(all["kernels"].size() == 10);
   const fs::path dir = scratch_dir("kernels_tables");
   for (const json& k : all["kernels"]) {
     const std::string kernel = k["kernel"];

@@ -3,6 +3,7 @@
 own numeric check, and the two folders must hold the same files with the same bytes (outputs, inputs, traces),
 the summaries equal but for host figures (wall-clock times, instructions per second, peak memory). A config in
 mode `both` runs a third time on a perturbed schedule (--perturb-schedule, a seed per config): same outputs.
+No timed run may be faster than its roofline (its matmul work at peak FLOPs, its HBM bytes at peak bandwidth).
 
 Two runs at once share the machine, so their threads (the timed and functional passes, the float64 reference)
 interleave differently: anything that depends on that, or on addresses, hash order or uninitialised memory,
@@ -98,6 +99,16 @@ def comparator_self_test(work):
     with open(os.path.join(b, "summary.json"), "w") as f:
         json.dump({"total_ns": 101.0, "wall_s": 0.5, "timing": {"reference_wall_s": 0.5}}, f)
     assert any("summary.json differs beyond host figures, in ['total_ns']" in p for p in compare(a, b)), compare(a, b)
+    # The roofline check: 1e6 FLOP at 1e15 FLOP/s is 1 ns of compute; 100 bytes at 1 GB/s are 100 ns.
+    timing = {"total_ns": 99.0, "hardware_flops": 1e6, "peak_flops_per_s": 1e15,
+              "hbm": {"read_bytes": 60, "write_bytes": 40, "peak_GBps": 1.0}}
+    with open(os.path.join(b, "summary.json"), "w") as f:
+        json.dump({"timing": timing}, f)
+    assert roofline_problems(b) == ["the run takes 99.0 ns, below its HBM roofline of 100.0 ns"], roofline_problems(b)
+    timing["total_ns"] = 100.0
+    with open(os.path.join(b, "summary.json"), "w") as f:
+        json.dump({"timing": timing}, f)
+    assert roofline_problems(b) == [], roofline_problems(b)
     shutil.rmtree(a)
     shutil.rmtree(b)
 
@@ -124,6 +135,21 @@ def perturbed_problems(exe, config, folder, seed):
     return problems
 
 
+def roofline_problems(folder):
+    """A timed run may not beat its roofline (issue 14): its matmul work at the peak FLOP rate and its HBM
+    traffic at the peak HBM bandwidth of the chips it occupies each take no longer than the run."""
+    with open(os.path.join(folder, "summary.json")) as f:
+        summary = json.load(f)
+    timing = summary.get("timing")
+    if timing is None:
+        return []
+    hbm = timing["hbm"]
+    bounds = {"compute": timing["hardware_flops"] / timing["peak_flops_per_s"] * 1e9,
+              "HBM": (hbm["read_bytes"] + hbm["write_bytes"]) / hbm["peak_GBps"]}
+    return ["the run takes %.1f ns, below its %s roofline of %.1f ns" % (timing["total_ns"], kind, bound)
+            for kind, bound in bounds.items() if timing["total_ns"] < bound * (1 - 1e-9)]
+
+
 def run(exe, config, out):
     r = subprocess.run([exe, "run", config, "--out", out], capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     return r.returncode, r.stdout + r.stderr
@@ -148,6 +174,8 @@ def main():
                 if not problems:
                     problems = compare(*outs)
                 if not problems:
+                    problems = roofline_problems(outs[0])
+                if not problems:
                     problems = perturbed_problems(exe, config, outs[0], configs.index(config) + 1)
                 status = "ok  " if not problems else "FAIL"
                 print("%s %s" % (status, name), flush=True)
@@ -161,7 +189,8 @@ def main():
     if failures:
         raise SystemExit("%d of %d configs are not deterministic or fail: %s" % (len(failures), len(configs),
                                                                               ", ".join(failures)))
-    print("all %d configs in configs/runs pass and give identical folders on a rerun" % len(configs))
+    print("all %d configs in configs/runs pass, stay above their roofline and give identical folders on a rerun"
+          % len(configs))
 
 
 if __name__ == "__main__":
