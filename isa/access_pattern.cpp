@@ -26,16 +26,34 @@ int64_t AccessPattern::free_size() const {
   return n;
 }
 
-bool AccessPattern::free_contiguous() const {
-  int64_t expected = 1;
-  for (int i = ndim - 1; i >= 0; --i) {
-    if (dims[i].count == 1)
+namespace {
+// The elements the innermost free dims walk densely, each continuing where the ones inside it ended
+// (dims of count 1 are skipped); `complete` says whether every dim did.
+int64_t dense_inner_elements(const AccessPattern& ap, bool& complete) {
+  int64_t run = 1;
+  complete = true;
+  for (int i = ap.ndim - 1; i >= 0; --i) {
+    if (ap.dims[i].count == 1)
       continue;
-    if (dims[i].stride != expected)
-      return false;
-    expected *= dims[i].count;
+    if (ap.dims[i].stride != run) {
+      complete = false;
+      break;
+    }
+    run *= ap.dims[i].count;
   }
-  return true;
+  return run;
+}
+}  // namespace
+
+bool AccessPattern::free_contiguous() const {
+  bool complete = false;
+  dense_inner_elements(*this, complete);
+  return complete;
+}
+
+int64_t AccessPattern::contiguous_run() const {
+  bool complete = false;
+  return dense_inner_elements(*this, complete);
 }
 
 std::pair<int64_t, int64_t> AccessPattern::free_extent() const {

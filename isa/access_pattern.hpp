@@ -67,6 +67,10 @@ struct AccessPattern {
   int64_t inner_stride() const { return ndim == 0 ? 1 : dims[ndim - 1].stride; }
   // True when the free dimensions walk memory contiguously (row-major, stride-1 innermost).
   bool free_contiguous() const;
+  // Elements per partition walked contiguously from each row's start: the innermost dims while each
+  // continues where the ones inside it ended (a broadcast or a gap ends the run); free_size() when
+  // free_contiguous().
+  int64_t contiguous_run() const;
   // Lowest and highest element offsets (relative to `offset`) any free index touches.
   std::pair<int64_t, int64_t> free_extent() const;
   // What the pattern can touch, as [first, end): elements of its tensor over every row (kHbm), or bytes

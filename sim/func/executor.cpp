@@ -78,20 +78,7 @@ namespace tn::sim {
 
 namespace {
 
-// out[(f * B + b) * P + p] = in[(p * B + b) * F + f] for elements of `bytes` bytes (isa/transpose_shape.hpp).
-template <class T>
-void transpose_blocks(const T* in, T* out, const isa::TransposeShape& s) {
-  const int64_t P = s.partitions, B = s.blocks, F = s.inner;
-  for (int64_t p = 0; p < P; ++p) {
-    for (int64_t b = 0; b < B; ++b) {
-      const T* row = in + (p * B + b) * F;
-      for (int64_t f = 0; f < F; ++f)
-        out[(f * B + b) * P + p] = row[f];
-    }
-  }
-}
-
-// The same on raw words of Word's size.
+// out[(f * B + b) * P + p] = in[(p * B + b) * F + f] for elements of Word's size (isa/transpose_shape.hpp).
 template <class Word>
 void transpose_words(const std::byte* in, std::byte* out, const isa::TransposeShape& s) {
   for (int64_t p = 0; p < s.partitions; ++p) {
@@ -128,7 +115,8 @@ void Executor::transpose(const isa::AccessPattern& dst, const isa::AccessPattern
   if (dst.dtype != src.dtype) {
     m_io.read(src, "src", m_in0);
     m_out.resize(m_in0.size());
-    transpose_blocks(m_in0.data(), m_out.data(), *shape);
+    transpose_words<float>(reinterpret_cast<const std::byte*>(m_in0.data()),
+                           reinterpret_cast<std::byte*>(m_out.data()), *shape);
     m_io.write(dst, "dst", m_out.data());
     return;
   }

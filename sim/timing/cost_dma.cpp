@@ -8,20 +8,6 @@
 namespace tn::timing::rules {
 
 namespace {
-// Elements per partition row that the pattern walks contiguously: the innermost dimensions while each
-// continues where the previous one ended (a broadcast or a gap ends the run).
-int64_t contiguous_run(const isa::AccessPattern& ap) {
-  int64_t run = 1;
-  for (int i = ap.ndim - 1; i >= 0; --i) {
-    if (ap.dims[i].count == 1)
-      continue;
-    if (ap.dims[i].stride != run)
-      break;
-    run *= ap.dims[i].count;
-  }
-  return run;
-}
-
 // The packets of `rows` rows of `row_elements` elements each, moved in pieces of `piece` elements of
 // `element_bytes` (a descriptor covers one contiguous piece; DMA engines cut it into packets of at most
 // `packet_bytes`, collectives.md §1). A row of 0 elements still costs one packet: the descriptor exists.
@@ -48,8 +34,8 @@ InstructionCost transfer(const isa::AccessPattern& dst, const isa::AccessPattern
   out.dma.rows = src.num_partitions;
   out.dma.bytes = uint64_t(std::max(src.bytes(), dst.bytes()));
   out.dma.efficiency = efficiency;
-  const int64_t src_run = contiguous_run(src);
-  const int64_t piece = transposes ? src_run : std::gcd(src_run, contiguous_run(dst));
+  const int64_t src_run = src.contiguous_run();
+  const int64_t piece = transposes ? src_run : std::gcd(src_run, dst.contiguous_run());
   const int64_t element_bytes = std::max(dtype_size(src.dtype), dtype_size(dst.dtype));
   out.dma.packets =
       packets_of(src.num_partitions, src.free_size(), piece, element_bytes, hw.dma_packet_bytes);
