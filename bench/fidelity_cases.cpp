@@ -9,15 +9,17 @@ using nlohmann::json;
 namespace {
 
 // A microbenchmark run (kernels/microbenchmark.hpp) on `preset`, timed with numerics and no trace.
+// `dge` is the load queue's descriptor generation.
 json microbenchmark(const std::string& preset, const std::string& kind, int64_t count, int64_t partitions,
-                    int64_t elements, const std::string& dtype = "float32") {
+                    int64_t elements, const std::string& dtype = "float32", const std::string& dge = "none") {
   return {{"kernel", "microbenchmark"},
           {"params",
            {{"kind", kind},
             {"count", count},
             {"partitions", partitions},
             {"elements", elements},
-            {"dtype", dtype}}},
+            {"dtype", dtype},
+            {"dge", dge}}},
           {"hardware", preset},
           {"mode", "timing"},
           {"trace", {{"perfetto", false}}}};
@@ -109,6 +111,21 @@ std::vector<FidelityCase> make_cases() {
     c.count_difference = 100;
     c.bytes = 128 * 4096;
     c.roofline = 16 * 27.2;
+    cases.push_back(c);
+  }
+
+  {
+    FidelityCase c;
+    c.id = "dma_hwdge_instruction";
+    c.fact = "hardware-DGE DMA stream of 128 x 64 B transfers on one Sync queue: time per instruction";
+    c.source = "§1.8, §4.1 [S12,S16]: ~600 ns per hwdge instruction (v3)";
+    c.expected = 600;
+    c.unit = "ns";
+    c.measure = Measure::kPerInstruction;
+    c.runs = {microbenchmark("trn2", "dma_stream", 1000, 128, 16, "float32", "hwdge"),
+              microbenchmark("trn2", "dma_stream", 2000, 128, 16, "float32", "hwdge")};
+    c.count_difference = 1000;
+    c.roofline = 128 * 64 / (16 * 27.2);  // the bytes at the engines' peak
     cases.push_back(c);
   }
 

@@ -124,7 +124,13 @@ void disassemble(const Program& p, std::ostream& out) {
   for (const auto& s : p.streams) {
     out << "\n"
         << s.name << ":  ; " << engine_name(s.engine) << " engine, completion semaphore S["
-        << s.completion_sem << "]\n";
+        << s.completion_sem << "]";
+    if (s.dge != DgeMode::kNone) {
+      out << ", " << dge_mode_name(s.dge);
+      if (s.dge == DgeMode::kHardware)
+        out << " commanded by " << engine_name(s.dge_trigger);
+    }
+    out << "\n";
     for (size_t i = 0; i < s.instructions.size(); ++i) {
       const auto& in = s.instructions[i];
       out << "  " << std::setw(6) << i << (in.counts ? "  " : " ~");  // ~: in a runtime loop, not counted

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "isa/chunked_vector.hpp"
+#include "isa/dge_mode.hpp"
 #include "isa/operation_pool.hpp"
 #include "isa/operations.hpp"
 #include "isa/sem_conditions.hpp"
@@ -42,6 +43,10 @@ struct Stream {
   Engine engine = Engine::kPe;
   int32_t completion_sem = -1;
   ChunkedVector<Instruction> instructions;  // appending never moves earlier ones (isa/chunked_vector.hpp)
+  // A DMA queue's descriptor generation (isa/dge_mode.hpp) and, for hardware DGE, the sequencer that
+  // commands its DGE block: Sync or Scalar (hardware.md §1.8). Other streams keep the defaults.
+  DgeMode dge = DgeMode::kNone;
+  Engine dge_trigger = Engine::kSp;
   // When the kernel generator emitted each instruction: its place in one program-wide sequence (empty when
   // unknown, e.g. a hand-written program). The builder's semaphores make a run behave as if instructions
   // ran one at a time in this order, a runtime loop's body once per trip (its instructions, uncounted, share

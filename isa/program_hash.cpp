@@ -124,6 +124,10 @@ uint64_t program_hash(const Program& p, uint64_t seed) {
   h.word(p.streams.size());
   for (const auto& s : p.streams) {
     h.add(s.name);
+    if (s.dge != DgeMode::kNone) {  // absent before DGE modes existed: older programs keep their hashes
+      h.word(uint64_t(s.dge));
+      h.word(uint64_t(s.dge_trigger));
+    }
     h.word(s.instructions.size());
     for (const auto& in : s.instructions) {
       h.add(in.op.get());

@@ -376,6 +376,11 @@ json program_to_json(const Program& p) {
                {"engine", engine_name(s.engine)},
                {"completion_sem", s.completion_sem},
                {"instructions", std::move(instrs)}};
+    if (s.dge != DgeMode::kNone) {
+      js["dge"] = dge_mode_name(s.dge);
+      if (s.dge == DgeMode::kHardware)
+        js["dge_trigger"] = engine_name(s.dge_trigger);
+    }
     if (!s.emission_order.empty())
       js["emission_order"] = s.emission_order;
     streams.push_back(std::move(js));
@@ -495,7 +500,9 @@ Program program_from_json(const json& j) {
   for (size_t si = 0; si < streams.size(); ++si) {
     const std::string path = "$.streams[" + std::to_string(si) + "]";
     const json& s = streams[si];
-    reject_unknown_keys(s, {"name", "engine", "completion_sem", "instructions", "emission_order"}, path);
+    reject_unknown_keys(
+        s, {"name", "engine", "completion_sem", "instructions", "dge", "dge_trigger", "emission_order"},
+        path);
     Stream st;
     st.name = text(member(s, "name", path), path + ".name");
     const std::string engine = text(member(s, "engine", path), path + ".engine");
@@ -505,6 +512,22 @@ Program program_from_json(const json& j) {
                                  "\" (expected Tensor, Scalar, Vector, GpSimd, Sync, DMA or CC-core)");
     st.engine = *e;
     st.completion_sem = number<int32_t>(member(s, "completion_sem", path), path + ".completion_sem");
+    if (auto d = s.find("dge"); d != s.end()) {
+      const std::string mode = text(*d, path + ".dge");
+      const auto m = dge_mode_from_name(mode);
+      if (!m)
+        fail(path + ".dge", "unknown DGE mode \"" + mode + "\" (expected none, hwdge or swdge)");
+      st.dge = *m;
+    }
+    if (auto t = s.find("dge_trigger"); t != s.end()) {
+      const std::string trigger = text(*t, path + ".dge_trigger");
+      const auto e = engine_from_name(trigger);
+      if (st.dge != DgeMode::kHardware || !e)
+        fail(path + ".dge_trigger", "\"" + trigger +
+                                        "\": only a hwdge queue names the sequencer that commands its DGE "
+                                        "block (Sync or Scalar)");
+      st.dge_trigger = *e;
+    }
     const json& instrs = array(member(s, "instructions", path), path + ".instructions");
     for (size_t ii = 0; ii < instrs.size(); ++ii) {
       const std::string ipath = path + ".instructions[" + std::to_string(ii) + "]";

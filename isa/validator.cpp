@@ -1,5 +1,6 @@
 #include "isa/validator.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -52,6 +53,7 @@ class Checker {
                                          " entries for " + std::to_string(st.instructions.size()) +
                                          " instructions"});
       }
+      check_dge(st);
       m_last_stationary = nullptr;
       m_stream_length = st.instructions.size();
       for (size_t i = 0; i < st.instructions.size(); ++i) {
@@ -96,6 +98,48 @@ class Checker {
                                          ") is outside stream " + m_program.streams[s].name});
       }
     }
+  }
+
+  // A queue's DGE mode (isa/dge_mode.hpp; hardware.md §1.8 [S16]).
+  void check_dge(const Stream& st) {
+    if (st.dge == DgeMode::kNone)
+      return;
+    if (st.engine != Engine::kDma) {
+      m_issues.push_back({st.name, "only a DMA queue has a DGE mode"});
+      return;
+    }
+    if (st.dge == DgeMode::kHardware) {
+      if (m_limits.neuron_core_version < 3)
+        m_issues.push_back({st.name, "hwdge needs NeuronCore-v3 or later (this hardware is v" +
+                                         std::to_string(m_limits.neuron_core_version) +
+                                         ", without DGE blocks; hardware.md §1.8)"});
+      if (st.dge_trigger != Engine::kSp && st.dge_trigger != Engine::kAct)
+        m_issues.push_back({st.name, "a hwdge queue is commanded by the Sync or the Scalar sequencer, not " +
+                                         std::string(engine_name(st.dge_trigger)) + " (hardware.md §1.8)"});
+    } else if (std::none_of(m_program.streams.begin(), m_program.streams.end(),
+                            [](const Stream& s) { return s.engine == Engine::kPool; })) {
+      m_issues.push_back({st.name,
+                          "a swdge queue needs the program's GpSimd stream: software DGE builds the "
+                          "descriptors on GpSimd (hardware.md §1.8)"});
+    }
+  }
+  DgeMode queue_dge() const { return m_program.streams[m_stream].dge; }
+  // Only a DGE computes an address at run time (NKI dma_copy: "when either sw_dge or hw_dge mode is used,
+  // src and dst can have a dynamic start address").
+  void expect_dynamic_address(const char* what) {
+    expect(queue_dge() != DgeMode::kNone, [&] {
+      return std::string(what) +
+             " computes its address at run time: its queue needs a DGE mode (swdge or hwdge), not none, "
+             "whose "
+             "descriptors are built before the run (hardware.md §1.8)";
+    });
+  }
+  // Hardware DGE moves bytes as they are (NKI 0.3.0 rejects a converting hwdge dma_copy).
+  void expect_no_hwdge_cast(const AccessPattern& dst, const AccessPattern& src) {
+    expect(
+        queue_dge() != DgeMode::kHardware || dst.dtype == src.dtype,
+        "a hwdge queue moves bytes without converting dtypes: cast on a swdge or none queue, or view src as "
+        "dst's dtype");
   }
 
   void issue(const std::string& msg) {
@@ -369,6 +413,7 @@ class Checker {
       return "dst has " + std::to_string(op.dst.num_elements()) + " elements, src " +
              std::to_string(op.src.num_elements());
     });
+    expect_no_hwdge_cast(op.dst, op.src);
   }
   void check_op(const DmaTranspose& op) {
     expect((dtype_size(op.src.dtype) == 2 || dtype_size(op.src.dtype) == 4) && op.dst.dtype == op.src.dtype,
@@ -376,6 +421,16 @@ class Checker {
     expect(transpose_shape(op.dst, op.src).has_value(),
            "dst must be [src free, src partitions], or [src innermost, src outer x src partitions] (the "
            "blocked form, isa/transpose_shape.hpp)");
+    if (queue_dge() == DgeMode::kHardware) {
+      // The NKI DGE reference's constraints for a hardware-DGE dma_transpose [S16].
+      const int64_t innermost = op.src.ndim > 0 ? op.src.dims[op.src.ndim - 1].count : 1;
+      expect(dtype_size(op.src.dtype) == 2 && op.src.num_partitions == 16 && innermost % 128 == 0, [&] {
+        return "a hwdge dma_transpose needs a 2-byte dtype, 16 source rows and a multiple of 128 innermost "
+               "elements (src is [" +
+               std::to_string(op.src.num_partitions) + " rows, innermost " + std::to_string(innermost) +
+               "]; hardware.md §1.8)";
+      });
+    }
   }
   void check_op(const DmaGather& op) {
     expect_mem(op.src, MemKind::kHbm, "src");
@@ -395,6 +450,19 @@ class Checker {
                     " rows, or a [1,1] scalar";
            });
     expect(op.bound >= 0 && op.bound <= (int64_t{1} << 32), "bound must be in 0..2^32");
+    expect_dynamic_address("dma_gather");
+    if (op.index.num_partitions > 1) {
+      // NKI: .ap() with vector_offset constrains the DGE mode to swdge, on v3+ [S16].
+      expect(
+          queue_dge() == DgeMode::kSoftware,
+          "a gather with a column of indices (vector_offset) needs a swdge queue: only software DGE gathers "
+          "(hardware.md §1.8)");
+      expect(m_limits.neuron_core_version >= 3, [&] {
+        return "a gather with a column of indices needs NeuronCore-v3 or later (this hardware is v" +
+               std::to_string(m_limits.neuron_core_version) + "; hardware.md §1.8)";
+      });
+    }
+    expect_no_hwdge_cast(op.dst, op.src);
   }
   void check_reg(int32_t reg, const char* field) {
     expect(reg >= 0 && reg < kNumRegisters, [&] {
@@ -440,6 +508,8 @@ class Checker {
       return "dst has " + std::to_string(op.dst.num_elements()) + " elements, src " +
              std::to_string(op.src.num_elements());
     });
+    expect_dynamic_address("dma_copy_reg_offset");
+    expect_no_hwdge_cast(op.dst, op.src);
   }
 
   // ---- collectives: HBM patterns of one dtype, sized for the group's rows ----

@@ -19,6 +19,9 @@ struct MemoryLimits {
   int64_t psum_bank_bytes = 2 * 1024;
   int64_t pe_max_moving_free = 512;
   int32_t pe_max_stationary_free = 128;
+  // The NeuronCore generation (configs/hw chip.neuron_core_version): hardware DGE and gathers with a column
+  // of indices need v3 or later (hardware.md §1.8 [S16]).
+  int32_t neuron_core_version = 3;
 };
 
 // collectives.md §2: up to 4 permute channels within a node.

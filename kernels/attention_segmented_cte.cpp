@@ -134,9 +134,16 @@ class SegmentedGenerator {
         m_b.hbm_tensor(bindings.scratch_name("o_accumulator"), DType::kFloat32, {2, p.seqlen_q, p.d},
                        TensorKind::kInternal, TensorScope::kPrivate);
     m_q_queue = m_b.dma_queue("qSyncIO0");
-    m_queues.k = {m_b.dma_queue("qSyncIO1"), m_b.dma_queue("qGpSimdIO0")};
-    m_queues.v = {m_b.dma_queue("qSyncIO2"), m_b.dma_queue("qGpSimdIO1")};
-    m_queues.index = m_b.dma_queue("qGpSimdIO2");
+    // The gathers address the cache at run time, so their queues need a DGE (hardware.md §1.8): GpSimd's
+    // software DGE, and on v3+ also a hardware DGE commanded by the Sync sequencer (kernels.md §6.5: the
+    // block loads use hwdge). v2 has only software DGE.
+    m_queues.k = {m_b.dma_queue("qGpSimdIO0", DgeMode::kSoftware)};
+    m_queues.v = {m_b.dma_queue("qGpSimdIO1", DgeMode::kSoftware)};
+    if (m_b.limits().neuron_core_version >= 3) {
+      m_queues.k.insert(m_queues.k.begin(), m_b.dma_queue("qSyncDynamic0", DgeMode::kHardware));
+      m_queues.v.insert(m_queues.v.begin(), m_b.dma_queue("qSyncDynamic1", DgeMode::kHardware));
+    }
+    m_queues.index = m_b.dma_queue("qGpSimdIO2", DgeMode::kSoftware);
     m_exp_queue = m_b.dma_queue("qScalarIO0");
     m_out_queue = m_b.dma_queue("qSyncIO3");
   }

@@ -66,6 +66,12 @@ void check_microbenchmark_params(const MicrobenchmarkParams& p, const MemoryLimi
     reject("elements", "must be in 1..65536 per partition");
   if (!dtype_is_float(p.dtype))
     reject("dtype", "must be a float dtype");
+  if (p.load_dge == DgeMode::kHardware && limits.neuron_core_version < 3)
+    reject("dge", "hwdge needs NeuronCore-v3 or later (hardware.md §1.8); this hardware is v" +
+                      std::to_string(limits.neuron_core_version));
+  if (p.load_dge == DgeMode::kHardware && p.load_dge_trigger != Engine::kSp &&
+      p.load_dge_trigger != Engine::kAct)
+    reject("dge_trigger", "must be Sync or Scalar");
   // Two tiles (the chains' ping-pong, or the loaded tile and the copies' destination) must fit a partition.
   if (2 * row_bytes(p) > limits.sbuf_partition_bytes) {
     reject("elements", "two tiles of " + std::to_string(row_bytes(p)) + " bytes must fit a " +
@@ -85,7 +91,10 @@ Program build_microbenchmark(const MicrobenchmarkParams& p, const MemoryLimits& 
   const int32_t y = b.hbm_tensor("y", p.dtype, {p.partitions, p.elements}, TensorKind::kOutput);
   const AccessPattern x_hbm = hbm_rows(x, p.dtype, 0, p.elements, 0, p.partitions, 0, p.elements);
   const AccessPattern y_hbm = hbm_rows(y, p.dtype, 0, p.elements, 0, p.partitions, 0, p.elements);
-  const int32_t load_queue = b.dma_queue("qSyncIO0");
+  const int32_t load_queue = b.dma_queue(
+      p.load_dge == DgeMode::kSoftware ? "qGpSimdIO0"
+                                       : (p.load_dge_trigger == Engine::kAct ? "qScalarIO0" : "qSyncIO0"),
+      p.load_dge, p.load_dge_trigger);
   const int32_t store_queue = b.dma_queue("qSyncIO1");
   const auto tile = [&](const char* name) { return b.sbuf(name, p.dtype, p.partitions, {p.elements}).ap; };
 

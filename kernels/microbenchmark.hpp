@@ -8,6 +8,7 @@
 //   scalar_independent / vector_independent / gpsimd_independent: copies that all read the loaded tile
 //     (no RAW dependency between them);
 //   dma_stream: `count` HBM -> SBUF loads of x on one queue, into rotating buffers.
+// x is loaded on a queue of the chosen DGE mode; y is stored on a plain queue.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -36,6 +37,10 @@ struct MicrobenchmarkParams {
   int32_t partitions = 1;  // 1..128
   int64_t elements = 1;    // per partition
   DType dtype = DType::kFloat32;
+  // The load queue's descriptor generation (isa/dge_mode.hpp), e.g. a dma_stream of hwdge loads measures
+  // the ~600 ns per hardware-DGE instruction (hardware.md §1.8).
+  isa::DgeMode load_dge = isa::DgeMode::kNone;
+  isa::Engine load_dge_trigger = isa::Engine::kSp;
 };
 
 void check_microbenchmark_params(const MicrobenchmarkParams& p, const isa::MemoryLimits& limits);

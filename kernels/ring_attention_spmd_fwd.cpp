@@ -80,7 +80,9 @@ class RingGenerator {
     m_cur[0] = step_outputs("_cur0");
     m_cur[1] = step_outputs("_cur1");
     m_group = m_b.replica_group(p.rings());
-    m_rank_queue = m_b.dma_queue("qRingIO0");
+    // The rank-table read takes its row from a register at run time: a DGE's job (hardware.md §1.8), here
+    // the Sync sequencer's hardware DGE (ring attention runs on v3+ only).
+    m_rank_queue = m_b.dma_queue("qRingIO0", DgeMode::kHardware, Engine::kSp);
     m_load_queue = m_b.dma_queue("qRingIO1");
     m_load_cur_queue = m_b.dma_queue("qRingIO2");
     m_store_queue = m_b.dma_queue("qRingIO3");

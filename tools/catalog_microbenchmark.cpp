@@ -20,7 +20,14 @@ const KernelParamTable kTable{
      ParamSpec::integer("count").within({1, int64_t{1} << 20}).about("instructions of the kind"),
      ParamSpec::integer("partitions").defaults(1).within({1, 128}).about("partitions of x"),
      ParamSpec::integer("elements").defaults(1).within({1, 65536}).about("elements per partition of x"),
-     ParamSpec::dtype("dtype").defaults("float32").about("x and y, a float dtype")},
+     ParamSpec::dtype("dtype").defaults("float32").about("x and y, a float dtype"),
+     ParamSpec::choice("dge", {"none", "hwdge", "swdge"})
+         .defaults("none")
+         .about("descriptor generation of the queue that loads x (hardware.md §1.8): built before the run, "
+                "by a hardware DGE block (v3+) or by GpSimd"),
+     ParamSpec::choice("dge_trigger", {"Sync", "Scalar"})
+         .defaults("Sync")
+         .about("hwdge: the sequencer that commands the load queue's DGE block")},
     {{"kind", "scalar_chain"}, {"count", 100}}};
 
 }  // namespace
@@ -34,13 +41,17 @@ KernelSetup setup_microbenchmark(const ParamReader& r, const KernelContext& cont
   m.partitions = static_cast<int32_t>(r.get_int("partitions"));
   m.elements = r.get_int("elements");
   m.dtype = r.get_dtype("dtype");
+  m.load_dge = *isa::dge_mode_from_name(r.get_choice("dge"));
+  m.load_dge_trigger = *isa::engine_from_name(r.get_choice("dge_trigger"));
   KernelSetup s;
   s.kernel = "microbenchmark";
   s.params = {{"kind", std::string(kernels::microbench_kind_name(m.kind))},
               {"count", m.count},
               {"partitions", m.partitions},
               {"elements", m.elements},
-              {"dtype", dtype_name(m.dtype)}};
+              {"dtype", dtype_name(m.dtype)},
+              {"dge", std::string(isa::dge_mode_name(m.load_dge))},
+              {"dge_trigger", std::string(isa::engine_name(m.load_dge_trigger))}};
   s.inputs = {{"x", m.dtype, {m.partitions, m.elements}}};
   s.outputs = {{"y", m.dtype, {m.partitions, m.elements}}};
   try {

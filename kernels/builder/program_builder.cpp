@@ -126,7 +126,22 @@ int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::ve
   return static_cast<int32_t>(m_program.tensors.size() - 1);
 }
 
-int32_t ProgramBuilder::dma_queue(const std::string& name) { return named_stream(name, Engine::kDma); }
+int32_t ProgramBuilder::dma_queue(const std::string& name, DgeMode dge, Engine trigger) {
+  const bool known = std::any_of(m_program.streams.begin(), m_program.streams.end(),
+                                 [&](const isa::Stream& s) { return s.name == name; });
+  const int32_t q = named_stream(name, Engine::kDma);
+  isa::Stream& s = m_program.streams[size_t(q)];
+  if (dge != DgeMode::kHardware)
+    trigger = Engine::kSp;  // only hwdge names a sequencer
+  if (!known) {
+    s.dge = dge;
+    s.dge_trigger = trigger;
+  } else if (s.dge != dge || s.dge_trigger != trigger) {
+    throw std::logic_error("DMA queue '" + name + "' is " + std::string(dge_mode_name(s.dge)) + ", not " +
+                           std::string(dge_mode_name(dge)));
+  }
+  return q;
+}
 
 int32_t ProgramBuilder::named_stream(const std::string& name, Engine engine) {
   for (size_t i = 0; i < m_program.streams.size(); ++i) {

@@ -48,11 +48,17 @@ class ProgramBuilder {
   ProgramBuilder(const ProgramBuilder&) = delete;  // the tracking worker holds on to `this`
   ProgramBuilder& operator=(const ProgramBuilder&) = delete;
 
+  // The hardware the program is built for (SBUF/PSUM geometry, PE limits, NeuronCore generation).
+  const isa::MemoryLimits& limits() const { return m_limits; }
+
   // ---- HBM tensors and DMA queues -------------------------------------------------------------------
   int32_t hbm_tensor(const std::string& name, DType dtype, std::vector<int64_t> shape, isa::TensorKind kind,
                      isa::TensorScope scope = isa::TensorScope::kShared);
-  // Returns the stream index of the named DMA queue, creating it on first use.
-  int32_t dma_queue(const std::string& name);
+  // Returns the stream index of the named DMA queue, creating it on first use with descriptor generation
+  // `dge` (isa/dge_mode.hpp) and, for hwdge, the sequencer `trigger` (Sync or Scalar) that commands it. A
+  // queue keeps its mode: naming it again with another is a logic error.
+  int32_t dma_queue(const std::string& name, isa::DgeMode dge = isa::DgeMode::kNone,
+                    isa::Engine trigger = isa::Engine::kSp);
 
   // ---- on-chip allocation (a stack: mark/release frees everything allocated after the mark) ----------
   Buffer sbuf(const std::string& name, DType dtype, int32_t partitions, std::vector<int64_t> free_shape,

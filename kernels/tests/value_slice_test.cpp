@@ -104,7 +104,8 @@ GatherProgram gather_program(bool reset_each_trip) {
   const int32_t table = b.hbm_tensor("table", DType::kFloat32, {16, 64}, TensorKind::kInput);
   const int32_t trips = b.hbm_tensor("trips", DType::kInt32, {1, 1}, TensorKind::kInput);
   const int32_t out = b.hbm_tensor("out", DType::kFloat32, {1, 64}, TensorKind::kOutput);
-  const int32_t q0 = b.dma_queue("qSyncIO0"), q1 = b.dma_queue("qSyncIO1");
+  // The gather's address comes from SBUF at run time: a DGE's job (hardware.md §1.8).
+  const int32_t q0 = b.dma_queue("qSyncDynamic0", DgeMode::kHardware), q1 = b.dma_queue("qSyncIO1");
   const AccessPattern n = b.sbuf("n", DType::kInt32, 1, {1}).ap;
   const AccessPattern index = b.sbuf("index", DType::kInt32, 1, {1}).ap;
   const AccessPattern row = b.sbuf("row", DType::kFloat32, 1, {64}).ap;

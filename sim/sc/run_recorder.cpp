@@ -126,6 +126,8 @@ RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank
     stats.core = cores[ci].core;
     stats.chip = cores[ci].chip;
     for (const isa::Stream& st : core.program->streams) {
+      if (st.engine == isa::Engine::kPool)
+        core.gpsimd_stream = uint32_t(stats.streams.size());
       stats.streams.push_back(StreamStats{st.name, st.engine, 0, 0, 0});
       m_total_instructions += st.instructions.size();
     }
@@ -307,6 +309,34 @@ void RunRecorder::count_loop(uint32_t core, uint32_t stream, const isa::SourceLo
   l.max_trips = std::max(l.max_trips, trips);
 }
 
+void RunRecorder::cover(StreamStats& stats, StreamInfo& info, uint64_t start_ps, uint64_t end_ps) {
+  if (end_ps > info.covered_until_ps) {
+    stats.busy_ps += end_ps - std::max(start_ps, info.covered_until_ps);
+    info.covered_until_ps = end_ps;
+  }
+}
+
+// Software DGE built a transfer's descriptors on GpSimd: that engine was busy with it (a slice on its row,
+// named after the queue, as the profiler shows DGE work on the engine that did it).
+void RunRecorder::on_gpsimd_descriptors(uint32_t core_index, uint32_t queue, uint32_t index,
+                                        const InstructionTiming& t) {
+  Core& core = m_cores[core_index];
+  if (core.gpsimd_stream == UINT32_MAX || t.descriptors.end_ps <= t.descriptors.start_ps)
+    return;
+  cover(m_result.cores[core_index].streams[core.gpsimd_stream], core.streams[core.gpsimd_stream],
+        t.descriptors.start_ps, t.descriptors.end_ps);
+  if (m_tracing && core.traced) {
+    SliceFields f{};
+    f.core = core_index;
+    f.stream = queue;
+    f.index = index;
+    f.start_ps = t.descriptors.start_ps;
+    f.end_ps = t.descriptors.end_ps;
+    f.descriptors_on_gpsimd = true;
+    m_sink.deferred_slice(*this, trace::SliceRecord::of(f), {}, {});
+  }
+}
+
 void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index, const InstructionTiming& t,
                            const timing::InstructionCost& cost, size_t opcode, bool dma) {
   Core& core = m_cores[core_index];
@@ -318,10 +348,9 @@ void RunRecorder::on_start(uint32_t core_index, uint32_t stream, uint32_t index,
   if (t.loop_trips)
     count_loop(core_index, stream, in.loc, *t.loop_trips);
   stats.sem_wait_ps += t.sem_wait_ps;
-  if (t.end_ps > info.covered_until_ps) {
-    stats.busy_ps += t.end_ps - std::max(t.start_ps, info.covered_until_ps);
-    info.covered_until_ps = t.end_ps;
-  }
+  cover(stats, info, t.start_ps, t.end_ps);
+  if (dma && core.program->streams[stream].dge == isa::DgeMode::kSoftware)
+    on_gpsimd_descriptors(core_index, stream, index, t);
   if (computes(core.program->streams[stream].engine))
     m_exposure.compute(m_result.cores[core_index].rank, t.start_ps, t.end_ps);
   if (m_opcode_counts[opcode]++ == 0)
@@ -457,14 +486,19 @@ void RunRecorder::advance(uint64_t now_ps) { flush_counters(now_ps / 1000); }
 
 void RunRecorder::emit_slice(uint32_t core_index, uint32_t stream, uint32_t index, const InstructionTiming& t,
                              const timing::InstructionCost& cost, const std::vector<uint64_t>& flows) {
-  const SliceFields f{core_index,    stream,          index,         t.start_ps,   t.end_ps,
-                      t.sem_wait_ps, t.data_start_ps, t.data_end_ps, t.collective, &cost};
+  const SliceFields f{core_index,    stream,          index,         t.start_ps,           t.end_ps,
+                      t.sem_wait_ps, t.data_start_ps, t.data_end_ps, t.descriptors.end_ps, t.collective,
+                      &cost};
   m_sink.deferred_slice(*this, trace::SliceRecord::of(f), flows, t.indices);
 }
 
 void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord& record,
                                std::span<const uint64_t> flows, std::string_view indices) {
   const auto f = record.as<SliceFields>();
+  if (f.descriptors_on_gpsimd) {
+    format_gpsimd_descriptors(sink, f);
+    return;
+  }
   const uint32_t core_index = f.core, stream = f.stream, index = f.index;
   const timing::InstructionCost& cost = *f.cost;
   const Core& core = m_cores[core_index];
@@ -528,6 +562,10 @@ void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord&
   add_stable("source", source_text);
   add("pc", int64_t(index));
   if (dma) {
+    if (st.dge != isa::DgeMode::kNone) {
+      add_stable("dge", isa::dge_mode_name(st.dge));
+      add("descriptors_end_ns", int64_t(f.descriptors_end_ps / 1000));
+    }
     add("data_start_ns", int64_t(f.data_start_ps / 1000));
     add("data_end_ns", int64_t(f.data_end_ps / 1000));
   }
@@ -564,6 +602,20 @@ void RunRecorder::format_slice(trace::TraceSink& sink, const trace::SliceRecord&
       st.engine == isa::Engine::kPe && on_matrix_row(in.op.get()) ? info.matrix_track : info.track;
   sink.slice_with_repeats(track, name, f.start_ps / 1000, f.end_ps / 1000,
                           std::span<const trace::Arg>(args.data(), count), flows, repeats);
+}
+
+void RunRecorder::format_gpsimd_descriptors(trace::TraceSink& sink, const SliceFields& f) {
+  const Core& core = m_cores[f.core];
+  const isa::Stream& queue = core.program->streams[f.stream];
+  const trace::Arg args[] = {
+      {"opcode", isa::mnemonic(queue.instructions[f.index].op.get()), true},
+      {"queue", std::string_view(queue.name), true},
+      {"pc", int64_t(f.index)},
+      {"start_cycle", cycle_at(f.start_ps, m_hw.pool_clock_mhz)},
+      {"end_cycle", cycle_at(f.end_ps, m_hw.pool_clock_mhz)},
+  };
+  sink.slice(core.streams[core.gpsimd_stream].track, "swdge descriptors", f.start_ps / 1000, f.end_ps / 1000,
+             args, {});
 }
 
 TimedRunResult RunRecorder::finish(uint64_t total_ps) {

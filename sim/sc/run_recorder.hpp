@@ -31,6 +31,7 @@ struct InstructionTiming {
   uint64_t start_ps = 0;              // it began (a DMA: its issue)
   uint64_t end_ps = 0;                // it finished (a DMA: completed, no earlier than issue + fixed cost)
   uint64_t sem_wait_ps = 0;           // time it waited for its semaphores before starting
+  timing::TimeInterval descriptors;   // DMA only: its descriptors were built (hwdge, swdge; else empty)
   uint64_t data_start_ps = 0;         // DMA only: its first byte moved
   uint64_t data_end_ps = 0;           // DMA only: its last byte moved
   std::string indices;                // dma_gather with numerics: the index values it read ("7,3,-1")
@@ -132,6 +133,7 @@ class RunRecorder final : private trace::SliceFormatter {
     std::vector<std::pair<uint64_t, uint64_t>>
         region_span;  // per region: [start, end], start > end if unseen
     trace::TrackId region_track = 0;
+    uint32_t gpsimd_stream = UINT32_MAX;  // the GpSimd engine's stream: software DGE runs there too
     CounterTimeline sbuf, psum, hbm_gbps, dmas_in_flight;
     trace::TrackId sbuf_track = 0, psum_track = 0, hbm_track = 0, dma_track = 0;
   };
@@ -152,9 +154,16 @@ class RunRecorder final : private trace::SliceFormatter {
   struct SliceFields {
     uint32_t core = 0, stream = 0, index = 0;
     uint64_t start_ps = 0, end_ps = 0, sem_wait_ps = 0, data_start_ps = 0, data_end_ps = 0;
+    uint64_t descriptors_end_ps = 0;
     const CollectiveRecord* collective = nullptr;   // m_collective_records: stable
     const timing::InstructionCost* cost = nullptr;  // the cost cache's or m_held_costs: stable
+    // True: the GpSimd row's slice for DMA `index` of queue `stream`, whose descriptors GpSimd built over
+    // [start, end] (software DGE); only the fields above it are set.
+    bool descriptors_on_gpsimd = false;
   };
+  void format_gpsimd_descriptors(trace::TraceSink& sink, const SliceFields& f);
+  void cover(StreamStats& stats, StreamInfo& info, uint64_t start_ps, uint64_t end_ps);
+  void on_gpsimd_descriptors(uint32_t core, uint32_t queue, uint32_t index, const InstructionTiming& t);
   // Touches only what stays unchanged during the run (programs, tracks, hardware, the records the fields
   // point at) and the state below that only it uses (operand and source texts, the args array).
   void format_slice(trace::TraceSink& sink, const trace::SliceRecord& record, std::span<const uint64_t> flows,

@@ -33,6 +33,10 @@ TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, c
   for (size_t s = 0; s < p.streams.size(); ++s) {
     streams.emplace_back();
   }
+  for (size_t s = 0; s < p.streams.size(); ++s) {
+    if (p.streams[s].engine == isa::Engine::kPool)
+      gpsimd_stream = uint32_t(s);
+  }
   stream_words = (p.streams.size() + 63) / 64;
   blocked_streams.assign(stream_words, 0);
   candidates.assign(stream_words, 0);
@@ -259,6 +263,7 @@ void TimedSystem::resume(uint32_t core, uint32_t stream) {
         break;
       case Phase::kDma:
         s.timing.start_ps = s.grant.issue_ps;
+        s.timing.descriptors = s.grant.descriptors;
         s.timing.data_start_ps = s.grant.data_start_ps;
         s.timing.data_end_ps = s.grant.data_end_ps;
         s.timing.end_ps = s.grant.complete_ps;
@@ -301,6 +306,13 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
     // A RAW dependency on this engine's previous writer: it starts once that output is committed.
     s.phase = Phase::kDelayed;
     sleep_until(core, stream, s.commit_ps);
+    return false;
+  }
+  if (c.gpsimd_stream == stream && c.dma.gpsimd_free_ps() > m_now_ps &&
+      !(c.traits->of(stream, s.at) & kSequencerControl)) {
+    // GpSimd is building a software-DGE queue's descriptors (sim/timing/dma_model.hpp).
+    s.phase = Phase::kDelayed;
+    sleep_until(core, stream, c.dma.gpsimd_free_ps());
     return false;
   }
   s.ready_ps = m_now_ps;
@@ -381,6 +393,8 @@ bool TimedSystem::start(uint32_t core, uint32_t stream) {
     s.timing.start_ps = issue;
     s.timing.end_ps = issue + s.cost->duration_ps;
     s.occupies_engine = true;
+    if (c.gpsimd_stream == stream)
+      c.dma.gpsimd_busy_until(s.timing.end_ps);
   }
   return finish_instruction(core, stream);
 }
@@ -676,7 +690,8 @@ void TimedSystem::schedule() {
         m_perturbation.shuffle(m_dma_requests);
       for (const DmaRequest& r : m_dma_requests) {
         Stream& s = m_cores[r.core]->streams[r.stream];
-        s.grant = m_cores[r.core]->dma.issue(now, *r.cost);
+        const isa::Stream& queue = m_cores[r.core]->program.streams[r.stream];
+        s.grant = m_cores[r.core]->dma.issue(now, *r.cost, queue.dge, queue.dge_trigger);
         wake(r.core, r.stream);
       }
       m_dma_requests.clear();

@@ -167,6 +167,7 @@ class TimedSystem : public sc_core::sc_module {
     std::vector<Stream> streams;  // built once: references stay valid
     // Bit s set while stream s is blocked.
     std::vector<uint64_t> blocked_streams;
+    uint32_t gpsimd_stream = UINT32_MAX;  // the GpSimd engine's stream (software DGE shares the engine)
     // Per semaphore (words of stream bits): the blocked streams watching it. A blocked stream watches one
     // of its conditions that does not hold; it cannot start before that one holds, so the scheduler
     // re-checks just the `candidates` whose watched condition a semaphore increase made true (and streams

@@ -16,19 +16,33 @@ BandwidthServer& HbmStacks::stack_of(uint32_t core) {
 DmaModel::DmaModel(const HwConfig& hw, BandwidthServer& hbm_stack)
     : m_fixed_latency_ps(static_cast<uint64_t>(std::llround(hw.dma_fixed_latency_ns * 1000.0))),
       m_packet_overhead_ps(static_cast<uint64_t>(std::llround(hw.dma_packet_overhead_ns * 1000.0))),
+      m_hwdge_ps(static_cast<uint64_t>(std::llround(hw.dma_hwdge_instruction_ns * 1000.0))),
+      m_swdge_ps(cycles_to_ps(uint64_t(hw.dma_swdge_gpsimd_cycles), hw.pool_clock_mhz)),
       m_engines(static_cast<size_t>(hw.dma_engines), BandwidthServer(hw.dma_bytes_per_ns_per_engine)),
       m_hbm(hbm_stack) {}
 
-DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
-  // Data can move as soon as the transfer is issued; the fixed cost (descriptor setup, synchronisation,
-  // semaphore write) runs alongside and sets the shortest possible issue-to-completion time.
-  const uint64_t ready = now_ps;
+DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost, isa::DgeMode dge,
+                          isa::Engine trigger) {
+  // Data moves once the descriptors exist: at issue when they were built before the run. The fixed cost
+  // (descriptor setup, synchronisation, semaphore write) runs alongside and sets the shortest possible
+  // issue-to-completion time.
+  TimeInterval descriptors{now_ps, now_ps};
+  const auto generate = [&](uint64_t& free_ps, uint64_t duration_ps) {
+    descriptors.start_ps = std::max(now_ps, free_ps);
+    descriptors.end_ps = descriptors.start_ps + duration_ps;
+    free_ps = descriptors.end_ps;
+  };
+  if (dge == isa::DgeMode::kHardware)
+    generate(m_dge_free_ps[trigger == isa::Engine::kAct ? 1 : 0], m_hwdge_ps);
+  else if (dge == isa::DgeMode::kSoftware)
+    generate(m_gpsimd_free_ps, m_swdge_ps);
+  const uint64_t ready = descriptors.end_ps;
   const uint64_t n_engines = m_engines.size();
   const uint64_t rows = std::max<int32_t>(cost.dma.rows, 1);
   const uint64_t used = std::min(rows, n_engines);
   const uint64_t bytes = cost.dma.bytes;
   const uint64_t packets = cost.dma.packets;
-  uint64_t first = UINT64_MAX, last = now_ps;
+  uint64_t first = UINT64_MAX, last = ready;
   uint64_t rows_before = 0, bytes_before = 0, packets_before = 0;
   // The engines share one rate, so a share's duration depends on its bytes and packets alone, and
   // consecutive engines mostly get equal shares: compute each distinct duration once. When the rows,
@@ -65,7 +79,7 @@ DmaTiming DmaModel::issue(uint64_t now_ps, const InstructionCost& cost) {
   if (const uint64_t hbm_bytes = cost.read.hbm + cost.written.hbm; hbm_bytes > 0) {
     last = std::max(last, m_hbm.reserve(first, hbm_bytes).end_ps);
   }
-  return {now_ps, first, last, std::max(last, now_ps + m_fixed_latency_ps)};
+  return {now_ps, descriptors, first, last, std::max(last, now_ps + m_fixed_latency_ps)};
 }
 
 TimeInterval DmaModel::move_packets(uint64_t ready_ps, uint64_t bytes, uint64_t packet_bytes) {

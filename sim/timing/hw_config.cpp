@@ -87,6 +87,7 @@ isa::MemoryLimits HwConfig::memory_limits() const {
   l.psum_bank_bytes = psum_bank_bytes;
   l.pe_max_moving_free = pe_max_moving_free;
   l.pe_max_stationary_free = static_cast<int32_t>(pe_max_stationary_free);
+  l.neuron_core_version = static_cast<int32_t>(chip_neuron_core_version);
   return l;
 }
 

@@ -151,6 +151,8 @@ inline constexpr Range kPsumBankBytes{
   X(dma, packet_bytes, int64_t, "bytes", hw_range::kDmaPacketBytes)                  \
   X(dma, packet_overhead_ns, double, "ns", hw_range::kDmaPacketOverhead)             \
   X(dma, fixed_latency_ns, double, "ns", ::tn::timing::kLatencyNsRange)              \
+  X(dma, hwdge_instruction_ns, double, "ns", ::tn::timing::kLatencyNsRange)          \
+  X(dma, swdge_gpsimd_cycles, int64_t, "cycles", hw_range::kOverheadCycles)          \
   X(dma, transpose_efficiency_from_hbm, double, "fraction", hw_range::kEfficiency)   \
   X(dma, transpose_efficiency_on_chip, double, "fraction", hw_range::kEfficiency)    \
   X(hbm, chip_bandwidth_gb_per_s, double, "GB/s", hw_range::kHbmBandwidth)           \

@@ -100,6 +100,16 @@ TEST_CASE("a program listing shows tensors, streams, waits with semaphore names 
   CHECK(text.find("  ; kernels/demo.cpp:42\n") != std::string::npos);
 }
 
+TEST_CASE("a DMA queue's header names its DGE mode and the sequencer commanding a hwdge queue") {
+  Program p = two_stream_program();
+  p.streams[1].dge = DgeMode::kHardware;
+  p.streams[1].dge_trigger = Engine::kAct;
+  CHECK(listing(p).find("qSyncIO0:  ; DMA engine, completion semaphore S[1], hwdge commanded by Scalar\n") !=
+        std::string::npos);
+  p.streams[1].dge = DgeMode::kSoftware;
+  CHECK(listing(p).find("qSyncIO0:  ; DMA engine, completion semaphore S[1], swdge\n") != std::string::npos);
+}
+
 TEST_CASE("a program listing survives waits on semaphores that do not exist") {
   // Disassembly is how one debugs a bad program, so it must not depend on the program being valid.
   Program p = two_stream_program();

@@ -69,6 +69,21 @@ TEST_CASE("the builder creates one stream and completion semaphore per engine an
   CHECK(b.engine_stream(Engine::kPool) == kPoolS);
 }
 
+TEST_CASE("a DMA queue keeps the DGE mode it was created with") {
+  ProgramBuilder b("dge", kLimits);
+  const int32_t hw = b.dma_queue("qDyn", DgeMode::kHardware, Engine::kAct);
+  const int32_t sw = b.dma_queue("qSw", DgeMode::kSoftware, Engine::kAct);  // only hwdge names a sequencer
+  CHECK(b.dma_queue("qDyn", DgeMode::kHardware, Engine::kAct) == hw);
+  CHECK_THROWS_WITH_AS(b.dma_queue("qDyn"), "DMA queue 'qDyn' is hwdge, not none", std::logic_error);
+  CHECK_THROWS_AS(b.dma_queue("qDyn", DgeMode::kHardware, Engine::kSp), std::logic_error);
+  const Program p = b.finish();
+  CHECK(p.streams[size_t(hw)].dge == DgeMode::kHardware);
+  CHECK(p.streams[size_t(hw)].dge_trigger == Engine::kAct);
+  CHECK(p.streams[size_t(sw)].dge == DgeMode::kSoftware);
+  CHECK(p.streams[size_t(sw)].dge_trigger == Engine::kSp);
+  CHECK(p.streams[kPeS].dge == DgeMode::kNone);
+}
+
 TEST_CASE("a load -> DVE -> ACT -> store chain waits on each producer's completion semaphore") {
   ProgramBuilder b("chain", kLimits);
   const int32_t x = b.hbm_tensor("x", DType::kBFloat16, {128, 256}, TensorKind::kInput);

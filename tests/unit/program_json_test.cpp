@@ -82,6 +82,28 @@ TEST_CASE("a stream's emission order is written when known and must have one ent
   CHECK(error_of(j) == "$.streams[2].emission_order[1]: out of range");
 }
 
+TEST_CASE("a queue's DGE mode and trigger are written when not none, and checked when read") {
+  Program p = sample_program();
+  p.streams[2].dge = DgeMode::kHardware;
+  p.streams[2].dge_trigger = Engine::kAct;
+  json j = program_to_json(p);
+  CHECK(j["streams"][2]["dge"] == "hwdge");
+  CHECK(j["streams"][2]["dge_trigger"] == "Scalar");
+  CHECK(!j["streams"][1].contains("dge"));  // none: left out, as older programs have it
+  CHECK(program_from_json(j) == p);
+  CHECK(program_hash(program_from_json(j)) != program_hash(sample_program()));
+  j["streams"][2]["dge"] = "swdge";
+  j["streams"][2].erase("dge_trigger");
+  CHECK(program_from_json(j).streams[2].dge == DgeMode::kSoftware);
+  j["streams"][2]["dge_trigger"] = "Sync";
+  CHECK(error_of(j) ==
+        "$.streams[2].dge_trigger: \"Sync\": only a hwdge queue names the sequencer that commands its DGE "
+        "block "
+        "(Sync or Scalar)");
+  j["streams"][2]["dge"] = "hardware";
+  CHECK(error_of(j) == "$.streams[2].dge: unknown DGE mode \"hardware\" (expected none, hwdge or swdge)");
+}
+
 TEST_CASE("a tensor's scope is written, and read as shared when absent (older programs)") {
   json j = program_to_json(sample_program());
   CHECK(j["tensors"][3]["scope"] == "private");

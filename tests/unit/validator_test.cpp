@@ -45,6 +45,13 @@ Program one(Engine e, Operation op) {
   return p;
 }
 
+// `op` on DMA queue q0 with descriptor generation `dge` (hwdge: commanded by Sync).
+Program on_queue(DgeMode dge, Operation op) {
+  Program p = one(Engine::kDma, std::move(op));
+  p.streams[stream_of(Engine::kDma)].dge = dge;
+  return p;
+}
+
 std::string issues_text(const Program& p) {
   std::string out;
   for (const auto& i : validate(p, kLimits))
@@ -550,20 +557,24 @@ TEST_CASE("dma_gather checks its index, memories and shapes") {
   const AccessPattern col = sb(0, 4, 1, 0, DType::kInt32);
   const AccessPattern dst = sb(0, 4, 64, 64);
   const AccessPattern src = hbm_ap(0, DType::kBFloat16, 0, {0, 4}, {{1, 64}});
-  Program ok = one(Engine::kDma, DmaGather{dst, src, col, 1024, 128});
+  Program ok = on_queue(DgeMode::kSoftware, DmaGather{dst, src, col, 1024, 128});
   INFO(issues_text(ok));
   CHECK(validate(ok, kLimits).empty());
-  CHECK(validate(one(Engine::kDma, DmaGather{dst, src, sb(0, 1, 1, 0, DType::kUInt32), 1024, 128}), kLimits)
+  CHECK(validate(on_queue(DgeMode::kSoftware, DmaGather{dst, src, sb(0, 1, 1, 0, DType::kUInt32), 1024, 128}),
+                 kLimits)
             .empty());
   const std::string where = "q0[0] dma_gather (kernels/unit.cpp:42)";
-  check_single_issue(one(Engine::kDma, DmaGather{dst, src, sb(0, 4, 1, 0, DType::kFloat32), 1024, 128}),
-                     where, "index must be int32 or uint32");
-  check_single_issue(one(Engine::kDma, DmaGather{dst, src, sb(0, 3, 1, 0, DType::kInt32), 1024, 128}), where,
-                     "index must be an [n,1] column with n = src's 4 rows, or a [1,1] scalar");
-  check_single_issue(one(Engine::kDma, DmaGather{dst, dst, col, 1024, 128}), where, "src must be in hbm");
-  check_single_issue(one(Engine::kDma, DmaGather{sb(0, 4, 32, 64), src, col, 1024, 128}), where,
+  check_single_issue(
+      on_queue(DgeMode::kSoftware, DmaGather{dst, src, sb(0, 4, 1, 0, DType::kFloat32), 1024, 128}), where,
+      "index must be int32 or uint32");
+  check_single_issue(
+      on_queue(DgeMode::kSoftware, DmaGather{dst, src, sb(0, 3, 1, 0, DType::kInt32), 1024, 128}), where,
+      "index must be an [n,1] column with n = src's 4 rows, or a [1,1] scalar");
+  check_single_issue(on_queue(DgeMode::kSoftware, DmaGather{dst, dst, col, 1024, 128}), where,
+                     "src must be in hbm");
+  check_single_issue(on_queue(DgeMode::kSoftware, DmaGather{sb(0, 4, 32, 64), src, col, 1024, 128}), where,
                      "must have src's shape");
-  check_single_issue(one(Engine::kDma, DmaGather{dst, src, col, 1024, -1}), where,
+  check_single_issue(on_queue(DgeMode::kSoftware, DmaGather{dst, src, col, 1024, -1}), where,
                      "bound must be in 0..2^32");
 }
 
@@ -632,7 +643,7 @@ TEST_CASE("collectives: internal HBM operands of one dtype sized for the group, 
 TEST_CASE("rank-id registers, register-offset DMAs and core barriers are checked like their kin") {
   check_single_issue(one(Engine::kDma, RankId{64}), "q0[0] rank_id (kernels/unit.cpp:42)",
                      "dst_reg: register 64 does not exist");
-  check_single_issue(one(Engine::kDma, DmaCopyRegOffset{sb(0, 1), sb(0, 1), 0, 1, false}),
+  check_single_issue(on_queue(DgeMode::kHardware, DmaCopyRegOffset{sb(0, 1), sb(0, 1), 0, 1, false}),
                      "q0[0] dma_copy_reg_offset (kernels/unit.cpp:42)", "src must be in hbm");
   check_single_issue(one(Engine::kPool, CoreBarrier{-1}), "GpSimd[0] core_barrier (kernels/unit.cpp:42)",
                      "barrier number must be >= 0");
@@ -641,4 +652,56 @@ TEST_CASE("rank-id registers, register-offset DMAs and core barriers are checked
   Program p = one(Engine::kSp, ProcessingRankId{3, 0, -1});
   p.replica_groups = {{{0, 1}}};
   check_single_issue(p, "Sync[0] current_processing_rank_id (kernels/unit.cpp:42)", "iteration must be >= 0");
+}
+
+TEST_CASE(
+    "DGE modes: run-time addresses need a DGE, gathers by column need swdge, hwdge needs v3 and no cast") {
+  const AccessPattern col = sb(0, 4, 1, 0, DType::kInt32), scalar = sb(0, 1, 1, 0, DType::kInt32);
+  const AccessPattern dst = sb(0, 4, 64, 64);
+  const AccessPattern src = hbm_ap(0, DType::kBFloat16, 0, {0, 4}, {{1, 64}});
+  const std::string gather = "q0[0] dma_gather (kernels/unit.cpp:42)";
+  // A scalar offset works with either DGE; none builds its descriptors before the run.
+  CHECK(validate(on_queue(DgeMode::kHardware, DmaGather{dst, src, scalar, 1024, 128}), kLimits).empty());
+  check_single_issue(on_queue(DgeMode::kNone, DmaGather{dst, src, scalar, 1024, 128}), gather,
+                     "computes its address at run time: its queue needs a DGE mode (swdge or hwdge)");
+  check_single_issue(on_queue(DgeMode::kNone, DmaCopyRegOffset{sb(0, 1), hbm(0, 1, 64), 0, 1, false}),
+                     "q0[0] dma_copy_reg_offset (kernels/unit.cpp:42)", "needs a DGE mode");
+  check_single_issue(on_queue(DgeMode::kHardware, DmaGather{dst, src, col, 1024, 128}), gather,
+                     "a gather with a column of indices (vector_offset) needs a swdge queue");
+  MemoryLimits v2;
+  v2.neuron_core_version = 2;
+  const auto v2_issues = validate(on_queue(DgeMode::kSoftware, DmaGather{dst, src, col, 1024, 128}), v2);
+  REQUIRE(v2_issues.size() == 1);
+  CHECK(v2_issues[0].message.find("needs NeuronCore-v3 or later (this hardware is v2") != std::string::npos);
+  const auto hw_on_v2 = validate(on_queue(DgeMode::kHardware, DmaCopy{dst, src}), v2);
+  REQUIRE(hw_on_v2.size() == 1);
+  CHECK(hw_on_v2[0].to_string().find("q0: hwdge needs NeuronCore-v3 or later (this hardware is v2") == 0);
+
+  // Hardware DGE moves bytes as they are, and is commanded by Sync or Scalar.
+  check_single_issue(on_queue(DgeMode::kHardware, DmaCopy{sb(0, 4, 64, 0, DType::kFloat32), src}),
+                     "q0[0] dma_copy (kernels/unit.cpp:42)", "moves bytes without converting dtypes");
+  CHECK(validate(on_queue(DgeMode::kSoftware, DmaCopy{sb(0, 4, 64, 0, DType::kFloat32), src}), kLimits)
+            .empty());
+  Program pool_trigger = on_queue(DgeMode::kHardware, DmaCopy{dst, src});
+  pool_trigger.streams[stream_of(Engine::kDma)].dge_trigger = Engine::kPool;
+  check_single_issue(pool_trigger, "q0", "commanded by the Sync or the Scalar sequencer, not GpSimd");
+  // The DGE reference's hwdge transpose: 2 bytes, 16 source rows, a multiple of 128 innermost.
+  const AccessPattern rows16 = hbm_ap(0, DType::kBFloat16, 0, {1024, 16}, {{1, 128}});
+  CHECK(validate(on_queue(DgeMode::kHardware, DmaTranspose{sb(0, 128, 16, 0, DType::kBFloat16), rows16}),
+                 kLimits)
+            .empty());
+  const AccessPattern rows32 = hbm_ap(0, DType::kBFloat16, 0, {1024, 32}, {{1, 128}});
+  check_single_issue(on_queue(DgeMode::kHardware, DmaTranspose{sb(0, 128, 32, 0, DType::kBFloat16), rows32}),
+                     "q0[0] dma_transpose (kernels/unit.cpp:42)", "16 source rows");
+
+  // A DGE mode belongs to a DMA queue; software DGE needs GpSimd.
+  Program on_engine = empty_program();
+  on_engine.streams[stream_of(Engine::kAct)].dge = DgeMode::kSoftware;
+  check_single_issue(on_engine, "Scalar", "only a DMA queue has a DGE mode");
+  Program no_gpsimd = on_queue(DgeMode::kSoftware, DmaCopy{dst, src});
+  no_gpsimd.streams[stream_of(Engine::kPool)].engine = Engine::kDve;
+  const auto missing = validate(no_gpsimd, kLimits);
+  CHECK(std::any_of(missing.begin(), missing.end(), [](const ValidationIssue& i) {
+    return i.to_string().find("q0: a swdge queue needs the program's GpSimd stream") == 0;
+  }));
 }

@@ -66,6 +66,9 @@ TEST_CASE("fidelity: DMA single-engine 32 KiB, fixed cost and stream bandwidth")
   // 128 x 4 KiB per transfer: each engine moves 8 packets of 4 KiB back to back, 1424.706 ns per
   // transfer: 524288 B / 1424.706 ns = 367.99 GB/s (HBM: 524288 B / 725 B/ns = 723.2 ns, not the limit).
   CHECK(simulated("dma_stream_4k_rows") == doctest::Approx(524288 / 1424.706).epsilon(1e-6));
+  // hwdge: the Sync sequencer's DGE block builds one transfer's descriptors per 600 ns, and the 238.824 ns
+  // of data per transfer overlaps the next one's descriptors: 600 ns per instruction.
+  CHECK(simulated("dma_hwdge_instruction") == doctest::Approx(600.0).epsilon(1e-9));
 }
 
 TEST_CASE("fidelity: TensorE matmul interval, bf16 and fp32") {

@@ -80,7 +80,8 @@ TEST_CASE("cli segmented: the trace shows each block gather on its DMA queue, na
     CAPTURE(track);
     CHECK(track.rfind("q", 0) == 0);  // a DMA queue's track
     for (const auto& a : packet.track_event->annotations) {
-      const bool v_queue = track.rfind("qSyncIO2", 0) == 0 || track.rfind("qGpSimdIO1", 0) == 0;  // lanes too
+      const bool v_queue =
+          track.rfind("qSyncDynamic1", 0) == 0 || track.rfind("qGpSimdIO1", 0) == 0;  // lanes too
       if (a.name == "indices" && v_queue)
         v_blocks.insert(std::get<std::string>(a.value));
     }

@@ -158,8 +158,12 @@ TEST_CASE("timed loop: a loop that never ends hits the instruction budget") {
 TEST_CASE("timed dma_gather: the slice carries the runtime index values") {
   isa::Program p;
   p.kernel = "gather";
-  p.semaphores = {{"qSyncIO0", 0}, {"qGather", 0}};
-  p.streams = {{"qSyncIO0", isa::Engine::kDma, 0, {}}, {"qGather", isa::Engine::kDma, 1, {}}};
+  p.semaphores = {{"qSyncIO0", 0}, {"qGather", 0}, {"GpSimd", 0}};
+  // A gather by a column of indices needs software DGE, which runs on GpSimd (hardware.md §1.8).
+  p.streams = {{"qSyncIO0", isa::Engine::kDma, 0, {}},
+               {"qGather", isa::Engine::kDma, 1, {}},
+               {"GpSimd", isa::Engine::kPool, 2, {}}};
+  p.streams[1].dge = isa::DgeMode::kSoftware;
   p.tensors = {{"idx", DType::kInt32, {3, 1}, isa::TensorKind::kInput},
                {"cache", DType::kFloat32, {8, 16}, isa::TensorKind::kInput}};
   const auto idx = isa::sbuf_ap(DType::kInt32, 0, 0, 3, {{1, 1}});

@@ -126,3 +126,42 @@ TEST_CASE("dma_model: DMA transpose runs at 90% from HBM, 50% on chip") {
   CHECK(dma.issue(0, timing::cost(on_chip, isa::Engine::kDma, trn2())).complete_ps == 1300000);
   CHECK(dma.engine(0).busy_ps() == 303660 + 370588);
 }
+
+TEST_CASE("dma_model: hardware DGE holds its sequencer's block 600 ns before the data moves") {
+  timing::HbmStacks stacks(trn2());
+  timing::DmaModel dma(trn2(), stacks.stack_of(0));
+  using isa::DgeMode, isa::Engine;
+  // hardware.md §1.8 [S12,S16]: ~600 ns per hwdge instruction. The first Sync-commanded transfer builds
+  // its descriptors over [0, 600 ns] and its 8 packets of 512 B per engine move from there: 600000 +
+  // 370588 ps; the 1300 ns fixed cost still bounds completion.
+  const timing::DmaTiming a = dma.issue(0, load(128, 512), DgeMode::kHardware, Engine::kSp);
+  CHECK(a.descriptors == timing::TimeInterval{0, 600000});
+  CHECK(a.data_start_ps == 600000);
+  CHECK(a.data_end_ps == 600000 + 370588);
+  CHECK(a.complete_ps == 1300000);
+  // A second one issued at once on a Sync queue waits for the block: descriptors over [600, 1200] ns.
+  const timing::DmaTiming b = dma.issue(0, load(128, 512), DgeMode::kHardware, Engine::kSp);
+  CHECK(b.descriptors == timing::TimeInterval{600000, 1200000});
+  // The Scalar sequencer commands the other block: no wait for Sync's.
+  const timing::DmaTiming c = dma.issue(0, load(128, 512), DgeMode::kHardware, Engine::kAct);
+  CHECK(c.descriptors == timing::TimeInterval{0, 600000});
+  // Its data waits for the engines, which serve in issue order: after b's data, [1200000, 1570588] ps.
+  CHECK(c.data_start_ps == 1200000 + 370588);
+}
+
+TEST_CASE("dma_model: software DGE runs on GpSimd between its instructions") {
+  timing::HbmStacks stacks(trn2());
+  timing::DmaModel dma(trn2(), stacks.stack_of(0));
+  // 150 GpSimd cycles at 1200 MHz = 125 ns per swdge instruction (a lower bound, configs/hw), after
+  // the GpSimd instruction running until 2000 ns; the next swdge transfer follows it.
+  dma.gpsimd_busy_until(2000000);
+  const timing::DmaTiming a = dma.issue(1000000, load(1, 4096), isa::DgeMode::kSoftware);
+  CHECK(a.descriptors == timing::TimeInterval{2000000, 2125000});
+  CHECK(a.data_start_ps == 2125000);
+  CHECK(dma.gpsimd_free_ps() == 2125000);
+  const timing::DmaTiming b = dma.issue(1000000, load(1, 4096), isa::DgeMode::kSoftware);
+  CHECK(b.descriptors == timing::TimeInterval{2125000, 2250000});
+  // dge none: descriptors exist at issue.
+  const timing::DmaTiming n = dma.issue(1000000, load(1, 4096));
+  CHECK(n.descriptors == timing::TimeInterval{1000000, 1000000});
+}
