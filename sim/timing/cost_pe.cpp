@@ -20,12 +20,15 @@ InstructionCost cost_of(const isa::LoadStationary& op, const CostContext& c) {
   return cycles_only(uint64_t((m + ls - 1) / ls * dtype_factor(op.stationary.dtype, c.hw.pe_fp32_factor)));
 }
 
-// MultiplyMoving (hardware.md §1.3, §4.1 [S11,S14,S21]): II = max(N_moving, MM_INIT_LATENCY = 64)
-// cycles, fp32_factor (4x) for FP32 operands. FLOPs 2*K*M*N with K = contraction partitions, M = the
-// stationary free size (= dst partitions), N = the moving free size.
+// MultiplyMoving (hardware.md §1.3, the §3 nc_matmul row [S11,S14,S21]): II = max(min(64, M), N) cycles,
+// where 64 is MM_INIT_LATENCY, M the stationary free size (= dst partitions) and N the moving free size:
+// max(N, 64) for a full 128-column stationary, less for a narrow one. fp32_factor (4x) for FP32 operands.
+// FLOPs 2*K*M*N with K = contraction partitions.
 InstructionCost cost_of(const isa::MultiplyMoving& op, const CostContext& c) {
   const int64_t n = op.moving.free_size();
-  const int64_t ii = std::max<int64_t>(n * c.stride_factor, c.hw.pe_mm_min_ii_cycles);
+  const int64_t m = op.dst.num_partitions;
+  const int64_t ii =
+      std::max<int64_t>(n * c.stride_factor, std::min<int64_t>(c.hw.pe_mm_min_ii_cycles, m));
   InstructionCost out = cycles_only(uint64_t(ii * dtype_factor(op.moving.dtype, c.hw.pe_fp32_factor)));
   out.flops = 2.0 * double(op.moving.num_partitions) * double(op.dst.num_partitions) * double(n);
   if (op.accumulate) {
