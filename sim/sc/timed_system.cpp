@@ -29,7 +29,8 @@ TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, c
       state(hw.memory_limits(), holds_data),  // no SBUF/PSUM image where no data is kept
       sems(p),
       exec(p, state, hbm, place_.rank),
-      dma(hw, stack) {
+      dma(hw, stack),
+      ports(hw) {
   for (size_t s = 0; s < p.streams.size(); ++s) {
     streams.emplace_back();
   }
@@ -315,6 +316,16 @@ bool TimedSystem::issue(uint32_t core, uint32_t stream) {
     sleep_until(core, stream, c.dma.gpsimd_free_ps());
     return false;
   }
+  if (c.ports.shared() && !(c.traits->of(stream, s.at) & kSequencerControl)) {
+    // NeuronCore-v2: the SBUF or PSUM port this instruction needs is another engine's until then.
+    const isa::Stream& st = c.program.streams[stream];
+    const uint64_t free_ps = c.ports.earliest_start(st.engine, m_costs.get(in.op, st.engine));
+    if (free_ps > m_now_ps) {
+      s.phase = Phase::kDelayed;
+      sleep_until(core, stream, free_ps);
+      return false;
+    }
+  }
   s.ready_ps = m_now_ps;
   // A consuming wait changes a semaphore, so which of several waiting streams gets a count must not
   // depend on the order streams run in: those instructions always start through the scheduler, which
@@ -395,6 +406,7 @@ bool TimedSystem::start(uint32_t core, uint32_t stream) {
     s.occupies_engine = true;
     if (c.gpsimd_stream == stream)
       c.dma.gpsimd_busy_until(s.timing.end_ps);
+    c.ports.occupy(st.engine, *s.cost, s.timing.end_ps);
   }
   return finish_instruction(core, stream);
 }

@@ -34,6 +34,7 @@
 #include "sim/timing/cost_cache.hpp"
 #include "sim/timing/dma_model.hpp"
 #include "sim/timing/pe_timeline.hpp"
+#include "sim/timing/shared_access_ports.hpp"
 
 namespace tn::sc {
 
@@ -163,6 +164,7 @@ class TimedSystem : public sc_core::sc_module {
     sim::Semaphores sems;
     sim::Executor exec;
     timing::PeTimeline pe;
+    timing::SharedAccessPorts ports;  // SBUF/PSUM ports shared between engines (NeuronCore-v2)
     timing::DmaModel dma;
     std::vector<Stream> streams;  // built once: references stay valid
     // Bit s set while stream s is blocked.

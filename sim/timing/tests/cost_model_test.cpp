@@ -35,7 +35,7 @@ isa::TensorTensor tensor_tensor(DType t, int64_t n, isa::AluOp op, isa::MemKind 
 
 }  // namespace
 
-TEST_CASE("cost: multiply_moving is max(N, 64) cycles, x4 for fp32") {
+TEST_CASE("cost: multiply_moving is max(min(64, M), N) cycles, x4 for fp32") {
   auto c = cost(matmul(DType::kBFloat16, 512), Engine::kPe, trn2());
   CHECK(c.cycles == 512);           // max(512, 64) = 512
   CHECK(c.duration_ps == 213333);   // 512 cycles / 2.4 GHz = 213.333 ns
@@ -47,8 +47,12 @@ TEST_CASE("cost: multiply_moving is max(N, 64) cycles, x4 for fp32") {
   CHECK(c.cycles == 2048);         // 512 * 4 (fp32)
   CHECK(c.duration_ps == 853333);  // 2048 / 2.4 GHz = 853.333 ns
   c = cost(matmul(DType::kBFloat16, 32), Engine::kPe, trn2());
-  CHECK(c.cycles == 64);          // max(32, MIN_II 64)
+  CHECK(c.cycles == 64);          // max(min(64, M 128), N 32) = 64
   CHECK(c.duration_ps == 26667);  // 64 / 2.4 GHz = 26.667 ns
+  // A narrow stationary: M = 32 columns, N = 16: max(min(64, 32), 16) = 32 cycles (hardware.md §3).
+  CHECK(cost(matmul(DType::kBFloat16, 16, 32), Engine::kPe, trn2()).cycles == 32);
+  CHECK(cost(matmul(DType::kBFloat16, 48, 32), Engine::kPe, trn2()).cycles == 48);  // N dominates
+  CHECK(cost(matmul(DType::kFloat32, 16, 32), Engine::kPe, trn2()).cycles == 128);  // x4 for fp32
   isa::MultiplyMoving acc = matmul(DType::kBFloat16, 512);
   acc.accumulate = true;
   CHECK(cost(acc, Engine::kPe, trn2()).read.psum == 262144);  // read-accumulate-write of dst
