@@ -91,10 +91,12 @@ Program build_microbenchmark(const MicrobenchmarkParams& p, const MemoryLimits& 
   const int32_t y = b.hbm_tensor("y", p.dtype, {p.partitions, p.elements}, TensorKind::kOutput);
   const AccessPattern x_hbm = hbm_rows(x, p.dtype, 0, p.elements, 0, p.partitions, 0, p.elements);
   const AccessPattern y_hbm = hbm_rows(y, p.dtype, 0, p.elements, 0, p.partitions, 0, p.elements);
-  const int32_t load_queue = b.dma_queue(
-      p.load_dge == DgeMode::kSoftware ? "qGpSimdIO0"
-                                       : (p.load_dge_trigger == Engine::kAct ? "qScalarIO0" : "qSyncIO0"),
-      p.load_dge, p.load_dge_trigger);
+  // Named as the profiler names queues by who drives them (a Scalar-commanded hwdge queue, GpSimd's swdge).
+  const bool scalar_dge = p.load_dge == DgeMode::kHardware && p.load_dge_trigger == Engine::kAct;
+  const int32_t load_queue = b.dma_queue(p.load_dge == DgeMode::kSoftware ? "qGpSimdIO0"
+                                         : scalar_dge                     ? "qScalarIO0"
+                                                                          : "qSyncIO0",
+                                         p.load_dge, p.load_dge_trigger);
   const int32_t store_queue = b.dma_queue("qSyncIO1");
   const auto tile = [&](const char* name) { return b.sbuf(name, p.dtype, p.partitions, {p.elements}).ap; };
 

@@ -83,3 +83,13 @@ TEST_CASE("fidelity: the Trn1 matmul anchor runs within 10 % of 6.97 ms and abov
   CHECK(ms == doctest::Approx(6.97).epsilon(0.10));
   CHECK(ms >= tn::bench::fidelity_case("trn1_matmul_tutorial").roofline);
 }
+
+TEST_CASE("microbenchmark: a hwdge load queue on trn1 is refused at its JSON path") {
+  // hardware.md §1.8: hardware DGE is NeuronCore-v3 and later; trn1 is v2.
+  expect_error(
+      "microbenchmark_hwdge_trn1",
+      R"({"kernel": "microbenchmark", "hardware": "trn1",
+                   "params": {"kind": "dma_stream", "count": 2, "dge": "hwdge"}})",
+      "$.params.dge: microbenchmark: dge: hwdge needs NeuronCore-v3 or later (hardware.md §1.8); this "
+      "hardware is v2");
+}
