@@ -28,7 +28,8 @@ json microbenchmark(const std::string& preset, const std::string& kind, int64_t 
 // Two microbenchmark runs of 1000 and 2000 instructions: one instruction's share of a stream.
 FidelityCase per_instruction(std::string id, std::string fact, std::string source, double expected,
                              const std::string& preset, const std::string& kind, int64_t partitions,
-                             int64_t elements, double roofline_ns, const std::string& dtype = "float32") {
+                             int64_t elements, double roofline_ns, const std::string& dtype = "float32",
+                             const std::string& dge = "none") {
   FidelityCase c;
   c.id = std::move(id);
   c.fact = std::move(fact);
@@ -36,8 +37,8 @@ FidelityCase per_instruction(std::string id, std::string fact, std::string sourc
   c.expected = expected;
   c.unit = "ns";
   c.measure = Measure::kPerInstruction;
-  c.runs = {microbenchmark(preset, kind, 1000, partitions, elements, dtype),
-            microbenchmark(preset, kind, 2000, partitions, elements, dtype)};
+  c.runs = {microbenchmark(preset, kind, 1000, partitions, elements, dtype, dge),
+            microbenchmark(preset, kind, 2000, partitions, elements, dtype, dge)};
   c.count_difference = 1000;
   c.roofline = roofline_ns;
   return c;
@@ -114,20 +115,12 @@ std::vector<FidelityCase> make_cases() {
     cases.push_back(c);
   }
 
-  {
-    FidelityCase c;
-    c.id = "dma_hwdge_instruction";
-    c.fact = "hardware-DGE DMA stream of 128 x 64 B transfers on one Sync queue: time per instruction";
-    c.source = "§1.8, §4.1 [S12,S16]: ~600 ns per hwdge instruction (v3)";
-    c.expected = 600;
-    c.unit = "ns";
-    c.measure = Measure::kPerInstruction;
-    c.runs = {microbenchmark("trn2", "dma_stream", 1000, 128, 16, "float32", "hwdge"),
-              microbenchmark("trn2", "dma_stream", 2000, 128, 16, "float32", "hwdge")};
-    c.count_difference = 1000;
-    c.roofline = 128 * 64 / (16 * 27.2);  // the bytes at the engines' peak
-    cases.push_back(c);
-  }
+  // Roofline: the bytes at the engines' peak.
+  cases.push_back(per_instruction(
+      "dma_hwdge_instruction",
+      "hardware-DGE DMA stream of 128 x 64 B transfers on one Sync queue: time per instruction",
+      "§1.8, §4.1 [S12,S16]: ~600 ns per hwdge instruction (v3)", 600, "trn2", "dma_stream", 128, 16,
+      128 * 64 / (16 * 27.2), "float32", "hwdge"));
 
   // TensorE (hardware.md §1.3, §4.1): the matmul kernel's 128 x 128 x 512 multiplies.
   {

@@ -1,5 +1,7 @@
 #include "isa/dge_mode.hpp"
 
+#include <iterator>
+
 namespace tn::isa {
 
 namespace {
@@ -9,7 +11,7 @@ constexpr std::string_view kDgeModeNames[] = {"none", "hwdge", "swdge"};
 std::string_view dge_mode_name(DgeMode mode) { return kDgeModeNames[static_cast<int>(mode)]; }
 
 std::optional<DgeMode> dge_mode_from_name(std::string_view name) {
-  for (int m = 0; m < 3; ++m) {
+  for (size_t m = 0; m < std::size(kDgeModeNames); ++m) {
     if (kDgeModeNames[m] == name)
       return static_cast<DgeMode>(m);
   }

@@ -24,6 +24,14 @@ int32_t Program::find_tensor(std::string_view name) const {
   return -1;
 }
 
+int32_t Program::find_engine_stream(Engine engine) const {
+  for (size_t i = 0; i < streams.size(); ++i) {
+    if (streams[i].engine == engine)
+      return static_cast<int32_t>(i);
+  }
+  return -1;
+}
+
 std::string_view tensor_scope_name(TensorScope s) { return s == TensorScope::kShared ? "shared" : "private"; }
 
 std::string_view tensor_kind_name(TensorKind k) {

@@ -127,6 +127,8 @@ struct Program {
 
   size_t num_instructions() const;
   int32_t find_tensor(std::string_view name) const;  // -1 if absent
+  // The first stream of `engine` (e.g. the GpSimd engine's, which software DGE shares), or -1 if none.
+  int32_t find_engine_stream(Engine engine) const;
 };
 
 std::string_view tensor_kind_name(TensorKind k);

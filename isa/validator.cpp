@@ -1,6 +1,5 @@
 #include "isa/validator.hpp"
 
-#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -116,8 +115,7 @@ class Checker {
       if (st.dge_trigger != Engine::kSp && st.dge_trigger != Engine::kAct)
         m_issues.push_back({st.name, "a hwdge queue is commanded by the Sync or the Scalar sequencer, not " +
                                          std::string(engine_name(st.dge_trigger)) + " (hardware.md §1.8)"});
-    } else if (std::none_of(m_program.streams.begin(), m_program.streams.end(),
-                            [](const Stream& s) { return s.engine == Engine::kPool; })) {
+    } else if (m_program.find_engine_stream(Engine::kPool) < 0) {
       m_issues.push_back({st.name,
                           "a swdge queue needs the program's GpSimd stream: software DGE builds the "
                           "descriptors on GpSimd (hardware.md §1.8)"});
@@ -130,8 +128,7 @@ class Checker {
     expect(queue_dge() != DgeMode::kNone, [&] {
       return std::string(what) +
              " computes its address at run time: its queue needs a DGE mode (swdge or hwdge), not none, "
-             "whose "
-             "descriptors are built before the run (hardware.md §1.8)";
+             "whose descriptors are built before the run (hardware.md §1.8)";
     });
   }
   // Hardware DGE moves bytes as they are (NKI 0.3.0 rejects a converting hwdge dma_copy).

@@ -127,9 +127,9 @@ int32_t ProgramBuilder::hbm_tensor(const std::string& name, DType dtype, std::ve
 }
 
 int32_t ProgramBuilder::dma_queue(const std::string& name, DgeMode dge, Engine trigger) {
-  const bool known = std::any_of(m_program.streams.begin(), m_program.streams.end(),
-                                 [&](const isa::Stream& s) { return s.name == name; });
+  const size_t streams_before = m_program.streams.size();
   const int32_t q = named_stream(name, Engine::kDma);
+  const bool known = m_program.streams.size() == streams_before;  // named_stream found it
   isa::Stream& s = m_program.streams[size_t(q)];
   if (dge != DgeMode::kHardware)
     trigger = Engine::kSp;  // only hwdge names a sequencer

@@ -118,6 +118,8 @@ RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank
     core.program = cores[ci].program;
     core.traced = cores[ci].traced;
     core.streams.resize(core.program->streams.size());
+    if (const int32_t pool = core.program->find_engine_stream(isa::Engine::kPool); pool >= 0)
+      core.gpsimd_stream = uint32_t(pool);
     for (const isa::Semaphore& s : core.program->semaphores) {
       core.sems.push_back(SemHistory{s.initial, true, {}});
     }
@@ -126,8 +128,6 @@ RunRecorder::RunRecorder(const std::vector<RecordedCore>& cores, bool multi_rank
     stats.core = cores[ci].core;
     stats.chip = cores[ci].chip;
     for (const isa::Stream& st : core.program->streams) {
-      if (st.engine == isa::Engine::kPool)
-        core.gpsimd_stream = uint32_t(stats.streams.size());
       stats.streams.push_back(StreamStats{st.name, st.engine, 0, 0, 0});
       m_total_instructions += st.instructions.size();
     }

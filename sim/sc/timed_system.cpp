@@ -34,10 +34,8 @@ TimedSystem::Core::Core(const isa::Program& p, sim::Hbm& hbm, bool holds_data, c
   for (size_t s = 0; s < p.streams.size(); ++s) {
     streams.emplace_back();
   }
-  for (size_t s = 0; s < p.streams.size(); ++s) {
-    if (p.streams[s].engine == isa::Engine::kPool)
-      gpsimd_stream = uint32_t(s);
-  }
+  if (const int32_t pool = p.find_engine_stream(isa::Engine::kPool); pool >= 0)
+    gpsimd_stream = uint32_t(pool);
   stream_words = (p.streams.size() + 63) / 64;
   blocked_streams.assign(stream_words, 0);
   candidates.assign(stream_words, 0);
